@@ -1,0 +1,197 @@
+/**
+ * The deployment cycle, in the halves `start` and `finish` expose and the whole `run` chains:
+ * PRE samples -> deploy -> POST samples over the window -> verdict, everything stored as it happens.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { DeployResult, VerdictReport } from '../core/types.js';
+import { UsageError } from '../errors.js';
+import { runDeploy } from '../runner/deploy.js';
+import type { RunRecord, RunSettings, StoredSample } from '../store/types.js';
+import { concludeRun } from './conclude.js';
+import type { AppIO } from './io.js';
+import { liveView } from './live.js';
+import { collectPhase } from './phase.js';
+import { postTicks, type ReportOptions } from './report.js';
+import { MASK, redactArgv, redactUrl } from './redact.js';
+import { snapshotsFromSamples } from './snapshots.js';
+
+export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
+
+/** `seqpulse run -- <cmd>`: the whole cycle in one blocking call. */
+export async function runCycle(config: ResolvedConfig, argv: readonly string[], io: AppIO): Promise<VerdictReport> {
+  const started = await startPhase(config, io, redactArgv(argv, config.secrets));
+  if (started.kind === 'report') return started.report;
+  const run = started.run;
+  const log = io.logger.with({ deployment_id: run.id });
+
+  await io.store.updateRun(run.id, { status: 'deploying' });
+  io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
+  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts });
+  const deployedAt = new Date(io.clock.now()).toISOString();
+  const interrupted = io.interrupts.received();
+  const result: DeployResult = outcome.exitCode === 0 ? 'success' : 'failed';
+  const deployState = { result, deploy_exit_code: outcome.exitCode, deploy_signal: outcome.signal, deployed_at: deployedAt };
+  log.log(result === 'success' ? 'info' : 'warn', 'deploy_ended', describeDeploy(outcome), { exit_code: outcome.exitCode, signal: outcome.signal, duration_ms: outcome.durationMs });
+
+  if (interrupted) {
+    return concludeRun(io.store, run, { ...deployState, result: null, status: 'interrupted' }, {
+      ...reportOptions(config, io, interrupted),
+      outcome: { summary: `Interrupted by ${interrupted} during the deploy; the signal was passed to the deploy command`, details: [describeDeploy(outcome)] },
+    });
+  }
+  if (result === 'failed') {
+    return concludeRun(io.store, run, { ...deployState, status: 'deploy_failed' }, {
+      ...reportOptions(config, io),
+      outcome: { summary: `The deploy command failed (${describeDeploy(outcome)}); POST sampling skipped`, details: [describeDeploy(outcome)] },
+    });
+  }
+  return postPhase(config, { ...run, ...deployState }, io);
+}
+
+/** `seqpulse start`: PRE samples, stored as a run waiting for `finish`. */
+export async function startRun(config: ResolvedConfig, io: AppIO): Promise<CycleOutcome> {
+  return startPhase(config, io, null);
+}
+
+/**
+ * Endpoints for `finish`: the configured ones, or those stored by `start` unless a password was
+ * masked out of them (then they must be given again).
+ */
+export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[] {
+  if (config.endpoints.length > 0) return config.endpoints;
+  if (run.settings.endpoints.some((e) => e.includes(MASK))) {
+    throw new UsageError('the endpoints stored with this run had credentials, which are never stored', 'Pass --endpoint again (or SEQPULSE_ENDPOINTS) to finish.');
+  }
+  return run.settings.endpoints;
+}
+
+/** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
+export async function finishRun(config: ResolvedConfig, run: RunRecord, result: DeployResult, io: AppIO): Promise<CycleOutcome> {
+  const stored = await io.store.getVerdict(run.id);
+  if (stored) return { kind: 'report', report: stored, repeated: true };
+  if (run.status !== 'started') {
+    throw new UsageError(
+      `run ${run.id} is ${run.status} and has no verdict, so it cannot be finished`,
+      run.status === 'observing' ? 'Another `finish` is observing this run, or one was cut off; start a new run with `seqpulse start`.' : 'Start a new run with `seqpulse start`.',
+    );
+  }
+  const deployedAt = new Date(io.clock.now()).toISOString();
+  if (result === 'failed') {
+    return {
+      kind: 'report',
+      report: await concludeRun(io.store, run, { status: 'deploy_failed', result, deployed_at: deployedAt }, {
+        ...reportOptions(config, io),
+        outcome: { summary: 'The deploy failed (finish --result failed); POST sampling skipped', details: ['finish was called with --result failed'] },
+      }),
+    };
+  }
+  const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples };
+  await io.store.updateRun(run.id, { settings });
+  return { kind: 'report', report: await postPhase(config, { ...run, settings, result, deployed_at: deployedAt }, io) };
+}
+
+/** PRE samples are kept in memory until the phase ends: a rejected signature then leaves nothing stored, and nothing was deployed. */
+async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] | null): Promise<CycleOutcome> {
+  const now = new Date(io.clock.now()).toISOString();
+  const run: RunRecord = {
+    id: randomUUID(),
+    project: config.project,
+    env: config.env,
+    status: 'started',
+    settings: settingsOf(config),
+    command,
+    result: null,
+    deploy_exit_code: null,
+    deploy_signal: null,
+    created_at: now,
+    updated_at: now,
+    deployed_at: null,
+    finished_at: null,
+  };
+  const log = io.logger.with({ deployment_id: run.id });
+  const buffered: StoredSample[] = [];
+  io.progress.phase('pre', `PRE: ${config.preSamples} samples from ${config.endpoints.length} endpoint(s)`);
+  let pre;
+  try {
+    pre = await collectPhase(phaseDeps(io), {
+      runId: run.id,
+      phase: 'pre',
+      count: config.preSamples,
+      startAt: io.clock.now(),
+      intervalMs: config.intervalMs,
+      timeoutMs: config.timeoutMs,
+      endpoints: config.endpoints.length,
+      rules: config.rules,
+      save: async (samples) => void buffered.push(...samples),
+    });
+  } finally {
+    io.progress.stop();
+  }
+  await io.store.createRun(run);
+  await io.store.addSamples(buffered);
+  log.log('info', 'pre_done', `PRE done: ${pre.samples.filter((s) => s.ok).length}/${pre.samples.length} requests answered`, { phase: 'pre' });
+
+  const interrupted = io.interrupts.received();
+  if (interrupted) {
+    const report = await concludeRun(io.store, run, { status: 'interrupted' }, {
+      ...reportOptions(config, io, interrupted),
+      outcome: { summary: `Interrupted by ${interrupted} before the deploy; nothing was deployed`, details: [] },
+    });
+    return { kind: 'report', report };
+  }
+  if (config.preSamples > 0 && pre.failed === config.preSamples) {
+    log.log('warn', 'pre_unreachable', 'No endpoint answered before the deploy; deploying anyway (the app may be down and this deploy its fix). Without a baseline the verdict cannot be ok.', { phase: 'pre' });
+  }
+  return { kind: 'started', run };
+}
+
+async function postPhase(config: ResolvedConfig, run: RunRecord, io: AppIO): Promise<VerdictReport> {
+  await io.store.updateRun(run.id, { status: 'observing', result: run.result, deployed_at: run.deployed_at });
+  const pre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
+  const count = postTicks(run.settings);
+  io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
+  try {
+    await collectPhase(phaseDeps(io), {
+      runId: run.id,
+      phase: 'post',
+      count,
+      startAt: io.clock.now() + run.settings.interval_ms,
+      intervalMs: run.settings.interval_ms,
+      timeoutMs: run.settings.timeout_ms,
+      endpoints: run.settings.endpoints.length,
+      rules: config.rules,
+      save: (samples) => io.store.addSamples(samples),
+      live: liveView(pre, config.rules),
+    });
+  } finally {
+    io.progress.stop();
+  }
+  const interrupted = io.interrupts.received();
+  if (interrupted) {
+    return concludeRun(io.store, run, { status: 'interrupted' }, {
+      ...reportOptions(config, io, interrupted),
+      outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },
+    });
+  }
+  return concludeRun(io.store, run, { status: 'finished' }, reportOptions(config, io));
+}
+
+function phaseDeps(io: AppIO) {
+  return { source: io.source(), clock: io.clock, progress: io.progress, logger: io.logger, signal: io.interrupts.signal };
+}
+
+function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGINT' | 'SIGTERM'): ReportOptions {
+  return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null };
+}
+
+/** The settings as stored: endpoints with their passwords masked. */
+function settingsOf(config: ResolvedConfig): RunSettings {
+  return { endpoints: config.endpoints.map(redactUrl), interval_ms: config.intervalMs, window_ms: config.windowMs, pre_samples: config.preSamples, timeout_ms: config.timeoutMs };
+}
+
+function describeDeploy(outcome: { exitCode: number | null; signal: string | null; spawnError?: string }): string {
+  if (outcome.spawnError) return `${outcome.spawnError} (exit ${outcome.exitCode})`;
+  if (outcome.signal) return `killed by ${outcome.signal}`;
+  return `exit code ${outcome.exitCode}`;
+}

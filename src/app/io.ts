@@ -1,0 +1,19 @@
+/** What the app layer needs from the outside world, built once per command by the CLI (or the Action). */
+import type { Logger } from '../output/logger.js';
+import type { Progress } from '../output/progress.js';
+import type { Interrupts } from '../runner/signals.js';
+import type { Clock } from '../sampling/clock.js';
+import type { MetricSource } from '../sources/types.js';
+import type { Store } from '../store/types.js';
+
+export interface AppIO {
+  store: Store;
+  /** Created lazily: commands that only read the store never open sockets. */
+  source: () => MetricSource;
+  clock: Clock;
+  logger: Logger;
+  progress: Progress;
+  interrupts: Interrupts;
+  /** Where the deploy command's stdout goes (stderr when stdout carries JSON). */
+  deployStdout: 'inherit' | 'stderr';
+}

@@ -1,0 +1,123 @@
+/**
+ * One sampling phase (PRE or POST): the fixed-rate schedule, one signed request per endpoint per
+ * tick, every raw result handed over for storage as soon as it arrives, progress shown as it goes.
+ */
+import { randomUUID } from 'node:crypto';
+import { aggregateTick } from '../core/aggregate.js';
+import type { MetricResult, MetricSnapshot, Phase, Rules } from '../core/types.js';
+import { AuthError } from '../errors.js';
+import type { Logger } from '../output/logger.js';
+import type { Progress } from '../output/progress.js';
+import type { Clock } from '../sampling/clock.js';
+import { runFixedRate } from '../sampling/schedule.js';
+import type { EndpointResult, MetricSource } from '../sources/types.js';
+import type { StoredSample } from '../store/types.js';
+
+export interface PhaseDeps {
+  source: MetricSource;
+  clock: Clock;
+  progress: Progress;
+  logger: Logger;
+  /** Aborted on SIGINT/SIGTERM: no new tick starts, requests in flight are cancelled. */
+  signal: AbortSignal;
+}
+
+export interface PhasePlan {
+  runId: string;
+  phase: Phase;
+  count: number;
+  startAt: number;
+  intervalMs: number;
+  timeoutMs: number;
+  endpoints: number;
+  rules: Rules;
+  /** Persists raw samples; awaited, so a stored tick is never half-written. */
+  save: (samples: StoredSample[]) => Promise<void>;
+  /** Live comparison for the progress display (POST only). */
+  live?: (snapshots: readonly MetricSnapshot[]) => MetricResult | undefined;
+}
+
+export interface PhaseOutcome {
+  samples: StoredSample[];
+  /** Ticks where no endpoint answered. */
+  failed: number;
+}
+
+export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort(deps.signal.reason);
+  deps.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const samples: StoredSample[] = [];
+  const snapshots: MetricSnapshot[] = [];
+  let failed = 0;
+  let authError: AuthError | undefined;
+  const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
+
+  try {
+    await runFixedRate(
+      { count: plan.count, startAt: plan.startAt, intervalMs: plan.intervalMs },
+      deps.clock,
+      async (tick) => {
+        const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
+        let results: EndpointResult[];
+        try {
+          results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
+        } catch (err) {
+          if (!(err instanceof AuthError)) throw err;
+          // Before the deploy a rejected signature is a configuration error: stop everything.
+          if (plan.phase === 'pre') {
+            authError ??= err;
+            stop.abort(err);
+            return;
+          }
+          if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`);
+          authError ??= err;
+          results = [{ endpoint: '*', ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
+        }
+        const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
+        await plan.save(tickSamples);
+        samples.push(...tickSamples);
+        const snapshot = aggregateTick(results, plan.rules);
+        if (snapshot) snapshots.push(snapshot);
+        else failed++;
+        deps.progress.sample(
+          {
+            phase: plan.phase,
+            index: tick.index,
+            total: plan.count,
+            answered: results.filter((r) => r.ok).length,
+            endpoints: plan.endpoints,
+            failedSoFar: failed,
+            endsAt,
+            worst: plan.live?.(snapshots),
+            errors: results.filter((r) => !r.ok).map((r) => `${r.endpoint}: ${r.error ?? 'failed'}`),
+          },
+          deps.clock.now(),
+        );
+      },
+      stop.signal,
+    );
+  } finally {
+    deps.signal.removeEventListener('abort', onOuterAbort);
+  }
+  if (authError && plan.phase === 'pre') throw authError;
+  return { samples, failed };
+}
+
+function toStored(plan: PhasePlan, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {
+  return {
+    id: randomUUID(),
+    run_id: plan.runId,
+    phase: plan.phase,
+    seq,
+    endpoint: r.endpoint,
+    scheduled_at: new Date(scheduledAt).toISOString(),
+    taken_at: r.taken_at,
+    ok: r.ok,
+    http_status: r.http_status ?? null,
+    error: r.error ?? null,
+    attempts: r.attempts,
+    latency_ms: r.latency_ms ?? null,
+    metrics: r.ok ? (r.metrics ?? null) : null,
+  };
+}

@@ -1,0 +1,48 @@
+/** `seqpulse analyze --pre FILE --post FILE` (dry run) and `seqpulse analyze <id>` (re-judge a stored run). */
+import { randomUUID } from 'node:crypto';
+import { buildReport } from '../../app/report.js';
+import { analyze } from '../../core/analyze.js';
+import { exitCodeFor } from '../../core/exit-code.js';
+import type { VerdictReport } from '../../core/types.js';
+import { UsageError } from '../../errors.js';
+import { readSampleFile } from '../../sources/sample-file.js';
+import { createConsole, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../find-run.js';
+import type { CommandFlags } from '../options.js';
+import { printReport } from '../print.js';
+
+export async function analyzeCommand(id: string | undefined, flags: CommandFlags & { pre?: string; post?: string }): Promise<number> {
+  const console = createConsole(flags);
+  if (id !== undefined && (flags.pre || flags.post)) throw new UsageError('give either a deployment id or --pre/--post files, not both');
+  if (id === undefined && !(flags.pre && flags.post)) {
+    throw new UsageError('analyze needs --pre FILE and --post FILE, or a deployment id', 'e.g. `seqpulse analyze --pre pre.json --post post.json`');
+  }
+  const config = await resolveCommandConfig(flags, console);
+  const now = new Date().toISOString();
+  let report: VerdictReport;
+  if (id === undefined) {
+    const [pre, post] = await Promise.all([readSampleFile(flags.pre!), readSampleFile(flags.post!)]);
+    const analysis = analyze({ pre, post, rules: config.rules });
+    report = {
+      deployment_id: randomUUID(),
+      project: config.project,
+      env: config.env,
+      ...analysis,
+      result: null,
+      deploy_exit_code: null,
+      status: 'finished',
+      samples: { pre: pre.length, post: post.length, failed: 0 },
+      created_at: now,
+      exit_code: exitCodeFor({ status: 'finished', verdict: analysis.verdict }, config.failOn),
+    };
+  } else {
+    report = await withStore(config, async (store) => {
+      const run = await findRun(store, id);
+      if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
+      return buildReport(run, await store.getSamples(run.id), { rules: config.rules, failOn: config.failOn, now });
+    });
+    if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
+  }
+  printReport(console, report);
+  return report.exit_code;
+}

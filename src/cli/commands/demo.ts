@@ -1,0 +1,86 @@
+/**
+ * `seqpulse demo`: the product on this machine with no setup. Starts the example app in-process on a
+ * free loopback port, then runs two real cycles against it (signed requests, a real deploy child
+ * process, the store): a healthy deploy, then one that regresses. Under a minute in all.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCycle } from '../../app/cycle.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
+import { DEFAULT_RULES } from '../../core/rules.js';
+import type { VerdictReport } from '../../core/types.js';
+import { startDemoApp } from '../../demo/app.js';
+import { createAppIO, createConsole } from '../context.js';
+import type { OutputFlags } from '../options.js';
+import { printReport } from '../print.js';
+
+const DEPLOYS = [
+  { version: 'v2-healthy', expect: 'ok', title: 'Deploy 1: v2 with a harmless change' },
+  { version: 'v2-regressed', expect: 'rollback_recommended', title: 'Deploy 2: v2 with a bug (errors and latency up)' },
+] as const;
+
+export async function demoCommand(flags: OutputFlags & { store?: string }): Promise<number> {
+  const console = createConsole(flags);
+  const say = (text: string) => {
+    if (!console.json && !console.quiet) process.stderr.write(`${text}\n`);
+  };
+  const secret = randomBytes(24).toString('hex');
+  const tempDir = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'seqpulse-demo-'));
+  const app = await startDemoApp({ secret, seed: 42 });
+  const reports: VerdictReport[] = [];
+  try {
+    say(console.err.bold('seqpulse demo'));
+    say(`Example app listening on ${app.url} (signed /ds-metrics, running v1).`);
+    for (const deploy of DEPLOYS) {
+      app.setVersion('v1');
+      say(`\n${console.err.bold(deploy.title)}`);
+      const config = demoConfig(app.url, secret, flags.store ?? join(tempDir!, 'seqpulse.db'));
+      const { io, dispose } = await createAppIO(config, console);
+      try {
+        // A real child process does the "deploy": it tells the example app to switch versions.
+        const deployUrl = `${new URL(app.url).origin}/_demo/deploy?version=${deploy.version}`;
+        const argv = [process.execPath, '-e', `fetch(${JSON.stringify(deployUrl)}, { method: 'POST' }).then((r) => console.log('deployed ${deploy.version}: HTTP ' + r.status))`];
+        const report = await runCycle(config, argv, io);
+        reports.push(report);
+        if (!console.json) printReport(console, report);
+        if (report.status === 'interrupted') return report.exit_code;
+      } finally {
+        await dispose();
+      }
+    }
+  } finally {
+    await app.close();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+  if (console.json) console.stdout(JSON.stringify({ runs: reports }, null, 2));
+  const asExpected = reports.every((r, i) => r.verdict === DEPLOYS[i]!.expect);
+  say(
+    asExpected
+      ? `\nThe healthy deploy passed and the bad one was caught. In your pipeline: seqpulse run -- <your deploy command> (see README).`
+      : `\nUnexpected verdicts: ${reports.map((r) => r.verdict).join(', ')}. Please report this.`,
+  );
+  return asExpected ? 0 : 1;
+}
+
+function demoConfig(url: string, secret: string, store: string): ResolvedConfig {
+  return {
+    project: 'demo-shop',
+    env: 'demo',
+    endpoints: [url],
+    secrets: [secret],
+    preSamples: 5,
+    intervalMs: 400,
+    windowMs: 8_000,
+    timeoutMs: 1_000,
+    retries: 2,
+    failOn: 'rollback',
+    store,
+    sync: undefined,
+    logFormat: 'text',
+    rules: { ...DEFAULT_RULES },
+    configFile: undefined,
+    warnings: [],
+  };
+}

@@ -1,0 +1,39 @@
+/** `seqpulse finish <id> [--result success|failed]`: the POST half of a run made by `start`. */
+import { finishEndpoints, finishRun } from '../../app/cycle.js';
+import { UsageError } from '../../errors.js';
+import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import type { CommandFlags } from '../options.js';
+import { printReport } from '../print.js';
+import { findRun } from '../find-run.js';
+import { openStore } from '../../store/open.js';
+
+export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
+  const console = createConsole(flags);
+  const result = flags.result ?? 'success';
+  if (result !== 'success' && result !== 'failed') throw new UsageError(`--result must be success or failed, not "${result}"`);
+  const loaded = await resolveCommandConfig(flags, console);
+  const store = await openStore(loaded.store);
+  let config = loaded;
+  let run;
+  try {
+    run = await findRun(store, id);
+    // A repeated finish returns the stored verdict without needing endpoints or a secret.
+    if (result === 'success' && !(await store.getVerdict(run.id))) {
+      config = { ...loaded, endpoints: finishEndpoints(loaded, run) };
+      requireCollection(config);
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { io, dispose } = await createAppIO(config, console, store);
+  try {
+    const outcome = await finishRun(config, run, result, io);
+    if (outcome.kind !== 'report') return 0;
+    if (outcome.repeated) console.logger.log('info', 'repeated_finish', `Run ${run.id} was already finished; this is its stored verdict.`);
+    printReport(console, outcome.report);
+    return outcome.report.exit_code;
+  } finally {
+    await dispose();
+  }
+}

@@ -1,0 +1,48 @@
+/** `seqpulse history`: runs with their verdicts, newest first. */
+import Table from 'cli-table3';
+import { parseDuration } from '../../config/duration.js';
+import type { Verdict } from '../../core/types.js';
+import { UsageError } from '../../errors.js';
+import { createConsole, resolveCommandConfig, withStore } from '../context.js';
+import type { CommandFlags } from '../options.js';
+
+const VERDICTS = ['ok', 'attention', 'rollback_recommended'];
+
+export async function historyCommand(flags: CommandFlags & { verdict?: string; since?: string; limit?: string }): Promise<number> {
+  const console = createConsole(flags);
+  if (flags.verdict !== undefined && !VERDICTS.includes(flags.verdict)) throw new UsageError(`--verdict must be one of ${VERDICTS.join(', ')}`);
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not "${flags.limit}"`);
+  const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
+  // Filters come from flags only: a project/env in seqpulse.yml should not hide other runs of the store.
+  const config = await resolveCommandConfig({ ...flags, project: undefined, env: undefined }, console);
+  const runs = await withStore(config, (store) =>
+    store.listRuns({ project: flags.project, env: flags.env, verdict: flags.verdict as Verdict | undefined, since, limit }),
+  );
+  if (console.json) {
+    console.stdout(JSON.stringify(runs, null, 2));
+    return 0;
+  }
+  if (runs.length === 0) {
+    console.stdout('No runs found.');
+    return 0;
+  }
+  const c = console.out;
+  const table = new Table({ head: ['id', 'created', 'project', 'env', 'status', 'verdict', 'confidence'], style: { head: [], border: [], compact: true } });
+  for (const r of runs) {
+    const verdict = r.verdict === 'ok' ? c.green(r.verdict) : r.verdict === 'attention' ? c.yellow(r.verdict) : r.verdict ? c.red(r.verdict) : c.dim('—');
+    table.push([r.id.slice(0, 8), r.created_at.replace('T', ' ').slice(0, 19), r.project, r.env, r.status, verdict, r.confidence === null ? '—' : r.confidence.toFixed(2)]);
+  }
+  console.stdout(table.toString());
+  return 0;
+}
+
+/** `--since` takes an ISO date or a time back from now: a duration (24h) or days (7d). */
+function sinceToIso(value: string): string {
+  const days = /^(\d+)d$/.exec(value);
+  const back = days ? { ok: true as const, ms: Number(days[1]) * 86_400_000 } : parseDuration(value);
+  if (back.ok) return new Date(Date.now() - back.ms).toISOString();
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) throw new UsageError(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${value}"`);
+  return new Date(date).toISOString();
+}

@@ -1,0 +1,21 @@
+/** `seqpulse run [options] -- <cmd> [args...]` */
+import { runCycle } from '../../app/cycle.js';
+import { UsageError } from '../../errors.js';
+import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import type { CommandFlags } from '../options.js';
+import { printReport } from '../print.js';
+
+export async function runCommand(argv: string[], flags: CommandFlags): Promise<number> {
+  const console = createConsole(flags);
+  if (argv.length === 0) throw new UsageError('no deploy command given', 'Put the deploy command after `--`, e.g. `seqpulse run -- kubectl apply -f k8s/`.');
+  const config = await resolveCommandConfig(flags, console);
+  requireCollection(config);
+  const { io, dispose } = await createAppIO(config, console);
+  try {
+    const report = await runCycle(config, argv, io);
+    printReport(console, report);
+    return report.exit_code;
+  } finally {
+    await dispose();
+  }
+}

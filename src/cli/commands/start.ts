@@ -1,0 +1,26 @@
+/** `seqpulse start`: PRE samples, then print the deployment id for `finish`. */
+import { startRun } from '../../app/cycle.js';
+import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import type { CommandFlags } from '../options.js';
+import { printReport } from '../print.js';
+
+export async function startCommand(flags: CommandFlags): Promise<number> {
+  const console = createConsole(flags);
+  const config = await resolveCommandConfig(flags, console);
+  requireCollection(config);
+  const { io, dispose } = await createAppIO(config, console);
+  try {
+    const outcome = await startRun(config, io);
+    if (outcome.kind === 'report') {
+      printReport(console, outcome.report);
+      return outcome.report.exit_code;
+    }
+    const id = outcome.run.id;
+    if (console.json) console.stdout(JSON.stringify({ deployment_id: id }));
+    else console.stdout(id);
+    if (!console.json && !console.quiet) console.logger.log('info', 'started', `Deploy now, then run: seqpulse finish ${id}`, { deployment_id: id });
+    return 0;
+  } finally {
+    await dispose();
+  }
+}

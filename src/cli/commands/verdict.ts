@@ -1,0 +1,25 @@
+/** `seqpulse verdict <id>`: the stored verdict, with the exit code it gave when it was made. */
+import { ExitCode, SeqpulseError } from '../../errors.js';
+import { createConsole, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../find-run.js';
+import type { CommandFlags } from '../options.js';
+import { printReport } from '../print.js';
+
+export async function verdictCommand(id: string, flags: CommandFlags): Promise<number> {
+  const console = createConsole(flags);
+  const config = await resolveCommandConfig(flags, console);
+  const report = await withStore(config, async (store) => {
+    const run = await findRun(store, id);
+    const stored = await store.getVerdict(run.id);
+    if (!stored) {
+      throw new SeqpulseError(`run ${run.id} has no verdict yet (it is ${run.status})`, {
+        exitCode: ExitCode.NoVerdict,
+        code: 'no_verdict',
+        hint: run.status === 'started' ? `Finish it with \`seqpulse finish ${run.id}\`.` : undefined,
+      });
+    }
+    return stored;
+  });
+  printReport(console, report);
+  return report.exit_code;
+}

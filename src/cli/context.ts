@@ -1,0 +1,118 @@
+/**
+ * Wiring for one CLI command: config from file + env + flags, the store, the source, logs and
+ * progress. Everything opened here is closed by `dispose()`, so the process can end on its own.
+ */
+import { loadConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { AppIO } from '../app/io.js';
+import { createLogger, type Logger, type LogLevel } from '../output/logger.js';
+import { colorsFor, type Colors } from '../output/colors.js';
+import { createProgress, type ProgressMode } from '../output/progress.js';
+import { watchInterrupts } from '../runner/signals.js';
+import { systemClock } from '../sampling/clock.js';
+import { createDsMetricsSource } from '../sources/ds-metrics.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { MetricSource } from '../sources/types.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { userAgent } from '../version.js';
+import { configFlags, type CommandFlags } from './options.js';
+
+export interface Console {
+  json: boolean;
+  logFormat: 'text' | 'json';
+  quiet: boolean;
+  /** Colours for stdout (the verdict) and stderr (logs). */
+  out: Colors;
+  err: Colors;
+  logger: Logger;
+  stdout: (text: string) => void;
+}
+
+export function createConsole(flags: CommandFlags, env: Record<string, string | undefined> = process.env): Console {
+  const noColor = flags.color === false;
+  const err = colorsFor(process.stderr, { noColor, env });
+  // Known before the config file is read, so config errors are logged in the format asked for.
+  const format = flags.logFormat === 'json' || env.SEQPULSE_LOG_FORMAT === 'json' ? 'json' : 'text';
+  return {
+    json: flags.json === true,
+    logFormat: format,
+    quiet: flags.quiet === true,
+    out: colorsFor(process.stdout, { noColor, env }),
+    err,
+    logger: createLogger({ format, label: textLabel(err) }),
+    stdout: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}
+
+export async function resolveCommandConfig(flags: CommandFlags, console: Console): Promise<ResolvedConfig> {
+  const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: configFlags(flags), configPath: flags.config });
+  if (config.logFormat !== console.logFormat) {
+    console.logFormat = config.logFormat;
+    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err) });
+  }
+  for (const warning of config.warnings) console.logger.log('warn', 'config_warning', warning);
+  return config;
+}
+
+/** Collecting needs endpoints and a secret: reported together, before anything runs. */
+export function requireCollection(config: ResolvedConfig): void {
+  const issues: ConfigIssue[] = [];
+  if (config.endpoints.length === 0) {
+    issues.push({ source: 'settings', key: 'endpoints', reason: 'no endpoint given (use --endpoint URL, SEQPULSE_ENDPOINTS, or endpoints: in seqpulse.yml)' });
+  }
+  if (config.secrets.length === 0) {
+    issues.push({ source: 'settings', key: 'secret', reason: 'no HMAC secret given (set SEQPULSE_HMAC_SECRET, or use --secret)' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+export interface CommandIO {
+  io: AppIO;
+  dispose(): Promise<void>;
+}
+
+/** `openedStore`: a store the command already opened (it is closed by dispose() too). */
+export async function createAppIO(config: ResolvedConfig, console: Console, openedStore?: Store): Promise<CommandIO> {
+  const store = openedStore ?? (await openStore(config.store));
+  const interrupts = watchInterrupts();
+  let source: MetricSource | undefined;
+  // JSON logs and CI logs get one line per sample; a terminal gets the spinner.
+  const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';
+  const io: AppIO = {
+    store,
+    source: () => (source ??= createSource(config)),
+    clock: systemClock,
+    logger: console.logger,
+    progress: createProgress(mode, console.logger),
+    interrupts,
+    deployStdout: console.json ? 'stderr' : 'inherit',
+  };
+  return {
+    io,
+    async dispose() {
+      interrupts.dispose();
+      io.progress.stop();
+      await source?.close();
+      await store.close();
+    },
+  };
+}
+
+/** Opens only the store, for commands that read it. */
+export async function withStore<T>(config: ResolvedConfig, use: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config.store);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function createSource(config: ResolvedConfig): MetricSource {
+  return createDsMetricsSource({ endpoints: config.endpoints, secret: config.secrets, timeoutMs: config.timeoutMs, retries: config.retries, userAgent: userAgent() });
+}
+
+function textLabel(c: Colors) {
+  return (level: LogLevel) => (level === 'warn' ? c.yellow('warning: ') : level === 'error' ? c.red('error: ') : '');
+}

@@ -1,0 +1,36 @@
+/**
+ * The CLI entry: parses, runs one command, maps errors to exit codes (SPEC §7). The only place
+ * that ends the process.
+ */
+import { CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { printError } from './print.js';
+import { buildProgram } from './program.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const code = await runCli(argv);
+  // Flush stdout before exiting: the verdict JSON must reach a pipe in full.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // Exiting here (not when the event loop drains) so a dangling socket can never hold the deploy pipeline.
+  process.exit(code);
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = buildProgram((c) => (code = c)).exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version end with 0; commander has already printed its own error message otherwise.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const wantsJson = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
+    return printError(wantsJson ? jsonConsole() : undefined, err);
+  }
+}
+
+function jsonConsole() {
+  return { json: true, stdout: (text: string) => void process.stdout.write(`${text}\n`) };
+}

@@ -1,0 +1,51 @@
+/** Option sets shared by several commands, so each flag is declared (and described) once. */
+import { Option, type Command } from 'commander';
+import type { FlagValues } from '../config/resolve.js';
+
+const repeat = (value: string, previous?: string[]): string[] => [...(previous ?? []), value];
+
+/** Settings every command that reads the config accepts. */
+export function withConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'config file (default: ./seqpulse.yml when present)')
+    .option('--project <name>', 'project (service) name')
+    .option('--env <name>', 'environment name (selects per-environment overrides)')
+    .option('--store <path>', 'store location (default: .seqpulse/seqpulse.db)')
+    .option('--fail-on <level>', 'which verdict exits 1: rollback | attention | never (default: rollback)');
+}
+
+/** Settings for commands that pull samples. */
+export function withCollectOptions(cmd: Command): Command {
+  return withConfigOptions(cmd)
+    .option('--endpoint <url>', 'signed metrics endpoint; repeat for several instances', repeat)
+    .addOption(new Option('--secret <secret>', 'HMAC secret (prefer SEQPULSE_HMAC_SECRET); repeat during a rotation').argParser(repeat))
+    .option('--pre-samples <n>', 'PRE samples before the deploy (default: 3)')
+    .option('--interval <duration>', 'time between samples (default: 10s)')
+    .option('--window <duration>', 'POST observation window (default: 5m)')
+    .option('--timeout <duration>', 'per-request timeout (default: 5s)')
+    .option('--retries <n>', 'extra attempts per sample on transient failures (default: 2)');
+}
+
+/** Output options for every command that prints a result. */
+export function withOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--quiet', 'print only the verdict')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+    .option('--log-format <format>', 'text | json logs on stderr');
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  logFormat?: string;
+}
+
+export type CommandFlags = FlagValues & OutputFlags & { config?: string };
+
+/** The part of the parsed flags the config resolver takes. */
+export function configFlags(flags: CommandFlags): FlagValues {
+  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat } = flags;
+  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat };
+}

@@ -1,0 +1,23 @@
+/** Printing results and errors the same way for every command: JSON on stdout, or text. */
+import type { VerdictReport } from '../core/types.js';
+import { SeqpulseError } from '../errors.js';
+import { renderVerdict } from '../output/verdict-text.js';
+import type { Console } from './context.js';
+
+export function printReport(console: Console, report: VerdictReport): void {
+  if (console.json) return console.stdout(JSON.stringify(report, null, 2));
+  if (console.quiet) return console.stdout(report.verdict ?? report.status);
+  console.stdout(renderVerdict(report, console.out));
+}
+
+/** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */
+export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write: (s: string) => void = (s) => void process.stderr.write(s)): number {
+  if (err instanceof SeqpulseError) {
+    if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null } }, null, 2));
+    write(`seqpulse: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    return err.exitCode;
+  }
+  if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: String(err), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
+  write(`seqpulse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nThis is a bug in seqpulse; please report it with the output above.\n`);
+  return 70;
+}

@@ -1,0 +1,249 @@
+/**
+ * Merging the layers: flags > environment (SEQPULSE_*) > config file (with its per-environment
+ * overrides) > defaults. Pure: the file is read by file.ts, the environment is passed in.
+ */
+import type { z } from 'zod';
+import { DEFAULT_RULES } from '../core/rules.js';
+import type { MetricRule, Rules } from '../core/types.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { ConfigFile } from './file.js';
+import { DEFAULTS, FileSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
+
+export type { FailOn } from '../core/exit-code.js';
+import type { FailOn } from '../core/exit-code.js';
+
+export interface ResolvedConfig {
+  project: string;
+  env: string;
+  endpoints: string[];
+  /** Never printed, stored or logged. Empty when none was given. */
+  secrets: string[];
+  preSamples: number;
+  intervalMs: number;
+  windowMs: number;
+  timeoutMs: number;
+  retries: number;
+  failOn: FailOn;
+  store: string;
+  sync: string | undefined;
+  logFormat: 'text' | 'json';
+  rules: Rules;
+  /** The config file used, if any. */
+  configFile: string | undefined;
+  warnings: string[];
+}
+
+/** Flag values as the CLI parser hands them over (strings; repeatable flags as arrays). */
+export interface FlagValues {
+  endpoint?: string[];
+  secret?: string[];
+  project?: string;
+  env?: string;
+  preSamples?: string;
+  interval?: string;
+  window?: string;
+  timeout?: string;
+  retries?: string;
+  failOn?: string;
+  store?: string;
+  sync?: string;
+  logFormat?: string;
+}
+
+/** SEQPULSE_* variables and the setting each one feeds. */
+export const ENV_VARS: Record<string, keyof Settings> = {
+  SEQPULSE_ENDPOINTS: 'endpoints',
+  SEQPULSE_ENDPOINT: 'endpoints',
+  SEQPULSE_HMAC_SECRET: 'secret',
+  SEQPULSE_PROJECT: 'project',
+  SEQPULSE_ENV: 'env',
+  SEQPULSE_PRE_SAMPLES: 'pre_samples',
+  SEQPULSE_INTERVAL: 'interval',
+  SEQPULSE_WINDOW: 'window',
+  SEQPULSE_TIMEOUT: 'timeout',
+  SEQPULSE_RETRIES: 'retries',
+  SEQPULSE_FAIL_ON: 'fail_on',
+  SEQPULSE_STORE: 'store',
+  SEQPULSE_SYNC: 'sync',
+  SEQPULSE_LOG_FORMAT: 'log_format',
+};
+/** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
+const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
+
+const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
+  endpoint: 'endpoints',
+  secret: 'secret',
+  project: 'project',
+  env: 'env',
+  preSamples: 'pre_samples',
+  interval: 'interval',
+  window: 'window',
+  timeout: 'timeout',
+  retries: 'retries',
+  failOn: 'fail_on',
+  store: 'store',
+  sync: 'sync',
+  logFormat: 'log_format',
+};
+
+const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries']);
+
+export interface ResolveInput {
+  file?: ConfigFile;
+  env: Record<string, string | undefined>;
+  flags: FlagValues;
+  /** Fallback project name (the working directory's name). */
+  defaultProject: string;
+}
+
+export function resolveConfig(input: ResolveInput): ResolvedConfig {
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+
+  const file = input.file ? parseFileLayer(input.file, issues) : {};
+  const envRaw = envLayer(input.env, warnings);
+  const env = parseLayer(envRaw.values, 'environment', (key) => envRaw.names[key] ?? key, issues);
+  const flags = parseLayer(flagLayer(input.flags), 'flags', (key) => `--${flagName(key)}`, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const envName = flags.env ?? env.env ?? file.env ?? DEFAULTS.env;
+  const override: Settings = file.environments?.[envName] ?? {};
+  const pick = <K extends keyof Settings>(key: K): Settings[K] => flags[key] ?? env[key] ?? override[key] ?? file[key];
+
+  const source = input.file?.path ?? 'config';
+  const rules = mergeRules([file.metrics, override.metrics], (metric) => ({
+    source: lineSource(input.file, ['metrics', metric]) ?? source,
+    key: `metrics.${metric}.threshold`,
+    reason: 'required for a metric without a default rule',
+  }), issues);
+
+  const config: ResolvedConfig = {
+    project: pick('project') ?? input.defaultProject,
+    env: envName,
+    endpoints: pick('endpoints') ?? [],
+    secrets: toList(pick('secret')),
+    preSamples: pick('pre_samples') ?? DEFAULTS.pre_samples,
+    intervalMs: pick('interval') ?? DEFAULTS.interval,
+    windowMs: pick('window') ?? DEFAULTS.window,
+    timeoutMs: pick('timeout') ?? DEFAULTS.timeout,
+    retries: pick('retries') ?? DEFAULTS.retries,
+    failOn: pick('fail_on') ?? DEFAULTS.fail_on,
+    store: pick('store') ?? DEFAULTS.store,
+    sync: pick('sync'),
+    logFormat: pick('log_format') ?? DEFAULTS.log_format,
+    rules,
+    configFile: input.file?.path,
+    warnings,
+  };
+  if (input.file && file.secret !== undefined) {
+    warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
+  }
+  if (config.intervalMs < 10) issues.push({ source: 'settings', key: 'interval', reason: 'must be at least 10ms' });
+  if (config.timeoutMs < 1) issues.push({ source: 'settings', key: 'timeout', reason: 'must be more than 0' });
+  if (config.windowMs < config.intervalMs) {
+    issues.push({ source: 'settings', key: 'window', reason: `the observation window (${config.windowMs}ms) is shorter than the interval (${config.intervalMs}ms): no POST sample would be taken` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
+  const result = FileSchema.safeParse(file.data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    for (const path of issuePaths(issue)) {
+      issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue) });
+    }
+  }
+  return {};
+}
+
+function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key: string) => string, issues: ConfigIssue[]): Settings {
+  const result = SettingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: reasonOf(issue) });
+  }
+  return {};
+}
+
+function envLayer(env: Record<string, string | undefined>, warnings: string[]): { values: Record<string, unknown>; names: Record<string, string> } {
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('SEQPULSE_') || value === undefined || value === '') continue;
+    const key = ENV_VARS[name];
+    if (!key) {
+      if (!OTHER_ENV_VARS.has(name)) warnings.push(`${name} is not a seqpulse setting and is ignored (known: ${Object.keys(ENV_VARS).join(', ')})`);
+      continue;
+    }
+    values[key] = key === 'endpoints' ? value.split(/[\s,]+/).filter(Boolean) : coerce(key, value);
+    names[key] = name;
+  }
+  return { values, names };
+}
+
+function flagLayer(flags: FlagValues): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAG_FOR) as [keyof FlagValues, keyof Settings][]) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    values[key] = Array.isArray(value) ? value : coerce(key, value);
+  }
+  return values;
+}
+
+/** Numbers from the environment and flags arrive as text; anything not numeric is left for the schema to reject. */
+function coerce(key: keyof Settings, value: string): unknown {
+  if (NUMERIC.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return value;
+}
+
+function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: (metric: string) => ConfigIssue, issues: ConfigIssue[]): Rules {
+  const merged: Record<string, RuleInput & Partial<MetricRule>> = { ...DEFAULT_RULES };
+  for (const layer of layers) {
+    for (const [name, rule] of Object.entries(layer ?? {})) merged[name] = { ...merged[name], ...rule };
+  }
+  const rules: Rules = {};
+  for (const [name, rule] of Object.entries(merged)) {
+    if (rule.enabled === false) continue;
+    if (rule.threshold === undefined) {
+      issues.push(missing(name));
+      continue;
+    }
+    rules[name] = {
+      direction: rule.direction ?? 'increase',
+      threshold: rule.threshold,
+      critical: rule.critical ?? false,
+      min_delta: rule.min_delta ?? 0,
+      aggregate: rule.aggregate ?? 'mean',
+    };
+  }
+  return rules;
+}
+
+function issuePaths(issue: z.core.$ZodIssue): PropertyKey[][] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => [...issue.path, k]);
+  return [issue.path];
+}
+
+function reasonOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return 'unknown key (check the spelling; see `seqpulse init` for every key)';
+  return issue.message;
+}
+
+function lineSource(file: ConfigFile | undefined, path: readonly PropertyKey[]): string | undefined {
+  if (!file) return undefined;
+  const line = file.lineOf(path);
+  return line === undefined ? file.path : `${file.path}:${line}`;
+}
+
+function flagName(key: string): string {
+  const flag = (Object.entries(FLAG_FOR) as [string, string][]).find(([, k]) => k === key)?.[0] ?? key;
+  return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function toList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

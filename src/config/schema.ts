@@ -1,0 +1,79 @@
+/**
+ * The one schema for seqpulse settings. The config file, SEQPULSE_* variables and flags are each
+ * validated against it (so a wrong value is reported against the place it came from), then merged.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+
+const endpoint = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http:// or https:// URL' },
+);
+
+export const RuleSchema = z.strictObject({
+  direction: z.enum(['increase', 'decrease', 'both']).optional(),
+  threshold: z.number().positive().optional(),
+  critical: z.boolean().optional(),
+  min_delta: z.number().nonnegative().optional(),
+  aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional(),
+  /** false turns a default rule off (the metric is still stored, not judged). */
+  enabled: z.boolean().optional(),
+});
+export type RuleInput = z.infer<typeof RuleSchema>;
+
+const settingsShape = {
+  project: z.string().min(1).max(200),
+  env: z.string().min(1).max(100),
+  endpoints: z.array(endpoint).min(1),
+  /** Several secrets during a rotation: each request carries one `v1=` value per secret. */
+  secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  pre_samples: z.number().int().min(0).max(10_000),
+  interval: duration,
+  window: duration,
+  timeout: duration,
+  retries: z.number().int().min(0).max(10),
+  fail_on: z.enum(['rollback', 'attention', 'never']),
+  store: z.string().min(1),
+  sync: z.string().min(1),
+  log_format: z.enum(['text', 'json']),
+  metrics: z.record(z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -'), RuleSchema),
+};
+
+/** One layer of settings (all optional), as the file, the environment or the flags give it. */
+export const SettingsSchema = z.strictObject(settingsShape).partial();
+export type SettingsInput = z.input<typeof SettingsSchema>;
+export type Settings = z.output<typeof SettingsSchema>;
+
+/** The config file: settings plus per-environment overrides. */
+export const FileSchema = SettingsSchema.extend({
+  environments: z.record(z.string(), SettingsSchema.omit({ env: true })).optional(),
+});
+export type FileSettings = z.output<typeof FileSchema>;
+
+export const DEFAULTS = {
+  env: 'default',
+  pre_samples: 3,
+  interval: 10_000,
+  window: 300_000,
+  timeout: 5_000,
+  retries: 2,
+  fail_on: 'rollback',
+  store: '.seqpulse/seqpulse.db',
+  log_format: 'text',
+} as const;

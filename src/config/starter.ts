@@ -1,0 +1,50 @@
+/** The commented starter file `seqpulse init` writes. */
+export const STARTER_CONFIG = `# seqpulse.yml — how seqpulse judges your deploys.
+# Precedence: command-line flags > SEQPULSE_* environment variables > this file > defaults.
+# Durations: 500ms, 10s, 15m, 1h (a bare number is seconds).
+
+# Name of the service and the environment; runs are grouped by these in the store.
+project: my-service
+env: staging
+
+# The app's signed metrics endpoints. Several instances are sampled together.
+endpoints:
+  - http://127.0.0.1:8080/ds-metrics
+
+# The HMAC secret shared with the app. Keep it out of this file: set SEQPULSE_HMAC_SECRET instead.
+# secret: change-me
+
+pre_samples: 3     # PRE samples taken before the deploy, one per interval
+interval: 10s      # time between samples
+window: 5m         # POST observation window after the deploy
+timeout: 5s        # per request
+retries: 2         # extra attempts per sample on timeouts, 5xx, 429 and malformed bodies
+fail_on: rollback  # rollback | attention | never: which verdict makes the command exit 1
+
+store: .seqpulse/seqpulse.db   # where runs, raw samples and verdicts are kept
+
+# Rules per metric. Only metrics with a rule are judged; every metric is stored.
+# direction: increase | decrease | both (which way is bad)
+# threshold: relative change, in percent, that counts as a regression
+# critical:  a regression of this metric alone is enough for rollback_recommended
+# min_delta: absolute change below which a move is noise
+# aggregate: mean | sum | max | min (how several endpoints' values are combined)
+# enabled: false turns a default rule off
+metrics:
+  error_rate:       { direction: increase, threshold: 50, critical: true, min_delta: 0.005 }
+  latency_p95:      { direction: increase, threshold: 30 }
+  latency_p99:      { direction: increase, threshold: 40 }
+  cpu_usage:        { direction: increase, threshold: 50 }
+  memory_usage:     { direction: increase, threshold: 70 }
+  requests_per_sec: { direction: decrease, threshold: 40, critical: true, aggregate: sum }
+  db_connections:   { direction: increase, threshold: 60, min_delta: 2, aggregate: sum }
+  # A business metric of your own:
+  # checkout_failures: { direction: increase, threshold: 25, critical: true }
+
+# Per-environment overrides, chosen by --env / SEQPULSE_ENV / env above.
+environments:
+  prod:
+    window: 15m
+    metrics:
+      latency_p95: { threshold: 20 }
+`;

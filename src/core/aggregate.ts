@@ -1,0 +1,49 @@
+/**
+ * Several endpoints sampled at one tick become one snapshot per tick, metric by metric, with the
+ * metric's rule saying how (mean, sum, max, min). Pure.
+ */
+import { isMeasurement, mean } from './stats.js';
+import type { Aggregation, MetricSnapshot, Rules } from './types.js';
+
+export interface EndpointValues {
+  ok: boolean;
+  metrics?: Record<string, unknown> | null;
+}
+
+/**
+ * Returns null when no endpoint answered at that tick. A summed metric (traffic, connections) is
+ * scaled up to the full endpoint count when some endpoints failed, so one lost response does not
+ * read as lost traffic.
+ */
+export function aggregateTick(results: readonly EndpointValues[], rules: Rules, timestamp?: string): MetricSnapshot | null {
+  const answered = results.filter((r) => r.ok && r.metrics);
+  if (answered.length === 0) return null;
+  const names = new Set(answered.flatMap((r) => Object.keys(r.metrics!)));
+  const metrics: Record<string, unknown> = {};
+  for (const name of names) {
+    const raw = answered.map((r) => r.metrics![name]).filter((v) => v !== undefined);
+    const numbers = raw.filter(isMeasurement);
+    if (numbers.length === 0) {
+      // Kept raw so the analysis can report an odd value (a string, NaN text, null) instead of "missing".
+      metrics[name] = raw[0];
+      continue;
+    }
+    const how = rules[name]?.aggregate ?? 'mean';
+    const value = combine(how, numbers);
+    metrics[name] = how === 'sum' ? value * (results.length / numbers.length) : value;
+  }
+  return timestamp === undefined ? { metrics } : { timestamp, metrics };
+}
+
+function combine(how: Aggregation, values: number[]): number {
+  switch (how) {
+    case 'sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'max':
+      return Math.max(...values);
+    case 'min':
+      return Math.min(...values);
+    case 'mean':
+      return mean(values);
+  }
+}

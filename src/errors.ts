@@ -1,0 +1,83 @@
+/**
+ * Typed errors and the exit-code table (SPEC §7). Commands throw these; only the CLI entry
+ * (and the Action's main) turn them into a process exit, so every door reports the same way.
+ */
+
+export const ExitCode = {
+  Ok: 0,
+  Regression: 1,
+  Usage: 2,
+  NoVerdict: 3,
+  DeployFailed: 4,
+  Internal: 70,
+  Sigint: 130,
+  Sigterm: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A failure the user can fix; printed as a message with no stack trace. */
+export class SeqpulseError extends Error {
+  readonly exitCode: number;
+  /** Stable machine-readable code for --json output. */
+  readonly code: string;
+  /** What to do about it, printed under the message. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, opts: { exitCode: number; code: string; hint?: string; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.exitCode = opts.exitCode;
+    this.code = opts.code;
+    this.hint = opts.hint;
+  }
+}
+
+/** Wrong flags, arguments or missing required settings. */
+export class UsageError extends SeqpulseError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.Usage, code: 'usage_error', hint });
+  }
+}
+
+export interface ConfigIssue {
+  /** Where the value came from: a file path, `environment`, or `flags`. */
+  source: string;
+  /** Dotted key (`metrics.error_rate.threshold`), env var name or flag. */
+  key: string;
+  reason: string;
+}
+
+/** Invalid configuration: every issue names its source, key and reason. */
+export class ConfigError extends SeqpulseError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[], hint?: string) {
+    const lines = issues.map((i) => `${i.source}: ${i.key}: ${i.reason}`);
+    super(`Invalid configuration:\n  ${lines.join('\n  ')}`, { exitCode: ExitCode.Usage, code: 'config_error', hint });
+    this.issues = issues;
+  }
+}
+
+/** The metrics endpoint rejected our signature (401/403): wrong secret or clock; never retried. */
+export class AuthError extends SeqpulseError {
+  constructor(endpoint: string, status: number) {
+    super(`${endpoint} rejected the signed request (HTTP ${status}): the secret or the clock is wrong`, {
+      exitCode: ExitCode.Usage,
+      code: 'signature_rejected',
+      hint: 'Check that --secret / SEQPULSE_HMAC_SECRET matches the app, and that both clocks are within 300 s.',
+    });
+  }
+}
+
+/** A stored run or file the command needs does not exist. */
+export class NotFoundError extends SeqpulseError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.Usage, code: 'not_found', hint });
+  }
+}
+
+/** The store cannot be opened or written. */
+export class StoreError extends SeqpulseError {
+  constructor(message: string, cause?: unknown, hint?: string) {
+    super(message, { exitCode: ExitCode.Usage, code: 'store_error', hint, cause });
+  }
+}

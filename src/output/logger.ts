@@ -1,0 +1,40 @@
+/**
+ * Logs on stderr: text for people, or one JSON object per line (--log-format json) carrying the
+ * deployment id and phase so a run can be traced in a log pipeline. Never given a secret.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  log(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines also carry these fields (deployment_id, phase). */
+  with(fields: Record<string, unknown>): Logger;
+}
+
+export interface LoggerOptions {
+  format: 'text' | 'json';
+  write?: (line: string) => void;
+  now?: () => Date;
+  /** Text mode only: prefix per level (e.g. coloured "warning:"). */
+  label?: (level: LogLevel) => string;
+}
+
+export function createLogger(opts: LoggerOptions, context: Record<string, unknown> = {}): Logger {
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const now = opts.now ?? (() => new Date());
+  return {
+    log(level, event, message, fields = {}) {
+      if (opts.format === 'json') {
+        write(JSON.stringify({ time: now().toISOString(), level, event, ...context, ...fields, message }));
+      } else if (level !== 'debug') {
+        write(`${opts.label?.(level) ?? defaultLabel(level)}${message}`);
+      }
+    },
+    with(fields) {
+      return createLogger(opts, { ...context, ...fields });
+    },
+  };
+}
+
+function defaultLabel(level: LogLevel): string {
+  return level === 'warn' ? 'seqpulse: warning: ' : level === 'error' ? 'seqpulse: error: ' : 'seqpulse: ';
+}

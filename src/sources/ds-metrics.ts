@@ -1,0 +1,168 @@
+/**
+ * The `/ds-metrics` source (SPEC §4): every tick, one signed GET per endpoint, all endpoints at
+ * once, each retried inside the tick's deadline. A failing endpoint becomes a failed result (a
+ * missing sample); only a rejected signature (401/403) is thrown, because that is a configuration
+ * error that no retry will fix.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { AuthError, UsageError } from '../errors.js';
+import { attemptOnce, type AttemptOutcome } from './attempt.js';
+import { DEFAULT_BACKOFF, planRetry, type BackoffPolicy } from './backoff.js';
+import { parseEndpoint, redactUserinfo, REDACTED, type ParsedEndpoint } from './endpoint.js';
+import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
+
+export interface DsMetricsSourceOptions {
+  /** Endpoint URLs; userinfo (`user:pass@`) is sent as Basic auth and redacted everywhere it is shown. */
+  endpoints: string[];
+  /** Several secrets during a rotation: each request then carries one `v1=` value per secret. */
+  secret: string | string[];
+  /** Budget of one attempt (request and body); also clipped to the tick's deadline. */
+  timeoutMs: number;
+  /** Extra attempts after the first. Default 3. */
+  retries?: number;
+  /** Bodies larger than this are cut off and count as a failed attempt. Default 1 MiB. */
+  maxBodyBytes?: number;
+  userAgent: string;
+  /** An undici dispatcher to use instead of the source's own Agent (not closed by `close()`). */
+  dispatcher?: Dispatcher;
+  /** Epoch ms; drives signature timestamps, deadlines and `taken_at`. Default Date.now. */
+  now?: () => number;
+  /** In [0, 1): backoff jitter. Default Math.random. */
+  random?: () => number;
+  /** Waits between attempts; must resolve (not reject) early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  backoff?: BackoffPolicy;
+}
+
+export const DEFAULT_RETRIES = 3;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSource {
+  const secrets = typeof opts.secret === 'string' ? [opts.secret] : [...opts.secret];
+  if (secrets.length === 0 || secrets.some((s) => s.length === 0)) {
+    throw new UsageError('no HMAC secret given', 'Set SEQPULSE_HMAC_SECRET or use --secret.');
+  }
+  const endpoints = opts.endpoints.map(parseEndpoint);
+  const timeoutMs = positive(opts.timeoutMs, 'timeoutMs');
+  const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
+  const maxBodyBytes = positive(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes');
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const sleep = opts.sleep ?? abortableSleep;
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const ownAgent = opts.dispatcher ? undefined : new Agent({ connect: { timeout: timeoutMs } });
+  const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
+  // Closing the source abandons whatever is still in flight, so close() cannot hang on a stuck app.
+  const closing = new AbortController();
+
+  /** Belt and braces: no error text leaves this module with a secret in it, whatever produced it. */
+  const scrub = (text: string): string => secrets.reduce((out, s) => out.split(s).join(REDACTED), redactUserinfo(text));
+
+  async function sampleEndpoint(endpoint: ParsedEndpoint, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
+    let attempts = 0;
+    let last: AttemptOutcome | undefined;
+    let lastAt = now();
+    for (;;) {
+      const remaining = req.deadline - now();
+      if (remaining <= 0 || signal.aborted) break;
+      attempts++;
+      const budget = Math.min(timeoutMs, remaining);
+      last = await attemptOnce({
+        dispatcher,
+        endpoint,
+        secret: secrets,
+        phase: req.phase,
+        deploymentId: req.deploymentId,
+        userAgent: opts.userAgent,
+        timeoutMs: budget,
+        maxBodyBytes,
+        now,
+        signal,
+      });
+      lastAt = now();
+      if (last.kind === 'ok') {
+        return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(lastAt) };
+      }
+      if (last.kind === 'auth') throw new AuthError(endpoint.display, last.status);
+      if (last.kind === 'aborted') break;
+      const decision = planRetry({
+        failedAttempts: attempts,
+        maxRetries: retries,
+        retryable: last.retryable,
+        ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }),
+        nowMs: lastAt,
+        deadline: req.deadline,
+        random,
+        policy: backoff,
+      });
+      if (!decision.retry) break;
+      if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
+    }
+    return failedResult(endpoint, attempts, last, lastAt, signal);
+  }
+
+  function failedResult(endpoint: ParsedEndpoint, attempts: number, last: AttemptOutcome | undefined, at: number, signal: AbortSignal): EndpointResult {
+    const result: EndpointResult = { endpoint: endpoint.display, ok: false, attempts, taken_at: iso(at) };
+    if (last?.kind === 'failed') {
+      result.error = scrub(last.error);
+      if (last.status !== undefined) result.http_status = last.status;
+      result.latency_ms = last.latencyMs;
+    } else if (last?.kind === 'aborted' || signal.aborted) {
+      result.error = 'aborted';
+      if (last) result.latency_ms = last.latencyMs;
+    } else {
+      result.error = 'deadline passed before the first attempt';
+    }
+    return result;
+  }
+
+  return {
+    async collect(req: CollectRequest): Promise<EndpointResult[]> {
+      if (closing.signal.aborted) throw new Error('the ds-metrics source is closed');
+      // A 401 from one endpoint ends the whole tick: the others are cut short rather than waited for.
+      const tick = new AbortController();
+      const signal = AbortSignal.any([tick.signal, closing.signal, ...(req.signal ? [req.signal] : [])]);
+      let authError: AuthError | undefined;
+      const results = await Promise.all(
+        endpoints.map((endpoint) =>
+          sampleEndpoint(endpoint, req, signal).catch((err: unknown): EndpointResult => {
+            if (!(err instanceof AuthError)) throw err;
+            authError ??= err;
+            tick.abort(err);
+            return { endpoint: endpoint.display, ok: false, error: err.message, attempts: 1, taken_at: iso(now()) };
+          }),
+        ),
+      );
+      if (authError) throw authError;
+      return results;
+    },
+    async close(): Promise<void> {
+      if (closing.signal.aborted) return;
+      closing.abort(new Error('source closed'));
+      await ownAgent?.close();
+    },
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of ms (got ${value})`);
+  return value;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

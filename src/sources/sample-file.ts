@@ -1,0 +1,60 @@
+/**
+ * Sample files for `analyze --pre/--post` (SPEC §5): one sample `{"metrics": {...}}`, a JSON array
+ * of samples, or JSON Lines. Errors name the file, the line or item, and what was wrong.
+ */
+import { readFile } from 'node:fs/promises';
+import type { MetricSnapshot } from '../core/types.js';
+import { UsageError } from '../errors.js';
+
+export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
+  }
+  return parseSampleText(path, text);
+}
+
+export function parseSampleText(path: string, text: string): MetricSnapshot[] {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new UsageError(`${path}: the file is empty`, 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.');
+  let whole: unknown;
+  let wholeError: string | undefined;
+  try {
+    whole = JSON.parse(trimmed);
+  } catch (err) {
+    wholeError = (err as Error).message;
+  }
+  if (wholeError === undefined) {
+    if (Array.isArray(whole)) return whole.map((item, i) => toSnapshot(item, `${path}: item ${i}`));
+    return [toSnapshot(whole, path)];
+  }
+  // Not one JSON document: JSON Lines, judged line by line so the error names the line.
+  const lines = text.split(/\r?\n/);
+  if (lines.filter((l) => l.trim() !== '').length < 2) throw new UsageError(`${path}: not valid JSON (${wholeError})`);
+  const out: MetricSnapshot[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new UsageError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`);
+    }
+    out.push(toSnapshot(value, `${path}:${i + 1}`));
+  });
+  return out;
+}
+
+function toSnapshot(value: unknown, where: string): MetricSnapshot {
+  const hint = 'Each sample is {"metrics": {"<name>": <number>, ...}}, optionally with "timestamp".';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: a sample must be a JSON object`, hint);
+  const { metrics, timestamp } = value as { metrics?: unknown; timestamp?: unknown };
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) throw new UsageError(`${where}: "metrics" must be an object`, hint);
+  if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp)))) {
+    throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string`, hint);
+  }
+  return timestamp === undefined ? { metrics: metrics as Record<string, unknown> } : { timestamp, metrics: metrics as Record<string, unknown> };
+}

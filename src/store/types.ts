@@ -1,0 +1,91 @@
+/**
+ * The store port: what the app layer needs from a store, whatever the database behind it.
+ * Implementations: SQLite via kysely + better-sqlite3 (embedded default). Postgres comes later behind the same port.
+ */
+import type { DeployResult, Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
+
+/** Non-secret settings a run was made with; kept so `finish` and `analyze <id>` can reuse them. Never holds the secret. */
+export interface RunSettings {
+  endpoints: string[];
+  interval_ms: number;
+  window_ms: number;
+  pre_samples: number;
+  timeout_ms: number;
+}
+
+export interface RunRecord {
+  id: string;
+  project: string;
+  env: string;
+  status: RunStatus;
+  settings: RunSettings;
+  /** Deploy argv (redacted), null for start/finish runs. */
+  command: string[] | null;
+  result: DeployResult | null;
+  deploy_exit_code: number | null;
+  /** Signal name when the deploy command was killed by one. */
+  deploy_signal: string | null;
+  created_at: string;
+  updated_at: string;
+  /** When the deploy ended and POST sampling began (the "deploy moment"). */
+  deployed_at: string | null;
+  finished_at: string | null;
+}
+
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'result' | 'deploy_exit_code' | 'deploy_signal' | 'deployed_at' | 'finished_at' | 'settings'>>;
+
+/** One raw response (or failure) of one endpoint at one tick of the schedule. Append-only. */
+export interface StoredSample {
+  id: string;
+  run_id: string;
+  phase: Phase;
+  /** Tick index within the phase (0-based). */
+  seq: number;
+  endpoint: string;
+  scheduled_at: string;
+  taken_at: string;
+  ok: boolean;
+  http_status: number | null;
+  error: string | null;
+  attempts: number;
+  latency_ms: number | null;
+  /** Every field the app reported, numeric or not; null when the request failed. */
+  metrics: Record<string, unknown> | null;
+}
+
+export interface RunSummary {
+  id: string;
+  project: string;
+  env: string;
+  status: RunStatus;
+  verdict: Verdict | null;
+  confidence: number | null;
+  result: DeployResult | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface HistoryFilter {
+  project?: string;
+  env?: string;
+  verdict?: Verdict;
+  /** ISO timestamp: runs created at or after it. */
+  since?: string;
+  limit?: number;
+}
+
+export interface Store {
+  createRun(run: RunRecord): Promise<void>;
+  updateRun(id: string, patch: RunPatch): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Runs whose id starts with the prefix (for short ids typed by people), newest first, at most `limit`. */
+  findRunsByPrefix(prefix: string, limit?: number): Promise<RunRecord[]>;
+  /** Idempotent: a sample whose (run_id, phase, seq, endpoint) is already stored is left as it is. */
+  addSamples(samples: StoredSample[]): Promise<void>;
+  getSamples(runId: string): Promise<StoredSample[]>;
+  /** Stores the verdict once. Returns false, storing nothing, when the run already has one. */
+  saveVerdict(report: VerdictReport): Promise<boolean>;
+  getVerdict(runId: string): Promise<VerdictReport | undefined>;
+  listRuns(filter: HistoryFilter): Promise<RunSummary[]>;
+  close(): Promise<void>;
+}

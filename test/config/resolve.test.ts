@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/config/duration.js';
+import { parseConfigText } from '../../src/config/file.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { STARTER_CONFIG } from '../../src/config/starter.js';
+import { ConfigError } from '../../src/errors.js';
+
+const base = { env: {}, flags: {}, defaultProject: 'proj' };
+
+function issuesOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['15m', 900_000],
+    ['1h', 3_600_000],
+    ['30', 30_000],
+    [2, 2_000],
+    ['1.5s', 1_500],
+  ])('%s -> %d ms', (input, ms) => {
+    expect(parseDuration(input)).toEqual({ ok: true, ms });
+  });
+
+  it.each(['10 minutes', '-5s', 'abc', '', '5d'])('rejects %j', (input) => {
+    expect(parseDuration(input).ok).toBe(false);
+  });
+});
+
+describe('config layers', () => {
+  it('uses defaults when nothing is given', () => {
+    const c = resolveConfig(base);
+    expect(c).toMatchObject({ project: 'proj', env: 'default', preSamples: 3, intervalMs: 10_000, windowMs: 300_000, timeoutMs: 5_000, failOn: 'rollback', store: '.seqpulse/seqpulse.db' });
+    expect(c.rules.error_rate).toMatchObject({ direction: 'increase', threshold: 50, critical: true });
+    expect(c.rules.requests_per_sec).toMatchObject({ direction: 'decrease', threshold: 40, critical: true });
+  });
+
+  it('flags beat the environment, which beats the file, which beats defaults', () => {
+    const file = parseConfigText('seqpulse.yml', 'window: 1m\ninterval: 5s\npre_samples: 7\nproject: from-file\n');
+    const c = resolveConfig({
+      ...base,
+      file,
+      env: { SEQPULSE_WINDOW: '2m', SEQPULSE_INTERVAL: '2s' },
+      flags: { window: '3m' },
+    });
+    expect(c.windowMs).toBe(180_000);
+    expect(c.intervalMs).toBe(2_000);
+    expect(c.preSamples).toBe(7);
+    expect(c.project).toBe('from-file');
+  });
+
+  it('applies per-environment overrides from the file, selected by --env', () => {
+    const file = parseConfigText(
+      'seqpulse.yml',
+      'window: 5m\nmetrics:\n  latency_p95: { threshold: 25 }\nenvironments:\n  prod:\n    window: 15m\n    metrics:\n      latency_p95: { threshold: 10 }\n',
+    );
+    const staging = resolveConfig({ ...base, file, flags: { env: 'staging' } });
+    const prod = resolveConfig({ ...base, file, flags: { env: 'prod' } });
+    expect(staging.windowMs).toBe(300_000);
+    expect(staging.rules.latency_p95?.threshold).toBe(25);
+    expect(prod.windowMs).toBe(900_000);
+    expect(prod.rules.latency_p95?.threshold).toBe(10);
+    // Fields not overridden keep the default rule's values.
+    expect(prod.rules.latency_p95?.direction).toBe('increase');
+  });
+
+  it('adds custom metrics and disables default ones', () => {
+    const file = parseConfigText('seqpulse.yml', 'metrics:\n  orders_per_min: { direction: decrease, threshold: 20, critical: true }\n  memory_usage: { enabled: false }\n');
+    const c = resolveConfig({ ...base, file });
+    expect(c.rules.orders_per_min).toEqual({ direction: 'decrease', threshold: 20, critical: true, min_delta: 0, aggregate: 'mean' });
+    expect(c.rules.memory_usage).toBeUndefined();
+  });
+
+  it('reads endpoints and the secret from the environment', () => {
+    const c = resolveConfig({ ...base, env: { SEQPULSE_ENDPOINTS: 'http://a/ds-metrics, http://b/ds-metrics', SEQPULSE_HMAC_SECRET: 's3cret' } });
+    expect(c.endpoints).toEqual(['http://a/ds-metrics', 'http://b/ds-metrics']);
+    expect(c.secrets).toEqual(['s3cret']);
+  });
+
+  it('the starter file from `init` is valid', () => {
+    const c = resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', STARTER_CONFIG), flags: { env: 'prod' } });
+    expect(c.project).toBe('my-service');
+    expect(c.windowMs).toBe(900_000);
+    expect(c.rules.latency_p95?.threshold).toBe(20);
+  });
+});
+
+describe('config errors name the source, key and reason', () => {
+  it('unknown keys in the file, with their line', () => {
+    const file = parseConfigText('seqpulse.yml', 'project: x\nwindw: 5m\nmetrics:\n  error_rate:\n    treshold: 10\n');
+    const issues = issuesOf(() => resolveConfig({ ...base, file }));
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:2', key: 'windw', reason: expect.stringContaining('unknown key') });
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:5', key: 'metrics.error_rate.treshold', reason: expect.stringContaining('unknown key') });
+  });
+
+  it('wrong types in the file', () => {
+    const file = parseConfigText('seqpulse.yml', 'pre_samples: three\nwindow: 10 minutes\nmetrics:\n  error_rate: { direction: up }\n');
+    const issues = issuesOf(() => resolveConfig({ ...base, file }));
+    const keys = issues.map((i) => `${i.source} ${i.key}`);
+    expect(keys).toEqual(expect.arrayContaining(['seqpulse.yml:1 pre_samples', 'seqpulse.yml:2 window', 'seqpulse.yml:4 metrics.error_rate.direction']));
+    expect(issues.find((i) => i.key === 'window')?.reason).toMatch(/not a duration/);
+  });
+
+  it('a custom metric without a threshold', () => {
+    const file = parseConfigText('seqpulse.yml', 'metrics:\n  orders: { direction: decrease }\n');
+    expect(issuesOf(() => resolveConfig({ ...base, file }))).toEqual([
+      { source: 'seqpulse.yml:2', key: 'metrics.orders.threshold', reason: 'required for a metric without a default rule' },
+    ]);
+  });
+
+  it('bad environment variables and flags are named as such', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, env: { SEQPULSE_PRE_SAMPLES: 'lots', SEQPULSE_FAIL_ON: 'sometimes' }, flags: { window: 'forever', endpoint: ['ftp://x'] } }));
+    expect(issues.map((i) => `${i.source} ${i.key}`).sort()).toEqual(['environment SEQPULSE_FAIL_ON', 'environment SEQPULSE_PRE_SAMPLES', 'flags --endpoint', 'flags --window']);
+  });
+
+  it('a window shorter than the interval', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '1s', interval: '5s' } }));
+    expect(issues[0]).toMatchObject({ key: 'window', reason: expect.stringContaining('shorter than the interval') });
+  });
+
+  it('YAML syntax errors carry the line', () => {
+    expect(() => parseConfigText('seqpulse.yml', 'project: x\nmetrics: [\n')).toThrow(/seqpulse.yml:\d+: \(yaml\)/);
+  });
+
+  it('unknown SEQPULSE_ variables are warned about, not silently ignored', () => {
+    const c = resolveConfig({ ...base, env: { SEQPULSE_WINDOWS: '5m' } });
+    expect(c.warnings.join('\n')).toMatch(/SEQPULSE_WINDOWS is not a seqpulse setting/);
+  });
+});

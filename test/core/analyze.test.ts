@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateTick } from '../../src/core/aggregate.js';
+import { analyze } from '../../src/core/analyze.js';
+import { exitCodeFor } from '../../src/core/exit-code.js';
+import { DEFAULT_RULES } from '../../src/core/rules.js';
+import type { MetricSnapshot, Rules } from '../../src/core/types.js';
+
+const rules: Rules = { ...DEFAULT_RULES };
+
+/** Snapshots with the given metric values; noise is a deterministic ±spread around each value. */
+function series(n: number, metrics: Record<string, number>, spread = 0.03): MetricSnapshot[] {
+  return Array.from({ length: n }, (_, i) => ({
+    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v * (1 + spread * Math.sin(i * 2.3 + k.length))])),
+  }));
+}
+
+const healthy = { error_rate: 0.01, latency_p95: 120, latency_p99: 200, cpu_usage: 0.35, memory_usage: 512, requests_per_sec: 240, db_connections: 18 };
+
+describe('analyze', () => {
+  it('healthy deploy with noise -> ok, high confidence', () => {
+    const a = analyze({ pre: series(5, healthy), post: series(30, healthy), rules, expected: { pre: 5, post: 30 } });
+    expect(a.verdict).toBe('ok');
+    expect(a.confidence).toBeGreaterThan(0.9);
+    expect(a.summary).toBe('No significant regression detected');
+    expect(a.metrics).toHaveLength(7);
+    expect(a.metrics.every((m) => m.status === 'ok')).toBe(true);
+  });
+
+  it('error rate doubling (critical) -> rollback, with the SPEC wording', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, error_rate: 0.022 }, 0), rules });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.details[0]).toBe('error_rate changed by +120% (baseline: 0.01, current: 0.022)');
+    expect(a.metrics.find((m) => m.name === 'error_rate')).toMatchObject({ baseline: 0.01, current: 0.022, change_pct: 120, threshold_pct: 50, status: 'regression' });
+    expect(a.hints.map((h) => h.code)).toContain('errors_without_traffic_change');
+  });
+
+  it('two critical regressions -> "Multiple critical regressions detected"', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, error_rate: 0.05, requests_per_sec: 60 }, 0), rules });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.summary).toBe('Multiple critical regressions detected');
+    expect(a.hints.map((h) => h.code)).toContain('traffic_drop');
+  });
+
+  it('one non-critical regression -> attention', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, latency_p95: 170 }, 0), rules });
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Regression detected: latency_p95');
+    expect(a.hints.map((h) => h.code)).toContain('latency_without_cpu');
+  });
+
+  it('latency and CPU up together -> rollback with a saturation hint', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, latency_p95: 200, cpu_usage: 0.7 }, 0), rules });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.hints.map((h) => h.code)).toContain('saturation');
+  });
+
+  it('direction matters: traffic going up and errors going down are not regressions', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, requests_per_sec: 400, error_rate: 0.001 }, 0), rules });
+    expect(a.verdict).toBe('ok');
+    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('improvement');
+  });
+
+  it('a restart blip in one POST sample does not trip the median', () => {
+    const post = series(20, healthy);
+    post[0] = { metrics: { ...healthy, error_rate: 0.5, latency_p95: 2000 } };
+    expect(analyze({ pre: series(5, healthy), post, rules }).verdict).toBe('ok');
+  });
+
+  it('tiny absolute moves under min_delta are noise (0.001 -> 0.003 error rate)', () => {
+    const a = analyze({ pre: series(5, { ...healthy, error_rate: 0.001 }, 0), post: series(10, { ...healthy, error_rate: 0.003 }, 0), rules });
+    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('ok');
+    expect(a.verdict).toBe('ok');
+  });
+
+  it('errors from a zero baseline: no relative change, judged on the absolute floor', () => {
+    const a = analyze({ pre: series(5, { ...healthy, error_rate: 0 }, 0), post: series(10, { ...healthy, error_rate: 0.08 }, 0), rules });
+    const m = a.metrics.find((x) => x.name === 'error_rate')!;
+    expect(m.change_pct).toBeNull();
+    expect(m.status).toBe('regression');
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.details[0]).toMatch(/rose from 0 to 0.08/);
+  });
+
+  it('a known metric missing after the deploy -> attention, lower confidence, never ok', () => {
+    const { error_rate: _drop, ...rest } = healthy;
+    const a = analyze({ pre: series(5, healthy), post: series(10, rest), rules });
+    expect(a.verdict).toBe('attention');
+    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('no_data');
+    expect(a.confidence).toBeLessThan(0.9);
+    expect(a.hints.map((h) => h.code)).toContain('metrics_missing_after_deploy');
+  });
+
+  it('non-numeric values are ignored, reported, and never crash', () => {
+    const post = series(10, healthy);
+    post[3] = { metrics: { ...healthy, error_rate: 'NaN', latency_p95: null } };
+    const a = analyze({ pre: series(5, healthy), post, rules });
+    expect(a.verdict).toBe('ok');
+    expect(a.details.some((d) => d.includes('error_rate: 1 non-numeric value ignored'))).toBe(true);
+    expect(a.hints.map((h) => h.code)).toContain('non_numeric_values');
+  });
+
+  it('no PRE sample at all -> never ok', () => {
+    const a = analyze({ pre: [], post: series(10, healthy), rules, expected: { pre: 3, post: 10 } });
+    expect(a.verdict).toBe('attention');
+    expect(a.confidence).toBeLessThanOrEqual(0.5);
+    expect(a.hints.map((h) => h.code)).toContain('no_baseline');
+  });
+
+  it('no POST sample at all -> no verdict', () => {
+    const a = analyze({ pre: series(5, healthy), post: [], rules, failed: 10 });
+    expect(a.verdict).toBeNull();
+    expect(a.confidence).toBe(0);
+  });
+
+  it('most POST samples missing -> attention, not ok', () => {
+    const a = analyze({ pre: series(5, healthy), post: series(3, healthy), rules, expected: { pre: 5, post: 30 }, failed: 27 });
+    expect(a.verdict).toBe('attention');
+    expect(a.confidence).toBeLessThan(0.6);
+  });
+
+  it('confidence falls with missing and few samples', () => {
+    const full = analyze({ pre: series(5, healthy), post: series(30, healthy), rules, expected: { pre: 5, post: 30 } }).confidence;
+    const some = analyze({ pre: series(5, healthy), post: series(20, healthy), rules, expected: { pre: 5, post: 30 } }).confidence;
+    const few = analyze({ pre: series(1, healthy), post: series(2, healthy), rules, expected: { pre: 1, post: 2 } }).confidence;
+    expect(full).toBeGreaterThan(some);
+    expect(some).toBeGreaterThan(few);
+    for (const c of [full, some, few]) expect(c).toBeGreaterThanOrEqual(0);
+  });
+
+  it('metrics without a rule are not judged; rule metrics never reported are not listed', () => {
+    const a = analyze({ pre: series(5, { error_rate: 0.01, custom: 1 }), post: series(5, { error_rate: 0.01, custom: 100 }), rules });
+    expect(a.metrics.map((m) => m.name)).toEqual(['error_rate']);
+  });
+});
+
+describe('aggregation of several endpoints', () => {
+  it('means by default, sums traffic, and scales a sum when an endpoint failed', () => {
+    const tick = aggregateTick(
+      [
+        { ok: true, metrics: { latency_p95: 100, requests_per_sec: 100, version: 'v1' } },
+        { ok: true, metrics: { latency_p95: 200, requests_per_sec: 120 } },
+        { ok: false },
+      ],
+      rules,
+    );
+    expect(tick?.metrics.latency_p95).toBe(150);
+    expect(tick?.metrics.requests_per_sec).toBeCloseTo(330);
+    expect(tick?.metrics.version).toBe('v1');
+  });
+
+  it('no endpoint answered -> null', () => {
+    expect(aggregateTick([{ ok: false }, { ok: false }], rules)).toBeNull();
+  });
+});
+
+describe('exit codes (SPEC §7)', () => {
+  it.each([
+    [{ status: 'finished', verdict: 'ok' }, 'rollback', 0],
+    [{ status: 'finished', verdict: 'attention' }, 'rollback', 0],
+    [{ status: 'finished', verdict: 'attention' }, 'attention', 1],
+    [{ status: 'finished', verdict: 'rollback_recommended' }, 'rollback', 1],
+    [{ status: 'finished', verdict: 'rollback_recommended' }, 'never', 0],
+    [{ status: 'finished', verdict: null }, 'rollback', 3],
+    [{ status: 'deploy_failed', verdict: null }, 'rollback', 4],
+    [{ status: 'interrupted', verdict: null, interruptedBy: 'SIGINT' }, 'rollback', 130],
+    [{ status: 'interrupted', verdict: null, interruptedBy: 'SIGTERM' }, 'rollback', 143],
+  ] as const)('%j with --fail-on %s -> %d', (outcome, failOn, code) => {
+    expect(exitCodeFor(outcome, failOn)).toBe(code);
+  });
+});
