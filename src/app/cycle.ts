@@ -13,14 +13,14 @@ import type { AppIO } from './io.js';
 import { liveView } from './live.js';
 import { collectPhase } from './phase.js';
 import { postTicks, type ReportOptions } from './report.js';
-import { MASK, redactArgv, redactUrl } from './redact.js';
+import { MASK, redactText, redactUserinfo } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
 
 /** `seqpulse run -- <cmd>`: the whole cycle in one blocking call. */
 export async function runCycle(config: ResolvedConfig, argv: readonly string[], io: AppIO): Promise<VerdictReport> {
-  const started = await startPhase(config, io, redactArgv(argv, config.secrets));
+  const started = await startPhase(config, io, argv.map((arg) => redactText(arg, config.secrets)));
   if (started.kind === 'report') return started.report;
   const run = started.run;
   const log = io.logger.with({ deployment_id: run.id });
@@ -32,7 +32,9 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const interrupted = io.interrupts.received();
   const result: DeployResult = outcome.exitCode === 0 ? 'success' : 'failed';
   const deployState = { result, deploy_exit_code: outcome.exitCode, deploy_signal: outcome.signal, deployed_at: deployedAt };
-  log.log(result === 'success' ? 'info' : 'warn', 'deploy_ended', describeDeploy(outcome), { exit_code: outcome.exitCode, signal: outcome.signal, duration_ms: outcome.durationMs });
+  // Recorded at once: whatever happens next, the store knows how the deploy went.
+  await io.store.updateRun(run.id, { ...deployState, result: interrupted ? null : result });
+  log.log(result === 'success' ? 'info' : 'warn', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${(outcome.durationMs / 1000).toFixed(1)}s`, { exit_code: outcome.exitCode, signal: outcome.signal, duration_ms: outcome.durationMs });
 
   if (interrupted) {
     return concludeRun(io.store, run, { ...deployState, result: null, status: 'interrupted' }, {
@@ -87,7 +89,7 @@ export async function finishRun(config: ResolvedConfig, run: RunRecord, result: 
     };
   }
   const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples };
-  await io.store.updateRun(run.id, { settings });
+  await io.store.updateRun(run.id, { settings, result, deployed_at: deployedAt });
   return { kind: 'report', report: await postPhase(config, { ...run, settings, result, deployed_at: deployedAt }, io) };
 }
 
@@ -147,7 +149,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
 }
 
 async function postPhase(config: ResolvedConfig, run: RunRecord, io: AppIO): Promise<VerdictReport> {
-  await io.store.updateRun(run.id, { status: 'observing', result: run.result, deployed_at: run.deployed_at });
+  await io.store.updateRun(run.id, { status: 'observing' });
   const pre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
@@ -187,7 +189,7 @@ function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGIN
 
 /** The settings as stored: endpoints with their passwords masked. */
 function settingsOf(config: ResolvedConfig): RunSettings {
-  return { endpoints: config.endpoints.map(redactUrl), interval_ms: config.intervalMs, window_ms: config.windowMs, pre_samples: config.preSamples, timeout_ms: config.timeoutMs };
+  return { endpoints: config.endpoints.map(redactUserinfo), interval_ms: config.intervalMs, window_ms: config.windowMs, pre_samples: config.preSamples, timeout_ms: config.timeoutMs };
 }
 
 function describeDeploy(outcome: { exitCode: number | null; signal: string | null; spawnError?: string }): string {

@@ -74,6 +74,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
           authError ??= err;
           results = [{ endpoint: '*', ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
         }
+        // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
+        if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
         samples.push(...tickSamples);

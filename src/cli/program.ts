@@ -24,7 +24,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Did this deploy make things worse? ok, attention or rollback_recommended, from PRE vs POST metrics.')
     .version(version(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EXIT_CODE_HELP);
+    .addHelpText('after', EXIT_CODE_HELP)
+    // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
+    .exitOverride();
 
   const done = (p: Promise<number>) => p.then(setExit);
 

@@ -58,8 +58,9 @@ function summarise(verdict: Verdict, input: AnalysisInput, metrics: MetricResult
   const names = (list: MetricResult[]) => list.map((m) => m.name).join(', ');
   if (verdict === 'rollback_recommended') {
     if (critical.length >= 2) return 'Multiple critical regressions detected';
-    if (regressions.length >= 2) return `Multiple regressions detected: ${names(regressions)}`;
-    return `Critical regression detected: ${names(critical)}`;
+    const others = regressions.filter((m) => !critical.includes(m));
+    if (critical.length === 1) return `Critical regression detected: ${names(critical)}${others.length > 0 ? ` (also regressed: ${names(others)})` : ''}`;
+    return `Multiple regressions detected: ${names(regressions)}`;
   }
   if (verdict === 'attention') {
     if (regressions.length === 1) return `Regression detected: ${names(regressions)}`;

@@ -128,7 +128,12 @@ function hmacHex(secret: string, canonical: string): string {
   return createHmac('sha256', secret).update(canonical, 'utf8').digest('hex');
 }
 
+/** Header lookup by name, whatever the case of the keys (Node lower-cases them; other frameworks may not). */
 function header(headers: VerifyOptions['headers'], name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  let value = headers[name];
+  if (value === undefined) {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+    value = key === undefined ? undefined : headers[key];
+  }
   return Array.isArray(value) ? value[0] : value;
 }

@@ -8,7 +8,9 @@ import { Agent, type Dispatcher } from 'undici';
 import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce, type AttemptOutcome } from './attempt.js';
 import { DEFAULT_BACKOFF, planRetry, type BackoffPolicy } from './backoff.js';
-import { parseEndpoint, redactUserinfo, REDACTED, type ParsedEndpoint } from './endpoint.js';
+import { redactText } from '../redact.js';
+import { systemClock } from '../sampling/clock.js';
+import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
 export interface DsMetricsSourceOptions {
@@ -56,7 +58,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const closing = new AbortController();
 
   /** Belt and braces: no error text leaves this module with a secret in it, whatever produced it. */
-  const scrub = (text: string): string => secrets.reduce((out, s) => out.split(s).join(REDACTED), redactUserinfo(text));
+  const scrub = (text: string): string => redactText(text, secrets);
 
   async function sampleEndpoint(endpoint: ParsedEndpoint, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
     let attempts = 0;
@@ -146,16 +148,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
 
 /** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return systemClock.sleepUntil(Date.now() + ms, signal);
 }
 
 function positive(value: number, name: string): number {

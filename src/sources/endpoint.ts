@@ -3,8 +3,7 @@
  * a URL may carry (`https://user:pass@host/ds-metrics`), which must never be shown.
  */
 import { UsageError } from '../errors.js';
-
-export const REDACTED = '***';
+import { redactUserinfo } from '../redact.js';
 
 export interface ParsedEndpoint {
   /** The endpoint as configured, userinfo replaced by `***`: the only form put in results, errors and logs. */
@@ -35,15 +34,6 @@ export function parseEndpoint(raw: string): ParsedEndpoint {
     parsed.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
   }
   return parsed;
-}
-
-/**
- * Replaces the userinfo of every URL in `text` with `***` (`http://u:p@h/` -> `http://***@h/`).
- * The user name goes too: tokens are often passed as a bare user name.
- */
-export function redactUserinfo(text: string): string {
-  // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host.
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${REDACTED}@`);
 }
 
 function decode(value: string): string {

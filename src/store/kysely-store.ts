@@ -1,0 +1,131 @@
+/**
+ * The Store port over kysely: the same queries for every dialect. Rows <-> records conversion
+ * lives here so JSON, booleans and nulls round-trip the same way everywhere.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
+import type { Database, RunsTable, SamplesTable } from './schema.js';
+import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample } from './types.js';
+
+/** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+export function kyselyStore(db: Kysely<Database>, now: () => string = () => new Date().toISOString()): Store {
+  return {
+    async createRun(run) {
+      await db.insertInto('runs').values(runRow(run)).execute();
+    },
+
+    async updateRun(id, patch) {
+      const values: Partial<RunsTable> = { updated_at: now() };
+      for (const [key, value] of Object.entries(patch) as [keyof RunPatch, unknown][]) {
+        if (value === undefined) continue;
+        (values as Record<string, unknown>)[key] = key === 'settings' ? JSON.stringify(value) : value;
+      }
+      await db.updateTable('runs').set(values).where('id', '=', id).execute();
+    },
+
+    async getRun(id) {
+      const row = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && runRecord(row);
+    },
+
+    async findRunsByPrefix(prefix, limit = 10) {
+      // Ids are UUIDs: anything else cannot match, and LIKE wildcards never reach the query.
+      if (!/^[0-9a-f-]+$/i.test(prefix)) return [];
+      const rows = await db.selectFrom('runs').selectAll().where('id', 'like', `${prefix.toLowerCase()}%`).orderBy('created_at', 'desc').limit(limit).execute();
+      return rows.map(runRecord);
+    },
+
+    async addSamples(samples) {
+      if (samples.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('samples')
+            .values(samples.slice(i, i + INSERT_CHUNK).map(sampleRow))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+        }
+      });
+    },
+
+    async getSamples(runId) {
+      const rows = await db.selectFrom('samples').selectAll().where('run_id', '=', runId).orderBy('scheduled_at').orderBy('seq').orderBy('endpoint').execute();
+      return rows.map(sampleRecord);
+    },
+
+    async saveVerdict(report) {
+      const result = await db
+        .insertInto('verdicts')
+        .values({
+          run_id: report.deployment_id,
+          verdict: report.verdict,
+          confidence: report.confidence,
+          summary: report.summary,
+          exit_code: report.exit_code,
+          report: JSON.stringify(report),
+          created_at: report.created_at,
+        })
+        .onConflict((oc) => oc.column('run_id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    },
+
+    async getVerdict(runId) {
+      const row = await db.selectFrom('verdicts').select('report').where('run_id', '=', runId).executeTakeFirst();
+      return row && (JSON.parse(row.report) as VerdictReport);
+    },
+
+    async listRuns(filter: HistoryFilter) {
+      let query = db
+        .selectFrom('runs')
+        .leftJoin('verdicts', 'verdicts.run_id', 'runs.id')
+        .select(['runs.id', 'runs.project', 'runs.env', 'runs.status', 'runs.result', 'runs.created_at', 'runs.finished_at', 'verdicts.verdict', 'verdicts.confidence']);
+      if (filter.project !== undefined) query = query.where('runs.project', '=', filter.project);
+      if (filter.env !== undefined) query = query.where('runs.env', '=', filter.env);
+      if (filter.verdict !== undefined) query = query.where('verdicts.verdict', '=', filter.verdict);
+      if (filter.since !== undefined) query = query.where('runs.created_at', '>=', filter.since);
+      const rows = await query.orderBy('runs.created_at', 'desc').orderBy('runs.id').limit(filter.limit ?? 50).execute();
+      return rows.map(
+        (r): RunSummary => ({
+          id: r.id,
+          project: r.project,
+          env: r.env,
+          status: r.status as RunStatus,
+          verdict: (r.verdict ?? null) as Verdict | null,
+          confidence: r.confidence ?? null,
+          result: r.result as RunSummary['result'],
+          created_at: r.created_at,
+          finished_at: r.finished_at,
+        }),
+      );
+    },
+
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function runRow(run: RunRecord): RunsTable {
+  return { ...run, settings: JSON.stringify(run.settings), command: run.command === null ? null : JSON.stringify(run.command) };
+}
+
+function runRecord(row: Selectable<RunsTable>): RunRecord {
+  return {
+    ...row,
+    status: row.status as RunStatus,
+    result: row.result as RunRecord['result'],
+    settings: JSON.parse(row.settings) as RunRecord['settings'],
+    command: row.command === null ? null : (JSON.parse(row.command) as string[]),
+  };
+}
+
+function sampleRow(s: StoredSample): SamplesTable {
+  return { ...s, ok: s.ok ? 1 : 0, metrics: s.metrics === null ? null : JSON.stringify(s.metrics) };
+}
+
+function sampleRecord(row: Selectable<SamplesTable>): StoredSample {
+  return { ...row, phase: row.phase as Phase, ok: row.ok === 1, metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as Record<string, unknown>) };
+}

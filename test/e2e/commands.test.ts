@@ -1,0 +1,138 @@
+/** The reading commands and the dry run, through the built CLI. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+describe('help and version', () => {
+  it('--help lists every command with a description and the exit-code table', async () => {
+    const r = await runCli(['--help'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    for (const cmd of ['run', 'start', 'finish', 'analyze', 'verdict', 'history', 'show', 'init', 'demo']) {
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b.*\\S`));
+    }
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*130\/143/);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const r = await runCli(['--version'], { cwd: tempDir() });
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('an unknown flag is a usage error (exit 2)', async () => {
+    const r = await runCli(['run', '--windoww', '5m', '--', 'true'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--windoww'/);
+  });
+});
+
+describe('analyze --pre/--post (dry run)', () => {
+  const pre = [0.01, 0.011, 0.0095].map((e) => ({ metrics: { error_rate: e, latency_p95: 120, requests_per_sec: 200 } }));
+
+  it('judges a JSON array against JSON Lines, stores nothing', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre.map((s, i) => ({ timestamp: `2026-01-18T12:0${i}:00Z`, ...s }))));
+    writeFileSync(join(cwd, 'post.jsonl'), Array.from({ length: 5 }, () => JSON.stringify({ metrics: { error_rate: 0.04, latency_p95: 125, requests_per_sec: 198 } })).join('\n'));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.jsonl', '--json'], { cwd });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.samples).toEqual({ pre: 3, post: 5, failed: 0 });
+    const history = await runCli(['history', '--json'], { cwd });
+    expect(JSON.parse(history.stdout)).toEqual([]);
+  });
+
+  it('a single-sample file, and a healthy comparison -> ok, exit 0', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre[0]));
+    writeFileSync(join(cwd, 'post.json'), JSON.stringify(pre[1]));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json', '--quiet'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('ok');
+  });
+
+  it('a malformed line is reported with the file and line number', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));
+    writeFileSync(join(cwd, 'post.jsonl'), `${JSON.stringify(pre[0])}\n{"metrics": {"error_rate": 0.01}\n`);
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.jsonl'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/post\.jsonl:2: not valid JSON/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a missing file and a sample without metrics are clear errors', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'pre.json'), '[{"values": {}}]');
+    expect((await runCli(['analyze', '--pre', 'pre.json', '--post', 'nope.json'], { cwd })).stderr).toMatch(/nope\.json: file not found/);
+    writeFileSync(join(cwd, 'post.json'), JSON.stringify(pre));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pre\.json: item 0: "metrics" must be an object/);
+  });
+});
+
+describe('stored runs: verdict, history, show, analyze <id>', () => {
+  it('reads back what run stored', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+    try {
+      const run = await runCli(['run', ...fastFlags(app.url), '--project', 'billing', '--env', 'prod', '--json', '--', process.execPath, '-e', 'process.exit(0)'], { cwd, env });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      const id: string = report.deployment_id;
+
+      const verdict = await runCli(['verdict', id.slice(0, 6), '--json'], { cwd });
+      expect(verdict.code).toBe(0);
+      expect(JSON.parse(verdict.stdout)).toEqual(report);
+
+      const history = await runCli(['history', '--project', 'billing', '--json'], { cwd });
+      expect(JSON.parse(history.stdout)).toMatchObject([{ id, project: 'billing', env: 'prod', verdict: 'ok', status: 'finished' }]);
+      expect(JSON.parse((await runCli(['history', '--env', 'staging', '--json'], { cwd })).stdout)).toEqual([]);
+      const table = await runCli(['history'], { cwd });
+      expect(table.stdout).toContain(id.slice(0, 8));
+
+      const show = await runCli(['show', id, '--json'], { cwd });
+      const shown = JSON.parse(show.stdout);
+      expect(shown.run.id).toBe(id);
+      expect(shown.series.error_rate.pre).toHaveLength(3);
+      expect(shown.series.error_rate.post).toHaveLength(10);
+      expect(shown.samples).toHaveLength(13);
+      const showText = await runCli(['show', id], { cwd });
+      expect(showText.stdout).toMatch(/error_rate\s+0\.01 0\.01 0\.01 \| 0\.01/);
+
+      // Re-judged with a stricter config: the new verdict is printed, the stored one is unchanged.
+      writeFileSync(join(cwd, 'strict.yml'), 'metrics:\n  custom_flag: { threshold: 10 }\n');
+      const rejudged = await runCli(['analyze', id, '--config', 'strict.yml', '--json'], { cwd });
+      expect(rejudged.code).toBe(0);
+      expect(JSON.parse(rejudged.stdout).deployment_id).toBe(id);
+      expect(JSON.parse((await runCli(['verdict', id, '--json'], { cwd })).stdout)).toEqual(report);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('verdict of an unknown id -> exit 2', async () => {
+    const r = await runCli(['verdict', 'abcdef12'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no run with id abcdef12/);
+  });
+});
+
+describe('init', () => {
+  it('writes a starter config that the CLI then accepts, and refuses to overwrite it', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['init'], { cwd })).code).toBe(0);
+    expect(readFileSync(join(cwd, 'seqpulse.yml'), 'utf8')).toContain('# Rules per metric');
+    const again = await runCli(['init'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists.*\n.*--force/);
+    // The starter file is valid: history loads it without complaint.
+    const history = await runCli(['history'], { cwd });
+    expect(history.code).toBe(0);
+    expect(history.stderr).toBe('');
+  });
+});

@@ -1,0 +1,205 @@
+/** `seqpulse run` end to end: the built CLI as a real process, a real signed app on loopback, a real SQLite store. */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { deployHook, fastFlags, runCli, tempDir, type DeployHook } from '../helpers/cli.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+let app: TestApp | undefined;
+let hook: DeployHook | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  await hook?.close();
+  app = hook = undefined;
+});
+
+async function storedRun(cwd: string, id: string) {
+  const store = await openStore(join(cwd, '.seqpulse/seqpulse.db'));
+  try {
+    return { run: await store.getRun(id), samples: await store.getSamples(id), verdict: await store.getVerdict(id) };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('seqpulse run', () => {
+  it('healthy deploy -> ok, exit 0, one JSON document, everything stored, every request signed', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => undefined);
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--project', 'shop', '--env', 'staging', '--json', '--', ...hook.argv()], { cwd, env });
+
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ project: 'shop', env: 'staging', verdict: 'ok', result: 'success', status: 'finished', exit_code: 0 });
+    expect(report.samples).toEqual({ pre: 3, post: 10, failed: 0 });
+    expect(report.confidence).toBeGreaterThan(0.9);
+    expect(report.metrics.map((m: { name: string }) => m.name).sort()).toEqual(Object.keys(DEFAULT_METRICS).sort());
+    // The deploy command's output went to stderr, so stdout is exactly the JSON document.
+    expect(r.stderr).toContain('deployed');
+    expect(hook.calls).toBe(1);
+
+    expect(app.requests).toHaveLength(13);
+    expect(app.allSignaturesValid()).toBe(true);
+    expect(app.anyNonceRepeated()).toBe(false);
+    expect(new Set(app.requests.map((q) => q.deploymentId))).toEqual(new Set([report.deployment_id]));
+    expect(app.requests.map((q) => q.phase)).toEqual([...Array(3).fill('pre'), ...Array(10).fill('post')]);
+    expect(app.requests[0]!.headers['user-agent']).toMatch(/^seqpulse\/\d+\.\d+\.\d+/);
+
+    const stored = await storedRun(cwd, report.deployment_id);
+    expect(stored.run).toMatchObject({ status: 'finished', result: 'success', deploy_exit_code: 0, project: 'shop', env: 'staging' });
+    expect(stored.samples).toHaveLength(13);
+    expect(stored.samples[0]!.metrics).toEqual(DEFAULT_METRICS);
+    expect(stored.verdict).toEqual(report);
+  });
+
+  it('error regression after the deploy -> rollback_recommended, exit 1, with the reason', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, error_rate: 0.09 }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.details[0]).toBe('error_rate changed by +800% (baseline: 0.01, current: 0.09)');
+    expect(report.hints.map((h: { code: string }) => h.code)).toContain('errors_without_traffic_change');
+  });
+
+  it('human output: the table and the verdict on stdout, progress on stderr', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code).toBe(0); // attention does not fail with the default --fail-on rollback
+    expect(r.stdout).toMatch(/ATTENTION/);
+    expect(r.stdout).toMatch(/latency_p95[\s│]+120[\s│]+200[\s│]+\+66\.7%[\s│]+\+30%[\s│]+regression/);
+    expect(r.stdout).toContain('deployed'); // the deploy command's own output is visible
+    expect(r.stderr).toMatch(/POST sample 10\/10/);
+    expect(r.stdout).not.toContain('\u001b['); // NO_COLOR
+  });
+
+  it('--fail-on attention turns attention into exit 1', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));
+    const r = await runCli(['run', ...fastFlags(app.url, ['--fail-on', 'attention']), '--quiet', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code).toBe(1);
+    // The deploy command's own output stays visible; seqpulse itself prints only the verdict.
+    expect(r.stdout.trim().split('\n')).toEqual(['deployed', 'attention']);
+  });
+
+  it('wrong secret -> exit 2 before the deploy, which never runs, and nothing stored', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => undefined);
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--', ...hook.argv()], { cwd, env: { SEQPULSE_HMAC_SECRET: 'not-the-secret' } });
+    expect(r.code).toBe(2);
+    expect(hook.calls).toBe(0);
+    expect(r.stderr).toMatch(/rejected the signed request \(HTTP 401\)/);
+    expect(r.stderr).toMatch(/SEQPULSE_HMAC_SECRET/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    // Signature errors are never retried.
+    expect(app.requests.length).toBeLessThanOrEqual(3);
+    const store = await openStore(join(cwd, '.seqpulse/seqpulse.db'));
+    expect(await store.listRuns({})).toEqual([]);
+    await store.close();
+  });
+
+  it('endpoint down before the deploy -> warns, deploys anyway, and the verdict is not ok', async () => {
+    app = await startTestApp({ secret: TEST_SECRET, mode: { kind: 'status', status: 503 } });
+    hook = await deployHook(() => app!.setMode({ kind: 'healthy' }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(hook.calls).toBe(1);
+    expect(r.stderr).toMatch(/No endpoint answered before the deploy; deploying anyway/);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).not.toBe('ok');
+    expect(report.verdict).toBe('attention');
+    expect(report.samples.pre).toBe(0);
+    expect(report.hints.map((h: { code: string }) => h.code)).toContain('no_baseline');
+  });
+
+  it('503s, hangs and malformed bodies mid-window -> still a verdict, failures stored', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => {
+      app!.queueFault({ kind: 'status', status: 503 }, 4);
+      app!.queueFault({ kind: 'hang' }, 2);
+      app!.queueFault({ kind: 'malformed' }, 3);
+      app!.queueFault({ kind: 'reset' }, 2);
+    });
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd, env });
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).not.toBeNull();
+    expect(report.status).toBe('finished');
+    const stored = await storedRun(cwd, report.deployment_id);
+    const errors = stored.samples.filter((s) => !s.ok || s.attempts > 1);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(app.allSignaturesValid()).toBe(true);
+    expect(app.anyNonceRepeated()).toBe(false);
+  });
+
+  it('deploy exits 7 -> exit 4, result failed, 7 recorded, no POST sampling', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => undefined);
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv({ exitCode: 7 })], { cwd, env });
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ verdict: null, result: 'failed', deploy_exit_code: 7, status: 'deploy_failed', exit_code: 4 });
+    expect(report.summary).toMatch(/exit code 7/);
+    expect(app.requests.every((q) => q.phase === 'pre')).toBe(true);
+    expect((await storedRun(cwd, report.deployment_id)).run).toMatchObject({ status: 'deploy_failed', result: 'failed', deploy_exit_code: 7 });
+  });
+
+  it('a deploy command that does not exist -> exit 4 with a clear reason', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const r = await runCli(['run', ...fastFlags(app.url), '--', 'no-such-deploy-tool-xyz', 'apply'], { cwd: tempDir(), env });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/command not found: no-such-deploy-tool-xyz/);
+  });
+
+  it('the secret never appears in stdout, stderr, JSON logs or the store files', async () => {
+    const secret = 'sEcReT-value-4f9a0c2e77';
+    app = await startTestApp({ secret });
+    hook = await deployHook(() => app!.queueFault({ kind: 'status', status: 503 }, 2));
+    const cwd = tempDir();
+    // The secret also appears in the deploy command line, which is stored for the audit trail: it must be masked there too.
+    const argv = [...hook.argv(), '--', `--token=${secret}`];
+    const r = await runCli(['run', ...fastFlags(`http://user:pw-${secret}@127.0.0.1:${app.port}/ds-metrics`), '--log-format', 'json', '--json', '--', ...argv], {
+      cwd,
+      env: { SEQPULSE_HMAC_SECRET: secret },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stderr.split('\n').filter(Boolean).every((line) => line === 'deployed' || JSON.parse(line).level !== undefined)).toBe(true);
+    const dir = join(cwd, '.seqpulse');
+    for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file)).includes(secret)).toBe(false);
+    const stored = await storedRun(cwd, JSON.parse(r.stdout).deployment_id);
+    expect(stored.run?.command?.at(-1)).toBe('--token=***');
+  });
+
+  it('a bad config file -> exit 2 naming file, line, key and reason, and nothing runs', async () => {
+    const cwd = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(cwd, 'seqpulse.yml'), 'project: shop\nwindow: soon\nmetrics:\n  error_rate: { threshold: -5 }\n  latency_p95: { treshold: 10 }\n');
+    hook = await deployHook(() => undefined);
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--', ...hook.argv()], { cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('seqpulse.yml:2: window: "soon" is not a duration');
+    expect(r.stderr).toMatch(/seqpulse\.yml:4: metrics\.error_rate\.threshold: .*>0/);
+    expect(r.stderr).toContain('seqpulse.yml:5: metrics.latency_p95.treshold: unknown key');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(hook.calls).toBe(0);
+    expect(existsSync(join(cwd, '.seqpulse'))).toBe(false);
+  });
+
+  it('missing endpoint and secret are reported together, with what to do', async () => {
+    const r = await runCli(['run', '--json', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: undefined } });
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.error.code).toBe('config_error');
+    expect(doc.error.message).toMatch(/endpoints: no endpoint given/);
+    expect(doc.error.message).toMatch(/secret: no HMAC secret given/);
+  });
+});

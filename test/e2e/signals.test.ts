@@ -1,0 +1,87 @@
+/** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { deployHook, fastFlags, startCli, tempDir, type DeployHook } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+let app: TestApp | undefined;
+let hook: DeployHook | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  await hook?.close();
+  app = hook = undefined;
+});
+
+async function onlyRun(cwd: string) {
+  const store = await openStore(join(cwd, '.seqpulse/seqpulse.db'));
+  try {
+    const [summary] = await store.listRuns({});
+    return { run: await store.getRun(summary!.id), verdict: await store.getVerdict(summary!.id) };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('signals', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during the deploy reaches the deploy command; exit %d; stored as interrupted', async (signal, code) => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    let deployed!: () => void;
+    const deploying = new Promise<void>((r) => (deployed = r));
+    hook = await deployHook(() => deployed());
+    const cwd = tempDir();
+    const marker = join(cwd, 'deploy-got');
+    const cli = startCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv({ holdUntilSignal: true, marker, exitCode: 1 })], { cwd, env });
+    await deploying;
+    cli.child.kill(signal);
+    const r = await cli.done;
+    expect(r.code).toBe(code);
+    expect(readFileSync(marker, 'utf8')).toBe(signal);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ status: 'interrupted', verdict: null, interrupted_by: signal, exit_code: code });
+    const stored = await onlyRun(cwd);
+    expect(stored.run?.status).toBe('interrupted');
+    expect(stored.verdict?.exit_code).toBe(code);
+    // Nothing was sampled after the interruption.
+    expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
+  });
+
+  it('SIGINT during the POST window -> exit 130, stored as interrupted, POST samples so far kept', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => undefined);
+    const cwd = tempDir();
+    const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--', ...hook.argv()], { cwd, env });
+    await waitFor(() => app!.requests.filter((q) => q.phase === 'post').length >= 3, '3 POST requests');
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/INTERRUPTED/);
+    const stored = await onlyRun(cwd);
+    expect(stored.run?.status).toBe('interrupted');
+    expect(stored.run?.result).toBe('success');
+    expect(stored.verdict?.samples.post).toBeGreaterThanOrEqual(3);
+    expect(existsSync(join(cwd, '.seqpulse/seqpulse.db'))).toBe(true);
+  });
+
+  it('verdict <id> of an interrupted run gives the same exit code again', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    hook = await deployHook(() => undefined);
+    const cwd = tempDir();
+    const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--json', '--', ...hook.argv()], { cwd, env });
+    await waitFor(() => app!.requests.some((q) => q.phase === 'post'), 'a POST request');
+    cli.child.kill('SIGTERM');
+    const first = await cli.done;
+    expect(first.code).toBe(143);
+    const id = JSON.parse(first.stdout).deployment_id;
+    const again = await startCli(['verdict', id, '--json'], { cwd }).done;
+    expect(again.code).toBe(143);
+    expect(JSON.parse(again.stdout).deployment_id).toBe(id);
+  });
+});

@@ -1,0 +1,66 @@
+/** `start` and `finish` as separate processes, the way a pipeline with a separate deploy job uses them. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+let app: TestApp | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('start / finish', () => {
+  it('start prints the id; finish judges; a repeated finish returns the stored verdict, never a second one', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const start = await runCli(['start', ...fastFlags(app.url), '--project', 'api', '--json'], { cwd, env });
+    expect(start.code).toBe(0);
+    const { deployment_id: id } = JSON.parse(start.stdout);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(app.requests.map((q) => q.phase)).toEqual(['pre', 'pre', 'pre']);
+
+    app.setMetrics({ ...DEFAULT_METRICS, requests_per_sec: 20 }); // the "deploy" happened in another job
+    const finish = await runCli(['finish', id, ...fastFlags(app.url), '--json'], { cwd, env });
+    expect(finish.code).toBe(1);
+    const report = JSON.parse(finish.stdout);
+    expect(report).toMatchObject({ deployment_id: id, project: 'api', verdict: 'rollback_recommended', result: 'success' });
+    expect(report.hints.map((h: { code: string }) => h.code)).toContain('traffic_drop');
+    const requestsAfterFirstFinish = app.requests.length;
+
+    // The repeat needs neither endpoints nor a secret, samples nothing, and returns the same document and exit code.
+    const again = await runCli(['finish', id.slice(0, 8), '--json'], { cwd, env: { SEQPULSE_HMAC_SECRET: undefined } });
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual(report);
+    expect(app.requests.length).toBe(requestsAfterFirstFinish);
+  });
+
+  it('finish reuses the endpoints stored by start', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const start = await runCli(['start', ...fastFlags(app.url)], { cwd, env });
+    const id = start.stdout.trim();
+    const finish = await runCli(['finish', id, '--interval', '100ms', '--window', '500ms', '--quiet'], { cwd, env });
+    expect(finish.code).toBe(0);
+    expect(finish.stdout.trim()).toBe('ok');
+    expect(app.requests.filter((q) => q.phase === 'post')).toHaveLength(5);
+  });
+
+  it('finish --result failed -> exit 4 without sampling', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const id = (await runCli(['start', ...fastFlags(app.url)], { cwd, env })).stdout.trim();
+    const r = await runCli(['finish', id, '--result', 'failed', '--json'], { cwd, env });
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout)).toMatchObject({ result: 'failed', status: 'deploy_failed', verdict: null });
+    expect(app.requests.every((q) => q.phase === 'pre')).toBe(true);
+  });
+
+  it('finish of an unknown id -> exit 2 with what to do', async () => {
+    const r = await runCli(['finish', '00000000-0000-0000-0000-000000000000'], { cwd: tempDir(), env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no run with id 00000000-0000-0000-0000-000000000000/);
+    expect(r.stderr).toMatch(/seqpulse history/);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Runs the built CLI (`bin/seqpulse.js`, as users run it) as a real child process, and gives the
+ * deploy command a way to call back into the test ("the deploy happened now").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/seqpulse.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Output so far (grows while the process runs). */
+  output: { stdout: string; stderr: string };
+  done: Promise<CliResult>;
+}
+
+/** A fresh working directory (the default store lands in it). */
+export function tempDir(prefix = 'seqpulse-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): CliRun {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
+  return { child, output, done };
+}
+
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+export interface DeployHook {
+  /** argv of a deploy command that calls the hook, then exits with `exitCode` (after `holdMs`, optionally). */
+  argv(opts?: { exitCode?: number; holdUntilSignal?: boolean; marker?: string }): string[];
+  calls: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback server the deploy command calls when it runs, so the test can switch the app to its
+ * "new version" exactly at deploy time. With holdUntilSignal, the command then waits for a signal
+ * and writes the signal's name to `marker` before exiting.
+ */
+export async function deployHook(onDeploy: () => void | Promise<void>): Promise<DeployHook> {
+  const hook = { calls: 0 } as DeployHook;
+  const server: Server = createServer((req, res) => {
+    hook.calls++;
+    void Promise.resolve(onDeploy()).then(() => res.end('ok'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/deployed`;
+  hook.argv = ({ exitCode = 0, holdUntilSignal = false, marker } = {}) => {
+    const script = holdUntilSignal
+      ? `const fs = require('fs');
+         for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { fs.writeFileSync(${JSON.stringify(marker ?? '')}, s); process.exit(${exitCode}); });
+         fetch(${JSON.stringify(url)}).then(() => console.log('deploy running'));
+         setInterval(() => {}, 1000);`
+      : `fetch(${JSON.stringify(url)}).then(() => { console.log('deployed'); process.exit(${exitCode}); });`;
+    return [process.execPath, '-e', script];
+  };
+  hook.close = () => new Promise<void>((r) => server.close(() => r()));
+  return hook;
+}
+
+/** Flags for a fast cycle against a local app. */
+export function fastFlags(url: string, extra: string[] = []): string[] {
+  return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '300ms', '--retries', '1', ...extra];
+}
