@@ -6,7 +6,8 @@ import type { Colors } from './colors.js';
 
 export function renderVerdict(report: VerdictReport, c: Colors): string {
   const lines: string[] = [''];
-  lines.push(`${headline(report, c)}  ${c.dim(`confidence ${report.confidence.toFixed(2)}`)}`);
+  const confidence = report.verdict === null ? '' : `  ${c.dim(`confidence ${report.confidence.toFixed(2)}`)}`;
+  lines.push(`${headline(report, c)}${confidence}`);
   lines.push(`  ${report.summary}`);
   lines.push(c.dim(`  ${report.project}/${report.env} · deployment ${report.deployment_id}`));
   if (report.metrics.length > 0) lines.push('', metricTable(report.metrics, c));

@@ -1,0 +1,18 @@
+/** `seqpulse demo`, the README's first command, exactly as a newcomer runs it. */
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+describe('seqpulse demo', () => {
+  it('runs a healthy deploy (ok) and a regressing one (rollback_recommended), and leaves nothing behind', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['demo', '--json'], { cwd, env: { SEQPULSE_HMAC_SECRET: undefined } });
+    expect(r.code).toBe(0);
+    const { runs } = JSON.parse(r.stdout);
+    expect(runs.map((x: { verdict: string }) => x.verdict)).toEqual(['ok', 'rollback_recommended']);
+    expect(runs[1].details[0]).toMatch(/^error_rate changed by \+\d+/);
+    expect(runs.every((x: { samples: { failed: number; post: number } }) => x.samples.failed === 0 && x.samples.post === 20)).toBe(true);
+    // The demo keeps its runs in a temporary store, not in the user's working directory.
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(cwd)).toEqual([]);
+  }, 60_000);
+});
