@@ -30,14 +30,19 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts });
   const deployedAt = new Date(io.clock.now()).toISOString();
   const interrupted = io.interrupts.received();
-  const result: DeployResult = outcome.exitCode === 0 ? 'success' : 'failed';
+  // An interrupted deploy has no known outcome: the signal may have stopped it half-way.
+  const result: DeployResult | null = interrupted ? null : outcome.exitCode === 0 ? 'success' : 'failed';
   const deployState = { result, deploy_exit_code: outcome.exitCode, deploy_signal: outcome.signal, deployed_at: deployedAt };
   // Recorded at once: whatever happens next, the store knows how the deploy went.
-  await io.store.updateRun(run.id, { ...deployState, result: interrupted ? null : result });
-  log.log(result === 'success' ? 'info' : 'warn', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${(outcome.durationMs / 1000).toFixed(1)}s`, { exit_code: outcome.exitCode, signal: outcome.signal, duration_ms: outcome.durationMs });
+  await io.store.updateRun(run.id, deployState);
+  log.log(result === 'failed' ? 'warn' : 'info', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${(outcome.durationMs / 1000).toFixed(1)}s`, {
+    exit_code: outcome.exitCode,
+    signal: outcome.signal,
+    duration_ms: outcome.durationMs,
+  });
 
   if (interrupted) {
-    return concludeRun(io.store, run, { ...deployState, result: null, status: 'interrupted' }, {
+    return concludeRun(io.store, run, { ...deployState, status: 'interrupted' }, {
       ...reportOptions(config, io, interrupted),
       outcome: { summary: `Interrupted by ${interrupted} during the deploy; the signal was passed to the deploy command`, details: [describeDeploy(outcome)] },
     });

@@ -53,6 +53,19 @@ describe('analyze --pre/--post (dry run)', () => {
     expect(r.stdout.trim()).toBe('ok');
   });
 
+  it('colours only when asked: FORCE_COLOR on, --no-color and NO_COLOR off', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));
+    writeFileSync(join(cwd, 'post.json'), JSON.stringify(pre));
+    const args = ['analyze', '--pre', 'pre.json', '--post', 'post.json'];
+    const esc = '\u001b[';
+    expect((await runCli(args, { cwd, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } })).stdout).toContain(esc);
+    expect((await runCli([...args, '--no-color'], { cwd, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } })).stdout).not.toContain(esc);
+    expect((await runCli(args, { cwd, env: { NO_COLOR: '1' } })).stdout).not.toContain(esc);
+    // Not a terminal and nothing forced: plain text.
+    expect((await runCli(args, { cwd, env: { NO_COLOR: undefined } })).stdout).not.toContain(esc);
+  });
+
   it('a malformed line is reported with the file and line number', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));

@@ -79,6 +79,25 @@ describe('seqpulse run', () => {
     expect(r.stdout).not.toContain('\u001b['); // NO_COLOR
   });
 
+  it('several endpoints are sampled together and aggregated per metric (traffic summed, latency averaged)', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const second = await startTestApp({ secret: TEST_SECRET, metrics: { ...DEFAULT_METRICS, latency_p95: 180 } });
+    try {
+      const r = await runCli(['run', ...fastFlags(app.url, ['--endpoint', second.url]), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      const metric = (name: string) => report.metrics.find((m: { name: string }) => m.name === name);
+      expect(metric('requests_per_sec').baseline).toBe(400);
+      expect(metric('latency_p95').baseline).toBe(150);
+      expect(app.requests).toHaveLength(13);
+      expect(second.requests).toHaveLength(13);
+      // The same tick reaches both instances with the same deployment id and phase.
+      expect(second.requests.map((q) => q.phase)).toEqual(app.requests.map((q) => q.phase));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('--fail-on attention turns attention into exit 1', async () => {
     app = await startTestApp({ secret: TEST_SECRET });
     hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));
