@@ -12,7 +12,8 @@ import { concludeRun } from './conclude.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
 import { collectPhase } from './phase.js';
-import { postTicks, type ReportOptions } from './report.js';
+import { postTicks, settleSamples, type ReportOptions } from './report.js';
+import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText, redactUserinfo } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 
@@ -153,13 +154,16 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   return { kind: 'started', run };
 }
 
-async function postPhase(config: ResolvedConfig, run: RunRecord, io: AppIO): Promise<VerdictReport> {
+async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO): Promise<VerdictReport> {
+  let run = started;
   await io.store.updateRun(run.id, { status: 'observing' });
   const pre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings) };
+  let outcome;
   try {
-    await collectPhase(phaseDeps(io), {
+    outcome = await collectPhase(phaseDeps(io), {
       runId: run.id,
       phase: 'post',
       count,
@@ -170,9 +174,18 @@ async function postPhase(config: ResolvedConfig, run: RunRecord, io: AppIO): Pro
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       live: liveView(pre, config.rules),
+      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }) !== undefined : undefined,
     });
   } finally {
     io.progress.stop();
+  }
+  if (outcome.stoppedAfter !== undefined) {
+    run = { ...run, settings: { ...run.settings, early_exit_after: outcome.stoppedAfter } };
+    await io.store.updateRun(run.id, { settings: run.settings });
+    io.logger.log('warn', 'early_exit', `Regression decisive after ${outcome.stoppedAfter} of ${count} POST samples: ending the window early (--no-early-exit to always wait)`, {
+      deployment_id: run.id,
+      phase: 'post',
+    });
   }
   const interrupted = io.interrupts.received();
   if (interrupted) {
@@ -194,7 +207,14 @@ function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGIN
 
 /** The settings as stored: endpoints with their passwords masked. */
 function settingsOf(config: ResolvedConfig): RunSettings {
-  return { endpoints: config.endpoints.map(redactUserinfo), interval_ms: config.intervalMs, window_ms: config.windowMs, pre_samples: config.preSamples, timeout_ms: config.timeoutMs };
+  return {
+    endpoints: config.endpoints.map(redactUserinfo),
+    interval_ms: config.intervalMs,
+    window_ms: config.windowMs,
+    pre_samples: config.preSamples,
+    timeout_ms: config.timeoutMs,
+    settle_ms: config.settleMs ?? null,
+  };
 }
 
 function describeDeploy(outcome: { exitCode: number | null; signal: string | null; spawnError?: string }): string {

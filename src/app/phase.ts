@@ -35,12 +35,16 @@ export interface PhasePlan {
   save: (samples: StoredSample[]) => Promise<void>;
   /** Live comparison for the progress display (POST only). */
   live?: (snapshots: readonly MetricSnapshot[]) => MetricResult | undefined;
+  /** Checked after every tick: true ends the phase early (no new tick starts). */
+  stopWhen?: (snapshots: readonly MetricSnapshot[]) => boolean;
 }
 
 export interface PhaseOutcome {
   samples: StoredSample[];
   /** Ticks where no endpoint answered. */
   failed: number;
+  /** Ticks stored when stopWhen ended the phase early. */
+  stoppedAfter?: number;
 }
 
 export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
@@ -50,6 +54,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const samples: StoredSample[] = [];
   const snapshots: MetricSnapshot[] = [];
   let failed = 0;
+  let stoppedAfter: number | undefined;
   let authError: AuthError | undefined;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
 
@@ -96,6 +101,10 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
           },
           deps.clock.now(),
         );
+        if (stoppedAfter === undefined && plan.stopWhen?.(snapshots)) {
+          stoppedAfter = snapshots.length + failed;
+          stop.abort(new Error('decided early'));
+        }
       },
       stop.signal,
     );
@@ -103,7 +112,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
     deps.signal.removeEventListener('abort', onOuterAbort);
   }
   if (authError && plan.phase === 'pre') throw authError;
-  return { samples, failed };
+  return stoppedAfter === undefined ? { samples, failed } : { samples, failed, stoppedAfter };
 }
 
 function toStored(plan: PhasePlan, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {

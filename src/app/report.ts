@@ -23,8 +23,10 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
         pre: snaps.pre,
         post: snaps.post,
         rules: opts.rules,
-        expected: { pre: run.settings.pre_samples, post: postTicks(run.settings) },
+        expected: { pre: run.settings.pre_samples, post: run.settings.early_exit_after ?? postTicks(run.settings) },
         failed: snaps.failed.post,
+        intervalMs: run.settings.interval_ms,
+        settle: settleSamples(run.settings),
       });
   const interruptedBy = opts.interruptedBy ?? undefined;
   const report: VerdictReport = {
@@ -45,7 +47,18 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
     exit_code: exitCodeFor({ status: run.status, verdict: analysis.verdict, interruptedBy }, opts.failOn),
   };
   if (interruptedBy) report.interrupted_by = interruptedBy;
+  const early = run.settings.early_exit_after;
+  if (early !== undefined && !opts.outcome) {
+    report.early_exit = { after_samples: early, planned_samples: postTicks(run.settings) };
+    report.summary = `${report.summary} (decided early, after ${early} of ${postTicks(run.settings)} POST samples)`;
+  }
   return report;
+}
+
+/** POST samples set aside at the start of the window: the configured settle time, or a tenth of the window. */
+export function settleSamples(settings: { window_ms: number; interval_ms: number; settle_ms?: number | null }): number {
+  const settleMs = settings.settle_ms ?? settings.window_ms / 10;
+  return Math.ceil(settleMs / settings.interval_ms - 1e-9);
 }
 
 /** POST ticks the schedule plans: one per interval over the window. */

@@ -23,7 +23,9 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--interval <duration>', 'time between samples (default: 10s)')
     .option('--window <duration>', 'POST observation window (default: 5m)')
     .option('--timeout <duration>', 'per-request timeout (default: 5s)')
-    .option('--retries <n>', 'extra attempts per sample on transient failures (default: 2)');
+    .option('--retries <n>', 'extra attempts per sample on transient failures (default: 2)')
+    .option('--settle <duration>', 'POST time set aside after the deploy (restarts, warm-up); default: a tenth of the window')
+    .option('--no-early-exit', 'always observe the whole window, even when a regression is already decisive');
 }
 
 /** Output options for every command that prints a result. */
@@ -46,6 +48,8 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
-  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat } = flags;
-  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat };
+  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle } = flags;
+  // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
+  const earlyExit = flags.earlyExit === false ? false : undefined;
+  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit };
 }

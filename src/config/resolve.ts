@@ -3,7 +3,7 @@
  * overrides) > defaults. Pure: the file is read by file.ts, the environment is passed in.
  */
 import type { z } from 'zod';
-import { DEFAULT_RULES } from '../core/rules.js';
+import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { ConfigFile } from './file.js';
@@ -27,6 +27,10 @@ export interface ResolvedConfig {
   store: string;
   sync: string | undefined;
   logFormat: 'text' | 'json';
+  /** POST time set aside after the deploy; undefined = a tenth of the window. */
+  settleMs: number | undefined;
+  /** Stop early with rollback_recommended when a regression is already decisive. */
+  earlyExit: boolean;
   rules: Rules;
   /** The config file used, if any. */
   configFile: string | undefined;
@@ -48,6 +52,9 @@ export interface FlagValues {
   store?: string;
   sync?: string;
   logFormat?: string;
+  settle?: string;
+  /** false with --no-early-exit. */
+  earlyExit?: boolean;
 }
 
 /** SEQPULSE_* variables and the setting each one feeds. */
@@ -66,6 +73,8 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_STORE: 'store',
   SEQPULSE_SYNC: 'sync',
   SEQPULSE_LOG_FORMAT: 'log_format',
+  SEQPULSE_SETTLE: 'settle',
+  SEQPULSE_EARLY_EXIT: 'early_exit',
 };
 /** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
 const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
@@ -84,9 +93,12 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   store: 'store',
   sync: 'sync',
   logFormat: 'log_format',
+  settle: 'settle',
+  earlyExit: 'early_exit',
 };
 
 const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries']);
+const BOOLEAN = new Set<keyof Settings>(['early_exit']);
 
 export interface ResolveInput {
   file?: ConfigFile;
@@ -131,6 +143,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     store: pick('store') ?? DEFAULTS.store,
     sync: pick('sync'),
     logFormat: pick('log_format') ?? DEFAULTS.log_format,
+    settleMs: pick('settle'),
+    earlyExit: pick('early_exit') ?? true,
     rules,
     configFile: input.file?.path,
     warnings,
@@ -188,7 +202,7 @@ function flagLayer(flags: FlagValues): Record<string, unknown> {
   for (const [flag, key] of Object.entries(FLAG_FOR) as [keyof FlagValues, keyof Settings][]) {
     const value = flags[flag];
     if (value === undefined) continue;
-    values[key] = Array.isArray(value) ? value : coerce(key, value);
+    values[key] = typeof value === 'string' ? coerce(key, value) : value;
   }
   return values;
 }
@@ -196,28 +210,28 @@ function flagLayer(flags: FlagValues): Record<string, unknown> {
 /** Numbers from the environment and flags arrive as text; anything not numeric is left for the schema to reject. */
 function coerce(key: keyof Settings, value: string): unknown {
   if (NUMERIC.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (BOOLEAN.has(key) && /^(true|false|1|0)$/i.test(value.trim())) return /^(true|1)$/i.test(value.trim());
   return value;
 }
 
 function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: (metric: string) => ConfigIssue, issues: ConfigIssue[]): Rules {
   const merged: Record<string, RuleInput & Partial<MetricRule>> = { ...DEFAULT_RULES };
   for (const layer of layers) {
-    for (const [name, rule] of Object.entries(layer ?? {})) merged[name] = { ...merged[name], ...rule };
+    for (const [name, override] of Object.entries(layer ?? {})) {
+      const previous = merged[name] ?? {};
+      // A new threshold moves the attention band with it, unless the band is set too.
+      const attention = override.threshold !== undefined && override.attention === undefined ? override.threshold / 2 : previous.attention;
+      merged[name] = { ...previous, ...override, ...(attention === undefined ? {} : { attention: override.attention ?? attention }) };
+    }
   }
   const rules: Rules = {};
-  for (const [name, rule] of Object.entries(merged)) {
-    if (rule.enabled === false) continue;
-    if (rule.threshold === undefined) {
+  for (const [name, { enabled, direction, threshold, ...rest }] of Object.entries(merged)) {
+    if (enabled === false) continue;
+    if (threshold === undefined) {
       issues.push(missing(name));
       continue;
     }
-    rules[name] = {
-      direction: rule.direction ?? 'increase',
-      threshold: rule.threshold,
-      critical: rule.critical ?? false,
-      min_delta: rule.min_delta ?? 0,
-      aggregate: rule.aggregate ?? 'mean',
-    };
+    rules[name] = rule(direction ?? 'increase', threshold, rest);
   }
   return rules;
 }

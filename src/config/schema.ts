@@ -32,6 +32,15 @@ export const RuleSchema = z.strictObject({
   critical: z.boolean().optional(),
   min_delta: z.number().nonnegative().optional(),
   aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional(),
+  /** Attention band, in percent (default: half the threshold). */
+  attention: z.number().positive().optional(),
+  /** The metric giving requests per second, for a share of requests (judged as counts). */
+  volume: z.string().min(1).optional(),
+  min_volume: z.number().nonnegative().optional(),
+  on_no_data: z.enum(['attention', 'rollback', 'ignore']).optional(),
+  min_samples: z.number().int().min(1).max(1000).optional(),
+  trend: z.boolean().optional(),
+  allow_negative: z.boolean().optional(),
   /** false turns a default rule off (the metric is still stored, not judged). */
   enabled: z.boolean().optional(),
 });
@@ -52,6 +61,10 @@ const settingsShape = {
   store: z.string().min(1),
   sync: z.string().min(1),
   log_format: z.enum(['text', 'json']),
+  /** POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window. */
+  settle: duration,
+  /** Stop the window early with rollback_recommended when a regression is already decisive. */
+  early_exit: z.boolean(),
   metrics: z.record(z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -'), RuleSchema),
 };
 

@@ -2,7 +2,7 @@
  * Several endpoints sampled at one tick become one snapshot per tick, metric by metric, with the
  * metric's rule saying how (mean, sum, max, min). Pure.
  */
-import { isMeasurement, mean } from './stats.js';
+import { isMeasurement, mean } from './stats/basic.js';
 import type { Aggregation, MetricSnapshot, Rules } from './types.js';
 
 export interface EndpointValues {

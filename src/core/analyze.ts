@@ -1,20 +1,24 @@
 /**
  * The judge: PRE and POST snapshots + rules -> verdict, confidence, summary, details, per-metric
  * results and hints. Pure and deterministic, shared by `run`, `finish`, `analyze` and the Action.
+ * The method is written out for SREs in docs/analysis.md.
  */
 import { compositeHints } from './hints.js';
-import { judgeMetric, type MetricJudgement } from './judge-metric.js';
-import { clamp } from './stats.js';
-import type { Analysis, AnalysisInput, Hint, MetricResult, Verdict } from './types.js';
+import { judgeMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
+import { clamp } from './stats/basic.js';
+import type { Analysis, AnalysisInput, Hint, Verdict } from './types.js';
 import { detailFor } from './wording.js';
 
 /** With fewer POST samples than this share of the plan, the evidence is too thin for `ok`. */
 const MIN_POST_COVERAGE = 0.5;
+export const DEFAULT_ALPHA = 0.05;
 
 export function analyze(input: AnalysisInput): Analysis {
+  const ctx = contextOf(input);
   const judged = Object.entries(input.rules)
-    .map(([name, rule]) => judgeMetric(name, rule, input.pre, input.post))
+    .map(([name, rule]) => judgeMetric(name, rule, input.pre, input.post, ctx))
     .filter((j) => j.seen);
+  explainByTraffic(judged);
   const metrics = judged.map((j) => j.result);
 
   if (input.post.length === 0) {
@@ -28,97 +32,186 @@ export function analyze(input: AnalysisInput): Analysis {
     };
   }
 
-  const hints = [...compositeHints(metrics), ...dataHints(input, judged)];
-  const verdict = decide(input, metrics, judged);
+  const hints = [...compositeHints(metrics), ...findingHints(input, judged)];
+  const { verdict, reasons } = decide(input, judged);
   return {
     verdict,
-    confidence: confidence(input, metrics, judged),
-    summary: summarise(verdict, input, metrics),
-    details: details(input, metrics, judged),
+    confidence: confidence(input, judged),
+    summary: summarise(verdict, input, judged, reasons),
+    details: details(input, judged),
     metrics,
     hints,
   };
 }
 
-function decide(input: AnalysisInput, metrics: MetricResult[], judged: MetricJudgement[]): Verdict {
-  const regressions = metrics.filter((m) => m.status === 'regression');
-  const critical = regressions.filter((m) => input.rules[m.name]?.critical);
-  if (critical.length > 0 || regressions.length >= 2) return 'rollback_recommended';
-  if (regressions.length === 1) return 'attention';
-  // Missing or unreadable data never yields a silent ok.
-  if (metrics.some((m) => m.status === 'no_data' || m.status === 'no_baseline')) return 'attention';
-  if (judged.length === 0 || input.pre.length === 0) return 'attention';
-  if (postCoverage(input) < MIN_POST_COVERAGE) return 'attention';
-  return 'ok';
+/** Resources that scale with load: a rise no larger than the rise in traffic is the load, not the code. */
+const LOAD_SCALED = ['cpu_usage', 'db_connections'];
+const TRAFFIC = 'requests_per_sec';
+
+function explainByTraffic(judged: MetricJudgement[]): void {
+  const traffic = judged.find((j) => j.result.name === TRAFFIC)?.result;
+  if (!traffic || traffic.change_pct === null || traffic.change_pct <= 0) return;
+  for (const j of judged) {
+    const m = j.result;
+    if (!LOAD_SCALED.includes(m.name) || m.status !== 'warning' || j.trending || j.uncertain) continue;
+    if (m.change_pct !== null && m.change_pct <= traffic.change_pct) {
+      m.status = 'ok';
+      j.explainedByTraffic = true;
+    }
+  }
 }
 
-function summarise(verdict: Verdict, input: AnalysisInput, metrics: MetricResult[]): string {
-  const regressions = metrics.filter((m) => m.status === 'regression');
-  const critical = regressions.filter((m) => input.rules[m.name]?.critical);
-  const names = (list: MetricResult[]) => list.map((m) => m.name).join(', ');
+export function contextOf(input: AnalysisInput): JudgeContext {
+  return {
+    alpha: input.alpha ?? DEFAULT_ALPHA,
+    // About a tenth of the window: long enough for a restart, short enough not to hide a step.
+    settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
+    // Without an interval (sample files without timestamps), counts are taken per second.
+    intervalSeconds: (input.intervalMs ?? 1000) / 1000,
+  };
+}
+
+/** What raised the verdict, in order of weight. */
+type Reason = { kind: 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+
+function decide(input: AnalysisInput, judged: MetricJudgement[]): { verdict: Verdict; reasons: Reason[] } {
+  const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
+  const rule = (j: MetricJudgement) => input.rules[j.result.name]!;
+  const regressions = judged.filter((j) => j.result.status === 'regression');
+  const critical = regressions.filter((j) => rule(j).critical);
+  const missing = judged.filter((j) => j.result.status === 'no_data');
+  const rollbackOnMissing = missing.filter((j) => rule(j).on_no_data === 'rollback');
+
+  if (critical.length > 0) return { verdict: 'rollback_recommended', reasons: [{ kind: 'critical', metrics: names(critical) }] };
+  if (regressions.length >= 2) return { verdict: 'rollback_recommended', reasons: [{ kind: 'regressions', metrics: names(regressions) }] };
+  if (rollbackOnMissing.length > 0) return { verdict: 'rollback_recommended', reasons: [{ kind: 'no_data', metrics: names(rollbackOnMissing) }] };
+
+  const reasons: Reason[] = [];
+  const add = (kind: Reason['kind'], list: MetricJudgement[]) => list.length > 0 && reasons.push({ kind, metrics: names(list) });
+  add('regression', regressions);
+  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending));
+  add('trend', judged.filter((j) => j.trending));
+  // A big move the test cannot confirm matters only where a miss would be costly.
+  add('uncertain', judged.filter((j) => j.uncertain && rule(j).critical));
+  // Missing or unreadable data never yields a silent ok.
+  add('no_data', missing.filter((j) => rule(j).on_no_data === 'attention'));
+  add('no_baseline', judged.filter((j) => j.result.status === 'no_baseline'));
+  if (input.pre.length === 0 && !reasons.some((r) => r.kind === 'no_baseline')) reasons.push({ kind: 'no_baseline', metrics: [] });
+  if (judged.length === 0) reasons.push({ kind: 'nothing_known', metrics: [] });
+  if (postCoverage(input) < MIN_POST_COVERAGE) reasons.push({ kind: 'coverage', metrics: [] });
+  return { verdict: reasons.length > 0 ? 'attention' : 'ok', reasons };
+}
+
+function summarise(verdict: Verdict, input: AnalysisInput, judged: MetricJudgement[], reasons: Reason[]): string {
+  const [first] = reasons;
+  const list = (r: Reason | undefined) => r?.metrics.join(', ') ?? '';
   if (verdict === 'rollback_recommended') {
-    if (critical.length >= 2) return 'Multiple critical regressions detected';
-    const others = regressions.filter((m) => !critical.includes(m));
-    if (critical.length === 1) return `Critical regression detected: ${names(critical)}${others.length > 0 ? ` (also regressed: ${names(others)})` : ''}`;
-    return `Multiple regressions detected: ${names(regressions)}`;
+    if (first?.kind === 'critical') {
+      const others = judged.filter((j) => j.result.status === 'regression' && !first.metrics.includes(j.result.name)).map((j) => j.result.name);
+      if (first.metrics.length >= 2) return 'Multiple critical regressions detected';
+      return `Critical regression detected: ${list(first)}${others.length > 0 ? ` (also regressed: ${others.join(', ')})` : ''}`;
+    }
+    if (first?.kind === 'regressions') return `Multiple regressions detected: ${list(first)}`;
+    return `No data after the deploy for ${list(first)}, which the rules treat as a rollback`;
   }
   if (verdict === 'attention') {
-    if (regressions.length === 1) return `Regression detected: ${names(regressions)}`;
-    if (input.pre.length === 0) return 'Needs attention: no baseline could be collected before the deploy';
-    const missing = metrics.filter((m) => m.status === 'no_data' || m.status === 'no_baseline');
-    if (missing.length > 0) return `Needs attention: missing data for ${names(missing)}`;
-    if (metrics.length === 0) return 'Needs attention: none of the known metrics was reported';
-    return 'Needs attention: too many samples failed to judge with confidence';
+    switch (first?.kind) {
+      case 'regression':
+        return `Regression detected: ${list(first)}`;
+      case 'band':
+        return `Needs attention: ${list(first)} moved into the attention band`;
+      case 'trend':
+        return `Needs attention: ${list(first)} kept rising through the window`;
+      case 'uncertain':
+        return `Needs attention: ${list(first)} moved past the threshold, but too noisily to be sure`;
+      case 'no_data':
+        return `Needs attention: missing data for ${list(first)}`;
+      case 'no_baseline':
+        return input.pre.length === 0 ? 'Needs attention: no baseline could be collected before the deploy' : `Needs attention: no baseline for ${list(first)}`;
+      case 'nothing_known':
+        return 'Needs attention: none of the known metrics was reported';
+      default:
+        return 'Needs attention: too many samples failed to judge with confidence';
+    }
   }
-  const warnings = metrics.filter((m) => m.status === 'warning');
-  return warnings.length > 0
-    ? `No significant regression detected (${names(warnings)} close to the threshold)`
-    : 'No significant regression detected';
+  const warnings = judged.filter((j) => j.result.status === 'warning').map((j) => j.result.name);
+  return warnings.length > 0 ? `No significant regression detected (${warnings.join(', ')} moved, not significantly)` : 'No significant regression detected';
 }
 
-function details(input: AnalysisInput, metrics: MetricResult[], judged: MetricJudgement[]): string[] {
+function details(input: AnalysisInput, judged: MetricJudgement[]): string[] {
   const order: Record<string, number> = { regression: 0, no_data: 1, no_baseline: 2, warning: 3, improvement: 4, ok: 5 };
-  const lines = [...metrics]
-    .sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9))
-    .map(detailFor)
+  const lines = [...judged]
+    .sort((a, b) => (order[a.result.status] ?? 9) - (order[b.result.status] ?? 9))
+    .map((j) => detailFor(j.result, j))
     .filter((d): d is string => d !== undefined);
   for (const j of judged) {
-    const odd = j.odd.pre + j.odd.post;
-    if (odd > 0) lines.push(`${j.result.name}: ${odd} non-numeric value${odd === 1 ? '' : 's'} ignored`);
+    const invalid = j.result.evidence.invalid.pre + j.result.evidence.invalid.post;
+    if (invalid > 0) lines.push(`${j.result.name}: ${invalid} invalid value${invalid === 1 ? '' : 's'} ignored (not a number, or negative)`);
   }
   if (input.failed) lines.push(`${input.failed} sample${input.failed === 1 ? '' : 's'} failed (no endpoint answered)`);
-  if (metrics.length === 0) lines.push('None of the known metrics was reported by the endpoints');
+  if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
 }
 
-function dataHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
+function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   const hints: Hint[] = [];
+  const named = (pred: (j: MetricJudgement) => boolean) => judged.filter(pred).map((j) => j.result.name);
   if (input.pre.length === 0) {
     hints.push({ code: 'no_baseline', severity: 'warning', message: 'No PRE sample could be collected, so nothing can be compared; the verdict cannot be ok.' });
   }
-  const missing = judged.filter((j) => j.result.status === 'no_data').map((j) => j.result.name);
+  const missing = named((j) => j.result.status === 'no_data');
   if (missing.length > 0) {
     hints.push({ code: 'metrics_missing_after_deploy', severity: 'warning', message: `Reported before the deploy but not after: ${missing.join(', ')}. The new version may have stopped exporting them.` });
   }
-  if (judged.some((j) => j.odd.pre + j.odd.post > 0)) {
-    hints.push({ code: 'non_numeric_values', severity: 'info', message: 'Some known metrics had non-numeric values (strings, null); they were stored but not judged.' });
+  const leaking = named((j) => j.trending && j.result.name.startsWith('memory'));
+  if (leaking.length > 0) {
+    hints.push({ code: 'memory_leak_suspected', severity: 'warning', message: `${leaking.join(', ')} rose steadily through the window without levelling off: a leak suspect, even though the change is still under the threshold.` });
+  }
+  const creeping = named((j) => j.trending && !j.result.name.startsWith('memory'));
+  if (creeping.length > 0) {
+    hints.push({ code: 'steady_creep', severity: 'warning', message: `${creeping.join(', ')} kept moving the wrong way through the window: it may cross the threshold after the window ends.` });
+  }
+  const explained = named((j) => j.explainedByTraffic === true);
+  if (explained.length > 0) {
+    hints.push({ code: 'load_follows_traffic', severity: 'info', message: `${explained.join(', ')} rose no more than traffic did: more load, not a costlier version.` });
+  }
+  const blips = named((j) => j.blip);
+  if (blips.length > 0) {
+    hints.push({ code: 'transient_blip_recovered', severity: 'info', message: `${blips.join(', ')} spiked right after the deploy and recovered (a restart or warm-up); the settle period kept it out of the verdict.` });
+  }
+  const low = named((j) => j.capped === 'low_volume');
+  if (low.length > 0) {
+    hints.push({ code: 'low_traffic', severity: 'info', message: `Too few requests to call ${low.join(', ')} a regression on counts this small; at most attention.` });
+  }
+  const few = named((j) => j.capped === 'few_samples' || j.result.evidence.untestable);
+  if (few.length > 0) {
+    hints.push({ code: 'too_few_samples', severity: 'info', message: `Too few samples to test ${few.join(', ')} for significance; judged on thresholds alone, with lower confidence.` });
+  }
+  if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
+    hints.push({ code: 'invalid_values', severity: 'info', message: 'Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.' });
   }
   return hints;
 }
 
 /**
  * Confidence in [0, 1]: starts at 1 and falls with missing samples (against the plan), few
- * samples, metrics without data on one side, and unreadable values. Documented in README.
+ * samples, metrics without data on one side, untestable or noisy moves, and invalid values.
+ * Documented in docs/analysis.md.
  */
-function confidence(input: AnalysisInput, metrics: MetricResult[], judged: MetricJudgement[]): number {
+function confidence(input: AnalysisInput, judged: MetricJudgement[]): number {
   let c = 1;
   c *= 0.4 + 0.6 * postCoverage(input);
   c *= input.pre.length === 0 ? 0.5 : 0.7 + 0.3 * preCoverage(input);
   if (input.post.length < 3) c *= 0.7;
   if (input.pre.length > 0 && input.pre.length < 3) c *= 0.85;
-  for (const m of metrics) if (m.status === 'no_data' || m.status === 'no_baseline') c *= 0.85;
-  if (judged.some((j) => j.odd.pre + j.odd.post > 0)) c *= 0.95;
-  if (metrics.length === 0) c *= 0.5;
+  for (const j of judged) {
+    const s = j.result.status;
+    if (s === 'no_data' || s === 'no_baseline') c *= 0.85;
+    else if (j.uncertain) c *= 0.85;
+    else if (j.result.evidence.untestable && s !== 'ok') c *= 0.9;
+  }
+  if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) c *= 0.95;
+  if (judged.length === 0) c *= 0.5;
   return Math.round(clamp(c, 0, 1) * 100) / 100;
 }
 

@@ -7,15 +7,29 @@ import type { MetricRule, Rules } from './types.js';
  * latency and CPU units vary between apps, so their floors are left to the project's config.
  */
 export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
-  error_rate: rule('increase', 50, { critical: true, min_delta: 0.005 }),
-  latency_p95: rule('increase', 30),
-  latency_p99: rule('increase', 40),
+  error_rate: rule('increase', 50, { critical: true, min_delta: 0.005, volume: 'requests_per_sec', min_volume: 50 }),
+  latency_p95: rule('increase', 30, { trend: true }),
+  latency_p99: rule('increase', 40, { trend: true }),
   cpu_usage: rule('increase', 50),
-  memory_usage: rule('increase', 70),
+  memory_usage: rule('increase', 70, { trend: true }),
   requests_per_sec: rule('decrease', 40, { critical: true, aggregate: 'sum' }),
   db_connections: rule('increase', 60, { min_delta: 2, aggregate: 'sum' }),
 });
 
-function rule(direction: MetricRule['direction'], threshold: number, extra: Partial<MetricRule> = {}): MetricRule {
-  return { direction, threshold, critical: false, min_delta: 0, aggregate: 'mean', ...extra };
+/** A rule with the defaults every field has: attention band at half the threshold, 3 samples per phase. */
+export function rule(direction: MetricRule['direction'], threshold: number, extra: Partial<MetricRule> = {}): MetricRule {
+  return {
+    direction,
+    threshold,
+    critical: false,
+    min_delta: 0,
+    aggregate: 'mean',
+    attention: threshold / 2,
+    min_volume: 0,
+    on_no_data: 'attention',
+    min_samples: 3,
+    trend: false,
+    allow_negative: false,
+    ...extra,
+  };
 }

@@ -27,6 +27,23 @@ export interface MetricRule {
   /** Absolute change below which a move is noise, whatever its relative size (0 disables). */
   min_delta: number;
   aggregate: Aggregation;
+  /** Relative change, in percent, from which a significant move raises attention (the attention band; below threshold). */
+  attention: number;
+  /**
+   * For a share of requests (error_rate): the metric giving requests per second. With it, the
+   * metric is judged as event counts (errors out of requests), not as a ratio of ratios.
+   */
+  volume?: string;
+  /** Fewer POST requests than this (by `volume`): the metric can raise attention but never rollback. */
+  min_volume: number;
+  /** What a metric reported before the deploy but missing after it means for the verdict. */
+  on_no_data: 'attention' | 'rollback' | 'ignore';
+  /** Fewer samples than this in a phase: the metric can raise attention but never be a regression. */
+  min_samples: number;
+  /** Look for a steady rise (or fall) inside the POST window: latency creep, memory leaks. */
+  trend: boolean;
+  /** Negative values are impossible for most metrics (rates, durations, bytes) and are set aside as invalid. */
+  allow_negative: boolean;
 }
 
 export type Rules = Record<string, MetricRule>;
@@ -51,6 +68,25 @@ export interface MetricResult {
   direction: Direction;
   status: MetricStatus;
   samples: { pre: number; post: number };
+  /** Why: the test behind the status, so a report can defend the verdict. */
+  evidence: Evidence;
+}
+
+export interface Evidence {
+  /** `rank_sum`: one-sided Mann-Whitney on the samples; `rate`: binomial test on event counts; `none`: not testable. */
+  test: 'rank_sum' | 'rate' | 'none';
+  /** One-sided p-value for a change in the bad direction (null when untested). */
+  p_value: number | null;
+  /** True when these sample sizes cannot reach significance at all: the status rests on the thresholds alone. */
+  untestable: boolean;
+  /** POST samples set aside as the settle period (restart blips), not compared. */
+  settle_skipped: number;
+  /** Events/requests compared by the rate test. */
+  counts?: { pre_events: number; pre_requests: number; post_events: number; post_requests: number };
+  /** A steady move inside the POST window: projected change over the window in percent of the baseline, and its p-value. */
+  trend?: { change_pct: number; p_value: number };
+  /** Values present but not usable (strings, null, negative where impossible), per phase. */
+  invalid: { pre: number; post: number };
 }
 
 export type HintSeverity = 'info' | 'warning' | 'critical';
@@ -70,6 +106,12 @@ export interface AnalysisInput {
   expected?: { pre: number; post: number };
   /** Sample ticks that produced no data at all (every endpoint failed). */
   failed?: number;
+  /** Time between samples; lets count-aware rules turn rates into event counts. */
+  intervalMs?: number;
+  /** POST samples to set aside at the start of the window (default: about a tenth of them). */
+  settle?: number;
+  /** Significance level of the one-sided tests (default 0.05). */
+  alpha?: number;
 }
 
 export interface Analysis {
@@ -99,6 +141,8 @@ export interface VerdictReport extends Analysis {
   created_at: string;
   /** The exit code this verdict gave (SPEC §7), so `verdict <id>` can give it again. */
   exit_code: number;
+  /** Set when the window was cut short because a regression was already decisive. */
+  early_exit?: { after_samples: number; planned_samples: number };
   /** Set when a signal interrupted the run. */
   interrupted_by?: 'SIGINT' | 'SIGTERM';
 }

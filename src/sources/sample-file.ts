@@ -58,3 +58,14 @@ function toSnapshot(value: unknown, where: string): MetricSnapshot {
   }
   return timestamp === undefined ? { metrics: metrics as Record<string, unknown> } : { timestamp, metrics: metrics as Record<string, unknown> };
 }
+
+/** The time between samples, from their timestamps (median gap), when the file has them. */
+export function intervalOf(snapshots: readonly MetricSnapshot[]): number | undefined {
+  const times = snapshots.map((s) => (s.timestamp ? Date.parse(s.timestamp) : Number.NaN)).filter(Number.isFinite);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
+  return gaps.length > 0 ? gaps[gaps.length >> 1] : undefined;
+}

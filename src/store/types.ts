@@ -11,6 +11,10 @@ export interface RunSettings {
   window_ms: number;
   pre_samples: number;
   timeout_ms: number;
+  /** POST time set aside as the settle period; null = a tenth of the window. */
+  settle_ms?: number | null;
+  /** Set when the window was cut short by an early rollback: POST samples taken by then. */
+  early_exit_after?: number;
 }
 
 export interface RunRecord {

@@ -3,6 +3,7 @@ import { parseDuration } from '../../src/config/duration.js';
 import { parseConfigText } from '../../src/config/file.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
+import { rule } from '../../src/core/rules.js';
 import { ConfigError } from '../../src/errors.js';
 
 const base = { env: {}, flags: {}, defaultProject: 'proj' };
@@ -68,6 +69,9 @@ describe('config layers', () => {
     expect(staging.rules.latency_p95?.threshold).toBe(25);
     expect(prod.windowMs).toBe(900_000);
     expect(prod.rules.latency_p95?.threshold).toBe(10);
+    // The attention band follows a new threshold unless it is set too.
+    expect(prod.rules.latency_p95?.attention).toBe(5);
+    expect(prod.rules.latency_p95?.trend).toBe(true);
     // Fields not overridden keep the default rule's values.
     expect(prod.rules.latency_p95?.direction).toBe('increase');
   });
@@ -75,7 +79,8 @@ describe('config layers', () => {
   it('adds custom metrics and disables default ones', () => {
     const file = parseConfigText('seqpulse.yml', 'metrics:\n  orders_per_min: { direction: decrease, threshold: 20, critical: true }\n  memory_usage: { enabled: false }\n');
     const c = resolveConfig({ ...base, file });
-    expect(c.rules.orders_per_min).toEqual({ direction: 'decrease', threshold: 20, critical: true, min_delta: 0, aggregate: 'mean' });
+    expect(c.rules.orders_per_min).toEqual(rule('decrease', 20, { critical: true }));
+    expect(c.rules.orders_per_min?.attention).toBe(10);
     expect(c.rules.memory_usage).toBeUndefined();
   });
 

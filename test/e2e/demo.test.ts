@@ -10,7 +10,11 @@ describe('seqpulse demo', () => {
     const { runs } = JSON.parse(r.stdout);
     expect(runs.map((x: { verdict: string }) => x.verdict)).toEqual(['ok', 'rollback_recommended']);
     expect(runs[1].details[0]).toMatch(/^error_rate changed by \+\d+/);
-    expect(runs.every((x: { samples: { failed: number; post: number } }) => x.samples.failed === 0 && x.samples.post === 20)).toBe(true);
+    expect(runs.every((x: { samples: { failed: number } }) => x.samples.failed === 0)).toBe(true);
+    // The healthy deploy is observed for the whole window; the bad one is stopped early, decisively.
+    expect(runs[0].samples.post).toBe(20);
+    expect(runs[0].early_exit).toBeUndefined();
+    expect(runs[1].early_exit.after_samples).toBeLessThan(20);
     // The demo keeps its runs in a temporary store, not in the user's working directory.
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(cwd)).toEqual([]);

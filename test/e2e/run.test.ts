@@ -57,14 +57,33 @@ describe('seqpulse run', () => {
   });
 
   it('error regression after the deploy -> rollback_recommended, exit 1, with the reason', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, error_rate: 0.09 }));
-    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    // 2000 requests/s: at a 100 ms interval, 200 requests per sample, enough for the count-aware error test.
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
+    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.09 }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--no-early-exit', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.verdict).toBe('rollback_recommended');
-    expect(report.details[0]).toBe('error_rate changed by +800% (baseline: 0.01, current: 0.09)');
+    expect(report.details[0]).toMatch(/^error_rate changed by \+800% \(baseline: 0\.01, current: 0\.09\); binomial test p=[\d.e-]+: 6 errors in 600 requests before, 162 in 1800 after/);
+    expect(report.early_exit).toBeUndefined();
     expect(report.hints.map((h: { code: string }) => h.code)).toContain('errors_without_traffic_change');
+  });
+
+  it('an outage ends the window early with rollback_recommended (early exit)', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
+    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.6, requests_per_sec: 300 }));
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url, ['--window', '5s']), '--json', '--', ...hook.argv()], { cwd, env });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.early_exit.planned_samples).toBe(50);
+    expect(report.early_exit.after_samples).toBeLessThan(50);
+    expect(report.summary).toMatch(/decided early, after \d+ of 50 POST samples/);
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThan(50);
+    expect(r.stderr).toMatch(/Regression decisive after \d+ of 50 POST samples/);
   });
 
   it('human output: the table and the verdict on stdout, progress on stderr', async () => {

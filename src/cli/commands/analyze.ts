@@ -5,7 +5,7 @@ import { analyze } from '../../core/analyze.js';
 import { exitCodeFor } from '../../core/exit-code.js';
 import type { VerdictReport } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
-import { readSampleFile } from '../../sources/sample-file.js';
+import { intervalOf, readSampleFile } from '../../sources/sample-file.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';
 import type { CommandFlags } from '../options.js';
@@ -22,7 +22,7 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
   let report: VerdictReport;
   if (id === undefined) {
     const [pre, post] = await Promise.all([readSampleFile(flags.pre!), readSampleFile(flags.post!)]);
-    const analysis = analyze({ pre, post, rules: config.rules });
+    const analysis = analyze({ pre, post, rules: config.rules, intervalMs: intervalOf(post) ?? intervalOf(pre), settle: config.settleMs === undefined ? undefined : Math.ceil(config.settleMs / (intervalOf(post) ?? 1000)) });
     report = {
       deployment_id: randomUUID(),
       project: config.project,

@@ -79,6 +79,8 @@ function demoConfig(url: string, secret: string, store: string): ResolvedConfig 
     store,
     sync: undefined,
     logFormat: 'text',
+    settleMs: undefined,
+    earlyExit: true,
     rules: { ...DEFAULT_RULES },
     configFile: undefined,
     warnings: [],

@@ -1,7 +1,7 @@
 /** `seqpulse show <id>`: one run in full: settings, deploy, verdict, and each metric's series. */
 import { snapshotsFromSamples } from '../../app/snapshots.js';
 import { formatNumber } from '../../core/wording.js';
-import { isMeasurement } from '../../core/stats.js';
+import { isMeasurement } from '../../core/stats/basic.js';
 import { renderVerdict } from '../../output/verdict-text.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';

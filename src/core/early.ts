@@ -1,0 +1,36 @@
+/**
+ * Early decision during the POST window: stop with rollback_recommended as soon as a regression is
+ * decisive, so an outage is flagged in seconds rather than at the end of a 15-minute window.
+ * `ok` always waits for the full window. Pure.
+ *
+ * Decisive means all of: the judge, run at a much stricter significance level (EARLY_ALPHA, which
+ * keeps the chance of a false early stop low across the many looks of a window), finds a rollback
+ * made of tested regressions (a critical one, or two); and each of those metrics was past its
+ * threshold in every one of the last `persist` POST samples (the step persists; it is not a blip).
+ */
+import { analyze, contextOf } from './analyze.js';
+import { badPercent } from './judge-metric.js';
+import { isMeasurement } from './stats/basic.js';
+import type { AnalysisInput } from './types.js';
+
+export const EARLY_ALPHA = 0.001;
+export const DEFAULT_PERSIST = 3;
+
+export function decisiveRegression(input: AnalysisInput, persist: number = DEFAULT_PERSIST): string[] | undefined {
+  const { settle } = contextOf(input);
+  if (input.pre.length === 0 || input.post.length < settle + persist) return undefined;
+  const judged = analyze({ ...input, alpha: EARLY_ALPHA, expected: undefined });
+  if (judged.verdict !== 'rollback_recommended') return undefined;
+  const drivers = judged.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
+  const critical = drivers.filter((m) => input.rules[m.name]?.critical);
+  if (critical.length === 0 && drivers.length < 2) return undefined;
+  const recent = input.post.slice(-persist);
+  const persisted = (critical.length > 0 ? critical : drivers).filter((m) =>
+    recent.every((s) => {
+      const v = s.metrics[m.name];
+      return isMeasurement(v) && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, v - m.baseline) >= m.threshold_pct;
+    }),
+  );
+  if (critical.length > 0 ? persisted.length === 0 : persisted.length < 2) return undefined;
+  return persisted.map((m) => m.name);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { binomialUpperTail, rateIncreaseTest } from '../../src/core/stats/binomial.js';
+import { rankSumGreater } from '../../src/core/stats/rank-sum.js';
+import { trendOf } from '../../src/core/stats/trend.js';
+
+describe('rank-sum (Mann-Whitney), one-sided', () => {
+  it('exact from 3 samples a side: complete separation of 3 vs 3 is p = 1/20', () => {
+    expect(rankSumGreater([1, 2, 3], [4, 5, 6])).toEqual({ pValue: 0.05, minPValue: 0.05, exact: true });
+    expect(rankSumGreater([4, 5, 6], [1, 2, 3]).pValue).toBe(1);
+  });
+
+  it('exact with unequal sizes, either way round: 1 / C(13, 3)', () => {
+    expect(rankSumGreater([1, 2, 3], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]).pValue).toBeCloseTo(1 / 286, 12);
+    expect(rankSumGreater([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13]).pValue).toBeCloseTo(1 / 286, 12);
+  });
+
+  it('handles ties exactly (mid-ranks): 0,0,0 vs 0,0,0,1 is p = 20/35', () => {
+    expect(rankSumGreater([0, 0, 0], [0, 0, 0, 1]).pValue).toBeCloseTo(20 / 35, 12);
+    expect(rankSumGreater([5, 5, 5], [5, 5, 5]).pValue).toBe(1);
+  });
+
+  it('reports when the sizes cannot reach significance (1 vs 5: at best 1/6)', () => {
+    expect(rankSumGreater([1], [2, 3, 4, 5, 6]).minPValue).toBeCloseTo(1 / 6, 12);
+  });
+
+  it('large samples use the normal approximation', () => {
+    const a = Array.from({ length: 300 }, (_, i) => i);
+    const b = Array.from({ length: 300 }, (_, i) => i + 30);
+    const r = rankSumGreater(a, b);
+    expect(r.exact).toBe(false);
+    // Shift of 30 on a range of 300: z = (U - n1*n2/2) / sd, about 3.9 here.
+    expect(r.pValue).toBeGreaterThan(1e-6);
+    expect(r.pValue).toBeLessThan(1e-3);
+    expect(rankSumGreater(a, a).pValue).toBeGreaterThan(0.45);
+  });
+});
+
+describe('count-aware rate test', () => {
+  it('1 error in 40 requests after 0 in 40 before is not significant', () => {
+    expect(rateIncreaseTest({ events: 0, requests: 40 }, { events: 1, requests: 40 }).pValue).toBe(0.5);
+  });
+
+  it('40 errors in 1000 after 10 in 1000 before is', () => {
+    expect(rateIncreaseTest({ events: 10, requests: 1000 }, { events: 40, requests: 1000 }).pValue).toBeLessThan(1e-4);
+  });
+
+  it('binomial tail matches known values', () => {
+    expect(binomialUpperTail(60, 100, 0.5)).toBeCloseTo(0.02844, 4);
+    expect(binomialUpperTail(0, 10, 0.3)).toBe(1);
+    expect(binomialUpperTail(11, 10, 0.3)).toBe(0);
+  });
+});
+
+describe('trend (Mann-Kendall + Theil-Sen)', () => {
+  it('a steady rise is significant and its slope is measured', () => {
+    const t = trendOf(Array.from({ length: 30 }, (_, i) => 100 + 2 * i + (i % 3)))!;
+    expect(t.pValueUp).toBeLessThan(0.001);
+    expect(t.slope).toBeCloseTo(2, 0);
+  });
+
+  it('a flat series is not a trend; too short a series is not judged', () => {
+    expect(trendOf([5, 5, 5, 5, 5, 5, 5])!.pValueUp).toBeGreaterThan(0.4);
+    expect(trendOf([1, 2, 3])).toBeUndefined();
+  });
+
+  it('long series are binned, so the work stays bounded', () => {
+    const t = trendOf(Array.from({ length: 10_000 }, (_, i) => i))!;
+    expect(t.points).toBeLessThanOrEqual(48);
+    expect(t.slope).toBeCloseTo(1, 1);
+  });
+});
