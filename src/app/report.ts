@@ -55,9 +55,12 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
   return report;
 }
 
-/** POST samples set aside at the start of the window: the configured settle time, or a tenth of the window. */
+/** Default settle: a tenth of the window, at most a minute (restarts and warm-ups rarely take longer). */
+export const MAX_DEFAULT_SETTLE_MS = 60_000;
+
+/** POST samples set aside at the start of the window: the configured settle time, or the default. */
 export function settleSamples(settings: { window_ms: number; interval_ms: number; settle_ms?: number | null }): number {
-  const settleMs = settings.settle_ms ?? settings.window_ms / 10;
+  const settleMs = settings.settle_ms ?? Math.min(settings.window_ms / 10, MAX_DEFAULT_SETTLE_MS);
   return Math.ceil(settleMs / settings.interval_ms - 1e-9);
 }
 

@@ -11,6 +11,21 @@ import { rankSumGreater } from './stats/rank-sum.js';
 import { trendOf } from './stats/trend.js';
 import type { Evidence, MetricResult, MetricRule, MetricSnapshot, MetricStatus } from './types.js';
 
+/** Samples per side given to the rank-sum test at most (see `stride`). */
+const MAX_TESTED = 2000;
+
+/** Every k-th value so that at most `max` remain: deterministic, and spread over the whole window. */
+function stride(values: Float64Array, max: number): Float64Array {
+  if (values.length <= max) return values;
+  const step = values.length / max;
+  const out = new Float64Array(max);
+  for (let i = 0; i < max; i++) out[i] = values[Math.floor(i * step)]!;
+  return out;
+}
+
+/** The attention band's significance level, as a share of alpha (0.05 -> 0.01). */
+const BAND_ALPHA_SHARE = 0.2;
+
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
 
@@ -39,23 +54,24 @@ export interface MetricJudgement {
 }
 
 interface Series {
-  values: number[];
-  /** Per-sample pairs of (value, volume) where both are usable, for the count-aware test. */
-  withVolume: [number, number][];
+  values: Float64Array;
+  /** The rule's volume (requests per second) next to each value, NaN where it was not usable; null without a volume rule. */
+  volumes: Float64Array | null;
   invalid: number;
   present: number;
 }
 
 export function judgeMetric(name: string, rule: MetricRule, pre: readonly MetricSnapshot[], post: readonly MetricSnapshot[], ctx: JudgeContext): MetricJudgement {
   const before = series(name, rule, pre);
-  const all = series(name, rule, post);
   // Settle: set the first samples aside, unless that would leave too few to judge.
   const settle = post.length - ctx.settle >= rule.min_samples ? ctx.settle : 0;
-  const after = settle > 0 ? series(name, rule, post.slice(settle)) : all;
-  const skipped = settle > 0 ? series(name, rule, post.slice(0, settle)) : undefined;
+  const after = series(name, rule, post, settle);
+  const skipped = settle > 0 ? series(name, rule, post, 0, settle) : undefined;
+  const postInvalid = after.invalid + (skipped?.invalid ?? 0);
+  const postPresent = after.present + (skipped?.present ?? 0);
 
-  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: all.invalid } };
-  const judgement: Omit<MetricJudgement, 'result'> = { seen: before.present + all.present > 0, uncertain: false, trending: false, blip: false, capped: null };
+  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid } };
+  const judgement: Omit<MetricJudgement, 'result'> = { seen: before.present + postPresent > 0, uncertain: false, trending: false, blip: false, capped: null };
   const base = { name, threshold_pct: rule.threshold, direction: rule.direction, samples: { pre: before.values.length, post: after.values.length }, evidence };
 
   if (after.values.length === 0 || before.values.length === 0) {
@@ -72,13 +88,15 @@ export function judgeMetric(name: string, rule: MetricRule, pre: readonly Metric
   const test = significance(rule, before, after, ctx);
   Object.assign(evidence, test.evidence);
   const significant = evidence.untestable || (evidence.p_value !== null && evidence.p_value <= ctx.alpha);
+  // The attention band is crossed by noise more often than the threshold: it asks for stronger evidence.
+  const bandSignificant = evidence.untestable || (evidence.p_value !== null && evidence.p_value <= ctx.alpha * BAND_ALPHA_SHARE);
   const moved = delta !== 0 && Math.abs(delta) >= rule.min_delta;
 
   let status: MetricStatus = 'ok';
   if (moved && badPct >= rule.threshold && significant) {
     judgement.capped = before.values.length < rule.min_samples || after.values.length < rule.min_samples ? 'few_samples' : test.lowVolume ? 'low_volume' : null;
     status = judgement.capped ? 'warning' : 'regression';
-  } else if (moved && badPct >= rule.attention && significant) {
+  } else if (moved && badPct >= rule.attention && bandSignificant) {
     status = 'warning';
   } else if (moved && badPct >= rule.threshold) {
     status = 'warning';
@@ -95,9 +113,9 @@ export function judgeMetric(name: string, rule: MetricRule, pre: readonly Metric
       evidence.trend = { change_pct: Math.round((projected / Math.abs(baseline)) * 1000) / 10, p_value: roundSig(pValue, 3) };
       // A quarter of the threshold over one window is a steady drift worth a look (a leak, a creep),
       // provided the end of the window really sits that far past the baseline (not a dip recovering).
-      const end = median(after.values.slice(-Math.ceil(after.values.length / 3)));
       const band = rule.threshold / 4;
-      if (pValue < TREND_ALPHA && badPercent(rule, baseline, projected) >= band && badPercent(rule, baseline, end - baseline) >= band) {
+      const endOf = () => median(after.values.subarray(after.values.length - Math.ceil(after.values.length / 3)));
+      if (pValue < TREND_ALPHA && badPercent(rule, baseline, projected) >= band && badPercent(rule, baseline, endOf() - baseline) >= band) {
         judgement.trending = true;
         status = 'warning';
       }
@@ -130,12 +148,13 @@ export function badPercent(rule: MetricRule, baseline: number, delta: number): n
 }
 
 function significance(rule: MetricRule, before: Series, after: Series, ctx: JudgeContext): { evidence: Partial<Evidence>; lowVolume: boolean } {
-  if (rule.volume && rule.direction === 'increase' && before.withVolume.length > 0 && after.withVolume.length > 0) {
+  const [beforeVol, afterVol] = [withVolume(before), withVolume(after)];
+  if (rule.volume && rule.direction === 'increase' && beforeVol.length > 0 && afterVol.length > 0) {
     const counts = (pairs: [number, number][]) => ({
       events: pairs.reduce((s, [v, vol]) => s + v * vol * ctx.intervalSeconds, 0),
       requests: pairs.reduce((s, [, vol]) => s + vol * ctx.intervalSeconds, 0),
     });
-    const t = rateIncreaseTest(counts(before.withVolume), counts(after.withVolume));
+    const t = rateIncreaseTest(counts(beforeVol), counts(afterVol));
     return {
       evidence: {
         test: 'rate',
@@ -146,8 +165,11 @@ function significance(rule: MetricRule, before: Series, after: Series, ctx: Judg
       lowVolume: t.post.requests < rule.min_volume,
     };
   }
-  const up = () => rankSumGreater(before.values, after.values);
-  const down = () => rankSumGreater(after.values, before.values);
+  // Past a few thousand samples a side, an evenly spaced subset tests just as well and keeps long windows cheap.
+  const a = stride(before.values, MAX_TESTED);
+  const b = stride(after.values, MAX_TESTED);
+  const up = () => rankSumGreater(a, b);
+  const down = () => rankSumGreater(b, a);
   let r;
   if (rule.direction === 'both') {
     const [a, b] = [up(), down()];
@@ -158,19 +180,34 @@ function significance(rule: MetricRule, before: Series, after: Series, ctx: Judg
   return { evidence: { test: 'rank_sum', p_value: roundSig(r.pValue, 3), untestable: r.minPValue > ctx.alpha }, lowVolume: false };
 }
 
-function series(name: string, rule: MetricRule, snapshots: readonly MetricSnapshot[]): Series {
-  const out: Series = { values: [], withVolume: [], invalid: 0, present: 0 };
-  for (const s of snapshots) {
-    if (!(name in s.metrics)) continue;
-    out.present++;
-    const v = s.metrics[name];
+/** One pass over the snapshots into typed arrays (long windows hold many thousands of samples). */
+function series(name: string, rule: MetricRule, snapshots: readonly MetricSnapshot[], from = 0, to = snapshots.length): Series {
+  const values = new Float64Array(to - from);
+  const volumes = rule.volume ? new Float64Array(to - from) : null;
+  let n = 0;
+  let invalid = 0;
+  let present = 0;
+  for (let i = from; i < to; i++) {
+    const metrics = snapshots[i]!.metrics;
+    const v = metrics[name];
+    if (v === undefined && !(name in metrics)) continue;
+    present++;
     if (!isMeasurement(v) || (v < 0 && !rule.allow_negative)) {
-      out.invalid++;
+      invalid++;
       continue;
     }
-    out.values.push(v);
-    const vol = rule.volume ? s.metrics[rule.volume] : undefined;
-    if (isMeasurement(vol) && vol >= 0) out.withVolume.push([v, vol]);
+    if (volumes) {
+      const vol = metrics[rule.volume!];
+      volumes[n] = isMeasurement(vol) && vol >= 0 ? vol : Number.NaN;
+    }
+    values[n++] = v;
   }
-  return out;
+  return { values: values.subarray(0, n), volumes: volumes ? volumes.subarray(0, n) : null, invalid, present };
+}
+
+/** (value, volume) pairs where the volume is usable, for the count-aware test. */
+function withVolume(s: Series): [number, number][] {
+  const pairs: [number, number][] = [];
+  s.volumes?.forEach((vol, k) => Number.isNaN(vol) || pairs.push([s.values[k]!, vol]));
+  return pairs;
 }

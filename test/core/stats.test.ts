@@ -69,3 +69,19 @@ describe('trend (Mann-Kendall + Theil-Sen)', () => {
     expect(t.slope).toBeCloseTo(1, 1);
   });
 });
+
+describe('median (quickselect)', () => {
+  it('agrees with the sorted middle on odd, even and tied inputs', async () => {
+    const { median } = await import('../../src/core/stats/basic.js');
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 500; trial++) {
+      const n = 1 + Math.floor(rand() * 40);
+      const values = Array.from({ length: n }, () => Math.floor(rand() * 10));
+      const sorted = [...values].sort((a, b) => a - b);
+      const expected = n % 2 ? sorted[n >> 1]! : (sorted[(n >> 1) - 1]! + sorted[n >> 1]!) / 2;
+      expect(median(values)).toBe(expected);
+    }
+    expect(Number.isNaN(median([]))).toBe(true);
+  });
+});

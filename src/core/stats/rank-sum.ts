@@ -4,6 +4,7 @@
  * samples, where it works from 3 values per side; normal approximation with tie correction
  * beyond. Pure.
  */
+import { sortedCopy } from './basic.js';
 
 /** Above this many (ranks x smaller-group size x rank-sum range) the exact distribution costs too much. */
 const EXACT_BUDGET = 4_000_000;
@@ -16,32 +17,31 @@ export interface RankSumResult {
   exact: boolean;
 }
 
-export function rankSumGreater(a: readonly number[], b: readonly number[]): RankSumResult {
+export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>): RankSumResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { pValue: 1, minPValue: 1, exact: true };
+  const small = Math.min(n1, n2);
+  if ((n1 + n2) * small * 2 * (n1 + n2) * small > EXACT_BUDGET) {
+    return { ...normalApprox(sortedCopy(a), sortedCopy(b)), exact: false };
+  }
   const ranks2 = doubledMidRanks(a, b); // doubled so mid-ranks of ties stay integers
   let observed = 0;
   for (let i = n1; i < n1 + n2; i++) observed += ranks2[i]!;
   const total = ((n1 + n2) * (n1 + n2 + 1)) | 0; // sum of doubled ranks of everything
   // Work with the smaller group for the exact distribution: P(S_b >= obs) = P(S_a <= total - obs).
-  const small = Math.min(n1, n2);
-  const range = 2 * (n1 + n2) * small;
-  if ((n1 + n2) * small * range <= EXACT_BUDGET) {
-    const counts = rankSumCounts(ranks2, small);
-    const target = n2 <= n1 ? observed : total - observed;
-    const upper = n2 <= n1; // which tail of the smaller group's distribution means "b is greater"
-    let tail = 0;
-    let all = 0;
-    for (let s = 0; s < counts.length; s++) {
-      all += counts[s]!;
-      if (upper ? s >= target : s <= target) tail += counts[s]!;
-    }
-    // The most extreme split possible: all of b above all of a.
-    const extreme = upper ? counts[counts.length - 1]! : counts.find((c) => c > 0)!;
-    return { pValue: tail / all, minPValue: extreme / all, exact: true };
+  const counts = rankSumCounts(ranks2, small);
+  const upper = n2 <= n1; // which tail of the smaller group's distribution means "b is greater"
+  const target = upper ? observed : total - observed;
+  let tail = 0;
+  let all = 0;
+  for (let s = 0; s < counts.length; s++) {
+    all += counts[s]!;
+    if (upper ? s >= target : s <= target) tail += counts[s]!;
   }
-  return { ...normalApprox(ranks2, n1, n2, observed), exact: false };
+  // The most extreme split possible: all of b above all of a.
+  const extreme = upper ? counts[counts.length - 1]! : counts.find((c) => c > 0)!;
+  return { pValue: tail / all, minPValue: extreme / all, exact: true };
 }
 
 /** Counts of each doubled rank sum over all ways to choose `k` of the ranks. */
@@ -62,29 +62,43 @@ function rankSumCounts(ranks2: readonly number[], k: number): Float64Array {
   return dp[k]!;
 }
 
-function normalApprox(ranks2: readonly number[], n1: number, n2: number, observed2: number): Omit<RankSumResult, 'exact'> {
+/**
+ * Large samples: both sides sorted, then one merge pass gives b's rank sum and the tie
+ * groups; z with tie correction and a continuity correction.
+ */
+function normalApprox(x: Float64Array, y: Float64Array): Omit<RankSumResult, 'exact'> {
+  const n1 = x.length;
+  const n2 = y.length;
   const n = n1 + n2;
-  const mean2 = n2 * (n + 1);
-  // Tie correction: sum over tie groups of (t^3 - t).
-  const sorted = [...ranks2].sort((x, y) => x - y);
+  let i = 0;
+  let j = 0;
+  let rank = 0; // ranks assigned so far
+  let sumB = 0;
   let ties = 0;
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j < sorted.length && sorted[j] === sorted[i]) j++;
-    const t = j - i;
+  while (i < n1 || j < n2) {
+    const v = j >= n2 || (i < n1 && x[i]! <= y[j]!) ? x[i]! : y[j]!;
+    const startA = i;
+    const startB = j;
+    while (i < n1 && x[i] === v) i++;
+    while (j < n2 && y[j] === v) j++;
+    const inB = j - startB;
+    const t = i - startA + inB;
+    const mid = rank + (t + 1) / 2;
+    sumB += inB * mid;
     ties += t * t * t - t;
-    i = j;
+    rank += t;
   }
+  const mean = (n2 * (n + 1)) / 2;
   const variance = ((n1 * n2) / 12) * (n + 1 - ties / (n * (n - 1)));
   if (variance <= 0) return { pValue: 1, minPValue: 1 };
-  const sd2 = 2 * Math.sqrt(variance); // in doubled-rank units
-  const z = (observed2 - mean2 - 1) / sd2; // continuity correction of half a rank (1 in doubled units)
-  const zMax = (n2 * (2 * n - n2 + 1) - mean2 - 1) / sd2;
+  const sd = Math.sqrt(variance);
+  const z = (sumB - mean - 0.5) / sd;
+  const zMax = ((n2 * (2 * n - n2 + 1)) / 2 - mean - 0.5) / sd;
   return { pValue: upperNormal(z), minPValue: upperNormal(zMax) };
 }
 
-function doubledMidRanks(a: readonly number[], b: readonly number[]): number[] {
-  const all = [...a, ...b];
+function doubledMidRanks(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const all = [...Array.from(a), ...Array.from(b)];
   const order = all.map((_, i) => i).sort((x, y) => all[x]! - all[y]!);
   const ranks2 = new Array<number>(all.length);
   for (let i = 0; i < order.length; ) {

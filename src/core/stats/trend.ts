@@ -18,15 +18,15 @@ export interface Trend {
   points: number;
 }
 
-export function trendOf(series: readonly number[]): Trend | undefined {
+export function trendOf(series: ArrayLike<number>): Trend | undefined {
   if (series.length < 6) return undefined;
   const binSize = Math.ceil(series.length / MAX_BINS);
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < series.length; i += binSize) {
-    const bin = series.slice(i, i + binSize);
-    xs.push(i + (bin.length - 1) / 2);
-    ys.push(median(bin));
+    const size = Math.min(binSize, series.length - i);
+    xs.push(i + (size - 1) / 2);
+    ys.push(median(series, i, i + size));
   }
   const n = ys.length;
   let s = 0;
