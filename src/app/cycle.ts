@@ -16,6 +16,7 @@ import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText, redactUserinfo } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
+import { historyBaseline } from './history.js';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
 
@@ -157,7 +158,9 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
 async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO): Promise<VerdictReport> {
   let run = started;
   await io.store.updateRun(run.id, { status: 'observing' });
-  const pre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
+  const history = config.baseline === 'history' ? await historyBaseline(io.store, run, config.historyRuns, config.rules) : undefined;
+  const ownPre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
+  const pre = history && history.snapshots.length > 0 ? history.snapshots : ownPre;
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
   const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings) };
@@ -174,7 +177,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       live: liveView(pre, config.rules),
-      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }) !== undefined : undefined,
+      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, config.persist) !== undefined : undefined,
     });
   } finally {
     io.progress.stop();
@@ -194,7 +197,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },
     });
   }
-  return concludeRun(io.store, run, { status: 'finished' }, reportOptions(config, io));
+  return concludeRun(io.store, run, { status: 'finished' }, { ...reportOptions(config, io), history });
 }
 
 function phaseDeps(io: AppIO) {
@@ -202,7 +205,7 @@ function phaseDeps(io: AppIO) {
 }
 
 function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGINT' | 'SIGTERM'): ReportOptions {
-  return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null };
+  return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null, dryRun: config.dryRun };
 }
 
 /** The settings as stored: endpoints with their passwords masked. */

@@ -1,7 +1,8 @@
 /** Builds the verdict document (SPEC §6) for a run from its stored samples, with the shared analysis. */
 import { analyze } from '../core/analyze.js';
 import { exitCodeFor, type FailOn } from '../core/exit-code.js';
-import type { Analysis, Rules, VerdictReport } from '../core/types.js';
+import type { Analysis, MetricSnapshot, Rules, VerdictReport } from '../core/types.js';
+import { ExitCode } from '../errors.js';
 import type { RunRecord, StoredSample } from '../store/types.js';
 import { snapshotsFromSamples } from './snapshots.js';
 
@@ -13,17 +14,28 @@ export interface ReportOptions {
   interruptedBy?: 'SIGINT' | 'SIGTERM' | null;
   /** Replaces the analysis for runs that ended without one (deploy failed, interrupted). */
   outcome?: Pick<Analysis, 'summary' | 'details'>;
+  /** `--baseline history`: POST samples of recent good runs, compared instead of this run's PRE. */
+  history?: HistoryBaseline;
+  /** `--dry-run`: the verdict's exit code is reported, not given. */
+  dryRun?: boolean;
+}
+
+export interface HistoryBaseline {
+  /** Ids of the runs whose POST samples make the baseline, newest first. */
+  runs: string[];
+  snapshots: MetricSnapshot[];
 }
 
 export function buildReport(run: RunRecord, samples: readonly StoredSample[], opts: ReportOptions): VerdictReport {
   const snaps = snapshotsFromSamples(samples, opts.rules);
+  const history = opts.history && opts.history.snapshots.length > 0 ? opts.history : undefined;
   const analysis: Analysis = opts.outcome
     ? { verdict: null, confidence: 0, metrics: [], hints: [], ...opts.outcome }
     : analyze({
-        pre: snaps.pre,
+        pre: history?.snapshots ?? snaps.pre,
         post: snaps.post,
         rules: opts.rules,
-        expected: { pre: run.settings.pre_samples, post: run.settings.early_exit_after ?? postTicks(run.settings) },
+        expected: { pre: history ? history.snapshots.length : run.settings.pre_samples, post: run.settings.early_exit_after ?? postTicks(run.settings) },
         failed: snaps.failed.post,
         intervalMs: run.settings.interval_ms,
         settle: settleSamples(run.settings),
@@ -42,10 +54,15 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
     result: run.result,
     deploy_exit_code: run.deploy_exit_code,
     status: run.status,
-    samples: { pre: snaps.pre.length, post: snaps.post.length, failed: snaps.failed.pre + snaps.failed.post },
+    samples: { pre: history ? history.snapshots.length : snaps.pre.length, post: snaps.post.length, failed: snaps.failed.pre + snaps.failed.post },
     created_at: opts.now,
     exit_code: exitCodeFor({ status: run.status, verdict: analysis.verdict, interruptedBy }, opts.failOn),
   };
+  if (opts.history) {
+    report.baseline = { kind: 'history', runs: opts.history.runs, samples: opts.history.snapshots.length };
+    if (!history) report.hints.push({ code: 'no_history', severity: 'warning', message: 'No earlier good run of this project and env in the store: compared against PRE instead.' });
+  }
+  if (opts.dryRun) applyDryRun(report);
   if (interruptedBy) report.interrupted_by = interruptedBy;
   const early = run.settings.early_exit_after;
   if (early !== undefined && !opts.outcome) {
@@ -53,6 +70,16 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
     report.summary = `${report.summary} (decided early, after ${early} of ${postTicks(run.settings)} POST samples)`;
   }
   return report;
+}
+
+/**
+ * `--dry-run`: the verdict's own exit code (1 for a rollback, or attention with --fail-on
+ * attention) is reported and not given. Exit codes that are not about the verdict (a failed
+ * deploy, no verdict, an interruption) stand.
+ */
+export function applyDryRun(report: VerdictReport): void {
+  report.dry_run = { exit_code: report.exit_code };
+  if (report.exit_code === ExitCode.Regression) report.exit_code = ExitCode.Ok;
 }
 
 /** Default settle: a tenth of the window, at most a minute (restarts and warm-ups rarely take longer). */

@@ -8,6 +8,7 @@ const repeat = (value: string, previous?: string[]): string[] => [...(previous ?
 export function withConfigOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'config file (default: ./seqpulse.yml when present)')
+    .option('--dry-run', 'run everything and report the verdict it would give, but exit 0')
     .option('--project <name>', 'project (service) name')
     .option('--env <name>', 'environment name (selects per-environment overrides)')
     .option('--store <path>', 'store location (default: .seqpulse/seqpulse.db)')
@@ -25,7 +26,10 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'per-request timeout (default: 5s)')
     .option('--retries <n>', 'extra attempts per sample on transient failures (default: 2)')
     .option('--settle <duration>', 'POST time set aside after the deploy (restarts, warm-up); default: a tenth of the window')
-    .option('--no-early-exit', 'always observe the whole window, even when a regression is already decisive');
+    .option('--no-early-exit', 'always observe the whole window, even when a regression is already decisive')
+    .option('--persist <n>', 'POST samples in a row a regression must hold before an early rollback (default: 3)')
+    .addOption(new Option('--baseline <kind>', 'compare against PRE samples, or the POST samples of recent good runs').choices(['pre', 'history']))
+    .option('--history-runs <n>', 'recent good runs in the history baseline (default: 5)');
 }
 
 /** Output options for every command that prints a result. */
@@ -48,8 +52,9 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
-  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle } = flags;
+  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns } = flags;
   // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
   const earlyExit = flags.earlyExit === false ? false : undefined;
-  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit };
+  const dryRun = flags.dryRun === true ? true : undefined;
+  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun };
 }

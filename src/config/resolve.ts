@@ -3,6 +3,7 @@
  * overrides) > defaults. Pure: the file is read by file.ts, the environment is passed in.
  */
 import type { z } from 'zod';
+import { DEFAULT_PERSIST } from '../core/early.js';
 import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -31,6 +32,12 @@ export interface ResolvedConfig {
   settleMs: number | undefined;
   /** Stop early with rollback_recommended when a regression is already decisive. */
   earlyExit: boolean;
+  /** Consecutive POST samples a regression must hold before an early rollback. */
+  persist: number;
+  baseline: 'pre' | 'history';
+  historyRuns: number;
+  /** Report the verdict it would give, exit 0. */
+  dryRun: boolean;
   rules: Rules;
   /** The config file used, if any. */
   configFile: string | undefined;
@@ -55,6 +62,10 @@ export interface FlagValues {
   settle?: string;
   /** false with --no-early-exit. */
   earlyExit?: boolean;
+  persist?: string;
+  baseline?: string;
+  historyRuns?: string;
+  dryRun?: boolean;
 }
 
 /** SEQPULSE_* variables and the setting each one feeds. */
@@ -75,6 +86,10 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_LOG_FORMAT: 'log_format',
   SEQPULSE_SETTLE: 'settle',
   SEQPULSE_EARLY_EXIT: 'early_exit',
+  SEQPULSE_PERSIST: 'persist',
+  SEQPULSE_BASELINE: 'baseline',
+  SEQPULSE_HISTORY_RUNS: 'history_runs',
+  SEQPULSE_DRY_RUN: 'dry_run',
 };
 /** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
 const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
@@ -95,10 +110,14 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   logFormat: 'log_format',
   settle: 'settle',
   earlyExit: 'early_exit',
+  persist: 'persist',
+  baseline: 'baseline',
+  historyRuns: 'history_runs',
+  dryRun: 'dry_run',
 };
 
-const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries']);
-const BOOLEAN = new Set<keyof Settings>(['early_exit']);
+const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs']);
+const BOOLEAN = new Set<keyof Settings>(['early_exit', 'dry_run']);
 
 export interface ResolveInput {
   file?: ConfigFile;
@@ -145,6 +164,10 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     logFormat: pick('log_format') ?? DEFAULTS.log_format,
     settleMs: pick('settle'),
     earlyExit: pick('early_exit') ?? true,
+    persist: pick('persist') ?? DEFAULT_PERSIST,
+    baseline: pick('baseline') ?? 'pre',
+    historyRuns: pick('history_runs') ?? 5,
+    dryRun: pick('dry_run') ?? false,
     rules,
     configFile: input.file?.path,
     warnings,

@@ -65,6 +65,14 @@ const settingsShape = {
   settle: duration,
   /** Stop the window early with rollback_recommended when a regression is already decisive. */
   early_exit: z.boolean(),
+  /** Consecutive POST samples a regression must hold before an early rollback. */
+  persist: z.number().int().min(1).max(100),
+  /** Compare POST against PRE (default) or against the POST samples of recent good runs of the same project and env. */
+  baseline: z.enum(['pre', 'history']),
+  /** How many recent good runs make the history baseline. */
+  history_runs: z.number().int().min(1).max(100),
+  /** Run everything and report the verdict it would give, but exit 0. */
+  dry_run: z.boolean(),
   metrics: z.record(z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -'), RuleSchema),
 };
 

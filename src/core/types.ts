@@ -143,6 +143,10 @@ export interface VerdictReport extends Analysis {
   exit_code: number;
   /** Set when the window was cut short because a regression was already decisive. */
   early_exit?: { after_samples: number; planned_samples: number };
+  /** Set with `--baseline history`: the runs whose POST samples were the baseline. */
+  baseline?: { kind: 'history'; runs: string[]; samples: number };
+  /** Set with `--dry-run`: the exit code the verdict would have given (the command exits 0 instead of 1). */
+  dry_run?: { exit_code: number };
   /** Set when a signal interrupted the run. */
   interrupted_by?: 'SIGINT' | 'SIGTERM';
 }

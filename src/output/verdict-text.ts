@@ -21,7 +21,10 @@ export function renderVerdict(report: VerdictReport, c: Colors): string {
   }
   const s = report.samples;
   const deploy = report.result === null ? '' : ` · deploy ${report.result}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`;
-  lines.push('', c.dim(`  samples: ${s.pre} pre, ${s.post} post, ${s.failed} failed${deploy}`), '');
+  lines.push('', c.dim(`  samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'pre'}, ${s.post} post, ${s.failed} failed${deploy}`));
+  if (report.early_exit) lines.push(c.dim(`  decided early: ${report.early_exit.after_samples} of ${report.early_exit.planned_samples} POST samples`));
+  if (report.dry_run) lines.push(c.yellow(`  dry run: this verdict would exit ${report.dry_run.exit_code}; exiting ${report.exit_code}`));
+  lines.push('');
   return lines.join('\n');
 }
 

@@ -84,6 +84,14 @@ describe('config layers', () => {
     expect(c.rules.memory_usage).toBeUndefined();
   });
 
+  it('judge settings: settle, early exit, persistence, baseline, dry run', () => {
+    const file = parseConfigText('seqpulse.yml', 'settle: 45s\nearly_exit: false\npersist: 4\nbaseline: history\nhistory_runs: 8\n');
+    const c = resolveConfig({ ...base, file, env: { SEQPULSE_DRY_RUN: 'true' } });
+    expect(c).toMatchObject({ settleMs: 45_000, earlyExit: false, persist: 4, baseline: 'history', historyRuns: 8, dryRun: true });
+    expect(resolveConfig(base)).toMatchObject({ settleMs: undefined, earlyExit: true, persist: 3, baseline: 'pre', historyRuns: 5, dryRun: false });
+    expect(issuesOf(() => resolveConfig({ ...base, flags: { baseline: 'yesterday' } }))[0]).toMatchObject({ source: 'flags', key: '--baseline' });
+  });
+
   it('reads endpoints and the secret from the environment', () => {
     const c = resolveConfig({ ...base, env: { SEQPULSE_ENDPOINTS: 'http://a/ds-metrics, http://b/ds-metrics', SEQPULSE_HMAC_SECRET: 's3cret' } });
     expect(c.endpoints).toEqual(['http://a/ds-metrics', 'http://b/ds-metrics']);

@@ -145,6 +145,13 @@ describe('early decision', () => {
     expect(decisiveRegression({ pre, post, rules, intervalMs: 10_000, settle: 2 })).toBeUndefined();
   });
 
+  it('persistence is configurable', () => {
+    const input = { pre, rules, intervalMs: 10_000, settle: 2 };
+    expect(decisiveRegression({ ...input, post: outage(3) }, 1)).toEqual(['error_rate']);
+    expect(decisiveRegression({ ...input, post: outage(6) }, 5)).toBeUndefined();
+    expect(decisiveRegression({ ...input, post: outage(7) }, 5)).toEqual(['error_rate']);
+  });
+
   it('a healthy window is never decided early', () => {
     const post = snaps(20, () => ({ error_rate: 0.011, requests_per_sec: 198 }));
     expect(decisiveRegression({ pre, post, rules, intervalMs: 10_000, settle: 2 })).toBeUndefined();

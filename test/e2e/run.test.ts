@@ -86,6 +86,35 @@ describe('seqpulse run', () => {
     expect(r.stderr).toMatch(/Regression decisive after \d+ of 50 POST samples/);
   });
 
+  it('--dry-run reports the rollback it would give, and exits 0', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
+    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.2 }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--dry-run', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ verdict: 'rollback_recommended', exit_code: 0, dry_run: { exit_code: 1 } });
+  });
+
+  it('--baseline history compares POST with the POST samples of earlier good runs (no PRE needed)', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const noop = [process.execPath, '-e', ''];
+    const good: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['run', ...fastFlags(app.url), '--project', 'hist', '--json', '--', ...noop], { cwd, env });
+      expect(JSON.parse(r.stdout).verdict).toBe('ok');
+      good.unshift(JSON.parse(r.stdout).deployment_id);
+    }
+    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 240, latency_p99: 400 }));
+    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '0', '--baseline', 'history']), '--project', 'hist', '--json', '--', ...hook.argv()], { cwd, env });
+    const report = JSON.parse(r.stdout);
+    expect(report.baseline).toEqual({ kind: 'history', runs: good, samples: 20 });
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.samples.pre).toBe(20);
+    expect(r.code).toBe(1);
+  });
+
   it('human output: the table and the verdict on stdout, progress on stderr', async () => {
     app = await startTestApp({ secret: TEST_SECRET });
     hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));

@@ -1,6 +1,7 @@
 /** `seqpulse analyze --pre FILE --post FILE` (dry run) and `seqpulse analyze <id>` (re-judge a stored run). */
 import { randomUUID } from 'node:crypto';
-import { buildReport } from '../../app/report.js';
+import { historyBaseline } from '../../app/history.js';
+import { applyDryRun, buildReport } from '../../app/report.js';
 import { analyze } from '../../core/analyze.js';
 import { exitCodeFor } from '../../core/exit-code.js';
 import type { VerdictReport } from '../../core/types.js';
@@ -35,11 +36,13 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
       created_at: now,
       exit_code: exitCodeFor({ status: 'finished', verdict: analysis.verdict }, config.failOn),
     };
+    if (config.dryRun) applyDryRun(report);
   } else {
     report = await withStore(config, async (store) => {
       const run = await findRun(store, id);
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
-      return buildReport(run, await store.getSamples(run.id), { rules: config.rules, failOn: config.failOn, now });
+      const history = config.baseline === 'history' ? await historyBaseline(store, run, config.historyRuns, config.rules) : undefined;
+      return buildReport(run, await store.getSamples(run.id), { rules: config.rules, failOn: config.failOn, now, history, dryRun: config.dryRun });
     });
     if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
   }

@@ -8,8 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCycle } from '../../app/cycle.js';
-import type { ResolvedConfig } from '../../config/resolve.js';
-import { DEFAULT_RULES } from '../../core/rules.js';
+import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import type { VerdictReport } from '../../core/types.js';
 import { startDemoApp } from '../../demo/app.js';
 import { createAppIO, createConsole } from '../context.js';
@@ -64,25 +63,11 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
   return asExpected ? 0 : 1;
 }
 
+/** The demo's settings go through the same resolver as everyone's: only the short timings differ. */
 function demoConfig(url: string, secret: string, store: string): ResolvedConfig {
-  return {
-    project: 'demo-shop',
-    env: 'demo',
-    endpoints: [url],
-    secrets: [secret],
-    preSamples: 5,
-    intervalMs: 400,
-    windowMs: 8_000,
-    timeoutMs: 1_000,
-    retries: 2,
-    failOn: 'rollback',
-    store,
-    sync: undefined,
-    logFormat: 'text',
-    settleMs: undefined,
-    earlyExit: true,
-    rules: { ...DEFAULT_RULES },
-    configFile: undefined,
-    warnings: [],
-  };
+  return resolveConfig({
+    env: {},
+    defaultProject: 'demo-shop',
+    flags: { endpoint: [url], secret: [secret], env: 'demo', preSamples: '5', interval: '400ms', window: '8s', timeout: '1s', store },
+  });
 }
