@@ -2,17 +2,8 @@
 // families (healthy ones that must stay `ok`, regressions that must be caught). Shared by the
 // per-family tests (test/core/scenarios.test.ts) and `npm run bench:verdicts`.
 
-/** mulberry32: small, seeded, reproducible. */
-export function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The demo's seeded PRNG (mulberry32), from the built package: one implementation for both.
+import { seededRandom as seeded } from '../dist/src/demo/app.js';
 
 function gaussian(rand) {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
