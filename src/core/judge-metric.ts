@@ -5,7 +5,7 @@
  * samples are set aside as a settle period, so a restart blip does not count; a step that persists
  * does. A steady rise inside the window (trend) is caught even under the threshold. Pure.
  */
-import { isMeasurement, median, roundSig } from './stats/basic.js';
+import { isMeasurement, median, medianInPlace, roundSig } from './stats/basic.js';
 import { rateIncreaseTest } from './stats/binomial.js';
 import { rankSumGreater } from './stats/rank-sum.js';
 import { trendOf } from './stats/trend.js';
@@ -81,11 +81,14 @@ export function judgeMetric(name: string, rule: MetricRule, pre: readonly Metric
     return { ...judgement, result: { ...base, baseline, current, change_pct: null, status } };
   }
 
-  const baseline = median(before.values);
-  const current = median(after.values);
+  // Order-dependent work first (the test's subset, the trend); the medians then reorder the arrays in place.
+  const test = significance(rule, before, after, ctx);
+  const trend = rule.trend ? trendOf(after.values) : undefined;
+  const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3)) : Number.NaN;
+  const baseline = medianInPlace(before.values);
+  const current = medianInPlace(after.values);
   const delta = current - baseline;
   const badPct = badPercent(rule, baseline, delta);
-  const test = significance(rule, before, after, ctx);
   Object.assign(evidence, test.evidence);
   const significant = evidence.untestable || (evidence.p_value !== null && evidence.p_value <= ctx.alpha);
   // The attention band is crossed by noise more often than the threshold: it asks for stronger evidence.
@@ -105,20 +108,16 @@ export function judgeMetric(name: string, rule: MetricRule, pre: readonly Metric
     status = 'improvement';
   }
 
-  if (rule.trend && status !== 'regression') {
-    const trend = trendOf(after.values);
-    if (trend && baseline !== 0) {
-      const projected = trend.slope * (after.values.length - 1);
-      const pValue = rule.direction === 'decrease' ? trend.pValueDown : trend.pValueUp;
-      evidence.trend = { change_pct: Math.round((projected / Math.abs(baseline)) * 1000) / 10, p_value: roundSig(pValue, 3) };
-      // A quarter of the threshold over one window is a steady drift worth a look (a leak, a creep),
-      // provided the end of the window really sits that far past the baseline (not a dip recovering).
-      const band = rule.threshold / 4;
-      const endOf = () => median(after.values.subarray(after.values.length - Math.ceil(after.values.length / 3)));
-      if (pValue < TREND_ALPHA && badPercent(rule, baseline, projected) >= band && badPercent(rule, baseline, endOf() - baseline) >= band) {
-        judgement.trending = true;
-        status = 'warning';
-      }
+  if (trend && baseline !== 0 && status !== 'regression') {
+    const projected = trend.slope * (after.values.length - 1);
+    const pValue = rule.direction === 'decrease' ? trend.pValueDown : trend.pValueUp;
+    evidence.trend = { change_pct: Math.round((projected / Math.abs(baseline)) * 1000) / 10, p_value: roundSig(pValue, 3) };
+    // A quarter of the threshold over one window is a steady drift worth a look (a leak, a creep),
+    // provided the end of the window really sits that far past the baseline (not a dip recovering).
+    const band = rule.threshold / 4;
+    if (pValue < TREND_ALPHA && badPercent(rule, baseline, projected) >= band && badPercent(rule, baseline, end - baseline) >= band) {
+      judgement.trending = true;
+      status = 'warning';
     }
   }
 

@@ -11,6 +11,13 @@ export function median(values: ArrayLike<number>, start = 0, end = values.length
   if (n <= 0) return Number.NaN;
   const work = new Float64Array(n);
   for (let i = 0; i < n; i++) work[i] = values[start + i]!;
+  return medianInPlace(work);
+}
+
+/** Median that reorders `work` instead of copying it: for scratch arrays the caller no longer needs in order. */
+export function medianInPlace(work: Float64Array): number {
+  const n = work.length;
+  if (n === 0) return Number.NaN;
   const hi = select(work, n >> 1);
   return n % 2 === 1 ? hi : (hi + maxBelow(work, n >> 1)) / 2;
 }
