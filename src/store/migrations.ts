@@ -40,7 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('http_status', 'integer')
         .addColumn('error', 'text')
         .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('latency_ms', 'real')
+        .addColumn('latency_ms', 'double precision')
         .addColumn('metrics', 'text')
         .addUniqueConstraint('samples_tick_endpoint', ['run_id', 'phase', 'seq', 'endpoint'])
         .execute();
@@ -50,7 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .createTable('verdicts')
         .addColumn('run_id', 'text', (c) => c.primaryKey().references('runs.id').onDelete('cascade'))
         .addColumn('verdict', 'text')
-        .addColumn('confidence', 'real', (c) => c.notNull())
+        .addColumn('confidence', 'double precision', (c) => c.notNull())
         .addColumn('summary', 'text', (c) => c.notNull())
         .addColumn('exit_code', 'integer', (c) => c.notNull())
         .addColumn('report', 'text', (c) => c.notNull())

