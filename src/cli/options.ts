@@ -11,7 +11,8 @@ export function withConfigOptions(cmd: Command): Command {
     .option('--dry-run', 'run everything and report the verdict it would give, but exit 0')
     .option('--project <name>', 'project (service) name')
     .option('--env <name>', 'environment name (selects per-environment overrides)')
-    .option('--store <path>', 'store location (default: .seqpulse/seqpulse.db)')
+    .option('--store <path>', 'store location: a SQLite path (default: .seqpulse/seqpulse.db) or postgres://...')
+    .option('--sync <url>', 'after the local write, push the run to this shared store (postgres://... or a SQLite path)')
     .option('--fail-on <level>', 'which verdict exits 1: rollback | attention | never (default: rollback)');
 }
 

@@ -71,6 +71,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/show.js').then((m) => m.showCommand(id, flags))));
 
+  withOutputOptions(withConfigOptions(program.command('sync')))
+    .summary('push local runs not yet in the shared store; safe to repeat')
+    .option('--to <url>', 'the shared store (default: --sync / SEQPULSE_SYNC / sync: in seqpulse.yml)')
+    .action((flags) => done(import('./commands/sync.js').then((m) => m.syncCommand(flags))));
+
   program
     .command('init')
     .summary('write a commented starter seqpulse.yml')

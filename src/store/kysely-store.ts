@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable } from './schema.js';
-import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample } from './types.js';
+import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample, SyncState } from './types.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
@@ -100,6 +100,40 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
           finished_at: r.finished_at,
         }),
       );
+    },
+
+    async upsertRun(run) {
+      const row = runRow(run);
+      const { id: _id, created_at: _created, ...mutable } = row;
+      await db
+        .insertInto('runs')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doUpdateSet(mutable).where('runs.updated_at', '<=', row.updated_at))
+        .execute();
+    },
+
+    async pageRuns(after, limit) {
+      let query = db.selectFrom('runs').selectAll().orderBy('id').limit(limit);
+      if (after !== null) query = query.where('id', '>', after);
+      return (await query.execute()).map(runRecord);
+    },
+
+    async syncState(ids) {
+      const state = new Map<string, SyncState>();
+      if (ids.length === 0) return state;
+      const rows = await db
+        .selectFrom('runs')
+        .leftJoin('verdicts', 'verdicts.run_id', 'runs.id')
+        .select((eb) => [
+          'runs.id',
+          'runs.updated_at',
+          'verdicts.run_id as verdict_run',
+          eb.selectFrom('samples').select((s) => s.fn.countAll<number | string>().as('n')).whereRef('samples.run_id', '=', 'runs.id').as('samples'),
+        ])
+        .where('runs.id', 'in', [...ids])
+        .execute();
+      for (const r of rows) state.set(r.id, { updated_at: r.updated_at, samples: Number(r.samples ?? 0), verdict: r.verdict_run !== null });
+      return state;
     },
 
     async close() {

@@ -91,5 +91,17 @@ export interface Store {
   saveVerdict(report: VerdictReport): Promise<boolean>;
   getVerdict(runId: string): Promise<VerdictReport | undefined>;
   listRuns(filter: HistoryFilter): Promise<RunSummary[]>;
+  /** Inserts the run, or updates it when this copy is at least as new (`updated_at`): what sync writes. */
+  upsertRun(run: RunRecord): Promise<void>;
+  /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
+  pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
+  /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */
+  syncState(ids: readonly string[]): Promise<Map<string, SyncState>>;
   close(): Promise<void>;
+}
+
+export interface SyncState {
+  updated_at: string;
+  samples: number;
+  verdict: boolean;
 }

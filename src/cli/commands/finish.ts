@@ -6,6 +6,7 @@ import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { findRun } from '../find-run.js';
 import { openStore } from '../../store/open.js';
+import { syncAfterRun } from './sync.js';
 
 export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -30,6 +31,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   try {
     const outcome = await finishRun(config, run, result, io);
     if (outcome.kind !== 'report') return 0;
+    if (!outcome.repeated) await syncAfterRun(io.store, config.sync, run.id, console);
     if (outcome.repeated) console.logger.log('info', 'repeated_finish', `Run ${run.id} was already finished; this is its stored verdict.`);
     printReport(console, outcome.report);
     return outcome.report.exit_code;

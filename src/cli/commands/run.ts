@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
+import { syncAfterRun } from './sync.js';
 
 export async function runCommand(argv: string[], flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
@@ -13,6 +14,7 @@ export async function runCommand(argv: string[], flags: CommandFlags): Promise<n
   const { io, dispose } = await createAppIO(config, console);
   try {
     const report = await runCycle(config, argv, io);
+    await syncAfterRun(io.store, config.sync, report.deployment_id, console);
     printReport(console, report);
     return report.exit_code;
   } finally {

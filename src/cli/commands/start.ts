@@ -3,6 +3,7 @@ import { startRun } from '../../app/cycle.js';
 import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
+import { syncAfterRun } from './sync.js';
 
 export async function startCommand(flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
@@ -16,6 +17,7 @@ export async function startCommand(flags: CommandFlags): Promise<number> {
       return outcome.report.exit_code;
     }
     const id = outcome.run.id;
+    await syncAfterRun(io.store, config.sync, id, console);
     if (console.json) console.stdout(JSON.stringify({ deployment_id: id }));
     else console.stdout(id);
     if (!console.json && !console.quiet) console.logger.log('info', 'started', `Deploy now, then run: seqpulse finish ${id}`, { deployment_id: id });
