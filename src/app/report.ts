@@ -18,6 +18,8 @@ export interface ReportOptions {
   history?: HistoryBaseline;
   /** `--dry-run`: the verdict's exit code is reported, not given. */
   dryRun?: boolean;
+  /** Other runs of the same project and env that overlapped this one in time. */
+  concurrent?: string[];
 }
 
 export interface HistoryBaseline {
@@ -61,6 +63,14 @@ export function buildReport(run: RunRecord, samples: readonly StoredSample[], op
   if (opts.history) {
     report.baseline = { kind: 'history', runs: opts.history.runs, samples: opts.history.snapshots.length };
     if (!history) report.hints.push({ code: 'no_history', severity: 'warning', message: 'No earlier good run of this project and env in the store: compared against PRE instead.' });
+  }
+  if (opts.concurrent && opts.concurrent.length > 0 && !opts.outcome) {
+    report.hints.push({
+      code: 'concurrent_deployment',
+      severity: 'warning',
+      message: `Another deployment of ${run.project}/${run.env} overlapped this one (${opts.concurrent.join(', ')}): the PRE/POST comparison mixes both changes.`,
+    });
+    report.confidence = Math.round(report.confidence * 0.8 * 100) / 100;
   }
   if (opts.dryRun) applyDryRun(report);
   if (interruptedBy) report.interrupted_by = interruptedBy;

@@ -76,6 +76,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--to <url>', 'the shared store (default: --sync / SEQPULSE_SYNC / sync: in seqpulse.yml)')
     .action((flags) => done(import('./commands/sync.js').then((m) => m.syncCommand(flags))));
 
+  withOutputOptions(withConfigOptions(program.command('prune')))
+    .summary('retention: delete runs older than a duration, with their samples and verdicts')
+    .option('--older-than <duration>', 'e.g. 30d, 12h')
+    .action((flags) => done(import('./commands/prune.js').then((m) => m.pruneCommand(flags))));
+
   program
     .command('init')
     .summary('write a commented starter seqpulse.yml')

@@ -112,6 +112,38 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
         .execute();
     },
 
+    async overlapping(run, until) {
+      // An unfinished run older than a day is a crashed one, not a concurrent deploy.
+      const staleBefore = new Date(Date.parse(run.created_at) - 86_400_000).toISOString();
+      const rows = await db
+        .selectFrom('runs')
+        .select('id')
+        .where('project', '=', run.project)
+        .where('env', '=', run.env)
+        .where('id', '!=', run.id)
+        .where('created_at', '<=', until)
+        .where((eb) => eb.or([eb('finished_at', '>=', run.created_at), eb.and([eb('finished_at', 'is', null), eb('created_at', '>=', staleBefore)])]))
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async prune(before, batch = 500) {
+      const deleted = { runs: 0, samples: 0 };
+      // Small transactions: a long retention sweep never holds the store's write lock for long.
+      for (;;) {
+        const ids = (await db.selectFrom('runs').select('id').where('created_at', '<', before).orderBy('created_at').limit(batch).execute()).map((r) => r.id);
+        if (ids.length === 0) return deleted;
+        await db.transaction().execute(async (trx) => {
+          const samples = await trx.deleteFrom('samples').where('run_id', 'in', ids).executeTakeFirst();
+          await trx.deleteFrom('verdicts').where('run_id', 'in', ids).execute();
+          await trx.deleteFrom('runs').where('id', 'in', ids).execute();
+          deleted.samples += Number(samples.numDeletedRows);
+        });
+        deleted.runs += ids.length;
+      }
+    },
+
     async pageRuns(after, limit) {
       let query = db.selectFrom('runs').selectAll().orderBy('id').limit(limit);
       if (after !== null) query = query.where('id', '>', after);

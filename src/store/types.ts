@@ -93,6 +93,13 @@ export interface Store {
   listRuns(filter: HistoryFilter): Promise<RunSummary[]>;
   /** Inserts the run, or updates it when this copy is at least as new (`updated_at`): what sync writes. */
   upsertRun(run: RunRecord): Promise<void>;
+  /**
+   * Other runs of the same project and env whose time overlaps [run.created_at, until]: finished
+   * after this run began, or not finished and begun at most a day before it.
+   */
+  overlapping(run: Pick<RunRecord, 'id' | 'project' | 'env' | 'created_at'>, until: string): Promise<string[]>;
+  /** Deletes runs created before `before` (ISO), with their samples and verdicts, `batch` runs per transaction. */
+  prune(before: string, batch?: number): Promise<{ runs: number; samples: number }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
   /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */

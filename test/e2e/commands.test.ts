@@ -9,7 +9,7 @@ describe('help and version', () => {
   it('--help lists every command with a description and the exit-code table', async () => {
     const r = await runCli(['--help'], { cwd: tempDir() });
     expect(r.code).toBe(0);
-    for (const cmd of ['run', 'start', 'finish', 'analyze', 'verdict', 'history', 'show', 'init', 'demo']) {
+    for (const cmd of ['run', 'start', 'finish', 'analyze', 'verdict', 'history', 'show', 'sync', 'prune', 'init', 'demo']) {
       expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b.*\\S`));
     }
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*130\/143/);
@@ -132,6 +132,18 @@ describe('stored runs: verdict, history, show, analyze <id>', () => {
     const r = await runCli(['verdict', 'abcdef12'], { cwd: tempDir() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no run with id abcdef12/);
+  });
+});
+
+describe('prune', () => {
+  it('reports what it deleted, and needs a valid --older-than', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['prune', '--older-than', '30d', '--json'], { cwd });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).deleted).toEqual({ runs: 0, samples: 0 });
+    const bad = await runCli(['prune', '--older-than', 'a while'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--older-than: "a while" is not a duration/);
   });
 });
 

@@ -43,3 +43,29 @@ describe('a Postgres store', () => {
     expect(r.stdout).not.toContain('DEPLOYED');
   });
 });
+
+describe('concurrent deployments through the shared store', () => {
+  it('two overlapping runs of the same project and env both carry a concurrent_deployment hint', async () => {
+    const url = await createTestDatabase();
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const { startCli } = await import('../helpers/cli.js');
+      const { waitFor } = await import('../helpers/wait-for.js');
+      const cwd = tempDir();
+      const flags = (window: string) => [...fastFlags(app.url, ['--window', window]), '--store', url, '--project', 'twin', '--env', 'prod', '--json'];
+      const long = startCli(['run', ...flags('3s'), '--', process.execPath, '-e', ''], { cwd, env });
+      await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the first run to be observing');
+      const short = await runCli(['run', ...flags('500ms'), '--', process.execPath, '-e', ''], { cwd, env });
+      const first = JSON.parse((await long.done).stdout);
+      const second = JSON.parse(short.stdout);
+      const hint = (r: { hints: { code: string; message: string }[] }) => r.hints.find((h) => h.code === 'concurrent_deployment');
+      expect(hint(second)?.message).toContain(first.deployment_id);
+      expect(hint(first)?.message).toContain(second.deployment_id);
+      // A run of another env is not a concurrent deployment of this one.
+      const other = await runCli(['run', ...fastFlags(app.url, ['--window', '300ms']), '--store', url, '--project', 'twin', '--env', 'staging', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(hint(JSON.parse(other.stdout))).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+});

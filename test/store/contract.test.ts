@@ -93,6 +93,24 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await second.close();
   });
 
+  it('prune deletes old runs with their samples and verdicts, in batches, and keeps the rest', async () => {
+    const store = await open();
+    const old = [1, 2, 3].map((d) => run({ created_at: `2026-01-0${d}T00:00:00.000Z` }));
+    const recent = run({ created_at: '2026-03-01T00:00:00.000Z' });
+    for (const r of [...old, recent]) {
+      await store.createRun(r);
+      await store.addSamples([sample(r.id, 0, { a: 1 }), sample(r.id, 1, { a: 2 })]);
+      await store.saveVerdict(verdict(r.id));
+    }
+    expect(await store.prune('2026-02-01T00:00:00.000Z', 2)).toEqual({ runs: 3, samples: 6 });
+    expect((await store.listRuns({})).map((r) => r.id)).toEqual([recent.id]);
+    expect(await store.getSamples(old[0]!.id)).toEqual([]);
+    expect(await store.getVerdict(old[0]!.id)).toBeUndefined();
+    expect(await store.getSamples(recent.id)).toHaveLength(2);
+    expect(await store.prune('2026-02-01T00:00:00.000Z')).toEqual({ runs: 0, samples: 0 });
+    await store.close();
+  });
+
   it('numbers keep their precision (confidence, latency)', async () => {
     const store = await open();
     const r = run();

@@ -39,8 +39,7 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
 
 /** `--since` takes an ISO date or a time back from now: a duration (24h) or days (7d). */
 function sinceToIso(value: string): string {
-  const days = /^(\d+)d$/.exec(value);
-  const back = days ? { ok: true as const, ms: Number(days[1]) * 86_400_000 } : parseDuration(value);
+  const back = parseDuration(value);
   if (back.ok) return new Date(Date.now() - back.ms).toISOString();
   const date = Date.parse(value);
   if (Number.isNaN(date)) throw new UsageError(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${value}"`);

@@ -1,0 +1,18 @@
+/** `seqpulse prune --older-than 30d`: retention, in batches; says what it deleted. */
+import { parseDuration } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import { createConsole, resolveCommandConfig, withStore } from '../context.js';
+import type { CommandFlags } from '../options.js';
+
+export async function pruneCommand(flags: CommandFlags & { olderThan?: string }): Promise<number> {
+  const console = createConsole(flags);
+  if (!flags.olderThan) throw new UsageError('prune needs --older-than', 'e.g. `seqpulse prune --older-than 30d`');
+  const age = parseDuration(flags.olderThan);
+  if (!age.ok || age.ms <= 0) throw new UsageError(`--older-than: ${age.ok ? 'must be more than 0' : age.reason}`);
+  const config = await resolveCommandConfig(flags, console);
+  const before = new Date(Date.now() - age.ms).toISOString();
+  const deleted = await withStore(config, (store) => store.prune(before));
+  if (console.json) console.stdout(JSON.stringify({ before, deleted }));
+  else console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts.`);
+  return 0;
+}
