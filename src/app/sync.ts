@@ -1,8 +1,8 @@
 /**
  * Pushing runs from the local store to a shared one. Idempotent by construction: client-made ids,
  * runs upserted by `updated_at`, samples and verdicts inserted with ON CONFLICT DO NOTHING, so a
- * retried or concurrent sync never duplicates a row. Writes always go in the same order (run,
- * samples in stored order, verdict), so concurrent syncs of the same data cannot deadlock.
+ * retried or concurrent sync never duplicates a row. Writes always go in the same order (runs by
+ * id, samples by run and time, verdicts), so concurrent syncs of the same data cannot deadlock.
  */
 import type { Store } from '../store/types.js';
 
@@ -21,10 +21,12 @@ const PAGE = 500;
 export async function syncStores(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {
   const counts: SyncCounts = { runs: 0, samples: 0, verdicts: 0, upToDate: 0 };
   if (only) {
+    const runs = [];
     for (const id of only) {
       const run = await from.getRun(id);
-      if (run) await pushRuns(from, to, [run], counts);
+      if (run) runs.push(run);
     }
+    await pushRuns(from, to, runs.sort((a, b) => (a.id < b.id ? -1 : 1)), counts);
     return counts;
   }
   let after: string | null = null;
@@ -37,30 +39,35 @@ export async function syncStores(from: Store, to: Store, only?: readonly string[
   return counts;
 }
 
+/**
+ * One page of runs, in bulk: the runs the target lacks or has older, then every missing sample of
+ * the page in a few large inserts, then the missing verdicts.
+ */
 async function pushRuns(from: Store, to: Store, runs: Awaited<ReturnType<Store['pageRuns']>>, counts: SyncCounts): Promise<void> {
   const ids = runs.map((r) => r.id);
   const [local, remote] = await Promise.all([from.syncState(ids), to.syncState(ids)]);
+  const runsBehind = [];
+  const samplesBehind: string[] = [];
+  const verdictsBehind: string[] = [];
   for (const run of runs) {
     const mine = local.get(run.id)!;
     const theirs = remote.get(run.id);
-    const runBehind = !theirs || theirs.updated_at < run.updated_at;
-    const samplesBehind = (theirs?.samples ?? 0) < mine.samples;
-    const verdictBehind = mine.verdict && !theirs?.verdict;
-    if (!runBehind && !samplesBehind && !verdictBehind) {
-      counts.upToDate++;
-      continue;
-    }
-    if (runBehind) {
-      await to.upsertRun(run);
-      counts.runs++;
-    }
-    if (samplesBehind) {
-      await to.addSamples(await from.getSamples(run.id));
+    const before = runsBehind.length + samplesBehind.length + verdictsBehind.length;
+    if (!theirs || theirs.updated_at < run.updated_at) runsBehind.push(run);
+    if ((theirs?.samples ?? 0) < mine.samples) {
+      samplesBehind.push(run.id);
       counts.samples += mine.samples - (theirs?.samples ?? 0);
     }
-    if (verdictBehind) {
-      const report = await from.getVerdict(run.id);
-      if (report && (await to.saveVerdict(report))) counts.verdicts++;
-    }
+    if (mine.verdict && !theirs?.verdict) verdictsBehind.push(run.id);
+    if (runsBehind.length + samplesBehind.length + verdictsBehind.length === before) counts.upToDate++;
   }
+  await to.upsertRuns(runsBehind);
+  counts.runs += runsBehind.length;
+  if (samplesBehind.length > 0) await to.addSamples(await from.getSamplesOf(samplesBehind));
+  const reports = [];
+  for (const id of verdictsBehind) {
+    const report = await from.getVerdict(id);
+    if (report) reports.push(report);
+  }
+  counts.verdicts += await to.saveVerdicts(reports);
 }

@@ -4,14 +4,14 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
-import type { Database, RunsTable, SamplesTable } from './schema.js';
+import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample, SyncState } from './types.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
-const INSERT_CHUNK = 500;
+const INSERT_CHUNK = 2000;
 
 export function kyselyStore(db: Kysely<Database>, now: () => string = () => new Date().toISOString()): Store {
-  return {
+  const store: Store = {
     async createRun(run) {
       await db.insertInto('runs').values(runRow(run)).execute();
     },
@@ -55,21 +55,36 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
       return rows.map(sampleRecord);
     },
 
+    async getSamplesOf(runIds) {
+      if (runIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('samples')
+        .selectAll()
+        .where('run_id', 'in', [...runIds])
+        .orderBy('run_id')
+        .orderBy('scheduled_at')
+        .orderBy('seq')
+        .orderBy('endpoint')
+        .execute();
+      return rows.map(sampleRecord);
+    },
+
     async saveVerdict(report) {
-      const result = await db
-        .insertInto('verdicts')
-        .values({
-          run_id: report.deployment_id,
-          verdict: report.verdict,
-          confidence: report.confidence,
-          summary: report.summary,
-          exit_code: report.exit_code,
-          report: JSON.stringify(report),
-          created_at: report.created_at,
-        })
-        .onConflict((oc) => oc.column('run_id').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      return (await store.saveVerdicts([report])) > 0;
+    },
+
+    async saveVerdicts(reports) {
+      if (reports.length === 0) return 0;
+      let inserted = 0;
+      for (let i = 0; i < reports.length; i += INSERT_CHUNK) {
+        const result = await db
+          .insertInto('verdicts')
+          .values(reports.slice(i, i + INSERT_CHUNK).map(verdictRow))
+          .onConflict((oc) => oc.column('run_id').doNothing())
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+      }
+      return inserted;
     },
 
     async getVerdict(runId) {
@@ -103,13 +118,22 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
     },
 
     async upsertRun(run) {
-      const row = runRow(run);
-      const { id: _id, created_at: _created, ...mutable } = row;
-      await db
-        .insertInto('runs')
-        .values(row)
-        .onConflict((oc) => oc.column('id').doUpdateSet(mutable).where('runs.updated_at', '<=', row.updated_at))
-        .execute();
+      await store.upsertRuns([run]);
+    },
+
+    async upsertRuns(runs) {
+      if (runs.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const run of runs) {
+          const row = runRow(run);
+          const { id: _id, created_at: _created, ...mutable } = row;
+          await trx
+            .insertInto('runs')
+            .values(row)
+            .onConflict((oc) => oc.column('id').doUpdateSet(mutable).where('runs.updated_at', '<=', row.updated_at))
+            .execute();
+        }
+      });
     },
 
     async overlapping(run, until) {
@@ -172,6 +196,7 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
       await db.destroy();
     },
   };
+  return store;
 }
 
 function runRow(run: RunRecord): RunsTable {
@@ -185,6 +210,18 @@ function runRecord(row: Selectable<RunsTable>): RunRecord {
     result: row.result as RunRecord['result'],
     settings: JSON.parse(row.settings) as RunRecord['settings'],
     command: row.command === null ? null : (JSON.parse(row.command) as string[]),
+  };
+}
+
+function verdictRow(report: VerdictReport): VerdictsTable {
+  return {
+    run_id: report.deployment_id,
+    verdict: report.verdict,
+    confidence: report.confidence,
+    summary: report.summary,
+    exit_code: report.exit_code,
+    report: JSON.stringify(report),
+    created_at: report.created_at,
   };
 }
 

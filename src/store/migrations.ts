@@ -60,12 +60,21 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+MIGRATIONS['0002_drop_redundant_samples_index'] = {
+  // The unique (run_id, phase, seq, endpoint) index already serves lookups by run; a second index
+  // on run_id only slowed every sample insert (sync writes them by the hundred thousand).
+  async up(db: Kysely<unknown>) {
+    await db.schema.dropIndex('samples_run').ifExists().execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
-export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS).sort();
 
-/** Brings the schema to the latest version; throws the migration's own error if one fails. */
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error } = await new Migrator({ db, provider, migrationTableName: 'seqpulse_migrations', migrationLockTableName: 'seqpulse_migrations_lock' }).migrateToLatest();
+/** Brings the schema to the latest version, or to `target` (tests of upgrades); throws the migration's own error if one fails. */
+export async function migrate(db: Kysely<Database>, target?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'seqpulse_migrations', migrationLockTableName: 'seqpulse_migrations_lock' });
+  const { error } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) throw error;
 }

@@ -87,12 +87,18 @@ export interface Store {
   /** Idempotent: a sample whose (run_id, phase, seq, endpoint) is already stored is left as it is. */
   addSamples(samples: StoredSample[]): Promise<void>;
   getSamples(runId: string): Promise<StoredSample[]>;
+  /** The samples of several runs at once, in the same order as getSamples per run (sync reads in bulk). */
+  getSamplesOf(runIds: readonly string[]): Promise<StoredSample[]>;
   /** Stores the verdict once. Returns false, storing nothing, when the run already has one. */
   saveVerdict(report: VerdictReport): Promise<boolean>;
   getVerdict(runId: string): Promise<VerdictReport | undefined>;
   listRuns(filter: HistoryFilter): Promise<RunSummary[]>;
   /** Inserts the run, or updates it when this copy is at least as new (`updated_at`): what sync writes. */
   upsertRun(run: RunRecord): Promise<void>;
+  /** Several upsertRun in one transaction. */
+  upsertRuns(runs: readonly RunRecord[]): Promise<void>;
+  /** Several saveVerdict in one statement; returns how many were new. */
+  saveVerdicts(reports: readonly VerdictReport[]): Promise<number>;
   /**
    * Other runs of the same project and env whose time overlaps [run.created_at, until]: finished
    * after this run began, or not finished and begun at most a day before it.

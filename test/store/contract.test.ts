@@ -122,3 +122,27 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await store.close();
   });
 });
+
+describe.each(backends)('migrations on %s', (name) => {
+  it('upgrade from every earlier version to the latest keeps the data', async () => {
+    const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
+    const { MIGRATION_NAMES, migrate } = await import('../../src/store/migrations.js');
+    for (const version of MIGRATION_NAMES.slice(0, -1)) {
+      const location = name === 'postgres' ? await createTestDatabase() : join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+      const dialect =
+        name === 'postgres'
+          ? new PostgresDialect({ pool: new (await import('pg')).default.Pool({ connectionString: location }) })
+          : new SqliteDialect({ database: new (await import('better-sqlite3')).default(location) });
+      const old = new Kysely<never>({ dialect });
+      await migrate(old as never, version);
+      const r = run();
+      await old.insertInto('runs' as never).values({ ...r, settings: JSON.stringify(r.settings), command: JSON.stringify(r.command) } as never).execute();
+      await old.destroy();
+      const upgraded = await openStore(location);
+      expect(await upgraded.getRun(r.id)).toEqual(r);
+      await upgraded.addSamples([sample(r.id, 0, { a: 1 })]);
+      expect(await upgraded.getSamples(r.id)).toHaveLength(1);
+      await upgraded.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
+import { MIGRATION_NAMES } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { run, sample } from '../helpers/records.js';
 
@@ -20,7 +21,7 @@ describe('SQLite store', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = raw.prepare("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[];
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['runs', 'samples', 'verdicts', 'seqpulse_migrations']));
-    expect(raw.prepare('select count(*) as n from seqpulse_migrations').get()).toEqual({ n: 1 });
+    expect(raw.prepare('select count(*) as n from seqpulse_migrations').get()).toEqual({ n: MIGRATION_NAMES.length });
     raw.close();
   });
 
@@ -34,7 +35,7 @@ describe('SQLite store', () => {
     expect(await second.getRun(r.id)).toEqual(r);
     await second.close();
     const raw = new BetterSqlite3(path);
-    expect(raw.prepare('select count(*) as n from seqpulse_migrations').get()).toEqual({ n: 1 });
+    expect(raw.prepare('select count(*) as n from seqpulse_migrations').get()).toEqual({ n: MIGRATION_NAMES.length });
     raw.close();
   });
 
