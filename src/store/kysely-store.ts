@@ -123,14 +123,19 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
 
     async upsertRuns(runs) {
       if (runs.length === 0) return;
+      const mutable = ['project', 'env', 'status', 'settings', 'command', 'result', 'deploy_exit_code', 'deploy_signal', 'updated_at', 'deployed_at', 'finished_at'] as const;
       await db.transaction().execute(async (trx) => {
-        for (const run of runs) {
-          const row = runRow(run);
-          const { id: _id, created_at: _created, ...mutable } = row;
+        for (let i = 0; i < runs.length; i += INSERT_CHUNK) {
           await trx
             .insertInto('runs')
-            .values(row)
-            .onConflict((oc) => oc.column('id').doUpdateSet(mutable).where('runs.updated_at', '<=', row.updated_at))
+            .values(runs.slice(i, i + INSERT_CHUNK).map(runRow))
+            .onConflict((oc) =>
+              oc
+                .column('id')
+                .doUpdateSet((eb) => Object.fromEntries(mutable.map((col) => [col, eb.ref(`excluded.${col}`)])))
+                // Only a copy at least as new replaces what the target has.
+                .where((eb) => eb('runs.updated_at', '<=', eb.ref('excluded.updated_at'))),
+            )
             .execute();
         }
       });

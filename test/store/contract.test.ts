@@ -111,6 +111,18 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await store.close();
   });
 
+  it('upsertRuns inserts, and replaces only with a copy at least as new', async () => {
+    const store = await open();
+    const r = run({ status: 'observing', updated_at: '2026-01-18T12:05:00.000Z' });
+    await store.upsertRuns([r]);
+    await store.upsertRuns([{ ...r, status: 'started', updated_at: '2026-01-18T12:01:00.000Z' }]);
+    expect((await store.getRun(r.id))?.status).toBe('observing');
+    await store.upsertRuns([{ ...r, status: 'finished', result: 'success', updated_at: '2026-01-18T12:09:00.000Z' }, run()]);
+    expect(await store.getRun(r.id)).toMatchObject({ status: 'finished', result: 'success', created_at: r.created_at });
+    expect(await store.listRuns({})).toHaveLength(2);
+    await store.close();
+  });
+
   it('numbers keep their precision (confidence, latency)', async () => {
     const store = await open();
     const r = run();
