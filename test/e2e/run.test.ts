@@ -1,20 +1,13 @@
 /** `seqpulse run` end to end: the built CLI as a real process, a real signed app on loopback, a real SQLite store. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { deployHook, fastFlags, runCli, tempDir, type DeployHook } from '../helpers/cli.js';
-import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import { closeAfterEach, deployHook, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
-let app: TestApp | undefined;
-let hook: DeployHook | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  await hook?.close();
-  app = hook = undefined;
-});
+const track = closeAfterEach();
 
 async function storedRun(cwd: string, id: string) {
   const store = await openStore(join(cwd, '.seqpulse/seqpulse.db'));
@@ -27,8 +20,8 @@ async function storedRun(cwd: string, id: string) {
 
 describe('seqpulse run', () => {
   it('healthy deploy -> ok, exit 0, one JSON document, everything stored, every request signed', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => undefined);
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
     const r = await runCli(['run', ...fastFlags(app.url), '--project', 'shop', '--env', 'staging', '--json', '--', ...hook.argv()], { cwd, env });
 
@@ -59,8 +52,8 @@ describe('seqpulse run', () => {
   it('error regression after the deploy -> rollback_recommended, exit 1, with the reason', async () => {
     // 2000 requests/s: at a 100 ms interval, 200 requests per sample, enough for the count-aware error test.
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
-    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
-    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.09 }));
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
     const r = await runCli(['run', ...fastFlags(app.url), '--no-early-exit', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
@@ -72,8 +65,8 @@ describe('seqpulse run', () => {
 
   it('an outage ends the window early with rollback_recommended (early exit)', async () => {
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
-    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
-    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.6, requests_per_sec: 300 }));
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.6, requests_per_sec: 300 })));
     const cwd = tempDir();
     const r = await runCli(['run', ...fastFlags(app.url, ['--window', '5s']), '--json', '--', ...hook.argv()], { cwd, env });
     expect(r.code).toBe(1);
@@ -88,8 +81,8 @@ describe('seqpulse run', () => {
 
   it('--dry-run reports the rollback it would give, and exits 0', async () => {
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
-    app = await startTestApp({ secret: TEST_SECRET, metrics: traffic });
-    hook = await deployHook(() => app!.setMetrics({ ...traffic, error_rate: 0.2 }));
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.2 })));
     const r = await runCli(['run', ...fastFlags(app.url), '--dry-run', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -97,7 +90,7 @@ describe('seqpulse run', () => {
   });
 
   it('--baseline history compares POST with the POST samples of earlier good runs (no PRE needed)', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     const noop = [process.execPath, '-e', ''];
     const good: string[] = [];
@@ -106,7 +99,7 @@ describe('seqpulse run', () => {
       expect(JSON.parse(r.stdout).verdict).toBe('ok');
       good.unshift(JSON.parse(r.stdout).deployment_id);
     }
-    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 240, latency_p99: 400 }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...DEFAULT_METRICS, latency_p95: 240, latency_p99: 400 })));
     const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '0', '--baseline', 'history']), '--project', 'hist', '--json', '--', ...hook.argv()], { cwd, env });
     const report = JSON.parse(r.stdout);
     expect(report.baseline).toEqual({ kind: 'history', runs: good, samples: 20 });
@@ -116,8 +109,8 @@ describe('seqpulse run', () => {
   });
 
   it('human output: the table and the verdict on stdout, progress on stderr', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 })));
     const r = await runCli(['run', ...fastFlags(app.url), '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(r.code).toBe(0); // attention does not fail with the default --fail-on rollback
     expect(r.stdout).toMatch(/ATTENTION/);
@@ -128,7 +121,7 @@ describe('seqpulse run', () => {
   });
 
   it('several endpoints are sampled together and aggregated per metric (traffic summed, latency averaged)', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
     const second = await startTestApp({ secret: TEST_SECRET, metrics: { ...DEFAULT_METRICS, latency_p95: 180 } });
     try {
       const r = await runCli(['run', ...fastFlags(app.url, ['--endpoint', second.url]), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
@@ -147,8 +140,8 @@ describe('seqpulse run', () => {
   });
 
   it('--fail-on attention turns attention into exit 1', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => app!.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 }));
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...DEFAULT_METRICS, latency_p95: 200 })));
     const r = await runCli(['run', ...fastFlags(app.url, ['--fail-on', 'attention']), '--quiet', '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(r.code).toBe(1);
     // The deploy command's own output stays visible; seqpulse itself prints only the verdict.
@@ -156,8 +149,8 @@ describe('seqpulse run', () => {
   });
 
   it('wrong secret -> exit 2 before the deploy, which never runs, and nothing stored', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => undefined);
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
     const r = await runCli(['run', ...fastFlags(app.url), '--', ...hook.argv()], { cwd, env: { SEQPULSE_HMAC_SECRET: 'not-the-secret' } });
     expect(r.code).toBe(2);
@@ -173,8 +166,8 @@ describe('seqpulse run', () => {
   });
 
   it('endpoint down before the deploy -> warns, deploys anyway, and the verdict is not ok', async () => {
-    app = await startTestApp({ secret: TEST_SECRET, mode: { kind: 'status', status: 503 } });
-    hook = await deployHook(() => app!.setMode({ kind: 'healthy' }));
+    const app = track(await startTestApp({ secret: TEST_SECRET, mode: { kind: 'status', status: 503 } }));
+    const hook = track(await deployHook(() => app.setMode({ kind: 'healthy' })));
     const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
     expect(hook.calls).toBe(1);
     expect(r.stderr).toMatch(/No endpoint answered before the deploy; deploying anyway/);
@@ -186,13 +179,15 @@ describe('seqpulse run', () => {
   });
 
   it('503s, hangs and malformed bodies mid-window -> still a verdict, failures stored', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => {
-      app!.queueFault({ kind: 'status', status: 503 }, 4);
-      app!.queueFault({ kind: 'hang' }, 2);
-      app!.queueFault({ kind: 'malformed' }, 3);
-      app!.queueFault({ kind: 'reset' }, 2);
-    });
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(
+      await deployHook(() => {
+        app.queueFault({ kind: 'status', status: 503 }, 4);
+        app.queueFault({ kind: 'hang' }, 2);
+        app.queueFault({ kind: 'malformed' }, 3);
+        app.queueFault({ kind: 'reset' }, 2);
+      }),
+    );
     const cwd = tempDir();
     const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd, env });
     expect([0, 1]).toContain(r.code);
@@ -207,8 +202,8 @@ describe('seqpulse run', () => {
   });
 
   it('deploy exits 7 -> exit 4, result failed, 7 recorded, no POST sampling', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => undefined);
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
     const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv({ exitCode: 7 })], { cwd, env });
     expect(r.code).toBe(4);
@@ -220,7 +215,7 @@ describe('seqpulse run', () => {
   });
 
   it('a deploy command that does not exist -> exit 4 with a clear reason', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
     const r = await runCli(['run', ...fastFlags(app.url), '--', 'no-such-deploy-tool-xyz', 'apply'], { cwd: tempDir(), env });
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/command not found: no-such-deploy-tool-xyz/);
@@ -228,8 +223,8 @@ describe('seqpulse run', () => {
 
   it('the secret never appears in stdout, stderr, JSON logs or the store files', async () => {
     const secret = 'sEcReT-value-4f9a0c2e77';
-    app = await startTestApp({ secret });
-    hook = await deployHook(() => app!.queueFault({ kind: 'status', status: 503 }, 2));
+    const app = track(await startTestApp({ secret }));
+    const hook = track(await deployHook(() => app.queueFault({ kind: 'status', status: 503 }, 2)));
     const cwd = tempDir();
     // The secret also appears in the deploy command line, which is stored for the audit trail: it must be masked there too.
     const argv = [...hook.argv(), '--', `--token=${secret}`];
@@ -250,7 +245,7 @@ describe('seqpulse run', () => {
     const cwd = tempDir();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(cwd, 'seqpulse.yml'), 'project: shop\nwindow: soon\nmetrics:\n  error_rate: { threshold: -5 }\n  latency_p95: { treshold: 10 }\n');
-    hook = await deployHook(() => undefined);
+    const hook = track(await deployHook(() => undefined));
     const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--', ...hook.argv()], { cwd, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('seqpulse.yml:2: window: "soon" is not a duration');

@@ -1,21 +1,14 @@
 /** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { deployHook, fastFlags, startCli, tempDir, type DeployHook } from '../helpers/cli.js';
-import { startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import { closeAfterEach, deployHook, fastFlags, startCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
-let app: TestApp | undefined;
-let hook: DeployHook | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  await hook?.close();
-  app = hook = undefined;
-});
+const track = closeAfterEach();
 
 async function onlyRun(cwd: string) {
   const store = await openStore(join(cwd, '.seqpulse/seqpulse.db'));
@@ -32,10 +25,10 @@ describe('signals', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s during the deploy reaches the deploy command; exit %d; stored as interrupted', async (signal, code) => {
-    app = await startTestApp({ secret: TEST_SECRET });
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
     let deployed!: () => void;
     const deploying = new Promise<void>((r) => (deployed = r));
-    hook = await deployHook(() => deployed());
+    const hook = track(await deployHook(() => deployed()));
     const cwd = tempDir();
     const marker = join(cwd, 'deploy-got');
     const cli = startCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv({ holdUntilSignal: true, marker, exitCode: 1 })], { cwd, env });
@@ -54,11 +47,11 @@ describe('signals', () => {
   });
 
   it('SIGINT during the POST window -> exit 130, stored as interrupted, POST samples so far kept', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => undefined);
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
     const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--', ...hook.argv()], { cwd, env });
-    await waitFor(() => app!.requests.filter((q) => q.phase === 'post').length >= 3, '3 POST requests');
+    await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 3, '3 POST requests');
     cli.child.kill('SIGINT');
     const r = await cli.done;
     expect(r.code).toBe(130);
@@ -71,11 +64,11 @@ describe('signals', () => {
   });
 
   it('verdict <id> of an interrupted run gives the same exit code again', async () => {
-    app = await startTestApp({ secret: TEST_SECRET });
-    hook = await deployHook(() => undefined);
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
     const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--json', '--', ...hook.argv()], { cwd, env });
-    await waitFor(() => app!.requests.some((q) => q.phase === 'post'), 'a POST request');
+    await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'a POST request');
     cli.child.kill('SIGTERM');
     const first = await cli.done;
     expect(first.code).toBe(143);

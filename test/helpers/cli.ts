@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/seqpulse.js', import.meta.url));
 
@@ -82,4 +83,16 @@ export async function deployHook(onDeploy: () => void | Promise<void>): Promise<
 /** Flags for a fast cycle against a local app. */
 export function fastFlags(url: string, extra: string[] = []): string[] {
   return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '300ms', '--retries', '1', ...extra];
+}
+
+/** Things a test starts (apps, hooks) are closed after it, whatever it asserted: `const app = track(await startTestApp())`. */
+export function closeAfterEach(): <T extends { close(): Promise<void> }>(resource: T) => T {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+  return (resource) => {
+    open.push(resource);
+    return resource;
+  };
 }
