@@ -3,6 +3,7 @@
  * verify seqpulse's requests.
  */
 export { analyze } from './core/analyze.js';
+export { PhaseColumns } from './core/columns.js';
 export { DEFAULT_RULES } from './core/rules.js';
 export { exitCodeFor } from './core/exit-code.js';
 export type * from './core/types.js';

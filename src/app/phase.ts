@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { aggregateTick } from '../core/aggregate.js';
-import type { MetricResult, MetricSnapshot, Phase, Rules } from '../core/types.js';
+import { metricNames, PhaseColumns } from '../core/columns.js';
+import type { MetricResult, Phase, Rules } from '../core/types.js';
 import { AuthError } from '../errors.js';
 import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
@@ -34,9 +35,9 @@ export interface PhasePlan {
   /** Persists raw samples; awaited, so a stored tick is never half-written. */
   save: (samples: StoredSample[]) => Promise<void>;
   /** Live comparison for the progress display (POST only). */
-  live?: (snapshots: readonly MetricSnapshot[]) => MetricResult | undefined;
+  live?: (post: PhaseColumns) => MetricResult | undefined;
   /** Checked after every tick: true ends the phase early (no new tick starts). */
-  stopWhen?: (snapshots: readonly MetricSnapshot[]) => boolean;
+  stopWhen?: (post: PhaseColumns) => boolean;
 }
 
 export interface PhaseOutcome {
@@ -52,7 +53,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const onOuterAbort = () => stop.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', onOuterAbort, { once: true });
   const samples: StoredSample[] = [];
-  const snapshots: MetricSnapshot[] = [];
+  // Columns, filled as ticks arrive: the live view and the early decision judge them after every tick.
+  const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
   let failed = 0;
   let stoppedAfter: number | undefined;
   let authError: AuthError | undefined;
@@ -85,7 +87,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         await plan.save(tickSamples);
         samples.push(...tickSamples);
         const snapshot = aggregateTick(results, plan.rules);
-        if (snapshot) snapshots.push(snapshot);
+        if (snapshot) columns.append(snapshot);
         else failed++;
         deps.progress.sample(
           {
@@ -96,13 +98,13 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
             endpoints: plan.endpoints,
             failedSoFar: failed,
             endsAt,
-            worst: plan.live?.(snapshots),
+            worst: plan.live?.(columns),
             errors: results.filter((r) => !r.ok).map((r) => `${r.endpoint}: ${r.error ?? 'failed'}`),
           },
           deps.clock.now(),
         );
-        if (stoppedAfter === undefined && plan.stopWhen?.(snapshots)) {
-          stoppedAfter = snapshots.length + failed;
+        if (stoppedAfter === undefined && plan.stopWhen?.(columns)) {
+          stoppedAfter = columns.length + failed;
           stop.abort(new Error('decided early'));
         }
       },

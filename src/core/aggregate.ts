@@ -18,6 +18,9 @@ export interface EndpointValues {
 export function aggregateTick(results: readonly EndpointValues[], rules: Rules, timestamp?: string): MetricSnapshot | null {
   const answered = results.filter((r) => r.ok && r.metrics);
   if (answered.length === 0) return null;
+  // One endpoint: every aggregation of a single value is that value, so the reported object is the
+  // snapshot (long windows are read back from the store tick by tick; copying each costs more than judging).
+  if (results.length === 1) return timestamp === undefined ? { metrics: answered[0]!.metrics! } : { timestamp, metrics: answered[0]!.metrics! };
   const names = new Set(answered.flatMap((r) => Object.keys(r.metrics!)));
   const metrics: Record<string, unknown> = {};
   for (const name of names) {

@@ -3,6 +3,7 @@
  * results and hints. Pure and deterministic, shared by `run`, `finish`, `analyze` and the Action.
  * The method is written out for SREs in docs/analysis.md.
  */
+import { asColumns } from './columns.js';
 import { compositeHints } from './hints.js';
 import { judgeMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
 import { clamp } from './stats/basic.js';
@@ -15,8 +16,9 @@ export const DEFAULT_ALPHA = 0.05;
 
 export function analyze(input: AnalysisInput): Analysis {
   const ctx = contextOf(input);
+  const [pre, post] = [asColumns(input.pre, input.rules), asColumns(input.post, input.rules)];
   const judged = Object.entries(input.rules)
-    .map(([name, rule]) => judgeMetric(name, rule, input.pre, input.post, ctx))
+    .map(([name, rule]) => judgeMetric(name, rule, pre, post, ctx))
     .filter((j) => j.seen);
   explainByTraffic(judged);
   const metrics = judged.map((j) => j.result);

@@ -10,7 +10,7 @@
  */
 import { analyze, contextOf } from './analyze.js';
 import { badPercent } from './judge-metric.js';
-import { isMeasurement } from './stats/basic.js';
+import { asColumns, NUMBER } from './columns.js';
 import type { AnalysisInput } from './types.js';
 
 export const EARLY_ALPHA = 0.001;
@@ -19,18 +19,16 @@ export const DEFAULT_PERSIST = 3;
 export function decisiveRegression(input: AnalysisInput, persist: number = DEFAULT_PERSIST): string[] | undefined {
   const { settle } = contextOf(input);
   if (input.pre.length === 0 || input.post.length < settle + persist) return undefined;
-  const judged = analyze({ ...input, alpha: EARLY_ALPHA, expected: undefined });
+  const post = asColumns(input.post, input.rules);
+  const judged = analyze({ ...input, post, alpha: EARLY_ALPHA, expected: undefined });
   if (judged.verdict !== 'rollback_recommended') return undefined;
   const drivers = judged.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
   const critical = drivers.filter((m) => input.rules[m.name]?.critical);
   if (critical.length === 0 && drivers.length < 2) return undefined;
-  const recent = input.post.slice(-persist);
-  const persisted = (critical.length > 0 ? critical : drivers).filter((m) =>
-    recent.every((s) => {
-      const v = s.metrics[m.name];
-      return isMeasurement(v) && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, v - m.baseline) >= m.threshold_pct;
-    }),
-  );
+  const persisted = (critical.length > 0 ? critical : drivers).filter((m) => {
+    const recent = post.column(m.name, post.length - persist);
+    return recent.state.every((state, i) => state === NUMBER && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, recent.values[i]! - m.baseline) >= m.threshold_pct);
+  });
   if (critical.length > 0 ? persisted.length === 0 : persisted.length < 2) return undefined;
   return persisted.map((m) => m.name);
 }

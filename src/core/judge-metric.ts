@@ -5,11 +5,12 @@
  * samples are set aside as a settle period, so a restart blip does not count; a step that persists
  * does. A steady rise inside the window (trend) is caught even under the threshold. Pure.
  */
-import { isMeasurement, median, medianInPlace, roundSig } from './stats/basic.js';
+import { median, medianInPlace, roundSig } from './stats/basic.js';
 import { rateIncreaseTest } from './stats/binomial.js';
 import { rankSumGreater } from './stats/rank-sum.js';
 import { trendOf } from './stats/trend.js';
-import type { Evidence, MetricResult, MetricRule, MetricSnapshot, MetricStatus } from './types.js';
+import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
+import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
 
 /** Samples per side given to the rank-sum test at most (see `stride`). */
 const MAX_TESTED = 2000;
@@ -61,7 +62,7 @@ interface Series {
   present: number;
 }
 
-export function judgeMetric(name: string, rule: MetricRule, pre: readonly MetricSnapshot[], post: readonly MetricSnapshot[], ctx: JudgeContext): MetricJudgement {
+export function judgeMetric(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, ctx: JudgeContext): MetricJudgement {
   const before = series(name, rule, pre);
   // Settle: set the first samples aside, unless that would leave too few to judge.
   const settle = post.length - ctx.settle >= rule.min_samples ? ctx.settle : 0;
@@ -179,26 +180,25 @@ function significance(rule: MetricRule, before: Series, after: Series, ctx: Judg
   return { evidence: { test: 'rank_sum', p_value: roundSig(r.pValue, 3), untestable: r.minPValue > ctx.alpha }, lowVolume: false };
 }
 
-/** One pass over the snapshots into typed arrays (long windows hold many thousands of samples). */
-function series(name: string, rule: MetricRule, snapshots: readonly MetricSnapshot[], from = 0, to = snapshots.length): Series {
+/** The metric's usable values over samples [from, to), with their volumes when the rule has one. */
+function series(name: string, rule: MetricRule, phase: PhaseColumns, from = 0, to = phase.length): Series {
+  const col = phase.column(name, from, to);
+  const vol = rule.volume ? phase.column(rule.volume, from, to) : null;
   const values = new Float64Array(to - from);
-  const volumes = rule.volume ? new Float64Array(to - from) : null;
+  const volumes = vol ? new Float64Array(to - from) : null;
   let n = 0;
   let invalid = 0;
   let present = 0;
-  for (let i = from; i < to; i++) {
-    const metrics = snapshots[i]!.metrics;
-    const v = metrics[name];
-    if (v === undefined && !(name in metrics)) continue;
+  for (let i = 0; i < col.state.length; i++) {
+    const state = col.state[i]!;
+    if (state === ABSENT) continue;
     present++;
-    if (!isMeasurement(v) || (v < 0 && !rule.allow_negative)) {
+    const v = col.values[i]!;
+    if (state !== NUMBER || (v < 0 && !rule.allow_negative)) {
       invalid++;
       continue;
     }
-    if (volumes) {
-      const vol = metrics[rule.volume!];
-      volumes[n] = isMeasurement(vol) && vol >= 0 ? vol : Number.NaN;
-    }
+    if (vol && volumes) volumes[n] = vol.state[i] === NUMBER && vol.values[i]! >= 0 ? vol.values[i]! : Number.NaN;
     values[n++] = v;
   }
   return { values: values.subarray(0, n), volumes: volumes ? volumes.subarray(0, n) : null, invalid, present };

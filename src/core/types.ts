@@ -2,6 +2,7 @@
  * Domain types shared by the analysis and every door around it (CLI, Action, store, reports).
  * Plain data only: nothing here knows about HTTP, SQL, files or the clock.
  */
+import type { PhaseSamples } from './columns.js';
 
 export type Phase = 'pre' | 'post';
 
@@ -99,8 +100,9 @@ export interface Hint {
 
 /** Input of the analysis: aggregated snapshots per phase, plus what was expected of the sampling. */
 export interface AnalysisInput {
-  pre: readonly MetricSnapshot[];
-  post: readonly MetricSnapshot[];
+  /** Snapshots, or columns built as samples arrived (cheaper when the same samples are judged again and again). */
+  pre: PhaseSamples;
+  post: PhaseSamples;
   rules: Rules;
   /** Samples the schedule planned; used to tell "few by design" from "missing". */
   expected?: { pre: number; post: number };

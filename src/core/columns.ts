@@ -1,0 +1,145 @@
+/**
+ * Samples of one phase held column by column: one typed array per metric. The judge reads a
+ * metric's values many times (the series, the test, the trend, the early-exit checks), and reading
+ * them out of thousands of snapshot objects of a few hundred keys each costs more than all the
+ * statistics together; a column is read at memory speed. Snapshots are turned into columns once,
+ * or column by column as they arrive (`append`, for the early decision during the window). Pure.
+ */
+import type { MetricSnapshot, Rules } from './types.js';
+
+/** What a sample held for a metric. */
+export const ABSENT = 0;
+export const NUMBER = 1;
+/** Reported, but not a finite number (NaN, Infinity, a string, null...). */
+export const INVALID = 2;
+
+export interface MetricColumn {
+  /** The value where `state` is NUMBER; NaN elsewhere. */
+  values: Float64Array;
+  state: Uint8Array;
+}
+
+export class PhaseColumns {
+  private readonly cols = new Map<string, MetricColumn>();
+  // The same columns in arrays too: `append` runs once per metric per sample, and arrays walk faster than a Map.
+  private readonly names: string[] = [];
+  private list: MetricColumn[] = [];
+  private size = 0;
+  private capacity: number;
+
+  /** `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped. */
+  constructor(names: Iterable<string>, capacity = 16) {
+    this.capacity = capacity;
+    for (const name of names) this.cols.set(name, { values: new Float64Array(capacity), state: new Uint8Array(capacity) });
+    this.index();
+  }
+
+  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>): PhaseColumns {
+    const columns = new PhaseColumns(names, Math.max(1, snapshots.length));
+    // Filled row by row into one scratch block, then copied column by column: the snapshots are read
+    // in their own order (a few hundred lookups in one object at a time), and the writes stay
+    // sequential; this is what makes a long window of wide snapshots cheap to convert.
+    const width = columns.names.length;
+    const values = new Float64Array(width * snapshots.length);
+    const state = new Uint8Array(width * snapshots.length);
+    for (let i = 0; i < snapshots.length; i++) {
+      const metrics = snapshots[i]!.metrics;
+      const row = i * width;
+      for (let k = 0; k < width; k++) {
+        store(metrics, columns.names[k]!, values, state, row + k);
+      }
+    }
+    for (let k = 0; k < width; k++) {
+      const col = columns.list[k]!;
+      for (let i = 0; i < snapshots.length; i++) {
+        col.values[i] = values[i * width + k]!;
+        col.state[i] = state[i * width + k]!;
+      }
+    }
+    columns.size = snapshots.length;
+    return columns;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  has(name: string): boolean {
+    return this.cols.has(name);
+  }
+
+  /** Adds one sample at the end (amortised constant time per metric). */
+  append(snapshot: MetricSnapshot): void {
+    const i = this.size;
+    if (i === this.capacity) this.grow();
+    const metrics = snapshot.metrics;
+    for (let k = 0; k < this.names.length; k++) {
+      const name = this.names[k]!;
+      const col = this.list[k]!;
+      store(metrics, name, col.values, col.state, i);
+    }
+    this.size = i + 1;
+  }
+
+  /** The metric's column over samples [from, to); views, not copies. */
+  column(name: string, from = 0, to = this.size): MetricColumn {
+    const col = this.cols.get(name);
+    if (!col) throw new Error(`metric ${name} is not among these columns`);
+    return { values: col.values.subarray(from, to), state: col.state.subarray(from, to) };
+  }
+
+  /** The last `n` samples (or all of them), as columns of their own sharing the same memory. */
+  tail(n: number): PhaseColumns {
+    const from = Math.max(0, this.size - n);
+    const view = new PhaseColumns([], 0);
+    for (const name of this.cols.keys()) view.cols.set(name, this.column(name, from));
+    view.size = view.capacity = this.size - from;
+    view.index();
+    return view;
+  }
+
+  private grow(): void {
+    this.capacity = Math.max(16, this.capacity * 2);
+    for (const [name, col] of this.cols) {
+      const values = new Float64Array(this.capacity);
+      const state = new Uint8Array(this.capacity);
+      values.set(col.values);
+      state.set(col.state);
+      this.cols.set(name, { values, state });
+    }
+    this.index();
+  }
+
+  private index(): void {
+    this.names.length = 0;
+    this.names.push(...this.cols.keys());
+    this.list = [...this.cols.values()];
+  }
+}
+
+/** One cell: the metric's value in a sample, and whether it was a number, something else, or missing. */
+function store(metrics: Record<string, unknown>, name: string, values: Float64Array, state: Uint8Array, at: number): void {
+  const v = metrics[name];
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    values[at] = v;
+    state[at] = NUMBER;
+  } else {
+    values[at] = Number.NaN;
+    state[at] = v === undefined && !(name in metrics) ? ABSENT : INVALID;
+  }
+}
+
+/** Samples as the judge takes them: snapshots (files, the store) or columns built as they arrived. */
+export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
+
+/** Columns for the rules' metrics, converting snapshots once (columns already built are used as they are). */
+export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {
+  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules));
+}
+
+/** The metrics the judge reads for these rules: each rule's metric and its volume metric. */
+export function metricNames(rules: Rules): Set<string> {
+  const names = new Set(Object.keys(rules));
+  for (const rule of Object.values(rules)) if (rule.volume) names.add(rule.volume);
+  return names;
+}

@@ -1,0 +1,75 @@
+/**
+ * Columns are only a faster way to hand samples to the judge: every verdict must be the same as
+ * from the snapshots they were built from, whether built at once or one sample at a time.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/core/analyze.js';
+import { ABSENT, INVALID, metricNames, NUMBER, PhaseColumns } from '../../src/core/columns.js';
+import { decisiveRegression } from '../../src/core/early.js';
+import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
+import type { MetricSnapshot } from '../../src/core/types.js';
+// @ts-expect-error: plain JS shared with the benchmark, no declarations
+import { FAMILIES, scenarios } from '../../bench/scenarios.js';
+
+interface Scenario { pre: MetricSnapshot[]; post: MetricSnapshot[]; intervalMs: number }
+
+describe('PhaseColumns', () => {
+  it('tells a number from an odd value and from a missing one', () => {
+    const cols = PhaseColumns.from(
+      [{ metrics: { a: 1.5, b: 'x' } }, { metrics: { a: Number.NaN, b: null } }, { metrics: { b: Infinity } }, { metrics: { a: -2 } }],
+      ['a', 'b'],
+    );
+    const a = cols.column('a');
+    const b = cols.column('b');
+    expect(cols.length).toBe(4);
+    expect([...a.state]).toEqual([NUMBER, INVALID, ABSENT, NUMBER]);
+    expect(a.values[0]).toBe(1.5);
+    expect(a.values[3]).toBe(-2); // negatives are the rule's call, not the column's
+    expect([...b.state]).toEqual([INVALID, INVALID, INVALID, ABSENT]);
+    expect(Number.isNaN(b.values[0]!)).toBe(true);
+  });
+
+  it('keeps every value when appends outgrow the capacity', () => {
+    const cols = new PhaseColumns(['m'], 1);
+    for (let i = 0; i < 100; i++) cols.append({ metrics: { m: i } });
+    expect(cols.length).toBe(100);
+    expect([...cols.column('m').values]).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect([...cols.column('m', 95).values]).toEqual([95, 96, 97, 98, 99]);
+  });
+
+  it('gives the last n samples as a view of their own', () => {
+    const cols = PhaseColumns.from([1, 2, 3, 4, 5].map((m) => ({ metrics: { m } })), ['m']);
+    const tail = cols.tail(2);
+    expect(tail.length).toBe(2);
+    expect([...tail.column('m').values]).toEqual([4, 5]);
+    expect(cols.tail(10).length).toBe(5);
+  });
+
+  it('refuses a metric it was not built for, rather than calling it missing', () => {
+    const cols = PhaseColumns.from([{ metrics: { m: 1 } }], ['m']);
+    expect(() => cols.column('other')).toThrow(/not among these columns/);
+  });
+
+  it('reads the rules\' metrics and their volume metrics', () => {
+    const names = metricNames({ error_rate: rule('increase', 50, { volume: 'requests_per_sec' }), latency_p95: rule('increase', 30) });
+    expect([...names].sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);
+  });
+});
+
+describe('the judge on columns', () => {
+  const names = metricNames(DEFAULT_RULES);
+  const incremental = (snapshots: MetricSnapshot[]) => {
+    const cols = new PhaseColumns(names, 2);
+    for (const s of snapshots) cols.append(s);
+    return cols;
+  };
+
+  it.each(FAMILIES as { name: string }[])('gives the same analysis as snapshots: $name', (family) => {
+    for (const s of scenarios(family, 5, 3) as Scenario[]) {
+      const input = { rules: DEFAULT_RULES, intervalMs: s.intervalMs, expected: { pre: s.pre.length, post: s.post.length } };
+      const fromSnapshots = analyze({ ...input, pre: s.pre, post: s.post });
+      expect(analyze({ ...input, pre: PhaseColumns.from(s.pre, names), post: incremental(s.post) })).toEqual(fromSnapshots);
+      expect(decisiveRegression({ ...input, pre: PhaseColumns.from(s.pre, names), post: incremental(s.post) })).toEqual(decisiveRegression({ ...input, pre: s.pre, post: s.post }));
+    }
+  });
+});
