@@ -66,6 +66,8 @@ const pushed = await syncStores(local, target);
 const syncSeconds = (performance.now() - t0) / 1000;
 await target.close();
 await local.close();
+const samplesPerSecond = pushed.samples / syncSeconds;
+if (samplesPerSecond < 50_000) process.exitCode = 1;
 console.log(`sync SQLite -> Postgres: ${pushed.runs} runs, ${pushed.samples} samples in ${syncSeconds.toFixed(2)} s = ${Math.round(pushed.samples / syncSeconds)} samples/s, ${Math.round(pushed.runs / syncSeconds)} runs/s  [target >= 50000 samples/s]`);
 
 // 2. history and the history baseline at RUNS runs / RUNS * 30 samples, SQLite and Postgres.
@@ -89,6 +91,7 @@ for (const [name, location] of [['SQLite', join(dir, 'history.db')], ['Postgres'
   const filtered = await time(() => store.listRuns({ project: 'billing', env: 'prod', verdict: 'ok', limit: 50 }));
   const since = await time(() => store.listRuns({ since: '2026-02-01T00:00:00.000Z', limit: 50 }));
   const baseline = await time(() => historyBaseline(store, { id: 'x', project: 'shop', env: 'prod' }, 5, DEFAULT_RULES));
+  if (Math.max(history, filtered, since, baseline) >= 50) process.exitCode = 1;
   console.log(`${name}, ${RUNS} runs / ${RUNS * SAMPLES_PER_RUN} samples (seeded in ${seedSeconds.toFixed(0)} s): history ${ms(history)}, history --project --env --verdict ${ms(filtered)}, history --since ${ms(since)}, history baseline (5 runs) ${ms(baseline)}  [target < 50 ms]`);
   await store.close();
 }

@@ -19,3 +19,16 @@ export function redactText(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join(MASK);
   return redactUserinfo(out);
 }
+
+/** An error's message with a connection string's credentials masked, in URLs and bare (drivers sometimes echo them). */
+export function redactError(err: unknown, url: string): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const secrets: string[] = [];
+  try {
+    const { password } = new URL(url);
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // Not a URL: only URL-shaped credentials in the message are masked.
+  }
+  return redactText(text, secrets);
+}

