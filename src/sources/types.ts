@@ -26,8 +26,21 @@ export interface EndpointResult {
   taken_at: string;
 }
 
+/** PRE from the recent past, for sources that keep history (a Prometheus server): no waiting for a baseline. */
+export interface BackfillRequest {
+  /** How far back from `now` (epoch ms). */
+  rangeMs: number;
+  /** Time between two samples (the run's interval). */
+  stepMs: number;
+  now: number;
+  deadline: number;
+  signal?: AbortSignal;
+}
+
 export interface MetricSource {
   /** One sample of every endpoint, concurrently. Throws AuthError when an endpoint answers 401/403. */
   collect(req: CollectRequest): Promise<EndpointResult[]>;
+  /** Optional: samples over [now - range, now], oldest first, one list of per-endpoint results per step; `taken_at` is the step's time. */
+  backfill?(req: BackfillRequest): Promise<EndpointResult[][]>;
   close(): Promise<void>;
 }
