@@ -11,11 +11,11 @@ import type { RunRecord, RunSettings, StoredSample } from '../store/types.js';
 import { concludeRun } from './conclude.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
-import { collectPhase } from './phase.js';
+import { backfillPhase, collectPhase } from './phase.js';
 import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { asColumns } from '../core/columns.js';
 import { decisiveRegression } from '../core/early.js';
-import { MASK, redactText, redactUserinfo } from '../redact.js';
+import { MASK, redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { historyBaseline } from './history.js';
 
@@ -23,7 +23,7 @@ export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: b
 
 /** `seqpulse run -- <cmd>`: the whole cycle in one blocking call. */
 export async function runCycle(config: ResolvedConfig, argv: readonly string[], io: AppIO): Promise<VerdictReport> {
-  const started = await startPhase(config, io, argv.map((arg) => redactText(arg, config.secrets)));
+  const started = await startPhase(config, io, argv.map((arg) => redactText(arg, config.redactions)));
   if (started.kind === 'report') return started.report;
   const run = started.run;
   const log = io.logger.with({ deployment_id: run.id });
@@ -69,7 +69,9 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
  * masked out of them (then they must be given again).
  */
 export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[] {
-  if (config.endpoints.length > 0) return config.endpoints;
+  // Other sources are configured again (seqpulse.yml, flags); only endpoints are taken from the run.
+  const byEndpoint = config.source.type === 'ds-metrics' || config.source.type === 'prometheus-scrape';
+  if (config.endpoints.length > 0 || !byEndpoint) return config.endpoints;
   if (run.settings.endpoints.some((e) => e.includes(MASK))) {
     throw new UsageError('the endpoints stored with this run had credentials, which are never stored', 'Pass --endpoint again (or SEQPULSE_ENDPOINTS) to finish.');
   }
@@ -121,22 +123,31 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   };
   const log = io.logger.with({ deployment_id: run.id });
   const buffered: StoredSample[] = [];
-  io.progress.phase('pre', `PRE: ${config.preSamples} samples from ${config.endpoints.length} endpoint(s)`);
+  const preRange = config.source.type === 'prometheus' ? config.source.preRangeMs : undefined;
+  const targets = sampledFrom(config).length;
+  io.progress.phase('pre', preRange ? `PRE: the last ${Math.round(preRange / 1000)}s of history` : `PRE: ${config.preSamples} samples from ${targets} endpoint(s)`);
   let pre;
   try {
-    pre = await collectPhase(phaseDeps(io), {
-      runId: run.id,
-      phase: 'pre',
-      count: config.preSamples,
-      startAt: io.clock.now(),
-      intervalMs: config.intervalMs,
-      timeoutMs: config.timeoutMs,
-      endpoints: config.endpoints.length,
-      rules: config.rules,
-      save: async (samples) => void buffered.push(...samples),
-    });
+    pre = preRange
+      ? await backfillPhase(phaseDeps(io), { runId: run.id, rangeMs: preRange, intervalMs: config.intervalMs, timeoutMs: config.timeoutMs })
+      : await collectPhase(phaseDeps(io), {
+          runId: run.id,
+          phase: 'pre',
+          count: config.preSamples,
+          startAt: io.clock.now(),
+          intervalMs: config.intervalMs,
+          timeoutMs: config.timeoutMs,
+          endpoints: targets,
+          rules: config.rules,
+          save: async (samples) => void buffered.push(...samples),
+        });
   } finally {
     io.progress.stop();
+  }
+  if (preRange) {
+    buffered.push(...pre.samples);
+    // The baseline is what history held: that many ticks were "planned".
+    run.settings.pre_samples = new Set(pre.samples.map((s) => s.seq)).size;
   }
   await io.store.createRun(run);
   io.shared?.announce(run);
@@ -214,13 +225,21 @@ function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGIN
 /** The settings as stored: endpoints with their passwords masked. */
 function settingsOf(config: ResolvedConfig): RunSettings {
   return {
-    endpoints: config.endpoints.map(redactUserinfo),
+    endpoints: sampledFrom(config).map((e) => redactText(e, config.redactions)),
+    source: config.source.type,
     interval_ms: config.intervalMs,
     window_ms: config.windowMs,
     pre_samples: config.preSamples,
     timeout_ms: config.timeoutMs,
     settle_ms: config.settleMs ?? null,
   };
+}
+
+function sampledFrom(config: ResolvedConfig): string[] {
+  const src = config.source;
+  if (src.type === 'prometheus' || src.type === 'sql') return src.url ? [src.url] : [];
+  if (src.type === 'command') return [`command: ${src.argv.join(' ')}`];
+  return config.endpoints;
 }
 
 function describeDeploy(outcome: { exitCode: number | null; signal: string | null; spawnError?: string }): string {

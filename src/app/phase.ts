@@ -117,7 +117,26 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   return stoppedAfter === undefined ? { samples, failed } : { samples, failed, stoppedAfter };
 }
 
-function toStored(plan: PhasePlan, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {
+/**
+ * PRE from the source's history (a Prometheus server's last `rangeMs`): no waiting for a baseline.
+ * Each step becomes a tick of stored samples, as if it had been sampled then.
+ */
+export async function backfillPhase(deps: PhaseDeps, plan: { runId: string; rangeMs: number; intervalMs: number; timeoutMs: number }): Promise<PhaseOutcome> {
+  const source = deps.source;
+  if (!source.backfill) throw new Error('this source keeps no history to take PRE from');
+  const now = deps.clock.now();
+  const steps = await source.backfill({ rangeMs: plan.rangeMs, stepMs: plan.intervalMs, now, deadline: now + plan.timeoutMs, signal: deps.signal });
+  const samples: StoredSample[] = [];
+  let failed = 0;
+  steps.forEach((results, seq) => {
+    const at = Date.parse(results[0]?.taken_at ?? '') || now;
+    samples.push(...results.map((r) => toStored({ runId: plan.runId, phase: 'pre' }, seq, at, r)));
+    if (!results.some((r) => r.ok)) failed++;
+  });
+  return { samples, failed };
+}
+
+function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {
   return {
     id: randomUUID(),
     run_id: plan.runId,

@@ -3,15 +3,16 @@
  * progress. Everything opened here is closed by `dispose()`, so the process can end on its own.
  */
 import { loadConfig } from '../config/load.js';
-import type { ResolvedConfig } from '../config/resolve.js';
+import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
 import type { AppIO } from '../app/io.js';
 import { createLogger, type Logger, type LogLevel } from '../output/logger.js';
 import { colorsFor, type Colors } from '../output/colors.js';
 import { createProgress, type ProgressMode } from '../output/progress.js';
 import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
-import { createDsMetricsSource } from '../sources/ds-metrics.js';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { createSource, queryIssues } from '../sources/factory.js';
+import { READ_HINT } from '../sources/sql.js';
+import { ConfigError } from '../errors.js';
 import type { MetricSource } from '../sources/types.js';
 import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
@@ -57,16 +58,10 @@ export async function resolveCommandConfig(flags: CommandFlags, console: Console
   return config;
 }
 
-/** Collecting needs endpoints and a secret: reported together, before anything runs. */
+/** What the configured source needs to collect (endpoints and a secret for /ds-metrics...): reported together, before anything runs. */
 export function requireCollection(config: ResolvedConfig): void {
-  const issues: ConfigIssue[] = [];
-  if (config.endpoints.length === 0) {
-    issues.push({ source: 'settings', key: 'endpoints', reason: 'no endpoint given (use --endpoint URL, SEQPULSE_ENDPOINTS, or endpoints: in seqpulse.yml)' });
-  }
-  if (config.secrets.length === 0) {
-    issues.push({ source: 'settings', key: 'secret', reason: 'no HMAC secret given (set SEQPULSE_HMAC_SECRET, or use --secret)' });
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
+  const issues = [...sourceIssues(config), ...queryIssues(config)];
+  if (issues.length > 0) throw new ConfigError(issues, config.source.type === 'sql' ? READ_HINT : undefined);
 }
 
 export interface CommandIO {
@@ -85,7 +80,7 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   const io: AppIO = {
     store,
     shared,
-    source: () => (source ??= createSource(config)),
+    source: () => (source ??= createSource(config, userAgent())),
     clock: systemClock,
     logger: console.logger,
     progress: createProgress(mode, console.logger),
@@ -121,10 +116,6 @@ export async function withStore<T>(config: ResolvedConfig, use: (store: Store) =
   } finally {
     await store.close();
   }
-}
-
-function createSource(config: ResolvedConfig): MetricSource {
-  return createDsMetricsSource({ endpoints: config.endpoints, secret: config.secrets, timeoutMs: config.timeoutMs, retries: config.retries, userAgent: userAgent() });
 }
 
 function textLabel(c: Colors) {

@@ -30,7 +30,14 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--no-early-exit', 'always observe the whole window, even when a regression is already decisive')
     .option('--persist <n>', 'POST samples in a row a regression must hold before an early rollback (default: 3)')
     .addOption(new Option('--baseline <kind>', 'compare against PRE samples, or the POST samples of recent good runs').choices(['pre', 'history']))
-    .option('--history-runs <n>', 'recent good runs in the history baseline (default: 5)');
+    .option('--history-runs <n>', 'recent good runs in the history baseline (default: 5)')
+    .addOption(new Option('--source <type>', 'where samples come from (default: ds-metrics)').choices(['ds-metrics', 'prometheus-scrape', 'prometheus', 'sql', 'command']))
+    .option('--query <name=expression>', 'a metric and what gives it: scrape expression, PromQL or SQL; repeat per metric', repeat)
+    .option('--prometheus-url <url>', 'Prometheus server (source prometheus)')
+    .option('--pre-range <duration>', 'PRE from the last <duration> of Prometheus history instead of PRE samples (source prometheus)')
+    .option('--sql-url <url>', 'database for business metrics: postgres://... (a read replica) or a SQLite path (source sql)')
+    .option('--source-command <command>', 'command printing one sample as JSON, run at every sample (source command)')
+    .addOption(new Option('--source-token <token>', 'bearer token for a Prometheus source (prefer SEQPULSE_SOURCE_TOKEN)'));
 }
 
 /** Output options for every command that prints a result. */
@@ -54,8 +61,12 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
   const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns } = flags;
+  const { source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken } = flags;
   // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
   const earlyExit = flags.earlyExit === false ? false : undefined;
   const dryRun = flags.dryRun === true ? true : undefined;
-  return { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun };
+  return {
+    ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun },
+    ...{ source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken },
+  };
 }

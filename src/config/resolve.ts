@@ -13,12 +13,23 @@ import { DEFAULTS, FileSchema, SettingsSchema, type FileSettings, type RuleInput
 export type { FailOn } from '../core/exit-code.js';
 import type { FailOn } from '../core/exit-code.js';
 
+/** Where samples come from, with what each kind needs (checked before a run by `sourceIssues`). */
+export type SourceConfig =
+  | { type: 'ds-metrics' }
+  | { type: 'prometheus-scrape'; queries: Record<string, string>; token: string | undefined }
+  | { type: 'prometheus'; url: string | undefined; queries: Record<string, string>; token: string | undefined; preRangeMs: number | undefined }
+  | { type: 'sql'; url: string | undefined; queries: Record<string, string>; maxRows: number; budget: number | undefined }
+  | { type: 'command'; argv: string[] };
+
 export interface ResolvedConfig {
   project: string;
   env: string;
   endpoints: string[];
   /** Never printed, stored or logged. Empty when none was given. */
   secrets: string[];
+  source: SourceConfig;
+  /** Every secret value to mask in anything printed or stored: HMAC secrets, the source token, database passwords. */
+  redactions: string[];
   preSamples: number;
   intervalMs: number;
   windowMs: number;
@@ -66,6 +77,14 @@ export interface FlagValues {
   baseline?: string;
   historyRuns?: string;
   dryRun?: boolean;
+  source?: string;
+  /** `name=expression`, repeatable. */
+  query?: string[];
+  prometheusUrl?: string;
+  preRange?: string;
+  sqlUrl?: string;
+  sourceCommand?: string;
+  sourceToken?: string;
 }
 
 /** SEQPULSE_* variables and the setting each one feeds. */
@@ -90,6 +109,12 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_BASELINE: 'baseline',
   SEQPULSE_HISTORY_RUNS: 'history_runs',
   SEQPULSE_DRY_RUN: 'dry_run',
+  SEQPULSE_SOURCE: 'source',
+  SEQPULSE_PROMETHEUS_URL: 'prometheus_url',
+  SEQPULSE_PRE_RANGE: 'pre_range',
+  SEQPULSE_SQL_URL: 'sql_url',
+  SEQPULSE_SOURCE_COMMAND: 'source_command',
+  SEQPULSE_SOURCE_TOKEN: 'source_token',
 };
 /** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
 const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
@@ -114,9 +139,16 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   baseline: 'baseline',
   historyRuns: 'history_runs',
   dryRun: 'dry_run',
+  source: 'source',
+  query: 'queries',
+  prometheusUrl: 'prometheus_url',
+  preRange: 'pre_range',
+  sqlUrl: 'sql_url',
+  sourceCommand: 'source_command',
+  sourceToken: 'source_token',
 };
 
-const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs']);
+const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs', 'sql_max_rows', 'sql_budget']);
 const BOOLEAN = new Set<keyof Settings>(['early_exit', 'dry_run']);
 
 export interface ResolveInput {
@@ -134,7 +166,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const file = input.file ? parseFileLayer(input.file, issues) : {};
   const envRaw = envLayer(input.env, warnings);
   const env = parseLayer(envRaw.values, 'environment', (key) => envRaw.names[key] ?? key, issues);
-  const flags = parseLayer(flagLayer(input.flags), 'flags', (key) => `--${flagName(key)}`, issues);
+  const flags = parseLayer(flagLayer(input.flags, issues), 'flags', (key) => `--${flagName(key)}`, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const envName = flags.env ?? env.env ?? file.env ?? DEFAULTS.env;
@@ -168,10 +200,16 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     baseline: pick('baseline') ?? 'pre',
     historyRuns: pick('history_runs') ?? 5,
     dryRun: pick('dry_run') ?? false,
+    source: sourceOf(pick),
+    redactions: [],
     rules,
     configFile: input.file?.path,
     warnings,
   };
+  config.redactions = [...config.secrets, ...[pick('source_token'), passwordOf(pick('sql_url'))].filter((v): v is string => v !== undefined && v !== '')];
+  if (input.file && file.source_token !== undefined) {
+    warnings.push(`${input.file.path}: a token in the config file is readable by anyone with the repository; prefer SEQPULSE_SOURCE_TOKEN.`);
+  }
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
@@ -182,6 +220,68 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+function sourceOf(pick: <K extends keyof Settings>(key: K) => Settings[K]): SourceConfig {
+  const queries = pick('queries') ?? {};
+  const token = pick('source_token');
+  switch (pick('source') ?? 'ds-metrics') {
+    case 'ds-metrics':
+      return { type: 'ds-metrics' };
+    case 'prometheus-scrape':
+      return { type: 'prometheus-scrape', queries, token };
+    case 'prometheus':
+      return { type: 'prometheus', url: pick('prometheus_url'), queries, token, preRangeMs: pick('pre_range') };
+    case 'sql':
+      return { type: 'sql', url: pick('sql_url'), queries, maxRows: pick('sql_max_rows') ?? 1000, budget: pick('sql_budget') };
+    case 'command': {
+      const command = pick('source_command');
+      return { type: 'command', argv: command === undefined ? [] : typeof command === 'string' ? command.split(/\s+/) : command };
+    }
+  }
+}
+
+/** What a run needs from its source's settings, as config issues (commands that only read the store need none of it). */
+export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
+  const issue = (key: string, reason: string): ConfigIssue => ({ source: 'settings', key, reason });
+  const src = config.source;
+  const issues: ConfigIssue[] = [];
+  switch (src.type) {
+    case 'ds-metrics':
+      if (config.endpoints.length === 0) issues.push(issue('endpoints', 'no endpoint given (use --endpoint URL, SEQPULSE_ENDPOINTS, or endpoints: in seqpulse.yml)'));
+      if (config.secrets.length === 0) issues.push(issue('secret', 'no HMAC secret given (set SEQPULSE_HMAC_SECRET, or use --secret)'));
+      break;
+    case 'prometheus-scrape':
+      if (config.endpoints.length === 0) issues.push(issue('endpoints', "no /metrics URL given (the app's Prometheus endpoints: --endpoint URL or endpoints: in seqpulse.yml)"));
+      break;
+    case 'prometheus':
+      if (!src.url) issues.push(issue('prometheus_url', 'no Prometheus server given (--prometheus-url URL, SEQPULSE_PROMETHEUS_URL or prometheus_url: in seqpulse.yml)'));
+      break;
+    case 'sql':
+      if (!src.url) issues.push(issue('sql_url', 'no database given (--sql-url postgres://..., SEQPULSE_SQL_URL or sql_url: in seqpulse.yml)'));
+      break;
+    case 'command':
+      if (src.argv.length === 0) issues.push(issue('source_command', 'no command given (--source-command "...", SEQPULSE_SOURCE_COMMAND or source_command: in seqpulse.yml)'));
+      break;
+  }
+  if ('queries' in src && Object.keys(src.queries).length === 0) {
+    issues.push(issue('queries', `source ${src.type} needs at least one query (queries: in seqpulse.yml, or --query name=expression)`));
+  }
+  // A metric nothing judges would leave the verdict blind to it: the rule says which way is bad.
+  for (const name of 'queries' in src ? Object.keys(src.queries) : []) {
+    if (config.rules[name] || Object.keys(config.rules).some((r) => r.startsWith(`${name}.`))) continue;
+    issues.push(issue(`queries.${name}`, `no rule judges this metric: add metrics.${name} (direction, threshold) to seqpulse.yml, or metrics.${name}.<label> for (label, value) rows`));
+  }
+  return issues;
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
@@ -220,11 +320,17 @@ function envLayer(env: Record<string, string | undefined>, warnings: string[]): 
   return { values, names };
 }
 
-function flagLayer(flags: FlagValues): Record<string, unknown> {
+function flagLayer(flags: FlagValues, issues: ConfigIssue[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_FOR) as [keyof FlagValues, keyof Settings][]) {
     const value = flags[flag];
     if (value === undefined) continue;
+    if (flag === 'query') {
+      const bad = (value as string[]).find((q) => q.indexOf('=') <= 0);
+      if (bad !== undefined) issues.push({ source: 'flags', key: '--query', reason: `"${bad}" is not name=expression (e.g. --query 'error_rate=rate(errors_total) / rate(requests_total)')` });
+      else values[key] = Object.fromEntries((value as string[]).map((q) => [q.slice(0, q.indexOf('=')).trim(), q.slice(q.indexOf('=') + 1)]));
+      continue;
+    }
     values[key] = typeof value === 'string' ? coerce(key, value) : value;
   }
   return values;

@@ -26,6 +26,11 @@ const endpoint = z.string().refine(
   { message: 'must be an http:// or https:// URL' },
 );
 
+const metricName = z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -');
+
+export const SOURCE_TYPES = ['ds-metrics', 'prometheus-scrape', 'prometheus', 'sql', 'command'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+
 export const RuleSchema = z.strictObject({
   direction: z.enum(['increase', 'decrease', 'both']).optional(),
   threshold: z.number().positive().optional(),
@@ -73,7 +78,25 @@ const settingsShape = {
   history_runs: z.number().int().min(1).max(100),
   /** Run everything and report the verdict it would give, but exit 0. */
   dry_run: z.boolean(),
-  metrics: z.record(z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -'), RuleSchema),
+  metrics: z.record(metricName, RuleSchema),
+  /** Where samples come from (default: the signed `/ds-metrics` endpoints). */
+  source: z.enum(SOURCE_TYPES),
+  /** Metric name -> what gives it: a scrape expression, a PromQL query, or a SQL query returning one number. */
+  queries: z.record(metricName, z.string().trim().min(1, 'must not be empty')),
+  /** The Prometheus server (`source: prometheus`). */
+  prometheus_url: endpoint,
+  /** PRE from the server's recent past instead of PRE samples (`source: prometheus`). */
+  pre_range: duration,
+  /** The database to read business metrics from (`source: sql`): postgres://... (ideally a read replica) or a SQLite path. */
+  sql_url: z.string().min(1),
+  /** Rows a query may return at most (a metric query returns one). */
+  sql_max_rows: z.number().int().min(1).max(100_000),
+  /** Queries one run may send at most, all metrics and samples together. */
+  sql_budget: z.number().int().min(1).max(1_000_000),
+  /** A command printing one sample as JSON (`{"metrics": {...}}`) (`source: command`): a string (split on spaces) or an argv list. */
+  source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Bearer token for a Prometheus source (prefer SEQPULSE_SOURCE_TOKEN). */
+  source_token: z.string().min(1),
 };
 
 /** One layer of settings (all optional), as the file, the environment or the flags give it. */

@@ -6,7 +6,10 @@ import type { DeployResult, Phase, RunStatus, Verdict, VerdictReport } from '../
 
 /** Non-secret settings a run was made with; kept so `finish` and `analyze <id>` can reuse them. Never holds the secret. */
 export interface RunSettings {
+  /** What was sampled, credentials masked: the endpoints, or the Prometheus server, database or command. */
   endpoints: string[];
+  /** The source type; absent on runs stored before there was a choice (ds-metrics). */
+  source?: string;
   interval_ms: number;
   window_ms: number;
   pre_samples: number;

@@ -1,0 +1,111 @@
+/**
+ * A command that prints one sample (`source: command`): `{"metrics": {...}}` on stdout, as in a
+ * sample file (SPEC §5). Run as argv (no shell) in its own process group once per tick, with the
+ * phase and deployment id in its environment; on timeout, or when the run is interrupted, the
+ * whole group is killed. A failed or unreadable run of the command is a failed sample, retried
+ * like a failed request.
+ */
+import { spawn } from 'node:child_process';
+import { redactText } from '../redact.js';
+import { backoffDelay } from './backoff.js';
+import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
+
+/** Output past this is not a sample: the command is killed. */
+const MAX_OUTPUT = 1024 * 1024;
+
+export interface CommandSourceOptions {
+  argv: string[];
+  timeoutMs: number;
+  retries: number;
+  /** Values to mask in error messages (the command's stderr may echo them). */
+  redactions: string[];
+}
+
+interface Outcome {
+  ok: boolean;
+  metrics?: Record<string, unknown>;
+  error?: string;
+}
+
+export function createCommandSource(opts: CommandSourceOptions): MetricSource {
+  const label = `command: ${redactText(opts.argv.join(' '), opts.redactions)}`;
+  return {
+    async collect(req: CollectRequest): Promise<EndpointResult[]> {
+      let attempts = 0;
+      let outcome: Outcome;
+      const started = Date.now();
+      for (;;) {
+        attempts++;
+        const timeout = Math.min(opts.timeoutMs, req.deadline - Date.now());
+        outcome = timeout <= 0 ? { ok: false, error: 'no time left before the next sample' } : await runOnce(opts.argv, req, timeout);
+        const delay = backoffDelay(attempts, Math.random);
+        if (outcome.ok || attempts > opts.retries || req.signal?.aborted || Date.now() + delay >= req.deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      return [{
+        endpoint: label,
+        ok: outcome.ok,
+        ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+        ...(outcome.error ? { error: redactText(outcome.error, opts.redactions) } : {}),
+        attempts,
+        latency_ms: Date.now() - started,
+        taken_at: new Date().toISOString(),
+      }];
+    },
+    async close() {},
+  };
+}
+
+function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promise<Outcome> {
+  const [command, ...args] = argv;
+  return new Promise((resolve) => {
+    const child = spawn(command!, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
+    });
+    let stdout = '';
+    let stderr = '';
+    let stopped: string | undefined;
+    const kill = (why: string) => {
+      stopped ??= why;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // no process groups (Windows), or already gone
+      }
+    };
+    const timer = setTimeout(() => kill(`timed out after ${timeoutMs}ms`), timeoutMs);
+    const onAbort = () => kill('interrupted');
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.length > MAX_OUTPUT) kill(`printed more than ${MAX_OUTPUT} bytes`);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+    const done = (outcome: Outcome) => {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
+    child.on('close', (code, signal) => {
+      if (stopped) return done({ ok: false, error: stopped });
+      const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
+      if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
+      done(parseSample(stdout));
+    });
+  });
+}
+
+function parseSample(text: string): Outcome {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `printed no JSON sample (expected {"metrics": {...}}, got ${JSON.stringify(text.trim().slice(0, 80))})` };
+  }
+  const metrics = (parsed as { metrics?: unknown } | null)?.metrics;
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return { ok: false, error: 'printed JSON without a "metrics" object (expected {"metrics": {...}})' };
+  return { ok: true, metrics: metrics as Record<string, unknown> };
+}

@@ -1,0 +1,34 @@
+/** The configured source: which kind of MetricSource a run samples through (`source:` / `--source`). */
+import type { ResolvedConfig } from '../config/resolve.js';
+import { UsageError, type ConfigIssue } from '../errors.js';
+import { refusedQueries } from './sql-guard.js';
+import { createCommandSource } from './command.js';
+import { createDsMetricsSource } from './ds-metrics.js';
+import { createSqlSource } from './sql.js';
+import type { MetricSource } from './types.js';
+
+export function createSource(config: ResolvedConfig, userAgent: string): MetricSource {
+  const { timeoutMs, retries } = config;
+  const src = config.source;
+  switch (src.type) {
+    case 'ds-metrics':
+      return createDsMetricsSource({ endpoints: config.endpoints, secret: config.secrets, timeoutMs, retries, userAgent });
+    case 'sql':
+      return createSqlSource({ url: src.url!, queries: src.queries, timeoutMs, maxRows: src.maxRows, budget: src.budget ?? defaultBudget(config, Object.keys(src.queries).length) });
+    case 'command':
+      return createCommandSource({ argv: src.argv, timeoutMs, retries, redactions: config.redactions });
+    case 'prometheus-scrape':
+    case 'prometheus':
+      throw new UsageError(`source ${src.type} is not available in this build`);
+  }
+}
+
+/** Queries the source would refuse, found before anything runs (the source checks them again). */
+export function queryIssues(config: ResolvedConfig): ConfigIssue[] {
+  return config.source.type === 'sql' ? refusedQueries(config.source.queries) : [];
+}
+
+/** Twice what the run plans to send (PRE, POST, one spare tick), so retries fit and a runaway does not. */
+function defaultBudget(config: ResolvedConfig, queries: number): number {
+  return 2 * queries * (config.preSamples + Math.ceil(config.windowMs / config.intervalMs) + 1);
+}

@@ -1,0 +1,91 @@
+/** `seqpulse run` end to end with the other sources: a command, a SQL database; and their config errors. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+
+const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '500ms', '--retries', '1', '--json'];
+const node = process.execPath;
+
+describe('run with a command source', () => {
+  // The command reads the app's state from a file; the "deploy" changes it.
+  const setup = () => {
+    const dir = tempDir();
+    const state = join(dir, 'state');
+    writeFileSync(state, 'good');
+    const sampler = join(dir, 'sample.js');
+    writeFileSync(sampler, `const bad = require('node:fs').readFileSync(${JSON.stringify(state)}, 'utf8') === 'bad';
+      const jitter = Math.random() * 0.001;
+      console.log(JSON.stringify({ metrics: { error_rate: (bad ? 0.2 : 0.01) + jitter, latency_p95: 120 + Math.random() * 5, requests_per_sec: 200 } }));`);
+    const deploy = (to: string) => [node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(state)}, ${JSON.stringify(to)})`];
+    return { dir, sampler, deploy };
+  };
+
+  it('a healthy deploy is ok (exit 0); one that raises errors is rollback_recommended (exit 1)', async () => {
+    const { dir, sampler, deploy } = setup();
+    const good = await runCli(['run', '--source', 'command', '--source-command', `${node} ${sampler}`, ...timing, '--', ...deploy('good')], { cwd: dir });
+    expect(good.code).toBe(0);
+    const report = JSON.parse(good.stdout);
+    expect(report).toMatchObject({ verdict: 'ok' });
+    expect(report.samples.pre).toBe(3);
+
+    const bad = await runCli(['run', '--source', 'command', '--source-command', `${node} ${sampler}`, ...timing, '--no-early-exit', '--', ...deploy('bad')], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ verdict: 'rollback_recommended' });
+    expect(JSON.parse(bad.stdout).metrics.find((m: { name: string }) => m.name === 'error_rate').status).toBe('regression');
+  });
+});
+
+describe('run with a sql source', () => {
+  it('judges business metrics read from Postgres; a metric without a rule is a config error', async () => {
+    const url = await createTestDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("create table gauges (name text primary key, value float8); insert into gauges values ('failed_payments', 0.01)");
+    await client.end();
+    const deploy = [node, '--input-type=module', '-e', `import pg from ${JSON.stringify(import.meta.resolve('pg'))}; const c = new pg.Client(${JSON.stringify(url)}); await c.connect(); await c.query("update gauges set value = 0.3"); await c.end();`];
+    const r = await runCli(
+      ['run', '--source', 'sql', '--sql-url', url, '--query', "failed_payments=select value from gauges where name = 'failed_payments'", ...timing, '--no-early-exit', '--', ...deploy],
+      { cwd: tempDir(), env: { SEQPULSE_CONFIG: undefined } },
+    );
+    // failed_payments has no default rule: without one, nothing would judge it.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/queries\.failed_payments: no rule judges this metric: add metrics\.failed_payments/);
+
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  failed_payments: { threshold: 50, critical: true }\n');
+    const judged = await runCli(['run', '--source', 'sql', '--sql-url', url, '--query', "failed_payments=select value from gauges where name = 'failed_payments'", ...timing, '--no-early-exit', '--', ...deploy], { cwd: dir });
+    expect(judged.code).toBe(1);
+    const report = JSON.parse(judged.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.metrics).toEqual([expect.objectContaining({ name: 'failed_payments', baseline: 0.01, current: 0.3, status: 'regression' })]);
+    expect(JSON.stringify(report)).not.toContain(new URL(url).password || 'no-password-in-url');
+  });
+});
+
+describe('source configuration errors', () => {
+  it('a SQL query that writes is refused before anything runs: exit 2, the deploy never starts', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'deployed');
+    const r = await runCli(
+      ['run', '--source', 'sql', '--sql-url', 'postgres://reader:pw@127.0.0.1:9/shop', '--query', 'orders=delete from orders', ...timing, '--', node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/queries\.orders: only reads are allowed: the query starts with DELETE/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('each source names what it is missing, all at once', async () => {
+    const r = await runCli(['run', '--source', 'prometheus', ...timing, '--', node, '-e', ''], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/prometheus_url: no Prometheus server given/);
+    expect(r.stderr).toMatch(/queries: source prometheus needs at least one query/);
+    const q = await runCli(['run', '--source', 'command', '--query', 'no-equals-sign', ...timing, '--', node, '-e', ''], { cwd: tempDir() });
+    expect(q.code).toBe(2);
+    expect(q.stderr).toMatch(/--query: "no-equals-sign" is not name=expression/);
+  });
+});

@@ -1,0 +1,83 @@
+/** `source: command`: a real child process per sample, its output read as a sample file. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCommandSource } from '../../src/sources/command.js';
+import { tempDir } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const node = process.execPath;
+const tick = (extra: { signal?: AbortSignal } = {}) => ({ phase: 'pre' as const, deploymentId: 'dep-42', deadline: Date.now() + 10_000, ...extra });
+const script = (body: string) => {
+  const path = join(tempDir(), 'sample.js');
+  writeFileSync(path, body);
+  return path;
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('command source', () => {
+  it('reads the sample the command prints, with the phase and deployment id in its environment', async () => {
+    const path = script(`console.log(JSON.stringify({ metrics: { orders_per_min: 42, phase: process.env.SEQPULSE_PHASE, id: process.env.SEQPULSE_DEPLOYMENT_ID } }))`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 5000, retries: 0, redactions: [] });
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: true, attempts: 1, metrics: { orders_per_min: 42, phase: 'pre', id: 'dep-42' } });
+    expect(r!.endpoint).toBe(`command: ${node} ${path}`);
+  });
+
+  it('a failing command is a failed sample with its exit code and the end of its stderr, retried, secrets masked', async () => {
+    const counter = join(tempDir(), 'count');
+    const path = script(`const fs = require('node:fs'); fs.appendFileSync(${JSON.stringify(counter)}, 'x'); console.error('db password s3cr3t rejected'); process.exit(3)`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 5000, retries: 2, redactions: ['s3cr3t'] });
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: false, attempts: 3 });
+    expect(r!.error).toBe('exit 3: db password *** rejected');
+    expect(readFileSync(counter, 'utf8')).toBe('xxx');
+  });
+
+  it('output that is not a sample is a failed sample saying what was expected', async () => {
+    const s = createCommandSource({ argv: [node, '-e', 'console.log("orders=42")'], timeoutMs: 5000, retries: 0, redactions: [] });
+    expect((await s.collect(tick()))[0]!.error).toMatch(/printed no JSON sample \(expected \{"metrics": \{\.\.\.\}\}, got "orders=42"\)/);
+    const t = createCommandSource({ argv: [node, '-e', 'console.log("[1,2]")'], timeoutMs: 5000, retries: 0, redactions: [] });
+    expect((await t.collect(tick()))[0]!.error).toMatch(/without a "metrics" object/);
+  });
+
+  it('a command that does not exist says so', async () => {
+    const s = createCommandSource({ argv: ['/no/such/metrics-command'], timeoutMs: 5000, retries: 0, redactions: [] });
+    expect((await s.collect(tick()))[0]!.error).toMatch(/could not start \/no\/such\/metrics-command: .*ENOENT/);
+  });
+
+  it('on timeout the whole process group is killed, grandchildren too', async () => {
+    const pidFile = join(tempDir(), 'grandchild.pid');
+    // The command starts a grandchild that would outlive it, then hangs.
+    const path = script(`const { spawn } = require('node:child_process');
+      const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(g.pid));
+      setInterval(() => {}, 1000);`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 1500, retries: 0, redactions: [] });
+    const [r] = await s.collect(tick());
+    expect(r!.error).toBe('timed out after 1500ms');
+    expect(existsSync(pidFile)).toBe(true);
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor(() => !alive(grandchild), 'the grandchild to be gone');
+  });
+
+  it('an interrupted run kills the command at once', async () => {
+    const stop = new AbortController();
+    const started = join(tempDir(), 'started');
+    const path = script(`require('node:fs').writeFileSync(${JSON.stringify(started)}, 'yes'); setInterval(() => {}, 1000);`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 60_000, retries: 3, redactions: [] });
+    const pending = s.collect(tick({ signal: stop.signal }));
+    await waitFor(() => existsSync(started), 'the command to start');
+    stop.abort();
+    const [r] = await pending;
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: 'interrupted' });
+  });
+});
