@@ -13,6 +13,9 @@ export const NUMBER = 1;
 /** Reported, but not a finite number (NaN, Infinity, a string, null...). */
 export const INVALID = 2;
 
+/** Snapshots converted per block in `PhaseColumns.from`. */
+const BLOCK = 256;
+
 export interface MetricColumn {
   /** The value where `state` is NUMBER; NaN elsewhere. */
   values: Float64Array;
@@ -36,24 +39,24 @@ export class PhaseColumns {
 
   static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>): PhaseColumns {
     const columns = new PhaseColumns(names, Math.max(1, snapshots.length));
-    // Filled row by row into one scratch block, then copied column by column: the snapshots are read
-    // in their own order (a few hundred lookups in one object at a time), and the writes stay
-    // sequential; this is what makes a long window of wide snapshots cheap to convert.
+    // Filled block by block: a block of snapshots is read row by row into a small scratch area (all
+    // lookups in one object at a time, sequential writes), then copied column by column. The scratch
+    // stays in cache, and nothing the size of the whole phase is allocated twice.
     const width = columns.names.length;
-    const values = new Float64Array(width * snapshots.length);
-    const state = new Uint8Array(width * snapshots.length);
-    for (let i = 0; i < snapshots.length; i++) {
-      const metrics = snapshots[i]!.metrics;
-      const row = i * width;
-      for (let k = 0; k < width; k++) {
-        store(metrics, columns.names[k]!, values, state, row + k);
+    const values = new Float64Array(width * BLOCK);
+    const state = new Uint8Array(width * BLOCK);
+    for (let start = 0; start < snapshots.length; start += BLOCK) {
+      const rows = Math.min(BLOCK, snapshots.length - start);
+      for (let r = 0; r < rows; r++) {
+        const metrics = snapshots[start + r]!.metrics;
+        for (let k = 0; k < width; k++) store(metrics, columns.names[k]!, values, state, r * width + k);
       }
-    }
-    for (let k = 0; k < width; k++) {
-      const col = columns.list[k]!;
-      for (let i = 0; i < snapshots.length; i++) {
-        col.values[i] = values[i * width + k]!;
-        col.state[i] = state[i * width + k]!;
+      for (let k = 0; k < width; k++) {
+        const col = columns.list[k]!;
+        for (let r = 0; r < rows; r++) {
+          col.values[start + r] = values[r * width + k]!;
+          col.state[start + r] = state[r * width + k]!;
+        }
       }
     }
     columns.size = snapshots.length;
