@@ -1,13 +1,18 @@
 /** Printing results and errors the same way for every command: JSON on stdout, or text. */
 import type { VerdictReport } from '../core/types.js';
 import { SeqpulseError } from '../errors.js';
+import type { RunSeries } from '../output/series.js';
+import { renderSparklines } from '../output/sparkline.js';
 import { renderVerdict } from '../output/verdict-text.js';
 import type { Console } from './context.js';
 
-export function printReport(console: Console, report: VerdictReport): void {
+/** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
+export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
   if (console.json) return console.stdout(JSON.stringify(report, null, 2));
   if (console.quiet) return console.stdout(report.verdict ?? report.status);
   console.stdout(renderVerdict(report, console.out));
+  const lines = series ? renderSparklines(report.metrics.map((m) => m.name), series, console.out.dim) : '';
+  if (lines) console.stdout(`\n${lines}`);
 }
 
 /** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */

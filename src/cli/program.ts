@@ -71,6 +71,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/show.js').then((m) => m.showCommand(id, flags))));
 
+  withConfigOptions(program.command('report'))
+    .summary('a shareable report of one run: self-contained HTML, Markdown or JSON')
+    .argument('<deployment-id>')
+    .addOption(new Option('--format <format>', 'html (one file, no network), md or json').choices(['html', 'md', 'json']).default('html'))
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, flags))));
+
   withOutputOptions(withConfigOptions(program.command('sync')))
     .summary('push local runs not yet in the shared store; safe to repeat')
     .option('--to <url>', 'the shared store (default: --sync / SEQPULSE_SYNC / sync: in seqpulse.yml)')

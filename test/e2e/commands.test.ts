@@ -116,6 +116,7 @@ describe('stored runs: verdict, history, show, analyze <id>', () => {
       expect(shown.samples).toHaveLength(13);
       const showText = await runCli(['show', id], { cwd });
       expect(showText.stdout).toMatch(/error_rate\s+0\.01 0\.01 0\.01 \| 0\.01/);
+      expect(showText.stdout).toMatch(/error_rate\s+▁▁▁ │ ▁{10}\n/);
 
       // Re-judged with a stricter config: the new verdict is printed, the stored one is unchanged.
       writeFileSync(join(cwd, 'strict.yml'), 'metrics:\n  custom_flag: { threshold: 10 }\n');

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
+import { runSeries } from '../../output/series.js';
 import { syncAfterRun } from './sync.js';
 
 export async function runCommand(argv: string[], flags: CommandFlags): Promise<number> {
@@ -15,7 +16,7 @@ export async function runCommand(argv: string[], flags: CommandFlags): Promise<n
   try {
     const report = await runCycle(config, argv, io);
     await syncAfterRun(io.store, config.sync, report.deployment_id, console);
-    printReport(console, report);
+    printReport(console, report, runSeries(await io.store.getSamples(report.deployment_id), config.rules));
     return report.exit_code;
   } finally {
     await dispose();

@@ -1,5 +1,6 @@
 /** `seqpulse show <id>`: one run in full: settings, deploy, verdict, and each metric's series. */
-import { snapshotsFromSamples } from '../../app/snapshots.js';
+import { runSeries } from '../../output/series.js';
+import { renderSparklines } from '../../output/sparkline.js';
 import { formatNumber } from '../../core/wording.js';
 import { isMeasurement } from '../../core/stats/basic.js';
 import { renderVerdict } from '../../output/verdict-text.js';
@@ -14,11 +15,9 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     const found = await findRun(store, id);
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
   });
-  const snaps = snapshotsFromSamples(samples, config.rules);
-  const names = [...new Set([...snaps.pre, ...snaps.post].flatMap((s) => Object.keys(s.metrics)))].sort();
-  const series = Object.fromEntries(names.map((n) => [n, { pre: snaps.pre.map((s) => s.metrics[n] ?? null), post: snaps.post.map((s) => s.metrics[n] ?? null) }]));
+  const series = runSeries(samples, config.rules);
   if (console.json) {
-    console.stdout(JSON.stringify({ run, verdict: verdict ?? null, series, samples }, null, 2));
+    console.stdout(JSON.stringify({ run, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
     return 0;
   }
   const c = console.out;
@@ -34,15 +33,20 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     `  sampling     ${run.settings.pre_samples} PRE, every ${run.settings.interval_ms}ms, window ${run.settings.window_ms}ms`,
     `  requests     ${samples.length} (${samples.filter((s) => !s.ok).length} failed)`,
     '',
-    c.bold('Series (PRE | POST)'),
-    ...names.map((n) => `  ${n.padEnd(20)} ${fmt(series[n]!.pre)} ${c.dim('|')} ${fmt(series[n]!.post)}`),
+    c.bold('Series'),
+    renderSparklines(series.names, series, c.dim),
+    ...series.names.map((n) => `  ${n.padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
   ];
   console.stdout(lines.join('\n'));
   if (verdict) console.stdout(renderVerdict(verdict, c));
   return 0;
 }
 
+/** The values themselves, the first ones when there are many (`--json` has them all). */
 function fmt(values: unknown[]): string {
   if (values.length === 0) return '—';
-  return values.map((v) => (isMeasurement(v) ? formatNumber(v) : JSON.stringify(v))).join(' ');
+  const shown = values.slice(0, SHOWN).map((v) => (isMeasurement(v) ? formatNumber(v) : JSON.stringify(v)));
+  return values.length > SHOWN ? `${shown.join(' ')} … (${values.length - SHOWN} more)` : shown.join(' ');
 }
+
+const SHOWN = 12;

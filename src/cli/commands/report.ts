@@ -1,0 +1,34 @@
+/** `seqpulse report <id> [--format html|md|json] [-o file]`: a run's verdict, for people to read and share. */
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
+import { renderHtmlReport } from '../../output/html-report.js';
+import { runSeries } from '../../output/series.js';
+import { createConsole, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../find-run.js';
+import type { CommandFlags } from '../options.js';
+
+export async function reportCommand(id: string, flags: CommandFlags & { format?: string; output?: string }): Promise<number> {
+  const console = createConsole(flags);
+  const config = await resolveCommandConfig(flags, console);
+  const { run, samples, verdict } = await withStore(config, async (store) => {
+    const found = await findRun(store, id);
+    return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
+  });
+  if (!verdict) throw new UsageError(`run ${run.id} has no verdict yet (status ${run.status})`, `Finish it first (\`seqpulse finish ${run.id}\`), or look at it with \`seqpulse show ${run.id}\`.`);
+  const format = flags.format ?? 'html';
+  const text =
+    format === 'json' ? `${JSON.stringify(verdict, null, 2)}\n`
+    : format === 'html' ? renderHtmlReport(verdict, run, runSeries(samples, config.rules))
+    : (() => { throw new UsageError('--format md is not available in this build'); })();
+  if (flags.output) {
+    try {
+      writeFileSync(flags.output, text);
+    } catch (err) {
+      throw new UsageError(`cannot write the report to ${flags.output} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'Check that the directory exists and is writable.');
+    }
+    console.logger.log('info', 'report_written', `Report written to ${flags.output}`);
+  } else {
+    process.stdout.write(text);
+  }
+  return 0;
+}
