@@ -71,6 +71,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/show.js').then((m) => m.showCommand(id, flags))));
 
+  withOutputOptions(withCollectOptions(program.command('doctor')))
+    .summary('check config, endpoints, signature, metrics, store and sync target; exit 0 only when all pass')
+    .description('Samples each endpoint once and checks everything a run needs, with a fix for each failure. Exit 0: all passed (warnings allowed); 1: a check failed.')
+    .action((flags) => done(import('./commands/doctor.js').then((m) => m.doctorCommand(flags))));
+
   withConfigOptions(program.command('report'))
     .summary('a shareable report of one run: self-contained HTML, Markdown or JSON')
     .argument('<deployment-id>')

@@ -9,7 +9,7 @@ describe('help and version', () => {
   it('--help lists every command with a description and the exit-code table', async () => {
     const r = await runCli(['--help'], { cwd: tempDir() });
     expect(r.code).toBe(0);
-    for (const cmd of ['run', 'start', 'finish', 'analyze', 'verdict', 'history', 'show', 'sync', 'prune', 'init', 'demo']) {
+    for (const cmd of ['run', 'start', 'finish', 'analyze', 'verdict', 'history', 'show', 'report', 'doctor', 'sync', 'prune', 'init', 'demo']) {
       expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b.*\\S`));
     }
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*130\/143/);

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * `seqpulse report`: the HTML file is self-contained, and renders in a real headless Chromium
  * (Debian's `chromium`, installed by .ci/run): verdict, table and one chart per judged metric are
@@ -97,7 +98,7 @@ describe('seqpulse report', () => {
           const style = getComputedStyle(el);
           return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
         };
-        const charts = [...document.querySelectorAll('figure.chart')];
+        const charts = Array.from(document.querySelectorAll('figure.chart'));
         return {
           verdict: visible(document.querySelector('#verdict')) && document.querySelector('#verdict .badge')?.textContent,
           rows: document.querySelectorAll('#metrics tbody tr').length,
