@@ -17,6 +17,8 @@ export interface AppIO {
   logger: Logger;
   progress: Progress;
   interrupts: Interrupts;
+  /** Filled as the run goes, for seqpulse's own metrics (--pushgateway). */
+  stats?: { analysisSeconds?: number };
   /** Where the deploy command's stdout goes (stderr when stdout carries JSON). */
   deployStdout: 'inherit' | 'stderr';
 }

@@ -80,6 +80,7 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   const io: AppIO = {
     store,
     shared,
+    stats: {},
     source: () => (source ??= createSource(config, userAgent())),
     clock: systemClock,
     logger: console.logger,

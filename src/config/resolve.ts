@@ -28,6 +28,7 @@ export interface ResolvedConfig {
   /** Never printed, stored or logged. Empty when none was given. */
   secrets: string[];
   source: SourceConfig;
+  pushgateway: string | undefined;
   /** Every secret value to mask in anything printed or stored: HMAC secrets, the source token, database passwords. */
   redactions: string[];
   preSamples: number;
@@ -85,6 +86,7 @@ export interface FlagValues {
   sqlUrl?: string;
   sourceCommand?: string;
   sourceToken?: string;
+  pushgateway?: string;
 }
 
 /** SEQPULSE_* variables and the setting each one feeds. */
@@ -115,6 +117,7 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_SQL_URL: 'sql_url',
   SEQPULSE_SOURCE_COMMAND: 'source_command',
   SEQPULSE_SOURCE_TOKEN: 'source_token',
+  SEQPULSE_PUSHGATEWAY: 'pushgateway',
 };
 /** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
 const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
@@ -146,6 +149,7 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   sqlUrl: 'sql_url',
   sourceCommand: 'source_command',
   sourceToken: 'source_token',
+  pushgateway: 'pushgateway',
 };
 
 const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs', 'sql_max_rows', 'sql_budget']);
@@ -201,6 +205,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     historyRuns: pick('history_runs') ?? 5,
     dryRun: pick('dry_run') ?? false,
     source: sourceOf(pick),
+    pushgateway: pick('pushgateway'),
     redactions: [],
     rules,
     configFile: input.file?.path,

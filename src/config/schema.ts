@@ -95,6 +95,8 @@ const settingsShape = {
   sql_budget: z.number().int().min(1).max(1_000_000),
   /** A command printing one sample as JSON (`{"metrics": {...}}`) (`source: command`): a string (split on spaces) or an argv list. */
   source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]),
+  /** A Prometheus Pushgateway to push seqpulse's own metrics to at the end of each run. */
+  pushgateway: endpoint,
   /** Bearer token for a Prometheus source (prefer SEQPULSE_SOURCE_TOKEN). */
   source_token: z.string().min(1),
 };

@@ -7,6 +7,7 @@ import { printReport } from '../print.js';
 import { runSeries } from '../../output/series.js';
 import { findRun } from '../find-run.js';
 import { openStore } from '../../store/open.js';
+import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 
 export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
@@ -33,6 +34,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
     const outcome = await finishRun(config, run, result, io);
     if (outcome.kind !== 'report') return 0;
     if (!outcome.repeated) await syncAfterRun(io.store, config.sync, run.id, console);
+    if (!outcome.repeated) await pushAfterRun(config, io, outcome.report, console);
     if (outcome.repeated) console.logger.log('info', 'repeated_finish', `Run ${run.id} was already finished; this is its stored verdict.`);
     printReport(console, outcome.report, runSeries(await io.store.getSamples(run.id), config.rules));
     return outcome.report.exit_code;

@@ -5,6 +5,7 @@ import { createAppIO, createConsole, requireCollection, resolveCommandConfig } f
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { runSeries } from '../../output/series.js';
+import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 
 export async function runCommand(argv: string[], flags: CommandFlags): Promise<number> {
@@ -16,6 +17,7 @@ export async function runCommand(argv: string[], flags: CommandFlags): Promise<n
   try {
     const report = await runCycle(config, argv, io);
     await syncAfterRun(io.store, config.sync, report.deployment_id, console);
+    await pushAfterRun(config, io, report, console);
     printReport(console, report, runSeries(await io.store.getSamples(report.deployment_id), config.rules));
     return report.exit_code;
   } finally {

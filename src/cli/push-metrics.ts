@@ -1,0 +1,18 @@
+/** Pushing seqpulse's own metrics after run/finish (`--pushgateway`). */
+import type { AppIO } from '../app/io.js';
+import { pushRunMetrics } from '../app/pushgateway.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { VerdictReport } from '../core/types.js';
+import { redactError, redactUserinfo } from '../redact.js';
+import type { Console } from './context.js';
+
+/** After run/finish with --pushgateway: seqpulse's own metrics; a failure is a warning, never the exit code. */
+export async function pushAfterRun(config: ResolvedConfig, io: AppIO, report: VerdictReport, console: Console): Promise<void> {
+  if (!config.pushgateway) return;
+  try {
+    await pushRunMetrics(config.pushgateway, io.store, report, io.stats?.analysisSeconds, config.timeoutMs);
+    console.logger.log('info', 'metrics_pushed', `Pushed seqpulse metrics to ${redactUserinfo(config.pushgateway)}.`, { deployment_id: report.deployment_id });
+  } catch (err) {
+    console.logger.log('warn', 'push_failed', `Could not push seqpulse metrics to ${redactUserinfo(config.pushgateway)}: ${redactError(err, config.pushgateway)}. The run and its verdict are unaffected.`, { deployment_id: report.deployment_id });
+  }
+}
