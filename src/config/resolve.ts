@@ -386,6 +386,12 @@ function lineSource(file: ConfigFile | undefined, path: readonly PropertyKey[]):
   return line === undefined ? file.path : `${file.path}:${line}`;
 }
 
+/** The command-line flag that sets a settings key, if there is one (`pre_samples` -> `--pre-samples`). */
+export function flagOf(key: string): string | undefined {
+  if (key === 'early_exit') return '--no-early-exit';
+  return Object.values(FLAG_FOR).includes(key as keyof Settings) ? `--${flagName(key)}` : undefined;
+}
+
 function flagName(key: string): string {
   const flag = (Object.entries(FLAG_FOR) as [string, string][]).find(([, k]) => k === key)?.[0] ?? key;
   return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

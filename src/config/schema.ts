@@ -32,73 +32,53 @@ export const SOURCE_TYPES = ['ds-metrics', 'prometheus-scrape', 'prometheus', 's
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 export const RuleSchema = z.strictObject({
-  direction: z.enum(['increase', 'decrease', 'both']).optional(),
-  threshold: z.number().positive().optional(),
-  critical: z.boolean().optional(),
-  min_delta: z.number().nonnegative().optional(),
-  aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional(),
-  /** Attention band, in percent (default: half the threshold). */
-  attention: z.number().positive().optional(),
-  /** The metric giving requests per second, for a share of requests (judged as counts). */
-  volume: z.string().min(1).optional(),
-  min_volume: z.number().nonnegative().optional(),
-  on_no_data: z.enum(['attention', 'rollback', 'ignore']).optional(),
-  min_samples: z.number().int().min(1).max(1000).optional(),
-  trend: z.boolean().optional(),
-  allow_negative: z.boolean().optional(),
-  /** false turns a default rule off (the metric is still stored, not judged). */
-  enabled: z.boolean().optional(),
+  direction: z.enum(['increase', 'decrease', 'both']).optional().describe('Which way a change is bad.'),
+  threshold: z.number().positive().optional().describe('Relative change, in percent, that counts as a regression (needed for a metric without a default rule).'),
+  critical: z.boolean().optional().describe('A regression of this metric alone is enough for rollback_recommended.'),
+  min_delta: z.number().nonnegative().optional().describe('Absolute change below which a move is noise, whatever its relative size.'),
+  aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional().describe('How several endpoints\' values become one per sample.'),
+  attention: z.number().positive().optional().describe('Relative change, in percent, from which a significant move raises attention (default: half the threshold).'),
+  volume: z.string().min(1).optional().describe('The metric giving requests per second, for a share of requests: it is then judged as event counts.'),
+  min_volume: z.number().nonnegative().optional().describe('Fewer POST requests than this (by volume): attention at most, never rollback.'),
+  on_no_data: z.enum(['attention', 'rollback', 'ignore']).optional().describe('What it means when the metric was reported before the deploy and not after.'),
+  min_samples: z.number().int().min(1).max(1000).optional().describe('Fewer samples than this in a phase: attention at most, never a regression.'),
+  trend: z.boolean().optional().describe('Look for a steady rise (or fall) inside the POST window: latency creep, leaks.'),
+  allow_negative: z.boolean().optional().describe('Accept negative values (most metrics cannot be negative: such values are set aside as invalid).'),
+  enabled: z.boolean().optional().describe('false turns a default rule off (the metric is still stored, not judged).'),
 });
 export type RuleInput = z.infer<typeof RuleSchema>;
 
 const settingsShape = {
-  project: z.string().min(1).max(200),
-  env: z.string().min(1).max(100),
-  endpoints: z.array(endpoint).min(1),
-  /** Several secrets during a rotation: each request carries one `v1=` value per secret. */
-  secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  pre_samples: z.number().int().min(0).max(10_000),
-  interval: duration,
-  window: duration,
-  timeout: duration,
-  retries: z.number().int().min(0).max(10),
-  fail_on: z.enum(['rollback', 'attention', 'never']),
-  store: z.string().min(1),
-  sync: z.string().min(1),
-  log_format: z.enum(['text', 'json']),
-  /** POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window. */
-  settle: duration,
-  /** Stop the window early with rollback_recommended when a regression is already decisive. */
-  early_exit: z.boolean(),
-  /** Consecutive POST samples a regression must hold before an early rollback. */
-  persist: z.number().int().min(1).max(100),
-  /** Compare POST against PRE (default) or against the POST samples of recent good runs of the same project and env. */
-  baseline: z.enum(['pre', 'history']),
-  /** How many recent good runs make the history baseline. */
-  history_runs: z.number().int().min(1).max(100),
-  /** Run everything and report the verdict it would give, but exit 0. */
-  dry_run: z.boolean(),
-  metrics: z.record(metricName, RuleSchema),
-  /** Where samples come from (default: the signed `/ds-metrics` endpoints). */
-  source: z.enum(SOURCE_TYPES),
-  /** Metric name -> what gives it: a scrape expression, a PromQL query, or a SQL query returning one number. */
-  queries: z.record(metricName, z.string().trim().min(1, 'must not be empty')),
-  /** The Prometheus server (`source: prometheus`). */
-  prometheus_url: endpoint,
-  /** PRE from the server's recent past instead of PRE samples (`source: prometheus`). */
-  pre_range: duration,
-  /** The database to read business metrics from (`source: sql`): postgres://... (ideally a read replica) or a SQLite path. */
-  sql_url: z.string().min(1),
-  /** Rows a query may return at most (a metric query returns one). */
-  sql_max_rows: z.number().int().min(1).max(100_000),
-  /** Queries one run may send at most, all metrics and samples together. */
-  sql_budget: z.number().int().min(1).max(1_000_000),
-  /** A command printing one sample as JSON (`{"metrics": {...}}`) (`source: command`): a string (split on spaces) or an argv list. */
-  source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]),
-  /** A Prometheus Pushgateway to push seqpulse's own metrics to at the end of each run. */
-  pushgateway: endpoint,
-  /** Bearer token for a Prometheus source (prefer SEQPULSE_SOURCE_TOKEN). */
-  source_token: z.string().min(1),
+  project: z.string().min(1).max(200).describe('Project (service) name. Default: the working directory\'s name.'),
+  env: z.string().min(1).max(100).describe('Environment name; selects the environments: overrides. Default: default.'),
+  endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
+  secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
+  pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 3.'),
+  interval: duration.describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
+  window: duration.describe('POST observation window. Default: 5m.'),
+  timeout: duration.describe('Budget of one request (or query, or command). Default: 5s.'),
+  retries: z.number().int().min(0).max(10).describe('Extra attempts per sample on transient failures. Default: 2.'),
+  fail_on: z.enum(['rollback', 'attention', 'never']).describe('Which verdict exits 1. Default: rollback.'),
+  store: z.string().min(1).describe('Where runs are kept: a SQLite path or postgres://... Default: .seqpulse/seqpulse.db.'),
+  sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
+  log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
+  settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
+  early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),
+  persist: z.number().int().min(1).max(100).describe('POST samples in a row a regression must hold before an early rollback. Default: 3.'),
+  baseline: z.enum(['pre', 'history']).describe('Compare POST against PRE, or against the POST samples of recent good runs of the same project and env. Default: pre.'),
+  history_runs: z.number().int().min(1).max(100).describe('Recent good runs in the history baseline. Default: 5.'),
+  dry_run: z.boolean().describe('Run everything and report the verdict it would give, but exit 0.'),
+  metrics: z.record(metricName, RuleSchema).describe('Rules per metric: override the defaults, or add metrics.'),
+  source: z.enum(SOURCE_TYPES).describe('Where samples come from. Default: ds-metrics.'),
+  queries: z.record(metricName, z.string().trim().min(1, 'must not be empty')).describe('Metric name -> what gives it: a scrape expression (prometheus-scrape), a PromQL query (prometheus) or a SQL query returning one number (sql).'),
+  prometheus_url: endpoint.describe('The Prometheus server (source prometheus).'),
+  pre_range: duration.describe('Take PRE from this much of the Prometheus server\'s recent history instead of PRE samples (source prometheus).'),
+  sql_url: z.string().min(1).describe('The database for business metrics (source sql): postgres://... (ideally a read replica) or a SQLite path.'),
+  sql_max_rows: z.number().int().min(1).max(100_000).describe('Rows a metric query may return at most. Default: 1000.'),
+  sql_budget: z.number().int().min(1).max(1_000_000).describe('Queries one run may send at most. Default: twice what the run plans.'),
+  source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]).describe('A command printing one sample as JSON, {"metrics": {...}} (source command): a string split on spaces, or an argv list.'),
+  pushgateway: endpoint.describe('A Prometheus Pushgateway to push seqpulse\'s own metrics to at the end of each run.'),
+  source_token: z.string().min(1).describe('Bearer token for a Prometheus source. Prefer SEQPULSE_SOURCE_TOKEN.'),
 };
 
 /** One layer of settings (all optional), as the file, the environment or the flags give it. */
@@ -108,7 +88,7 @@ export type Settings = z.output<typeof SettingsSchema>;
 
 /** The config file: settings plus per-environment overrides. */
 export const FileSchema = SettingsSchema.extend({
-  environments: z.record(z.string(), SettingsSchema.omit({ env: true })).optional(),
+  environments: z.record(z.string(), SettingsSchema.omit({ env: true })).optional().describe('Overrides per environment name (any key but env).'),
 });
 export type FileSettings = z.output<typeof FileSchema>;
 
