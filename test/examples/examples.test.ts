@@ -1,8 +1,10 @@
 /** The examples users copy must work: run them for real against the package's own signing. */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
 import { signatureHeader, signRequest } from '../../src/signing/signature.js';
 import { createDsMetricsSource } from '../../src/sources/ds-metrics.js';
 // @ts-expect-error: a plain .mjs example without type declarations
@@ -75,3 +77,52 @@ describe('examples/node/ds-metrics-server.mjs', () => {
     }
   });
 });
+
+describe('examples/go (Debian golang-go, installed by .ci/run)', () => {
+  const dir = `${root}examples/go`;
+  const bin = join(tempDir(), 'ds-metrics-go');
+  const goEnv = { ...process.env, GOCACHE: join(tempDir(), 'gocache'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+
+  it('builds, and its signing matches the documented test vectors', () => {
+    const build = spawnSync('go', ['build', '-o', bin, '.'], { cwd: dir, env: goEnv, encoding: 'utf8' });
+    if (build.error) throw new Error(`go is needed for this test (apt-get install golang-go, as .ci/run does): ${build.error.message}`);
+    expect(build.stderr).toBe('');
+    expect(build.status).toBe(0);
+    const self = spawnSync(bin, ['-selftest'], { encoding: 'utf8' });
+    expect(self.stdout).toBe('ok: 3 vectors\n');
+  }, 120_000);
+
+  it('answers seqpulse\'s signed requests, once each, and refuses a wrong secret', async () => {
+    const port = await freePort();
+    const child = spawn(bin, ['-addr', `127.0.0.1:${port}`], { env: { ...process.env, SEQPULSE_HMAC_SECRET: 'go-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+        child.once('exit', (code) => reject(new Error(`example exited with ${code}`)));
+      });
+      const url = `http://127.0.0.1:${port}/ds-metrics?instance=a`;
+      const good = createDsMetricsSource({ endpoints: [url], secret: ['rotated-out', 'go-secret'], timeoutMs: 2000, userAgent: 'seqpulse/test' });
+      const [result] = await good.collect({ phase: 'pre', deploymentId: 'example', deadline: Date.now() + 5000 });
+      await good.close();
+      expect(result).toMatchObject({ ok: true, http_status: 200, metrics: { error_rate: 0.01, latency_p95: 120 } });
+
+      const headers = signRequest('go-secret', 'GET', '/ds-metrics?instance=a', Date.now());
+      expect((await fetch(url, { headers })).status).toBe(200);
+      expect(await (await fetch(url, { headers })).json()).toEqual({ error: 'replayed_nonce' });
+      expect((await fetch(url, { headers: signRequest('wrong', 'GET', '/ds-metrics?instance=a', Date.now()) })).status).toBe(401);
+      expect((await fetch(url, { headers: signRequest('go-secret', 'GET', '/ds-metrics?instance=b', Date.now()) })).status).toBe(401);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,3 @@
+module example.com/seqpulse-ds-metrics
+
+go 1.19
