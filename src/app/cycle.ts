@@ -18,6 +18,7 @@ import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { historyBaseline } from './history.js';
+import { hostname } from 'node:os';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
 
@@ -81,7 +82,13 @@ export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
 export async function finishRun(config: ResolvedConfig, run: RunRecord, result: DeployResult, io: AppIO): Promise<CycleOutcome> {
   const stored = await io.store.getVerdict(run.id);
+  if (stored && run.status === 'interrupted') {
+    throw new UsageError(`run ${run.id} was interrupted (${stored.summary}) and cannot be finished`, 'Nothing was judged. If the deploy went ahead anyway, start a new run with `seqpulse start` and finish that one.');
+  }
   if (stored) return { kind: 'report', report: stored, repeated: true };
+  if (run.status === 'abandoned') {
+    throw new UsageError(`run ${run.id} was abandoned: the process observing it died (killed or crashed) before a verdict`, `Its samples are kept (\`seqpulse show ${run.id}\`); for a verdict, start a new run with \`seqpulse start\` and finish it.`);
+  }
   if (run.status !== 'started') {
     throw new UsageError(
       `run ${run.id} is ${run.status} and has no verdict, so it cannot be finished`,
@@ -98,7 +105,7 @@ export async function finishRun(config: ResolvedConfig, run: RunRecord, result: 
       }),
     };
   }
-  const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples };
+  const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples, owner: currentOwner() };
   await io.store.updateRun(run.id, { settings, result, deployed_at: deployedAt });
   return { kind: 'report', report: await postPhase(config, { ...run, settings, result, deployed_at: deployedAt }, io) };
 }
@@ -111,7 +118,8 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
     project: config.project,
     env: config.env,
     status: 'started',
-    settings: settingsOf(config),
+    // `start` leaves no process behind; `run` does, and a later command must be able to tell it died.
+    settings: command === null ? settingsOf(config) : { ...settingsOf(config), owner: currentOwner() },
     command,
     result: null,
     deploy_exit_code: null,
@@ -246,4 +254,8 @@ function describeDeploy(outcome: { exitCode: number | null; signal: string | nul
   if (outcome.spawnError) return `${outcome.spawnError} (exit ${outcome.exitCode})`;
   if (outcome.signal) return `killed by ${outcome.signal}`;
   return `exit code ${outcome.exitCode}`;
+}
+
+function currentOwner(): { host: string; pid: number } {
+  return { host: hostname(), pid: process.pid };
 }

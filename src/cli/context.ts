@@ -14,6 +14,8 @@ import { createSource, queryIssues } from '../sources/factory.js';
 import { READ_HINT } from '../sources/sql.js';
 import { ConfigError } from '../errors.js';
 import type { MetricSource } from '../sources/types.js';
+import { hostname } from 'node:os';
+import { processAlive, reapAbandoned } from '../app/abandoned.js';
 import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
@@ -71,7 +73,7 @@ export interface CommandIO {
 
 /** `openedStore`: a store the command already opened (it is closed by dispose() too). */
 export async function createAppIO(config: ResolvedConfig, console: Console, openedStore?: Store): Promise<CommandIO> {
-  const store = openedStore ?? (await openStore(config.store));
+  const store = openedStore ?? (await openCommandStore(config, console));
   const interrupts = watchInterrupts();
   let source: MetricSource | undefined;
   // JSON logs and CI logs get one line per sample; a terminal gets the spinner.
@@ -109,9 +111,26 @@ function warnShared(target: string, console: Console): (err: unknown) => void {
     );
 }
 
-/** Opens only the store, for commands that read it. */
-export async function withStore<T>(config: ResolvedConfig, use: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the store for a command, and settles runs of this host whose process died (so every
+ * command sees them as abandoned, and says so once).
+ */
+export async function openCommandStore(config: ResolvedConfig, console: Console): Promise<Store> {
   const store = await openStore(config.store);
+  try {
+    for (const run of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
+      console.logger.log('warn', 'run_abandoned', `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`, { deployment_id: run.id });
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/** Opens only the store, for commands that read it. */
+export async function withStore<T>(config: ResolvedConfig, console: Console, use: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openCommandStore(config, console);
   try {
     return await use(store);
   } finally {

@@ -161,6 +161,11 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       return rows.map((r) => r.id);
     },
 
+    async activeRuns(since) {
+      const rows = await db.selectFrom('runs').selectAll().where('created_at', '>=', since).where('status', 'in', ['started', 'deploying', 'observing']).orderBy('created_at').execute();
+      return rows.map(runRecord);
+    },
+
     async prune(before, batch = 500) {
       const deleted = { runs: 0, samples: 0 };
       // Small transactions: a long retention sweep never holds the store's write lock for long.

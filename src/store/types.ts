@@ -18,6 +18,8 @@ export interface RunSettings {
   settle_ms?: number | null;
   /** Set when the window was cut short by an early rollback: POST samples taken by then. */
   early_exit_after?: number;
+  /** The process working on the run (run, or finish), so a later command can tell a run whose process died. */
+  owner?: { host: string; pid: number };
 }
 
 export interface RunRecord {
@@ -107,6 +109,8 @@ export interface Store {
    * after this run began, or not finished and begun at most a day before it.
    */
   overlapping(run: Pick<RunRecord, 'id' | 'project' | 'env' | 'created_at'>, until: string): Promise<string[]>;
+  /** Runs created since `since` that are still between start and verdict (started, deploying, observing). */
+  activeRuns(since: string): Promise<RunRecord[]>;
   /** Deletes runs created before `before` (ISO), with their samples and verdicts, `batch` runs per transaction. */
   prune(before: string, batch?: number): Promise<{ runs: number; samples: number }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */

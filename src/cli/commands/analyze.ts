@@ -38,7 +38,7 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
     };
     if (config.dryRun) applyDryRun(report);
   } else {
-    report = await withStore(config, async (store) => {
+    report = await withStore(config, console, async (store) => {
       const run = await findRun(store, id);
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
       const history = config.baseline === 'history' ? await historyBaseline(store, run, config.historyRuns, config.rules) : undefined;

@@ -1,12 +1,11 @@
 /** `seqpulse finish <id> [--result success|failed]`: the POST half of a run made by `start`. */
 import { finishEndpoints, finishRun } from '../../app/cycle.js';
 import { UsageError } from '../../errors.js';
-import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import { createAppIO, createConsole, openCommandStore, requireCollection, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { runSeries } from '../../output/series.js';
 import { findRun } from '../find-run.js';
-import { openStore } from '../../store/open.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 
@@ -15,7 +14,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   const result = flags.result ?? 'success';
   if (result !== 'success' && result !== 'failed') throw new UsageError(`--result must be success or failed, not "${result}"`);
   const loaded = await resolveCommandConfig(flags, console);
-  const store = await openStore(loaded.store);
+  const store = await openCommandStore(loaded, console);
   let config = loaded;
   let run;
   try {

@@ -16,7 +16,7 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
   const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
   // Filters come from flags only: a project/env in seqpulse.yml should not hide other runs of the store.
   const config = await resolveCommandConfig({ ...flags, project: undefined, env: undefined }, console);
-  const runs = await withStore(config, (store) =>
+  const runs = await withStore(config, console, (store) =>
     store.listRuns({ project: flags.project, env: flags.env, verdict: flags.verdict as Verdict | undefined, since, limit }),
   );
   if (console.json) {

@@ -11,7 +11,7 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   if (!age.ok || age.ms <= 0) throw new UsageError(`--older-than: ${age.ok ? 'must be more than 0' : age.reason}`);
   const config = await resolveCommandConfig(flags, console);
   const before = new Date(Date.now() - age.ms).toISOString();
-  const deleted = await withStore(config, (store) => store.prune(before));
+  const deleted = await withStore(config, console, (store) => store.prune(before));
   if (console.json) console.stdout(JSON.stringify({ before, deleted }));
   else console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts.`);
   return 0;

@@ -10,7 +10,7 @@ import type { CommandFlags } from '../options.js';
 export async function reportCommand(id: string, flags: CommandFlags & { format?: string; output?: string }): Promise<number> {
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
-  const { run, samples, verdict } = await withStore(config, async (store) => {
+  const { run, samples, verdict } = await withStore(config, console, async (store) => {
     const found = await findRun(store, id);
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
   });

@@ -11,7 +11,7 @@ import type { CommandFlags } from '../options.js';
 export async function showCommand(id: string, flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
-  const { run, samples, verdict } = await withStore(config, async (store) => {
+  const { run, samples, verdict } = await withStore(config, console, async (store) => {
     const found = await findRun(store, id);
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
   });

@@ -12,7 +12,7 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
-  const counts = await withStore(config, (local) => pushTo(local, target));
+  const counts = await withStore(config, console, (local) => pushTo(local, target));
   const shown = redactUserinfo(target);
   if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate }));
   else console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.`);

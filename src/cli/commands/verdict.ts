@@ -8,7 +8,7 @@ import { printReport } from '../print.js';
 export async function verdictCommand(id: string, flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
-  const report = await withStore(config, async (store) => {
+  const report = await withStore(config, console, async (store) => {
     const run = await findRun(store, id);
     const stored = await store.getVerdict(run.id);
     if (!stored) {

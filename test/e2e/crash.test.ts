@@ -1,0 +1,88 @@
+/**
+ * Crash safety: `kill -9` of seqpulse in the middle of the window leaves a consistent store; the
+ * next command marks the run abandoned and says so (once); `finish` of an abandoned or interrupted
+ * run explains what to do instead of pretending.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+
+describe('crash safety', () => {
+  it('kill -9 mid-window: the store stays consistent, the next command marks the run abandoned, finish explains', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    try {
+      const run = startCli(['run', ...fastFlags(app.url, ['--window', '60s']), '--', process.execPath, '-e', ''], { cwd, env });
+      await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 3, 'three POST requests');
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      expect(killed.signal).toBe('SIGKILL');
+
+      const history = await runCli(['history', '--json'], { cwd });
+      expect(history.code).toBe(0);
+      const [row] = JSON.parse(history.stdout);
+      expect(row).toMatchObject({ status: 'abandoned', verdict: null });
+      expect(row.finished_at).not.toBeNull();
+      expect(history.stderr).toMatch(new RegExp(`Run ${row.id} \\(.*\\) was abandoned: its process \\d+ is gone \\(killed or crashed\\) while observing`));
+      // Said once: the run is settled now.
+      expect((await runCli(['history'], { cwd })).stderr).not.toMatch(/abandoned/);
+
+      // Every sample it stored is intact and readable; nothing half-written.
+      const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
+      const samples = await store.getSamples(row.id);
+      await store.close();
+      const post = samples.filter((s) => s.phase === 'post');
+      expect(samples.filter((s) => s.phase === 'pre')).toHaveLength(3);
+      expect(post.length).toBeGreaterThanOrEqual(2);
+      expect(post.length).toBeLessThanOrEqual(app.requests.filter((q) => q.phase === 'post').length);
+      expect(post.every((s) => s.ok && s.metrics !== null)).toBe(true);
+      expect(new Set(post.map((s) => s.seq)).size).toBe(post.length);
+
+      const finish = await runCli(['finish', row.id], { cwd, env });
+      expect(finish.code).toBe(2);
+      expect(finish.stderr).toMatch(/was abandoned: the process observing it died .*\n.*seqpulse show/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a run whose process is alive is left alone', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    try {
+      const run = startCli(['run', ...fastFlags(app.url, ['--window', '3s']), '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the run to be observing');
+      const history = await runCli(['history', '--json'], { cwd });
+      expect(JSON.parse(history.stdout)[0].status).toBe('observing');
+      expect(history.stderr).not.toMatch(/abandoned/);
+      const done = await run.done;
+      expect(done.code).toBe(0);
+      expect(JSON.parse(done.stdout).status).toBe('finished');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('finish of a start that was interrupted says it cannot be finished and what to do', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    try {
+      const start = startCli(['start', ...fastFlags(app.url, ['--pre-samples', '100']), '--json'], { cwd, env });
+      await waitFor(() => app.requests.length >= 2, 'PRE sampling to be under way');
+      start.child.kill('SIGINT');
+      const stopped = await start.done;
+      expect(stopped.code).toBe(130);
+      const id = JSON.parse(stopped.stdout).deployment_id;
+      const finish = await runCli(['finish', id], { cwd, env });
+      expect(finish.code).toBe(2);
+      expect(finish.stderr).toMatch(new RegExp(`run ${id} was interrupted \\(Interrupted by SIGINT before the deploy.*\\) and cannot be finished\\n.*seqpulse start`));
+    } finally {
+      await app.close();
+    }
+  });
+});
