@@ -1,0 +1,83 @@
+/**
+ * Property tests for the judge. What must hold whatever the numbers:
+ * - a critical metric that doubles, with enough samples, is never `ok`;
+ * - PRE is a distribution: its order never matters;
+ * - POST order matters only through time-aware rules (the settle period, trends); without them it
+ *   never changes the result;
+ * - scaling every value by a constant changes nothing (relative thresholds), for rules without an
+ *   absolute floor (min_delta) or request counts (volume), which are not scale-free by design.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/core/analyze.js';
+import { rule } from '../../src/core/rules.js';
+import type { MetricSnapshot, Rules } from '../../src/core/types.js';
+
+const rules: Rules = {
+  errors: rule('increase', 50, { critical: true }),
+  latency: rule('increase', 30),
+  traffic: rule('decrease', 40, { critical: true }),
+  cpu: rule('both', 50),
+};
+
+/** Values around a positive level with up to ±20 % noise. */
+const series = (min: number, max: number) => fc.tuple(fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: min, maxLength: max }))
+  .map(([level, noise]) => noise.map((n) => level * (1 + n)));
+const phase = (min: number, max: number) => fc.record({ errors: series(min, max), latency: series(min, max), traffic: series(min, max), cpu: series(min, max) });
+const snapshots = (p: Record<string, number[]>): MetricSnapshot[] => {
+  const n = Math.min(...Object.values(p).map((v) => v.length));
+  return Array.from({ length: n }, (_, i) => ({ metrics: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v[i]])) }));
+};
+const shuffle = <T>(items: T[], seed: number) => {
+  const out = [...items];
+  let s = seed || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+};
+
+describe('the judge, for any numbers', () => {
+  it('a critical metric that doubles, with 8+ samples a side, is never ok (rollback)', () => {
+    fc.assert(fc.property(phase(8, 30), fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 8, maxLength: 30 }), (pre, level, noise) => {
+      const before = noise.map((n) => level * (1 + n));
+      const after = before.map((v) => v * 2);
+      const p = snapshots({ ...pre, errors: before });
+      const q = snapshots({ ...pre, errors: after });
+      const a = analyze({ pre: p, post: q, rules, settle: 0 });
+      expect(a.verdict).toBe('rollback_recommended');
+    }), { numRuns: 200 });
+  });
+
+  it('the order of PRE samples never changes anything', () => {
+    fc.assert(fc.property(phase(3, 25), phase(3, 25), fc.nat(), (pre, post, seed) => {
+      const p = snapshots(pre);
+      const q = snapshots(post);
+      expect(analyze({ pre: shuffle(p, seed), post: q, rules })).toEqual(analyze({ pre: p, post: q, rules }));
+    }), { numRuns: 200 });
+  });
+
+  it('without a settle period or trend rules, the order of POST samples changes nothing', () => {
+    const flat = Object.fromEntries(Object.entries(rules).map(([k, r]) => [k, { ...r, trend: false }]));
+    fc.assert(fc.property(phase(3, 25), phase(3, 25), fc.nat(), (pre, post, seed) => {
+      const p = snapshots(pre);
+      const q = snapshots(post);
+      expect(analyze({ pre: p, post: shuffle(q, seed), rules: flat, settle: 0 })).toEqual(analyze({ pre: p, post: q, rules: flat, settle: 0 }));
+    }), { numRuns: 200 });
+  });
+
+  it('scaling every value by a power of two changes no verdict, status or change', () => {
+    fc.assert(fc.property(phase(3, 25), phase(3, 25), fc.integer({ min: -20, max: 20 }), (pre, post, k) => {
+      const scale = (s: MetricSnapshot[]) => s.map((x) => ({ metrics: Object.fromEntries(Object.entries(x.metrics).map(([n, v]) => [n, (v as number) * 2 ** k])) }));
+      const p = snapshots(pre);
+      const q = snapshots(post);
+      const a = analyze({ pre: p, post: q, rules });
+      const b = analyze({ pre: scale(p), post: scale(q), rules });
+      expect(b.verdict).toBe(a.verdict);
+      expect(b.confidence).toBe(a.confidence);
+      expect(b.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value])).toEqual(a.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value]));
+    }), { numRuns: 200 });
+  });
+});
