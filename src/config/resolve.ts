@@ -29,6 +29,8 @@ export interface ResolvedConfig {
   secrets: string[];
   source: SourceConfig;
   pushgateway: string | undefined;
+  /** TLS certificates are not verified (--insecure). */
+  insecure: boolean;
   /** Every secret value to mask in anything printed or stored: HMAC secrets, the source token, database passwords. */
   redactions: string[];
   preSamples: number;
@@ -87,6 +89,7 @@ export interface FlagValues {
   sourceCommand?: string;
   sourceToken?: string;
   pushgateway?: string;
+  insecure?: boolean;
 }
 
 /** SEQPULSE_* variables and the setting each one feeds. */
@@ -118,6 +121,7 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_SOURCE_COMMAND: 'source_command',
   SEQPULSE_SOURCE_TOKEN: 'source_token',
   SEQPULSE_PUSHGATEWAY: 'pushgateway',
+  SEQPULSE_INSECURE: 'insecure',
 };
 /** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
 const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
@@ -150,10 +154,11 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   sourceCommand: 'source_command',
   sourceToken: 'source_token',
   pushgateway: 'pushgateway',
+  insecure: 'insecure',
 };
 
 const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs', 'sql_max_rows', 'sql_budget']);
-const BOOLEAN = new Set<keyof Settings>(['early_exit', 'dry_run']);
+const BOOLEAN = new Set<keyof Settings>(['early_exit', 'dry_run', 'insecure']);
 
 export interface ResolveInput {
   file?: ConfigFile;
@@ -206,12 +211,16 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     dryRun: pick('dry_run') ?? false,
     source: sourceOf(pick),
     pushgateway: pick('pushgateway'),
+    insecure: pick('insecure') ?? false,
     redactions: [],
     rules,
     configFile: input.file?.path,
     warnings,
   };
   config.redactions = [...config.secrets, ...[pick('source_token'), passwordOf(pick('sql_url'))].filter((v): v is string => v !== undefined && v !== '')];
+  if (config.insecure) {
+    warnings.push('TLS certificate verification is OFF (--insecure): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.');
+  }
   if (input.file && file.source_token !== undefined) {
     warnings.push(`${input.file.path}: a token in the config file is readable by anyone with the repository; prefer SEQPULSE_SOURCE_TOKEN.`);
   }

@@ -77,6 +77,7 @@ const settingsShape = {
   sql_max_rows: z.number().int().min(1).max(100_000).describe('Rows a metric query may return at most. Default: 1000.'),
   sql_budget: z.number().int().min(1).max(1_000_000).describe('Queries one run may send at most. Default: twice what the run plans.'),
   source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]).describe('A command printing one sample as JSON, {"metrics": {...}} (source command): a string split on spaces, or an argv list.'),
+  insecure: z.boolean().describe('Skip TLS certificate verification of the endpoints. Never in production: anyone on the path could read and forge the metrics. Prefer NODE_EXTRA_CA_CERTS for a private CA.'),
   pushgateway: endpoint.describe('A Prometheus Pushgateway to push seqpulse\'s own metrics to at the end of each run.'),
   source_token: z.string().min(1).describe('Bearer token for a Prometheus source. Prefer SEQPULSE_SOURCE_TOKEN.'),
 };

@@ -99,7 +99,8 @@ export async function attemptOnce(ctx: AttemptContext): Promise<AttemptOutcome> 
     if (ctx.signal.aborted) return { kind: 'aborted', latencyMs: elapsed() };
     if (err instanceof BodyTooLargeError) return { kind: 'failed', error: err.message, status: 200, retryable: true, latencyMs: elapsed() };
     if (timedOut) return { kind: 'failed', error: `timeout after ${ctx.timeoutMs}ms`, retryable: true, latencyMs: elapsed() };
-    return { kind: 'failed', error: describeNetworkError(err), retryable: true, latencyMs: elapsed() };
+    // A certificate that is not trusted now will not be trusted on the next attempt.
+    return { kind: 'failed', error: describeNetworkError(err), retryable: !isTlsError(err), latencyMs: elapsed() };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
@@ -140,6 +141,17 @@ const NETWORK_ERRORS: Record<string, string> = {
   HPE_INVALID_CONSTANT: 'invalid HTTP response',
 };
 
+/** Certificate problems, by their OpenSSL / Node codes. */
+const TLS_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED',
+]);
+
+function isTlsError(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && TLS_ERRORS.has(code);
+}
+
 /**
  * A short human message from an undici / net error. Only the error code or the library's own
  * message is used: neither contains request headers, so the signature cannot leak through here.
@@ -147,6 +159,7 @@ const NETWORK_ERRORS: Record<string, string> = {
 export function describeNetworkError(err: unknown): string {
   const code = errorCode(err);
   if (code && NETWORK_ERRORS[code]) return NETWORK_ERRORS[code];
+  if (code && TLS_ERRORS.has(code)) return `TLS certificate not trusted (${code}): use a certificate this machine trusts, add your CA with NODE_EXTRA_CA_CERTS=ca.pem, or (never in production) --insecure`;
   if (code?.startsWith('HPE_')) return 'invalid HTTP response';
   if (code) return `network error (${code})`;
   const message = err instanceof Error ? err.message : String(err);

@@ -25,6 +25,8 @@ export interface DsMetricsSourceOptions {
   /** Bodies larger than this are cut off and count as a failed attempt. Default 1 MiB. */
   maxBodyBytes?: number;
   userAgent: string;
+  /** Skip TLS certificate verification (--insecure). */
+  insecure?: boolean;
   /** An undici dispatcher to use instead of the source's own Agent (not closed by `close()`). */
   dispatcher?: Dispatcher;
   /** Epoch ms; drives signature timestamps, deadlines and `taken_at`. Default Date.now. */
@@ -52,7 +54,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? abortableSleep;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
-  const ownAgent = opts.dispatcher ? undefined : new Agent({ connect: { timeout: timeoutMs } });
+  const ownAgent = opts.dispatcher ? undefined : new Agent({ connect: { timeout: timeoutMs, rejectUnauthorized: opts.insecure !== true } });
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
   // Closing the source abandons whatever is still in flight, so close() cannot hang on a stuck app.
   const closing = new AbortController();

@@ -12,7 +12,7 @@ export function createSource(config: ResolvedConfig, userAgent: string): MetricS
   const src = config.source;
   switch (src.type) {
     case 'ds-metrics':
-      return createDsMetricsSource({ endpoints: config.endpoints, secret: config.secrets, timeoutMs, retries, userAgent });
+      return createDsMetricsSource({ endpoints: config.endpoints, secret: config.secrets, timeoutMs, retries, userAgent, insecure: config.insecure });
     case 'sql':
       return createSqlSource({ url: src.url!, queries: src.queries, timeoutMs, maxRows: src.maxRows, budget: src.budget ?? defaultBudget(config, Object.keys(src.queries).length) });
     case 'command':
