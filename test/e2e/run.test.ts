@@ -201,6 +201,20 @@ describe('seqpulse run', () => {
     expect(app.anyNonceRepeated()).toBe(false);
   });
 
+  it('no shell unless --shell: shell syntax in the command is passed as plain arguments; with --shell it is the shell\'s', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const marker = join(cwd, 'injected');
+    // Without --shell, "&&" and the touch are arguments of the first command (node ignores them).
+    const plain = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', '', '&&', 'touch', marker], { cwd, env });
+    expect(plain.code).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const shell = await runCli(['run', ...fastFlags(app.url), '--json', '--shell', '--', `"${process.execPath}" -e "" && touch "${marker}"`], { cwd, env });
+    expect(shell.code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    expect((await storedRun(cwd, JSON.parse(shell.stdout).deployment_id)).run.command).toEqual(['/bin/sh', '-c', `"${process.execPath}" -e "" && touch "${marker}"`]);
+  });
+
   it('deploy exits 7 -> exit 4, result failed, 7 recorded, no POST sampling', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const hook = track(await deployHook(() => undefined));

@@ -8,9 +8,11 @@ import { runSeries } from '../../output/series.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 
-export async function runCommand(argv: string[], flags: CommandFlags): Promise<number> {
+export async function runCommand(command: string[], flags: CommandFlags & { shell?: boolean }): Promise<number> {
   const console = createConsole(flags);
-  if (argv.length === 0) throw new UsageError('no deploy command given', 'Put the deploy command after `--`, e.g. `seqpulse run -- kubectl apply -f k8s/`.');
+  if (command.length === 0) throw new UsageError('no deploy command given', 'Put the deploy command after `--`, e.g. `seqpulse run -- kubectl apply -f k8s/`.');
+  // No shell unless asked for: an argv cannot be re-interpreted (no injection through a variable).
+  const argv = flags.shell ? shellArgv(command.join(' ')) : command;
   const config = await resolveCommandConfig(flags, console);
   requireCollection(config);
   const { io, dispose } = await createAppIO(config, console);
@@ -23,4 +25,8 @@ export async function runCommand(argv: string[], flags: CommandFlags): Promise<n
   } finally {
     await dispose();
   }
+}
+
+function shellArgv(line: string): string[] {
+  return process.platform === 'win32' ? [process.env.ComSpec ?? 'cmd.exe', '/d', '/s', '/c', line] : ['/bin/sh', '-c', line];
 }
