@@ -9,7 +9,7 @@ import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce } from './attempt.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { redactText } from '../redact.js';
-import { abortableSleep, describeFailure, iso, withRetries } from './retrying.js';
+import { abortableSleep, describeFailure, iso, positive, sampleEach, withRetries } from './retrying.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
@@ -77,22 +77,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       if (closing.signal.aborted) throw new Error('the ds-metrics source is closed');
-      // A 401 from one endpoint ends the whole tick: the others are cut short rather than waited for.
-      const tick = new AbortController();
-      const signal = AbortSignal.any([tick.signal, closing.signal, ...(req.signal ? [req.signal] : [])]);
-      let authError: AuthError | undefined;
-      const results = await Promise.all(
-        endpoints.map((endpoint) =>
-          sampleEndpoint(endpoint, req, signal).catch((err: unknown): EndpointResult => {
-            if (!(err instanceof AuthError)) throw err;
-            authError ??= err;
-            tick.abort(err);
-            return { endpoint: endpoint.display, ok: false, error: err.message, attempts: 1, taken_at: iso(now()) };
-          }),
-        ),
-      );
-      if (authError) throw authError;
-      return results;
+      return sampleEach(endpoints, (endpoint, signal) => sampleEndpoint(endpoint, req, signal), (e) => e.display, [closing.signal, req.signal], now);
     },
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
@@ -103,8 +88,3 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
 }
 
 export { abortableSleep };
-
-export function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of ms (got ${value})`);
-  return value;
-}

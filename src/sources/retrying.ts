@@ -3,7 +3,9 @@
  * `planRetry` whether and when to try again, sleep, repeat, never past the tick's deadline.
  * The attempt itself is the caller's (signed `/ds-metrics` GET, `/metrics` scrape, API query).
  */
+import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
+import type { EndpointResult } from './types.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
 
 /** What the loop needs to know about an attempt; every `GetOutcome`-shaped union fits. */
@@ -77,4 +79,39 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * One tick over several endpoints: `sample` runs for all of them at once. A rejected credential
+ * (AuthError) from one ends the whole tick, since the others would be rejected too: they are cut
+ * short rather than waited for, and the error is thrown once all have settled.
+ */
+export async function sampleEach<E>(
+  endpoints: readonly E[],
+  sample: (endpoint: E, signal: AbortSignal) => Promise<EndpointResult>,
+  display: (endpoint: E) => string,
+  signals: readonly (AbortSignal | undefined)[],
+  now: () => number,
+): Promise<EndpointResult[]> {
+  const tick = new AbortController();
+  const signal = AbortSignal.any([tick.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)]);
+  let authError: AuthError | undefined;
+  const results = await Promise.all(
+    endpoints.map((endpoint) =>
+      sample(endpoint, signal).catch((err: unknown): EndpointResult => {
+        if (!(err instanceof AuthError)) throw err;
+        authError ??= err;
+        tick.abort(err);
+        return { endpoint: display(endpoint), ok: false, error: err.message, attempts: 1, taken_at: iso(now()) };
+      }),
+    ),
+  );
+  if (authError) throw authError;
+  return results;
+}
+
+/** Validates a duration option of a source at construction time. */
+export function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of ms (got ${value})`);
+  return value;
 }
