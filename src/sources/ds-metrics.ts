@@ -9,7 +9,7 @@ import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce } from './attempt.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { redactText } from '../redact.js';
-import { abortableSleep, describeFailure, iso, positive, sampleEach, withRetries } from './retrying.js';
+import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from './retrying.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
@@ -77,7 +77,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       if (closing.signal.aborted) throw new Error('the ds-metrics source is closed');
-      return sampleEach(endpoints, (endpoint, signal) => sampleEndpoint(endpoint, req, signal), (e) => e.display, [closing.signal, req.signal], now);
+      return eachUntilAuthError(endpoints, (endpoint, signal) => sampleEndpoint(endpoint, req, signal), [closing.signal, req.signal]);
     },
     async close(): Promise<void> {
       if (closing.signal.aborted) return;

@@ -8,7 +8,7 @@ import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 
 export type GetOutcome =
-  | { kind: 'ok'; status: number; body: Buffer; latencyMs: number }
+  | { kind: 'ok'; status: number; body: Buffer; contentType?: string; latencyMs: number }
   | { kind: 'auth'; status: number; latencyMs: number }
   | {
       kind: 'failed';
@@ -78,7 +78,8 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     }
 
     const body = await readBodyCapped(res.body, req.maxBodyBytes, res.headers['content-length']);
-    return { kind: 'ok', status, body, latencyMs: elapsed() };
+    const contentType = res.headers['content-type'];
+    return { kind: 'ok', status, body, ...(typeof contentType === 'string' ? { contentType } : {}), latencyMs: elapsed() };
   } catch (err) {
     if (req.signal.aborted) return { kind: 'aborted', latencyMs: elapsed() };
     if (err instanceof BodyTooLargeError) return { kind: 'failed', error: err.message, status: 200, retryable: true, latencyMs: elapsed() };

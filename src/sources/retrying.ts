@@ -5,7 +5,6 @@
  */
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
-import type { EndpointResult } from './types.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
 
 /** What the loop needs to know about an attempt; every `GetOutcome`-shaped union fits. */
@@ -82,32 +81,26 @@ export function iso(ms: number): string {
 }
 
 /**
- * One tick over several endpoints: `sample` runs for all of them at once. A rejected credential
- * (AuthError) from one ends the whole tick, since the others would be rejected too: they are cut
- * short rather than waited for, and the error is thrown once all have settled.
+ * One tick over several endpoints (or queries): `run` runs for all of them at once. A rejected
+ * credential (AuthError) from one ends the whole tick, since the others would be rejected too:
+ * they are cut short rather than waited for, and the error is thrown once all have settled.
  */
-export async function sampleEach<E>(
-  endpoints: readonly E[],
-  sample: (endpoint: E, signal: AbortSignal) => Promise<EndpointResult>,
-  display: (endpoint: E) => string,
-  signals: readonly (AbortSignal | undefined)[],
-  now: () => number,
-): Promise<EndpointResult[]> {
+export async function eachUntilAuthError<E, R>(items: readonly E[], run: (item: E, signal: AbortSignal) => Promise<R>, signals: readonly (AbortSignal | undefined)[]): Promise<R[]> {
   const tick = new AbortController();
   const signal = AbortSignal.any([tick.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)]);
   let authError: AuthError | undefined;
   const results = await Promise.all(
-    endpoints.map((endpoint) =>
-      sample(endpoint, signal).catch((err: unknown): EndpointResult => {
+    items.map((item) =>
+      run(item, signal).catch((err: unknown): undefined => {
         if (!(err instanceof AuthError)) throw err;
         authError ??= err;
         tick.abort(err);
-        return { endpoint: display(endpoint), ok: false, error: err.message, attempts: 1, taken_at: iso(now()) };
+        return undefined;
       }),
     ),
   );
   if (authError) throw authError;
-  return results;
+  return results as R[];
 }
 
 /** Validates a duration option of a source at construction time. */
