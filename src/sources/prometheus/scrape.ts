@@ -12,7 +12,7 @@ import { Agent } from 'undici';
 import { AuthError, UsageError } from '../../errors.js';
 import type { Phase } from '../../core/types.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
-import { parseEndpoint, type ParsedEndpoint } from '../endpoint.js';
+import { parseEndpoint } from '../endpoint.js';
 import { getOnce } from '../http-get.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
