@@ -143,7 +143,8 @@ class SampleLine {
   }
 
   private quoted(): string {
-    this.expect('"');
+    if (this.peek() !== '"') this.fail(`expected a double-quoted label value at column ${this.pos + 1}`);
+    this.pos++;
     let value = '';
     for (;;) {
       const c = this.text[this.pos++];
