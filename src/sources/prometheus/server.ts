@@ -164,7 +164,7 @@ function atStep(values: ReturnType<typeof rangeValues> | undefined, at: number, 
 /** Failures that will not go away by retrying get what to do next. */
 function explain(error: string, status: number | undefined, query: string): string {
   // 400 bad_data / 422 execution: the server refused this query and will refuse it again.
-  if (status === 400 || status === 422) return `query rejected (${error}); fix the PromQL: ${query}`;
+  if (status === 400 || status === 422) return `query rejected (${error}). Fix the PromQL: ${query}`;
   if (status === 404) return `${error}: no Prometheus API here; prometheus_url must be the server's base URL (http://prometheus:9090)`;
   return error;
 }

@@ -89,7 +89,7 @@ describe('collect: one instant query per metric', () => {
     });
     const r = await one(source(a.url, { broken: 'sum(rate(x[1m])', up: 'sum(up)' }));
     expect(r).toMatchObject({ ok: true, metrics: { up: 2 } });
-    expect(r.error).toBe('broken: query rejected (HTTP 400 bad_data: invalid parameter "query": 1:16: parse error: unclosed left parenthesis); fix the PromQL: sum(rate(x[1m])');
+    expect(r.error).toBe('broken: query rejected (HTTP 400 bad_data: invalid parameter "query": 1:16: parse error: unclosed left parenthesis). Fix the PromQL: sum(rate(x[1m])');
     expect(a.requestsFor('sum(rate(x[1m])')).toHaveLength(1);
   });
 
@@ -97,7 +97,7 @@ describe('collect: one instant query per metric', () => {
     const a = await api({ 'sum(x)': [{ status: 422, body: apiError('execution', 'query processing would load too many samples into memory in query execution') }] });
     const r = await one(source(a.url, { x: 'sum(x)' }));
     expect(r).toMatchObject({ ok: false, http_status: 422, attempts: 1 });
-    expect(r.error).toBe('x: query rejected (HTTP 422 execution: query processing would load too many samples into memory in query execution); fix the PromQL: sum(x)');
+    expect(r.error).toBe('x: query rejected (HTTP 422 execution: query processing would load too many samples into memory in query execution). Fix the PromQL: sum(x)');
   });
 
   it('503 (query timeout) and 429 are retried; Retry-After is honoured', async () => {
