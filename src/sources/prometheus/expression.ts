@@ -163,7 +163,9 @@ class Parser {
       if (q.type !== 'number') this.fail(q, `expected the quantile (a number from 0 to 1) as the first argument of quantile(...), found ${describe(q)}`);
       if (q.value > 1) this.fail(q, `the quantile must be between 0 and 1 (got ${q.text}; for p95 write 0.95)`);
       this.expectOp(',', 'after the quantile');
-      const selector = this.selector(this.nextIdent('a histogram name as the second argument of quantile(...)'));
+      const name = this.nextIdent('a histogram name as the second argument of quantile(...)');
+      if (/_bucket$/.test(name.text)) this.fail(name, `quantile(...) takes the histogram's name: write ${name.text.replace(/_bucket$/, '')}, not ${name.text}`);
+      const selector = this.selector(name);
       this.expectOp(')', 'to close quantile(');
       return { kind: 'quantile', q: q.value, selector };
     }

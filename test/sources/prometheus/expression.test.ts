@@ -54,6 +54,7 @@ describe('parseExpression', () => {
     ['quantile(95, h)', 'at position 10: the quantile must be between 0 and 1 (got 95; for p95 write 0.95)'],
     ['quantile(h, 0.95)', 'at position 10: expected the quantile (a number from 0 to 1) as the first argument of quantile(...), found "h"'],
     ['quantile(0.9 h)', 'at position 14: expected "," after the quantile, found "h"'],
+    ['quantile(0.5, lat_bucket{le="1"})', "at position 15: quantile(...) takes the histogram's name: write lat, not lat_bucket"],
     ['increase(x)', 'at position 1: unknown function "increase" (the functions are rate and quantile)'],
     ['rate(rate(x))', 'at position 10: expected ")" to close rate(, found "("'],
     ['a b', 'at position 3: expected "*", "/" or the end of the expression, found "b"'],
