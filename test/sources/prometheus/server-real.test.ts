@@ -20,6 +20,7 @@ if (!bin && process.env.CI) {
     });
   });
 } else {
+  if (!bin) console.warn('real Prometheus tests SKIPPED: no prometheus binary (apt-get install prometheus, or set PROMETHEUS_BIN); CI fails instead.');
   describe.skipIf(!bin)(`real Prometheus server${bin ? '' : ' (SKIPPED: no prometheus binary; apt-get install prometheus, or set PROMETHEUS_BIN)'}`, () => {
     let app: MetricsApp;
     let prometheus: PrometheusServer;
