@@ -14,7 +14,7 @@ import { Agent } from 'undici';
 import { AuthError, UsageError } from '../../errors.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
-import { getOnce } from '../http-get.js';
+import { getOnce, type GetOutcome } from '../http-get.js';
 import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, withRetries } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
@@ -69,20 +69,9 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
         // Prometheus stops evaluating at `timeout`, instead of working on for an answer nobody reads.
         const search = new URLSearchParams({ query, ...params, timeout: `${Math.max(1, Math.floor(budgetMs / 1000))}s` });
         const path = `${apiBase}/${endpoint}?${search}`;
-        const outcome = await getOnce({ dispatcher: agent, origin: server.origin, path, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_ANSWER_BYTES, errorBodyBytes: ERROR_BODY_BYTES, now: Date.now, signal });
-        if (outcome.kind === 'failed' && outcome.body) {
-          const explained = decodeApiBody(outcome.body);
-          if (typeof explained !== 'string' && explained.status === 'error') {
-            notes = explained.notes;
-            return { ...outcome, error: `${outcome.error} ${explained.errorType}: ${explained.error}` };
-          }
-        }
-        if (outcome.kind !== 'ok') return outcome;
-        const body = decodeApiBody(outcome.body);
-        if (typeof body === 'string') return { kind: 'failed' as const, error: `malformed answer: ${body}`, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
-        notes = body.notes;
-        if (body.status === 'error') return { kind: 'failed' as const, error: `${body.errorType}: ${body.error}`, status: outcome.status, retryable: false, latencyMs: outcome.latencyMs };
-        return { kind: 'ok' as const, data: body.data, latencyMs: outcome.latencyMs };
+        const answer = readAnswer(await getOnce({ dispatcher: agent, origin: server.origin, path, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_ANSWER_BYTES, errorBodyBytes: ERROR_BODY_BYTES, now: Date.now, signal }));
+        notes = answer.notes;
+        return answer.outcome;
       },
       { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
     );
@@ -159,6 +148,24 @@ function atStep(values: ReturnType<typeof rangeValues> | undefined, at: number, 
   const value = values?.points.get(at);
   const note = first ? values?.note : undefined;
   return { ...(value === undefined ? {} : { value }), ...(note === undefined ? {} : { note }) };
+}
+
+type AnswerOutcome = Exclude<GetOutcome, { kind: 'ok' }> | { kind: 'ok'; data: unknown; latencyMs: number };
+
+/** A transport outcome read as an API answer; on an error answer, the server's own explanation replaces a bare `HTTP 400`. */
+function readAnswer(outcome: GetOutcome): { outcome: AnswerOutcome; notes: string[] } {
+  if (outcome.kind === 'failed' && outcome.body) {
+    const explained = decodeApiBody(outcome.body);
+    if (typeof explained !== 'string' && explained.status === 'error') {
+      return { outcome: { ...outcome, error: `${outcome.error} ${explained.errorType}: ${explained.error}` }, notes: explained.notes };
+    }
+  }
+  if (outcome.kind !== 'ok') return { outcome, notes: [] };
+  const body = decodeApiBody(outcome.body);
+  const { status, latencyMs } = outcome;
+  if (typeof body === 'string') return { outcome: { kind: 'failed', error: `malformed answer: ${body}`, status, retryable: true, latencyMs }, notes: [] };
+  if (body.status === 'error') return { outcome: { kind: 'failed', error: `${body.errorType}: ${body.error}`, status, retryable: false, latencyMs }, notes: body.notes };
+  return { outcome: { kind: 'ok', data: body.data, latencyMs }, notes: body.notes };
 }
 
 /** Failures that will not go away by retrying get what to do next. */
