@@ -57,14 +57,22 @@ export class ConfigError extends SeqpulseError {
   }
 }
 
-/** The metrics endpoint rejected our signature (401/403): wrong secret or clock; never retried. */
+/**
+ * The metrics endpoint rejected our credentials (401/403): for `/ds-metrics` the signature (wrong
+ * secret or clock), for other sources what `credentials` says; never retried.
+ */
 export class AuthError extends SeqpulseError {
-  constructor(endpoint: string, status: number) {
-    super(`${endpoint} rejected the signed request (HTTP ${status}): the secret or the clock is wrong`, {
-      exitCode: ExitCode.Usage,
-      code: 'signature_rejected',
-      hint: 'Check that --secret / SEQPULSE_HMAC_SECRET matches the app, and that both clocks are within 300 s.',
-    });
+  constructor(endpoint: string, status: number, credentials?: { what: string; hint: string }) {
+    super(
+      credentials
+        ? `${endpoint} rejected the request (HTTP ${status}): ${credentials.what} is wrong or missing`
+        : `${endpoint} rejected the signed request (HTTP ${status}): the secret or the clock is wrong`,
+      {
+        exitCode: ExitCode.Usage,
+        code: credentials ? 'credentials_rejected' : 'signature_rejected',
+        hint: credentials?.hint ?? 'Check that --secret / SEQPULSE_HMAC_SECRET matches the app, and that both clocks are within 300 s.',
+      },
+    );
   }
 }
 

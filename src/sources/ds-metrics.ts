@@ -6,10 +6,10 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { AuthError, UsageError } from '../errors.js';
-import { attemptOnce, type AttemptOutcome } from './attempt.js';
-import { DEFAULT_BACKOFF, planRetry, type BackoffPolicy } from './backoff.js';
+import { attemptOnce } from './attempt.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { redactText } from '../redact.js';
-import { systemClock } from '../sampling/clock.js';
+import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from './retrying.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
@@ -63,82 +63,23 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const scrub = (text: string): string => redactText(text, secrets);
 
   async function sampleEndpoint(endpoint: ParsedEndpoint, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
-    let attempts = 0;
-    let last: AttemptOutcome | undefined;
-    let lastAt = now();
-    for (;;) {
-      const remaining = req.deadline - now();
-      if (remaining <= 0 || signal.aborted) break;
-      attempts++;
-      const budget = Math.min(timeoutMs, remaining);
-      last = await attemptOnce({
-        dispatcher,
-        endpoint,
-        secret: secrets,
-        phase: req.phase,
-        deploymentId: req.deploymentId,
-        userAgent: opts.userAgent,
-        timeoutMs: budget,
-        maxBodyBytes,
-        now,
-        signal,
-      });
-      lastAt = now();
-      if (last.kind === 'ok') {
-        return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(lastAt) };
-      }
-      if (last.kind === 'auth') throw new AuthError(endpoint.display, last.status);
-      if (last.kind === 'aborted') break;
-      const decision = planRetry({
-        failedAttempts: attempts,
-        maxRetries: retries,
-        retryable: last.retryable,
-        ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }),
-        nowMs: lastAt,
-        deadline: req.deadline,
-        random,
-        policy: backoff,
-      });
-      if (!decision.retry) break;
-      if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
+    const { last, attempts, at } = await withRetries(
+      (budgetMs) =>
+        attemptOnce({ dispatcher, endpoint, secret: secrets, phase: req.phase, deploymentId: req.deploymentId, userAgent: opts.userAgent, timeoutMs: budgetMs, maxBodyBytes, now, signal }),
+      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff },
+    );
+    if (last?.kind === 'ok') {
+      return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
     }
-    return failedResult(endpoint, attempts, last, lastAt, signal);
-  }
-
-  function failedResult(endpoint: ParsedEndpoint, attempts: number, last: AttemptOutcome | undefined, at: number, signal: AbortSignal): EndpointResult {
-    const result: EndpointResult = { endpoint: endpoint.display, ok: false, attempts, taken_at: iso(at) };
-    if (last?.kind === 'failed') {
-      result.error = scrub(last.error);
-      if (last.status !== undefined) result.http_status = last.status;
-      result.latency_ms = last.latencyMs;
-    } else if (last?.kind === 'aborted' || signal.aborted) {
-      result.error = 'aborted';
-      if (last) result.latency_ms = last.latencyMs;
-    } else {
-      result.error = 'deadline passed before the first attempt';
-    }
-    return result;
+    if (last?.kind === 'auth') throw new AuthError(endpoint.display, last.status);
+    const failure = describeFailure(last, signal);
+    return { endpoint: endpoint.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
   }
 
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       if (closing.signal.aborted) throw new Error('the ds-metrics source is closed');
-      // A 401 from one endpoint ends the whole tick: the others are cut short rather than waited for.
-      const tick = new AbortController();
-      const signal = AbortSignal.any([tick.signal, closing.signal, ...(req.signal ? [req.signal] : [])]);
-      let authError: AuthError | undefined;
-      const results = await Promise.all(
-        endpoints.map((endpoint) =>
-          sampleEndpoint(endpoint, req, signal).catch((err: unknown): EndpointResult => {
-            if (!(err instanceof AuthError)) throw err;
-            authError ??= err;
-            tick.abort(err);
-            return { endpoint: endpoint.display, ok: false, error: err.message, attempts: 1, taken_at: iso(now()) };
-          }),
-        ),
-      );
-      if (authError) throw authError;
-      return results;
+      return eachUntilAuthError(endpoints, (endpoint, signal) => sampleEndpoint(endpoint, req, signal), [closing.signal, req.signal]);
     },
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
@@ -148,16 +89,4 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return systemClock.sleepUntil(Date.now() + ms, signal);
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of ms (got ${value})`);
-  return value;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { abortableSleep };

@@ -1,0 +1,195 @@
+/**
+ * A parser for what a `/metrics` page serves: the Prometheus text exposition format 0.0.4 and
+ * OpenMetrics 1.0. Hand-written because the one npm parser (parse-prometheus-text-format) reads
+ * neither OpenMetrics nor exemplars and ships no types. Pure: text in, samples out.
+ *
+ * Kept: every sample (name, labels, value, timestamp) and each family's `# TYPE`. Read and
+ * dropped: `# HELP`, `# UNIT`, other comments, exemplars. A malformed line fails the whole page,
+ * as it does for Prometheus itself: half a scrape would make rates silently wrong.
+ */
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
+const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'unknown', 'info', 'stateset', 'gaugehistogram']);
+
+export interface Sample {
+  /** The sample's own name (`http_requests_total`, `latency_seconds_bucket`), not the family's. */
+  name: string;
+  labels: Record<string, string>;
+  /** May be NaN or ±Infinity, as exposed. */
+  value: number;
+  /** Epoch ms, when the page gives one (rare; not used for rates). */
+  timestampMs?: number;
+}
+
+export interface Exposition {
+  samples: Sample[];
+  /** Family name -> declared type (`# TYPE`). */
+  types: Map<string, MetricType>;
+}
+
+export class ExpositionError extends Error {
+  constructor(
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+    this.name = 'ExpositionError';
+  }
+}
+
+/** @param openMetrics timestamps are seconds in OpenMetrics, ms in the text format (from the response's Content-Type). */
+export function parseExposition(text: string, openMetrics = false): Exposition {
+  const out: Exposition = { samples: [], types: new Map() };
+  const lines = text.split('\n');
+  let eof = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (eof) {
+      if (line.trim() !== '') throw new ExpositionError(i + 1, 'content after "# EOF"');
+      continue;
+    }
+    if (line.trim() === '') continue;
+    if (line.startsWith('#')) {
+      eof = readComment(line, i + 1, out);
+      continue;
+    }
+    out.samples.push(new SampleLine(line, i + 1).read(openMetrics));
+  }
+  return out;
+}
+
+/** Returns true on `# EOF`. */
+function readComment(line: string, lineNo: number, out: Exposition): boolean {
+  const words = line.slice(1).trim().split(/[ \t]+/);
+  const keyword = words[0];
+  if (keyword === 'EOF' && words.length === 1) return true;
+  if (keyword === 'TYPE') {
+    const [, name, type] = words;
+    if (!name || !type || !TYPES.has(type)) throw new ExpositionError(lineNo, `malformed # TYPE line (expected "# TYPE <name> <type>")`);
+    out.types.set(name, type as MetricType);
+  }
+  // HELP, UNIT and free comments carry nothing a derived metric needs.
+  return false;
+}
+
+const NAME_START = /[a-zA-Z_:]/;
+const NAME_CHAR = /[a-zA-Z0-9_:]/;
+const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Parses a sample value the way Prometheus does, including `+Inf`, `-Inf` and `NaN` in any case. */
+export function parseSampleValue(token: string): number | undefined {
+  const lower = token.toLowerCase();
+  if (lower === '+inf' || lower === 'inf' || lower === '+infinity' || lower === 'infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (lower === 'nan') return NaN;
+  return FLOAT.test(token) ? Number(token) : undefined;
+}
+
+/** A cursor over one sample line: `name{label="value",...} value [timestamp] [# exemplar]`. */
+class SampleLine {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly lineNo: number,
+  ) {}
+
+  read(openMetrics: boolean): Sample {
+    const name = this.name(NAME_START, NAME_CHAR, 'a metric name');
+    let gap = this.spaces();
+    let labels: Record<string, string> = {};
+    if (this.peek() === '{') {
+      labels = this.labels();
+      gap = this.spaces();
+    }
+    if (gap === 0 || this.pos >= this.text.length) this.fail(`expected a space and a value after ${name}`);
+    const valueToken = this.token();
+    const value = parseSampleValue(valueToken);
+    if (value === undefined) this.fail(`invalid value "${valueToken}" for ${name}`);
+    const sample: Sample = { name, labels, value: value as number };
+    this.spaces();
+    if (this.pos < this.text.length && this.peek() !== '#') {
+      const tsToken = this.token();
+      const ts = Number(tsToken);
+      if (!FLOAT.test(tsToken) || !Number.isFinite(ts)) this.fail(`invalid timestamp "${tsToken}" for ${name}`);
+      sample.timestampMs = openMetrics ? ts * 1000 : ts;
+      this.spaces();
+    }
+    // An OpenMetrics exemplar (` # {trace_id="..."} 1.0`) may follow; it describes one request, not the series.
+    if (this.pos < this.text.length && this.peek() !== '#') this.fail(`unexpected "${this.text.slice(this.pos, this.pos + 20)}" after the value of ${name}`);
+    return sample;
+  }
+
+  private labels(): Record<string, string> {
+    const labels: Record<string, string> = {};
+    this.pos++; // {
+    for (;;) {
+      this.spaces();
+      if (this.peek() === '}') break;
+      const label = this.name(/[a-zA-Z_]/, /[a-zA-Z0-9_]/, 'a label name');
+      this.spaces();
+      this.expect('=');
+      this.spaces();
+      labels[label] = this.quoted();
+      this.spaces();
+      if (this.peek() === ',') {
+        this.pos++;
+        continue;
+      }
+      if (this.peek() !== '}') this.fail(`expected "," or "}" after label ${label}`);
+      break;
+    }
+    this.pos++; // }
+    return labels;
+  }
+
+  private quoted(): string {
+    if (this.peek() !== '"') this.fail(`expected a double-quoted label value at column ${this.pos + 1}`);
+    this.pos++;
+    let value = '';
+    for (;;) {
+      const c = this.text[this.pos++];
+      if (c === undefined) this.fail('unterminated label value');
+      if (c === '"') return value;
+      if (c !== '\\') {
+        value += c;
+        continue;
+      }
+      const e = this.text[this.pos++];
+      if (e === 'n') value += '\n';
+      else if (e === '\\' || e === '"') value += e;
+      else this.fail(`invalid escape "\\${e ?? ''}" in a label value (only \\\\, \\" and \\n)`);
+    }
+  }
+
+  private name(start: RegExp, rest: RegExp, what: string): string {
+    const from = this.pos;
+    if (!start.test(this.peek())) this.fail(`expected ${what} at column ${this.pos + 1}`);
+    while (this.pos < this.text.length && rest.test(this.peek())) this.pos++;
+    return this.text.slice(from, this.pos);
+  }
+
+  private token(): string {
+    const from = this.pos;
+    while (this.pos < this.text.length && this.peek() !== ' ' && this.peek() !== '\t') this.pos++;
+    return this.text.slice(from, this.pos);
+  }
+
+  private spaces(): number {
+    const from = this.pos;
+    while (this.peek() === ' ' || this.peek() === '\t') this.pos++;
+    return this.pos - from;
+  }
+
+  private expect(c: string): void {
+    if (this.peek() !== c) this.fail(`expected "${c}" at column ${this.pos + 1}`);
+    this.pos++;
+  }
+
+  private peek(): string {
+    return this.text[this.pos] ?? '';
+  }
+
+  private fail(reason: string): never {
+    throw new ExpositionError(this.lineNo, reason);
+  }
+}

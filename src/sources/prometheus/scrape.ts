@@ -1,0 +1,131 @@
+/**
+ * The `prometheus-scrape` source: reads the app's own `/metrics` page (Prometheus text or
+ * OpenMetrics), no Prometheus server needed, and turns it into named metrics with the small
+ * expression language of expression.ts. One EndpointResult per target per tick.
+ *
+ * Rates and quantiles need two scrapes. They are computed between consecutive successful scrapes
+ * of the same target in the same phase, so the first tick of each phase carries the gauges only
+ * and a POST rate never spans the deploy. Elapsed time is measured between the two scrapes' own
+ * completion times.
+ */
+import { Agent } from 'undici';
+import { AuthError, UsageError } from '../../errors.js';
+import type { Phase } from '../../core/types.js';
+import { DEFAULT_BACKOFF } from '../backoff.js';
+import { parseEndpoint } from '../endpoint.js';
+import { getOnce } from '../http-get.js';
+import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from '../retrying.js';
+import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
+import { AUTH_HINT, authorization, scrubber } from './credentials.js';
+import { evaluate, type Scrape } from './evaluate.js';
+import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
+import { ExpressionError, parseExpression, type Expr } from './expression.js';
+
+export interface ScrapeOptions {
+  /** The app's /metrics URLs (Prometheus text exposition 0.0.4 or OpenMetrics 1.0); one EndpointResult per target per tick. */
+  targets: string[];
+  /** Derived metric name -> expression in the documented mini-language (expression.ts, docs/sources.md). */
+  queries: Record<string, string>;
+  /** Bearer token for `Authorization: Bearer`; basic auth comes as URL userinfo (user:pass@). Never logged, never in results. */
+  token?: string;
+  timeoutMs: number;
+  retries: number;
+  userAgent: string;
+}
+
+/** Big apps expose thousands of series; a page this large is a misconfiguration, not a scrape. */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/** What Prometheus itself asks for: OpenMetrics preferred, the text format accepted. */
+const ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** Config-time check of one expression: undefined when valid, else a clear reason with the position. */
+export function checkScrapeExpression(expression: string): string | undefined {
+  try {
+    parseExpression(expression);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ExpressionError) return err.message;
+    throw err;
+  }
+}
+
+export function createScrapeSource(opts: ScrapeOptions): MetricSource {
+  const targets = opts.targets.map(parseEndpoint);
+  if (targets.length === 0) throw new UsageError('prometheus-scrape needs at least one target URL', 'Set endpoints: [http://app:9100/metrics].');
+  const queries = compileQueries(opts.queries);
+  const timeoutMs = positive(opts.timeoutMs, 'timeoutMs');
+  const retries = Math.max(0, Math.floor(opts.retries));
+  const scrub = scrubber(opts.token, opts.targets);
+  const agent = new Agent({ connect: { timeout: timeoutMs } });
+  const closing = new AbortController();
+  /** The last successful scrape of each target, per phase: what the next rate is taken against. */
+  const previous = targets.map(() => new Map<Phase, Scrape>());
+
+  async function scrapeTarget(index: number, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
+    const target = targets[index]!;
+    const headers = { accept: ACCEPT, 'user-agent': opts.userAgent, ...authorization(target, opts.token) };
+    const { last, attempts, at } = await withRetries(
+      async (budgetMs) => {
+        const outcome = await getOnce({ dispatcher: agent, origin: target.origin, path: target.target, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_PAGE_BYTES, now: Date.now, signal });
+        if (outcome.kind !== 'ok') return outcome;
+        const page = decodePage(outcome.body, outcome.contentType);
+        if (typeof page === 'string') return { kind: 'failed' as const, error: page, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
+        return { kind: 'ok' as const, status: outcome.status, page, latencyMs: outcome.latencyMs };
+      },
+      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
+    );
+    if (last?.kind === 'auth') throw new AuthError(target.display, last.status, AUTH_HINT);
+    if (last?.kind !== 'ok') {
+      const failure = describeFailure(last, signal);
+      return { endpoint: target.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
+    }
+    const current: Scrape = { exposition: last.page, takenAt: at };
+    const metrics = derive(queries, current, previous[index]!.get(req.phase));
+    previous[index]!.set(req.phase, current);
+    return { endpoint: target.display, ok: true, metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
+  }
+
+  return {
+    async collect(req: CollectRequest): Promise<EndpointResult[]> {
+      if (closing.signal.aborted) throw new Error('the prometheus-scrape source is closed');
+      const indexes = targets.map((_, i) => i);
+      return eachUntilAuthError(indexes, (i, signal) => scrapeTarget(i, req, signal), [closing.signal, req.signal]);
+    },
+    async close(): Promise<void> {
+      if (closing.signal.aborted) return;
+      closing.abort(new Error('source closed'));
+      await agent.close();
+    },
+  };
+}
+
+function compileQueries(queries: Record<string, string>): Array<[string, Expr]> {
+  const entries = Object.entries(queries);
+  if (entries.length === 0) throw new UsageError('prometheus-scrape needs at least one query', 'Add queries: {error_rate: "rate(errors_total) / rate(requests_total)"}.');
+  return entries.map(([name, expression]) => {
+    try {
+      return [name, parseExpression(expression)];
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      throw new UsageError(`query ${name}: ${err.message} in ${JSON.stringify(expression)}`, 'See docs/sources.md, "prometheus-scrape expressions".');
+    }
+  });
+}
+
+function derive(queries: ReadonlyArray<[string, Expr]>, current: Scrape, previous: Scrape | undefined): Record<string, unknown> {
+  const metrics: Record<string, unknown> = {};
+  for (const [name, expr] of queries) {
+    const value = evaluate(expr, current, previous);
+    if (value !== undefined) metrics[name] = value;
+  }
+  return metrics;
+}
+
+function decodePage(body: Buffer, contentType: string | undefined): Exposition | string {
+  try {
+    return parseExposition(body.toString('utf8'), /openmetrics/i.test(contentType ?? ''));
+  } catch (err) {
+    if (err instanceof ExpositionError) return `malformed metrics page: ${err.message}`;
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The retry loop every HTTP source runs for one request inside one tick: attempt, ask
+ * `planRetry` whether and when to try again, sleep, repeat, never past the tick's deadline.
+ * The attempt itself is the caller's (signed `/ds-metrics` GET, `/metrics` scrape, API query).
+ */
+import { AuthError, UsageError } from '../errors.js';
+import { systemClock } from '../sampling/clock.js';
+import { planRetry, type BackoffPolicy } from './backoff.js';
+
+/** What the loop needs to know about an attempt; every `GetOutcome`-shaped union fits. */
+export type RetriableOutcome =
+  | { kind: 'ok' }
+  | { kind: 'auth' }
+  | { kind: 'aborted'; latencyMs: number }
+  | { kind: 'failed'; error: string; status?: number; retryable: boolean; retryAfterMs?: number; latencyMs: number };
+
+export interface RetryLoopOptions {
+  /** Epoch ms: no attempt starts at or after it. */
+  deadline: number;
+  /** Budget of one attempt; clipped to what is left before the deadline. */
+  timeoutMs: number;
+  /** Extra attempts after the first. */
+  retries: number;
+  signal: AbortSignal;
+  now: () => number;
+  random: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  backoff: BackoffPolicy;
+}
+
+export interface RetryLoopResult<O> {
+  /** The last attempt's outcome: `ok` or `auth` as soon as one comes, else the last failure; none if no attempt could start. */
+  last: O | undefined;
+  attempts: number;
+  /** Epoch ms the last attempt completed. */
+  at: number;
+}
+
+export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs: number) => Promise<O>, opts: RetryLoopOptions): Promise<RetryLoopResult<O>> {
+  let attempts = 0;
+  let last: O | undefined;
+  let at = opts.now();
+  for (;;) {
+    const remaining = opts.deadline - opts.now();
+    if (remaining <= 0 || opts.signal.aborted) break;
+    attempts++;
+    last = await attempt(Math.min(opts.timeoutMs, remaining));
+    at = opts.now();
+    const outcome: RetriableOutcome = last;
+    if (outcome.kind !== 'failed') break;
+    const decision = planRetry({
+      failedAttempts: attempts,
+      maxRetries: opts.retries,
+      retryable: outcome.retryable,
+      ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+      nowMs: at,
+      deadline: opts.deadline,
+      random: opts.random,
+      policy: opts.backoff,
+    });
+    if (!decision.retry) break;
+    if (decision.delayMs > 0) await opts.sleep(decision.delayMs, opts.signal);
+  }
+  return { last, attempts, at };
+}
+
+/** Why a request produced nothing, for `EndpointResult.error`/`http_status`/`latency_ms`. */
+export function describeFailure(last: RetriableOutcome | undefined, signal: AbortSignal): { error: string; http_status?: number; latency_ms?: number } {
+  if (last?.kind === 'failed') return { error: last.error, ...(last.status === undefined ? {} : { http_status: last.status }), latency_ms: last.latencyMs };
+  if (last?.kind === 'aborted' || signal.aborted) return { error: 'aborted', ...(last?.kind === 'aborted' ? { latency_ms: last.latencyMs } : {}) };
+  return { error: 'deadline passed before the first attempt' };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return systemClock.sleepUntil(Date.now() + ms, signal);
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * One tick over several endpoints (or queries): `run` runs for all of them at once. A rejected
+ * credential (AuthError) from one ends the whole tick, since the others would be rejected too:
+ * they are cut short rather than waited for, and the error is thrown once all have settled.
+ */
+export async function eachUntilAuthError<E, R>(items: readonly E[], run: (item: E, signal: AbortSignal) => Promise<R>, signals: readonly (AbortSignal | undefined)[]): Promise<R[]> {
+  const tick = new AbortController();
+  const signal = AbortSignal.any([tick.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)]);
+  let authError: AuthError | undefined;
+  const results = await Promise.all(
+    items.map((item) =>
+      run(item, signal).catch((err: unknown): undefined => {
+        if (!(err instanceof AuthError)) throw err;
+        authError ??= err;
+        tick.abort(err);
+        return undefined;
+      }),
+    ),
+  );
+  if (authError) throw authError;
+  return results as R[];
+}
+
+/** Validates a duration option of a source at construction time. */
+export function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of ms (got ${value})`);
+  return value;
+}

@@ -1,0 +1,108 @@
+/** The exposition parser on real pages: prom-client's text output, and OpenMetrics as the spec shows it. */
+import { Registry, Counter, Histogram, Gauge } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ExpositionError, parseExposition, parseSampleValue } from '../../../src/sources/prometheus/exposition.js';
+
+describe('the text format 0.0.4', () => {
+  it('reads what prom-client serves: types, labels, histogram buckets with +Inf', async () => {
+    const registry = new Registry();
+    const requests = new Counter({ name: 'http_requests_total', help: 'Requests.', labelNames: ['status', 'path'], registers: [registry] });
+    const duration = new Histogram({ name: 'req_seconds', help: 'Latency.', buckets: [0.1, 0.5], registers: [registry] });
+    new Gauge({ name: 'queue_depth', help: 'Depth\nwith "quotes" and \\ in help.', registers: [registry] }).set(7);
+    requests.inc({ status: '500', path: '/a "quoted"\\path\nx' }, 3);
+    duration.observe(0.2);
+
+    const page = parseExposition(await registry.metrics());
+
+    expect(page.types.get('http_requests_total')).toBe('counter');
+    expect(page.types.get('req_seconds')).toBe('histogram');
+    expect(page.types.get('queue_depth')).toBe('gauge');
+    expect(page.samples).toContainEqual({ name: 'http_requests_total', labels: { status: '500', path: '/a "quoted"\\path\nx' }, value: 3 });
+    expect(page.samples).toContainEqual({ name: 'queue_depth', labels: {}, value: 7 });
+    expect(page.samples).toContainEqual({ name: 'req_seconds_bucket', labels: { le: '0.5' }, value: 1 });
+    expect(page.samples).toContainEqual({ name: 'req_seconds_bucket', labels: { le: '+Inf' }, value: 1 });
+    expect(page.samples).toContainEqual({ name: 'req_seconds_count', labels: {}, value: 1 });
+  });
+
+  it('accepts timestamps (ms), trailing commas, spaces around labels, CRLF, and special values', () => {
+    const page = parseExposition(
+      [
+        '# A free comment',
+        'a{x="1",} 1 1700000000000\r',
+        'b { x = "2" , y="3" } NaN',
+        'c +Inf',
+        'd -Inf',
+        'e 1.5e3',
+        '',
+      ].join('\n'),
+    );
+    expect(page.samples[0]).toEqual({ name: 'a', labels: { x: '1' }, value: 1, timestampMs: 1700000000000 });
+    expect(page.samples[1]!.labels).toEqual({ x: '2', y: '3' });
+    expect(page.samples[1]!.value).toBeNaN();
+    expect(page.samples.slice(2).map((s) => s.value)).toEqual([Infinity, -Infinity, 1500]);
+  });
+
+  it.each([
+    ['a{x="1} 1', 'line 1: unterminated label value'],
+    ['a{x=1} 1', 'line 1: expected a double-quoted label value at column 5'],
+    ['a{x="\\q"} 1', 'line 1: invalid escape "\\q" in a label value'],
+    ['a 1\nb', 'line 2: expected a space and a value after b'],
+    ['a{x="1"}1', 'line 1: expected a space and a value after a'],
+    ['a one', 'line 1: invalid value "one" for a'],
+    ['a 1 1 1', 'line 1: unexpected "1" after the value of a'],
+    ['a 1 soon', 'line 1: invalid timestamp "soon" for a'],
+    ['9a 1', 'line 1: expected a metric name at column 1'],
+    ['# TYPE a countre\na 1', 'line 1: malformed # TYPE line'],
+  ])('refuses %j with the line and the reason', (text, reason) => {
+    expect(() => parseExposition(text)).toThrow(ExpositionError);
+    expect(() => parseExposition(text)).toThrow(reason);
+  });
+});
+
+describe('OpenMetrics 1.0', () => {
+  const page = [
+    '# TYPE acme_http_router_request_seconds histogram',
+    '# UNIT acme_http_router_request_seconds seconds',
+    '# HELP acme_http_router_request_seconds Latency though all of ACME\'s HTTP request router.',
+    'acme_http_router_request_seconds_bucket{path="/api/v1",method="GET",le="0.01"} 11 # {trace_id="KOO5S4vxi0o"} 0.0067 1520879607.789',
+    'acme_http_router_request_seconds_bucket{path="/api/v1",method="GET",le="+Inf"} 13',
+    'acme_http_router_request_seconds_sum{path="/api/v1",method="GET"} 0.2',
+    'acme_http_router_request_seconds_count{path="/api/v1",method="GET"} 13',
+    'acme_http_router_request_seconds_created{path="/api/v1",method="GET"} 1520430000.123',
+    '# TYPE foo counter',
+    'foo_total 17.0 1520879607.789 # {trace_id="KOO5S4vxi0o"} 0.67',
+    'foo_created 1520430000.123',
+    '# EOF',
+    '',
+  ].join('\n');
+
+  it('reads families, exemplars (ignored), _created series and timestamps in seconds', () => {
+    const parsed = parseExposition(page, true);
+    expect(parsed.types.get('foo')).toBe('counter');
+    expect(parsed.types.get('acme_http_router_request_seconds')).toBe('histogram');
+    expect(parsed.samples).toContainEqual({ name: 'acme_http_router_request_seconds_bucket', labels: { path: '/api/v1', method: 'GET', le: '0.01' }, value: 11 });
+    expect(parsed.samples).toContainEqual({ name: 'foo_total', labels: {}, value: 17, timestampMs: 1520879607789 });
+    expect(parsed.samples).toContainEqual({ name: 'foo_created', labels: {}, value: 1520430000.123 });
+    expect(parsed.samples).toHaveLength(7);
+  });
+
+  it('refuses content after # EOF', () => {
+    expect(() => parseExposition(`${page}foo_total 18\n`, true)).toThrow('line 13: content after "# EOF"');
+  });
+});
+
+describe('parseSampleValue', () => {
+  it.each([
+    ['1', 1],
+    ['-0.5', -0.5],
+    ['1e-3', 0.001],
+    ['+Inf', Infinity],
+    ['inf', Infinity],
+    ['-Inf', -Infinity],
+    ['.5', 0.5],
+  ])('%s -> %d', (token, value) => expect(parseSampleValue(token)).toBe(value));
+
+  it.each(['', '0x10', '1,5', 'one', '1e'])('refuses %j', (token) => expect(parseSampleValue(token)).toBeUndefined());
+
+  it('reads NaN in any case', () => expect(parseSampleValue('nan')).toBeNaN());
+});
