@@ -1,6 +1,8 @@
 /** The configured source: which kind of MetricSource a run samples through (`source:` / `--source`). */
 import type { ResolvedConfig } from '../config/resolve.js';
-import { UsageError, type ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
+import { checkScrapeExpression, createScrapeSource } from './prometheus/scrape.js';
+import { createPrometheusSource } from './prometheus/server.js';
 import { refusedQueries } from './sql-guard.js';
 import { createCommandSource } from './command.js';
 import { createDsMetricsSource } from './ds-metrics.js';
@@ -18,14 +20,21 @@ export function createSource(config: ResolvedConfig, userAgent: string): MetricS
     case 'command':
       return createCommandSource({ argv: src.argv, timeoutMs, retries, redactions: config.redactions });
     case 'prometheus-scrape':
+      return createScrapeSource({ targets: config.endpoints, queries: src.queries, token: src.token, timeoutMs, retries, userAgent });
     case 'prometheus':
-      throw new UsageError(`source ${src.type} is not available in this build`);
+      return createPrometheusSource({ url: src.url!, queries: src.queries, token: src.token, timeoutMs, retries, userAgent });
   }
 }
 
 /** Queries the source would refuse, found before anything runs (the source checks them again). */
 export function queryIssues(config: ResolvedConfig): ConfigIssue[] {
-  return config.source.type === 'sql' ? refusedQueries(config.source.queries) : [];
+  const src = config.source;
+  if (src.type === 'sql') return refusedQueries(src.queries);
+  if (src.type !== 'prometheus-scrape') return [];
+  return Object.entries(src.queries).flatMap(([name, expression]) => {
+    const reason = checkScrapeExpression(expression);
+    return reason ? [{ source: 'settings', key: `queries.${name}`, reason }] : [];
+  });
 }
 
 /** Twice what the run plans to send (PRE, POST, one spare tick), so retries fit and a runaway does not. */

@@ -212,7 +212,7 @@ describe('seqpulse run', () => {
     const shell = await runCli(['run', ...fastFlags(app.url), '--json', '--shell', '--', `"${process.execPath}" -e "" && touch "${marker}"`], { cwd, env });
     expect(shell.code).toBe(0);
     expect(existsSync(marker)).toBe(true);
-    expect((await storedRun(cwd, JSON.parse(shell.stdout).deployment_id)).run.command).toEqual(['/bin/sh', '-c', `"${process.execPath}" -e "" && touch "${marker}"`]);
+    expect((await storedRun(cwd, JSON.parse(shell.stdout).deployment_id)).run?.command).toEqual(['/bin/sh', '-c', `"${process.execPath}" -e "" && touch "${marker}"`]);
   });
 
   it('deploy exits 7 -> exit 4, result failed, 7 recorded, no POST sampling', async () => {

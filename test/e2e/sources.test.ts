@@ -1,9 +1,12 @@
-/** `seqpulse run` end to end with the other sources: a command, a SQL database; and their config errors. */
+/** `seqpulse run` end to end with each other source: a command, a SQL database, an app's /metrics, a Prometheus server; and their config errors. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { deployHook, runCli, tempDir } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startMetricsApp, type MetricsApp } from '../sources/prometheus/metrics-app.js';
+import { findPrometheus, startPrometheus } from '../sources/prometheus/prometheus-server.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '500ms', '--retries', '1', '--json'];
@@ -65,6 +68,82 @@ describe('run with a sql source', () => {
   });
 });
 
+/** Steady traffic on a prom-client app: every 10 ms one request, one in five failing once `failing` is set. */
+function traffic(app: MetricsApp) {
+  let failing = false;
+  let i = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) await app.drive(1, () => (failing && i++ % 5 === 0 ? 500 : 200), () => (failing ? 0.3 : 0.05));
+  })();
+  return { fail: () => (failing = true), stop: async () => ((running = false), await loop) };
+}
+
+const promQueries = [
+  '--query', 'error_rate=rate(http_requests_total{status=~"5.."}) / rate(http_requests_total)',
+  '--query', 'latency_p95=quantile(0.95, http_request_duration_seconds) * 1000',
+  '--query', 'requests_per_sec=rate(http_requests_total)',
+];
+
+describe('run with a prometheus-scrape source', () => {
+  it("judges rates and quantiles derived from the app's own /metrics: a 5xx burst and slower requests are a rollback", async () => {
+    const app = await startMetricsApp();
+    const load = traffic(app);
+    const hook = await deployHook(() => void load.fail());
+    try {
+      const r = await runCli(
+        ['run', '--source', 'prometheus-scrape', '--endpoint', app.metricsUrl, ...promQueries, '--pre-samples', '4', '--interval', '200ms', '--window', '2s', '--timeout', '1s', '--json', '--', ...hook.argv()],
+        { cwd: tempDir() },
+      );
+      const report = JSON.parse(r.stdout);
+      expect(report.verdict).toBe('rollback_recommended');
+      expect(r.code).toBe(1);
+      const m = Object.fromEntries(report.metrics.map((x: { name: string }) => [x.name, x]));
+      expect(m.error_rate).toMatchObject({ baseline: 0, status: 'regression' });
+      expect(m.error_rate.current).toBeCloseTo(0.2, 1);
+      expect(m.latency_p95.baseline).toBeLessThanOrEqual(60);
+      expect(m.latency_p95.current).toBeGreaterThanOrEqual(290);
+      expect(app.scrapes.length).toBeGreaterThanOrEqual(4 + report.samples.post);
+    } finally {
+      await load.stop();
+      await Promise.all([hook.close(), app.close()]);
+    }
+  });
+});
+
+describe('run with a prometheus source', () => {
+  it('takes PRE from the server\'s recent history (--pre-range) and POST from instant queries', async () => {
+    const bin = findPrometheus();
+    if (!bin) throw new Error('no prometheus binary: apt-get install prometheus (as .ci/run does)');
+    const app = await startMetricsApp();
+    const load = traffic(app);
+    const prometheus = await startPrometheus(bin, [new URL(app.url).host]);
+    try {
+      // History to take PRE from: the last 4 s must have a value at every second.
+      await waitFor(async () => {
+        const now = Date.now() / 1000;
+        const q = new URLSearchParams({ query: 'sum(rate(http_requests_total[3s]))', start: String(now - 4), end: String(now), step: '1' });
+        const body = (await (await fetch(`${prometheus.url}/api/v1/query_range?${q}`)).json()) as { data: { result: { values: unknown[] }[] } };
+        return (body.data.result[0]?.values.length ?? 0) >= 5;
+      }, 'Prometheus to hold 4 s of traffic history', 30_000);
+      const r = await runCli(
+        ['run', '--source', 'prometheus', '--prometheus-url', prometheus.url, '--query', 'requests_per_sec=sum(rate(http_requests_total[3s]))', '--pre-range', '4s',
+          '--interval', '1s', '--window', '3s', '--timeout', '2s', '--json', '--', process.execPath, '-e', ''],
+        { cwd: tempDir() },
+      );
+      const report = JSON.parse(r.stdout);
+      expect(report.verdict).not.toBeNull();
+      expect(report.samples.pre).toBeGreaterThanOrEqual(4);
+      expect(report.metrics).toEqual([expect.objectContaining({ name: 'requests_per_sec' })]);
+      expect(report.metrics[0].baseline).toBeGreaterThan(10);
+    } finally {
+      await load.stop();
+      await prometheus.stop();
+      await app.close();
+    }
+  }, 60_000);
+});
+
 describe('source configuration errors', () => {
   it('a SQL query that writes is refused before anything runs: exit 2, the deploy never starts', async () => {
     const dir = tempDir();
@@ -77,6 +156,12 @@ describe('source configuration errors', () => {
     expect(r.stderr).toMatch(/queries\.orders: only reads are allowed: the query starts with DELETE/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a scrape expression that does not parse is refused before anything runs, with its position', async () => {
+    const r = await runCli(['run', '--source', 'prometheus-scrape', '--endpoint', 'http://127.0.0.1:9/metrics', '--query', 'latency_p95=quantile(95, http_request_duration_seconds)', ...timing, '--', node, '-e', ''], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/queries\.latency_p95: at position \d+: the quantile must be between 0 and 1/);
   });
 
   it('each source names what it is missing, all at once', async () => {
