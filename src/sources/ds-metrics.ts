@@ -4,12 +4,13 @@
  * missing sample); only a rejected signature (401/403) is thrown, because that is a configuration
  * error that no retry will fix.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce } from './attempt.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { redactText } from '../redact.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from './retrying.js';
+import { sourceAgent } from './http-get.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
@@ -54,8 +55,8 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? abortableSleep;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
-  const ownAgent = opts.dispatcher ? undefined : new Agent({ connect: { timeout: timeoutMs, rejectUnauthorized: opts.insecure !== true } });
-  const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
+  const ownAgent = opts.dispatcher ? undefined : sourceAgent({ timeoutMs, insecure: opts.insecure });
+  const dispatcher: Dispatcher = opts.dispatcher ?? ownAgent!;
   // Closing the source abandons whatever is still in flight, so close() cannot hang on a stuck app.
   const closing = new AbortController();
 

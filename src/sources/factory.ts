@@ -20,9 +20,9 @@ export function createSource(config: ResolvedConfig, userAgent: string): MetricS
     case 'command':
       return createCommandSource({ argv: src.argv, timeoutMs, retries, redactions: config.redactions });
     case 'prometheus-scrape':
-      return createScrapeSource({ targets: config.endpoints, queries: src.queries, token: src.token, timeoutMs, retries, userAgent });
+      return createScrapeSource({ targets: config.endpoints, queries: src.queries, token: src.token, timeoutMs, retries, userAgent, insecure: config.insecure });
     case 'prometheus':
-      return createPrometheusSource({ url: src.url!, queries: src.queries, token: src.token, timeoutMs, retries, userAgent });
+      return createPrometheusSource({ url: src.url!, queries: src.queries, token: src.token, timeoutMs, retries, userAgent, insecure: config.insecure });
   }
 }
 

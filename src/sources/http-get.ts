@@ -3,9 +3,10 @@
  * (`/ds-metrics`, a Prometheus `/metrics` page, the Prometheus API). Nothing here retries or
  * sleeps, and nothing here knows what the body means: callers add their own headers and decode.
  */
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
+import { MAX_IN_FLIGHT } from './retrying.js';
 
 export type GetOutcome =
   | { kind: 'ok'; status: number; body: Buffer; contentType?: string; latencyMs: number }
@@ -166,4 +167,12 @@ async function drain(body: Dispatcher.ResponseData['body']): Promise<void> {
   } catch {
     // A body that fails while being thrown away changes nothing about the outcome.
   }
+}
+
+/**
+ * The connection pool of an HTTP source: a connect timeout, TLS verified unless `insecure`, and at
+ * most MAX_IN_FLIGHT sockets per origin (many endpoints behind one load balancer share an origin).
+ */
+export function sourceAgent(opts: { timeoutMs: number; insecure?: boolean }): Agent {
+  return new Agent({ connections: MAX_IN_FLIGHT, connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true } });
 }

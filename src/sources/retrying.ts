@@ -81,26 +81,44 @@ export function iso(ms: number): string {
 }
 
 /**
- * One tick over several endpoints (or queries): `run` runs for all of them at once. A rejected
- * credential (AuthError) from one ends the whole tick, since the others would be rejected too:
- * they are cut short rather than waited for, and the error is thrown once all have settled.
+ * Requests in flight at once, whatever the number of endpoints: 200 replicas sampled every second
+ * must not open 200 sockets at a time (file descriptors, ephemeral ports, a load spike on the
+ * app's own ingress). The rest wait their turn inside the same tick.
  */
-export async function eachUntilAuthError<E, R>(items: readonly E[], run: (item: E, signal: AbortSignal) => Promise<R>, signals: readonly (AbortSignal | undefined)[]): Promise<R[]> {
+export const MAX_IN_FLIGHT = 32;
+
+/**
+ * One tick over several endpoints (or queries): `run` runs for each of them, at most `limit` at a
+ * time, results in the items' order. A rejected credential (AuthError) from one ends the whole
+ * tick, since the others would be rejected too: they are cut short (or never started) rather than
+ * waited for, and the error is thrown once the running ones have settled.
+ */
+export async function eachUntilAuthError<E, R>(
+  items: readonly E[],
+  run: (item: E, signal: AbortSignal) => Promise<R>,
+  signals: readonly (AbortSignal | undefined)[],
+  limit: number = MAX_IN_FLIGHT,
+): Promise<R[]> {
   const tick = new AbortController();
   const signal = AbortSignal.any([tick.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)]);
   let authError: AuthError | undefined;
-  const results = await Promise.all(
-    items.map((item) =>
-      run(item, signal).catch((err: unknown): undefined => {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !authError) {
+      const i = next++;
+      try {
+        results[i] = await run(items[i]!, signal);
+      } catch (err) {
         if (!(err instanceof AuthError)) throw err;
         authError ??= err;
         tick.abort(err);
-        return undefined;
-      }),
-    ),
-  );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   if (authError) throw authError;
-  return results as R[];
+  return results;
 }
 
 /** Validates a duration option of a source at construction time. */

@@ -8,12 +8,11 @@
  * and a POST rate never spans the deploy. Elapsed time is measured between the two scrapes' own
  * completion times.
  */
-import { Agent } from 'undici';
 import { AuthError, UsageError } from '../../errors.js';
 import type { Phase } from '../../core/types.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
-import { getOnce } from '../http-get.js';
+import { getOnce, sourceAgent } from '../http-get.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { AUTH_HINT, authorization, scrubber } from './credentials.js';
@@ -31,6 +30,8 @@ export interface ScrapeOptions {
   timeoutMs: number;
   retries: number;
   userAgent: string;
+  /** Skip TLS certificate verification (--insecure). */
+  insecure?: boolean;
 }
 
 /** Big apps expose thousands of series; a page this large is a misconfiguration, not a scrape. */
@@ -56,7 +57,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
   const timeoutMs = positive(opts.timeoutMs, 'timeoutMs');
   const retries = Math.max(0, Math.floor(opts.retries));
   const scrub = scrubber(opts.token, opts.targets);
-  const agent = new Agent({ connect: { timeout: timeoutMs } });
+  const agent = sourceAgent({ timeoutMs, insecure: opts.insecure });
   const closing = new AbortController();
   /** The last successful scrape of each target, per phase: what the next rate is taken against. */
   const previous = targets.map(() => new Map<Phase, Scrape>());

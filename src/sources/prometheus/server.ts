@@ -10,11 +10,10 @@
  * query (400/422) is not retried and names the metric and the query; 5xx, 429 and timeouts are
  * retried inside the tick's deadline, honouring Retry-After.
  */
-import { Agent } from 'undici';
 import { AuthError, UsageError } from '../../errors.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
-import { getOnce, type GetOutcome } from '../http-get.js';
+import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
 import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, withRetries } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
@@ -30,6 +29,8 @@ export interface PrometheusOptions {
   timeoutMs: number;
   retries: number;
   userAgent: string;
+  /** Skip TLS certificate verification (--insecure). */
+  insecure?: boolean;
 }
 
 /** Answers to one-number queries are small; a range query over 30 min at 1 s is ~100 KiB. */
@@ -59,7 +60,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
   const retries = Math.max(0, Math.floor(opts.retries));
   const scrub = scrubber(opts.token, [opts.url]);
   const headers = { accept: 'application/json', 'user-agent': opts.userAgent, ...authorization(server, opts.token) };
-  const agent = new Agent({ connect: { timeout: timeoutMs } });
+  const agent = sourceAgent({ timeoutMs, insecure: opts.insecure });
   const closing = new AbortController();
 
   async function ask(metric: string, query: string, endpoint: 'query' | 'query_range', params: Record<string, string>, deadline: number, signal: AbortSignal): Promise<QueryAnswer> {
