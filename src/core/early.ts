@@ -10,8 +10,9 @@
  */
 import { analyze, contextOf } from './analyze.js';
 import { badPercent } from './judge-metric.js';
-import { asColumns, NUMBER } from './columns.js';
-import type { AnalysisInput } from './types.js';
+import { asColumns, NUMBER, type PhaseColumns } from './columns.js';
+import { median } from './stats/basic.js';
+import type { AnalysisInput, Rules } from './types.js';
 
 export const EARLY_ALPHA = 0.001;
 export const DEFAULT_PERSIST = 3;
@@ -20,7 +21,12 @@ export function decisiveRegression(input: AnalysisInput, persist: number = DEFAU
   const { settle } = contextOf(input);
   if (input.pre.length === 0 || input.post.length < settle + persist) return undefined;
   const post = asColumns(input.post, input.rules);
-  const judged = analyze({ ...input, post, alpha: EARLY_ALPHA, expected: undefined });
+  const pre = asColumns(input.pre, input.rules);
+  // The full judge runs only when the recent samples could make a decision: most ticks of a long
+  // healthy window stop here, so judging after every tick stays cheap at one sample a second.
+  const candidates = pastThreshold(pre, post, input.rules, persist);
+  if (!candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) return undefined;
+  const judged = analyze({ ...input, pre, post, alpha: EARLY_ALPHA, expected: undefined });
   if (judged.verdict !== 'rollback_recommended') return undefined;
   const drivers = judged.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
   const critical = drivers.filter((m) => input.rules[m.name]?.critical);
@@ -31,4 +37,23 @@ export function decisiveRegression(input: AnalysisInput, persist: number = DEFAU
   });
   if (critical.length > 0 ? persisted.length === 0 : persisted.length < 2) return undefined;
   return persisted.map((m) => m.name);
+}
+
+/** Slack against the judge's rounded baseline: this check must never drop a metric the judge would keep. */
+const CANDIDATE_SLACK = 0.9;
+
+/** Metrics whose last `persist` POST values are all (nearly) past the threshold against the PRE median. */
+function pastThreshold(pre: PhaseColumns, post: PhaseColumns, rules: Rules, persist: number): string[] {
+  const out: string[] = [];
+  for (const [name, rule] of Object.entries(rules)) {
+    const recent = post.column(name, post.length - persist);
+    if (!recent.state.every((state) => state === NUMBER)) continue;
+    const before = pre.column(name);
+    const usable: number[] = [];
+    before.state.forEach((state, i) => state === NUMBER && (rule.allow_negative || before.values[i]! >= 0) && usable.push(before.values[i]!));
+    if (usable.length === 0) continue;
+    const baseline = median(usable);
+    if (recent.values.every((v) => badPercent(rule, baseline, v - baseline) >= CANDIDATE_SLACK * rule.threshold)) out.push(name);
+  }
+  return out;
 }

@@ -9,7 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/core/analyze.js';
+import { analyze, contextOf } from '../../src/core/analyze.js';
+import { decisiveRegression, EARLY_ALPHA } from '../../src/core/early.js';
+import { badPercent } from '../../src/core/judge-metric.js';
 import { rule } from '../../src/core/rules.js';
 import type { MetricSnapshot, Rules } from '../../src/core/types.js';
 
@@ -79,5 +81,39 @@ describe('the judge, for any numbers', () => {
       expect(b.confidence).toBe(a.confidence);
       expect(b.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value])).toEqual(a.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value]));
     }), { numRuns: 200 });
+  });
+});
+
+describe('the early decision', () => {
+  /** The decision without its cheap pre-check: the full judge at EARLY_ALPHA, then persistence. */
+  function reference(input: Parameters<typeof decisiveRegression>[0], persist: number): string[] | undefined {
+    const { settle } = contextOf(input);
+    if (input.pre.length === 0 || input.post.length < settle + persist) return undefined;
+    const judged = analyze({ ...input, alpha: EARLY_ALPHA, expected: undefined });
+    if (judged.verdict !== 'rollback_recommended') return undefined;
+    const drivers = judged.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
+    const critical = drivers.filter((m) => input.rules[m.name]?.critical);
+    if (critical.length === 0 && drivers.length < 2) return undefined;
+    const recent = (input.post as MetricSnapshot[]).slice(-persist);
+    const persisted = (critical.length > 0 ? critical : drivers).filter((m) =>
+      recent.every((s) => typeof s.metrics[m.name] === 'number' && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, (s.metrics[m.name] as number) - m.baseline) >= m.threshold_pct),
+    );
+    if (critical.length > 0 ? persisted.length === 0 : persisted.length < 2) return undefined;
+    return persisted.map((m) => m.name);
+  }
+
+  it('its cheap pre-check never changes the decision', () => {
+    const factor = fc.constantFrom(1, 1, 1.2, 1.5, 2, 3, 0.5);
+    let decided = 0;
+    fc.assert(fc.property(phase(3, 12), phase(4, 30), fc.record({ errors: factor, latency: factor, traffic: factor, cpu: factor }), fc.integer({ min: 1, max: 5 }), (pre, post, f, persist) => {
+      const p = snapshots(pre);
+      const q = snapshots(post).map((s) => ({ metrics: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, (v as number) * f[k as keyof typeof f]])) }));
+      const input = { pre: p, post: q, rules, settle: 1 };
+      const decision = decisiveRegression(input, persist);
+      expect(decision).toEqual(reference(input, persist));
+      if (decision) decided++;
+    }), { numRuns: 300 });
+    // Both outcomes were exercised, not only "keep watching".
+    expect(decided).toBeGreaterThan(10);
   });
 });
