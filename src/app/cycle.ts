@@ -11,7 +11,7 @@ import type { RunRecord, RunSettings, StoredSample } from '../store/types.js';
 import { concludeRun } from './conclude.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
-import { backfillPhase, collectPhase } from './phase.js';
+import { backfillPhase, collectPhase, type PhaseOutcome } from './phase.js';
 import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { asColumns } from '../core/columns.js';
 import { decisiveRegression } from '../core/early.js';
@@ -134,33 +134,34 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   const preRange = config.source.type === 'prometheus' ? config.source.preRangeMs : undefined;
   const targets = sampledFrom(config).length;
   io.progress.phase('pre', preRange ? `PRE: the last ${Math.round(preRange / 1000)}s of history` : `PRE: ${config.preSamples} samples from ${targets} endpoint(s)`);
-  let pre;
+  let pre: PhaseOutcome;
   try {
-    pre = preRange
-      ? await backfillPhase(phaseDeps(io), { runId: run.id, rangeMs: preRange, intervalMs: config.intervalMs, timeoutMs: config.timeoutMs })
-      : await collectPhase(phaseDeps(io), {
-          runId: run.id,
-          phase: 'pre',
-          count: config.preSamples,
-          startAt: io.clock.now(),
-          intervalMs: config.intervalMs,
-          timeoutMs: config.timeoutMs,
-          endpoints: targets,
-          rules: config.rules,
-          save: async (samples) => void buffered.push(...samples),
-        });
+    if (preRange) {
+      const backfilled = await backfillPhase(phaseDeps(io), { runId: run.id, rangeMs: preRange, intervalMs: config.intervalMs, timeoutMs: config.timeoutMs });
+      buffered.push(...backfilled.samples);
+      // The baseline is what history held: that many ticks were "planned".
+      run.settings.pre_samples = new Set(backfilled.samples.map((s) => s.seq)).size;
+      pre = backfilled;
+    } else {
+      pre = await collectPhase(phaseDeps(io), {
+        runId: run.id,
+        phase: 'pre',
+        count: config.preSamples,
+        startAt: io.clock.now(),
+        intervalMs: config.intervalMs,
+        timeoutMs: config.timeoutMs,
+        endpoints: targets,
+        rules: config.rules,
+        save: async (samples) => void buffered.push(...samples),
+      });
+    }
   } finally {
     io.progress.stop();
-  }
-  if (preRange) {
-    buffered.push(...pre.samples);
-    // The baseline is what history held: that many ticks were "planned".
-    run.settings.pre_samples = new Set(pre.samples.map((s) => s.seq)).size;
   }
   await io.store.createRun(run);
   io.shared?.announce(run);
   await io.store.addSamples(buffered);
-  log.log('info', 'pre_done', `PRE done: ${pre.samples.filter((s) => s.ok).length}/${pre.samples.length} requests answered`, { phase: 'pre' });
+  log.log('info', 'pre_done', `PRE done: ${buffered.filter((s) => s.ok).length}/${buffered.length} requests answered`, { phase: 'pre' });
 
   const interrupted = io.interrupts.received();
   if (interrupted) {

@@ -41,7 +41,6 @@ export interface PhasePlan {
 }
 
 export interface PhaseOutcome {
-  samples: StoredSample[];
   /** Ticks where no endpoint answered. */
   failed: number;
   /** Ticks stored when stopWhen ended the phase early. */
@@ -52,7 +51,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', onOuterAbort, { once: true });
-  const samples: StoredSample[] = [];
+  // Samples are handed to `save` and not kept: over an hour at 1 s they would be most of the memory.
   // Columns, filled as ticks arrive: the live view and the early decision judge them after every tick.
   const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
   let failed = 0;
@@ -85,7 +84,6 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
-        samples.push(...tickSamples);
         const snapshot = aggregateTick(results, plan.rules);
         if (snapshot) columns.append(snapshot);
         else failed++;
@@ -114,14 +112,17 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
     deps.signal.removeEventListener('abort', onOuterAbort);
   }
   if (authError && plan.phase === 'pre') throw authError;
-  return stoppedAfter === undefined ? { samples, failed } : { samples, failed, stoppedAfter };
+  return stoppedAfter === undefined ? { failed } : { failed, stoppedAfter };
 }
 
 /**
  * PRE from the source's history (a Prometheus server's last `rangeMs`): no waiting for a baseline.
  * Each step becomes a tick of stored samples, as if it had been sampled then.
  */
-export async function backfillPhase(deps: PhaseDeps, plan: { runId: string; rangeMs: number; intervalMs: number; timeoutMs: number }): Promise<PhaseOutcome> {
+export async function backfillPhase(
+  deps: PhaseDeps,
+  plan: { runId: string; rangeMs: number; intervalMs: number; timeoutMs: number },
+): Promise<PhaseOutcome & { samples: StoredSample[] }> {
   const source = deps.source;
   if (!source.backfill) throw new Error('this source keeps no history to take PRE from');
   const now = deps.clock.now();

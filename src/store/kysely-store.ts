@@ -243,6 +243,11 @@ function sampleRow(s: StoredSample): SamplesTable {
   return { ...s, ok: s.ok ? 1 : 0, metrics: s.metrics === null ? null : JSON.stringify(s.metrics) };
 }
 
+/** Converted in place: an hour of samples is thousands of rows, and a copy would hold every JSON text until the last row is parsed. */
 function sampleRecord(row: Selectable<SamplesTable>): StoredSample {
-  return { ...row, phase: row.phase as Phase, ok: row.ok === 1, metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as Record<string, unknown>) };
+  const record = row as unknown as StoredSample;
+  record.phase = row.phase as Phase;
+  record.ok = row.ok === 1;
+  record.metrics = row.metrics === null ? null : (JSON.parse(row.metrics) as Record<string, unknown>);
+  return record;
 }

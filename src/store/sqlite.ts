@@ -14,6 +14,7 @@ import type { Store } from './types.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
+const CACHE_KIB = 4096;
 
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: BetterSqlite3.Database | undefined;
@@ -23,6 +24,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
+    // better-sqlite3 builds with a 16 MB page cache; every command is a short-lived process that
+    // starts cold, so a bigger cache buys little and costs RSS over a long window (bench/memory.js).
+    sqlite.pragma(`cache_size = -${CACHE_KIB}`);
   } catch (err) {
     sqlite?.close();
     throw openError(path, err);

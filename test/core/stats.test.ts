@@ -23,6 +23,45 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
     expect(rankSumGreater([1], [2, 3, 4, 5, 6]).minPValue).toBeCloseTo(1 / 6, 12);
   });
 
+  it('without ties the exact p-value matches brute-force enumeration of every split', () => {
+    const bruteForce = (a: number[], b: number[]) => {
+      const all = [...a, ...b].sort((x, y) => x - y);
+      const rank = (v: number) => all.indexOf(v) + 1;
+      const observed = b.reduce((s, v) => s + rank(v), 0);
+      let hits = 0;
+      let splits = 0;
+      const choose = (from: number, left: number, sum: number): void => {
+        if (left === 0) {
+          splits++;
+          if (sum >= observed) hits++;
+          return;
+        }
+        for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + i + 1);
+      };
+      choose(0, b.length, 0);
+      return hits / splits;
+    };
+    let seed = 11;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let t = 0; t < 40; t++) {
+      const a = Array.from({ length: 3 + (t % 5) }, next);
+      const b = Array.from({ length: 3 + (t % 4) }, () => next() + 0.3 * next());
+      const r = rankSumGreater(a, b);
+      expect(r.exact).toBe(true);
+      expect(r.pValue).toBeCloseTo(bruteForce(a, b), 12);
+    }
+  });
+
+  it('stays exact (and cheap) for a live-view sized comparison: 60 PRE vs 15 POST without ties', () => {
+    const a = Array.from({ length: 60 }, (_, i) => i);
+    const b = Array.from({ length: 15 }, (_, i) => 100 + i);
+    const r = rankSumGreater(a, b);
+    expect(r.exact).toBe(true);
+    // All of b above all of a: one split in C(75, 15).
+    expect(r.pValue).toBeCloseTo(r.minPValue, 20);
+    expect(Math.abs(r.pValue * 2280012686716080 - 1)).toBeLessThan(1e-9);
+  });
+
   it('large samples use the normal approximation', () => {
     const a = Array.from({ length: 300 }, (_, i) => i);
     const b = Array.from({ length: 300 }, (_, i) => i + 30);
