@@ -2,6 +2,8 @@
 // cycle (schedule, aggregation, store, live view, early-exit checks, verdict) on a virtual clock, so
 // the hour takes seconds. Peak RSS must stay under 150 MB. Samples go to a real SQLite file.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCycle } from '../build/src/app/cycle.js';

@@ -3,16 +3,14 @@
  * progress. Everything opened here is closed by `dispose()`, so the process can end on its own.
  */
 import { loadConfig } from '../config/load.js';
-import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import type { AppIO } from '../app/io.js';
 import { createLogger, type Logger, type LogLevel } from '../output/logger.js';
 import { colorsFor, type Colors } from '../output/colors.js';
 import { createProgress, type ProgressMode } from '../output/progress.js';
 import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
-import { createSource, queryIssues } from '../sources/factory.js';
-import { READ_HINT } from '../sources/sql.js';
-import { ConfigError } from '../errors.js';
+import { createSource } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
 import { hostname } from 'node:os';
 import { processAlive, reapAbandoned } from '../app/abandoned.js';
@@ -58,12 +56,6 @@ export async function resolveCommandConfig(flags: CommandFlags, console: Console
   }
   for (const warning of config.warnings) console.logger.log('warn', 'config_warning', warning);
   return config;
-}
-
-/** What the configured source needs to collect (endpoints and a secret for /ds-metrics...): reported together, before anything runs. */
-export function requireCollection(config: ResolvedConfig): void {
-  const issues = [...sourceIssues(config), ...queryIssues(config)];
-  if (issues.length > 0) throw new ConfigError(issues, config.source.type === 'sql' ? READ_HINT : undefined);
 }
 
 export interface CommandIO {

@@ -217,7 +217,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     configFile: input.file?.path,
     warnings,
   };
-  config.redactions = [...config.secrets, ...[pick('source_token'), passwordOf(pick('sql_url'))].filter((v): v is string => v !== undefined && v !== '')];
+  const passwords = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway')].map(passwordOf);
+  config.redactions = [...config.secrets, ...[pick('source_token'), ...passwords].filter((v): v is string => v !== undefined && v !== '')];
   if (config.insecure) {
     warnings.push('TLS certificate verification is OFF (--insecure): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.');
   }

@@ -1,12 +1,12 @@
 /** The configured source: which kind of MetricSource a run samples through (`source:` / `--source`). */
-import type { ResolvedConfig } from '../config/resolve.js';
-import type { ConfigIssue } from '../errors.js';
+import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkScrapeExpression, createScrapeSource } from './prometheus/scrape.js';
 import { createPrometheusSource } from './prometheus/server.js';
 import { refusedQueries } from './sql-guard.js';
 import { createCommandSource } from './command.js';
 import { createDsMetricsSource } from './ds-metrics.js';
-import { createSqlSource } from './sql.js';
+import { createSqlSource, READ_HINT } from './sql.js';
 import type { MetricSource } from './types.js';
 
 export function createSource(config: ResolvedConfig, userAgent: string): MetricSource {
@@ -24,6 +24,12 @@ export function createSource(config: ResolvedConfig, userAgent: string): MetricS
     case 'prometheus':
       return createPrometheusSource({ url: src.url!, queries: src.queries, token: src.token, timeoutMs, retries, userAgent, insecure: config.insecure });
   }
+}
+
+/** What the configured source needs to collect (endpoints and a secret for /ds-metrics...): reported together, before anything runs. */
+export function requireCollection(config: ResolvedConfig): void {
+  const issues = [...sourceIssues(config), ...queryIssues(config)];
+  if (issues.length > 0) throw new ConfigError(issues, config.source.type === 'sql' ? READ_HINT : undefined);
 }
 
 /** Queries the source would refuse, found before anything runs (the source checks them again). */

@@ -128,8 +128,12 @@ async function openPostgres(url: string): Promise<Database> {
 
 async function openSqlite(location: string): Promise<Database> {
   const path = location.replace(/^(sqlite|file):(\/\/)?/i, '');
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
-  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  // Named through a variable so bundlers leave the native driver out: the GitHub Action's bundle
+  // must run on any runner, where this addon cannot load.
+  const driver = 'better-sqlite3';
+  const loaded = (await import(driver).catch(() => undefined)) as { default: typeof import('better-sqlite3') } | undefined;
+  if (!loaded) throw new Error('a SQLite database needs the CLI (npx seqpulse); the GitHub Action reads business metrics from Postgres only');
+  const db = new loaded.default(path, { readonly: true, fileMustExist: true });
   return {
     // SQLite has no statement timeout; the read-only connection and the row cap are its guardrails.
     async query(sql, limit) {

@@ -4,11 +4,10 @@
  * GitHub Action must never load.
  */
 import { resolve } from 'node:path';
+import { isPostgresUrl } from './location.js';
 import type { Store } from './types.js';
 
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+export { isPostgresUrl };
 
 export async function openStore(location: string, cwd: string = process.cwd()): Promise<Store> {
   if (isPostgresUrl(location)) {

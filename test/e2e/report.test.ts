@@ -71,6 +71,18 @@ describe('seqpulse report', () => {
     expect(unwritable.stderr).toMatch(/cannot write the report to .*ENOENT/);
   });
 
+  it('--format md: the headline, reasons, the metrics that moved first, user text escaped', async () => {
+    const md = await runCli(['report', run.id, '--format', 'md'], { cwd: run.cwd });
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^# 🛑 Rollback recommended · shop \\<api\\>\/default\n/);
+    expect(md.stdout).toMatch(/\n- error\\_rate changed by \+[\d.]+% \(baseline: /);
+    const rows = md.stdout.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatch(/🔴 regression \|$/);
+    expect(rows.at(-1)).toMatch(/\| ok \|$/);
+    expect(md.stdout).toContain(`deployment \`${run.id}\``);
+  });
+
   describe('in headless Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {

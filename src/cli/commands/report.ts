@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../output/html-report.js';
+import { renderMarkdown } from '../../output/markdown.js';
 import { runSeries } from '../../output/series.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';
@@ -18,8 +19,8 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
   const format = flags.format ?? 'html';
   const text =
     format === 'json' ? `${JSON.stringify(verdict, null, 2)}\n`
-    : format === 'html' ? renderHtmlReport(verdict, run, runSeries(samples, config.rules))
-    : (() => { throw new UsageError('--format md is not available in this build'); })();
+    : format === 'md' ? renderMarkdown(verdict, { level: 1 })
+    : renderHtmlReport(verdict, run, runSeries(samples, config.rules));
   if (flags.output) {
     try {
       writeFileSync(flags.output, text);

@@ -1,7 +1,8 @@
 /** `seqpulse run [options] -- <cmd> [args...]` */
 import { runCycle } from '../../app/cycle.js';
 import { UsageError } from '../../errors.js';
-import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import { requireCollection } from '../../sources/factory.js';
+import { createAppIO, createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { runSeries } from '../../output/series.js';

@@ -1,6 +1,7 @@
 /** `seqpulse start`: PRE samples, then print the deployment id for `finish`. */
 import { startRun } from '../../app/cycle.js';
-import { createAppIO, createConsole, requireCollection, resolveCommandConfig } from '../context.js';
+import { requireCollection } from '../../sources/factory.js';
+import { createAppIO, createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { syncAfterRun } from './sync.js';

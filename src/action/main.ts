@@ -1,0 +1,165 @@
+/**
+ * The GitHub Action: a thin door over the same config, sources, cycle and analysis as the CLI.
+ * What differs is the edge: inputs instead of flags; outputs, a job summary, annotations and
+ * optional GitHub statuses instead of a terminal; and a store that needs no native addon (SQLite in
+ * WebAssembly, a file in the workspace, or the team's Postgres).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { finishEndpoints, finishRun, runCycle, startRun } from '../app/cycle.js';
+import type { AppIO } from '../app/io.js';
+import { sharedPeer } from '../app/shared.js';
+import { syncStores } from '../app/sync.js';
+import { loadConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { VerdictReport } from '../core/types.js';
+import { SeqpulseError, UsageError } from '../errors.js';
+import { createLogger } from '../output/logger.js';
+import { renderMarkdown } from '../output/markdown.js';
+import { createProgress } from '../output/progress.js';
+import { redactError, redactText, redactUserinfo } from '../redact.js';
+import { watchInterrupts } from '../runner/signals.js';
+import { systemClock } from '../sampling/clock.js';
+import { createSource, requireCollection } from '../sources/factory.js';
+import type { MetricSource } from '../sources/types.js';
+import { findRun } from '../cli/find-run.js';
+import type { Store } from '../store/types.js';
+import { userAgent } from '../version.js';
+import { publish } from './github.js';
+import { readInputs, type ActionInputs } from './inputs.js';
+import { openActionStore } from './store.js';
+
+/** GitHub cuts a step summary at 1 MiB. */
+const SUMMARY_LIMIT = 900_000;
+
+/** Runs the step; the exit code is also set on the process (non-zero fails the step). */
+export async function run(): Promise<number> {
+  let redactions: string[] = [];
+  try {
+    const inputs = readInputs();
+    // Masked before anything is logged: the runner then hides them in every line of the log.
+    const masked = new Set<string>();
+    const mask = (secret: string | undefined) => {
+      if (secret && !masked.has(secret)) core.setSecret(secret);
+      if (secret) masked.add(secret);
+    };
+    [...(inputs.flags.secret ?? []), inputs.flags.sourceToken, inputs.githubToken].forEach(mask);
+    const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath });
+    redactions = config.redactions;
+    config.redactions.forEach(mask);
+    const code = await step(inputs, config);
+    process.exitCode = code;
+    return code;
+  } catch (err) {
+    const message = err instanceof SeqpulseError ? `${err.message}${err.hint ? `\n${err.hint}` : ''}` : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    core.setFailed(redactText(message, redactions));
+    const code = err instanceof SeqpulseError ? err.exitCode : 70;
+    process.exitCode = code;
+    return code;
+  }
+}
+
+async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<number> {
+  const logger = createLogger({ format: config.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
+  for (const warning of config.warnings) core.warning(warning);
+  const store = await openActionStore(config.store);
+  const interrupts = watchInterrupts();
+  let source: MetricSource | undefined;
+  const shared = config.sync ? sharedPeer(() => openActionStore(config.sync!), (err) => core.warning(`Shared store ${redactUserinfo(config.sync!)} unavailable (${redactError(err, config.sync!)}): deploys from other runners cannot be checked for overlap.`)) : undefined;
+  const io: AppIO = {
+    store,
+    shared,
+    source: () => (source ??= createSource(config, userAgent())),
+    clock: systemClock,
+    logger,
+    progress: createProgress('lines', logger),
+    interrupts,
+    deployStdout: 'inherit',
+  };
+  try {
+    const report = await cycle(inputs, config, io);
+    if (!report) return 0;
+    await syncRun(store, config.sync, report.deployment_id);
+    await conclude(report, inputs);
+    return report.exit_code;
+  } finally {
+    interrupts.dispose();
+    await source?.close();
+    await shared?.close();
+    await store.close();
+  }
+}
+
+/** The cycle for the mode; undefined after a successful `start` (no verdict yet). */
+async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): Promise<VerdictReport | undefined> {
+  if (inputs.mode === 'run') {
+    requireCollection(config);
+    return runCycle(config, inputs.argv, io);
+  }
+  if (inputs.mode === 'start') {
+    requireCollection(config);
+    const outcome = await startRun(config, io);
+    if (outcome.kind === 'report') return outcome.report;
+    core.setOutput('deployment-id', outcome.run.id);
+    core.info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
+    await syncRun(io.store, config.sync, outcome.run.id);
+    return undefined;
+  }
+  if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
+  const run = await findRun(io.store, inputs.deploymentId);
+  let finishing = config;
+  if (inputs.result === 'success' && !(await io.store.getVerdict(run.id))) {
+    finishing = { ...config, endpoints: finishEndpoints(config, run) };
+    requireCollection(finishing);
+  }
+  const outcome = await finishRun(finishing, run, inputs.result, io);
+  return outcome.kind === 'report' ? outcome.report : undefined;
+}
+
+/** Outputs, the report file, the job summary, annotations, GitHub statuses; then the step's result. */
+async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<void> {
+  const dir = process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'seqpulse') : join(process.cwd(), '.seqpulse', 'reports');
+  mkdirSync(dir, { recursive: true });
+  const reportPath = join(dir, `${report.deployment_id}.json`);
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  core.setOutput('verdict', report.verdict ?? 'none');
+  core.setOutput('confidence', String(report.confidence));
+  core.setOutput('deployment-id', report.deployment_id);
+  core.setOutput('summary', report.summary);
+  core.setOutput('report-json', reportPath);
+
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderMarkdown(report, { maxChars: SUMMARY_LIMIT })).write();
+  const reasons = report.details.slice(0, 3).join('\n');
+  const title = `seqpulse ${report.project}/${report.env}`;
+  if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  else if (report.verdict === 'attention') core.warning(`Attention: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  else core.notice(`${report.verdict ?? report.status}: ${report.summary}`, { title });
+
+  if (inputs.githubToken && (inputs.commentOnPr || inputs.deploymentStatus)) {
+    try {
+      for (const line of await publish(report, { token: inputs.githubToken, comment: inputs.commentOnPr, status: inputs.deploymentStatus })) core.info(line);
+    } catch (err) {
+      core.warning(`GitHub comment/status not written: ${err instanceof Error ? err.message : String(err)} (the verdict stands)`);
+    }
+  } else if (inputs.commentOnPr || inputs.deploymentStatus) {
+    core.warning('comment-on-pr / deployment-status need github-token (e.g. github-token: ${{ github.token }}): skipped');
+  }
+  if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ?? report.status}: ${report.summary}`);
+}
+
+/** --sync for the Action: the run is complete here whatever happens to the push; a failure is a warning. */
+async function syncRun(local: Store, target: string | undefined, runId: string): Promise<void> {
+  if (!target) return;
+  try {
+    const remote = await openActionStore(target);
+    try {
+      const counts = await syncStores(local, remote, [runId]);
+      core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
+    } finally {
+      await remote.close().catch(() => undefined);
+    }
+  } catch (err) {
+    core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${redactError(err, target)}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
+  }
+}

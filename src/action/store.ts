@@ -1,0 +1,16 @@
+/**
+ * The Action's stores: the team's Postgres for a `postgres://` URL; anything else is a SQLite file
+ * kept by SQLite in WebAssembly. The native SQLite driver the CLI uses is compiled for one Node ABI
+ * and platform, and a runner may be any (Node 24 on Linux, macOS, Windows), so the Action never loads it.
+ */
+import { resolve } from 'node:path';
+import { isPostgresUrl } from '../store/location.js';
+import { openPostgresStore } from '../store/postgres.js';
+import { openSqlJsStore } from '../store/sqljs.js';
+import type { Store } from '../store/types.js';
+
+export async function openActionStore(location: string): Promise<Store> {
+  if (isPostgresUrl(location)) return openPostgresStore(location);
+  const path = location.startsWith('file:') ? location.slice('file:'.length) : location;
+  return openSqlJsStore(resolve(process.cwd(), path));
+}

@@ -1,0 +1,271 @@
+/**
+ * The bundled Action (dist/index.js) run as a real process the way the runner does, under Node 24
+ * (GitHub's `node24` runtime) and Node 20, against a real local app and a stand-in GitHub API.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openSqlJsStore } from '../../src/store/sqljs.js';
+import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
+import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
+import { startFakeGitHub } from '../helpers/github-api.js';
+import { node24 } from '../helpers/node24.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+const track = closeAfterEach();
+let NODE24 = '';
+
+beforeAll(() => {
+  NODE24 = node24();
+}, 300_000);
+
+/** Fast sampling against a local app; the deploy command is a script in the workspace calling the hook. */
+function inputs(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { endpoints: url, secret: TEST_SECRET, project: 'shop', env: 'staging', 'pre-samples': '3', interval: '100ms', window: '1s', ...extra };
+}
+
+function deployScript(workspace: string, argv: string[]): string {
+  // The hook's argv is [node, -e, script]: the script goes into a file so the command stays one plain line.
+  writeFileSync(join(workspace, 'deploy.cjs'), argv[2]!);
+  return `'${process.execPath}' deploy.cjs`;
+}
+
+async function storedRuns(workspace: string) {
+  const store = await openSqlJsStore(join(workspace, '.seqpulse/seqpulse.db'));
+  try {
+    const runs = await store.listRuns({});
+    return await Promise.all(runs.map(async (r) => ({ run: await store.getRun(r.id), verdict: await store.getVerdict(r.id), samples: await store.getSamples(r.id) })));
+  } finally {
+    await store.close();
+  }
+}
+
+describe('the bundle', () => {
+  it('loads no native addon: nothing but JavaScript (SQLite in WebAssembly inlined) and licences in dist/', () => {
+    expect(readdirSync(join(ACTION_ENTRY, '..')).sort()).toEqual(['index.js', 'licenses.txt', 'package.json', 'sql-wasm.cjs']);
+    expect(readFileSync(ACTION_ENTRY, 'utf8')).not.toMatch(/better_sqlite3\.node|better-sqlite3\/build/);
+  });
+});
+
+describe.each([
+  ['Node 24', () => NODE24],
+  ['Node 20', () => process.execPath],
+])('the Action under %s', (_name, node) => {
+  it('healthy deploy: success, outputs set, job summary and report written, run stored', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: node(), workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()) }) });
+    expect(r.stderr).not.toMatch(/internal error|ERR_DLOPEN|\.node/);
+    expect(r.code).toBe(0);
+    expect(hook.calls).toBe(1);
+    expect(r.outputs.verdict).toBe('ok');
+    expect(Number(r.outputs.confidence)).toBeGreaterThan(0);
+    expect(r.outputs['deployment-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.outputs.summary).toMatch(/\w/);
+    const report = JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'));
+    expect(report).toMatchObject({ deployment_id: r.outputs['deployment-id'], verdict: 'ok', project: 'shop', env: 'staging' });
+    expect(r.summary).toMatch(/✅ OK · shop\/staging/);
+    expect(r.summary).toMatch(/\| `error_rate` \| 0\.01 \| 0\.01 \|/);
+    expect(r.stdout).toMatch(/::notice title=seqpulse shop\/staging::ok: /);
+    const [stored] = await storedRuns(workspace);
+    expect(stored!.run!.status).toBe('finished');
+    expect(stored!.verdict!.verdict).toBe('ok');
+    expect(stored!.samples.filter((s) => s.ok).length).toBe(app.requests.length);
+  });
+
+  it('regression: the step fails with an error annotation; outputs and summary still written', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: node(), workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()) }) });
+    expect(r.code).toBe(1);
+    expect(r.outputs.verdict).toBe('rollback_recommended');
+    expect(r.stdout).toMatch(/::error title=seqpulse shop\/staging::Rollback recommended: .*%0Aerror_rate changed by \+800%/);
+    expect(r.stdout).toMatch(/::error::seqpulse: rollback_recommended: /);
+    expect(r.summary).toMatch(/🛑 Rollback recommended/);
+    expect(r.summary).toMatch(/\| `error_rate` \| 0\.01 \| 0\.09 \| \+800% \| \+\d+% \| 🔴 regression \|/);
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8')).exit_code).toBe(1);
+  });
+
+  it('fail-on: never keeps the step green on a rollback, with the verdict in the outputs', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: node(), workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), 'fail-on': 'never' }) });
+    expect(r.code).toBe(0);
+    expect(r.outputs.verdict).toBe('rollback_recommended');
+  });
+});
+
+describe('the Action (Node 24)', () => {
+  it('wrong secret: a clear failure before the deploy, and the secret is nowhere', async () => {
+    const app = track(await startTestApp({ secret: 'the-right-one' }));
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const secret = 'wrong-secret-9c1e7d';
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { secret, command: deployScript(workspace, hook.argv()) }) });
+    expect(r.code).toBe(2);
+    expect(hook.calls).toBe(0);
+    expect(r.stdout).toMatch(/::error::.*rejected the signed request \(HTTP 401\): the secret or the clock is wrong/);
+    expect(r.stdout).toMatch(new RegExp(`::add-mask::${secret}`));
+    const everything = [r.stdout.replaceAll(`::add-mask::${secret}`, ''), r.stderr, r.summary, JSON.stringify(r.outputs)].join('\n');
+    expect(everything).not.toContain(secret);
+    if (existsSync(join(workspace, '.seqpulse/seqpulse.db'))) expect(readFileSync(join(workspace, '.seqpulse/seqpulse.db')).includes(secret)).toBe(false);
+  });
+
+  it('cancellation: the runner\'s SIGINT reaches the deploy command; the step fails and the run is stored as interrupted', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    let deployed!: () => void;
+    const deploying = new Promise<void>((r) => (deployed = r));
+    const hook = track(await deployHook(() => deployed()));
+    const workspace = tempDir('seqpulse-ws-');
+    const marker = join(workspace, 'deploy-got');
+    const action = startAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv({ holdUntilSignal: true, marker, exitCode: 1 })) }) });
+    await deploying;
+    action.child.kill('SIGINT');
+    const r = await action.done;
+    expect(r.code).toBe(130);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGINT');
+    expect(r.outputs.verdict).toBe('none');
+    const [stored] = await storedRuns(workspace);
+    expect(stored!.run!.status).toBe('interrupted');
+    expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
+  });
+
+  it('start and finish around a separate deploy step share the run through the workspace store', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const workspace = tempDir('seqpulse-ws-');
+    const start = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { mode: 'start' }) });
+    expect(start.code).toBe(0);
+    const id = start.outputs['deployment-id']!;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(start.outputs.verdict).toBeUndefined();
+    const finish = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { mode: 'finish', 'deployment-id': id }) });
+    expect(finish.code).toBe(0);
+    expect(finish.outputs).toMatchObject({ verdict: 'ok', 'deployment-id': id });
+    const [stored] = await storedRuns(workspace);
+    expect(stored!.run!.id).toBe(id);
+    expect(new Set(stored!.samples.map((s) => s.phase))).toEqual(new Set(['pre', 'post']));
+  });
+
+  it('refuses shell syntax in the command unless shell: true', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: 'echo deploy && touch pwned' }) });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/::error::input command uses shell syntax \("&&"\)/);
+    expect(existsSync(join(workspace, 'pwned'))).toBe(false);
+    const shell = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: 'echo deploy && touch done', shell: 'true' }) });
+    expect(shell.code).toBe(0);
+    expect(existsSync(join(workspace, 'done'))).toBe(true);
+  });
+
+  it('a sticky PR comment (created, then updated in place) and a commit status, through GITHUB_API_URL', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const github = track(await startFakeGitHub());
+    const workspace = tempDir('seqpulse-ws-');
+    const run = () =>
+      runAction({
+        node: NODE24,
+        workspace,
+        inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_fake_token_123', 'comment-on-pr': 'true', 'deployment-status': 'true' }),
+        env: { GITHUB_API_URL: github.url },
+        event: { pull_request: { number: 42 } },
+        eventName: 'pull_request',
+      });
+    const first = await run();
+    expect(first.code).toBe(0);
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toMatch(/^<!-- seqpulse:shop:staging -->\n### ✅ OK · shop\/staging/);
+    expect(github.comments[0]!.body).toContain(second.outputs['deployment-id']);
+    const calls = github.requests.map((q) => `${q.method} ${q.path}`);
+    expect(calls).toEqual([
+      'GET /repos/acme/shop/issues/42/comments',
+      'POST /repos/acme/shop/issues/42/comments',
+      'POST /repos/acme/shop/statuses/0123456789abcdef0123456789abcdef01234567',
+      'GET /repos/acme/shop/issues/42/comments',
+      `PATCH /repos/acme/shop/issues/comments/${github.comments[0]!.id}`,
+      'POST /repos/acme/shop/statuses/0123456789abcdef0123456789abcdef01234567',
+    ]);
+    expect(github.requests.every((q) => q.authorization === 'token ghs_fake_token_123')).toBe(true);
+    expect(github.requests[2]!.body).toMatchObject({ state: 'success', context: 'seqpulse/shop/staging' });
+    expect((first.stdout + second.stdout).replaceAll('::add-mask::ghs_fake_token_123', '')).not.toContain('ghs_fake_token_123');
+  });
+
+  it('a deployment event gets a deployment status carrying the verdict', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
+    const github = track(await startFakeGitHub());
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({
+      node: NODE24,
+      workspace,
+      inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), 'github-token': 'ghs_x', 'deployment-status': 'true' }),
+      env: { GITHUB_API_URL: github.url },
+      event: { deployment: { id: 7 } },
+      eventName: 'deployment',
+    });
+    expect(r.code).toBe(1);
+    expect(github.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /repos/acme/shop/deployments/7/statuses']);
+    expect(github.requests[0]!.body).toMatchObject({ state: 'failure', environment: 'staging' });
+    expect(String(github.requests[0]!.body!.description)).toMatch(/^rollback_recommended: /);
+  });
+
+  it('a GitHub API that fails is a warning; the verdict decides the step', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({
+      node: NODE24,
+      workspace,
+      inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_x', 'comment-on-pr': 'true' }),
+      env: { GITHUB_API_URL: 'http://127.0.0.1:9' },
+      event: { pull_request: { number: 1 } },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/::warning::GitHub comment\/status not written: .*\(the verdict stands\)/);
+  });
+});
+
+describe('with @github/local-action', () => {
+  it('runs the Action\'s source entry (src/action/main.ts, its `run` export) with the toolkit stubbed: outputs and verdict', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const dir = tempDir('seqpulse-local-action-');
+    const envFile = join(dir, '.env');
+    writeFileSync(
+      envFile,
+      [
+        `INPUT_ENDPOINTS=${app.url}`,
+        `INPUT_SECRET=${TEST_SECRET}`,
+        `INPUT_COMMAND='${process.execPath}' -e 0`,
+        'INPUT_PRE-SAMPLES=3',
+        'INPUT_INTERVAL=100ms',
+        'INPUT_WINDOW=1s',
+        'INPUT_PROJECT=shop',
+        `INPUT_STORE=${join(dir, 'store.db')}`,
+        `RUNNER_TEMP=${dir}`,
+      ].join('\n'),
+    );
+    const root = join(ACTION_ENTRY, '../..');
+    const bin = join(root, 'node_modules/@github/local-action/bin/local-action.js');
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'run', root, 'src/action/main.ts', envFile], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(r.out).toMatch(/Action Outputs/);
+    expect(r.out).toMatch(/'verdict'\s*│ 'ok'/);
+    expect(r.out).toMatch(/'report-json'\s*│ '.*seqpulse\/[0-9a-f-]{36}\.json'/);
+    expect(r.code).toBe(0);
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeGreaterThan(0);
+    expect(app.allSignaturesValid()).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,59 @@
+/**
+ * A stand-in for the GitHub REST API on 127.0.0.1 (the Action reaches it through GITHUB_API_URL):
+ * the issue-comment, commit-status and deployment-status endpoints the Action uses, with state, so
+ * a second run sees the comment the first one made. Records every request.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown> | null;
+}
+
+export interface FakeGitHub {
+  url: string;
+  requests: ApiRequest[];
+  comments: { id: number; body: string }[];
+  close(): Promise<void>;
+}
+
+export async function startFakeGitHub(): Promise<FakeGitHub> {
+  const api = { requests: [] as ApiRequest[], comments: [] as { id: number; body: string }[] } as FakeGitHub;
+  let nextId = 1000;
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0]!;
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+      api.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
+      const send = (status: number, data: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(data));
+      };
+      let m: RegExpExecArray | null;
+      if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return send(200, api.comments);
+      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) {
+        const comment = { id: nextId++, body: String(body?.body) };
+        api.comments.push(comment);
+        return send(201, comment);
+      }
+      if (req.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path))) {
+        const comment = api.comments.find((c) => c.id === Number(m![1]));
+        if (!comment) return send(404, { message: 'Not Found' });
+        comment.body = String(body?.body);
+        return send(200, comment);
+      }
+      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/statuses\/\w+$/.test(path)) return send(201, { id: nextId++, ...body });
+      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/deployments\/\d+\/statuses$/.test(path)) return send(201, { id: nextId++, ...body });
+      send(404, { message: 'Not Found' });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api.close = () => new Promise<void>((r) => server.close(() => r()));
+  return api;
+}
