@@ -235,7 +235,7 @@ describe('seqpulse run', () => {
     expect(r.stdout).toMatch(/command not found: no-such-deploy-tool-xyz/);
   });
 
-  it('the secret never appears in stdout, stderr, JSON logs or the store files', async () => {
+  it('the secret never appears in stdout, stderr, JSON logs, the store files or anything read back (show, history, verdict, reports, doctor)', async () => {
     const secret = 'sEcReT-value-4f9a0c2e77';
     const app = track(await startTestApp({ secret }));
     const hook = track(await deployHook(() => app.queueFault({ kind: 'status', status: 503 }, 2)));
@@ -251,8 +251,19 @@ describe('seqpulse run', () => {
     expect(r.stderr.split('\n').filter(Boolean).every((line) => line === 'deployed' || JSON.parse(line).level !== undefined)).toBe(true);
     const dir = join(cwd, '.seqpulse');
     for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file)).includes(secret)).toBe(false);
-    const stored = await storedRun(cwd, JSON.parse(r.stdout).deployment_id);
+    const id = JSON.parse(r.stdout).deployment_id;
+    const stored = await storedRun(cwd, id);
     expect(stored.run?.command?.at(-1)).toBe('--token=***');
+    // Every other way out: each command that reads the run back, each report format, doctor.
+    const reads = [['show', id], ['show', id, '--json'], ['history', '--json'], ['verdict', id, '--json'], ['report', id, '--format', 'md'], ['report', id, '--format', 'json'], ['report', id, '--format', 'html', '-o', join(cwd, 'r.html')]];
+    for (const args of reads) {
+      const out = await runCli(args, { cwd, env: { SEQPULSE_HMAC_SECRET: secret } });
+      expect(out.code, args.join(' ')).toBe(0);
+      expect(out.stdout + out.stderr, args.join(' ')).not.toContain(secret);
+    }
+    expect(readFileSync(join(cwd, 'r.html'), 'utf8')).not.toContain(secret);
+    const doctor = await runCli(['doctor', '--json', '--endpoint', `http://user:pw-${secret}@127.0.0.1:${app.port}/ds-metrics`], { cwd, env: { SEQPULSE_HMAC_SECRET: secret } });
+    expect(doctor.stdout + doctor.stderr).not.toContain(secret);
   });
 
   it('a bad config file -> exit 2 naming file, line, key and reason, and nothing runs', async () => {
