@@ -38,18 +38,57 @@ export async function openSqliteStore(path: string): Promise<Store> {
     await db.destroy();
     throw openError(path, err);
   }
-  return kyselyStore(db);
+  return guarded(kyselyStore(db), path);
 }
+
+const HINT = 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.';
 
 function openError(path: string, err: unknown): StoreError {
   const code = (err as { code?: string }).code ?? '';
   const reason =
     code === 'SQLITE_NOTADB'
       ? 'is not a seqpulse store (not a SQLite database)'
-      : code === 'EACCES' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EROFS'
+      : code === 'EACCES' || code === 'EROFS' || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')
         ? 'cannot be opened for writing'
         : code === 'ENOTDIR' || code === 'EEXIST'
           ? 'is under a path that is not a directory'
-          : `cannot be opened (${err instanceof Error ? err.message : String(err)})`;
-  return new StoreError(`store ${path} ${reason}`, err, 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.');
+          : (driverReason(code) ?? `cannot be opened (${err instanceof Error ? err.message : String(err)})`);
+  return new StoreError(`store ${path} ${reason}`, err, hintFor(code));
+}
+
+/**
+ * Every operation of the store, with the driver's failures (a database locked past the busy
+ * timeout, a full disk, a file made read-only) turned into StoreErrors naming the path and the
+ * cause, never a driver stack trace. Anything else (a bug) passes through unchanged.
+ */
+function guarded(store: Store, path: string): Store {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, operation] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await operation(...args);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (!(err instanceof BetterSqlite3.SqliteError) || typeof code !== 'string') throw err;
+        throw new StoreError(`store ${path} ${driverReason(code) ?? `failed (${err.message})`}`, err, hintFor(code));
+      }
+    };
+  }
+  return wrapped as unknown as Store;
+}
+
+function driverReason(code: string): string | undefined {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `is locked by another process (still busy after ${BUSY_TIMEOUT_MS / 1000} s)`;
+  if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'cannot be written: it is read-only';
+  if (code.startsWith('SQLITE_IOERR')) return `cannot be written: disk I/O error (${code}; the disk or the file size limit may be full)`;
+  return undefined;
+}
+
+function hintFor(code: string): string {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return 'Another process holds a write transaction on it (another seqpulse, a sync, an open sqlite3 shell): let it finish, or give this run its own --store.';
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return 'Free some disk space where --store points, or point --store elsewhere; what was stored before is kept.';
+  return HINT;
 }
