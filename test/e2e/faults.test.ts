@@ -93,6 +93,8 @@ interface CycleOptions {
   watchDeploy?: boolean;
   /** Started just before the CLI, e.g. to hold a lock on the store until some request or until the CLI exits. */
   during?: (ctx: { app: TestApp; store: string; exited: Promise<unknown> }) => Promise<void>;
+  /** The CLI mostly waits (on a lock held past the busy timeout): it does not take one of the SLOTS. */
+  idle?: boolean;
 }
 
 /** Starts the app, runs one `seqpulse run --json` against it, reads back what was stored. */
@@ -112,7 +114,7 @@ async function cycle(opts: CycleOptions = {}): Promise<Outcome> {
     let store = join(cwd, 'store.db');
     store = (await opts.store?.(store, cwd)) ?? store;
     const args = ['run', ...fastFlags(app.url, ['--store', store, ...(opts.flags ?? [])]), '--json', '--', ...(hook?.argv() ?? ['true'])];
-    const { r, elapsedMs } = await slot(async () => {
+    const { r, elapsedMs } = await (opts.idle ? (work: () => Promise<{ r: CliResult; elapsedMs: number }>) => work() : slot)(async () => {
       let exit!: () => void;
       const exited = new Promise<void>((resolve) => (exit = resolve));
       const during = opts.during?.({ app, store, exited });
@@ -148,8 +150,8 @@ function parseJson(r: CliResult): Report {
 }
 
 function describeOutcome(o: Outcome): string {
-  const samples = o.samples.map((s) => `  ${s.phase} ${s.seq} ok=${s.ok} attempts=${s.attempts} ${s.error ?? ''}`).join('\n');
-  const requests = o.app.requests.map((q) => `  ${q.phase} #${q.phaseSeq} ${q.response}${q.good ? ' (good)' : ''}`).join('\n');
+  const samples = o.samples.map((s) => `  ${s.phase} ${s.seq} ok=${s.ok} attempts=${s.attempts} latency=${s.latency_ms} ms ${s.error ?? ''}`).join('\n');
+  const requests = o.app.requests.map((q) => `  ${q.phase} #${q.phaseSeq} ${q.response}${q.good ? ` (good, answered after ${q.answeredAt! - q.time} ms)` : ''}`).join('\n');
   return `exit ${o.r.code} after ${Math.round(o.elapsedMs)} ms\n--- stdout ---\n${o.r.stdout}\n--- stderr ---\n${o.r.stderr}\n--- stored ---\n${samples}\n--- app ---\n${requests}`;
 }
 
@@ -183,6 +185,8 @@ function common(expect: ExpectStatic, o: Outcome, opts: { code: number; extraMs?
 
 const postRange = (from: number, to: number, fault: Fault): FaultPlan => (_n, phase, k) => (phase === 'post' && k >= from && k <= to ? fault : undefined);
 const everyNthPost = (n: number, fault: Fault): FaultPlan => (_n, phase, k) => (phase === 'post' && k % n === 1 ? fault : undefined);
+/** Every third POST request, going through `faults` in turn. */
+const cycling = (faults: Fault[]): FaultPlan => (_n, phase, k) => (phase === 'post' && k % 3 === 1 ? faults[((k - 1) / 3) % faults.length] : undefined);
 const allPost = (fault: Fault): FaultPlan => (_n, phase) => (phase === 'post' ? fault : undefined);
 const NO_RETRY = ['--retries', '0'];
 
@@ -288,50 +292,33 @@ const transportCases: FaultCase[] = [
 
 const bodyCases: FaultCase[] = [
   {
-    name: 'malformed JSON',
-    plan: everyNthPost(3, { kind: 'malformed' }),
+    name: 'malformed bodies: invalid JSON, bare NaN / Infinity tokens, JSON without a metrics object',
+    plan: cycling([
+      { kind: 'malformed' },
+      { kind: 'malformed', body: '{"metrics": {"error_rate": NaN, "latency_p95": Infinity}}' },
+      { kind: 'malformed', body: '{"foo": 1}' },
+    ]),
     flags: NO_RETRY,
     code: 0,
-    fault: { kind: 'malformed', error: /^malformed body: not JSON$/ },
+    fault: { kind: 'malformed', error: /^malformed body: (not JSON|no "metrics" object)$/ },
+    check: (expect, o) => {
+      expect(errorsOf(o).filter((e) => e === 'malformed body: not JSON').length).toBeGreaterThanOrEqual(2);
+      expect(errorsOf(o)).toContain('malformed body: no "metrics" object');
+    },
   },
   {
-    name: 'bare NaN / Infinity tokens (not JSON)',
-    plan: everyNthPost(3, { kind: 'malformed', body: '{"metrics": {"error_rate": NaN, "latency_p95": Infinity}}' }),
-    flags: NO_RETRY,
-    code: 0,
-    fault: { kind: 'malformed', error: /^malformed body: not JSON$/ },
-  },
-  {
-    name: 'JSON without a metrics object',
-    plan: everyNthPost(3, { kind: 'malformed', body: '{"foo": 1}' }),
-    flags: NO_RETRY,
-    code: 0,
-    fault: { kind: 'malformed', error: /^malformed body: no "metrics" object$/ },
-  },
-  {
-    name: 'huge chunked body: cut off at 1 MiB',
-    plan: everyNthPost(3, { kind: 'huge', bytes: 8 * 1024 * 1024 }),
+    name: 'huge bodies: 8 MiB chunked (cut off at 1 MiB), 512 MiB announced by Content-Length (refused unread)',
+    plan: cycling([
+      { kind: 'huge', bytes: 8 * 1024 * 1024 },
+      { kind: 'huge', bytes: 512 * 1024 * 1024, declareLength: true },
+    ]),
     flags: NO_RETRY,
     code: 0,
     fault: { kind: 'huge', error: /^body larger than 1048576 bytes$/ },
   },
   {
-    name: 'huge body announced by Content-Length (512 MiB): refused unread',
-    plan: everyNthPost(3, { kind: 'huge', bytes: 512 * 1024 * 1024, declareLength: true }),
-    flags: NO_RETRY,
-    code: 0,
-    fault: { kind: 'huge', error: /^body larger than 1048576 bytes$/ },
-  },
-  {
-    name: 'deeply nested JSON as the metrics value (100k levels)',
-    plan: everyNthPost(3, { kind: 'nested' }),
-    flags: NO_RETRY,
-    code: 0,
-    fault: { kind: 'nested', error: /^malformed body: nested deeper than 64 levels$/ },
-  },
-  {
-    name: 'deeply nested JSON inside one metric (100k levels): refused, not a crash when stored',
-    plan: everyNthPost(3, { kind: 'nested', at: 'value' }),
+    name: 'deeply nested JSON (100k levels), as the metrics value or inside one metric: refused before parsing',
+    plan: cycling([{ kind: 'nested' }, { kind: 'nested', at: 'value' }]),
     flags: NO_RETRY,
     code: 0,
     fault: { kind: 'nested', error: /^malformed body: nested deeper than 64 levels$/ },
@@ -401,22 +388,28 @@ const valueCases: FaultCase[] = [
 
 /** Epoch ms shifted: the app's clock, skewed from seqpulse's. */
 const skewed = (offsetMs: number) => () => Date.now() + offsetMs;
+/** A clock `offsetMs` ahead on one request, as far behind on the next (the app reads it once per request). */
+const swinging = (offsetMs: number) => {
+  let calls = 0;
+  return () => Date.now() + (calls++ % 2 === 0 ? offsetMs : -offsetMs);
+};
 
 const clockCases: FaultCase[] = [
-  ...[+250_000, -250_000].map(
-    (offset): FaultCase => ({
-      name: `app clock ${offset > 0 ? 'ahead' : 'behind'} by 250 s (inside the 300 s window), with its own skewed timestamp in the body`,
-      app: { now: skewed(offset), documentFields: () => ({ timestamp: new Date(Date.now() + offset).toISOString(), taken_at: '2001-01-01T00:00:00Z' }) },
-      code: 0,
-      check: (expect, o) => {
-        expect(o.report.verdict).toBe('ok');
-        expect(o.app.allSignaturesValid()).toBe(true);
-        // The app's clock is not seqpulse's: what is stored is when seqpulse took the sample.
-        const started = Date.now() - o.elapsedMs - 1000;
-        for (const s of o.samples) expect(Math.abs(Date.parse(s.taken_at) - started)).toBeLessThan(o.elapsedMs + 2000);
-      },
-    }),
-  ),
+  {
+    name: 'app clock 250 s ahead of seqpulse, then 250 s behind (inside the 300 s window), with its own skewed timestamp in the body',
+    app: { now: swinging(250_000), documentFields: () => ({ timestamp: new Date(Date.now() + 250_000).toISOString(), taken_at: '2001-01-01T00:00:00Z' }) },
+    code: 0,
+    check: (expect, o) => {
+      expect(o.report.verdict).toBe('ok');
+      expect(o.app.allSignaturesValid()).toBe(true);
+      // The app's clock is not seqpulse's: what is stored is when seqpulse took the sample.
+      const exited = Date.now();
+      for (const s of o.samples) {
+        expect(Date.parse(s.taken_at)).toBeGreaterThan(exited - o.elapsedMs - 1000);
+        expect(Date.parse(s.taken_at)).toBeLessThanOrEqual(exited);
+      }
+    },
+  },
   {
     name: 'app clock ahead by 400 s: signature rejected before the deploy (exit 2), nothing deployed',
     app: { now: skewed(400_000) },
@@ -444,25 +437,6 @@ const clockCases: FaultCase[] = [
 ];
 /** The clock of the last case above (cases run concurrently: only that one reads it). */
 const clockJump = { offset: 0 };
-
-describe.concurrent('fault injection end to end: the app misbehaves', () => {
-  it.for([...transportCases, ...bodyCases, ...valueCases, ...clockCases])('$name', async (c, { expect }) => {
-    const o = await cycle({ plan: c.plan, app: c.app, flags: c.flags, onDeploy: c.onDeploy, watchDeploy: c.watchDeploy });
-    common(expect, o, { code: c.code });
-    if (c.fault) {
-      const served = o.app.requests.filter((q) => q.response === c.fault!.kind).length;
-      expect(served, 'the fault was served').toBeGreaterThan(0);
-      const retried = !c.flags?.includes('--retries');
-      if (c.fault.error) {
-        const errors = errorsOf(o);
-        if (!retried) expect(errors.length, describeOutcome(o)).toBe(served);
-        expect(errors.length).toBeGreaterThan(0);
-        for (const e of errors) expect(e).toMatch(c.fault.error);
-      }
-    }
-    c.check?.(expect, o);
-  });
-});
 
 /**
  * Store faults. Root ignores permissions, so when the tests run as root the read-only cases run
@@ -507,6 +481,50 @@ function storeUnusable(expect: ExpectStatic, o: Outcome, message: RegExp): void 
 }
 
 describe.concurrent('fault injection end to end: the store fails', () => {
+  // First: they wait out the busy timeout, so they start with the rest rather than after it.
+  it(`store locked past the busy timeout (${BUSY_TIMEOUT_MS / 1000} s) before the run is created: exit 2, nothing deployed, nothing stored`, async ({ expect }) => {
+    const o = await cycle({
+      idle: true,
+      watchDeploy: true,
+      store: createdStore,
+      during: async ({ store, exited }) => {
+        const lock = lockStore(store);
+        await exited;
+        lock.release();
+      },
+    });
+    storeUnusable(expect, o, new RegExp(`store\\.db is locked by another process \\(still busy after ${BUSY_TIMEOUT_MS / 1000} s\\)$`));
+    expect(o.elapsedMs).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS);
+    expect(o.elapsedMs).toBeLessThan(PLANNED_MS + BUSY_TIMEOUT_MS + OVERRUN_MS);
+    expect(o.report.error?.hint).toMatch(/holds a write transaction/);
+    const db = await openStore(o.store);
+    expect(await db.listRuns({})).toEqual([]);
+    await db.close();
+  });
+
+  it(`store locked past the busy timeout in the middle of the window: exit 3 saying the deploy went ahead`, async ({ expect }) => {
+    const o = await cycle({
+      idle: true,
+      watchDeploy: true,
+      store: createdStore,
+      during: async ({ app, store, exited }) => {
+        await app.waitForRequests(PRE + 3, 10_000);
+        const lock = lockStore(store);
+        await exited;
+        lock.release();
+      },
+    });
+    common(expect, o, { code: 3, extraMs: BUSY_TIMEOUT_MS });
+    expect(o.deployedAt, 'the deploy ran').toBeDefined();
+    expect(o.report.error?.message).toMatch(/is locked by another process \(still busy after \d+ s\); the deploy went ahead, but no verdict could be made$/);
+    const db = await openStore(o.store);
+    const [run] = await db.listRuns({});
+    const samples = await db.getSamples(run!.id);
+    await db.close();
+    expect(samples.filter((s) => s.phase === 'pre')).toHaveLength(PRE);
+    expect(samples.every((s) => s.ok)).toBe(true);
+  });
+
   it('store path under a regular file (ENOTDIR): exit 2 before anything, nothing deployed', async ({ expect }) => {
     const o = await cycle({
       watchDeploy: true,
@@ -634,44 +652,24 @@ describe.concurrent('fault injection end to end: the store fails', () => {
     expect(o.report.samples).toEqual({ pre: PRE, post: 10, failed: 0 });
   });
 
-  it(`store locked past the busy timeout (${BUSY_TIMEOUT_MS / 1000} s) before the run is created: exit 2, nothing deployed, nothing stored`, async ({ expect }) => {
-    const o = await cycle({
-      watchDeploy: true,
-      store: createdStore,
-      during: async ({ store, exited }) => {
-        const lock = lockStore(store);
-        await exited;
-        lock.release();
-      },
-    });
-    storeUnusable(expect, o, new RegExp(`store\\.db is locked by another process \\(still busy after ${BUSY_TIMEOUT_MS / 1000} s\\)$`));
-    expect(o.elapsedMs).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS);
-    expect(o.elapsedMs).toBeLessThan(PLANNED_MS + BUSY_TIMEOUT_MS + OVERRUN_MS);
-    expect(o.report.error?.hint).toMatch(/holds a write transaction/);
-    const db = await openStore(o.store);
-    expect(await db.listRuns({})).toEqual([]);
-    await db.close();
-  });
+});
 
-  it(`store locked past the busy timeout in the middle of the window: exit 3 saying the deploy went ahead`, async ({ expect }) => {
-    const o = await cycle({
-      watchDeploy: true,
-      store: createdStore,
-      during: async ({ app, store, exited }) => {
-        await app.waitForRequests(PRE + 3, 10_000);
-        const lock = lockStore(store);
-        await exited;
-        lock.release();
-      },
-    });
-    common(expect, o, { code: 3, extraMs: BUSY_TIMEOUT_MS });
-    expect(o.deployedAt, 'the deploy ran').toBeDefined();
-    expect(o.report.error?.message).toMatch(/is locked by another process \(still busy after \d+ s\); the deploy went ahead, but no verdict could be made$/);
-    const db = await openStore(o.store);
-    const [run] = await db.listRuns({});
-    const samples = await db.getSamples(run!.id);
-    await db.close();
-    expect(samples.filter((s) => s.phase === 'pre')).toHaveLength(PRE);
-    expect(samples.every((s) => s.ok)).toBe(true);
+describe.concurrent('fault injection end to end: the app misbehaves', () => {
+  it.for([...transportCases, ...bodyCases, ...valueCases, ...clockCases])('$name', async (c, { expect }) => {
+    const o = await cycle({ plan: c.plan, app: c.app, flags: c.flags, onDeploy: c.onDeploy, watchDeploy: c.watchDeploy });
+    common(expect, o, { code: c.code });
+    if (c.fault) {
+      const served = o.app.requests.filter((q) => q.response === c.fault!.kind).length;
+      expect(served, 'the fault was served').toBeGreaterThan(0);
+      const retried = !c.flags?.includes('--retries');
+      if (c.fault.error) {
+        const errors = errorsOf(o);
+        if (!retried) expect(errors.length, describeOutcome(o)).toBe(served);
+        expect(errors.length).toBeGreaterThan(0);
+        for (const e of errors) expect(e).toMatch(c.fault.error);
+      }
+    }
+    c.check?.(expect, o);
   });
 });
+

@@ -91,6 +91,8 @@ export interface RecordedRequest {
   response: FaultKind | 'unauthorized' | 'not_found';
   /** True once a complete, valid metrics document was handed to the socket (healthy, delay, wait, duplicateKeys). */
   good: boolean;
+  /** Date.now() when the answer was handed to the socket in full, if it was. */
+  answeredAt?: number;
 }
 
 export interface TestAppOptions {
@@ -231,7 +233,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   /** Sends a complete, valid metrics document; `good` once it was handed to the socket in full. */
   function answerGood(record: RecordedRequest, res: ServerResponse, body: string): void {
     if (closed || res.destroyed) return;
-    res.once('finish', () => (record.good = true));
+    res.once('finish', () => {
+      record.good = true;
+      record.answeredAt = Date.now();
+    });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(body);
   }
