@@ -7,11 +7,12 @@
  * Faults hit requests by number through the app's plan (`k`: 1-based within the phase), so a run
  * has good samples and bad ones; PRE stays healthy unless the case says otherwise.
  *
- * Time bound: PLANNED_MS (3 PRE ticks and the 1 s window at 100 ms, each phase's last tick allowed
- * its whole 300 ms request timeout) + OVERRUN_MS (2.5 s: starting Node for seqpulse and for the
- * deploy command, opening the store, judging, on a busy 2-core runner), plus the busy timeout for
- * the cases that wait on a locked store. Cases run a few at a time (SLOTS) to keep the file short
- * without starving the processes whose timing is measured.
+ * Time bounds, measured (never slept): from the first request the app saw to the exit, PLANNED_MS
+ * (PRE ticks at 0-200 ms, the 1 s window, each phase's last tick allowed its whole 300 ms timeout)
+ * + OVERRUN_MS (1.5 s: the deploy command, judging, storing, exiting), plus the busy timeout for
+ * the cases that wait on a locked store; from spawn to exit, STARTUP_MS more (starting Node,
+ * loading seqpulse and opening the store, which alone took 2-3 s on a loaded shared 2-core runner).
+ * Cases run two at a time (SLOTS) so the processes whose time is measured are not starved.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { BUSY_TIMEOUT_MS } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoredSample } from '../../src/store/types.js';
 import { BIN, deployHook, fastFlags, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/cli.js';
-import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type Fault, type FaultPlan, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type Fault, type FaultPlan, type MetricsProvider, type RecordedRequest, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 
@@ -31,9 +32,10 @@ const PRE = 3;
 const INTERVAL_MS = 100;
 const WINDOW_MS = 1000;
 const TIMEOUT_MS = 300;
-const PLANNED_MS = PRE * INTERVAL_MS + TIMEOUT_MS + WINDOW_MS + TIMEOUT_MS;
-const OVERRUN_MS = Number(process.env.OVERRUN_MS ?? 2500);
-const SLOTS = Number(process.env.SLOTS ?? 2);
+const PLANNED_MS = (PRE - 1) * INTERVAL_MS + TIMEOUT_MS + WINDOW_MS + TIMEOUT_MS;
+const OVERRUN_MS = 1500;
+const STARTUP_MS = 5000;
+const SLOTS = 2;
 
 /** A stack frame, as Node prints them. */
 const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -53,7 +55,10 @@ interface Report {
 
 interface Outcome {
   r: CliResult;
+  /** From spawn to exit. */
   elapsedMs: number;
+  /** Epoch ms the process exited. */
+  exitedAt: number;
   report: Report;
   samples: StoredSample[];
   app: TestApp;
@@ -99,7 +104,7 @@ interface CycleOptions {
 
 /** Starts the app, runs one `seqpulse run --json` against it, reads back what was stored. */
 async function cycle(opts: CycleOptions = {}): Promise<Outcome> {
-  const app = await startTestApp({ secret: TEST_SECRET, ...opts.app });
+  const app = await startTestApp({ secret: TEST_SECRET, ...opts.app, metrics: tagged(opts.app?.metrics ?? DEFAULT_METRICS) });
   let deployedAt: number | undefined;
   const hook =
     opts.onDeploy || opts.watchDeploy
@@ -114,16 +119,17 @@ async function cycle(opts: CycleOptions = {}): Promise<Outcome> {
     let store = join(cwd, 'store.db');
     store = (await opts.store?.(store, cwd)) ?? store;
     const args = ['run', ...fastFlags(app.url, ['--store', store, ...(opts.flags ?? [])]), '--json', '--', ...(hook?.argv() ?? ['true'])];
-    const { r, elapsedMs } = await (opts.idle ? (work: () => Promise<{ r: CliResult; elapsedMs: number }>) => work() : slot)(async () => {
+    const { r, elapsedMs, exitedAt } = await (opts.idle ? <T>(work: () => Promise<T>) => work() : slot)(async () => {
       let exit!: () => void;
       const exited = new Promise<void>((resolve) => (exit = resolve));
       const during = opts.during?.({ app, store, exited });
       const started = performance.now();
       const r = await runCli(args, { cwd, env, ...opts.cli });
       const elapsedMs = performance.now() - started;
+      const exitedAt = Date.now();
       exit();
       await during;
-      return { r, elapsedMs };
+      return { r, elapsedMs, exitedAt };
     });
     const report = parseJson(r);
     let samples: StoredSample[] = [];
@@ -135,11 +141,32 @@ async function cycle(opts: CycleOptions = {}): Promise<Outcome> {
         await db.close();
       }
     }
-    return { r, elapsedMs, report, samples, app, deployedAt, store, cwd };
+    return { r, elapsedMs, exitedAt, report, samples, app, deployedAt, store, cwd };
   } finally {
     await Promise.all([app.close(), hook?.close()]);
   }
 }
+
+/**
+ * Every document the app sends carries its request number (`app_request`, a metric without a rule:
+ * stored, never judged), so each stored sample says which answer it is.
+ */
+function tagged(metrics: MetricsProvider | Record<string, unknown>): MetricsProvider {
+  return (n, phase, q) => ({ ...(typeof metrics === 'function' ? metrics(n, phase, q) : metrics), app_request: n });
+}
+
+/** The app's request behind a stored ok sample. */
+function requestOf(o: Outcome, s: StoredSample): RecordedRequest {
+  const q = o.app.requests.find((r) => r.seq === s.metrics?.app_request);
+  if (!q) throw new Error(`stored sample ${s.phase} ${s.seq} is no answer of the app: ${JSON.stringify(s.metrics)}`);
+  return q;
+}
+
+/**
+ * Failures a loaded machine causes whatever the app does: an answer that reached seqpulse after its
+ * timeout (the app's process was starved), a tick that ran after its deadline (seqpulse's was).
+ */
+const LOAD_FAILURE = /^(timeout after \d+ms|deadline passed before the first attempt)$/;
 
 function parseJson(r: CliResult): Report {
   try {
@@ -164,16 +191,31 @@ function common(expect: ExpectStatic, o: Outcome, opts: { code: number; extraMs?
   expect(o.r.code, context).toBe(opts.code);
   expect(o.r.signal).toBeNull();
   const bound = PLANNED_MS + (opts.extraMs ?? 0) + OVERRUN_MS;
-  console.log(`ELAPSED ${Math.round(o.elapsedMs)} ${o.r.code}`);
-  expect(o.elapsedMs, `took ${Math.round(o.elapsedMs)} ms, bound ${bound} ms`).toBeLessThan(bound);
+  const first = o.app.requests[0];
+  if (first) expect(o.exitedAt - first.time, `ran ${o.exitedAt - first.time} ms from the first request, bound ${bound} ms`).toBeLessThan(bound);
+  expect(o.elapsedMs, `took ${Math.round(o.elapsedMs)} ms from spawn, bound ${bound + STARTUP_MS} ms`).toBeLessThan(bound + STARTUP_MS);
   expect(o.r.stderr, context).not.toMatch(STACK_FRAME);
   expect(o.r.stderr).not.toMatch(/internal error/);
   expect(o.report.error?.code, context).not.toBe('internal_error');
   if (o.report.deployment_id) {
     expect(o.report.exit_code).toBe(opts.code);
     expect(o.samples.filter((s) => s.phase === 'pre')).toHaveLength(PRE);
-    if (opts.allGoodStored !== false) expect(o.samples.filter((s) => s.ok).length, `ok samples stored vs good answers sent\n${context}`).toBe(o.app.goodAnswers());
-  } else {
+  }
+  // Every ok sample is one complete, valid answer of the app, stored once...
+  const stored = o.samples.filter((s) => s.ok).map((s) => requestOf(o, s));
+  expect(stored.every((q) => q.good)).toBe(true);
+  expect(new Set(stored).size).toBe(stored.length);
+  if (opts.allGoodStored !== false) {
+    // ...and every good answer is stored, unless seqpulse had given up on that attempt (it reached
+    // seqpulse after its timeout, the app's process starved on a loaded runner): such an attempt is
+    // a failed one. Attempts that failed = attempts made - ok samples; the app's faults explain
+    // `faulted` of them; only the rest can be late good answers. On a quiet machine: none lost.
+    const lost = o.app.goodAnswers() - stored.length;
+    const failedAttempts = o.samples.reduce((n, s) => n + s.attempts, 0) - stored.length;
+    const faulted = o.app.requests.filter((q) => !q.good).length;
+    expect(lost, `good answers not stored\n${context}`).toBeLessThanOrEqual(Math.max(0, failedAttempts - faulted));
+  }
+  if (!o.report.deployment_id) {
     // No report: the error document says what went wrong and what to do.
     expect(o.report.error?.message, context).toBeTruthy();
     expect(o.report.error?.hint).toBeTruthy();
@@ -185,6 +227,8 @@ function common(expect: ExpectStatic, o: Outcome, opts: { code: number; extraMs?
 
 const postRange = (from: number, to: number, fault: Fault): FaultPlan => (_n, phase, k) => (phase === 'post' && k >= from && k <= to ? fault : undefined);
 const everyNthPost = (n: number, fault: Fault): FaultPlan => (_n, phase, k) => (phase === 'post' && k % n === 1 ? fault : undefined);
+/** These POST requests (by number), these faults. */
+const atPost = (faults: Record<number, Fault>): FaultPlan => (_n, phase, k) => (phase === 'post' ? faults[k] : undefined);
 /** Every third POST request, going through `faults` in turn. */
 const cycling = (faults: Fault[]): FaultPlan => (_n, phase, k) => (phase === 'post' && k % 3 === 1 ? faults[((k - 1) / 3) % faults.length] : undefined);
 const allPost = (fault: Fault): FaultPlan => (_n, phase) => (phase === 'post' ? fault : undefined);
@@ -200,10 +244,15 @@ interface FaultCase {
   code: number;
   /** The fault must have been served, and (without retries) each served one is a failed sample with this error. */
   fault?: { kind: Fault['kind']; error?: RegExp };
+  /** Errors of failed samples when there is no `fault` (else: `fault.error`); none expected when both are missing. */
+  errors?: RegExp;
   check?: (expect: ExpectStatic, o: Outcome) => void;
 }
 
 const errorsOf = (o: Outcome) => o.samples.filter((s) => !s.ok).map((s) => s.error ?? '');
+/** No failure the machine's load could have caused: the strict counts of a quiet run apply. */
+const quiet = (o: Outcome) => !errorsOf(o).some((e) => LOAD_FAILURE.test(e));
+const postSamples = (o: Outcome) => o.samples.filter((s) => s.phase === 'post');
 const hintCodes = (o: Outcome) => (o.report.hints ?? []).map((h) => h.code);
 
 const transportCases: FaultCase[] = [
@@ -215,20 +264,27 @@ const transportCases: FaultCase[] = [
     fault: { kind: 'status', error: /^HTTP 503$/ },
     check: (expect, o) => {
       expect(o.report.verdict).toBe('ok');
-      expect(o.report.samples).toMatchObject({ pre: PRE, post: 6, failed: 4 });
-      expect(o.report.details).toContain('4 samples failed (no endpoint answered)');
+      const { post, failed } = o.report.samples!;
+      expect(post + failed).toBe(10);
+      expect(failed).toBeGreaterThanOrEqual(4);
+      if (quiet(o)) expect(failed).toBe(4);
+      expect(o.report.details).toContain(`${failed} samples failed (no endpoint answered)`);
     },
   },
   {
-    // Spaced 3 requests apart, so the retry of a failed attempt (the next request or the one after) is answered.
-    name: '500/502/504 on every third request: retried within the tick, nothing lost',
-    plan: (_n, phase, k) => (phase === 'post' && k % 3 === 1 ? { kind: 'status', status: [500, 502, 504][((k - 1) / 3) % 3]! } : undefined),
+    // Five requests apart: the retry of a failed attempt (a few requests later at most, even when
+    // late ticks bunch up on a loaded machine) is answered.
+    name: '500, 502, 504 on POST requests 2, 7, 12: retried within the tick, nothing lost',
+    plan: atPost({ 2: { kind: 'status', status: 500 }, 7: { kind: 'status', status: 502 }, 12: { kind: 'status', status: 504 } }),
     code: 0,
     fault: { kind: 'status' },
     check: (expect, o) => {
       expect(o.report.verdict).toBe('ok');
-      expect(o.report.samples).toMatchObject({ post: 10, failed: 0 });
-      expect(o.samples.filter((s) => s.attempts === 2)).toHaveLength(o.app.requests.filter((q) => q.response === 'status').length);
+      expect(o.samples.some((s) => s.ok && s.attempts === 2)).toBe(true);
+      if (quiet(o)) {
+        expect(o.report.samples).toMatchObject({ post: 10, failed: 0 });
+        expect(o.samples.filter((s) => s.attempts === 2)).toHaveLength(o.app.requests.filter((q) => q.response === 'status').length);
+      }
     },
   },
   {
@@ -239,7 +295,7 @@ const transportCases: FaultCase[] = [
     check: (expect, o) => {
       expect(o.report.verdict).toBeNull();
       expect(o.report.samples).toMatchObject({ pre: PRE, post: 0, failed: 10 });
-      expect(o.samples.filter((s) => s.phase === 'post').every((s) => s.attempts === 2)).toBe(true);
+      if (quiet(o)) expect(postSamples(o).every((s) => s.attempts === 2)).toBe(true);
     },
   },
   {
@@ -250,13 +306,16 @@ const transportCases: FaultCase[] = [
     fault: { kind: 'reset', error: /^connection (reset|closed)$/ },
   },
   {
-    name: 'connection resets, retried: every tick answered',
-    plan: everyNthPost(3, { kind: 'reset' }),
+    name: 'connection resets on POST requests 2 and 7, retried: every tick answered',
+    plan: atPost({ 2: { kind: 'reset' }, 7: { kind: 'reset' } }),
     code: 0,
     fault: { kind: 'reset' },
     check: (expect, o) => {
-      expect(o.report.samples).toMatchObject({ post: 10, failed: 0 });
-      expect(o.samples.filter((s) => s.attempts === 2)).toHaveLength(o.app.requests.filter((q) => q.response === 'reset').length);
+      expect(o.samples.some((s) => s.ok && s.attempts === 2)).toBe(true);
+      if (quiet(o)) {
+        expect(o.report.samples).toMatchObject({ post: 10, failed: 0 });
+        expect(o.samples.filter((s) => s.attempts === 2)).toHaveLength(o.app.requests.filter((q) => q.response === 'reset').length);
+      }
     },
   },
   {
@@ -282,10 +341,10 @@ const transportCases: FaultCase[] = [
     name: 'app gone after the deploy (connection refused): no verdict (exit 3)',
     onDeploy: (app) => void app.close(),
     code: 3,
+    errors: /^connection refused$/,
     check: (expect, o) => {
       expect(o.report.verdict).toBeNull();
-      expect(errorsOf(o).length).toBe(10);
-      for (const e of errorsOf(o)) expect(e).toMatch(/^(connection refused|deadline passed before the first attempt)$/);
+      expect(o.report.samples).toMatchObject({ post: 0, failed: 10 });
     },
   },
 ];
@@ -330,9 +389,9 @@ const bodyCases: FaultCase[] = [
     fault: { kind: 'duplicateKeys' },
     check: (expect, o) => {
       expect(o.report.verdict).toBe('ok');
-      const post = o.samples.filter((s) => s.phase === 'post');
-      expect(post).toHaveLength(10);
-      for (const s of post) expect(s.metrics).toEqual(DEFAULT_METRICS);
+      const post = postSamples(o).filter((s) => s.ok);
+      expect(post.length).toBeGreaterThan(0);
+      for (const s of post) expect(s.metrics).toEqual({ ...DEFAULT_METRICS, app_request: requestOf(o, s).seq });
     },
   },
 ];
@@ -348,9 +407,12 @@ const valueCases: FaultCase[] = [
     check: (expect, o) => {
       expect(o.report.verdict).not.toBeNull();
       expect(hintCodes(o)).toContain('invalid_values');
-      for (const name of Object.keys(INVALID)) expect(o.report.details).toContain(`${name}: 5 invalid values ignored (not a number, or negative)`);
       // Stored as the app sent them (the audit trail), not as numbers.
-      expect(o.samples.filter((s) => s.metrics?.error_rate === 'NaN' && s.metrics?.memory_usage === -0.5)).toHaveLength(5);
+      const invalid = postSamples(o).filter((s) => s.ok && requestOf(o, s).phaseSeq % 2 === 0);
+      expect(invalid.length).toBeGreaterThan(0);
+      for (const s of invalid) expect(s.metrics).toMatchObject(INVALID);
+      const n = invalid.length;
+      for (const name of Object.keys(INVALID)) expect(o.report.details).toContain(`${name}: ${n} invalid value${n === 1 ? '' : 's'} ignored (not a number, or negative)`);
     },
   },
   {
@@ -368,9 +430,9 @@ const valueCases: FaultCase[] = [
       expect(o.report.verdict).toBe('attention');
       expect(o.report.summary).toBe('Needs attention: missing data for db_connections');
       expect(hintCodes(o)).toContain('metrics_missing_after_deploy');
-      const post = o.samples.filter((s) => s.phase === 'post');
+      const post = postSamples(o).filter((s) => s.ok);
       expect(post.every((s) => s.metrics?.queue_depth === 4 && !('db_connections' in s.metrics!))).toBe(true);
-      expect(post.filter((s) => 'cpu_usage' in s.metrics!)).toHaveLength(5);
+      for (const s of post) expect('cpu_usage' in s.metrics!).toBe(requestOf(o, s).phaseSeq % 2 === 0);
     },
   },
   {
@@ -380,7 +442,7 @@ const valueCases: FaultCase[] = [
     check: (expect, o) => {
       expect(o.report.verdict).toBe('attention');
       expect(o.report.summary).toBe(`Needs attention: missing data for ${Object.keys(DEFAULT_METRICS).join(', ')}`);
-      expect(o.report.details).toContain('error_rate: no data after the deploy (3 samples before)');
+      expect(o.report.details).toContain(`error_rate: no data after the deploy (${o.report.samples!.pre} samples before)`);
       expect(hintCodes(o)).toContain('metrics_missing_after_deploy');
     },
   },
@@ -428,6 +490,7 @@ const clockCases: FaultCase[] = [
     app: { now: () => Date.now() + clockJump.offset },
     onDeploy: () => (clockJump.offset = 400_000),
     code: 3,
+    errors: /rejected the signed request \(HTTP 401\)/,
     check: (expect, o) => {
       expect(o.report.verdict).toBeNull();
       expect(o.r.stderr).toMatch(/rejected the signed request \(HTTP 401\).*after the deploy: samples are counted as failed/);
@@ -473,8 +536,9 @@ function lockStore(path: string): { release(): void } {
 
 const holdFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function storeUnusable(expect: ExpectStatic, o: Outcome, message: RegExp): void {
-  common(expect, o, { code: 2 });
+/** Exit 2, nothing deployed; PRE answers (if any were taken) are not stored: there was no run to store them in. */
+function storeUnusable(expect: ExpectStatic, o: Outcome, message: RegExp, extraMs = 0): void {
+  common(expect, o, { code: 2, extraMs, allGoodStored: false });
   expect(o.report.error?.code).toBe('store_error');
   expect(o.report.error?.message).toMatch(message);
   expect(o.deployedAt, 'nothing was deployed').toBeUndefined();
@@ -493,9 +557,9 @@ describe.concurrent('fault injection end to end: the store fails', () => {
         lock.release();
       },
     });
-    storeUnusable(expect, o, new RegExp(`store\\.db is locked by another process \\(still busy after ${BUSY_TIMEOUT_MS / 1000} s\\)$`));
-    expect(o.elapsedMs).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS);
-    expect(o.elapsedMs).toBeLessThan(PLANNED_MS + BUSY_TIMEOUT_MS + OVERRUN_MS);
+    storeUnusable(expect, o, new RegExp(`store\\.db is locked by another process \\(still busy after ${BUSY_TIMEOUT_MS / 1000} s\\)$`), BUSY_TIMEOUT_MS);
+    // It waited out the busy timeout after PRE, and no longer.
+    expect(o.exitedAt - o.app.requests[PRE - 1]!.time).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS);
     expect(o.report.error?.hint).toMatch(/holds a write transaction/);
     const db = await openStore(o.store);
     expect(await db.listRuns({})).toEqual([]);
@@ -514,7 +578,8 @@ describe.concurrent('fault injection end to end: the store fails', () => {
         lock.release();
       },
     });
-    common(expect, o, { code: 3, extraMs: BUSY_TIMEOUT_MS });
+    // The answers that came while the store was locked could not be stored.
+    common(expect, o, { code: 3, extraMs: BUSY_TIMEOUT_MS, allGoodStored: false });
     expect(o.deployedAt, 'the deploy ran').toBeDefined();
     expect(o.report.error?.message).toMatch(/is locked by another process \(still busy after \d+ s\); the deploy went ahead, but no verdict could be made$/);
     const db = await openStore(o.store);
@@ -593,7 +658,8 @@ describe.concurrent('fault injection end to end: the store fails', () => {
     // An existing store (no WAL) and room for 20 WAL frames: the run, PRE and its updates take about
     // 9, each POST sample about 2, so the disk fills a few samples into the window.
     const o = await cycle({ watchDeploy: true, store: createdStore, cli: fileSizeLimit(32 + 20 * WAL_FRAME) });
-    common(expect, o, { code: 3 });
+    // The answers that came once the disk was full could not be stored.
+    common(expect, o, { code: 3, allGoodStored: false });
     expect(o.deployedAt, 'the deploy ran').toBeDefined();
     expect(o.report.error?.code).toBe('store_error');
     expect(o.report.error?.message).toMatch(/store\.db cannot be written: disk I\/O error .*; the deploy went ahead, but no verdict could be made$/);
@@ -649,27 +715,37 @@ describe.concurrent('fault injection end to end: the store fails', () => {
     });
     common(expect, o, { code: 0, extraMs: 1000 });
     expect(o.report.verdict).toBe('ok');
-    expect(o.report.samples).toEqual({ pre: PRE, post: 10, failed: 0 });
+    // A wait that blocked the event loop lost 7 of the 10 POST samples ("deadline passed"); a
+    // starved runner may miss one or two deadlines on its own.
+    if (quiet(o)) expect(o.report.samples).toEqual({ pre: PRE, post: 10, failed: 0 });
+    expect(o.report.samples!.failed).toBeLessThanOrEqual(2);
   });
-
 });
 
 describe.concurrent('fault injection end to end: the app misbehaves', () => {
   it.for([...transportCases, ...bodyCases, ...valueCases, ...clockCases])('$name', async (c, { expect }) => {
     const o = await cycle({ plan: c.plan, app: c.app, flags: c.flags, onDeploy: c.onDeploy, watchDeploy: c.watchDeploy });
     common(expect, o, { code: c.code });
+    const errors = errorsOf(o);
+    const expected = c.fault?.error ?? c.errors;
+    // Failures are the fault's, or (on a loaded runner only) timeouts and missed deadlines.
+    for (const e of errors) expect([expected?.test(e), LOAD_FAILURE.test(e)], `${e}\n${describeOutcome(o)}`).toContain(true);
     if (c.fault) {
       const served = o.app.requests.filter((q) => q.response === c.fault!.kind).length;
       expect(served, 'the fault was served').toBeGreaterThan(0);
-      const retried = !c.flags?.includes('--retries');
       if (c.fault.error) {
-        const errors = errorsOf(o);
-        if (!retried) expect(errors.length, describeOutcome(o)).toBe(served);
-        expect(errors.length).toBeGreaterThan(0);
-        for (const e of errors) expect(e).toMatch(c.fault.error);
+        expect(errors.some((e) => c.fault!.error!.test(e))).toBe(true);
+        // Without retries each fault served is one failed sample (give or take what load adds).
+        const load = errors.filter((e) => !c.fault!.error!.test(e)).length;
+        if (c.flags?.includes('--retries') && load === 0) expect(errors.length, describeOutcome(o)).toBe(served);
       }
     }
-    c.check?.(expect, o);
+    try {
+      c.check?.(expect, o);
+    } catch (err) {
+      if (err instanceof Error) err.message += `\n${describeOutcome(o)}`;
+      throw err;
+    }
   });
 });
 
