@@ -12,7 +12,8 @@
  * + OVERRUN_MS (1.5 s: the deploy command, judging, storing, exiting), plus the busy timeout for
  * the cases that wait on a locked store; from spawn to exit, STARTUP_MS more (starting Node,
  * loading seqpulse and opening the store, which alone took 2-3 s on a loaded shared 2-core runner).
- * Cases run two at a time (SLOTS) so the processes whose time is measured are not starved.
+ * Cases run two at a time (SLOTS) so the processes whose time is measured are not starved; the
+ * whole file takes about 40 s on a 2-core machine.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -534,6 +535,7 @@ function lockStore(path: string): { release(): void } {
   };
 }
 
+/** How long a lock is held: the fault's duration, not a wait for something to happen (those wait on the app's requests or the CLI's exit). */
 const holdFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Exit 2, nothing deployed; PRE answers (if any were taken) are not stored: there was no run to store them in. */
