@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
 import { runCycle } from '../build/src/app/cycle.js';
 import { resolveConfig } from '../build/src/config/resolve.js';
 import { createLogger } from '../build/src/output/logger.js';

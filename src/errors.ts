@@ -83,9 +83,18 @@ export class NotFoundError extends SeqpulseError {
   }
 }
 
-/** The store cannot be opened or written. */
+/**
+ * The store cannot be opened or written. Before the deploy that stops everything and nothing is
+ * deployed (exit 2); once the deploy went ahead, use `afterDeploy`: no verdict could be made (exit 3).
+ */
 export class StoreError extends SeqpulseError {
-  constructor(message: string, cause?: unknown, hint?: string) {
-    super(message, { exitCode: ExitCode.Usage, code: 'store_error', hint, cause });
+  constructor(message: string, cause?: unknown, hint?: string, exitCode: number = ExitCode.Usage) {
+    super(message, { exitCode, code: 'store_error', hint, cause });
+  }
+
+  /** The same failure, reported after the deploy: exit 3, and the message says the deploy went ahead. */
+  afterDeploy(): StoreError {
+    if (this.exitCode === ExitCode.NoVerdict) return this;
+    return new StoreError(`${this.message}; the deploy went ahead, but no verdict could be made`, this.cause, this.hint, ExitCode.NoVerdict);
   }
 }

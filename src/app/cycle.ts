@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, VerdictReport } from '../core/types.js';
-import { UsageError } from '../errors.js';
-import { runDeploy } from '../runner/deploy.js';
+import { StoreError, UsageError } from '../errors.js';
+import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, StoredSample } from '../store/types.js';
 import { concludeRun } from './conclude.js';
 import type { AppIO } from './io.js';
@@ -27,11 +27,16 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const started = await startPhase(config, io, argv.map((arg) => redactText(arg, config.redactions)));
   if (started.kind === 'report') return started.report;
   const run = started.run;
-  const log = io.logger.with({ deployment_id: run.id });
 
   await io.store.updateRun(run.id, { status: 'deploying' });
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
   const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts });
+  return afterDeploy(() => judgeDeploy(config, run, outcome, io));
+}
+
+/** Everything after the deploy command ended: record how it went, then observe and judge (or explain why not). */
+async function judgeDeploy(config: ResolvedConfig, run: RunRecord, outcome: DeployOutcome, io: AppIO): Promise<VerdictReport> {
+  const log = io.logger.with({ deployment_id: run.id });
   const deployedAt = new Date(io.clock.now()).toISOString();
   const interrupted = io.interrupts.received();
   // An interrupted deploy has no known outcome: the signal may have stopped it half-way.
@@ -81,6 +86,23 @@ export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[
 
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
 export async function finishRun(config: ResolvedConfig, run: RunRecord, result: DeployResult, io: AppIO): Promise<CycleOutcome> {
+  // `finish` comes after the deploy, whoever ran it.
+  return afterDeploy(() => finishDeployed(config, run, result, io));
+}
+
+/**
+ * Once the deploy went ahead, a store that stops working (disk full, locked past the busy
+ * timeout) is no configuration mistake found in time: no verdict could be made (exit 3).
+ */
+async function afterDeploy<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw err instanceof StoreError ? err.afterDeploy() : err;
+  }
+}
+
+async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: DeployResult, io: AppIO): Promise<CycleOutcome> {
   const stored = await io.store.getVerdict(run.id);
   if (stored && run.status === 'interrupted') {
     throw new UsageError(`run ${run.id} was interrupted (${stored.summary}) and cannot be finished`, 'Nothing was judged. If the deploy went ahead anyway, start a new run with `seqpulse start` and finish that one.');

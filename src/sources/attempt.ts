@@ -7,6 +7,7 @@ import type { Phase } from '../core/types.js';
 import { Headers, signRequest } from '../signing/signature.js';
 import type { ParsedEndpoint } from './endpoint.js';
 import { getOnce, type GetOutcome } from './http-get.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** The transport outcome, with a 200 body decoded into the app's `metrics` object. */
 export type AttemptOutcome = Exclude<GetOutcome, { kind: 'ok' }> | { kind: 'ok'; status: number; metrics: Record<string, unknown>; latencyMs: number };
@@ -46,6 +47,7 @@ export async function attemptOnce(ctx: AttemptContext): Promise<AttemptOutcome> 
 
 /** The `metrics` object of a 200 body, or why there is none. */
 export function parseMetrics(body: Buffer): Record<string, unknown> | string {
+  if (jsonNestingExceeds(body)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));

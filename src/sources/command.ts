@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { redactText } from '../redact.js';
 import { backoffDelay } from './backoff.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
 /** Output past this is not a sample: the command is killed. */
@@ -99,6 +100,7 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
 }
 
 function parseSample(text: string): Outcome {
+  if (jsonNestingExceeds(text)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

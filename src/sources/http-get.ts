@@ -52,9 +52,15 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
 
   const controller = new AbortController();
   let timedOut = false;
+  let expiry: NodeJS.Immediate | undefined;
   const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error('timeout'));
+    // Expired one turn of the event loop later, after its I/O poll: when the loop ran late (GC, a
+    // CPU-starved CI runner), timers come first, and an answer already waiting on the socket would
+    // otherwise be thrown away as a timeout. Reading what has arrived first keeps it.
+    expiry = setImmediate(() => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+    });
   }, Math.max(0, req.timeoutMs));
   const onAbort = () => controller.abort(req.signal.reason);
   req.signal.addEventListener('abort', onAbort, { once: true });
@@ -89,6 +95,7 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     return { kind: 'failed', error: describeNetworkError(err), retryable: !isTlsError(err), latencyMs: elapsed() };
   } finally {
     clearTimeout(timer);
+    if (expiry) clearImmediate(expiry);
     req.signal.removeEventListener('abort', onAbort);
   }
 }

@@ -2,7 +2,7 @@
  * The Store port over kysely: the same queries for every dialect. Rows <-> records conversion
  * lives here so JSON, booleans and nulls round-trip the same way everywhere.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample, SyncState } from './types.js';
@@ -45,7 +45,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
 
     async addSamples(samples) {
       if (samples.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      await transaction(db, async (trx) => {
         for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
           const rows = samples.slice(i, i + INSERT_CHUNK).map(sampleRow);
           if (tuning.insertSamples) await tuning.insertSamples(trx, rows);
@@ -128,7 +128,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     async upsertRuns(runs) {
       if (runs.length === 0) return;
       const mutable = ['project', 'env', 'status', 'settings', 'command', 'result', 'deploy_exit_code', 'deploy_signal', 'updated_at', 'deployed_at', 'finished_at'] as const;
-      await db.transaction().execute(async (trx) => {
+      await transaction(db, async (trx) => {
         for (let i = 0; i < runs.length; i += INSERT_CHUNK) {
           await trx
             .insertInto('runs')
@@ -172,7 +172,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       for (;;) {
         const ids = (await db.selectFrom('runs').select('id').where('created_at', '<', before).orderBy('created_at').limit(batch).execute()).map((r) => r.id);
         if (ids.length === 0) return deleted;
-        await db.transaction().execute(async (trx) => {
+        await transaction(db, async (trx) => {
           const samples = await trx.deleteFrom('samples').where('run_id', 'in', ids).executeTakeFirst();
           await trx.deleteFrom('verdicts').where('run_id', 'in', ids).execute();
           await trx.deleteFrom('runs').where('id', 'in', ids).execute();
@@ -211,6 +211,25 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
   };
   return store;
+}
+
+/**
+ * `db.transaction().execute(work)`, except that a failed ROLLBACK never hides why the transaction
+ * failed: when COMMIT fails on a full disk, SQLite has already rolled back, and kysely's own
+ * ROLLBACK would then throw "cannot rollback - no transaction is active" in place of the disk error.
+ */
+async function transaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    try {
+      const result = await work(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 function runRow(run: RunRecord): RunsTable {

@@ -1,6 +1,6 @@
 /**
  * The embedded store: SQLite through better-sqlite3 (WAL, busy timeout), schema migrated on open.
- * Any failure to open becomes a StoreError naming the path, never a driver stack trace.
+ * Any failure to open or to write becomes a StoreError naming the path, never a driver stack trace.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +14,8 @@ import type { Store } from './types.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
+/** Pauses between attempts while another process holds the lock: doubling from the first, up to the last. */
+const BUSY_RETRY_MS = [5, 100] as const;
 const CACHE_KIB = 4096;
 
 export async function openSqliteStore(path: string): Promise<Store> {
@@ -38,18 +40,75 @@ export async function openSqliteStore(path: string): Promise<Store> {
     await db.destroy();
     throw openError(path, err);
   }
-  return kyselyStore(db);
+  // From here on a lock is waited for asynchronously (see guarded). better-sqlite3 waits out a busy
+  // timeout synchronously: a second's wait for another writer froze every request in flight and
+  // every tick due in the meantime, which then all failed as "deadline passed" (samples lost).
+  sqlite.pragma('busy_timeout = 0');
+  return guarded(kyselyStore(db), path);
 }
+
+const HINT = 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.';
 
 function openError(path: string, err: unknown): StoreError {
   const code = (err as { code?: string }).code ?? '';
   const reason =
     code === 'SQLITE_NOTADB'
       ? 'is not a seqpulse store (not a SQLite database)'
-      : code === 'EACCES' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EROFS'
+      : code === 'EACCES' || code === 'EROFS' || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')
         ? 'cannot be opened for writing'
         : code === 'ENOTDIR' || code === 'EEXIST'
           ? 'is under a path that is not a directory'
-          : `cannot be opened (${err instanceof Error ? err.message : String(err)})`;
-  return new StoreError(`store ${path} ${reason}`, err, 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.');
+          : (driverReason(code) ?? `cannot be opened (${err instanceof Error ? err.message : String(err)})`);
+  return new StoreError(`store ${path} ${reason}`, err, hintFor(code));
+}
+
+/**
+ * Every operation of the store, retried while another process holds the write lock (every write
+ * is idempotent, and a failed one was rolled back), for up to BUSY_TIMEOUT_MS, waiting without
+ * blocking the event loop. The driver's failures (still locked after that, a full disk, a file
+ * made read-only) become StoreErrors naming the path and the cause; anything else (a bug) passes
+ * through unchanged.
+ */
+function guarded(store: Store, path: string): Store {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, operation] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      const deadline = Date.now() + BUSY_TIMEOUT_MS;
+      for (let pause: number = BUSY_RETRY_MS[0]; ; pause = Math.min(pause * 2, BUSY_RETRY_MS[1])) {
+        try {
+          return await operation(...args);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (!(err instanceof BetterSqlite3.SqliteError) || typeof code !== 'string') throw err;
+          const wait = Math.min(pause, deadline - Date.now());
+          if (isBusy(code) && wait > 0) {
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            continue;
+          }
+          throw new StoreError(`store ${path} ${driverReason(code) ?? `failed (${err.message})`}`, err, hintFor(code));
+        }
+      }
+    };
+  }
+  return wrapped as unknown as Store;
+}
+
+function isBusy(code: string): boolean {
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+function driverReason(code: string): string | undefined {
+  if (isBusy(code)) return `is locked by another process (still busy after ${BUSY_TIMEOUT_MS / 1000} s)`;
+  if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'cannot be written: it is read-only';
+  if (code.startsWith('SQLITE_IOERR')) return `cannot be written: disk I/O error (${code}; the disk or the file size limit may be full)`;
+  return undefined;
+}
+
+function hintFor(code: string): string {
+  if (isBusy(code)) {
+    return 'Another process holds a write transaction on it (another seqpulse, a sync, an open sqlite3 shell): let it finish, or give this run its own --store.';
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return 'Free some disk space where --store points, or point --store elsewhere; what was stored before is kept.';
+  return HINT;
 }

@@ -32,10 +32,21 @@ export function tempDir(prefix = 'seqpulse-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): CliRun {
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Runs the CLI through this command, e.g. `['sh', '-c', 'ulimit -f 64 && exec "$0" "$@"']`: it gets node, the CLI and its arguments appended. */
+  prefix?: string[];
+  /** Runs the CLI as this user (tests running as root use it where root ignores permissions). */
+  user?: { uid: number; gid: number };
+}
+
+export function startCli(args: string[], opts: CliOptions): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...prefixArgs] = opts.prefix ?? [process.execPath];
+  const argv = opts.prefix ? [...prefixArgs, ...(prefixArgs.includes(process.execPath) ? [] : [process.execPath]), BIN, ...args] : [BIN, ...args];
+  const child = spawn(command!, argv, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
@@ -43,7 +54,7 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
   return { child, output, done };
 }
 
-export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
   return startCli(args, opts).done;
 }
 

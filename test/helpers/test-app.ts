@@ -14,7 +14,11 @@
  * ```
  *
  * Order of decisions per request: wrong path -> 404; bad signature (or replayed nonce) -> 401 with
- * `{"error": reason}`; otherwise the next queued one-shot fault, or else the current mode.
+ * `{"error": reason}`; otherwise the next queued one-shot fault, else the plan's fault for this
+ * request (`setPlan`: by request number or phase), else the current mode.
+ *
+ * `goodAnswers()` counts the complete, valid metrics documents the app sent: what seqpulse must
+ * have stored as ok samples, whatever else went wrong around them.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,9 +41,29 @@ export type Fault =
   /** Destroys the socket without answering (the client sees a reset / "other side closed"). */
   | { kind: 'reset' }
   /** Healthy, once `until` settles: lets a test hold requests open and release them deterministically. */
-  | { kind: 'wait'; until: Promise<unknown> };
+  | { kind: 'wait'; until: Promise<unknown> }
+  /** 200 with the full Content-Length, then `body` (default: the healthy document) one byte every `byteEveryMs` ms. */
+  | { kind: 'slowloris'; byteEveryMs: number; body?: string }
+  /** 200 announcing the healthy document's full Content-Length, sending only its first `sendBytes` (default: half), then closing. */
+  | { kind: 'truncated'; sendBytes?: number }
+  /**
+   * JSON `depth` levels deep (default 100 000) of `[`: as the `metrics` value itself (`at: 'metrics'`, the
+   * default), or as the value of a metric `deep` beside the healthy ones (`at: 'value'`).
+   */
+  | { kind: 'nested'; depth?: number; at?: 'metrics' | 'value' }
+  /**
+   * The healthy document with repeated keys in `metrics`: every key of `first` appears with that
+   * value, then again (later in the text) with the provider's value. JSON.parse keeps the last one.
+   */
+  | { kind: 'duplicateKeys'; first: Record<string, unknown> };
 
 export type FaultKind = Fault['kind'];
+
+/**
+ * Which fault (if any) answers a request: `n` is its number among all the app received (1-based),
+ * `k` its number among the requests of its phase. `undefined` falls through to the mode.
+ */
+export type FaultPlan = (n: number, phase: string | undefined, k: number) => Fault | undefined;
 
 /** `n` is the 1-based number of this request among all the app received; `phase` is the `X-SeqPulse-Phase` header. */
 export type MetricsProvider = (n: number, phase: string | undefined, request: RecordedRequest) => Record<string, unknown>;
@@ -61,8 +85,14 @@ export interface RecordedRequest {
   deploymentId: string | undefined;
   /** Date.now() when the request arrived. */
   time: number;
+  /** 1-based number of this request among the requests of its phase (signed or not). */
+  phaseSeq: number;
   /** What the app answered with: a fault kind, `unauthorized` (bad signature) or `not_found` (wrong path). */
   response: FaultKind | 'unauthorized' | 'not_found';
+  /** True once a complete, valid metrics document was handed to the socket (healthy, delay, wait, duplicateKeys). */
+  good: boolean;
+  /** Date.now() when the answer was handed to the socket in full, if it was. */
+  answeredAt?: number;
 }
 
 export interface TestAppOptions {
@@ -78,6 +108,8 @@ export interface TestAppOptions {
   enforceSignature?: boolean;
   /** The app's clock for the timestamp check, epoch ms. Default Date.now. */
   now?: () => number;
+  /** Extra top-level fields of healthy documents, beside `metrics` (e.g. the app's own `timestamp`). */
+  documentFields?: (n: number, phase: string | undefined) => Record<string, unknown>;
 }
 
 export interface TestApp {
@@ -94,6 +126,10 @@ export interface TestApp {
   queueFault(fault: Fault, times?: number): void;
   /** Alias of queueFault: "the next request(s) answer like this". */
   setFault(fault: Fault, times?: number): void;
+  /** Faults by request number or phase, consulted after the queue and before the mode; `undefined` removes the plan. */
+  setPlan(plan: FaultPlan | undefined): void;
+  /** Complete, valid metrics documents sent so far (see RecordedRequest.good). */
+  goodAnswers(): number;
   setMetrics(metrics: MetricsProvider | Record<string, unknown>): void;
   /** Changes the accepted secret(s), e.g. to simulate the app rotating first. */
   setSecret(secret: string | string[]): void;
@@ -132,6 +168,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   let mode: Fault = opts.mode ?? { kind: 'healthy' };
   let provider: MetricsProvider = toProvider(opts.metrics ?? DEFAULT_METRICS);
   const queue: Fault[] = [];
+  let plan: FaultPlan | undefined;
+  const perPhase = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const nonces = new Set<string>();
   const cache = new NonceCache();
@@ -145,6 +183,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     const target = req.url ?? '/';
     const headers = req.headers;
     const nonce = single(headers[Headers.Nonce]);
+    const phase = single(headers[Headers.Phase]);
+    const phaseSeq = (perPhase.get(phase ?? '') ?? 0) + 1;
+    perPhase.set(phase ?? '', phaseSeq);
     const record: RecordedRequest = {
       seq: ++seq,
       method: req.method ?? 'GET',
@@ -154,10 +195,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       signatureValid: false,
       nonce,
       nonceRepeated: nonce !== undefined && nonces.has(nonce),
-      phase: single(headers[Headers.Phase]),
+      phase,
       deploymentId: single(headers[Headers.DeploymentId]),
       time: Date.now(),
+      phaseSeq,
       response: 'healthy',
+      good: false,
     };
     record.signatureValid = record.verify.ok;
     if (nonce !== undefined) nonces.add(nonce);
@@ -172,7 +215,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       push(record);
       return json(res, 401, { error: record.verify.reason });
     }
-    const fault = queue.shift() ?? mode;
+    const fault = queue.shift() ?? plan?.(record.seq, record.phase, record.phaseSeq) ?? mode;
     record.response = fault.kind;
     push(record);
     serve(fault, record, req, res);
@@ -183,9 +226,23 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     for (const wake of [...waiters]) wake();
   }
 
-  function healthy(record: RecordedRequest, res: ServerResponse): void {
+  function document(record: RecordedRequest): Record<string, unknown> {
+    return { ...opts.documentFields?.(record.seq, record.phase), metrics: provider(record.seq, record.phase, record) };
+  }
+
+  /** Sends a complete, valid metrics document; `good` once it was handed to the socket in full. */
+  function answerGood(record: RecordedRequest, res: ServerResponse, body: string): void {
     if (closed || res.destroyed) return;
-    json(res, 200, { metrics: provider(record.seq, record.phase, record) });
+    res.once('finish', () => {
+      record.good = true;
+      record.answeredAt = Date.now();
+    });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  }
+
+  function healthy(record: RecordedRequest, res: ServerResponse): void {
+    answerGood(record, res, JSON.stringify(document(record)));
   }
 
   function later(ms: number, fn: () => void): void {
@@ -225,6 +282,44 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
           () => healthy(record, res),
         );
         return;
+      case 'slowloris': {
+        const body = Buffer.from(fault.body ?? JSON.stringify(document(record)));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        res.flushHeaders();
+        let sent = 0;
+        const drip = (): void => {
+          if (closed || res.destroyed) return;
+          res.write(body.subarray(sent, sent + 1));
+          if (++sent < body.length) later(fault.byteEveryMs, drip);
+          else res.end();
+        };
+        return later(fault.byteEveryMs, drip);
+      }
+      case 'truncated': {
+        const body = Buffer.from(JSON.stringify(document(record)));
+        const sendBytes = Math.min(fault.sendBytes ?? Math.floor(body.length / 2), body.length - 1);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        // Closed once the part is on the wire, so the client sees a body shorter than announced.
+        res.write(body.subarray(0, sendBytes), () => req.socket.end());
+        return;
+      }
+      case 'nested': {
+        const depth = fault.depth ?? 100_000;
+        const deep = '['.repeat(depth) + ']'.repeat(depth);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        if (fault.at === 'value') {
+          const healthyMetrics = JSON.stringify(provider(record.seq, record.phase, record));
+          res.end(`{"metrics": {"deep": ${deep}, ${healthyMetrics.slice(1)}}`);
+        } else {
+          res.end(`{"metrics": ${deep}}`);
+        }
+        return;
+      }
+      case 'duplicateKeys': {
+        const metrics = provider(record.seq, record.phase, record);
+        const members = [...Object.entries(fault.first), ...Object.entries(metrics)].map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+        return answerGood(record, res, `{"metrics": {${members.join(', ')}}}`);
+      }
     }
   }
 
@@ -252,6 +347,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     setFault(fault, times = 1) {
       for (let i = 0; i < times; i++) queue.push(fault);
     },
+    setPlan(next) {
+      plan = next;
+    },
+    goodAnswers: () => requests.filter((r) => r.good).length,
     setMetrics(metrics) {
       provider = toProvider(metrics);
     },

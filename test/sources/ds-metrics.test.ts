@@ -248,6 +248,18 @@ describe('timeouts and deadlines', () => {
     expect(r.latency_ms).toBeGreaterThanOrEqual(95);
   });
 
+  it('an answer that arrived in time is kept when the event loop was too busy to read it before the timer', async () => {
+    // The app answers at once, then (same process) the event loop is held past the timeout, as GC
+    // or a starved CI runner would: the timer and the answer are both due when it turns again.
+    const busy = () => {
+      const until = Date.now() + 400;
+      while (Date.now() < until);
+    };
+    const a = await app({ metrics: () => (process.nextTick(busy), { ...DEFAULT_METRICS }) });
+    const r = await one(source([a.url], { timeoutMs: 200, retries: 0 }), tick(2_000));
+    expect(r).toMatchObject({ ok: true, attempts: 1, metrics: DEFAULT_METRICS });
+  });
+
   it('a slow answer past the timeout is retried', async () => {
     const a = await app();
     a.queueFault({ kind: 'delay', ms: 1_000 });
@@ -327,6 +339,25 @@ describe('bodies', () => {
     expect((await one(source([a.url], { retries: 0 }), tick(2_000))).error).toBe('malformed body: "metrics" is not an object');
     a.setMode({ kind: 'malformed', body: '[]' });
     expect((await one(source([a.url], { retries: 0 }), tick(2_000))).error).toBe('malformed body: expected a JSON object');
+  });
+
+  it('a body nested deeper than 64 levels is refused before parsing; 64 levels are fine', async () => {
+    const a = await app({ mode: { kind: 'nested', depth: 100_000 } });
+    expect(await one(source([a.url], { retries: 0 }), tick(2_000))).toMatchObject({ ok: false, error: 'malformed body: nested deeper than 64 levels', http_status: 200 });
+    a.setMode({ kind: 'nested', depth: 65, at: 'value' });
+    expect((await one(source([a.url], { retries: 0 }), tick(2_000))).error).toBe('malformed body: nested deeper than 64 levels');
+    // `{"metrics": {"deep": [[...]]}}`: 62 levels of arrays inside the two objects.
+    a.setMode({ kind: 'nested', depth: 62, at: 'value' });
+    const r = await one(source([a.url], { retries: 0 }), tick(2_000));
+    expect(r).toMatchObject({ ok: true, metrics: { ...DEFAULT_METRICS } });
+    expect(JSON.stringify(r.metrics!.deep)).toBe('['.repeat(62) + ']'.repeat(62));
+  });
+
+  it('brackets inside strings do not count as nesting', async () => {
+    const a = await app({ metrics: { ...DEFAULT_METRICS, note: '[{'.repeat(100) + '\\"' } });
+    const r = await one(source([a.url], { retries: 0 }), tick(2_000));
+    expect(r).toMatchObject({ ok: true });
+    expect(r.metrics!.note).toBe('[{'.repeat(100) + '\\"');
   });
 
   it('a malformed body once, then a good one, is ok', async () => {
