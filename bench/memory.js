@@ -1,9 +1,7 @@
 // npm run bench:memory — a one-hour window at a 1 s interval with 100 metrics, run through the real
 // cycle (schedule, aggregation, store, live view, early-exit checks, verdict) on a virtual clock, so
-// the hour takes seconds. Peak RSS must stay under 150 MB. Samples go to a real SQLite file.
+// the hour takes about a minute. Peak RSS must stay under 150 MB. Samples go to a real SQLite file.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

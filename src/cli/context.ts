@@ -18,6 +18,7 @@ import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
 import type { Store } from '../store/types.js';
+import { StoreError } from '../errors.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
 
@@ -108,7 +109,16 @@ function warnShared(target: string, console: Console): (err: unknown) => void {
  * command sees them as abandoned, and says so once).
  */
 export async function openCommandStore(config: ResolvedConfig, console: Console): Promise<Store> {
-  const store = await openStore(config.store);
+  let store: Store;
+  try {
+    store = await openStore(config.store);
+  } catch (err) {
+    if (!(err instanceof StoreError) || config.onStoreError !== 'continue') throw err;
+    // The user chose a deploy that is never blocked by its bookkeeping: same cycle and verdict, in memory.
+    console.logger.log('warn', 'store_unavailable', `${err.message}. Going on without it (on_store_error: continue): the run and its verdict are kept in memory only, and lost when this command ends.`);
+    const { openSqlJsStore } = await import('../store/sqljs.js');
+    return openSqlJsStore(null);
+  }
   try {
     for (const run of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
       console.logger.log('warn', 'run_abandoned', `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`, { deployment_id: run.id });

@@ -38,6 +38,7 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--sql-url <url>', 'database for business metrics: postgres://... (a read replica) or a SQLite path (source sql)')
     .option('--source-command <command>', 'command printing one sample as JSON, run at every sample (source command)')
     .addOption(new Option('--source-token <token>', 'bearer token for a Prometheus source (prefer SEQPULSE_SOURCE_TOKEN)'))
+    .addOption(new Option('--on-store-error <action>', 'a store that cannot be opened: fail (default; nothing deployed) or continue (warn, judge in memory, keep nothing)').choices(['fail', 'continue']))
     .option('--insecure', 'do not verify TLS certificates of the endpoints (loudly warned; never in production)')
     .option('--pushgateway <url>', "push seqpulse's own metrics (samples, failures, durations, verdict) to this Prometheus Pushgateway after the run");
 }
@@ -62,14 +63,14 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
-  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns } = flags;
+  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns, onStoreError } = flags;
   const { source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway } = flags;
   const insecure = flags.insecure === true ? true : undefined;
   // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
   const earlyExit = flags.earlyExit === false ? false : undefined;
   const dryRun = flags.dryRun === true ? true : undefined;
   return {
-    ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun },
+    ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun, onStoreError },
     ...{ source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, insecure },
   };
 }

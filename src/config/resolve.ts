@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   timeoutMs: number;
   retries: number;
   failOn: FailOn;
+  /** What a store that cannot be opened does: stop before anything runs, or go on in memory. */
+  onStoreError: 'fail' | 'continue';
   store: string;
   sync: string | undefined;
   logFormat: 'text' | 'json';
@@ -70,6 +72,7 @@ export interface FlagValues {
   timeout?: string;
   retries?: string;
   failOn?: string;
+  onStoreError?: string;
   store?: string;
   sync?: string;
   logFormat?: string;
@@ -105,6 +108,7 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_TIMEOUT: 'timeout',
   SEQPULSE_RETRIES: 'retries',
   SEQPULSE_FAIL_ON: 'fail_on',
+  SEQPULSE_ON_STORE_ERROR: 'on_store_error',
   SEQPULSE_STORE: 'store',
   SEQPULSE_SYNC: 'sync',
   SEQPULSE_LOG_FORMAT: 'log_format',
@@ -137,6 +141,7 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   timeout: 'timeout',
   retries: 'retries',
   failOn: 'fail_on',
+  onStoreError: 'on_store_error',
   store: 'store',
   sync: 'sync',
   logFormat: 'log_format',
@@ -200,6 +205,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     timeoutMs: pick('timeout') ?? DEFAULTS.timeout,
     retries: pick('retries') ?? DEFAULTS.retries,
     failOn: pick('fail_on') ?? DEFAULTS.fail_on,
+    onStoreError: pick('on_store_error') ?? DEFAULTS.on_store_error,
     store: pick('store') ?? DEFAULTS.store,
     sync: pick('sync'),
     logFormat: pick('log_format') ?? DEFAULTS.log_format,

@@ -60,6 +60,7 @@ const settingsShape = {
   retries: z.number().int().min(0).max(10).describe('Extra attempts per sample on transient failures. Default: 2.'),
   fail_on: z.enum(['rollback', 'attention', 'never']).describe('Which verdict exits 1. Default: rollback.'),
   store: z.string().min(1).describe('Where runs are kept: a SQLite path or postgres://... Default: .seqpulse/seqpulse.db.'),
+  on_store_error: z.enum(['fail', 'continue']).describe('A store that cannot be opened (read-only or full disk, not a database, server down): fail (exit 2, nothing deployed), or continue (a loud warning; the run and its verdict go ahead in memory and nothing is kept). Default: fail.'),
   sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
   log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
   settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
@@ -101,6 +102,7 @@ export const DEFAULTS = {
   timeout: 5_000,
   retries: 2,
   fail_on: 'rollback',
+  on_store_error: 'fail',
   store: '.seqpulse/seqpulse.db',
   log_format: 'text',
 } as const;

@@ -266,6 +266,24 @@ describe('seqpulse run', () => {
     expect(doctor.stdout + doctor.stderr).not.toContain(secret);
   });
 
+  it('a store that cannot be opened blocks the deploy (exit 2), unless --on-store-error continue: then the verdict, in memory, nothing kept', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const cwd = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(cwd, 'not-a-dir'), '');
+    const store = join(cwd, 'not-a-dir', 'store.db');
+    const blocked = await runCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd, env });
+    expect(blocked.code).toBe(2);
+    expect(hook.calls).toBe(0);
+    const r = await runCli(['run', ...fastFlags(app.url), '--store', store, '--on-store-error', 'continue', '--json', '--', ...hook.argv()], { cwd, env });
+    expect(r.code).toBe(0);
+    expect(hook.calls).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', status: 'finished' });
+    expect(r.stderr).toMatch(/warning: store .*not-a-dir\/store\.db is under a path that is not a directory\. Going on without it \(on_store_error: continue\)/);
+    expect(readdirSync(cwd)).toEqual(['not-a-dir']);
+  });
+
   it('a bad config file -> exit 2 naming file, line, key and reason, and nothing runs', async () => {
     const cwd = tempDir();
     const { writeFileSync } = await import('node:fs');
