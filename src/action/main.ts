@@ -35,25 +35,24 @@ const SUMMARY_LIMIT = 900_000;
 
 /** Runs the step; the exit code is also set on the process (non-zero fails the step). */
 export async function run(): Promise<number> {
-  let redactions: string[] = [];
+  // Masked before anything is logged: the runner then hides them in every line of the log.
+  const masked = new Set<string>();
+  const mask = (secret: string | undefined) => {
+    if (!secret || masked.has(secret)) return;
+    masked.add(secret);
+    core.setSecret(secret);
+  };
   try {
     const inputs = readInputs();
-    // Masked before anything is logged: the runner then hides them in every line of the log.
-    const masked = new Set<string>();
-    const mask = (secret: string | undefined) => {
-      if (secret && !masked.has(secret)) core.setSecret(secret);
-      if (secret) masked.add(secret);
-    };
     [...(inputs.flags.secret ?? []), inputs.flags.sourceToken, inputs.githubToken].forEach(mask);
     const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath });
-    redactions = config.redactions;
     config.redactions.forEach(mask);
     const code = await step(inputs, config);
     process.exitCode = code;
     return code;
   } catch (err) {
     const message = err instanceof SeqpulseError ? `${err.message}${err.hint ? `\n${err.hint}` : ''}` : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-    core.setFailed(redactText(message, redactions));
+    core.setFailed(redactText(message, [...masked]));
     const code = err instanceof SeqpulseError ? err.exitCode : 70;
     process.exitCode = code;
     return code;
