@@ -27,11 +27,16 @@ export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>): Rank
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { pValue: 1, minPValue: 1, exact: true };
   const small = Math.min(n1, n2);
-  const { ranks2, tied } = doubledMidRanks(a, b); // doubled so mid-ranks of ties stay integers
-  let observed = 0;
-  for (let i = n1; i < n1 + n2; i++) observed += ranks2[i]!;
-  if (!tied && small * small * Math.max(n1, n2) <= NO_TIES_BUDGET) return withoutTies(n1, n2, observed / 2);
-  if (tied && (n1 + n2) * small * 2 * (n1 + n2) * small <= TIES_BUDGET) return withTies(ranks2, n1, n2, observed);
+  const exactWithoutTies = small * small * Math.max(n1, n2) <= NO_TIES_BUDGET;
+  const exactWithTies = (n1 + n2) * small * 2 * (n1 + n2) * small <= TIES_BUDGET;
+  // Ranks only when an exact distribution is affordable: large samples go straight to the sorted merge.
+  if (exactWithoutTies || exactWithTies) {
+    const { ranks2, tied } = doubledMidRanks(a, b); // doubled so mid-ranks of ties stay integers
+    let observed = 0;
+    for (let i = n1; i < n1 + n2; i++) observed += ranks2[i]!;
+    if (!tied && exactWithoutTies) return withoutTies(n1, n2, observed / 2);
+    if (tied && exactWithTies) return withTies(ranks2, n1, n2, observed);
+  }
   return { ...normalApprox(sortedCopy(a), sortedCopy(b)), exact: false };
 }
 
