@@ -6,7 +6,7 @@
  * (write, then rename), so a reader never sees half a file. Writing it on every commit would copy
  * the whole database once a tick.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { createRequire } from 'node:module';
@@ -30,10 +30,19 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   }
   const save = () => {
     if (!path) return;
-    mkdirSync(dirname(path), { recursive: true });
     const next = `${path}.${process.pid}.tmp`;
-    writeFileSync(next, sqlite.export());
-    renameSync(next, path);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(next, sqlite.export());
+      renameSync(next, path);
+    } catch (err) {
+      try {
+        rmSync(next, { force: true });
+      } catch {
+        // Nothing was left behind, or nothing can be removed there either.
+      }
+      throw new StoreError(`store ${path} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the file is as it was before this command`, err, 'Check that its directory is writable and the disk is not full.');
+    }
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adapter(sqlite, save) }) });
   try {

