@@ -7,10 +7,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { finishEndpoints, finishRun, runCycle, startRun } from '../app/cycle.js';
+import { configForFinish, finishRun, runCycle, startRun } from '../app/cycle.js';
 import type { AppIO } from '../app/io.js';
 import { sharedPeer } from '../app/shared.js';
-import { syncStores } from '../app/sync.js';
+import { syncTo } from '../app/sync.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
@@ -107,12 +107,7 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
   }
   if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
   const run = await findRun(io.store, inputs.deploymentId);
-  let finishing = config;
-  if (inputs.result === 'success' && !(await io.store.getVerdict(run.id))) {
-    finishing = { ...config, endpoints: finishEndpoints(config, run) };
-    requireCollection(finishing);
-  }
-  const outcome = await finishRun(finishing, run, inputs.result, io);
+  const outcome = await finishRun(await configForFinish(config, run, inputs.result, io.store), run, inputs.result, io);
   return outcome.kind === 'report' ? outcome.report : undefined;
 }
 
@@ -151,13 +146,8 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
 async function syncRun(local: Store, target: string | undefined, runId: string): Promise<void> {
   if (!target) return;
   try {
-    const remote = await openActionStore(target);
-    try {
-      const counts = await syncStores(local, remote, [runId]);
-      core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
-    } finally {
-      await remote.close().catch(() => undefined);
-    }
+    const counts = await syncTo(local, target, openActionStore, [runId]);
+    core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
   } catch (err) {
     core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${redactError(err, target)}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
   }

@@ -7,7 +7,8 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, VerdictReport } from '../core/types.js';
 import { StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
-import type { RunRecord, RunSettings, StoredSample } from '../store/types.js';
+import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
+import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
@@ -82,6 +83,17 @@ export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[
     throw new UsageError('the endpoints stored with this run had credentials, which are never stored', 'Pass --endpoint again (or SEQPULSE_ENDPOINTS) to finish.');
   }
   return run.settings.endpoints;
+}
+
+/**
+ * The config a `finish` collects with: the endpoints `start` stored when none are given, checked like
+ * any collection. A repeated finish (or one of a failed deploy) collects nothing and needs neither.
+ */
+export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store): Promise<ResolvedConfig> {
+  if (result !== 'success' || (await store.getVerdict(run.id))) return config;
+  const finishing = { ...config, endpoints: finishEndpoints(config, run) };
+  requireCollection(finishing);
+  return finishing;
 }
 
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */

@@ -4,6 +4,8 @@
  * retried or concurrent sync never duplicates a row. Writes always go in the same order (runs by
  * id, samples by run and time, verdicts), so concurrent syncs of the same data cannot deadlock.
  */
+import { SeqpulseError, StoreError } from '../errors.js';
+import { redactError, redactUserinfo } from '../redact.js';
 import type { Store } from '../store/types.js';
 
 export interface SyncCounts {
@@ -23,6 +25,26 @@ const PAGE = 250;
  * on each other's rows.
  */
 const PAGES_IN_FLIGHT = 2;
+
+/**
+ * `syncStores` into the store at `target`, opened with `open` (the CLI's drivers, or the Action's)
+ * and closed whatever happens. A failure past opening is reported as a sync stopped half-way.
+ */
+export async function syncTo(from: Store, target: string, open: (location: string) => Promise<Store>, only?: readonly string[]): Promise<SyncCounts> {
+  const remote = await open(target);
+  try {
+    return await syncStores(from, remote, only);
+  } catch (err) {
+    if (err instanceof SeqpulseError) throw err;
+    // The connection went away half-way (server stopped, network cut): every page written so far
+    // is committed and the local store is untouched, so the next sync simply finishes the job.
+    const shown = redactUserinfo(target);
+    const reason = redactError(err, target);
+    throw new StoreError(`sync to ${shown} stopped half-way (${reason})`, err, 'Nothing local was lost and nothing pushed is duplicated: run `seqpulse sync` again once the store is back.');
+  } finally {
+    await remote.close().catch(() => undefined);
+  }
+}
 
 /** Everything in `from` that `to` lacks; or only the given runs. */
 export async function syncStores(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {

@@ -7,15 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './cli.js';
+import { tempDir, type CliResult } from './cli.js';
 
 export const ACTION_ENTRY = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
-export interface ActionResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+export interface ActionResult extends CliResult {
   outputs: Record<string, string>;
   summary: string;
   /** The runner's directory: summary, outputs, RUNNER_TEMP (reports land in temp/seqpulse). */

@@ -1,7 +1,6 @@
 /** `seqpulse finish <id> [--result success|failed]`: the POST half of a run made by `start`. */
-import { finishEndpoints, finishRun } from '../../app/cycle.js';
+import { configForFinish, finishRun } from '../../app/cycle.js';
 import { UsageError } from '../../errors.js';
-import { requireCollection } from '../../sources/factory.js';
 import { createAppIO, createConsole, openCommandStore, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
@@ -20,11 +19,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   let run;
   try {
     run = await findRun(store, id);
-    // A repeated finish returns the stored verdict without needing endpoints or a secret.
-    if (result === 'success' && !(await store.getVerdict(run.id))) {
-      config = { ...loaded, endpoints: finishEndpoints(loaded, run) };
-      requireCollection(config);
-    }
+    config = await configForFinish(loaded, run, result, store);
   } catch (err) {
     await store.close();
     throw err;

@@ -1,6 +1,6 @@
 /** `seqpulse sync [--to URL]`: push local runs the shared store lacks. Safe to repeat. */
-import { syncStores, type SyncCounts } from '../../app/sync.js';
-import { SeqpulseError, StoreError, UsageError } from '../../errors.js';
+import { syncTo } from '../../app/sync.js';
+import { UsageError } from '../../errors.js';
 import { redactError, redactUserinfo } from '../../redact.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
@@ -12,27 +12,11 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
-  const counts = await withStore(config, console, (local) => pushTo(local, target));
+  const counts = await withStore(config, console, (local) => syncTo(local, target, openStore));
   const shown = redactUserinfo(target);
   if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate }));
   else console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.`);
   return 0;
-}
-
-async function pushTo(local: Store, target: string, only?: readonly string[]): Promise<SyncCounts> {
-  const remote = await openStore(target);
-  try {
-    return await syncStores(local, remote, only);
-  } catch (err) {
-    if (err instanceof SeqpulseError) throw err;
-    // The connection went away half-way (server stopped, network cut): every page written so far
-    // is committed and the local store is untouched, so the next sync simply finishes the job.
-    const shown = redactUserinfo(target);
-    const reason = redactError(err, target);
-    throw new StoreError(`sync to ${shown} stopped half-way (${reason})`, err, 'Nothing local was lost and nothing pushed is duplicated: run `seqpulse sync` again once the store is back.');
-  } finally {
-    await remote.close().catch(() => undefined);
-  }
 }
 
 /**
@@ -43,7 +27,7 @@ export async function syncAfterRun(local: Store, target: string | undefined, run
   if (!target) return;
   const shown = redactUserinfo(target);
   try {
-    const counts = await pushTo(local, target, [runId]);
+    const counts = await syncTo(local, target, openStore, [runId]);
     console.logger.log('info', 'synced', `Synced run ${runId} to ${shown} (${counts.samples} samples).`, { deployment_id: runId });
   } catch (err) {
     const reason = redactError(err, target);
