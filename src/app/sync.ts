@@ -101,11 +101,6 @@ async function pushRuns(from: Store, to: Store, runs: Awaited<ReturnType<Store['
   }
   await to.upsertRuns(runsBehind);
   counts.runs += runsBehind.length;
-  if (samplesBehind.length > 0) await to.addSamples(await from.getSamplesOf(samplesBehind));
-  const reports = [];
-  for (const id of verdictsBehind) {
-    const report = await from.getVerdict(id);
-    if (report) reports.push(report);
-  }
-  counts.verdicts += await to.saveVerdicts(reports);
+  if (samplesBehind.length > 0) await to.addSampleRows(await from.sampleRowsOf(samplesBehind));
+  if (verdictsBehind.length > 0) counts.verdicts += await to.addVerdictRows(await from.verdictRowsOf(verdictsBehind));
 }

@@ -5,15 +5,15 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
-import type { HistoryFilter, RunPatch, RunRecord, RunSummary, Store, StoredSample, SyncState } from './types.js';
+import type { HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState } from './types.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
 
 /** What a dialect may do better than portable SQL. */
 export interface DialectTuning {
-  /** Inserts sample rows, skipping those already there; called inside a transaction with at most INSERT_CHUNK rows. */
-  insertSamples?: (trx: Kysely<Database>, rows: SamplesTable[]) => Promise<void>;
+  /** addSampleRows: all the rows in one transaction, skipping those already there. */
+  addSampleRows?: (rows: readonly SampleRow[]) => Promise<void>;
 }
 
 export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, now: () => string = () => new Date().toISOString()): Store {
@@ -44,12 +44,19 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
 
     async addSamples(samples) {
-      if (samples.length === 0) return;
+      await store.addSampleRows(samples.map(sampleRow));
+    },
+
+    async addSampleRows(rows) {
+      if (rows.length === 0) return;
+      if (tuning.addSampleRows) return tuning.addSampleRows(rows);
       await transaction(db, async (trx) => {
-        for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
-          const rows = samples.slice(i, i + INSERT_CHUNK).map(sampleRow);
-          if (tuning.insertSamples) await tuning.insertSamples(trx, rows);
-          else await trx.insertInto('samples').values(rows).onConflict((oc) => oc.doNothing()).execute();
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('samples')
+            .values(rows.slice(i, i + INSERT_CHUNK))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
         }
       });
     },
@@ -59,9 +66,9 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       return rows.map(sampleRecord);
     },
 
-    async getSamplesOf(runIds) {
+    async sampleRowsOf(runIds) {
       if (runIds.length === 0) return [];
-      const rows = await db
+      return db
         .selectFrom('samples')
         .selectAll()
         .where('run_id', 'in', [...runIds])
@@ -70,7 +77,6 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
         .orderBy('seq')
         .orderBy('endpoint')
         .execute();
-      return rows.map(sampleRecord);
     },
 
     async saveVerdict(report) {
@@ -78,17 +84,25 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
 
     async saveVerdicts(reports) {
-      if (reports.length === 0) return 0;
+      return store.addVerdictRows(reports.map(verdictRow));
+    },
+
+    async addVerdictRows(rows) {
       let inserted = 0;
-      for (let i = 0; i < reports.length; i += INSERT_CHUNK) {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const result = await db
           .insertInto('verdicts')
-          .values(reports.slice(i, i + INSERT_CHUNK).map(verdictRow))
+          .values(rows.slice(i, i + INSERT_CHUNK))
           .onConflict((oc) => oc.column('run_id').doNothing())
           .executeTakeFirst();
         inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
       }
       return inserted;
+    },
+
+    async verdictRowsOf(runIds) {
+      if (runIds.length === 0) return [];
+      return db.selectFrom('verdicts').selectAll().where('run_id', 'in', [...runIds]).orderBy('run_id').execute();
     },
 
     async getVerdict(runId) {

@@ -1,8 +1,10 @@
 /**
  * The store port: what the app layer needs from a store, whatever the database behind it.
- * Implementations: SQLite via kysely + better-sqlite3 (embedded default). Postgres comes later behind the same port.
+ * Implementations (all kysely, src/store/kysely-store.ts): SQLite through better-sqlite3 (the
+ * embedded default), SQLite in WebAssembly (the GitHub Action), Postgres (the shared store).
  */
 import type { DeployResult, Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
+import type { SamplesTable, VerdictsTable } from './schema.js';
 
 /** Non-secret settings a run was made with; kept so `finish` and `analyze <id>` can reuse them. Never holds the secret. */
 export interface RunSettings {
@@ -62,6 +64,11 @@ export interface StoredSample {
   metrics: Record<string, unknown> | null;
 }
 
+/** A sample as every store keeps it: metrics as JSON text, `ok` as 0/1. */
+export type SampleRow = SamplesTable;
+/** A verdict as every store keeps it: the report as JSON text, with its headline fields beside it for queries. */
+export type VerdictRow = VerdictsTable;
+
 export interface RunSummary {
   id: string;
   project: string;
@@ -92,8 +99,13 @@ export interface Store {
   /** Idempotent: a sample whose (run_id, phase, seq, endpoint) is already stored is left as it is. */
   addSamples(samples: StoredSample[]): Promise<void>;
   getSamples(runId: string): Promise<StoredSample[]>;
-  /** The samples of several runs at once, in the same order as getSamples per run (sync reads in bulk). */
-  getSamplesOf(runIds: readonly string[]): Promise<StoredSample[]>;
+  /**
+   * The samples of several runs at once, as stored, in the same order as getSamples per run: sync
+   * copies them between stores in bulk without decoding their metrics.
+   */
+  sampleRowsOf(runIds: readonly string[]): Promise<SampleRow[]>;
+  /** addSamples for rows as sampleRowsOf returns them. */
+  addSampleRows(rows: readonly SampleRow[]): Promise<void>;
   /** Stores the verdict once. Returns false, storing nothing, when the run already has one. */
   saveVerdict(report: VerdictReport): Promise<boolean>;
   getVerdict(runId: string): Promise<VerdictReport | undefined>;
@@ -104,6 +116,10 @@ export interface Store {
   upsertRuns(runs: readonly RunRecord[]): Promise<void>;
   /** Several saveVerdict in one statement; returns how many were new. */
   saveVerdicts(reports: readonly VerdictReport[]): Promise<number>;
+  /** The verdicts of several runs, as stored (sync copies them without decoding the report). */
+  verdictRowsOf(runIds: readonly string[]): Promise<VerdictRow[]>;
+  /** saveVerdicts for rows as verdictRowsOf returns them. */
+  addVerdictRows(rows: readonly VerdictRow[]): Promise<number>;
   /**
    * Other runs of the same project and env whose time overlaps [run.created_at, until]: finished
    * after this run began, or not finished and begun at most a day before it.

@@ -6,11 +6,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
 import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
 import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
 import { startFakeGitHub } from '../helpers/github-api.js';
 import { node24 } from '../helpers/node24.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
@@ -150,6 +152,41 @@ describe('the Action (Node 24)', () => {
     const [stored] = await storedRuns(workspace);
     expect(stored!.run!.id).toBe(id);
     expect(new Set(stored!.samples.map((s) => s.phase))).toEqual(new Set(['pre', 'post']));
+  });
+
+  it('the team store: start and finish in different jobs share the run through Postgres; sync pushes a workspace run there', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const url = await createTestDatabase();
+    const password = new URL(url).password;
+    const start = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { mode: 'start', store: url }) });
+    expect(start.code).toBe(0);
+    const id = start.outputs['deployment-id']!;
+    // Another job: a fresh workspace, nothing shared but the Postgres store.
+    const finish = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { mode: 'finish', 'deployment-id': id, store: url }) });
+    expect(finish.code).toBe(0);
+    expect(finish.outputs).toMatchObject({ verdict: 'ok', 'deployment-id': id });
+
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const synced = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), sync: url }) });
+    expect(synced.code).toBe(0);
+    const [local] = await storedRuns(workspace);
+    const team = await openStore(url);
+    try {
+      expect((await team.getVerdict(id))?.verdict).toBe('ok');
+      expect(new Set((await team.getSamples(id)).map((s) => s.phase))).toEqual(new Set(['pre', 'post']));
+      const pushed = synced.outputs['deployment-id']!;
+      expect(await team.getSamples(pushed)).toEqual(local!.samples);
+      expect(await team.getVerdict(pushed)).toEqual(local!.verdict);
+    } finally {
+      await team.close();
+    }
+    for (const r of [start, finish, synced]) {
+      // The runner is told to mask the password (::add-mask::); apart from that, it is printed nowhere.
+      expect(r.stdout).toContain(`::add-mask::${password}`);
+      const shown = `${r.stdout.replaceAll(`::add-mask::${password}`, '')}${r.stderr}${JSON.stringify(r.outputs)}${r.summary}`;
+      expect(shown).not.toContain(password);
+    }
   });
 
   it('refuses shell syntax in the command unless shell: true', async () => {

@@ -126,6 +126,53 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await store.close();
   });
 
+  it('sample rows copy from another store exactly, whatever their text holds, and a second copy adds only what is new', async () => {
+    const from = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'));
+    const to = await open();
+    const r = run();
+    await from.createRun(r);
+    await to.createRun(r);
+    // Everything COPY's text format treats specially, in both text columns that carry free text.
+    const awkward = 'tab\there\nnew line\r\\N back\\slash \\. é ✓';
+    const first = [
+      sample(r.id, 0, null, { error: awkward, http_status: null, latency_ms: null }),
+      sample(r.id, 1, { note: awkward, tiny: 1e-7, big: 12345678.875, none: null }),
+      ...Array.from({ length: 2500 }, (_, i) => sample(r.id, i, { error_rate: i / 7 }, { phase: 'post', endpoint: `http://10.0.0.${i % 3}:8080/ds-metrics`, latency_ms: i + 0.125 })),
+    ];
+    await from.addSamples(first);
+    await to.addSampleRows(await from.sampleRowsOf([r.id]));
+    expect(await to.sampleRowsOf([r.id])).toEqual(await from.sampleRowsOf([r.id]));
+    expect((await to.getSamples(r.id)).find((s) => s.phase === 'pre' && s.seq === 0)?.error).toBe(awkward);
+
+    // The target already holds most of these rows: only the new ones are added, none twice.
+    await from.addSamples([sample(r.id, 9, { error_rate: 0.5 }), sample(r.id, 2500, { error_rate: 0.7 }, { phase: 'post' })]);
+    await to.addSampleRows(await from.sampleRowsOf([r.id]));
+    expect(await to.sampleRowsOf([r.id])).toEqual(await from.sampleRowsOf([r.id]));
+    expect(await to.sampleRowsOf([r.id])).toHaveLength(first.length + 2);
+    await from.close();
+    await to.close();
+  });
+
+  it('verdict rows copy from another store; addVerdictRows counts only the new ones', async () => {
+    const from = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'));
+    const to = await open();
+    const runs = [run(), run(), run()];
+    for (const r of runs) {
+      await from.createRun(r);
+      await to.createRun(r);
+    }
+    await from.saveVerdicts(runs.map((r, i) => verdict(r.id, { confidence: 0.5 + i / 10, summary: `tab\tand\nline ${i}` })));
+    await to.saveVerdict(verdict(runs[0]!.id, { verdict: 'attention' }));
+    const ids = runs.map((r) => r.id);
+    expect(await to.addVerdictRows(await from.verdictRowsOf(ids))).toBe(2);
+    expect(await to.addVerdictRows(await from.verdictRowsOf(ids))).toBe(0);
+    const copied = async (store: Store) => (await store.verdictRowsOf(ids.slice(1))).sort((a, b) => a.run_id.localeCompare(b.run_id));
+    expect(await copied(to)).toEqual(await copied(from));
+    expect((await to.getVerdict(runs[0]!.id))?.verdict).toBe('attention');
+    await from.close();
+    await to.close();
+  });
+
   it('numbers keep their precision (confidence, latency)', async () => {
     const store = await open();
     const r = run();
