@@ -42,7 +42,7 @@ for (const family of FAMILIES) {
 }
 
 function pct(n, d) {
-  return `${((100 * n) / Math.max(1, d)).toFixed(0)}%`;
+  return `${((100 * n) / Math.max(1, d)).toFixed(1)}%`;
 }
 
 console.log(`Verdict quality, ${PER_FAMILY} seeded scenarios per family (${FAMILIES.length} families)\n`);

@@ -3,6 +3,7 @@ import type { VerdictReport } from '../core/types.js';
 import type { RunPatch, RunRecord } from '../store/types.js';
 import type { AppIO } from './io.js';
 import { buildReport, type ReportOptions } from './report.js';
+import { storedPhases } from './snapshots.js';
 
 export async function concludeRun(io: Pick<AppIO, 'store' | 'shared' | 'stats'>, run: RunRecord, patch: RunPatch, opts: ReportOptions): Promise<VerdictReport> {
   const store = io.store;
@@ -11,9 +12,9 @@ export async function concludeRun(io: Pick<AppIO, 'store' | 'shared' | 'stats'>,
   // Deploys from other runners are only known to the shared store.
   const [here, shared] = await Promise.all([store.overlapping(run, opts.now), io.shared?.overlapping(run, opts.now) ?? []]);
   const concurrent = [...new Set([...here, ...shared])];
-  const samples = await store.getSamples(run.id);
+  const phases = await storedPhases(store, run.id, opts.rules);
   const started = performance.now();
-  const report = buildReport(final, samples, { ...opts, concurrent });
+  const report = buildReport(final, phases, { ...opts, concurrent });
   if (io.stats) io.stats.analysisSeconds = (performance.now() - started) / 1000;
   // A concurrent or repeated finish may have stored one first: that one stands.
   if (await store.saveVerdict(report)) return report;

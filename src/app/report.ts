@@ -3,8 +3,8 @@ import { analyze } from '../core/analyze.js';
 import { exitCodeFor, type FailOn } from '../core/exit-code.js';
 import type { Analysis, MetricSnapshot, Rules, VerdictReport } from '../core/types.js';
 import { ExitCode } from '../errors.js';
-import type { RunRecord, StoredSample } from '../store/types.js';
-import { snapshotsFromSamples } from './snapshots.js';
+import type { RunRecord } from '../store/types.js';
+import type { Phases } from './snapshots.js';
 
 export interface ReportOptions {
   rules: Rules;
@@ -28,8 +28,7 @@ export interface HistoryBaseline {
   snapshots: MetricSnapshot[];
 }
 
-export function buildReport(run: RunRecord, samples: readonly StoredSample[], opts: ReportOptions): VerdictReport {
-  const snaps = snapshotsFromSamples(samples, opts.rules);
+export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions): VerdictReport {
   const history = opts.history && opts.history.snapshots.length > 0 ? opts.history : undefined;
   const analysis: Analysis = opts.outcome
     ? { verdict: null, confidence: 0, metrics: [], hints: [], ...opts.outcome }

@@ -1,11 +1,20 @@
 /** Raw stored samples -> one aggregated snapshot per tick and phase, the analysis input. */
 import { aggregateTick } from '../core/aggregate.js';
+import { metricNames, PhaseColumns, type PhaseSamples } from '../core/columns.js';
 import type { MetricSnapshot, Phase, Rules } from '../core/types.js';
-import type { StoredSample } from '../store/types.js';
+import type { SampleKey, Store, StoredSample } from '../store/types.js';
 
 export interface PhaseSnapshots {
   pre: MetricSnapshot[];
   post: MetricSnapshot[];
+  /** Ticks where no endpoint answered. */
+  failed: { pre: number; post: number };
+}
+
+/** What a verdict is built from: each phase's ticks, as snapshots or columns. */
+export interface Phases {
+  pre: PhaseSamples;
+  post: PhaseSamples;
   /** Ticks where no endpoint answered. */
   failed: { pre: number; post: number };
 }
@@ -27,4 +36,61 @@ export function snapshotsFromSamples(samples: readonly StoredSample[], rules: Ru
     else out.failed[phase]++;
   }
   return out;
+}
+
+/** Samples per page read from the store. */
+const PAGE = 1000;
+
+/** A run's samples page by page, in (phase, seq, endpoint) order. */
+export async function* samplePages(store: Pick<Store, 'samplesAfter'>, runId: string, size = PAGE): AsyncGenerator<StoredSample[]> {
+  let after: SampleKey | undefined;
+  for (;;) {
+    const page = await store.samplesAfter(runId, after, size);
+    if (page.length > 0) yield page;
+    if (page.length < size) return;
+    after = page[page.length - 1];
+  }
+}
+
+/** One tick of a phase: its aggregated snapshot, or null when no endpoint answered. */
+export interface Tick {
+  phase: Phase;
+  snapshot: MetricSnapshot | null;
+}
+
+/**
+ * Ticks from pages of samples in (phase, seq, endpoint) order (`samplePages`: a tick's samples are
+ * next to each other, possibly across two pages), aggregated one at a time: a long window's
+ * verdict and series never hold all its samples and their parsed metrics at once.
+ */
+export async function* ticksFrom(pages: AsyncIterable<readonly StoredSample[]>, rules: Rules): AsyncGenerator<Tick> {
+  let tick: StoredSample[] = [];
+  const close = (): Tick => {
+    const done = { phase: tick[0]!.phase, snapshot: aggregateTick(tick, rules, tick[0]!.scheduled_at) };
+    tick = [];
+    return done;
+  };
+  for await (const page of pages) {
+    for (const sample of page) {
+      if (tick.length > 0 && (sample.phase !== tick[0]!.phase || sample.seq !== tick[0]!.seq)) yield close();
+      tick.push(sample);
+    }
+  }
+  if (tick.length > 0) yield close();
+}
+
+/** A run's ticks straight into columns, as the judge reads them (no conversion from snapshots). */
+export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns }> {
+  const names = metricNames(rules);
+  const out = { pre: new PhaseColumns(names), post: new PhaseColumns(names), failed: { pre: 0, post: 0 } };
+  for await (const { phase, snapshot } of ticks) {
+    if (snapshot) out[phase].append(snapshot);
+    else out.failed[phase]++;
+  }
+  return out;
+}
+
+/** A run's stored samples as the judge takes them: page by page, tick by tick, into columns. */
+export function storedPhases(store: Pick<Store, 'samplesAfter'>, runId: string, rules: Rules): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns }> {
+  return columnsFromTicks(ticksFrom(samplePages(store, runId), rules), rules);
 }

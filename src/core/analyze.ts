@@ -6,6 +6,7 @@
 import { asColumns } from './columns.js';
 import { compositeHints } from './hints.js';
 import { judgeMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
+import { Scratch } from './scratch.js';
 import { clamp } from './stats/basic.js';
 import type { Analysis, AnalysisInput, Hint, Verdict } from './types.js';
 import { detailFor } from './wording.js';
@@ -70,6 +71,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
     settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
     // Without an interval (sample files without timestamps), counts are taken per second.
     intervalSeconds: (input.intervalMs ?? 1000) / 1000,
+    scratch: input.scratch ?? new Scratch(),
   };
 }
 

@@ -7,19 +7,20 @@
  */
 import { median, medianInPlace, roundSig } from './stats/basic.js';
 import { rateIncreaseTest } from './stats/binomial.js';
-import { rankSumGreater } from './stats/rank-sum.js';
+import { rankSumGreater, uCounts } from './stats/rank-sum.js';
 import { trendOf } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
+import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
 
 /** Samples per side given to the rank-sum test at most (see `stride`). */
 const MAX_TESTED = 2000;
 
 /** Every k-th value so that at most `max` remain: deterministic, and spread over the whole window. */
-function stride(values: Float64Array, max: number): Float64Array {
+function stride(values: Float64Array, max: number, space: () => Float64Array): Float64Array {
   if (values.length <= max) return values;
   const step = values.length / max;
-  const out = new Float64Array(max);
+  const out = space();
   for (let i = 0; i < max; i++) out[i] = values[Math.floor(i * step)]!;
   return out;
 }
@@ -36,6 +37,8 @@ export interface JudgeContext {
   settle: number;
   /** Seconds per sample, to turn per-second volumes into counts. */
   intervalSeconds: number;
+  /** Work arrays, reused from metric to metric. */
+  scratch: Scratch;
 }
 
 export interface MetricJudgement {
@@ -63,11 +66,13 @@ interface Series {
 }
 
 export function judgeMetric(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, ctx: JudgeContext): MetricJudgement {
-  const before = series(name, rule, pre);
+  const scratch = ctx.scratch;
+  const before = series(name, rule, pre, scratch, 'before');
   // Settle: set the first samples aside, unless that would leave too few to judge.
   const settle = post.length - ctx.settle >= rule.min_samples ? ctx.settle : 0;
-  const after = series(name, rule, post, settle);
-  const skipped = settle > 0 ? series(name, rule, post, 0, settle) : undefined;
+  const after = series(name, rule, post, scratch, 'after', settle);
+  const skipped = settle > 0 ? series(name, rule, post, scratch, 'skipped', 0, settle) : undefined;
+  const space = (n: number) => scratch.take('median', n);
   const postInvalid = after.invalid + (skipped?.invalid ?? 0);
   const postPresent = after.present + (skipped?.present ?? 0);
 
@@ -77,15 +82,15 @@ export function judgeMetric(name: string, rule: MetricRule, pre: PhaseColumns, p
 
   if (after.values.length === 0 || before.values.length === 0) {
     const status: MetricStatus = after.values.length === 0 ? 'no_data' : 'no_baseline';
-    const baseline = before.values.length > 0 ? roundSig(median(before.values)) : null;
-    const current = after.values.length > 0 ? roundSig(median(after.values)) : null;
+    const baseline = before.values.length > 0 ? roundSig(medianInPlace(before.values)) : null;
+    const current = after.values.length > 0 ? roundSig(medianInPlace(after.values)) : null;
     return { ...judgement, result: { ...base, baseline, current, change_pct: null, status } };
   }
 
   // Order-dependent work first (the test's subset, the trend); the medians then reorder the arrays in place.
   const test = significance(rule, before, after, ctx);
-  const trend = rule.trend ? trendOf(after.values) : undefined;
-  const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3)) : Number.NaN;
+  const trend = rule.trend ? trendOf(after.values, space) : undefined;
+  const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, space) : Number.NaN;
   const baseline = medianInPlace(before.values);
   const current = medianInPlace(after.values);
   const delta = current - baseline;
@@ -123,7 +128,7 @@ export function judgeMetric(name: string, rule: MetricRule, pre: PhaseColumns, p
   }
 
   if (skipped && skipped.values.length > 0 && (status === 'ok' || status === 'improvement')) {
-    const blipDelta = median(skipped.values) - baseline;
+    const blipDelta = medianInPlace(skipped.values) - baseline;
     judgement.blip = Math.abs(blipDelta) >= rule.min_delta && badPercent(rule, baseline, blipDelta) >= rule.threshold;
   }
 
@@ -166,10 +171,11 @@ function significance(rule: MetricRule, before: Series, after: Series, ctx: Judg
     };
   }
   // Past a few thousand samples a side, an evenly spaced subset tests just as well and keeps long windows cheap.
-  const a = stride(before.values, MAX_TESTED);
-  const b = stride(after.values, MAX_TESTED);
-  const up = () => rankSumGreater(a, b);
-  const down = () => rankSumGreater(b, a);
+  const a = stride(before.values, MAX_TESTED, () => ctx.scratch.take('test_a', MAX_TESTED));
+  const b = stride(after.values, MAX_TESTED, () => ctx.scratch.take('test_b', MAX_TESTED));
+  const countsOf = (m: number, n: number) => ctx.scratch.memo(`u_counts:${m}:${n}`, () => uCounts(m, n));
+  const up = () => rankSumGreater(a, b, countsOf);
+  const down = () => rankSumGreater(b, a, countsOf);
   let r;
   if (rule.direction === 'both') {
     const [a, b] = [up(), down()];
@@ -180,12 +186,12 @@ function significance(rule: MetricRule, before: Series, after: Series, ctx: Judg
   return { evidence: { test: 'rank_sum', p_value: roundSig(r.pValue, 3), untestable: r.minPValue > ctx.alpha }, lowVolume: false };
 }
 
-/** The metric's usable values over samples [from, to), with their volumes when the rule has one. */
-function series(name: string, rule: MetricRule, phase: PhaseColumns, from = 0, to = phase.length): Series {
+/** The metric's usable values over samples [from, to), with their volumes when the rule has one, in the role's scratch arrays. */
+function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Scratch, role: 'before' | 'after' | 'skipped', from = 0, to = phase.length): Series {
   const col = phase.column(name, from, to);
   const vol = rule.volume ? phase.column(rule.volume, from, to) : null;
-  const values = new Float64Array(to - from);
-  const volumes = vol ? new Float64Array(to - from) : null;
+  const values = scratch.take(role, to - from);
+  const volumes = vol ? scratch.take(`${role}_volume`, to - from) : null;
   let n = 0;
   let invalid = 0;
   let present = 0;

@@ -3,6 +3,7 @@
  * Plain data only: nothing here knows about HTTP, SQL, files or the clock.
  */
 import type { PhaseSamples } from './columns.js';
+import type { Scratch } from './scratch.js';
 
 export type Phase = 'pre' | 'post';
 
@@ -114,6 +115,11 @@ export interface AnalysisInput {
   settle?: number;
   /** Significance level of the one-sided tests (default 0.05). */
   alpha?: number;
+  /**
+   * Work arrays to reuse, for a caller that judges again and again (the live view, after every
+   * tick). Never shared by two analyses at once. Default: fresh for this call.
+   */
+  scratch?: Scratch;
 }
 
 export interface Analysis {

@@ -1,8 +1,8 @@
 /** A run's per-metric series, PRE then POST, as reports draw them (show, sparklines, the HTML report). */
-import { snapshotsFromSamples } from '../app/snapshots.js';
+import { samplePages, snapshotsFromSamples, ticksFrom } from '../app/snapshots.js';
 import { isMeasurement } from '../core/stats/basic.js';
-import type { Rules } from '../core/types.js';
-import type { StoredSample } from '../store/types.js';
+import type { Phase, Rules } from '../core/types.js';
+import type { Store, StoredSample } from '../store/types.js';
 
 export interface MetricSeries {
   /** Raw values as reported (null where the metric was missing). */
@@ -18,9 +18,35 @@ export interface RunSeries {
 
 export function runSeries(samples: readonly StoredSample[], rules: Rules): RunSeries {
   const snaps = snapshotsFromSamples(samples, rules);
-  const names = [...new Set([...snaps.pre, ...snaps.post].flatMap((s) => Object.keys(s.metrics)))].sort();
-  const byMetric = Object.fromEntries(names.map((n) => [n, { pre: snaps.pre.map((s) => s.metrics[n] ?? null), post: snaps.post.map((s) => s.metrics[n] ?? null) }]));
-  return { names, byMetric };
+  const series = new SeriesBuilder();
+  for (const phase of ['pre', 'post'] as const) for (const s of snaps[phase]) series.add(phase, s.metrics);
+  return series.done();
+}
+
+/** runSeries read from the store page by page: a long window's samples are never all in memory at once. */
+export async function storedRunSeries(store: Pick<Store, 'samplesAfter'>, runId: string, rules: Rules): Promise<RunSeries> {
+  const series = new SeriesBuilder();
+  for await (const { phase, snapshot } of ticksFrom(samplePages(store, runId), rules)) if (snapshot) series.add(phase, snapshot.metrics);
+  return series.done();
+}
+
+/** Series grown tick by tick; a metric first seen late gets nulls for the ticks before. */
+class SeriesBuilder {
+  private readonly byMetric = new Map<string, MetricSeries>();
+  private readonly ticks = { pre: 0, post: 0 };
+
+  add(phase: Phase, metrics: Record<string, unknown>): void {
+    for (const name of Object.keys(metrics)) {
+      if (!this.byMetric.has(name)) this.byMetric.set(name, { pre: new Array<unknown>(this.ticks.pre).fill(null), post: new Array<unknown>(this.ticks.post).fill(null) });
+    }
+    for (const [name, series] of this.byMetric) series[phase].push(metrics[name] ?? null);
+    this.ticks[phase]++;
+  }
+
+  done(): RunSeries {
+    const names = [...this.byMetric.keys()].sort();
+    return { names, byMetric: Object.fromEntries(names.map((n) => [n, this.byMetric.get(n)!])) };
+  }
 }
 
 /** Numbers only (anything else becomes a gap). */

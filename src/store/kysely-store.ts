@@ -66,6 +66,21 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       return rows.map(sampleRecord);
     },
 
+    async samplesAfter(runId, after, limit) {
+      // Keyset pagination over the (run_id, phase, seq, endpoint) unique index.
+      const rows = await db
+        .selectFrom('samples')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .$if(after !== undefined, (q) => q.where((eb) => eb(eb.refTuple('phase', 'seq', 'endpoint'), '>', eb.tuple(after!.phase, after!.seq, after!.endpoint))))
+        .orderBy('phase')
+        .orderBy('seq')
+        .orderBy('endpoint')
+        .limit(limit)
+        .execute();
+      return rows.map(sampleRecord);
+    },
+
     async sampleRowsOf(runIds) {
       if (runIds.length === 0) return [];
       return db

@@ -64,6 +64,9 @@ export interface StoredSample {
   metrics: Record<string, unknown> | null;
 }
 
+/** Where a sample sits in its run: unique, and the order of `samplesAfter`. */
+export type SampleKey = Pick<StoredSample, 'phase' | 'seq' | 'endpoint'>;
+
 /** A sample as every store keeps it: metrics as JSON text, `ok` as 0/1. */
 export type SampleRow = SamplesTable;
 /** A verdict as every store keeps it: the report as JSON text, with its headline fields beside it for queries. */
@@ -99,6 +102,12 @@ export interface Store {
   /** Idempotent: a sample whose (run_id, phase, seq, endpoint) is already stored is left as it is. */
   addSamples(samples: StoredSample[]): Promise<void>;
   getSamples(runId: string): Promise<StoredSample[]>;
+  /**
+   * One page of a run's samples in (phase, seq, endpoint) order: up to `limit` of them, after
+   * `after` (from the start without it). A tick's samples come next to each other, so the verdict
+   * of a long window is built page by page (`samplePages`) without holding every sample at once.
+   */
+  samplesAfter(runId: string, after: SampleKey | undefined, limit: number): Promise<StoredSample[]>;
   /**
    * The samples of several runs at once, as stored, in the same order as getSamples per run: sync
    * copies them between stores in bulk without decoding their metrics.

@@ -5,7 +5,9 @@
  * - POST order matters only through time-aware rules (the settle period, trends); without them it
  *   never changes the result;
  * - scaling every value by a constant changes nothing (relative thresholds), for rules without an
- *   absolute floor (min_delta) or request counts (volume), which are not scale-free by design.
+ *   absolute floor (min_delta) or request counts (volume), which are not scale-free by design;
+ * - each metric is judged on its own samples only (the judge reuses work arrays from metric to
+ *   metric, and the live view from tick to tick).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { analyze, contextOf } from '../../src/core/analyze.js';
 import { decisiveRegression, EARLY_ALPHA } from '../../src/core/early.js';
 import { badPercent } from '../../src/core/judge-metric.js';
 import { rule } from '../../src/core/rules.js';
+import { Scratch } from '../../src/core/scratch.js';
 import type { MetricSnapshot, Rules } from '../../src/core/types.js';
 
 const rules: Rules = {
@@ -68,6 +71,34 @@ describe('the judge, for any numbers', () => {
       const q = snapshots(post);
       expect(analyze({ pre: p, post: shuffle(q, seed), rules: flat, settle: 0 })).toEqual(analyze({ pre: p, post: q, rules: flat, settle: 0 }));
     }), { numRuns: 200 });
+  });
+
+  it('each metric is judged as if alone: the others, whatever their number of samples, change nothing in its result', () => {
+    // Metrics of different lengths: a metric that ran out is absent from the later samples.
+    const ragged = (p: Record<string, number[]>): MetricSnapshot[] => {
+      const n = Math.max(...Object.values(p).map((v) => v.length));
+      return Array.from({ length: n }, (_, i) => ({ metrics: Object.fromEntries(Object.entries(p).filter(([, v]) => i < v.length).map(([k, v]) => [k, v[i]])) }));
+    };
+    fc.assert(fc.property(phase(3, 40), phase(3, 40), (pre, post) => {
+      const p = ragged(pre);
+      const q = ragged(post);
+      const together = analyze({ pre: p, post: q, rules, settle: 2 }).metrics;
+      for (const [name, r] of Object.entries(rules)) {
+        expect(together.find((m) => m.name === name)).toEqual(analyze({ pre: p, post: q, rules: { [name]: r }, settle: 2 }).metrics[0]);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('one Scratch reused across analyses (as the live view does) changes nothing', () => {
+    const shared = new Scratch();
+    // Distinct values, so the exact test without ties (whose tables a Scratch keeps) is the one used.
+    const distinct = fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 6, maxLength: 80 }).chain((values) =>
+      fc.integer({ min: 3, max: values.length - 3 }).map((cut) => [values.slice(0, cut), values.slice(cut)] as const),
+    );
+    fc.assert(fc.property(distinct, distinct, ([preA, postA], [preB, postB]) => {
+      const input = { pre: snapshots({ latency: preA, cpu: preB }), post: snapshots({ latency: postA, cpu: postB }), rules, settle: 0 };
+      expect(analyze({ ...input, scratch: shared })).toEqual(analyze(input));
+    }), { numRuns: 300 });
   });
 
   it('scaling every value by a power of two changes no verdict, status or change', () => {

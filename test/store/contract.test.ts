@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { samplePages } from '../../src/app/snapshots.js';
 import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
 import type { Store } from '../../src/store/types.js';
@@ -48,6 +49,29 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     expect(got[1]!.metrics).toEqual(raw);
     expect(got[0]).toMatchObject({ ok: false, metrics: null, error: 'HTTP 503', http_status: 503 });
     expect(got[1]!.ok).toBe(true);
+    await store.close();
+  });
+
+  it('samplesAfter pages through a run in (phase, seq, endpoint) order, every sample once', async () => {
+    const store = await open();
+    const r = run();
+    await store.createRun(r);
+    const endpoints = ['http://10.0.0.2:8080/ds-metrics', 'http://10.0.0.1:8080/ds-metrics'];
+    const all = (['post', 'pre'] as const).flatMap((phase) =>
+      Array.from({ length: phase === 'pre' ? 5 : 7 }, (_, seq) => endpoints.map((endpoint) => sample(r.id, seq, { v: seq }, { phase, endpoint }))).flat(),
+    );
+    await store.addSamples(all);
+    await store.createRun(run());
+    const key = (s: { phase: string; seq: number; endpoint: string }) => `${s.phase}:${String(s.seq).padStart(3, '0')}:${s.endpoint}`;
+    const expected = all.map(key).sort();
+    for (const size of [3, 4, 24, 1000]) {
+      const batches = [];
+      for await (const batch of samplePages(store, r.id, size)) batches.push(batch);
+      expect(batches.every((b) => b.length > 0 && b.length <= size)).toBe(true);
+      expect(batches.flat().map(key)).toEqual(expected);
+    }
+    expect(await store.samplesAfter(randomUUID(), undefined, 10)).toEqual([]);
+    expect(await store.samplesAfter(r.id, { phase: 'pre', seq: 4, endpoint: endpoints[0]! }, 10)).toEqual([]);
     await store.close();
   });
 

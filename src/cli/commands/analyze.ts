@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { historyBaseline } from '../../app/history.js';
 import { applyDryRun, buildReport } from '../../app/report.js';
+import { storedPhases } from '../../app/snapshots.js';
 import { analyze } from '../../core/analyze.js';
 import { exitCodeFor } from '../../core/exit-code.js';
 import type { VerdictReport } from '../../core/types.js';
@@ -42,7 +43,7 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
       const run = await findRun(store, id);
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
       const history = config.baseline === 'history' ? await historyBaseline(store, run, config.historyRuns, config.rules) : undefined;
-      return buildReport(run, await store.getSamples(run.id), { rules: config.rules, failOn: config.failOn, now, history, dryRun: config.dryRun });
+      return buildReport(run, await storedPhases(store, run.id, config.rules), { rules: config.rules, failOn: config.failOn, now, history, dryRun: config.dryRun });
     });
     if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
   }

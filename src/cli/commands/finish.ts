@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { createAppIO, createConsole, openCommandStore, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
-import { runSeries } from '../../output/series.js';
+import { storedRunSeries } from '../../output/series.js';
 import { findRun } from '../find-run.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
@@ -31,7 +31,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
     if (!outcome.repeated) await syncAfterRun(io.store, config.sync, run.id, console);
     if (!outcome.repeated) await pushAfterRun(config, io, outcome.report, console);
     if (outcome.repeated) console.logger.log('info', 'repeated_finish', `Run ${run.id} was already finished; this is its stored verdict.`);
-    printReport(console, outcome.report, runSeries(await io.store.getSamples(run.id), config.rules));
+    printReport(console, outcome.report, await storedRunSeries(io.store, run.id, config.rules));
     return outcome.report.exit_code;
   } finally {
     await dispose();

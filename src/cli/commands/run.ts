@@ -5,7 +5,7 @@ import { requireCollection } from '../../sources/factory.js';
 import { createAppIO, createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
-import { runSeries } from '../../output/series.js';
+import { storedRunSeries } from '../../output/series.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 
@@ -21,7 +21,7 @@ export async function runCommand(command: string[], flags: CommandFlags & { shel
     const report = await runCycle(config, argv, io);
     await syncAfterRun(io.store, config.sync, report.deployment_id, console);
     await pushAfterRun(config, io, report, console);
-    printReport(console, report, runSeries(await io.store.getSamples(report.deployment_id), config.rules));
+    printReport(console, report, await storedRunSeries(io.store, report.deployment_id, config.rules));
     return report.exit_code;
   } finally {
     await dispose();

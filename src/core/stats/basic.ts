@@ -5,11 +5,14 @@ export function isMeasurement(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** Median of values[start..end) by quickselect: linear time, no full sort (long windows hold many thousands of samples). */
-export function median(values: ArrayLike<number>, start = 0, end = values.length): number {
+/**
+ * Median of values[start..end) by quickselect: linear time, no full sort (long windows hold many
+ * thousands of samples). `space`, when given, is reused as the work copy instead of a new array.
+ */
+export function median(values: ArrayLike<number>, start = 0, end = values.length, space?: (n: number) => Float64Array): number {
   const n = end - start;
   if (n <= 0) return Number.NaN;
-  const work = new Float64Array(n);
+  const work = space ? space(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) work[i] = values[start + i]!;
   return medianInPlace(work);
 }

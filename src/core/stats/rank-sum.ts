@@ -22,7 +22,13 @@ export interface RankSumResult {
   exact: boolean;
 }
 
-export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>): RankSumResult {
+/**
+ * The exact no-ties distribution for sample sizes (m, n), as `uCounts` computes it. It depends on
+ * the sizes only, so a caller judging many metrics of the same sizes passes a cached one.
+ */
+export type CountsOf = (m: number, n: number) => Float64Array;
+
+export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>, countsOf: CountsOf = uCounts): RankSumResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { pValue: 1, minPValue: 1, exact: true };
@@ -34,7 +40,7 @@ export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>): Rank
     const { ranks2, tied } = doubledMidRanks(a, b); // doubled so mid-ranks of ties stay integers
     let observed = 0;
     for (let i = n1; i < n1 + n2; i++) observed += ranks2[i]!;
-    if (!tied && exactWithoutTies) return withoutTies(n1, n2, observed / 2);
+    if (!tied && exactWithoutTies) return withoutTies(n1, n2, observed / 2, countsOf);
     if (tied && exactWithTies) return withTies(ranks2, n1, n2, observed);
   }
   return { ...normalApprox(sortedCopy(a), sortedCopy(b)), exact: false };
@@ -46,10 +52,10 @@ export function rankSumGreater(a: ArrayLike<number>, b: ArrayLike<number>): Rank
  * half is computed with full relative precision (the running sums cancel in the upper half), so
  * both tails are read from it through U's symmetry.
  */
-function withoutTies(n1: number, n2: number, rankSumB: number): RankSumResult {
+function withoutTies(n1: number, n2: number, rankSumB: number, countsOf: CountsOf): RankSumResult {
   const m = Math.min(n1, n2);
   const n = Math.max(n1, n2);
-  const counts = uCounts(m, n);
+  const counts = countsOf(m, n);
   const top = m * n;
   const u = rankSumB - (n2 * (n2 + 1)) / 2;
   let tail = 0;
@@ -62,8 +68,8 @@ function withoutTies(n1: number, n2: number, rankSumB: number): RankSumResult {
   return { pValue: tail / all, minPValue: 1 / all, exact: true };
 }
 
-/** Coefficients of prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i): how many splits give each U. */
-function uCounts(m: number, n: number): Float64Array {
+/** Coefficients of prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i): how many splits give each U (m <= n). */
+export function uCounts(m: number, n: number): Float64Array {
   const p = new Float64Array(m * n + 1);
   p[0] = 1;
   let degree = 0;

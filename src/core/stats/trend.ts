@@ -18,7 +18,8 @@ export interface Trend {
   points: number;
 }
 
-export function trendOf(series: ArrayLike<number>): Trend | undefined {
+/** `space`: work space for the bin medians, as `median` takes it. */
+export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float64Array): Trend | undefined {
   if (series.length < 6) return undefined;
   const binSize = Math.ceil(series.length / MAX_BINS);
   const xs: number[] = [];
@@ -26,7 +27,7 @@ export function trendOf(series: ArrayLike<number>): Trend | undefined {
   for (let i = 0; i < series.length; i += binSize) {
     const size = Math.min(binSize, series.length - i);
     xs.push(i + (size - 1) / 2);
-    ys.push(median(series, i, i + size));
+    ys.push(median(series, i, i + size, space));
   }
   const n = ys.length;
   let s = 0;
