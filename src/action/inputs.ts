@@ -49,6 +49,8 @@ export function readInputs(): ActionInputs {
     query: queries.length > 0 ? queries : undefined,
     prometheusUrl: text('prometheus-url'),
     sourceToken: text('source-token'),
+    // Only an explicit true is a flag: false leaves seqpulse.yml or SEQPULSE_DRY_RUN to decide.
+    dryRun: bool('dry-run', false) || undefined,
   };
   return {
     mode,

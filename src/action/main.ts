@@ -126,8 +126,9 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderMarkdown(report, { maxChars: SUMMARY_LIMIT })).write();
   const reasons = report.details.slice(0, 3).join('\n');
   const title = `seqpulse ${report.project}/${report.env}`;
-  if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
-  else if (report.verdict === 'attention') core.warning(`Attention: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';
+  if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended${dryRun}: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  else if (report.verdict === 'attention') core.warning(`Attention${dryRun}: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
   else core.notice(`${report.verdict ?? report.status}: ${report.summary}`, { title });
 
   if (inputs.githubToken && (inputs.commentOnPr || inputs.deploymentStatus)) {

@@ -154,6 +154,28 @@ describe('the Action (Node 24)', () => {
     expect(new Set(stored!.samples.map((s) => s.phase))).toEqual(new Set(['pre', 'post']));
   });
 
+  it('dry-run: the rollback it would give is reported everywhere, and the step does not fail', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), 'dry-run': 'true' }) });
+    expect(r.code).toBe(0);
+    expect(hook.calls).toBe(1);
+    expect(r.outputs.verdict).toBe('rollback_recommended');
+    expect(r.stdout).toMatch(/::error title=seqpulse shop\/staging::Rollback recommended \(dry run: the step does not fail; it would exit 1\): /);
+    expect(r.stdout).not.toMatch(/::error::seqpulse: /);
+    expect(r.summary).toMatch(/dry run: would exit 1/);
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({ verdict: 'rollback_recommended', exit_code: 0, dry_run: { exit_code: 1 } });
+    const [stored] = await storedRuns(workspace);
+    expect(stored!.verdict).toMatchObject({ verdict: 'rollback_recommended', dry_run: { exit_code: 1 } });
+
+    const wrong = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), 'dry-run': 'maybe' }) });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toMatch(/::error::input dry-run must be true or false, not "maybe"/);
+    expect(hook.calls).toBe(1);
+  });
+
   it('the team store: start and finish in different jobs share the run through Postgres; sync pushes a workspace run there', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const url = await createTestDatabase();
