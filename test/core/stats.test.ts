@@ -19,6 +19,37 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
     expect(rankSumGreater([5, 5, 5], [5, 5, 5]).pValue).toBe(1);
   });
 
+  it('with ties the exact p-value matches brute-force enumeration over mid-ranks', () => {
+    const bruteForce = (a: number[], b: number[]) => {
+      const all = [...a, ...b];
+      const sorted = [...all].sort((x, y) => x - y);
+      const midRank = (v: number) => (sorted.indexOf(v) + 1 + sorted.lastIndexOf(v) + 1) / 2;
+      const ranks = all.map(midRank);
+      const observed = b.reduce((s, v) => s + midRank(v), 0);
+      let hits = 0;
+      let splits = 0;
+      const choose = (from: number, left: number, sum: number): void => {
+        if (left === 0) {
+          splits++;
+          if (sum >= observed - 1e-9) hits++;
+          return;
+        }
+        for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + ranks[i]!);
+      };
+      choose(0, b.length, 0);
+      return hits / splits;
+    };
+    let seed = 5;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let t = 0; t < 40; t++) {
+      const a = Array.from({ length: 3 + (t % 5) }, () => Math.floor(next() * 4));
+      const b = Array.from({ length: 3 + (t % 4) }, () => Math.floor(next() * 5));
+      const r = rankSumGreater(a, b);
+      expect(r.exact).toBe(true);
+      expect(r.pValue).toBeCloseTo(bruteForce(a, b), 12);
+    }
+  });
+
   it('reports when the sizes cannot reach significance (1 vs 5: at best 1/6)', () => {
     expect(rankSumGreater([1], [2, 3, 4, 5, 6]).minPValue).toBeCloseTo(1 / 6, 12);
   });

@@ -84,7 +84,7 @@ export function uCounts(m: number, n: number): Float64Array {
 }
 
 /** Ties: the permutation distribution over the actual mid-ranks (a subset-sum count). */
-function withTies(ranks2: readonly number[], n1: number, n2: number, observed: number): RankSumResult {
+function withTies(ranks2: Float64Array, n1: number, n2: number, observed: number): RankSumResult {
   const small = Math.min(n1, n2);
   const total = ((n1 + n2) * (n1 + n2 + 1)) | 0; // sum of doubled ranks of everything
   // Work with the smaller group for the exact distribution: P(S_b >= obs) = P(S_a <= total - obs).
@@ -103,8 +103,8 @@ function withTies(ranks2: readonly number[], n1: number, n2: number, observed: n
 }
 
 /** Counts of each doubled rank sum over all ways to choose `k` of the ranks. */
-function rankSumCounts(ranks2: readonly number[], k: number): Float64Array {
-  const maxSum = [...ranks2].sort((x, y) => y - x).slice(0, k).reduce((s, r) => s + r, 0);
+function rankSumCounts(ranks2: Float64Array, k: number): Float64Array {
+  const maxSum = ranks2.slice().sort().subarray(ranks2.length - k).reduce((s, r) => s + r, 0);
   // dp[j][s]: ways to choose j items with rank sum s; rolled over items, j descending.
   const dp = Array.from({ length: k + 1 }, () => new Float64Array(maxSum + 1));
   dp[0]![0] = 1;
@@ -155,20 +155,38 @@ function normalApprox(x: Float64Array, y: Float64Array): Omit<RankSumResult, 'ex
   return { pValue: upperNormal(z), minPValue: upperNormal(zMax) };
 }
 
-function doubledMidRanks(a: ArrayLike<number>, b: ArrayLike<number>): { ranks2: number[]; tied: boolean } {
-  const all = [...Array.from(a), ...Array.from(b)];
-  const order = all.map((_, i) => i).sort((x, y) => all[x]! - all[y]!);
-  const ranks2 = new Array<number>(all.length);
+/**
+ * Each value's mid-rank among a and b together, doubled so the mid-ranks of ties stay integers;
+ * a's values first, then b's. Ranks come from one native sort of the values and two binary searches
+ * per value: no comparator, no boxed numbers (the live view runs this for every metric after every tick).
+ */
+function doubledMidRanks(a: ArrayLike<number>, b: ArrayLike<number>): { ranks2: Float64Array; tied: boolean } {
+  const n = a.length + b.length;
+  const sorted = new Float64Array(n);
+  sorted.set(a);
+  sorted.set(b, a.length);
+  sorted.sort();
   let tied = false;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j < order.length && all[order[j]!] === all[order[i]!]) j++;
-    if (j - i > 1) tied = true;
-    const mid2 = i + 1 + j; // 2 x the mean of ranks i+1..j
-    for (let k = i; k < j; k++) ranks2[order[k]!] = mid2;
-    i = j;
+  for (let i = 1; i < n && !tied; i++) tied = sorted[i] === sorted[i - 1];
+  const ranks2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = i < a.length ? a[i]! : b[i - a.length]!;
+    // v's group occupies sorted[lo, hi): ranks lo+1..hi, whose mean doubled is lo+1+hi.
+    ranks2[i] = firstIndex(sorted, v, false) + 1 + firstIndex(sorted, v, true);
   }
   return { ranks2, tied };
+}
+
+/** The first index whose value is >= v (or > v with `after`) in an ascending array. */
+function firstIndex(sorted: Float64Array, v: number, after: boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < v || (after && sorted[mid] === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** P(Z >= z) for a standard normal. */
