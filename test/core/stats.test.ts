@@ -3,6 +3,28 @@ import { binomialUpperTail, rateIncreaseTest } from '../../src/core/stats/binomi
 import { rankSumGreater } from '../../src/core/stats/rank-sum.js';
 import { trendOf } from '../../src/core/stats/trend.js';
 
+
+/** P(b's rank sum >= observed) by enumerating every split of the pooled values, over mid-ranks (plain ranks without ties). */
+function bruteForceP(a: number[], b: number[]): number {
+  const all = [...a, ...b];
+  const sorted = [...all].sort((x, y) => x - y);
+  const midRank = (v: number) => (sorted.indexOf(v) + 1 + sorted.lastIndexOf(v) + 1) / 2;
+  const ranks = all.map(midRank);
+  const observed = b.reduce((s, v) => s + midRank(v), 0);
+  let hits = 0;
+  let splits = 0;
+  const choose = (from: number, left: number, sum: number): void => {
+    if (left === 0) {
+      splits++;
+      if (sum >= observed - 1e-9) hits++;
+      return;
+    }
+    for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + ranks[i]!);
+  };
+  choose(0, b.length, 0);
+  return hits / splits;
+}
+
 describe('rank-sum (Mann-Whitney), one-sided', () => {
   it('exact from 3 samples a side: complete separation of 3 vs 3 is p = 1/20', () => {
     expect(rankSumGreater([1, 2, 3], [4, 5, 6])).toEqual({ pValue: 0.05, minPValue: 0.05, exact: true });
@@ -20,25 +42,6 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
   });
 
   it('with ties the exact p-value matches brute-force enumeration over mid-ranks', () => {
-    const bruteForce = (a: number[], b: number[]) => {
-      const all = [...a, ...b];
-      const sorted = [...all].sort((x, y) => x - y);
-      const midRank = (v: number) => (sorted.indexOf(v) + 1 + sorted.lastIndexOf(v) + 1) / 2;
-      const ranks = all.map(midRank);
-      const observed = b.reduce((s, v) => s + midRank(v), 0);
-      let hits = 0;
-      let splits = 0;
-      const choose = (from: number, left: number, sum: number): void => {
-        if (left === 0) {
-          splits++;
-          if (sum >= observed - 1e-9) hits++;
-          return;
-        }
-        for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + ranks[i]!);
-      };
-      choose(0, b.length, 0);
-      return hits / splits;
-    };
     let seed = 5;
     const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let t = 0; t < 40; t++) {
@@ -46,7 +49,7 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
       const b = Array.from({ length: 3 + (t % 4) }, () => Math.floor(next() * 5));
       const r = rankSumGreater(a, b);
       expect(r.exact).toBe(true);
-      expect(r.pValue).toBeCloseTo(bruteForce(a, b), 12);
+      expect(r.pValue).toBeCloseTo(bruteForceP(a, b), 12);
     }
   });
 
@@ -55,23 +58,6 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
   });
 
   it('without ties the exact p-value matches brute-force enumeration of every split', () => {
-    const bruteForce = (a: number[], b: number[]) => {
-      const all = [...a, ...b].sort((x, y) => x - y);
-      const rank = (v: number) => all.indexOf(v) + 1;
-      const observed = b.reduce((s, v) => s + rank(v), 0);
-      let hits = 0;
-      let splits = 0;
-      const choose = (from: number, left: number, sum: number): void => {
-        if (left === 0) {
-          splits++;
-          if (sum >= observed) hits++;
-          return;
-        }
-        for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + i + 1);
-      };
-      choose(0, b.length, 0);
-      return hits / splits;
-    };
     let seed = 11;
     const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let t = 0; t < 40; t++) {
@@ -79,7 +65,7 @@ describe('rank-sum (Mann-Whitney), one-sided', () => {
       const b = Array.from({ length: 3 + (t % 4) }, () => next() + 0.3 * next());
       const r = rankSumGreater(a, b);
       expect(r.exact).toBe(true);
-      expect(r.pValue).toBeCloseTo(bruteForce(a, b), 12);
+      expect(r.pValue).toBeCloseTo(bruteForceP(a, b), 12);
     }
   });
 

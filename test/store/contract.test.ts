@@ -15,9 +15,12 @@ import type { Store } from '../../src/store/types.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { run, sample, verdict } from '../helpers/records.js';
 
+/** A new SQLite file's path in a fresh temporary directory. */
+const tempDbPath = () => join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+
 const backends: [string, () => Promise<Store>][] = [
-  ['sqlite', () => openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'))],
-  ['sqlite-wasm', () => openSqlJsStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'))],
+  ['sqlite', () => openStore(tempDbPath())],
+  ['sqlite-wasm', () => openSqlJsStore(tempDbPath())],
   ['postgres', async () => openStore(await createTestDatabase())],
 ];
 
@@ -110,7 +113,7 @@ describe.each(backends)('store contract on %s', (_name, open) => {
 
 
   it('re-opening keeps the data; migrations run once', async () => {
-    const url = _name === 'postgres' ? await createTestDatabase() : join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    const url = _name === 'postgres' ? await createTestDatabase() : tempDbPath();
     const first = await openStore(url);
     const r = run();
     await first.createRun(r);
@@ -151,7 +154,7 @@ describe.each(backends)('store contract on %s', (_name, open) => {
   });
 
   it('sample rows copy from another store exactly, whatever their text holds, and a second copy adds only what is new', async () => {
-    const from = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'));
+    const from = await openStore(tempDbPath());
     const to = await open();
     const r = run();
     await from.createRun(r);
@@ -178,7 +181,7 @@ describe.each(backends)('store contract on %s', (_name, open) => {
   });
 
   it('verdict rows copy from another store; addVerdictRows counts only the new ones', async () => {
-    const from = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db'));
+    const from = await openStore(tempDbPath());
     const to = await open();
     const runs = [run(), run(), run()];
     for (const r of runs) {
@@ -214,7 +217,7 @@ describe.each(backends)('migrations on %s', (name) => {
     const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
     const { MIGRATION_NAMES, migrate } = await import('../../src/store/migrations.js');
     for (const version of MIGRATION_NAMES.slice(0, -1)) {
-      const location = name === 'postgres' ? await createTestDatabase() : join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+      const location = name === 'postgres' ? await createTestDatabase() : tempDbPath();
       const dialect =
         name === 'postgres'
           ? new PostgresDialect({ pool: new (await import('pg')).default.Pool({ connectionString: location }) })
@@ -235,7 +238,7 @@ describe.each(backends)('migrations on %s', (name) => {
 
 describe('SQLite in WebAssembly (the Action\'s store)', () => {
   it('writes a file the CLI\'s native SQLite store reads, and reads one it wrote', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    const path = tempDbPath();
     const wasm = await openSqlJsStore(path);
     const first = run();
     await wasm.createRun(first);
@@ -253,7 +256,7 @@ describe('SQLite in WebAssembly (the Action\'s store)', () => {
   });
 
   it('a file that cannot be written is a StoreError at close, and the old file stays whole', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'seqpulse-store-')), 'seqpulse.db');
+    const path = tempDbPath();
     await (await openSqlJsStore(path)).close();
     const before = readFileSync(path);
     const store = await openSqlJsStore(path);
