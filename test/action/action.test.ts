@@ -2,7 +2,6 @@
  * The bundled Action (dist/index.js) run as a real process the way the runner does, under Node 24
  * (GitHub's `node24` runtime) and Node 20, against a real local app and a stand-in GitHub API.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -290,41 +289,4 @@ describe('the Action (Node 24)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/::warning::GitHub comment\/status not written: .*\(the verdict stands\)/);
   });
-});
-
-describe('with @github/local-action', () => {
-  it('runs the Action\'s source entry (src/action/main.ts, its `run` export) with the toolkit stubbed: outputs and verdict', async () => {
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const dir = tempDir('seqpulse-local-action-');
-    const envFile = join(dir, '.env');
-    writeFileSync(
-      envFile,
-      [
-        `INPUT_ENDPOINTS=${app.url}`,
-        `INPUT_SECRET=${TEST_SECRET}`,
-        `INPUT_COMMAND='${process.execPath}' -e 0`,
-        'INPUT_PRE-SAMPLES=3',
-        'INPUT_INTERVAL=100ms',
-        'INPUT_WINDOW=1s',
-        'INPUT_PROJECT=shop',
-        `INPUT_STORE=${join(dir, 'store.db')}`,
-        `RUNNER_TEMP=${dir}`,
-      ].join('\n'),
-    );
-    const root = join(ACTION_ENTRY, '../..');
-    const bin = join(root, 'node_modules/@github/local-action/bin/local-action.js');
-    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'run', root, 'src/action/main.ts', envFile], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (code) => resolve({ code, out }));
-    });
-    expect(r.out).toMatch(/Action Outputs/);
-    expect(r.out).toMatch(/'verdict'\s*│ 'ok'/);
-    expect(r.out).toMatch(/'report-json'\s*│ '.*seqpulse\/[0-9a-f-]{36}\.json'/);
-    expect(r.code).toBe(0);
-    expect(app.requests.filter((q) => q.phase === 'post').length).toBeGreaterThan(0);
-    expect(app.allSignaturesValid()).toBe(true);
-  }, 120_000);
 });

@@ -1,18 +1,17 @@
 /**
  * `--pushgateway URL`: seqpulse's own metrics pushed once at the end of a run, to a real local HTTP
- * server that records the push, and to Debian's real `prometheus-pushgateway` (installed by .ci/run).
+ * server that records the push, and to Debian's real `prometheus-pushgateway` (`npm run test:deps`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { describeWithTool } from '../helpers/system-tools.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
-const PUSHGATEWAY = process.env.PUSHGATEWAY_PATH ?? '/usr/bin/prometheus-pushgateway';
 
 async function recorder() {
   const pushes: { method: string; url: string; type: string | undefined; auth: string | undefined; body: string }[] = [];
@@ -74,13 +73,14 @@ describe('--pushgateway', () => {
       await app.close();
     }
   });
+});
 
+describeWithTool('pushgateway', '--pushgateway to a real Prometheus Pushgateway', (pushgateway) => {
   it('lands in a real Prometheus Pushgateway', async () => {
-    if (!existsSync(PUSHGATEWAY)) throw new Error(`no Pushgateway at ${PUSHGATEWAY}: apt-get install prometheus-pushgateway (as .ci/run does), or set PUSHGATEWAY_PATH`);
     const probe = await recorder();
     const port = probe.port;
     await probe.close();
-    const gateway: ChildProcess = spawn(PUSHGATEWAY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const gateway: ChildProcess = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     const app = await startTestApp({ secret: TEST_SECRET });
     try {
       const base = `http://127.0.0.1:${port}`;

@@ -1,18 +1,18 @@
 /// <reference lib="dom" />
 /**
  * `seqpulse report`: the HTML file is self-contained, and renders in a real headless Chromium
- * (Debian's `chromium`, installed by .ci/run): verdict, table and one chart per judged metric are
+ * (Debian's `chromium`, `npm run test:deps`): verdict, table and one chart per judged metric are
  * present and visible, in light and dark mode, and it prints. Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { describeWithTool } from '../helpers/system-tools.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 
@@ -83,11 +83,10 @@ describe('seqpulse report', () => {
     expect(md.stdout).toContain(`deployment \`${run.id}\``);
   });
 
-  describe('in headless Chromium', () => {
+  describeWithTool('chromium', 'in headless Chromium', (chromium) => {
     let browser: Browser;
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`);
-      browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'], headless: true });
+      browser = await puppeteer.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu'], headless: true });
       mkdirSync(ARTIFACTS, { recursive: true });
     }, 60_000);
     afterAll(async () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { deployHook, runCli, tempDir } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startMetricsApp, type MetricsApp } from '../sources/prometheus/metrics-app.js';
-import { findPrometheus, startPrometheus } from '../sources/prometheus/prometheus-server.js';
+import { startPrometheus } from '../sources/prometheus/prometheus-server.js';
+import { describeWithTool } from '../helpers/system-tools.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '500ms', '--retries', '1', '--json'];
@@ -111,10 +112,8 @@ describe('run with a prometheus-scrape source', () => {
   });
 });
 
-describe('run with a prometheus source', () => {
+describeWithTool('prometheus', 'run with a prometheus source', (bin) => {
   it('takes PRE from the server\'s recent history (--pre-range) and POST from instant queries', async () => {
-    const bin = findPrometheus();
-    if (!bin) throw new Error('no prometheus binary: apt-get install prometheus (as .ci/run does)');
     const app = await startMetricsApp();
     const load = traffic(app);
     const prometheus = await startPrometheus(bin, [new URL(app.url).host]);

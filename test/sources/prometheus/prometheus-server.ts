@@ -4,29 +4,15 @@
  * polled on `/-/ready`, stopped (and its data removed) by `stop()`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { waitFor } from '../../helpers/wait-for.js';
+import { freePort } from '../../helpers/free-port.js';
 
 export interface PrometheusServer {
   url: string;
   stop(): Promise<void>;
-}
-
-/** The prometheus binary: $PROMETHEUS_BIN, else the first `prometheus` on PATH (Debian: /usr/bin/prometheus). */
-export function findPrometheus(): string | undefined {
-  const candidates = [process.env.PROMETHEUS_BIN, ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'prometheus')), '/usr/bin/prometheus'];
-  return candidates.find((path): path is string => {
-    if (!path) return false;
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 export async function startPrometheus(bin: string, targets: string[]): Promise<PrometheusServer> {
@@ -69,15 +55,4 @@ export async function startPrometheus(bin: string, targets: string[]): Promise<P
     throw err;
   }
   return { url, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
