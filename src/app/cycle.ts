@@ -18,7 +18,7 @@ import { asColumns } from '../core/columns.js';
 import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
-import { historyBaseline } from './history.js';
+import { historyBaseline, recentHealthyRuns } from './history.js';
 import { hostname } from 'node:os';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
@@ -214,13 +214,14 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
 async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO): Promise<VerdictReport> {
   let run = started;
   await io.store.updateRun(run.id, { status: 'observing' });
-  const history = config.baseline === 'history' ? await historyBaseline(io.store, run, config.historyRuns, config.rules) : undefined;
+  const healthy = await recentHealthyRuns(io.store, run, config.historyRuns, config.rules);
+  const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
   const ownPre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
   // Converted to columns once: the live view and the early decision judge them after every tick.
   const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings) };
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings), healthy: healthy.windows };
   let outcome;
   try {
     outcome = await collectPhase(phaseDeps(io), {
@@ -234,7 +235,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       live: liveView(pre, config.rules),
-      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, config.persist) !== undefined : undefined,
+      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, { persist: config.persist, planned: count }) !== undefined : undefined,
     });
   } finally {
     io.progress.stop();
@@ -254,7 +255,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },
     });
   }
-  return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history });
+  return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history, healthy: healthy.windows });
 }
 
 function phaseDeps(io: AppIO) {

@@ -21,7 +21,7 @@ export function withCollectOptions(cmd: Command): Command {
   return withConfigOptions(cmd)
     .option('--endpoint <url>', 'signed metrics endpoint; repeat for several instances', repeat)
     .addOption(new Option('--secret <secret>', 'HMAC secret (prefer SEQPULSE_HMAC_SECRET); repeat during a rotation').argParser(repeat))
-    .option('--pre-samples <n>', 'PRE samples before the deploy (default: 3)')
+    .option('--pre-samples <n>', 'PRE samples before the deploy (default: 12)')
     .option('--interval <duration>', 'time between samples (default: 10s)')
     .option('--window <duration>', 'POST observation window (default: 5m)')
     .option('--timeout <duration>', 'per-request timeout (default: 5s)')

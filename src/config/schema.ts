@@ -53,7 +53,7 @@ const settingsShape = {
   env: z.string().min(1).max(100).describe('Environment name; selects the environments: overrides. Default: default.'),
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
-  pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 3.'),
+  pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
   interval: duration.describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
   window: duration.describe('POST observation window. Default: 5m.'),
   timeout: duration.describe('Budget of one request (or query, or command). Default: 5s.'),
@@ -96,7 +96,7 @@ export type FileSettings = z.output<typeof FileSchema>;
 
 export const DEFAULTS = {
   env: 'default',
-  pre_samples: 3,
+  pre_samples: 12,
   interval: 10_000,
   window: 300_000,
   timeout: 5_000,
