@@ -19,7 +19,7 @@ import { analyze, contextOf } from './analyze.js';
 import { badPercent } from './judge-metric.js';
 import { asColumns, NUMBER, type PhaseColumns } from './columns.js';
 import { median } from './stats/basic.js';
-import type { AnalysisInput, Rules } from './types.js';
+import type { Analysis, AnalysisInput, MetricResult, Rules } from './types.js';
 
 /** The chance of a false early stop in a whole window, shared by its looks. */
 export const EARLY_ALPHA = 0.005;
@@ -37,6 +37,8 @@ export interface EarlyOptions {
   persist?: number;
   /** POST samples the window plans: the number of looks follows from it. */
   planned: number;
+  /** false skips the cheap pre-check (for the property test that shows it never changes a decision). */
+  precheck?: boolean;
 }
 
 /** The first POST sample count at which the early decision looks, and how many looks the window has. */
@@ -54,24 +56,34 @@ export function decisiveRegression(input: AnalysisInput, options: EarlyOptions):
   const pre = asColumns(input.pre, input.rules);
   // The full judge runs only when the recent samples could make a decision: most ticks of a long
   // healthy window stop here, so judging after every tick stays cheap at one sample a second.
-  const candidates = pastThreshold(pre, post, input.rules, persist);
-  if (!candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) return undefined;
-  const judged = analyze({ ...input, pre, post, alpha: EARLY_ALPHA / looks, expected: undefined });
-  if (judged.verdict !== 'rollback_recommended') return undefined;
-  const drivers = judged.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
-  const critical = drivers.filter((m) => input.rules[m.name]?.critical);
-  if (critical.length === 0 && drivers.length < 2) return undefined;
-  const held = (m: (typeof drivers)[number], samples: number) => {
+  if (options.precheck !== false) {
+    const candidates = pastThreshold(pre, post, input.rules, persist);
+    if (!candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) return undefined;
+  }
+  const strict = regressions(analyze({ ...input, pre, post, alpha: EARLY_ALPHA / looks, expected: undefined }));
+  if (strict.length === 0) return undefined;
+  const held = (m: MetricResult, samples: number) => {
     if (post.length - settle < samples) return false;
     const recent = post.column(m.name, post.length - samples);
     return recent.state.every((state, i) => state === NUMBER && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, recent.values[i]! - m.baseline) >= m.threshold_pct);
   };
-  const persisted = drivers.filter((m) => held(m, persist));
-  // Two metrics at once corroborate each other; a metric alone must outlast a burst.
-  if (persisted.length >= 2 && persisted.some((m) => input.rules[m.name]?.critical)) return persisted.map((m) => m.name);
-  if (persisted.length >= 2 && critical.length === 0) return persisted.map((m) => m.name);
-  const lone = persisted.filter((m) => input.rules[m.name]?.critical && held(m, Math.max(persist, LONE_HOLD)));
+  const decisive = strict.filter((m) => held(m, persist));
+  const criticalDecisive = decisive.filter((m) => input.rules[m.name]?.critical);
+  if (criticalDecisive.length === 0 && decisive.length < 2) return undefined;
+  // Corroboration: a second metric that regressed with it, at the verdict's own level. The stop still
+  // rests on one metric decisive at the look's level, so the error bound over the looks holds.
+  const corroborating = regressions(analyze({ ...input, pre, post, expected: undefined })).filter((m) => held(m, persist));
+  const together = [...new Set([...decisive, ...corroborating].map((m) => m.name))];
+  if (together.length >= 2 && (criticalDecisive.length > 0 || decisive.length >= 2)) return together.sort();
+  // Alone, a critical metric must outlast a burst.
+  const lone = criticalDecisive.filter((m) => held(m, Math.max(persist, LONE_HOLD)));
   return lone.length > 0 ? lone.map((m) => m.name) : undefined;
+}
+
+/** Tested regressions of an analysis that recommends a rollback (none otherwise). */
+function regressions(a: Analysis): MetricResult[] {
+  if (a.verdict !== 'rollback_recommended') return [];
+  return a.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
 }
 
 /** Slack against the judge's rounded baseline: this check must never drop a metric the judge would keep. */

@@ -148,8 +148,12 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume'> & { unstable?: boolean };
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
-    const rate = (c: { events: number; requests: number }) => (c.requests > 0 ? c.events / c.requests : 0);
-    const [b, c] = [rate(t.pre), rate(t.post)];
+    // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
+    const rate = (list: readonly { events: number; requests: number }[]) => {
+      const [e, n] = list.reduce(([se, sn], x) => [se + x.events, sn + x.requests], [0, 0]);
+      return n > 0 ? e / n : 0;
+    };
+    const [b, c] = [rate(counts.pre), rate(counts.post)];
     Object.assign(evidence, {
       test: 'rate',
       p_value: roundSig(t.pValue, 3),

@@ -46,7 +46,7 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
 
 /** "shift test p=0.003, first 3 POST samples settling" — the test, its p-value and what it used. */
 export function evidence(e: Evidence): string {
-  const settle = e.settle_skipped > 0 ? `, first ${e.settle_skipped} POST samples settling` : '';
+  const settle = e.settle_skipped > 0 ? `, first ${e.settle_skipped === 1 ? 'POST sample' : `${e.settle_skipped} POST samples`} settling` : '';
   if (e.test === 'rate' && e.counts) {
     const c = e.counts;
     const spread = c.overdispersion > 1 ? `, spread ${c.overdispersion}x the binomial's` : '';

@@ -70,18 +70,27 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   const ca = centre(a, r, 0, 0);
   const cb = centre(b, r, n, slope);
   const preSpread = ownSpread(r.subarray(0, n), space);
-  const spread = robustSpread(r, space);
-  const rho = spread > 0 ? lag1([r.subarray(0, n), r.subarray(n, n + m)], 3 * spread) : 0;
+  // An odd phase's median is one of its own samples, whose residual is exactly zero: left in, that
+  // zero drags a small phase's spread down.
+  const within = robustSpread(r, space, (n % 2) + (m % 2));
+  const rho = within > 0 ? lag1([r.subarray(0, n), r.subarray(n, n + m)], 3 * within) : 0;
+  // Residuals around a window's own centre miss the part of the variance the centre itself took up,
+  // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
+  const taken = (inflation(rho, n) + inflation(rho, m)) / (n + m);
+  const spread = within / Math.sqrt(Math.max(0.1, 1 - taken));
   // Level wander the residuals cannot show: POST cut in blocks, whose levels vary more than their
   // own noise explains when the series drifts (a step at the deploy moves every block alike).
-  const wander = slope === 0 ? blockWander(r.subarray(n, n + m), spread, rho, space) : 0;
-  const within = Math.sqrt(spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m) + wander);
-  const se = Math.max(within, options.seFloor ?? 0);
+  const wander = slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0;
+  const withinSe = Math.sqrt(spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m) + wander);
+  const se = Math.max(withinSe, options.seFloor ?? 0);
   // Student's t for a scale estimated from the residuals (two centres estimated from them); the
   // dependence is in the standard error already.
   const df = Math.max(2, n + m - 2);
 
-  const delta = cb - ca;
+  // A relative difference of a billionth is rounding, not a move (a constant series scaled by a
+  // power of two must not turn into a certain shift through the last bits of a logarithm).
+  const raw = cb - ca;
+  const delta = Math.abs(raw) <= (log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb))) ? 0 : raw;
   const bad = badness === 'increase' ? delta : badness === 'decrease' ? -delta : Math.abs(delta);
   let pValue: number;
   if (se === 0) pValue = bad > 0 ? 0 : 1;
@@ -111,17 +120,27 @@ function centre(values: Float64Array, r: Float64Array, offset: number, slope: nu
   return c;
 }
 
-/** Robust standard deviation of one sample from the residuals: MAD, or mean absolute deviation where more than half are zero. */
-function robustSpread(r: Float64Array, space: Space): number {
+/**
+ * Robust standard deviation of one sample from the residuals: MAD, or mean absolute deviation where
+ * more than half are zero. `medians`: zero residuals that are a phase's median itself, left out.
+ */
+function robustSpread(r: Float64Array, space: Space, medians = 0): number {
   const abs = space('a', r.length);
   let sum = 0;
+  let k = 0;
+  let skip = medians;
   for (let i = 0; i < r.length; i++) {
-    abs[i] = Math.abs(r[i]!);
-    sum += abs[i]!;
+    const v = Math.abs(r[i]!);
+    if (v === 0 && skip > 0 && r.length - medians > 0) {
+      skip--;
+      continue;
+    }
+    abs[k++] = v;
+    sum += v;
   }
-  const mad = MAD_TO_SD * medianInPlace(abs);
+  const mad = k > 0 ? MAD_TO_SD * medianInPlace(abs.subarray(0, k)) : 0;
   if (mad > 0) return mad;
-  return r.length > 0 ? (MEAN_AD_TO_SD * sum) / r.length : 0;
+  return k > 0 ? (MEAN_AD_TO_SD * sum) / k : 0;
 }
 
 /** Blocks POST is cut into to measure level wander, and the samples each needs at least. */
@@ -163,7 +182,7 @@ function ownSpread(r: Float64Array, space: Space): number {
     }
     return (hi - lo) / D2[n]!;
   }
-  return robustSpread(r, space);
+  return robustSpread(r, space, n % 2);
 }
 
 /** Variance of a median of n samples in units of sigma^2/n: the mean for 1 or 2 values, pi/2 asymptotically. */
