@@ -91,14 +91,15 @@ describe('sync faults', () => {
     const pgServer = await startPostgres({ prefix: 'seqpulse-pg-crash-' });
     const { url } = pgServer;
     try {
-      // Schema first, then hold the verdicts table: the sync writes runs and samples page by page and
-      // then waits on its first verdict insert, half-way, where the test can see it and crash the server.
+      // Schema first, then hold the samples table: the sync writes each page's runs with their verdicts
+      // (one transaction), then waits on its first sample insert, half-way, where the test can see it
+      // and crash the server.
       await (await openStore(url)).close();
       const holder = new pg.Client({ connectionString: url });
       holder.on('error', () => undefined);
       await holder.connect();
       await holder.query('begin');
-      await holder.query('lock table verdicts in exclusive mode');
+      await holder.query('lock table samples in exclusive mode');
       // Watched from another connection: inside the holder's transaction the activity view would not change.
       const watcher = new pg.Client({ connectionString: url });
       watcher.on('error', () => undefined);
@@ -110,10 +111,12 @@ describe('sync faults', () => {
                   (select count(*)::int from runs) as runs, (select count(*)::int from samples) as samples, (select count(*)::int from verdicts) as verdicts`,
         );
         return rows[0]!.waiting > 0 && rows[0];
-      }, 'the sync to wait on the verdicts table');
+      }, 'the sync to wait on the samples table');
       expect(halfWay.runs).toBeGreaterThan(0);
       expect(halfWay.runs).toBeLessThan(RUNS);
-      expect(halfWay.verdicts).toBe(0);
+      // Every run pushed so far came with its verdict.
+      expect(halfWay.verdicts).toBe(halfWay.runs);
+      expect(halfWay.samples).toBe(0);
       await pgServer.crash();
       await Promise.all([holder.end().catch(() => undefined), watcher.end().catch(() => undefined)]);
 
@@ -129,7 +132,7 @@ describe('sync faults', () => {
       expect(again.code).toBe(0);
       // Some writes may have landed while the server went down (its backends stop one by one); the
       // rest are pushed now, and the totals below show that nothing is missing and nothing doubled.
-      expect(JSON.parse(again.stdout).pushed.verdicts).toBeGreaterThan(0);
+      expect(JSON.parse(again.stdout).pushed.samples).toBeGreaterThan(0);
       const pool = new pg.Client({ connectionString: url });
       await pool.connect();
       const { rows } = await pool.query<{ runs: number; samples: number; verdicts: number; ticks: number }>(
