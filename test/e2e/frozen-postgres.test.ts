@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.js';
-import { run, sample, verdict } from '../helpers/records.js';
+import { storeWithFinishedRuns } from '../helpers/records.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -82,6 +82,18 @@ function localStates(path: string): string[] {
   }
 }
 
+/** Freezes the server, waits for `work` to end, and resumes the server whatever happened; `ms` counts from the freeze. */
+async function whileFrozen<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  server.freeze();
+  const frozenAt = Date.now();
+  try {
+    const result = await work();
+    return { result, ms: Date.now() - frozenAt };
+  } finally {
+    server.thaw();
+  }
+}
+
 /** A status that comes with a verdict, seen without one: what the issue found left behind for good. */
 const concludedWithoutVerdict = (state: string) => /^(finished|interrupted|deploy_failed) 0 /.test(state);
 
@@ -94,11 +106,8 @@ describe('a frozen Postgres as the --sync target', () => {
     const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '2s', '--store-timeout', '20s', '--json', '--', node, '-e', ''], { cwd, env });
     // The run is announced to the shared store once PRE is done: the connection is open, then the server stops answering.
     await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
-    server.freeze();
-    const frozenAt = Date.now();
-    let result;
     const seen = new Set<string>();
-    try {
+    const { result, ms: elapsed } = await whileFrozen(async () => {
       let exited = false;
       void cli.done.then(() => (exited = true));
       // Watched all along: while seqpulse waits on the frozen store, its run must never read finished without a verdict.
@@ -106,11 +115,8 @@ describe('a frozen Postgres as the --sync target', () => {
         for (const state of localStates(local)) seen.add(state);
         return exited;
       }, 'seqpulse to exit', 60_000);
-      result = await cli.done;
-    } finally {
-      server.thaw();
-    }
-    const elapsed = Date.now() - frozenAt;
+      return cli.done;
+    });
     expect(result.code).toBe(0);
     // The window (1 s), then at most sync_timeout (2 s) for the overlap lookup and the push together.
     expect(elapsed).toBeLessThan(1000 + 2000 + SLACK_MS);
@@ -141,14 +147,12 @@ describe('a frozen Postgres as the --sync target', () => {
     const local = join(cwd, '.seqpulse', 'seqpulse.db');
     const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
     await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
-    server.freeze();
-    try {
+    const { result: killed } = await whileFrozen(async () => {
       await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored');
       cli.child.kill('SIGKILL');
-      expect((await cli.done).signal).toBe('SIGKILL');
-    } finally {
-      server.thaw();
-    }
+      return cli.done;
+    });
+    expect(killed.signal).toBe('SIGKILL');
     expect(localStates(local)).toEqual([`observing 0 ${POST_TICKS}`]);
     const history = await runCli(['history', '--json'], { cwd });
     expect(JSON.parse(history.stdout)).toMatchObject([{ status: 'abandoned', verdict: null }]);
@@ -167,15 +171,8 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
     const cwd = tempDir();
     const cli = startCli(['run', ...fastFlags(app.url, ['--window', '60s']), '--store', url, '--store-timeout', '1s', '--', node, '-e', ''], { cwd, env });
     await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 2, 'two POST requests');
-    server.freeze();
-    const frozenAt = Date.now();
-    let result;
-    try {
-      result = await cli.done;
-    } finally {
-      server.thaw();
-    }
-    expect(Date.now() - frozenAt).toBeLessThan(1000 + SLACK_MS);
+    const { result, ms } = await whileFrozen(() => cli.done);
+    expect(ms).toBeLessThan(1000 + SLACK_MS);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1 s \(store_timeout\); the deploy went ahead, but no verdict could be made\n\s+.*raise store_timeout/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -193,16 +190,9 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
     const marker = join(cwd, 'deployed');
     const cli = startCli(['run', ...fastFlags(app.url, ['--pre-samples', '10']), '--store', url, '--store-timeout', '1s', '--', node, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'yes')`], { cwd, env });
     await waitFor(() => app.requests.length >= 1, 'PRE sampling to begin');
-    server.freeze();
-    const frozenAt = Date.now();
-    let result;
-    try {
-      result = await cli.done;
-    } finally {
-      server.thaw();
-    }
+    const { result, ms } = await whileFrozen(() => cli.done);
     // The rest of PRE (under a second), then one store operation's deadline.
-    expect(Date.now() - frozenAt).toBeLessThan(1000 + 1000 + SLACK_MS);
+    expect(ms).toBeLessThan(1000 + 1000 + SLACK_MS);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1 s \(store_timeout\)\n/);
     expect(result.stderr).not.toMatch(/deploy went ahead/);
@@ -221,12 +211,7 @@ describe('a frozen Postgres as the target of `seqpulse sync`', () => {
   it('frozen half-way: exit 2 within store_timeout, nothing local touched; once it resumes, the next sync completes it exactly', async () => {
     const RUNS = 600; // three pages
     const path = join(tempDir(), 'local.db');
-    const store = await openStore(path);
-    const runs = Array.from({ length: RUNS }, () => run({ status: 'finished' }));
-    await store.upsertRuns(runs);
-    await store.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
-    await store.saveVerdicts(runs.map((r) => verdict(r.id)));
-    await store.close();
+    await storeWithFinishedRuns(path, RUNS);
     const url = await freshDatabase();
 
     // Hold the samples table so the sync waits half-way, with its first pages' runs and verdicts committed; freeze it there.
@@ -244,15 +229,8 @@ describe('a frozen Postgres as the target of `seqpulse sync`', () => {
       return rows[0]!.waiting > 0 && rows[0]!.runs > 0 && rows[0];
     }, 'the sync to wait on the samples table');
     expect(halfWay.runs).toBeLessThan(RUNS);
-    server.freeze();
-    const frozenAt = Date.now();
-    let cut;
-    try {
-      cut = await sync.done;
-    } finally {
-      server.thaw();
-    }
-    expect(Date.now() - frozenAt).toBeLessThan(4000 + SLACK_MS);
+    const { result: cut, ms } = await whileFrozen(() => sync.done);
+    expect(ms).toBeLessThan(4000 + SLACK_MS);
     expect(cut.code).toBe(2);
     expect(cut.stderr).toMatch(/sync to postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ stopped half-way \(store postgres:\/\/\*\*\*@.* did not answer within 4 s \(store_timeout\)\)\n.*run `seqpulse sync` again/);
     expect(cut.stderr).not.toMatch(/\n\s+at /);

@@ -10,7 +10,7 @@ import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { startPostgres } from '../helpers/postgres-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { run, sample, verdict } from '../helpers/records.js';
+import { run, sample, storeWithFinishedRuns, verdict } from '../helpers/records.js';
 
 async function localStoreWithRuns(n: number): Promise<string> {
   const path = join(tempDir(), 'local.db');
@@ -79,12 +79,7 @@ describe('sync faults', () => {
   it('Postgres killed in the middle of a sync: clear error (exit 2), nothing lost locally; after a restart the next sync completes with no duplicate', async () => {
     const RUNS = 600; // three pages of runs
     const path = join(tempDir(), 'local.db');
-    const local = await openStore(path);
-    const runs = Array.from({ length: RUNS }, () => run({ status: 'finished' }));
-    await local.upsertRuns(runs);
-    await local.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
-    await local.saveVerdicts(runs.map((r) => verdict(r.id)));
-    await local.close();
+    await storeWithFinishedRuns(path, RUNS);
     const before = await localCounts(path);
     expect(before).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS });
 
