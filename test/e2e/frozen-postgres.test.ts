@@ -4,7 +4,8 @@
  * host or a partition), in each role a shared Postgres plays: the `--sync` target, the store itself
  * (`--store postgres://`), and the target of `seqpulse sync`. Each time: a bounded exit, the
  * documented exit code, the local store in a known state, and after the server resumes, a
- * `seqpulse sync` that completes the shared store exactly.
+ * `seqpulse sync` that completes the shared store exactly. Last, the other way round: a seqpulse
+ * that stops (SIGSTOP) mid-transaction holds nothing on the server for long.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -207,22 +208,32 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
   }, 60_000);
 });
 
+/** Runs in three pages of a sync. */
+const RUNS = 600;
+
+/**
+ * A local store of RUNS finished runs, an empty shared database whose samples table a `holder`
+ * session locks (a sync then waits there half-way, its first pages' runs and verdicts committed),
+ * and a `watcher` session to look at the server from.
+ */
+async function syncHeldHalfWay() {
+  const path = join(tempDir(), 'local.db');
+  await storeWithFinishedRuns(path, RUNS);
+  const url = await freshDatabase();
+  const [holder, watcher] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  for (const c of [holder, watcher]) {
+    c.on('error', () => undefined);
+    await c.connect();
+  }
+  await holder.query('begin');
+  await holder.query('lock table samples in exclusive mode');
+  return { path, url, holder, watcher };
+}
+
 describe('a frozen Postgres as the target of `seqpulse sync`', () => {
   it('frozen half-way: exit 2 within store_timeout, nothing local touched; once it resumes, the next sync completes it exactly', async () => {
-    const RUNS = 600; // three pages
-    const path = join(tempDir(), 'local.db');
-    await storeWithFinishedRuns(path, RUNS);
-    const url = await freshDatabase();
-
-    // Hold the samples table so the sync waits half-way, with its first pages' runs and verdicts committed; freeze it there.
-    const holder = new pg.Client({ connectionString: url });
-    const watcher = new pg.Client({ connectionString: url });
-    for (const c of [holder, watcher]) {
-      c.on('error', () => undefined);
-      await c.connect();
-    }
-    await holder.query('begin');
-    await holder.query('lock table samples in exclusive mode');
+    // The sync waits half-way, its first pages' runs and verdicts committed; the server freezes there.
+    const { path, url, holder, watcher } = await syncHeldHalfWay();
     const sync = startCli(['sync', '--store', path, '--to', url, '--store-timeout', '4s'], { cwd: tempDir() });
     const halfWay = await waitFor(async () => {
       const { rows } = await watcher.query<{ waiting: number; runs: number }>(`select (select count(*)::int from pg_stat_activity where wait_event_type = 'Lock') as waiting, (select count(*)::int from runs) as runs`);
@@ -246,4 +257,27 @@ describe('a frozen Postgres as the target of `seqpulse sync`', () => {
     expect(await sharedCounts(url)).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS, ticks: RUNS * 3 });
     expect(JSON.parse((await runCli(['sync', '--store', path, '--to', url, '--json'], { cwd: tempDir() })).stdout)).toMatchObject({ pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: RUNS });
   }, 90_000);
+
+  it('a frozen seqpulse holds nothing on the server: its statement is cancelled and its session ended by the server itself (lock_timeout, idle_in_transaction_session_timeout)', async () => {
+    const { path, url, holder, watcher } = await syncHeldHalfWay();
+    const sync = startCli(['sync', '--store', path, '--to', url, '--store-timeout', '2s'], { cwd: tempDir() });
+    const backend = await waitFor(async () => {
+      const { rows } = await watcher.query<{ pid: number }>(`select pid from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
+      return rows[0]?.pid;
+    }, 'the sync to wait on the samples table');
+    // seqpulse stops (a stalled runner): its own deadline cannot act; the server's must.
+    sync.child.kill('SIGSTOP');
+    try {
+      await waitFor(async () => (await watcher.query('select 1 from pg_stat_activity where pid = $1', [backend])).rowCount === 0, `the server to end session ${backend}`, 15_000);
+    } finally {
+      sync.child.kill('SIGCONT');
+    }
+    const cut = await sync.done;
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/sync to postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ stopped half-way/);
+    await holder.query('rollback');
+    await Promise.all([holder.end(), watcher.end()]);
+    expect((await runCli(['sync', '--store', path, '--to', url, '--json'], { cwd: tempDir() })).code).toBe(0);
+    expect(await sharedCounts(url)).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS, ticks: RUNS * 3 });
+  }, 60_000);
 });
