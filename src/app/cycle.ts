@@ -10,6 +10,7 @@ import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';
+import { whyNoVerdict } from './no-verdict.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
 import { backfillPhase, collectPhase, type PhaseOutcome } from './phase.js';
@@ -31,7 +32,7 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
 
   await io.store.updateRun(run.id, { status: 'deploying' });
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
-  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts });
+  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts, graceMs: config.killGraceMs });
   return afterDeploy(() => judgeDeploy(config, run, outcome, io));
 }
 
@@ -120,14 +121,10 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
     throw new UsageError(`run ${run.id} was interrupted (${stored.summary}) and cannot be finished`, 'Nothing was judged. If the deploy went ahead anyway, start a new run with `seqpulse start` and finish that one.');
   }
   if (stored) return { kind: 'report', report: stored, repeated: true };
-  if (run.status === 'abandoned') {
-    throw new UsageError(`run ${run.id} was abandoned: the process observing it died (killed or crashed) before a verdict`, `Its samples are kept (\`seqpulse show ${run.id}\`); for a verdict, start a new run with \`seqpulse start\` and finish it.`);
-  }
   if (run.status !== 'started') {
-    throw new UsageError(
-      `run ${run.id} is ${run.status} and has no verdict, so it cannot be finished`,
-      run.status === 'observing' ? 'Another `finish` is observing this run, or one was cut off; start a new run with `seqpulse start`.' : 'Start a new run with `seqpulse start`.',
-    );
+    const why = whyNoVerdict(run);
+    const hint = run.status === 'observing' ? 'Another `finish` is observing this run, or one was cut off; start a new run with `seqpulse start`.' : why.hint;
+    throw new UsageError(`run ${run.id} ${why.reason}, so it cannot be finished`, hint);
   }
   const deployedAt = new Date(io.clock.now()).toISOString();
   if (result === 'failed') {
