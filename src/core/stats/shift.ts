@@ -69,6 +69,10 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
   const ca = centre(a, r, 0, 0);
   const cb = centre(b, r, n, slope);
+  // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
+  // by a power of two must not turn into a certain shift through the last bits of a logarithm.
+  const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
+  for (let i = 0; i < n + m; i++) if (Math.abs(r[i]!) <= epsilon) r[i] = 0;
   const preSpread = ownSpread(r.subarray(0, n), space);
   // An odd phase's median is one of its own samples, whose residual is exactly zero: left in, that
   // zero drags a small phase's spread down.
@@ -87,10 +91,8 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   // dependence is in the standard error already.
   const df = Math.max(2, n + m - 2);
 
-  // A relative difference of a billionth is rounding, not a move (a constant series scaled by a
-  // power of two must not turn into a certain shift through the last bits of a logarithm).
   const raw = cb - ca;
-  const delta = Math.abs(raw) <= (log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb))) ? 0 : raw;
+  const delta = Math.abs(raw) <= epsilon ? 0 : raw;
   const bad = badness === 'increase' ? delta : badness === 'decrease' ? -delta : Math.abs(delta);
   let pValue: number;
   if (se === 0) pValue = bad > 0 ? 0 : 1;
