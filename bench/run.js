@@ -100,7 +100,7 @@ async function earlyExit() {
   for (const s of scenarios(outage, 20, 99)) {
     let at = window;
     for (let k = 1; k <= window; k++) {
-      if (decisiveRegression({ pre: s.pre, post: s.post.slice(0, k), rules: DEFAULT_RULES, intervalMs: INTERVAL_MS, settle })) {
+      if (decisiveRegression({ pre: s.pre, post: s.post.slice(0, k), rules: DEFAULT_RULES, intervalMs: INTERVAL_MS, settle }, { planned: window })) {
         at = k;
         break;
       }
