@@ -5,8 +5,7 @@
  */
 import ora, { type Ora } from 'ora';
 import { formatDuration } from '../config/duration.js';
-import type { MetricResult, Phase } from '../core/types.js';
-import { formatPct } from '../core/wording.js';
+import type { Phase } from '../core/types.js';
 import type { Logger } from './logger.js';
 
 export interface SampleProgress {
@@ -18,8 +17,8 @@ export interface SampleProgress {
   failedSoFar: number;
   /** Epoch ms the phase ends (last tick). */
   endsAt: number;
-  /** The most notable metric right now, if the phase has a comparison to show. */
-  worst?: MetricResult;
+  /** What the judge sees right now and what the decision waits for (POST), e.g. `error_rate +120% (regression, not yet decisive: p=0.01, needs 0.0002)`. */
+  live?: string;
   errors: string[];
 }
 
@@ -37,7 +36,8 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
   if (mode === 'lines') {
     return {
       phase: (phase, message) => logger.log('info', 'phase', message, { phase }),
-      sample: (p) => logger.log(p.answered === 0 ? 'warn' : 'info', 'sample', line(p), { phase: p.phase, index: p.index, answered: p.answered, endpoints: p.endpoints, errors: p.errors }),
+      sample: (p) =>
+        logger.log(p.answered === 0 ? 'warn' : 'info', 'sample', line(p), { phase: p.phase, index: p.index, answered: p.answered, endpoints: p.endpoints, errors: p.errors, ...(p.live === undefined ? {} : { live: p.live }) }),
       stop: () => undefined,
     };
   }
@@ -60,9 +60,11 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
 }
 
 function line(p: SampleProgress): string {
-  const parts = [`${p.phase.toUpperCase()} sample ${p.index + 1}/${p.total}`, `${p.answered}/${p.endpoints} endpoints answered`];
+  // Past the plan, PRE is replacing samples that got no answer.
+  const which = p.index < p.total ? `${p.index + 1}/${p.total}` : `${p.index + 1} (extra, replacing a failed one; ${p.total} planned)`;
+  const parts = [`${p.phase.toUpperCase()} sample ${which}`, `${p.answered}/${p.endpoints} endpoints answered`];
   if (p.failedSoFar > 0) parts.push(`${p.failedSoFar} failed so far`);
-  if (p.worst && p.worst.change_pct !== null) parts.push(`${p.worst.name} ${formatPct(p.worst.change_pct)} (${p.worst.status})`);
+  if (p.live) parts.push(p.live);
   if (p.answered < p.endpoints && p.errors.length > 0) parts.push(p.errors[0]!);
   return parts.join(' · ');
 }
