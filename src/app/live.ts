@@ -29,26 +29,33 @@ export function liveView(preSamples: PhaseSamples, rules: Rules, settle: number)
 export function liveText(worst: MetricResult | undefined, state: LookState | undefined): string | undefined {
   if (state?.kind === 'settling') return `settling, ${state.done} of ${state.of}`;
   const waiting = state ? waitingFor(state) : undefined;
-  const about = state?.kind === 'not_decisive' ? [state.metric] : state?.kind === 'holding' || state?.kind === 'decisive' ? state.metrics : [];
-  if (!worst || worst.change_pct === null) return waiting && `${about.length > 0 ? `${about.join(', ')}: ` : ''}${waiting}`;
+  const about = state?.kind === 'not_decisive' || state?.kind === 'alone' ? [state.metric] : state?.kind === 'holding' || state?.kind === 'decisive' ? state.metrics : [];
+  const named = (text: string) => `${about.length > 0 ? `${about.join(', ')}: ` : ''}${text}`;
+  if (!worst || worst.change_pct === null) return waiting && named(waiting);
   const metric = `${worst.name} ${formatPct(worst.change_pct)}`;
-  if (!waiting) return `${metric} (${worst.status})`;
-  if (about.includes(worst.name)) return `${metric} (${waiting})`;
-  return `${metric} (${worst.status}) · ${about.length > 0 ? `${about.join(', ')}: ` : ''}${waiting}`;
+  // A healthy window reads as it is: nothing is waited for unless something moved.
+  const moved = worst.status === 'regression' || worst.status === 'warning';
+  if (!waiting || (!moved && state?.kind === 'waiting')) return `${metric} (${worst.status})`;
+  if (state?.kind !== 'endpoint' && (about.length === 0 || about.includes(worst.name))) return `${metric} (${worst.status}, ${waiting})`;
+  return `${metric} (${worst.status}) · ${named(waiting)}`;
 }
 
 function waitingFor(state: LookState): string | undefined {
   switch (state.kind) {
     case 'not_decisive':
-      return `regression, not yet decisive: p=${state.p === null ? 'untestable' : sig(state.p)}, needs ${sig(state.needs)}`;
+      return `not yet decisive: p=${state.p === null ? 'untestable' : sig(state.p)}, needs ${sig(state.needs)}`;
+    case 'alone':
+      return 'not decisive alone: a second metric regressing with it (or a critical one) would end the window';
     case 'holding':
       return state.alone
-        ? `regression, not yet decisive: held ${state.held} of ${state.needs} samples (alone; a second metric moving with it would decide sooner)`
-        : `regression, not yet decisive: held ${state.held} of ${state.needs} samples`;
+        ? `not yet decisive: held ${state.held} of ${state.needs} samples (alone; a second metric moving with it would decide sooner)`
+        : `not yet decisive: held ${state.held} of ${state.needs} samples`;
     case 'endpoint':
       return `${state.endpoint} failing, not yet decisive: ${state.failed} of ${state.needs} failed requests`;
     case 'decisive':
       return 'decisive: ending the window';
+    case 'waiting':
+      return `the early decision looks from POST sample ${state.first}`;
     default:
       return undefined;
   }

@@ -94,8 +94,8 @@ const FIELDS: StoredField[] = [
   { key: 'history_runs', stored: (s) => s.history_runs, apply: (_, s) => ({ historyRuns: s.history_runs! }), shown: (c) => `history runs ${c.historyRuns}` },
   {
     key: 'source',
-    stored: (s) => s.source_settings,
-    apply: (c, s) => ({ source: sourceFrom(s.source_settings!, c) }),
+    stored: storedSourceOf,
+    apply: (c, s) => ({ source: sourceFrom(storedSourceOf(s)!, c) }),
     shown: (c) => `source ${c.source.type}`,
   },
   // Stored endpoints are what was sampled: the app's URLs only for the sources that sample the app by URL.
@@ -126,6 +126,12 @@ export function finishConfig(config: ResolvedConfig, run: RunRecord): { config: 
   const notStored = [...missing.map((f) => f.shown(merged)), ...(run.settings.rules ? [] : ['rules'])];
   if (notStored.length > 0) parts.push(`not stored by start (an older seqpulse), so from this command's config: ${notStored.join(', ')}`);
   return { config: merged, note: `${parts.join('; ')}.` };
+}
+
+/** The stored source; a run stored before sources had settings of their own is fully described by a ds-metrics type. */
+function storedSourceOf(settings: RunSettings): StoredSource | undefined {
+  if (settings.source_settings) return settings.source_settings;
+  return settings.source === undefined || settings.source === 'ds-metrics' ? { type: 'ds-metrics' } : undefined;
 }
 
 function byEndpoint(config: ResolvedConfig): boolean {

@@ -19,7 +19,7 @@
  * finding can no longer be undone by the rest of the window (outage.ts): that stop adds no error.
  */
 import { classifyAll, contextOf, DEFAULT_ALPHA, measureAll, rollbackMetrics } from './analyze.js';
-import { badPercent } from './judge-metric.js';
+import { badPercent, type MetricJudgement } from './judge-metric.js';
 import { asColumns, NUMBER, type PhaseColumns } from './columns.js';
 import { outageDecisive, outageProgress } from './outage.js';
 import { median } from './stats/basic.js';
@@ -55,6 +55,8 @@ export type LookState =
   | { kind: 'quiet' }
   /** Past the threshold, but the test is not yet strong enough for this look's share of the error budget. */
   | { kind: 'not_decisive'; metric: string; p: number | null; needs: number }
+  /** A regression of a metric that is not critical: it ends the window early only with a second one. */
+  | { kind: 'alone'; metric: string }
   /** Significant, but not yet held long enough: `persist` samples, or LONE_HOLD for a critical metric alone. */
   | { kind: 'holding'; metrics: string[]; held: number; needs: number; alone: boolean }
   /** An endpoint failing after the deploy, short of the share that decides it. */
@@ -101,25 +103,23 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const { first, looks } = earlyLooks(settle, persist, options.planned);
   const n = input.post.length;
   if (input.pre.length === 0) return { state: { kind: 'quiet' } };
-  if (n < settle) return { state: { kind: 'settling', done: n, of: settle } };
+  if (n <= settle && settle > 0) return { state: { kind: 'settling', done: n, of: settle } };
   if (n < first) return { state: { kind: 'waiting', first } };
   const post = asColumns(input.post, input.rules);
   const pre = asColumns(input.pre, input.rules);
   // The full judge runs only when the recent samples could make a decision: most ticks of a long
   // healthy window stop here, so judging after every tick stays cheap at one sample a second.
   const candidates = pastThreshold(pre, post, input.rules, persist);
-  if (options.precheck !== false && !candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) return { state: { kind: 'quiet' } };
+  if (options.precheck !== false && !candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) {
+    // One metric past its threshold that is not critical cannot end the window by itself.
+    return { state: candidates.length === 1 ? { kind: 'alone', metric: candidates[0]! } : { kind: 'quiet' } };
+  }
   const metricsOnly = { ...input, pre, post, expected: undefined, endpoints: undefined };
   const measured = measureAll(metricsOnly);
   const alpha = EARLY_ALPHA / looks;
   const strictJudged = classifyAll(measured, alpha);
   const strict = tested(strictJudged.map((j) => j.result), rollbackMetrics(metricsOnly, strictJudged));
-  if (strict.length === 0) {
-    // The strongest candidate's evidence, against what this look needs.
-    const byName = new Map(measured.measured.map((m, i) => [m.name, measured.adjusted[i] ?? null]));
-    const best = candidates.filter((c) => byName.has(c)).sort((a, b) => (byName.get(a) ?? 1) - (byName.get(b) ?? 1))[0];
-    return { state: best === undefined ? { kind: 'quiet' } : { kind: 'not_decisive', metric: best, p: byName.get(best) ?? null, needs: alpha } };
-  }
+  if (strict.length === 0) return { state: notYet(candidates, strictJudged, input.rules, alpha) };
   const heldFor = (m: MetricResult) => heldSamples(m, post, settle, input.rules);
   const decisive = strict.filter((m) => heldFor(m) >= persist);
   const criticalDecisive = decisive.filter((m) => input.rules[m.name]?.critical);
@@ -137,6 +137,21 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const lone = criticalDecisive.filter((m) => heldFor(m) >= hold);
   if (lone.length > 0) return decided(lone.map((m) => m.name));
   return { state: { kind: 'holding', metrics: criticalDecisive.map((m) => m.name), held: Math.max(...criticalDecisive.map(heldFor)), needs: hold, alone: true } };
+}
+
+/**
+ * Why the candidates past their threshold do not make a decision at this look: the strongest one
+ * (a critical one first) not yet significant enough, or a regression that cannot decide alone.
+ */
+function notYet(candidates: string[], judged: MetricJudgement[], rules: Rules, alpha: number): LookState {
+  const byName = new Map(judged.map((j) => [j.result.name, j]));
+  const waiting = candidates
+    .filter((c) => byName.has(c) && byName.get(c)!.result.status !== 'regression')
+    .sort((a, b) => Number(rules[b]!.critical) - Number(rules[a]!.critical) || (byName.get(a)!.adjustedP ?? 1) - (byName.get(b)!.adjustedP ?? 1));
+  const [first] = waiting;
+  if (first !== undefined) return { kind: 'not_decisive', metric: first, p: byName.get(first)!.adjustedP ?? null, needs: alpha };
+  const alone = candidates.find((c) => byName.get(c)?.result.status === 'regression');
+  return alone === undefined ? { kind: 'quiet' } : { kind: 'alone', metric: alone };
 }
 
 function decided(metrics: string[]): EarlyLook {

@@ -41,6 +41,9 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
       stop: () => undefined,
     };
   }
+  // A terminal that reports no width (a pseudo-terminal nobody sized) would make the spinner's
+  // redraw loop forever counting the lines it wrapped onto: plain lines there.
+  if (!(stream.columns > 0)) return createProgress('lines', logger, stream);
   let spinner: Ora | undefined;
   return {
     phase(phase, message) {
