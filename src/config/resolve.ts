@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { DEFAULT_PERSIST } from '../core/early.js';
+import { metricNames } from '../core/columns.js';
 import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -309,8 +310,10 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
     issues.push(issue('queries', `source ${src.type} needs at least one query (queries: in seqpulse.yml, or --query name=expression)`));
   }
   // A metric nothing judges would leave the verdict blind to it: the rule says which way is bad.
+  // A rule's volume or counters (requests_total for error_rate) are read by the judge too.
+  const read = metricNames(config.rules);
   for (const name of 'queries' in src ? Object.keys(src.queries) : []) {
-    if (config.rules[name] || Object.keys(config.rules).some((r) => r.startsWith(`${name}.`))) continue;
+    if (read.has(name) || Object.keys(config.rules).some((r) => r.startsWith(`${name}.`))) continue;
     issues.push(issue(`queries.${name}`, `no rule judges this metric: add metrics.${name} (direction, threshold) to seqpulse.yml, or metrics.${name}.<label> for (label, value) rows`));
   }
   return issues;

@@ -110,6 +110,28 @@ describe('run with a prometheus-scrape source', () => {
       await Promise.all([hook.close(), app.close()]);
     }
   });
+
+  it('judges the error rate on exact counts when the raw counters are queried too (counted, not estimated)', async () => {
+    const app = await startMetricsApp();
+    const load = traffic(app);
+    const hook = await deployHook(() => void load.fail());
+    try {
+      const counters = ['--query', 'errors_total=http_requests_total{status=~"5.."}', '--query', 'requests_total=http_requests_total'];
+      const r = await runCli(
+        ['run', '--source', 'prometheus-scrape', '--endpoint', app.metricsUrl, ...promQueries, ...counters, '--pre-samples', '4', '--interval', '200ms', '--window', '2s', '--timeout', '1s', '--json', '--', ...hook.argv()],
+        { cwd: tempDir() },
+      );
+      const report = JSON.parse(r.stdout);
+      const errors = report.metrics.find((x: { name: string }) => x.name === 'error_rate');
+      expect(errors.evidence.test).toBe('rate');
+      expect(errors.evidence.counts).toMatchObject({ pre_events: 0, estimated: false });
+      expect(errors.evidence.counts.post_events).toBeGreaterThan(0);
+      expect(report.details.join('\n')).toMatch(/error_rate.*\(counted/);
+    } finally {
+      await load.stop();
+      await Promise.all([hook.close(), app.close()]);
+    }
+  });
 });
 
 describeWithTool('prometheus', 'run with a prometheus source', (bin) => {
