@@ -68,6 +68,29 @@ class ReadCursor extends Cursor<Row> {
   }
 }
 
+/**
+ * One metric query on an open session: one statement (extended protocol), at most `limit` rows
+ * fetched, in a read-only transaction that is rolled back, then the session reset.
+ */
+export async function readQuery(client: pg.Client, sql: string, limit: number, serverMs: number): Promise<Row[]> {
+  await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.round(serverMs))}`);
+  try {
+    const cursor = client.query(new ReadCursor(sql, [], { rowMode: 'array' }));
+    try {
+      const rows = await cursor.read(limit);
+      if (cursor.copied) throw new Error('COPY is not a metric query');
+      return rows;
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  } finally {
+    // Whatever the statement set (SET, set_config, SET ROLE, a session advisory lock, PREPARE...)
+    // ends here: the transaction is rolled back, and the session reset to its start-up settings.
+    await client.query('ROLLBACK');
+    await client.query('DISCARD ALL');
+  }
+}
+
 export async function openPostgresReader(url: string, timeoutMs: number, budgetMs: number): Promise<SqlReader> {
   const issues = postgresUrlIssues(url);
   if (issues.length > 0) throw new ConfigError(issues.map((reason) => ({ source: 'settings', key: 'sql_url', reason })));
@@ -110,22 +133,7 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
       // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
       return step(
-        (async () => {
-          await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${serverMs}`);
-          try {
-            const cursor = client.query(new ReadCursor(sql, [], { rowMode: 'array' }));
-            try {
-              const rows = await cursor.read(limit);
-              if (cursor.copied) throw new Error('COPY is not a metric query');
-              return rows;
-            } finally {
-              await cursor.close().catch(() => undefined);
-            }
-          } finally {
-            await client.query('ROLLBACK');
-            await client.query('DISCARD ALL');
-          }
-        })(),
+        readQuery(client, sql, limit, serverMs),
         ms,
         'the query',
       );
