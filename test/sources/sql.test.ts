@@ -8,7 +8,7 @@ import { redactUserinfo } from '../../src/redact.js';
 import { createSqlSource } from '../../src/sources/sql.js';
 import type { MetricSource } from '../../src/sources/types.js';
 import { tempDir } from '../helpers/cli.js';
-import { asAdmin, createReaderRole, createTestDatabase } from '../helpers/postgres.js';
+import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
 import { recordingProxy } from '../helpers/tcp-proxy.js';
 
 const tick = (timeoutMs = 5000) => ({ phase: 'post' as const, deploymentId: 'd-1', deadline: Date.now() + timeoutMs });
