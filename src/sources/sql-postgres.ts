@@ -15,7 +15,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
-import { beforeDeadline } from './deadline.js';
+import { beforeDeadline, DeadlineError } from './deadline.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
 
 export type Row = unknown[];
@@ -97,7 +97,8 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
   const client = new pg.Client({
     connectionString: url,
     options: sessionOptions(timeoutMs),
-    connectionTimeoutMillis: Math.max(1, budgetMs),
+    // pg's own connect timer, as a backstop behind ours (which names what did not answer).
+    connectionTimeoutMillis: Math.max(1, budgetMs) + 1000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'seqpulse',
@@ -132,11 +133,11 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
       if (lost) throw new Error('the connection to the database was lost');
       // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
-      return step(
-        readQuery(client, sql, limit, serverMs),
-        ms,
-        'the query',
-      );
+      return step(readQuery(client, sql, limit, serverMs), ms, 'the query').catch((err: unknown) => {
+        // Another query's deadline gave the connection up while this one waited behind it.
+        if (lost && !(err instanceof DeadlineError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+        throw err;
+      });
     },
     async close() {
       if (lost) return;

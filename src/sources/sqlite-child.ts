@@ -31,8 +31,8 @@ export function sqliteChild(): void {
   watchdog.unref();
 
   type Statement = { reader: boolean; readonly: boolean; raw(on: boolean): { iterate(): IterableIterator<unknown[]> } };
-  type Db = { prepare(sql: string): Statement; pragma(sql: string): unknown };
-  let db: Db | undefined;
+  type Db = { prepare(sql: string): Statement; pragma(sql: string): unknown; close(): void };
+  let open: (() => Db) | undefined;
   const reply = (message: ChildReply) => process.send?.(message);
   const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -42,9 +42,16 @@ export function sqliteChild(): void {
       try {
         const Driver = require(message.driver) as new (path: string, options: object) => Db;
         // Read-only at the OS level (the file descriptor) and in SQLite (query_only covers every
-        // database of the connection); a missing file is an error, never a new database.
-        db = new Driver(message.path, { readonly: true, fileMustExist: true });
-        db.pragma('query_only = ON');
+        // database of the connection); a missing file is an error, never a new database. A new
+        // connection for every query: SQLite applies some pragmas while it prepares a statement
+        // (`PRAGMA query_only = 0` takes effect even if the statement is never run), so no
+        // connection outlives the query that may have changed it.
+        open = () => {
+          const db = new Driver(message.path, { readonly: true, fileMustExist: true });
+          db.pragma('query_only = ON');
+          return db;
+        };
+        open().close();
         reply({ id: 0 });
       } catch (err) {
         reply({ id: 0, error: describe(err) });
@@ -53,10 +60,12 @@ export function sqliteChild(): void {
     }
     const { id, sql, limit, deadline } = message;
     shared[0] = deadline;
+    let db: Db | undefined;
     try {
+      db = open!();
       // prepare() takes one statement only. SQLite itself says what the statement does: it must
       // return rows (ATTACH, PRAGMA x = y, VACUUM return none) and change no file (VACUUM INTO...).
-      const statement = db!.prepare(sql);
+      const statement = db.prepare(sql);
       if (!statement.reader) throw new Error('not a query: the statement returns no rows (only SELECT ... reads are run)');
       if (!statement.readonly) throw new Error('not read-only: SQLite reports this statement would write');
       const rows: unknown[][] = [];
@@ -68,6 +77,7 @@ export function sqliteChild(): void {
     } catch (err) {
       reply({ id, error: describe(err) });
     } finally {
+      db?.close();
       shared[0] = 0;
     }
   });

@@ -21,7 +21,8 @@ export async function createTestDatabase(): Promise<string> {
 /**
  * A login role made the way docs/sources.md tells users to make one for the sql source: CONNECT on
  * the database, USAGE on the schema, SELECT on the tables the queries read, nothing else. Roles
- * are cluster-wide, so each gets a fresh name. Returns the database URL as that role.
+ * are cluster-wide, so each gets a fresh name. `databaseUrl` is an admin's (as createTestDatabase
+ * and startPostgres give); returns the same database's URL as the new role.
  */
 export async function createReaderRole(databaseUrl: string, tables: readonly string[], extra: readonly string[] = []): Promise<string> {
   const role = `reader_${randomBytes(5).toString('hex')}`;
@@ -40,13 +41,9 @@ export async function createReaderRole(databaseUrl: string, tables: readonly str
   return url.toString();
 }
 
-/** Runs statements on the database as the test run's admin (superuser). */
-export async function asAdmin(databaseUrl: string, statements: readonly string[]): Promise<void> {
-  const url = new URL(databaseUrl);
-  const admin = new URL(inject('pgUrl'));
-  url.username = admin.username;
-  url.password = admin.password;
-  const client = new pg.Client({ connectionString: url.toString() });
+/** Runs statements on the database, connected with an admin's URL. */
+export async function asAdmin(adminUrl: string, statements: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     for (const sql of statements) await client.query(sql);
