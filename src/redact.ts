@@ -12,8 +12,10 @@ export const MASK = '***';
  * The user name goes too: tokens are often passed as a bare user name.
  */
 export function redactUserinfo(text: string): string {
-  // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host.
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${MASK}@`);
+  // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host. A
+  // scheme starts where no scheme character precedes it: without that, a long run of letters from
+  // outside (a metric name) is rescanned from every position, in quadratic time.
+  return text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${MASK}@`);
 }
 
 /** Every form of one secret that can appear in a text: as given, percent-decoded, percent-encoded, base64. */
