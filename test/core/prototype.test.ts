@@ -41,7 +41,7 @@ describe('prototype names in metrics', () => {
     expect(snapshot!.metrics.error_rate).toBeUndefined();
     expect(snapshot!.metrics.constructor).toBe(2);
     const series = runSeries([{ id: '1', run_id: 'r', phase: 'pre', seq: 0, endpoint: 'e', scheduled_at: '', taken_at: '', ok: true, http_status: 200, error: null, attempts: 1, latency_ms: 1, metrics: { a: 1 } }, { id: '2', run_id: 'r', phase: 'pre', seq: 1, endpoint: 'e', scheduled_at: '', taken_at: '', ok: true, http_status: 200, error: null, attempts: 1, latency_ms: 1, metrics: { constructor: 3 } }], DEFAULT_RULES);
-    expect(series.byMetric.constructor!.pre).toEqual([null, 3]);
+    expect(series.byMetric['constructor']!.pre).toEqual([null, 3]);
     expect(series.byMetric.a!.pre).toEqual([1, null]);
   });
 
