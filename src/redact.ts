@@ -40,7 +40,7 @@ export function urlSecrets(url: string | undefined): string[] {
   const { username, password } = parsed;
   if (!username && !password) return [];
   const basic = `${safeDecode(username)}:${safeDecode(password)}`;
-  return unique([...secretForms(password || username), base64(basic), basic]);
+  return unique([...secretForms(password || username), base64(basic)]);
 }
 
 /** Masks every occurrence of every secret, in each of its forms, and URL credentials. */
