@@ -10,7 +10,6 @@ import * as core from '@actions/core';
 import { configForFinish, finishRun, runCycle, startRun } from '../app/cycle.js';
 import type { AppIO } from '../app/io.js';
 import { sharedPeer } from '../app/shared.js';
-import { syncTo } from '../app/sync.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
@@ -24,7 +23,6 @@ import { systemClock } from '../sampling/clock.js';
 import { createSource, requireCollection } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
 import { findRun } from '../cli/find-run.js';
-import type { Store } from '../store/types.js';
 import { userAgent } from '../version.js';
 import { publish } from './github.js';
 import { readInputs, type ActionInputs } from './inputs.js';
@@ -63,10 +61,18 @@ export async function run(): Promise<number> {
 async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<number> {
   const logger = createLogger({ format: config.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
   for (const warning of config.warnings) core.warning(warning);
-  const store = await openActionStore(config.store);
+  const store = await openActionStore(config.store, config.storeTimeoutMs);
   const interrupts = watchInterrupts();
   let source: MetricSource | undefined;
-  const shared = config.sync ? sharedPeer(() => openActionStore(config.sync!), (err) => core.warning(`Shared store ${redactUserinfo(config.sync!)} unavailable (${forDisplay(redactError(err, config.sync!))}): deploys from other runners cannot be checked for overlap.`)) : undefined;
+  const sync = config.sync;
+  const shared = sync
+    ? sharedPeer({
+        open: () => openActionStore(sync, config.storeTimeoutMs),
+        shown: redactUserinfo(sync),
+        budgetMs: config.syncTimeoutMs,
+        unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
+      })
+    : undefined;
   const io: AppIO = {
     store,
     shared,
@@ -80,7 +86,7 @@ async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<numbe
   try {
     const report = await cycle(inputs, config, io);
     if (!report) return 0;
-    await syncRun(store, config.sync, report.deployment_id);
+    await syncRun(io, config.sync, report.deployment_id);
     await conclude(report, inputs);
     return report.exit_code;
   } finally {
@@ -103,7 +109,7 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
     if (outcome.kind === 'report') return outcome.report;
     core.setOutput('deployment-id', outcome.run.id);
     core.info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
-    await syncRun(io.store, config.sync, outcome.run.id);
+    await syncRun(io, config.sync, outcome.run.id);
     return undefined;
   }
   if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
@@ -146,11 +152,11 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ?? report.status}: ${shown.summary}`);
 }
 
-/** --sync for the Action: the run is complete here whatever happens to the push; a failure is a warning. */
-async function syncRun(local: Store, target: string | undefined, runId: string): Promise<void> {
-  if (!target) return;
+/** --sync for the Action: the run is complete here whatever happens to the push (within sync_timeout); a failure is a warning. */
+async function syncRun(io: AppIO, target: string | undefined, runId: string): Promise<void> {
+  if (!target || !io.shared) return;
   try {
-    const counts = await syncTo(local, target, openActionStore, [runId]);
+    const counts = await io.shared.push(io.store, runId);
     core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
   } catch (err) {
     core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);

@@ -9,8 +9,9 @@ import { openPostgresStore } from '../store/postgres.js';
 import { openSqlJsStore } from '../store/sqljs.js';
 import type { Store } from '../store/types.js';
 
-export async function openActionStore(location: string): Promise<Store> {
-  if (isPostgresUrl(location)) return openPostgresStore(location);
+/** `timeoutMs`: the deadline of one operation on a Postgres store (store_timeout). */
+export async function openActionStore(location: string, timeoutMs: number): Promise<Store> {
+  if (isPostgresUrl(location)) return openPostgresStore(location, { timeoutMs });
   const path = location.startsWith('file:') ? location.slice('file:'.length) : location;
   return openSqlJsStore(resolve(process.cwd(), path));
 }

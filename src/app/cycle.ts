@@ -10,6 +10,7 @@ import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';
+import { whyNoVerdict } from './no-verdict.js';
 import type { AppIO } from './io.js';
 import { liveView } from './live.js';
 import { backfillPhase, collectPhase, type PhaseOutcome } from './phase.js';
@@ -18,7 +19,7 @@ import { asColumns } from '../core/columns.js';
 import { decisiveRegression } from '../core/early.js';
 import { MASK, redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
-import { historyBaseline } from './history.js';
+import { historyBaseline, recentHealthyRuns } from './history.js';
 import { hostname } from 'node:os';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
@@ -31,7 +32,7 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
 
   await io.store.updateRun(run.id, { status: 'deploying' });
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
-  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts });
+  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts, graceMs: config.killGraceMs });
   return afterDeploy(() => judgeDeploy(config, run, outcome, io));
 }
 
@@ -120,14 +121,10 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
     throw new UsageError(`run ${run.id} was interrupted (${stored.summary}) and cannot be finished`, 'Nothing was judged. If the deploy went ahead anyway, start a new run with `seqpulse start` and finish that one.');
   }
   if (stored) return { kind: 'report', report: stored, repeated: true };
-  if (run.status === 'abandoned') {
-    throw new UsageError(`run ${run.id} was abandoned: the process observing it died (killed or crashed) before a verdict`, `Its samples are kept (\`seqpulse show ${run.id}\`); for a verdict, start a new run with \`seqpulse start\` and finish it.`);
-  }
   if (run.status !== 'started') {
-    throw new UsageError(
-      `run ${run.id} is ${run.status} and has no verdict, so it cannot be finished`,
-      run.status === 'observing' ? 'Another `finish` is observing this run, or one was cut off; start a new run with `seqpulse start`.' : 'Start a new run with `seqpulse start`.',
-    );
+    const why = whyNoVerdict(run);
+    const hint = run.status === 'observing' ? 'Another `finish` is observing this run, or one was cut off; start a new run with `seqpulse start`.' : why.hint;
+    throw new UsageError(`run ${run.id} ${why.reason}, so it cannot be finished`, hint);
   }
   const deployedAt = new Date(io.clock.now()).toISOString();
   if (result === 'failed') {
@@ -214,13 +211,14 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
 async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO): Promise<VerdictReport> {
   let run = started;
   await io.store.updateRun(run.id, { status: 'observing' });
-  const history = config.baseline === 'history' ? await historyBaseline(io.store, run, config.historyRuns, config.rules) : undefined;
+  const healthy = await recentHealthyRuns(io.store, run, config.historyRuns, config.rules);
+  const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
   const ownPre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
   // Converted to columns once: the live view and the early decision judge them after every tick.
   const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings) };
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings), healthy: healthy.windows };
   let outcome;
   try {
     outcome = await collectPhase(phaseDeps(io), {
@@ -234,7 +232,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       live: liveView(pre, config.rules),
-      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, config.persist) !== undefined : undefined,
+      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, { persist: config.persist, planned: count }) !== undefined : undefined,
     });
   } finally {
     io.progress.stop();
@@ -254,7 +252,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },
     });
   }
-  return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history });
+  return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history, healthy: healthy.windows });
 }
 
 function phaseDeps(io: AppIO) {

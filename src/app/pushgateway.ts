@@ -1,11 +1,19 @@
 /** Pushing seqpulse's own metrics to a Pushgateway at the end of a run (see output/self-metrics.ts). */
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { VerdictReport } from '../core/types.js';
+import { KEEPALIVE_DELAY_MS, showMs } from '../deadline.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUserinfo } from '../redact.js';
+import { readBodyCapped } from '../sources/read-body.js';
 import type { Store } from '../store/types.js';
 
-/** PUT replaces the group's metrics: the last run of a project/env is what the gateway shows. */
+/** Enough of an error answer to say what the gateway objected to. */
+const ANSWER_BYTES = 16 * 1024;
+
+/**
+ * PUT replaces the group's metrics: the last run of a project/env is what the gateway shows. The
+ * whole push (connect, send, answer) has `timeoutMs`; past it the connection is destroyed.
+ */
 export async function pushRunMetrics(url: string, store: Store, report: VerdictReport, analysisSeconds: number | undefined, timeoutMs: number): Promise<void> {
   const run = await store.getRun(report.deployment_id);
   if (!run) return;
@@ -16,7 +24,17 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
     target.username = target.password = '';
   }
   const body = selfMetricsText({ run, report, samples: await store.getSamples(run.id), analysisSeconds });
-  const res = await request(target, { method: 'PUT', body, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${redactUserinfo(url)} answered HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200).trim()}` : ''}`);
+  const agent = new Agent({ connect: { timeout: timeoutMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS } });
+  const deadline = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: deadline });
+    const text = (await readBodyCapped(res.body, ANSWER_BYTES).catch(() => Buffer.alloc(0))).toString('utf8');
+    if (deadline.aborted) throw deadline.reason;
+    if (res.statusCode >= 300) throw new Error(`${redactUserinfo(url)} answered HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200).trim()}` : ''}`);
+  } catch (err) {
+    if (deadline.aborted) throw new Error(`${redactUserinfo(url)} did not answer within ${showMs(timeoutMs)} (timeout)`);
+    throw err;
+  } finally {
+    await agent.destroy();
+  }
 }

@@ -16,6 +16,8 @@ export interface ReportOptions {
   outcome?: Pick<Analysis, 'summary' | 'details'>;
   /** `--baseline history`: POST samples of recent good runs, compared instead of this run's PRE. */
   history?: HistoryBaseline;
+  /** Recent good runs of the same project and env: how far metrics move when nothing is wrong. */
+  healthy?: readonly { pre: MetricSnapshot[]; post: MetricSnapshot[] }[];
   /** `--dry-run`: the verdict's exit code is reported, not given. */
   dryRun?: boolean;
   /** Other runs of the same project and env that overlapped this one in time. */
@@ -40,6 +42,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
         failed: snaps.failed.post,
         intervalMs: run.settings.interval_ms,
         settle: settleSamples(run.settings),
+        healthy: opts.healthy,
       });
   const interruptedBy = opts.interruptedBy ?? undefined;
   const report: VerdictReport = {

@@ -1,48 +1,105 @@
 /**
  * The team's shared store, seen from a run that writes locally and syncs (`--sync URL`). The run is
- * announced there as soon as it exists, so runners elsewhere see it while it is still going, and
- * deploys of the same project and env that overlapped it are looked up there when it ends. Best
- * effort, never in the run's way: the first failure is one warning, and later steps are skipped.
+ * announced there as soon as it exists, so runners elsewhere see it while it is still going;
+ * deploys of the same project and env that overlapped it are looked up there when it ends; and
+ * once its verdict is stored locally, the run is pushed there.
+ *
+ * Best effort, never in the run's way, and bounded: the steps a command waits for (the overlap
+ * lookup, the push, closing) share one budget (sync_timeout), counted from the first of them. Past
+ * it, whatever is in flight is abandoned (its connections destroyed), later steps are skipped, and
+ * the command goes on with the exit code it had. Each operation on the store also has its own
+ * deadline (store_timeout, in the store itself), so even the announcement in the background ends.
  */
+import { showMs, withDeadline } from '../deadline.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { syncStores, type SyncCounts } from './sync.js';
 
 export interface SharedPeer {
   /** Publishes the run record; returns at once (the write goes on in the background). */
   announce(run: RunRecord): void;
-  /** Other runs of the run's project and env that overlapped it, as the shared store knows them. */
+  /** Other runs of the run's project and env that overlapped it, as the shared store knows them (none if it does not answer in time). */
   overlapping(run: RunRecord, until: string): Promise<string[]>;
+  /** Pushes one run (record, samples, verdict) from the local store; throws why it could not. */
+  push(local: Store, runId: string): Promise<SyncCounts>;
+  /** Ends whatever is still going, within what is left of the budget. */
   close(): Promise<void>;
 }
 
-export function sharedPeer(open: () => Promise<Store>, warn: (err: unknown) => void): SharedPeer {
+export interface SharedPeerOptions {
+  open: () => Promise<Store>;
+  /** The shared store as shown to people (password masked). */
+  shown: string;
+  /** What the steps a command waits for may take together (sync_timeout). */
+  budgetMs: number;
+  /** Told once, at the first failure of the announcement or the overlap lookup; the run goes on. */
+  unavailable: (err: unknown) => void;
+  now?: () => number;
+}
+
+export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
+  const now = opts.now ?? Date.now;
   let store: Promise<Store> | undefined;
-  let failed = false;
+  let told = false;
+  let deadline: number | undefined;
+  let expired: Error | undefined;
   // Steps run in order: the overlap query must see the announcement.
   let chain: Promise<unknown> = Promise.resolve();
-  const step = <T>(use: (s: Store) => Promise<T>, fallback: T): Promise<T> => {
+
+  /** A store that failed is dropped (closed in the background), so a later step starts afresh. */
+  const drop = () => {
+    const dropped = store;
+    store = undefined;
+    void dropped?.then((s) => s.close()).catch(() => undefined);
+  };
+  const step = <T>(use: (s: Store) => Promise<T>): Promise<T> => {
     const next = chain.then(async () => {
-      if (failed) return fallback;
+      if (expired) throw expired;
+      const opened = (store ??= opts.open());
       try {
-        return await use(await (store ??= open()));
+        return await use(await opened);
       } catch (err) {
-        failed = true;
-        warn(err);
-        return fallback;
+        if (store === opened) drop();
+        throw err;
       }
     });
-    chain = next;
+    chain = next.catch(() => undefined);
     return next;
   };
+  /** A step the command waits for: within what is left of the budget, which starts with the first of them. */
+  const awaited = <T>(work: Promise<T>): Promise<T> => {
+    deadline ??= now() + opts.budgetMs;
+    return withDeadline(work, deadline - now(), () => {
+      expired ??= new Error(`${opts.shown} did not answer within ${showMs(opts.budgetMs)} (sync_timeout)`);
+      drop();
+      return expired;
+    });
+  };
+  const tell = (err: unknown) => {
+    if (told) return;
+    told = true;
+    opts.unavailable(err);
+  };
+
   return {
     announce(run) {
-      void step((s) => s.upsertRuns([run]), undefined);
+      step((s) => s.upsertRuns([run])).catch(tell);
     },
-    overlapping(run, until) {
-      return step((s) => s.overlapping(run, until), []);
+    async overlapping(run, until) {
+      try {
+        return await awaited(step((s) => s.overlapping(run, until)));
+      } catch (err) {
+        tell(err);
+        return [];
+      }
+    },
+    push(local, runId) {
+      return awaited(step((s) => syncStores(local, s, [runId])));
     },
     async close() {
-      await chain;
-      await (await store?.catch(() => undefined))?.close();
+      await awaited(chain).catch(() => undefined);
+      const last = store;
+      store = undefined;
+      await (await last?.catch(() => undefined))?.close();
     },
   };
 }

@@ -35,9 +35,9 @@ export async function syncTo(from: Store, target: string, open: (location: strin
   try {
     return await syncStores(from, remote, only);
   } catch (err) {
-    if (err instanceof SeqpulseError) throw err;
-    // The connection went away half-way (server stopped, network cut): every page written so far
-    // is committed and the local store is untouched, so the next sync simply finishes the job.
+    if (err instanceof SeqpulseError && !(err instanceof StoreError)) throw err;
+    // The connection went away half-way (server stopped or frozen, network cut): every page written
+    // so far is committed and the local store is untouched, so the next sync simply finishes the job.
     const shown = redactUserinfo(target);
     const reason = redactError(err, target);
     throw new StoreError(`sync to ${shown} stopped half-way (${reason})`, err, 'Nothing local was lost and nothing pushed is duplicated: run `seqpulse sync` again once the store is back.');
@@ -77,30 +77,48 @@ export async function syncStores(from: Store, to: Store, only?: readonly string[
   return counts;
 }
 
+/** Samples per bulk write: each write is one operation of the target, well inside its deadline. */
+const SAMPLES_PER_WRITE = 50_000;
+
 /**
- * One page of runs, in bulk: the runs the target lacks or has older, then every missing sample of
- * the page in a few large inserts, then the missing verdicts.
+ * One page of runs, in bulk: the runs the target lacks or has older, together with the verdicts it
+ * lacks (one transaction, so a run copied with a final status always lands with its verdict), then
+ * every missing sample of the page in a few large writes.
  */
 async function pushRuns(from: Store, to: Store, runs: Awaited<ReturnType<Store['pageRuns']>>, counts: SyncCounts): Promise<void> {
   const ids = runs.map((r) => r.id);
   const [local, remote] = await Promise.all([from.syncState(ids), to.syncState(ids)]);
   const runsBehind = [];
-  const samplesBehind: string[] = [];
+  const samplesBehind: string[][] = [];
+  let batch = { ids: [] as string[], samples: 0 };
   const verdictsBehind: string[] = [];
   for (const run of runs) {
     const mine = local.get(run.id)!;
     const theirs = remote.get(run.id);
-    const before = runsBehind.length + samplesBehind.length + verdictsBehind.length;
-    if (!theirs || theirs.updated_at < run.updated_at) runsBehind.push(run);
-    if ((theirs?.samples ?? 0) < mine.samples) {
-      samplesBehind.push(run.id);
-      counts.samples += mine.samples - (theirs?.samples ?? 0);
+    let behind = false;
+    if (!theirs || theirs.updated_at < run.updated_at) {
+      runsBehind.push(run);
+      behind = true;
     }
-    if (mine.verdict && !theirs?.verdict) verdictsBehind.push(run.id);
-    if (runsBehind.length + samplesBehind.length + verdictsBehind.length === before) counts.upToDate++;
+    if ((theirs?.samples ?? 0) < mine.samples) {
+      if (batch.ids.length > 0 && batch.samples + mine.samples > SAMPLES_PER_WRITE) {
+        samplesBehind.push(batch.ids);
+        batch = { ids: [], samples: 0 };
+      }
+      batch.ids.push(run.id);
+      batch.samples += mine.samples;
+      counts.samples += mine.samples - (theirs?.samples ?? 0);
+      behind = true;
+    }
+    if (mine.verdict && !theirs?.verdict) {
+      verdictsBehind.push(run.id);
+      behind = true;
+    }
+    if (!behind) counts.upToDate++;
   }
-  await to.upsertRuns(runsBehind);
+  if (batch.ids.length > 0) samplesBehind.push(batch.ids);
+  const verdicts = verdictsBehind.length > 0 ? await from.verdictRowsOf(verdictsBehind) : [];
+  counts.verdicts += await to.upsertRuns(runsBehind, verdicts);
   counts.runs += runsBehind.length;
-  if (samplesBehind.length > 0) await to.addSampleRows(await from.sampleRowsOf(samplesBehind));
-  if (verdictsBehind.length > 0) counts.verdicts += await to.addVerdictRows(await from.verdictRowsOf(verdictsBehind));
+  for (const group of samplesBehind) await to.addSampleRows(await from.sampleRowsOf(group));
 }

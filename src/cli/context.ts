@@ -17,7 +17,7 @@ import { processAlive, reapAbandoned } from '../app/abandoned.js';
 import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
-import type { Store } from '../store/types.js';
+import { OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
 import { StoreError } from '../errors.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
@@ -74,7 +74,10 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   let source: MetricSource | undefined;
   // JSON logs and CI logs get one line per sample; a terminal gets the spinner.
   const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';
-  const shared = config.sync ? sharedPeer(() => openStore(config.sync!), warnShared(config.sync, console)) : undefined;
+  const sync = config.sync;
+  const shared = sync
+    ? sharedPeer({ open: () => openStore(sync, { timeoutMs: config.storeTimeoutMs }), shown: redactUserinfo(sync), budgetMs: config.syncTimeoutMs, unavailable: warnShared(sync, console) })
+    : undefined;
   const io: AppIO = {
     store,
     shared,
@@ -103,7 +106,7 @@ function warnShared(target: string, console: Console): (err: unknown) => void {
     console.logger.log(
       'warn',
       'shared_store_unavailable',
-      `Shared store ${redactUserinfo(target)} unavailable (${redactError(err, target)}): deploys from other runners cannot be checked for overlap; the run goes on, and \`seqpulse sync\` pushes it later.`,
+      `Shared store ${redactUserinfo(target)} unavailable (${redactError(err, target)}): deploys from other runners cannot be checked for overlap; the run goes on without it.`,
     );
 }
 
@@ -114,7 +117,7 @@ function warnShared(target: string, console: Console): (err: unknown) => void {
 export async function openCommandStore(config: ResolvedConfig, console: Console): Promise<Store> {
   let store: Store;
   try {
-    store = await openStore(config.store);
+    store = await openStore(config.store, { timeoutMs: config.storeTimeoutMs });
   } catch (err) {
     if (!(err instanceof StoreError) || config.onStoreError !== 'continue') throw err;
     // The user chose a deploy that is never blocked by its bookkeeping: same cycle and verdict, in memory.
@@ -124,13 +127,22 @@ export async function openCommandStore(config: ResolvedConfig, console: Console)
   }
   try {
     for (const run of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
-      console.logger.log('warn', 'run_abandoned', `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`, { deployment_id: run.id });
+      console.logger.log('warn', 'run_abandoned', abandonedMessage(run), { deployment_id: run.id });
     }
   } catch (err) {
     await store.close();
     throw err;
   }
   return store;
+}
+
+/** What happened to a run just marked abandoned, said once. */
+function abandonedMessage(run: RunRecord): string {
+  const kept = `Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`;
+  if (OPEN_STATUSES.includes(run.status as OpenStatus)) {
+    return `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. ${kept}`;
+  }
+  return `Run ${run.id} (${run.project}/${run.env}) was left ${run.status} without a verdict by an older seqpulse (cut off between writing its status and its verdict): nothing will judge it now. ${kept}`;
 }
 
 /** Opens only the store, for commands that read it. */

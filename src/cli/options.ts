@@ -13,6 +13,8 @@ export function withConfigOptions(cmd: Command): Command {
     .option('--env <name>', 'environment name (selects per-environment overrides)')
     .option('--store <path>', 'store location: a SQLite path (default: .seqpulse/seqpulse.db) or postgres://...')
     .option('--sync <url>', 'after the local write, push the run to this shared store (postgres://... or a SQLite path)')
+    .option('--store-timeout <duration>', 'deadline of one operation on a Postgres store or sync target (default: 10s)')
+    .option('--sync-timeout <duration>', 'the most --sync may add to a command, all steps together (default: 30s)')
     .option('--fail-on <level>', 'which verdict exits 1: rollback | attention | never (default: rollback)');
 }
 
@@ -21,7 +23,7 @@ export function withCollectOptions(cmd: Command): Command {
   return withConfigOptions(cmd)
     .option('--endpoint <url>', 'signed metrics endpoint; repeat for several instances', repeat)
     .addOption(new Option('--secret <secret>', 'HMAC secret (prefer SEQPULSE_HMAC_SECRET); repeat during a rotation').argParser(repeat))
-    .option('--pre-samples <n>', 'PRE samples before the deploy (default: 3)')
+    .option('--pre-samples <n>', 'PRE samples before the deploy (default: 12)')
     .option('--interval <duration>', 'time between samples (default: 10s)')
     .option('--window <duration>', 'POST observation window (default: 5m)')
     .option('--timeout <duration>', 'per-request timeout (default: 5s)')
@@ -64,13 +66,13 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
   const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns, onStoreError } = flags;
-  const { source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway } = flags;
+  const { source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, storeTimeout, syncTimeout, killGrace } = flags;
   const insecure = flags.insecure === true ? true : undefined;
   // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
   const earlyExit = flags.earlyExit === false ? false : undefined;
   const dryRun = flags.dryRun === true ? true : undefined;
   return {
     ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun, onStoreError },
-    ...{ source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, insecure },
+    ...{ source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, insecure, storeTimeout, syncTimeout, killGrace },
   };
 }

@@ -35,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Pulls PRE samples, runs the deploy command given after `--` (no shell), samples POST over the window, and judges.')
     .argument('<command...>', 'the deploy command and its arguments, after --')
     .option('--shell', 'run the deploy command through the shell (/bin/sh -c): pipes, &&, globs; without it the command runs as argv, no shell')
+    .option('--kill-grace <duration>', 'time the deploy command gets after SIGINT/SIGTERM before its whole process group is killed (default: 10s)')
     .usage('[options] -- <command> [args...]')
     .action((argv: string[], flags) => done(import('./commands/run.js').then((m) => m.runCommand(argv, flags))));
 

@@ -44,6 +44,12 @@ export interface ResolvedConfig {
   onStoreError: 'fail' | 'continue';
   store: string;
   sync: string | undefined;
+  /** Deadline of one operation on a Postgres store or sync target. */
+  storeTimeoutMs: number;
+  /** The most --sync may add to a command, all steps together. */
+  syncTimeoutMs: number;
+  /** Time a signalled deploy command gets before its process group is killed. */
+  killGraceMs: number;
   logFormat: 'text' | 'json';
   /** POST time set aside after the deploy; undefined = a tenth of the window. */
   settleMs: number | undefined;
@@ -76,6 +82,9 @@ export interface FlagValues {
   onStoreError?: string;
   store?: string;
   sync?: string;
+  storeTimeout?: string;
+  syncTimeout?: string;
+  killGrace?: string;
   logFormat?: string;
   settle?: string;
   /** false with --no-early-exit. */
@@ -112,6 +121,9 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_ON_STORE_ERROR: 'on_store_error',
   SEQPULSE_STORE: 'store',
   SEQPULSE_SYNC: 'sync',
+  SEQPULSE_STORE_TIMEOUT: 'store_timeout',
+  SEQPULSE_SYNC_TIMEOUT: 'sync_timeout',
+  SEQPULSE_KILL_GRACE: 'kill_grace',
   SEQPULSE_LOG_FORMAT: 'log_format',
   SEQPULSE_SETTLE: 'settle',
   SEQPULSE_EARLY_EXIT: 'early_exit',
@@ -145,6 +157,9 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   onStoreError: 'on_store_error',
   store: 'store',
   sync: 'sync',
+  storeTimeout: 'store_timeout',
+  syncTimeout: 'sync_timeout',
+  killGrace: 'kill_grace',
   logFormat: 'log_format',
   settle: 'settle',
   earlyExit: 'early_exit',
@@ -209,6 +224,9 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     onStoreError: pick('on_store_error') ?? DEFAULTS.on_store_error,
     store: pick('store') ?? DEFAULTS.store,
     sync: pick('sync'),
+    storeTimeoutMs: pick('store_timeout') ?? DEFAULTS.store_timeout,
+    syncTimeoutMs: pick('sync_timeout') ?? DEFAULTS.sync_timeout,
+    killGraceMs: pick('kill_grace') ?? DEFAULTS.kill_grace,
     logFormat: pick('log_format') ?? DEFAULTS.log_format,
     settleMs: pick('settle'),
     earlyExit: pick('early_exit') ?? true,
@@ -237,7 +255,9 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
   if (config.intervalMs < 10) issues.push({ source: 'settings', key: 'interval', reason: 'must be at least 10ms' });
-  if (config.timeoutMs < 1) issues.push({ source: 'settings', key: 'timeout', reason: 'must be more than 0' });
+  for (const [key, ms] of [['timeout', config.timeoutMs], ['store_timeout', config.storeTimeoutMs], ['sync_timeout', config.syncTimeoutMs]] as const) {
+    if (ms < 1) issues.push({ source: 'settings', key, reason: 'must be more than 0' });
+  }
   if (config.windowMs < config.intervalMs) {
     issues.push({ source: 'settings', key: 'window', reason: `the observation window (${config.windowMs}ms) is shorter than the interval (${config.intervalMs}ms): no POST sample would be taken` });
   }

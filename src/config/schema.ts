@@ -53,7 +53,7 @@ const settingsShape = {
   env: z.string().min(1).max(100).describe('Environment name; selects the environments: overrides. Default: default.'),
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
-  pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 3.'),
+  pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
   interval: duration.describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
   window: duration.describe('POST observation window. Default: 5m.'),
   timeout: duration.describe('Budget of one request (or query, or command). Default: 5s.'),
@@ -62,6 +62,9 @@ const settingsShape = {
   store: z.string().min(1).describe('Where runs are kept: a SQLite path or postgres://... Default: .seqpulse/seqpulse.db.'),
   on_store_error: z.enum(['fail', 'continue']).describe('A store that cannot be opened (read-only or full disk, not a database, server down): fail (exit 2, nothing deployed), or continue (a loud warning; the run and its verdict go ahead in memory and nothing is kept). Default: fail.'),
   sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
+  store_timeout: duration.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. Default: 10s.'),
+  sync_timeout: duration.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). Default: 30s.'),
+  kill_grace: duration.describe('Time the deploy command gets to exit after SIGINT/SIGTERM is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
   log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
   settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
   early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),
@@ -96,7 +99,7 @@ export type FileSettings = z.output<typeof FileSchema>;
 
 export const DEFAULTS = {
   env: 'default',
-  pre_samples: 3,
+  pre_samples: 12,
   interval: 10_000,
   window: 300_000,
   timeout: 5_000,
@@ -104,5 +107,8 @@ export const DEFAULTS = {
   fail_on: 'rollback',
   on_store_error: 'fail',
   store: '.seqpulse/seqpulse.db',
+  store_timeout: 10_000,
+  sync_timeout: 30_000,
+  kill_grace: 10_000,
   log_format: 'text',
 } as const;

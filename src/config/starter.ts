@@ -14,7 +14,7 @@ endpoints:
 # The HMAC secret shared with the app. Keep it out of this file: set SEQPULSE_HMAC_SECRET instead.
 # secret: change-me
 
-pre_samples: 3     # PRE samples taken before the deploy, one per interval
+pre_samples: 12    # PRE samples taken before the deploy, one per interval (12 x 10s = 2 minutes)
 interval: 10s      # time between samples
 window: 5m         # POST observation window after the deploy
 timeout: 5s        # per request

@@ -5,23 +5,23 @@
  */
 import { asColumns } from './columns.js';
 import { compositeHints } from './hints.js';
-import { judgeMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
+import { classifyMetric, measureMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
 import { Scratch } from './scratch.js';
 import { clamp } from './stats/basic.js';
+import { holmAdjusted } from './stats/holm.js';
 import type { Analysis, AnalysisInput, Hint, Verdict } from './types.js';
 import { detailFor } from './wording.js';
 
 /** With fewer POST samples than this share of the plan, the evidence is too thin for `ok`. */
 const MIN_POST_COVERAGE = 0.5;
 export const DEFAULT_ALPHA = 0.05;
+/** The attention band's significance level, as a share of alpha (0.05 -> 0.01): a band is crossed by noise more often than a threshold. */
+const BAND_ALPHA_SHARE = 0.2;
+/** Below this power against a threshold-sized move, the baseline is too noisy (or too short) to judge the metric. */
+const UNSTABLE_POWER = 0.5;
 
 export function analyze(input: AnalysisInput): Analysis {
-  const ctx = contextOf(input);
-  const [pre, post] = [asColumns(input.pre, input.rules), asColumns(input.post, input.rules)];
-  const judged = Object.entries(input.rules)
-    .map(([name, rule]) => judgeMetric(name, rule, pre, post, ctx))
-    .filter((j) => j.seen);
-  explainByTraffic(judged);
+  const judged = judgeAll(input);
   const metrics = judged.map((j) => j.result);
 
   if (input.post.length === 0) {
@@ -39,12 +39,34 @@ export function analyze(input: AnalysisInput): Analysis {
   const { verdict, reasons } = decide(input, judged);
   return {
     verdict,
-    confidence: confidence(input, judged),
+    confidence: confidence(verdict, reasons, judged),
     summary: summarise(verdict, input, judged, reasons),
     details: details(input, judged),
     metrics,
     hints,
   };
+}
+
+/**
+ * Every rule's metric measured, then classified once the p-values are corrected for the number of
+ * metrics judged together (Holm): the rollback band at alpha, the attention band at a fifth of it.
+ */
+export function judgeAll(input: AnalysisInput): MetricJudgement[] {
+  const ctx = contextOf(input);
+  const [pre, post] = [asColumns(input.pre, input.rules), asColumns(input.post, input.rules)];
+  const measured = Object.entries(input.rules)
+    .map(([name, rule]) => measureMetric(name, rule, pre, post, ctx))
+    .filter((m) => m.seen);
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
+  const adjusted = holmAdjusted(measured.map((m) => m.pValue));
+  const judged = measured.map((m, i) => {
+    const p = adjusted[i] ?? null;
+    const j = classifyMetric(m, { regression: p !== null && p <= alpha, band: p !== null && p <= alpha * BAND_ALPHA_SHARE });
+    j.adjustedP = p;
+    return j;
+  });
+  explainByTraffic(judged);
+  return judged;
 }
 
 /** Resources that scale with load: a rise no larger than the rise in traffic is the load, not the code. */
@@ -66,7 +88,7 @@ function explainByTraffic(judged: MetricJudgement[]): void {
 
 export function contextOf(input: AnalysisInput): JudgeContext {
   return {
-    alpha: input.alpha ?? DEFAULT_ALPHA,
+    healthy: (input.healthy ?? []).map((h) => ({ pre: asColumns(h.pre, input.rules), post: asColumns(h.post, input.rules) })),
     // About a tenth of the window: long enough for a restart, short enough not to hide a step.
     settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
     // Without an interval (sample files without timestamps), counts are taken per second.
@@ -76,7 +98,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight. */
-type Reason = { kind: 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function decide(input: AnalysisInput, judged: MetricJudgement[]): { verdict: Verdict; reasons: Reason[] } {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -93,10 +115,12 @@ function decide(input: AnalysisInput, judged: MetricJudgement[]): { verdict: Ver
   const reasons: Reason[] = [];
   const add = (kind: Reason['kind'], list: MetricJudgement[]) => list.length > 0 && reasons.push({ kind, metrics: names(list) });
   add('regression', regressions);
-  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending));
+  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable));
   add('trend', judged.filter((j) => j.trending));
-  // A big move the test cannot confirm matters only where a miss would be costly.
-  add('uncertain', judged.filter((j) => j.uncertain && rule(j).critical));
+  // A big move the test cannot confirm, and the baseline's noise does not explain, is never ok.
+  add('uncertain', judged.filter((j) => j.uncertain));
+  // A baseline that varied more than the threshold cannot say a move is fine: not judged, not guessed.
+  add('unstable', judged.filter((j) => j.unstable));
   // Missing or unreadable data never yields a silent ok.
   add('no_data', missing.filter((j) => rule(j).on_no_data === 'attention'));
   add('no_baseline', judged.filter((j) => j.result.status === 'no_baseline'));
@@ -128,6 +152,8 @@ function summarise(verdict: Verdict, input: AnalysisInput, judged: MetricJudgeme
         return `Needs attention: ${list(first)} kept rising through the window`;
       case 'uncertain':
         return `Needs attention: ${list(first)} moved past the threshold, but too noisily to be sure`;
+      case 'unstable':
+        return `Needs attention: the baseline of ${list(first)} is too unstable to judge (PRE varied by more than the threshold)`;
       case 'no_data':
         return `Needs attention: missing data for ${list(first)}`;
       case 'no_baseline':
@@ -191,6 +217,22 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   if (few.length > 0) {
     hints.push({ code: 'too_few_samples', severity: 'info', message: `Too few samples to test ${few.join(', ')} for significance; judged on thresholds alone, with lower confidence.` });
   }
+  const unstable = named((j) => j.unstable || (!j.measurement.missing && !j.result.evidence.untestable && j.measurement.power < UNSTABLE_POWER));
+  if (unstable.length > 0) {
+    hints.push({
+      code: 'baseline_unstable',
+      severity: 'warning',
+      message: `The baseline is too noisy or too short to judge ${unstable.join(', ')} at the threshold: a regression of that size could go unseen. More PRE samples (--pre-samples), a PRE range from Prometheus (--pre-range) or the history of earlier runs would make it judgeable.`,
+    });
+  }
+  const noise = named((j) => j.withinNoise);
+  if (noise.length > 0) {
+    hints.push({ code: 'moved_within_noise', severity: 'info', message: `${noise.join(', ')} moved past the threshold, but no further than the baseline's own variability: not counted as a regression.` });
+  }
+  const before = named((j) => j.trendBeforeDeploy);
+  if (before.length > 0) {
+    hints.push({ code: 'trend_before_deploy', severity: 'info', message: `${before.join(', ')} was already moving the same way before the deploy: the trend is not the deploy's.` });
+  }
   if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
     hints.push({ code: 'invalid_values', severity: 'info', message: 'Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.' });
   }
@@ -198,31 +240,34 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
 }
 
 /**
- * Confidence in [0, 1]: starts at 1 and falls with missing samples (against the plan), few
- * samples, metrics without data on one side, untestable or noisy moves, and invalid values.
- * Documented in docs/analysis.md.
+ * Confidence in [0, 1] is the strength of the evidence behind the verdict, not how complete the
+ * data was (docs/analysis.md):
+ * - rollback_recommended: 1 - the corrected p-value of the weakest regression the rollback rests on;
+ * - attention: 1 - the corrected p-value of the strongest tested finding (a regression, a band, a
+ *   trend, a large unconfirmed move); 0 when it rests on missing data alone (nothing was compared);
+ * - ok: the smallest power, over the judged metrics, to find a threshold-sized regression: how
+ *   surely a real one would have been seen with these samples and this much noise.
+ * It is rounded to two decimals.
  */
-function confidence(input: AnalysisInput, judged: MetricJudgement[]): number {
-  let c = 1;
-  c *= 0.4 + 0.6 * postCoverage(input);
-  c *= input.pre.length === 0 ? 0.5 : 0.7 + 0.3 * preCoverage(input);
-  if (input.post.length < 3) c *= 0.7;
-  if (input.pre.length > 0 && input.pre.length < 3) c *= 0.85;
-  for (const j of judged) {
-    const s = j.result.status;
-    if (s === 'no_data' || s === 'no_baseline') c *= 0.85;
-    else if (j.uncertain) c *= 0.85;
-    else if (j.result.evidence.untestable && s !== 'ok') c *= 0.9;
+function confidence(verdict: Verdict, reasons: Reason[], judged: MetricJudgement[]): number {
+  const byName = new Map(judged.map((j) => [j.result.name, j]));
+  const strength = (name: string) => {
+    const j = byName.get(name);
+    const p = j?.trending ? j.measurement.trend?.pValue : j?.adjustedP;
+    return p === null || p === undefined ? 0 : 1 - p;
+  };
+  let c: number;
+  if (verdict === 'rollback_recommended') {
+    c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
+  } else if (verdict === 'attention') {
+    const tested = reasons.filter((r) => ['regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
+    c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
+  } else {
+    c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;
   }
-  if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) c *= 0.95;
-  if (judged.length === 0) c *= 0.5;
   return Math.round(clamp(c, 0, 1) * 100) / 100;
 }
 
 function postCoverage(input: AnalysisInput): number {
   return input.expected?.post ? clamp(input.post.length / input.expected.post, 0, 1) : 1;
-}
-
-function preCoverage(input: AnalysisInput): number {
-  return input.expected?.pre ? clamp(input.pre.length / input.expected.pre, 0, 1) : 1;
 }

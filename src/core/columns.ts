@@ -143,9 +143,12 @@ export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {
   return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules));
 }
 
-/** The metrics the judge reads for these rules: each rule's metric and its volume metric. */
+/** The metrics the judge reads for these rules: each rule's metric, its volume metric and its counters. */
 export function metricNames(rules: Rules): Set<string> {
   const names = new Set(Object.keys(rules));
-  for (const rule of Object.values(rules)) if (rule.volume) names.add(rule.volume);
+  for (const rule of Object.values(rules)) {
+    if (rule.volume) names.add(rule.volume);
+    if (rule.counters) names.add(rule.counters.events).add(rule.counters.requests);
+  }
   return names;
 }

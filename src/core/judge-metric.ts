@@ -1,38 +1,42 @@
 /**
- * One metric, PRE against POST. A move counts only when it is large enough (the rule's bands and
- * absolute floor) AND unlikely to be noise (a one-sided test in the bad direction: rank-sum on the
- * samples, or a binomial test on event counts when request volume is known). The first POST
- * samples are set aside as a settle period, so a restart blip does not count; a step that persists
- * does. A steady rise inside the window (trend) is caught even under the threshold. Pure.
+ * One metric, PRE against POST, in two steps. `measureMetric` reads the samples: the centres, the
+ * size of the move in the bad direction, and the evidence that it is more than noise — a count test
+ * (rate.ts) for a share of requests whose volume is known, otherwise a robust shift test
+ * (stats/shift.ts); both allow for overdispersion and serial dependence, so real, bursty,
+ * autocorrelated samples do not pass for proof. `classifyMetric` then gives the status, once the
+ * analysis has decided which p-values are significant across all the judged metrics (Holm). The
+ * first POST samples are set aside as a settle period (restart blips); a steady rise inside the
+ * window is caught by the trend test, unless the same rise was already there before the deploy.
+ * Pure.
  */
 import { median, medianInPlace, roundSig } from './stats/basic.js';
-import { rateIncreaseTest } from './stats/binomial.js';
-import { rankSumGreater, uCounts } from './stats/rank-sum.js';
-import { trendOf } from './stats/trend.js';
+import { powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
+import { trendOf, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
+import { countsOf } from './rate.js';
 import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
-
-/** Samples per side given to the rank-sum test at most (see `stride`). */
-const MAX_TESTED = 2000;
-
-/** Every k-th value so that at most `max` remain: deterministic, and spread over the whole window. */
-function stride(values: Float64Array, max: number, space: () => Float64Array): Float64Array {
-  if (values.length <= max) return values;
-  const step = values.length / max;
-  const out = space();
-  for (let i = 0; i < max; i++) out[i] = values[Math.floor(i * step)]!;
-  return out;
-}
-
-/** The attention band's significance level, as a share of alpha (0.05 -> 0.01). */
-const BAND_ALPHA_SHARE = 0.2;
+import { rateIncreaseTest } from './stats/binomial.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
 
+/**
+ * A move past the threshold that the test cannot confirm is put down to noise (ok) only when it is
+ * smaller than this many standard errors of the difference: then the baseline's own variability
+ * explains it. Larger unconfirmed moves raise attention: they may be real, and the samples are too
+ * few or too noisy to tell.
+ */
+const NOISE_EXPLAINS_Z = 1;
+
+/** Significance level at which confidence reads a test's power (the level a regression is called at). */
+const POWER_ALPHA = 0.05;
+
+const SHIFT_SLOTS = { a: 'test_a', b: 'test_b', r: 'test_r', m: 'median' } as const;
+
 export interface JudgeContext {
-  alpha: number;
+  /** Earlier healthy runs, as columns. */
+  healthy: readonly { pre: PhaseColumns; post: PhaseColumns }[];
   /** POST samples to set aside at the start. */
   settle: number;
   /** Seconds per sample, to turn per-second volumes into counts. */
@@ -41,157 +45,297 @@ export interface JudgeContext {
   scratch: Scratch;
 }
 
-export interface MetricJudgement {
-  result: MetricResult;
+/** What the samples say about one metric, before any verdict. */
+export interface Measurement {
+  name: string;
+  rule: MetricRule;
   /** Whether the metric appeared at all, in either phase. */
   seen: boolean;
-  /** A move past the threshold that the test could not tell from noise. */
+  /** Set when one side has no usable value: the status is decided without a test. */
+  missing?: 'no_data' | 'no_baseline';
+  baseline: number;
+  current: number;
+  /** current - baseline. */
+  delta: number;
+  /** The move in the bad direction, in percent of the baseline (Infinity from a zero baseline). */
+  badPct: number;
+  /** One-sided p-value of the test in the bad direction; null when untestable. */
+  pValue: number | null;
+  /** How likely a move of the threshold's size would have been found: the strength of an `ok`. */
+  power: number;
+  /** The move in standard errors of the difference (how far outside the noise it is). */
+  noiseZ: number;
+  /** PRE's own samples varied by more than the threshold: the baseline cannot place a threshold-sized move. */
+  unstable: boolean;
+  evidence: Evidence;
+  fewSamples: boolean;
+  lowVolume: boolean;
+  trend?: { pValue: number; projectedBadPct: number; endBadPct: number; preExisting: boolean };
+  /** The settle period's median move in the bad direction, in percent (null without a settle period). */
+  settleBadPct: number | null;
+  /** Usable values per phase (POST: after the settle period). */
+  samples: { pre: number; post: number };
+}
+
+export interface MetricJudgement {
+  measurement: Measurement;
+  result: MetricResult;
+  seen: boolean;
+  /** A move past the threshold that the test could not confirm, and the noise does not explain. */
   uncertain: boolean;
   /** A steady move inside the window, past the trend band. */
   trending: boolean;
+  /** The same trend was already there before the deploy: not counted. */
+  trendBeforeDeploy: boolean;
   /** The settle samples were past the threshold, the rest is fine: a transient blip that recovered. */
   blip: boolean;
   /** Would have been a regression, but too few samples or too little traffic to call it one. */
   capped: 'few_samples' | 'low_volume' | null;
+  /** Past the threshold, but inside the baseline's own variability. */
+  withinNoise: boolean;
+  /** Would be ok, but PRE varied too much to place a threshold-sized move: not judged, attention. */
+  unstable: boolean;
   /** Set by the analysis when a rise is explained by a rise in traffic. */
   explainedByTraffic?: boolean;
+  /** The p-value after the correction for the number of metrics judged together (set by the analysis). */
+  adjustedP?: number | null;
 }
 
 interface Series {
   values: Float64Array;
-  /** The rule's volume (requests per second) next to each value, NaN where it was not usable; null without a volume rule. */
-  volumes: Float64Array | null;
   invalid: number;
   present: number;
 }
 
-export function judgeMetric(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, ctx: JudgeContext): MetricJudgement {
+export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, ctx: JudgeContext): Measurement {
   const scratch = ctx.scratch;
   const before = series(name, rule, pre, scratch, 'before');
   // Settle: set the first samples aside, unless that would leave too few to judge.
   const settle = post.length - ctx.settle >= rule.min_samples ? ctx.settle : 0;
   const after = series(name, rule, post, scratch, 'after', settle);
   const skipped = settle > 0 ? series(name, rule, post, scratch, 'skipped', 0, settle) : undefined;
-  const space = (n: number) => scratch.take('median', n);
   const postInvalid = after.invalid + (skipped?.invalid ?? 0);
   const postPresent = after.present + (skipped?.present ?? 0);
-
   const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid } };
-  const judgement: Omit<MetricJudgement, 'result'> = { seen: before.present + postPresent > 0, uncertain: false, trending: false, blip: false, capped: null };
-  const base = { name, threshold_pct: rule.threshold, direction: rule.direction, samples: { pre: before.values.length, post: after.values.length }, evidence };
+  const base = {
+    name,
+    rule,
+    seen: before.present + postPresent > 0,
+    evidence,
+    fewSamples: before.values.length < rule.min_samples || after.values.length < rule.min_samples,
+    lowVolume: false,
+    pValue: null,
+    power: 0,
+    noiseZ: 0,
+    unstable: false,
+    settleBadPct: null,
+    samples: { pre: before.values.length, post: after.values.length },
+  };
 
   if (after.values.length === 0 || before.values.length === 0) {
-    const status: MetricStatus = after.values.length === 0 ? 'no_data' : 'no_baseline';
-    const baseline = before.values.length > 0 ? roundSig(medianInPlace(before.values)) : null;
-    const current = after.values.length > 0 ? roundSig(medianInPlace(after.values)) : null;
-    return { ...judgement, result: { ...base, baseline, current, change_pct: null, status } };
+    const baseline = before.values.length > 0 ? medianInPlace(before.values) : Number.NaN;
+    const current = after.values.length > 0 ? medianInPlace(after.values) : Number.NaN;
+    return { ...base, missing: after.values.length === 0 ? 'no_data' : 'no_baseline', baseline, current, delta: Number.NaN, badPct: Number.NaN };
   }
 
-  // Order-dependent work first (the test's subset, the trend); the medians then reorder the arrays in place.
-  const test = significance(rule, before, after, ctx);
-  const trend = rule.trend ? trendOf(after.values, space) : undefined;
-  const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, space) : Number.NaN;
-  const baseline = medianInPlace(before.values);
-  const current = medianInPlace(after.values);
-  const delta = current - baseline;
-  const badPct = badPercent(rule, baseline, delta);
-  Object.assign(evidence, test.evidence);
-  const significant = evidence.untestable || (evidence.p_value !== null && evidence.p_value <= ctx.alpha);
-  // The attention band is crossed by noise more often than the threshold: it asks for stronger evidence.
-  const bandSignificant = evidence.untestable || (evidence.p_value !== null && evidence.p_value <= ctx.alpha * BAND_ALPHA_SHARE);
-  const moved = delta !== 0 && Math.abs(delta) >= rule.min_delta;
+  const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
+  // Order-dependent work first (the trends); the tests and medians then reorder the arrays in place.
+  const postTrend = trendOf(after.values, (n) => scratch.take('median', n));
+  const trend = rule.trend ? postTrend : undefined;
+  const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
+  const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, (n) => scratch.take('median', n)) : Number.NaN;
 
+  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume'> & { unstable?: boolean };
+  if (counts) {
+    const t = rateIncreaseTest(counts.pre, counts.post);
+    // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
+    const rate = (list: readonly { events: number; requests: number }[]) => {
+      const [e, n] = list.reduce(([se, sn], x) => [se + x.events, sn + x.requests], [0, 0]);
+      return n > 0 ? e / n : 0;
+    };
+    const [b, c] = [rate(counts.pre), rate(counts.post)];
+    Object.assign(evidence, {
+      test: 'rate',
+      p_value: roundSig(t.pValue, 3),
+      untestable: false,
+      counts: { pre_events: t.pre.events, pre_requests: Math.round(t.pre.requests), post_events: t.post.events, post_requests: Math.round(t.post.requests), estimated: counts.estimated, overdispersion: roundSig(t.overdispersion, 3) },
+    } satisfies Partial<Evidence>);
+    // The standard error of the difference of the two rates at this dispersion (from a zero
+    // baseline, as if half an event had been seen): the size of noise, and the power against a
+    // threshold-sized rise.
+    const p = Math.min(0.5, Math.max(b, 0.5 / Math.max(1, t.pre.requests)));
+    const se = Math.sqrt(t.overdispersion * p * (1 - p) * (1 / Math.max(1, t.pre.requests) + 1 / Math.max(1, t.post.requests)));
+    measured = { baseline: b, current: c, pValue: t.pValue, power: powerAt({ se }, (p * rule.threshold) / 100, POWER_ALPHA), noiseZ: se > 0 ? (c - b) / se : Number.POSITIVE_INFINITY, lowVolume: t.post.requests < rule.min_volume };
+  } else {
+    const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
+    const history = healthyMoves(name, rule, ctx);
+    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, seFloor: history?.sd });
+    if (history) evidence.history = { runs: history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(history.sd) : history.sd / Math.abs(median(before.values)))) };
+    Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
+    const baseline = medianInPlace(before.values);
+    const current = medianInPlace(after.values);
+    const size = thresholdSize(shift, rule, baseline);
+    measured = {
+      baseline,
+      current,
+      pValue: shift.pValue,
+      power: size === undefined ? 0 : powerAt(shift, size, POWER_ALPHA),
+      noiseZ: noiseZ(shift, baseline, current, rule),
+      lowVolume: false,
+      unstable: size !== undefined && shift.preSpread >= size,
+    };
+  }
+  if (evidence.untestable) measured.pValue = null;
+  const delta = measured.current - measured.baseline;
+  const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
+  if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end);
+  if (skipped && skipped.values.length > 0) m.settleBadPct = badPercent(rule, m.baseline, medianInPlace(skipped.values) - m.baseline);
+  return m;
+}
+
+/** The status, given whether the metric's p-value passed the analysis's corrected thresholds. */
+export function classifyMetric(m: Measurement, significant: { regression: boolean; band: boolean }): MetricJudgement {
+  const rule = m.rule;
+  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false };
+  const evidence = m.evidence;
+  const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, evidence };
+  if (m.missing) {
+    return { ...judgement, result: { ...base, samples: m.samples, baseline: finiteOrNull(m.baseline), current: finiteOrNull(m.current), change_pct: null, status: m.missing } };
+  }
+  const untestable = evidence.untestable;
+  const moved = m.delta !== 0 && Math.abs(m.delta) >= rule.min_delta;
   let status: MetricStatus = 'ok';
-  if (moved && badPct >= rule.threshold && significant) {
-    judgement.capped = before.values.length < rule.min_samples || after.values.length < rule.min_samples ? 'few_samples' : test.lowVolume ? 'low_volume' : null;
+  if (moved && m.badPct >= rule.threshold && (significant.regression || untestable)) {
+    judgement.capped = m.fewSamples ? 'few_samples' : m.lowVolume ? 'low_volume' : null;
     status = judgement.capped ? 'warning' : 'regression';
-  } else if (moved && badPct >= rule.attention && bandSignificant) {
+  } else if (moved && m.badPct >= rule.threshold) {
+    // Past the threshold, not confirmed. Twice the threshold is never put down to noise (from a
+    // zero baseline a move has no relative size: only the noise can say how large it is).
+    const big = m.badPct >= 2 * rule.threshold && m.baseline !== 0;
+    if (!big && m.noiseZ < NOISE_EXPLAINS_Z) {
+      judgement.withinNoise = true;
+    } else {
+      status = 'warning';
+      judgement.uncertain = true;
+    }
+  } else if (moved && m.badPct >= rule.attention && significant.band) {
     status = 'warning';
-  } else if (moved && badPct >= rule.threshold) {
-    status = 'warning';
-    judgement.uncertain = true;
-  } else if (moved && rule.direction !== 'both' && -badPct >= rule.threshold) {
+  } else if (moved && rule.direction !== 'both' && -m.badPct >= rule.threshold) {
     status = 'improvement';
   }
 
-  if (trend && baseline !== 0 && status !== 'regression') {
-    const projected = trend.slope * (after.values.length - 1);
-    const pValue = rule.direction === 'decrease' ? trend.pValueDown : trend.pValueUp;
-    evidence.trend = { change_pct: Math.round((projected / Math.abs(baseline)) * 1000) / 10, p_value: roundSig(pValue, 3) };
+  if (m.trend && status !== 'regression' && m.baseline !== 0) {
+    evidence.trend = { change_pct: roundPct(m.trend.projectedBadPct * (rule.direction === 'decrease' ? -1 : 1)), p_value: roundSig(m.trend.pValue, 3) };
     // A quarter of the threshold over one window is a steady drift worth a look (a leak, a creep),
     // provided the end of the window really sits that far past the baseline (not a dip recovering).
     const band = rule.threshold / 4;
-    if (pValue < TREND_ALPHA && badPercent(rule, baseline, projected) >= band && badPercent(rule, baseline, end - baseline) >= band) {
-      judgement.trending = true;
-      status = 'warning';
+    if (m.trend.pValue < TREND_ALPHA && m.trend.projectedBadPct >= band && m.trend.endBadPct >= band) {
+      if (m.trend.preExisting) judgement.trendBeforeDeploy = true;
+      else {
+        judgement.trending = true;
+        status = 'warning';
+        judgement.uncertain = false;
+      }
     }
   }
 
-  if (skipped && skipped.values.length > 0 && (status === 'ok' || status === 'improvement')) {
-    const blipDelta = medianInPlace(skipped.values) - baseline;
-    judgement.blip = Math.abs(blipDelta) >= rule.min_delta && badPercent(rule, baseline, blipDelta) >= rule.threshold;
+  if (status === 'ok' && m.unstable) {
+    status = 'warning';
+    judgement.unstable = true;
   }
 
-  const changePct = baseline !== 0 ? (delta / Math.abs(baseline)) * 100 : delta === 0 ? 0 : null;
+  if (m.settleBadPct !== null && (status === 'ok' || status === 'improvement')) {
+    judgement.blip = m.settleBadPct >= rule.threshold && Math.abs((m.settleBadPct / 100) * m.baseline) >= rule.min_delta;
+  }
+
+  const changePct = m.baseline !== 0 ? ratioPct(m.delta, m.baseline) : m.delta === 0 ? 0 : null;
   return {
     ...judgement,
-    result: {
-      ...base,
-      baseline: roundSig(baseline),
-      current: roundSig(current),
-      change_pct: changePct === null ? null : Math.round(changePct * 10) / 10,
-      status,
-    },
+    result: { ...base, samples: m.samples, baseline: roundSig(m.baseline), current: roundSig(m.current), change_pct: changePct === null ? null : roundPct(changePct), status },
   };
 }
 
-/** The change in the rule's bad direction, in percent of the baseline (Infinity from a zero baseline). */
+/** The change in the rule's bad direction, in percent of the baseline (Infinity from a zero baseline). Overflow-safe. */
 export function badPercent(rule: MetricRule, baseline: number, delta: number): number {
   const bad = rule.direction === 'increase' ? delta : rule.direction === 'decrease' ? -delta : Math.abs(delta);
   if (baseline === 0) return bad > 0 ? Number.POSITIVE_INFINITY : bad < 0 ? Number.NEGATIVE_INFINITY : 0;
-  return (bad / Math.abs(baseline)) * 100;
+  return ratioPct(bad, baseline);
 }
 
-function significance(rule: MetricRule, before: Series, after: Series, ctx: JudgeContext): { evidence: Partial<Evidence>; lowVolume: boolean } {
-  const [beforeVol, afterVol] = [withVolume(before), withVolume(after)];
-  if (rule.volume && rule.direction === 'increase' && beforeVol.length > 0 && afterVol.length > 0) {
-    const counts = (pairs: [number, number][]) => ({
-      events: pairs.reduce((s, [v, vol]) => s + v * vol * ctx.intervalSeconds, 0),
-      requests: pairs.reduce((s, [, vol]) => s + vol * ctx.intervalSeconds, 0),
-    });
-    const t = rateIncreaseTest(counts(beforeVol), counts(afterVol));
-    return {
-      evidence: {
-        test: 'rate',
-        p_value: roundSig(t.pValue, 3),
-        untestable: false,
-        counts: { pre_events: t.pre.events, pre_requests: Math.round(t.pre.requests), post_events: t.post.events, post_requests: Math.round(t.post.requests) },
-      },
-      lowVolume: t.post.requests < rule.min_volume,
-    };
-  }
-  // Past a few thousand samples a side, an evenly spaced subset tests just as well and keeps long windows cheap.
-  const a = stride(before.values, MAX_TESTED, () => ctx.scratch.take('test_a', MAX_TESTED));
-  const b = stride(after.values, MAX_TESTED, () => ctx.scratch.take('test_b', MAX_TESTED));
-  const countsOf = (m: number, n: number) => ctx.scratch.memo(`u_counts:${m}:${n}`, () => uCounts(m, n));
-  const up = () => rankSumGreater(a, b, countsOf);
-  const down = () => rankSumGreater(b, a, countsOf);
-  let r;
-  if (rule.direction === 'both') {
-    const [a, b] = [up(), down()];
-    r = { pValue: Math.min(1, 2 * Math.min(a.pValue, b.pValue)), minPValue: Math.min(1, 2 * a.minPValue) };
-  } else {
-    r = rule.direction === 'increase' ? up() : down();
-  }
-  return { evidence: { test: 'rank_sum', p_value: roundSig(r.pValue, 3), untestable: r.minPValue > ctx.alpha }, lowVolume: false };
+/** a / |b| in percent, computed so that finite inputs never give NaN (an overflow is +-Infinity, which compares as its size calls for). */
+function ratioPct(a: number, b: number): number {
+  const ratio = a / Math.abs(b);
+  return Number.isFinite(ratio) ? ratio * 100 : ratio;
 }
 
-/** The metric's usable values over samples [from, to), with their volumes when the rule has one, in the role's scratch arrays. */
+/** Percent with one decimal, kept finite for JSON (a relative change past 1e300% is shown as 1e300%). */
+function roundPct(pct: number): number {
+  const rounded = Math.round(pct * 10) / 10;
+  return Number.isFinite(rounded) ? rounded : Math.sign(pct) * 1e300;
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? roundSig(v) : null;
+}
+
+/** A threshold-sized move on the test's scale (log or linear); undefined where it has no size (a zero baseline). */
+function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number | undefined {
+  const fraction = rule.threshold / 100;
+  if (t.log) return rule.direction === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
+  return baseline === 0 ? undefined : fraction * Math.abs(baseline);
+}
+
+/** The observed move in the bad direction, in standard errors of the difference. */
+function noiseZ(t: ShiftTest, baseline: number, current: number, rule: MetricRule): number {
+  if (t.se === 0) return Number.POSITIVE_INFINITY;
+  const d = t.log && baseline > 0 && current > 0 ? Math.log(current) - Math.log(baseline) : current - baseline;
+  const bad = rule.direction === 'increase' ? d : rule.direction === 'decrease' ? -d : Math.abs(d);
+  return bad / t.se;
+}
+
+/** The POST trend, in the rule's bad direction, and whether PRE already moved the same way as fast. */
+function trendFinding(rule: MetricRule, m: Measurement, trend: Trend, preTrend: Trend | undefined, end: number): Measurement['trend'] {
+  const down = rule.direction === 'decrease';
+  const projected = trend.slope * (trend.length - 1);
+  const pValue = down ? trend.pValueDown : trend.pValueUp;
+  const samePreTrend =
+    preTrend !== undefined && (down ? preTrend.pValueDown : preTrend.pValueUp) < 0.05 && (down ? -preTrend.slope : preTrend.slope) >= 0.5 * (down ? -trend.slope : trend.slope);
+  return { pValue, projectedBadPct: badPercent(rule, m.baseline, projected), endBadPct: badPercent(rule, m.baseline, end - m.baseline), preExisting: samePreTrend };
+}
+
+/** Runs of history needed before their moves set a noise floor. */
+const MIN_HEALTHY_RUNS = 3;
+/** Median of a chi-square with one degree of freedom: turns the median squared move into a variance. */
+const CHI2_1_MEDIAN = 0.4549;
+
+/**
+ * How far this metric moved from PRE to POST in earlier healthy runs, on the shift test's scale
+ * (log where every value is positive): a robust standard deviation of those moves around zero.
+ */
+function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { sd: number; runs: number } | undefined {
+  const moves: number[] = [];
+  for (const h of ctx.healthy) {
+    const a = usableValues(name, rule, h.pre);
+    const b = usableValues(name, rule, h.post);
+    if (a.length === 0 || b.length === 0) continue;
+    const [ma, mb] = [median(a), median(b)];
+    moves.push(ma > 0 && mb > 0 ? Math.log(mb / ma) : mb - ma);
+  }
+  if (moves.length < MIN_HEALTHY_RUNS) return undefined;
+  return { sd: Math.sqrt(median(moves.map((d) => d * d)) / CHI2_1_MEDIAN), runs: moves.length };
+}
+
+function usableValues(name: string, rule: MetricRule, phase: PhaseColumns): number[] {
+  const col = phase.column(name);
+  const out: number[] = [];
+  for (let i = 0; i < col.state.length; i++) if (col.state[i] === NUMBER && (rule.allow_negative || col.values[i]! >= 0)) out.push(col.values[i]!);
+  return out;
+}
+
+/** The metric's usable values over samples [from, to) in the role's scratch array. */
 function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Scratch, role: 'before' | 'after' | 'skipped', from = 0, to = phase.length): Series {
   const col = phase.column(name, from, to);
-  const vol = rule.volume ? phase.column(rule.volume, from, to) : null;
   const values = scratch.take(role, to - from);
-  const volumes = vol ? scratch.take(`${role}_volume`, to - from) : null;
   let n = 0;
   let invalid = 0;
   let present = 0;
@@ -204,15 +348,7 @@ function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Sc
       invalid++;
       continue;
     }
-    if (vol && volumes) volumes[n] = vol.state[i] === NUMBER && vol.values[i]! >= 0 ? vol.values[i]! : Number.NaN;
     values[n++] = v;
   }
-  return { values: values.subarray(0, n), volumes: volumes ? volumes.subarray(0, n) : null, invalid, present };
-}
-
-/** (value, volume) pairs where the volume is usable, for the count-aware test. */
-function withVolume(s: Series): [number, number][] {
-  const pairs: [number, number][] = [];
-  s.volumes?.forEach((vol, k) => Number.isNaN(vol) || pairs.push([s.values[k]!, vol]));
-  return pairs;
+  return { values: values.subarray(0, n), invalid, present };
 }

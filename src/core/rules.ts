@@ -7,7 +7,7 @@ import type { MetricRule, Rules } from './types.js';
  * latency and CPU units vary between apps, so their floors are left to the project's config.
  */
 export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
-  error_rate: rule('increase', 50, { critical: true, min_delta: 0.005, volume: 'requests_per_sec', min_volume: 50 }),
+  error_rate: rule('increase', 50, { critical: true, min_delta: 0.005, volume: 'requests_per_sec', counters: { events: 'errors_total', requests: 'requests_total' }, min_volume: 50 }),
   latency_p95: rule('increase', 30, { trend: true }),
   latency_p99: rule('increase', 40, { trend: true }),
   cpu_usage: rule('increase', 50),

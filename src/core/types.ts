@@ -36,6 +36,12 @@ export interface MetricRule {
    * metric is judged as event counts (errors out of requests), not as a ratio of ratios.
    */
   volume?: string;
+  /**
+   * For a share of requests: monotonic counters of events and requests since process start
+   * (`errors_total`, `requests_total`). When the samples carry both, the share is judged on their
+   * deltas (exact counts) instead of counts estimated from the rate and `volume`.
+   */
+  counters?: { events: string; requests: string };
   /** Fewer POST requests than this (by `volume`): the metric can raise attention but never rollback. */
   min_volume: number;
   /** What a metric reported before the deploy but missing after it means for the verdict. */
@@ -75,8 +81,12 @@ export interface MetricResult {
 }
 
 export interface Evidence {
-  /** `rank_sum`: one-sided Mann-Whitney on the samples; `rate`: binomial test on event counts; `none`: not testable. */
-  test: 'rank_sum' | 'rate' | 'none';
+  /**
+   * `shift`: robust test of the level (medians, noise from the samples, allowing for serial
+   * dependence); `rate`: count test of a share of requests (binomial, widened by the measured
+   * overdispersion); `none`: not testable.
+   */
+  test: 'shift' | 'rate' | 'none';
   /** One-sided p-value for a change in the bad direction (null when untested). */
   p_value: number | null;
   /** True when these sample sizes cannot reach significance at all: the status rests on the thresholds alone. */
@@ -84,11 +94,22 @@ export interface Evidence {
   /** POST samples set aside as the settle period (restart blips), not compared. */
   settle_skipped: number;
   /** Events/requests compared by the rate test. */
-  counts?: { pre_events: number; pre_requests: number; post_events: number; post_requests: number };
+  counts?: {
+    pre_events: number;
+    pre_requests: number;
+    post_events: number;
+    post_requests: number;
+    /** true: estimated from the rate and the request rate; false: counted (counter deltas). */
+    estimated: boolean;
+    /** Variance over the binomial's that the samples showed (bursts, rolling windows); 1 = none. */
+    overdispersion: number;
+  };
   /** A steady move inside the POST window: projected change over the window in percent of the baseline, and its p-value. */
   trend?: { change_pct: number; p_value: number };
   /** Values present but not usable (strings, null, negative where impossible), per phase. */
   invalid: { pre: number; post: number };
+  /** Earlier healthy runs that set the noise floor: how many, and their typical PRE-to-POST move in percent. */
+  history?: { runs: number; typical_change_pct: number };
 }
 
 export type HintSeverity = 'info' | 'warning' | 'critical';
@@ -115,6 +136,11 @@ export interface AnalysisInput {
   settle?: number;
   /** Significance level of the one-sided tests (default 0.05). */
   alpha?: number;
+  /**
+   * Earlier healthy runs of the same project and env (PRE and POST each): how far a metric moves
+   * from PRE to POST when nothing is wrong. A move no larger than those is not a regression.
+   */
+  healthy?: readonly { pre: PhaseSamples; post: PhaseSamples }[];
   /**
    * Work arrays to reuse, for a caller that judges again and again (the live view, after every
    * tick). Never shared by two analyses at once. Default: fresh for this call.

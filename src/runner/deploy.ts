@@ -4,6 +4,7 @@
  * that ignores them is killed after a grace period, and a second Ctrl-C kills it at once.
  */
 import { spawn } from 'node:child_process';
+import { groupAlive, signalGroup } from './process-group.js';
 import type { Interrupts } from './signals.js';
 
 export interface DeployOutcome {
@@ -28,6 +29,16 @@ export interface DeployOptions {
 
 export const DEFAULT_GRACE_MS = 10_000;
 
+/** How often a signalled group whose leader exited is looked at, to end as soon as the rest of it is gone. */
+const GROUP_POLL_MS = 50;
+
+/**
+ * Runs the command and resolves when it is done. After a signal has been passed on, "done" means
+ * the whole group is gone: a member that outlives the command (a grandchild that ignores SIGTERM)
+ * is killed with the rest of the group when the grace period ends, even though the command
+ * itself has exited. Without a signal, the command's exit is the end: what it left running on
+ * purpose (a server it started) is not touched.
+ */
 export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise<DeployOutcome> {
   const started = Date.now();
   const [command, ...args] = argv;
@@ -41,27 +52,40 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       cwd: opts.cwd,
     });
     let killTimer: NodeJS.Timeout | undefined;
-    const signalGroup = (sig: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, sig);
-      } catch {
-        // The group is already gone.
-      }
-    };
-    const unsubscribe = opts.interrupts.onSignal((sig, count) => {
-      if (count > 1) return signalGroup('SIGKILL');
-      signalGroup(sig);
-      killTimer = setTimeout(() => signalGroup('SIGKILL'), opts.graceMs ?? DEFAULT_GRACE_MS);
-    });
+    let poll: NodeJS.Timeout | undefined;
+    let exited: Omit<DeployOutcome, 'durationMs'> | undefined;
+    let killed = false;
+    let settled = false;
     const finish = (outcome: Omit<DeployOutcome, 'durationMs'>) => {
+      if (settled) return;
+      settled = true;
       unsubscribe();
       clearTimeout(killTimer);
+      clearInterval(poll);
       resolve({ ...outcome, durationMs: Date.now() - started });
     };
+    const killGroup = () => {
+      killed = true;
+      signalGroup(child.pid, 'SIGKILL');
+      if (exited) finish(exited);
+    };
+    const unsubscribe = opts.interrupts.onSignal((sig, count) => {
+      if (count > 1) return killGroup();
+      signalGroup(child.pid, sig);
+      killTimer ??= setTimeout(killGroup, opts.graceMs ?? DEFAULT_GRACE_MS);
+    });
     child.once('error', (err: NodeJS.ErrnoException) => {
       const reason = err.code === 'ENOENT' ? `command not found: ${command}` : err.code === 'EACCES' ? `not executable: ${command}` : err.message;
       finish({ exitCode: 127, signal: null, spawnError: reason });
     });
-    child.once('exit', (code, signal) => finish({ exitCode: code, signal }));
+    child.once('exit', (code, signal) => {
+      exited = { exitCode: code, signal };
+      // Killed members may linger as zombies until their new parent reaps them: nothing of them runs.
+      if (killTimer === undefined || killed || !groupAlive(child.pid)) return finish(exited);
+      // Signalled, and part of the group is still running: it has until the grace period ends.
+      poll = setInterval(() => {
+        if (!groupAlive(child.pid)) finish(exited!);
+      }, GROUP_POLL_MS);
+    });
   });
 }

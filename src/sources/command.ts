@@ -1,12 +1,13 @@
 /**
  * A command that prints one sample (`source: command`): `{"metrics": {...}}` on stdout, as in a
  * sample file (SPEC §5). Run as argv (no shell) in its own process group once per tick, with the
- * phase and deployment id in its environment; on timeout, or when the run is interrupted, the
- * whole group is killed. A failed or unreadable run of the command is a failed sample, retried
- * like a failed request.
+ * phase and deployment id in its environment. Its process group is killed after every sample
+ * (when it exits, on timeout, when the run is interrupted), so nothing it starts outlives its
+ * sample. A failed or unreadable run of the command is a failed sample, retried like a failed request.
  */
 import { spawn } from 'node:child_process';
 import { redactText } from '../redact.js';
+import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
@@ -57,6 +58,11 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
   };
 }
 
+/**
+ * One run of the command. Its exit ends the sample: the rest of its process group is killed at once
+ * (whatever it left running, whether or not that holds the output open), what it printed is read
+ * to the end, and whatever happens, nothing of the group is left once the sample is settled.
+ */
 function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promise<Outcome> {
   const [command, ...args] = argv;
   return new Promise((resolve) => {
@@ -67,31 +73,33 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     });
     let stdout = '';
     let stderr = '';
-    let stopped: string | undefined;
-    const kill = (why: string) => {
-      stopped ??= why;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL'); // no process groups (Windows), or already gone
-      }
+    let settled = false;
+    // No process groups (Windows): the command itself at least.
+    const killGroup = () => signalGroup(child.pid, 'SIGKILL') || child.kill('SIGKILL');
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      killGroup();
+      // A process that escaped the group (setsid) may still hold the pipes: they are not waited for.
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      resolve(outcome);
     };
-    const timer = setTimeout(() => kill(`timed out after ${timeoutMs}ms`), timeoutMs);
-    const onAbort = () => kill('interrupted');
+    const stop = (why: string) => done({ ok: false, error: why });
+    const timer = setTimeout(() => stop(`timed out after ${timeoutMs}ms`), timeoutMs);
+    const onAbort = () => stop('interrupted');
     req.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (stdout.length > MAX_OUTPUT) kill(`printed more than ${MAX_OUTPUT} bytes`);
+      if (stdout.length > MAX_OUTPUT) stop(`printed more than ${MAX_OUTPUT} bytes`);
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
-    const done = (outcome: Outcome) => {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-      resolve(outcome);
-    };
     child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
+    // The pipes close once their last writer is gone: with the group killed, that is now.
+    child.on('exit', () => signalGroup(child.pid, 'SIGKILL'));
     child.on('close', (code, signal) => {
-      if (stopped) return done({ ok: false, error: stopped });
       const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
       done(parseSample(stdout));

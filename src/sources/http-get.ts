@@ -4,6 +4,7 @@
  * sleeps, and nothing here knows what the body means: callers add their own headers and decode.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { KEEPALIVE_DELAY_MS } from '../deadline.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { MAX_IN_FLIGHT } from './retrying.js';
@@ -177,9 +178,14 @@ async function drain(body: Dispatcher.ResponseData['body']): Promise<void> {
 }
 
 /**
- * The connection pool of an HTTP source: a connect timeout, TLS verified unless `insecure`, and at
- * most MAX_IN_FLIGHT sockets per origin (many endpoints behind one load balancer share an origin).
+ * The connection pool of an HTTP source: a connect timeout, TCP keepalive, TLS verified unless
+ * `insecure`, and at most MAX_IN_FLIGHT sockets per origin (many endpoints behind one load
+ * balancer share an origin). Each request has its own deadline (getOnce), which destroys its
+ * socket: a peer that accepts and never answers costs one request's timeout, nothing more.
  */
 export function sourceAgent(opts: { timeoutMs: number; insecure?: boolean }): Agent {
-  return new Agent({ connections: MAX_IN_FLIGHT, connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true } });
+  return new Agent({
+    connections: MAX_IN_FLIGHT,
+    connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS },
+  });
 }

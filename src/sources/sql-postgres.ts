@@ -15,7 +15,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
-import { beforeDeadline, DeadlineError } from './deadline.js';
+import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
 
 export type Row = unknown[];
@@ -100,7 +100,7 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     // pg's own connect timer, as a backstop behind ours (which names what did not answer).
     connectionTimeoutMillis: Math.max(1, budgetMs) + 1000,
     keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     application_name: 'seqpulse',
   });
   client.on('error', () => undefined);
@@ -110,7 +110,11 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     lost = true;
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
-  const step = <T>(work: Promise<T>, ms: number, what: string) => beforeDeadline(work, ms, what, destroy);
+  const step = <T>(work: Promise<T>, ms: number, what: string) =>
+    withDeadline(work, ms, () => {
+      destroy();
+      return new NoAnswerError(what, ms);
+    });
 
   const started = Date.now();
   try {
@@ -135,7 +139,7 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
       return step(readQuery(client, sql, limit, serverMs), ms, 'the query').catch((err: unknown) => {
         // Another query's deadline gave the connection up while this one waited behind it.
-        if (lost && !(err instanceof DeadlineError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+        if (lost && !(err instanceof NoAnswerError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
         throw err;
       });
     },

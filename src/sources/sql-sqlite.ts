@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { beforeDeadline } from './deadline.js';
+import { NoAnswerError, withDeadline } from '../deadline.js';
 import { sqliteChild, type ChildReply, type ChildRequest } from './sqlite-child.js';
 import type { Row, SqlReader } from './sql-postgres.js';
 
@@ -88,7 +88,10 @@ function startChild(): Child {
       const answer = new Promise<ChildReply>((resolve, reject) => pending.set(id, { resolve, reject }));
       if (exited) fail(new Error('the SQLite reader stopped'));
       else proc.send(message, (err) => err && fail(err));
-      return beforeDeadline(answer, ms, what, kill);
+      return withDeadline(answer, ms, () => {
+        kill();
+        return new NoAnswerError(what, ms);
+      });
     },
     alive: () => !exited,
     kill,

@@ -12,7 +12,7 @@
  */
 import { ConfigError, CredentialsError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
-import { DeadlineError } from './deadline.js';
+import { NoAnswerError } from '../deadline.js';
 import { metricsRecord } from './metrics-record.js';
 import { refusedQueries } from './sql-guard.js';
 import { openPostgresReader, postgresUrlIssues, type Row, type SqlReader } from './sql-postgres.js';
@@ -79,7 +79,7 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
           errors.push(`${name}: ${message}`);
           // A server that did not answer, or a lost connection: opened again at the next sample. (A
           // SQLite query cut off at the timeout only cost its own process: the next query starts another.)
-          if (postgres && (err instanceof DeadlineError || isConnectionError(err))) {
+          if (postgres && (err instanceof NoAnswerError || isConnectionError(err))) {
             const stale = db;
             db = undefined;
             void stale?.then((r) => r.close()).catch(() => undefined);

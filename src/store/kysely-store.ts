@@ -5,7 +5,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
-import type { HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState } from './types.js';
+import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
@@ -23,12 +23,27 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
 
     async updateRun(id, patch) {
-      const values: Partial<RunsTable> = { updated_at: now() };
-      for (const [key, value] of Object.entries(patch) as [keyof RunPatch, unknown][]) {
-        if (value === undefined) continue;
-        (values as Record<string, unknown>)[key] = key === 'settings' ? JSON.stringify(value) : value;
-      }
-      await db.updateTable('runs').set(values).where('id', '=', id).execute();
+      await db.updateTable('runs').set(patchValues(patch, now())).where('id', '=', id).execute();
+    },
+
+    async conclude(id, patch, report) {
+      return transaction(db, async (trx) => {
+        // The verdict first: when another finish stored one already, this run's row is left as that one wrote it.
+        if ((await insertVerdicts(trx, [verdictRow(report)])) === 0) return false;
+        await trx.updateTable('runs').set(patchValues(patch, now())).where('id', '=', id).execute();
+        return true;
+      });
+    },
+
+    async abandonRun(id, from, at) {
+      const result = await db
+        .updateTable('runs')
+        .set({ status: 'abandoned', finished_at: at, updated_at: now() })
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('verdicts').select('verdicts.run_id').whereRef('verdicts.run_id', '=', 'runs.id'))))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async getRun(id) {
@@ -103,16 +118,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
 
     async addVerdictRows(rows) {
-      let inserted = 0;
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const result = await db
-          .insertInto('verdicts')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .onConflict((oc) => oc.column('run_id').doNothing())
-          .executeTakeFirst();
-        inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
-      }
-      return inserted;
+      return insertVerdicts(db, rows);
     },
 
     async verdictRowsOf(runIds) {
@@ -154,10 +160,10 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       await store.upsertRuns([run]);
     },
 
-    async upsertRuns(runs) {
-      if (runs.length === 0) return;
+    async upsertRuns(runs, verdicts = []) {
+      if (runs.length === 0 && verdicts.length === 0) return 0;
       const mutable = ['project', 'env', 'status', 'settings', 'command', 'result', 'deploy_exit_code', 'deploy_signal', 'updated_at', 'deployed_at', 'finished_at'] as const;
-      await transaction(db, async (trx) => {
+      return transaction(db, async (trx) => {
         for (let i = 0; i < runs.length; i += INSERT_CHUNK) {
           await trx
             .insertInto('runs')
@@ -171,6 +177,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
             )
             .execute();
         }
+        return insertVerdicts(trx, verdicts);
       });
     },
 
@@ -190,8 +197,16 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       return rows.map((r) => r.id);
     },
 
-    async activeRuns(since) {
-      const rows = await db.selectFrom('runs').selectAll().where('created_at', '>=', since).where('status', 'in', ['started', 'deploying', 'observing']).orderBy('created_at').execute();
+    async unsettledRuns(since) {
+      const rows = await db
+        .selectFrom('runs')
+        .leftJoin('verdicts', 'verdicts.run_id', 'runs.id')
+        .selectAll('runs')
+        .where('runs.created_at', '>=', since)
+        .where('runs.status', '!=', 'abandoned')
+        .where('verdicts.run_id', 'is', null)
+        .orderBy('runs.created_at')
+        .execute();
       return rows.map(runRecord);
     },
 
@@ -259,6 +274,30 @@ async function transaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>
       throw err;
     }
   });
+}
+
+/** Verdict rows inserted once each (ON CONFLICT DO NOTHING), in chunks; returns how many were new. */
+async function insertVerdicts(db: Kysely<Database>, rows: readonly VerdictRow[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const result = await db
+      .insertInto('verdicts')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .onConflict((oc) => oc.column('run_id').doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return inserted;
+}
+
+/** A patch as column values, with the update time; settings as JSON text. */
+function patchValues(patch: RunPatch | FinalPatch, updatedAt: string): Partial<RunsTable> {
+  const values: Record<string, unknown> = { updated_at: updatedAt };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    values[key] = key === 'settings' ? JSON.stringify(value) : value;
+  }
+  return values as Partial<RunsTable>;
 }
 
 function runRow(run: RunRecord): RunsTable {

@@ -4,15 +4,23 @@
  * GitHub Action must never load.
  */
 import { resolve } from 'node:path';
+import { DEFAULTS } from '../config/schema.js';
 import { isPostgresUrl } from './location.js';
 import type { Store } from './types.js';
 
 export { isPostgresUrl };
 
-export async function openStore(location: string, cwd: string = process.cwd()): Promise<Store> {
+export interface OpenOptions {
+  /** Deadline of one operation on a Postgres store (store_timeout); a SQLite file has its own busy timeout. */
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
+  const cwd = opts.cwd ?? process.cwd();
   if (isPostgresUrl(location)) {
     const { openPostgresStore } = await import('./postgres.js');
-    return openPostgresStore(location);
+    return openPostgresStore(location, { timeoutMs: opts.timeoutMs ?? DEFAULTS.store_timeout });
   }
   const path = location.startsWith('file:') ? location.slice('file:'.length) : location;
   const { openSqliteStore } = await import('./sqlite.js');

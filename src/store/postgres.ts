@@ -2,36 +2,132 @@
  * The shared store: Postgres through `pg`, the same schema, migrations and queries as SQLite
  * (kysely's migrator takes an advisory lock, so several runners migrating at once is safe).
  * Errors name the server with the password masked, never the full connection string.
+ *
+ * Every operation ends within its deadline (store_timeout), whatever the server does. A frozen
+ * server (a stalled host, a partition) still accepts TCP connections and ACKs what is sent, so
+ * neither the kernel nor pg notices anything: pg's own `query_timeout` fails the query but leaves
+ * the connection waiting behind it (every later query on it times out too). So the deadline here
+ * destroys every socket of the pool, which fails whatever is in flight at once, and the store then
+ * fails every later operation with the same error (the command is ending anyway). The server is
+ * told the same deadline at start-up (statement_timeout, lock_timeout, and
+ * idle_in_transaction_session_timeout so that a session whose client froze or vanished mid-transaction
+ * ends and frees its locks); TCP keepalive notices a peer that is gone altogether.
  */
+import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { StoreError } from '../errors.js';
+import { KEEPALIVE_DELAY_MS, showMs, withDeadline } from '../deadline.js';
+import { SeqpulseError, StoreError } from '../errors.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SampleRow, Store } from './types.js';
 
-export async function openPostgresStore(url: string): Promise<Store> {
+export interface PostgresStoreOptions {
+  /** Deadline of one operation (store_timeout): connecting, a query, a transaction. */
+  timeoutMs: number;
+}
+
+/** How long closing waits for the server to see the session out before the sockets are destroyed. */
+const CLOSE_MS = 1_000;
+/** A bulk import gets this many rows per ms on top of the deadline: it may run at 10,000 rows/s and still finish. */
+const BULK_ROWS_PER_MS = 10;
+
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions): Promise<Store> {
   const shown = redactUserinfo(url);
-  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
-  // A client losing its connection (server restart or crash) must not crash the process: idle
-  // clients report it on the pool, checked-out ones on themselves; the query in flight (or the next
-  // one) then fails, and that failure is what the caller sees.
+  const timeoutMs = opts.timeoutMs;
+  const sockets = new Set<Socket>();
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: timeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    // Sent as start-up parameters. A lock is waited for half the deadline at most, so a lock held
+    // elsewhere is reported as such (lock timeout) before the client's deadline cuts the connection.
+    statement_timeout: timeoutMs,
+    lock_timeout: Math.max(1, Math.floor(timeoutMs / 2)),
+    idle_in_transaction_session_timeout: timeoutMs,
+    // pg's own socket, kept track of so the deadline can destroy it.
+    stream: () => {
+      const socket = new Socket();
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return socket;
+    },
+  });
+  // A client losing its connection (server restart or crash, or destroyed here) must not crash the
+  // process: idle clients report it on the pool, checked-out ones on themselves; the query in
+  // flight (or the next one) then fails, and that failure is what the caller sees.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  const cutOff = () => {
+    for (const socket of sockets) socket.destroy();
+  };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrate(db);
+    await withDeadline(migrate(db), timeoutMs, () => {
+      cutOff();
+      return new Error(`no answer within ${showMs(timeoutMs)}: store_timeout`);
+    });
   } catch (err) {
-    await db.destroy().catch(() => undefined);
+    await closeWithin(db, cutOff);
     const reason = redactError(err, url);
     throw new StoreError(`store ${shown} cannot be used (${reason})`, undefined, 'Check the server is reachable and the user may create tables in that database.');
   }
-  return kyselyStore(db, { addSampleRows: (rows) => copySamples(pool, rows) });
+  const store = kyselyStore(db, { addSampleRows: (rows) => copySamples(pool, rows, bulkDeadline(timeoutMs, rows.length)) });
+  return bounded(store, { url, timeoutMs, cutOff, close: () => closeWithin(db, cutOff) });
+}
+
+function bulkDeadline(timeoutMs: number, rows: number): number {
+  return timeoutMs + Math.ceil(rows / BULK_ROWS_PER_MS);
+}
+
+/** A goodbye to the server if it answers at once, else the sockets are destroyed: closing never waits on a frozen server. */
+async function closeWithin(db: Kysely<Database>, cutOff: () => void): Promise<void> {
+  await withDeadline(db.destroy(), CLOSE_MS, () => new Error('close')).catch(() => undefined);
+  cutOff();
+}
+
+/**
+ * Every operation of the store with its deadline, and its failures as StoreErrors naming the server
+ * (masked) and the cause. Bugs (TypeError and kin) pass through unchanged.
+ */
+function bounded(store: Store, o: { url: string; timeoutMs: number; cutOff: () => void; close: () => Promise<void> }): Store {
+  const shown = redactUserinfo(o.url);
+  let silent: StoreError | undefined;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, operation] of Object.entries(store) as [keyof Store, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      if (silent) throw silent;
+      const ms = name === 'addSamples' || name === 'addSampleRows' ? bulkDeadline(o.timeoutMs, (args[0] as unknown[]).length) : o.timeoutMs;
+      try {
+        return await withDeadline(operation(...args), ms, () => {
+          silent ??= new StoreError(
+            `store ${shown} did not answer within ${showMs(o.timeoutMs)} (store_timeout)`,
+            undefined,
+            'The server or the network to it stopped answering: its connections were closed. Check the server; if it is only slow, raise store_timeout (--store-timeout, SEQPULSE_STORE_TIMEOUT).',
+          );
+          o.cutOff();
+          return silent;
+        });
+      } catch (err) {
+        // Whatever was in flight when another operation's deadline cut the connections fails with that deadline's error.
+        throw silent ?? storeFailure(err, o.url);
+      }
+    };
+  }
+  wrapped.close = o.close;
+  return wrapped as unknown as Store;
+}
+
+function storeFailure(err: unknown, url: string): unknown {
+  if (err instanceof SeqpulseError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
+  return new StoreError(`store ${redactUserinfo(url)} failed (${redactError(err, url)})`, err, 'Check the server is up and reachable; what was stored before is kept.');
 }
 
 /** The samples table's columns, in the order COPY receives them. */
@@ -48,12 +144,12 @@ const COPY_CHUNK = 1000;
  * a temporary table and INSERT ... ON CONFLICT DO NOTHING, in key order, as every sync writes them,
  * so two syncs of the same runs cannot deadlock.
  */
-async function copySamples(pool: pg.Pool, rows: readonly SampleRow[]): Promise<void> {
+async function copySamples(pool: pg.Pool, rows: readonly SampleRow[], deadlineMs: number): Promise<void> {
   try {
-    await inTransaction(pool, (client) => copy(client, 'samples', rows));
+    await inTransaction(pool, deadlineMs, (client) => copy(client, 'samples', rows));
   } catch (err) {
     if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
-    await inTransaction(pool, async (client) => {
+    await inTransaction(pool, deadlineMs, async (client) => {
       await client.query('create temporary table samples_import (like samples) on commit drop');
       await copy(client, 'samples_import', rows);
       await client.query(`insert into samples (${COLUMN_LIST}) select ${COLUMN_LIST} from samples_import order by run_id, phase, seq, endpoint on conflict do nothing`);
@@ -67,11 +163,13 @@ async function copy(client: pg.PoolClient, table: string, rows: readonly SampleR
   await pipeline(Readable.from(copyText(rows)), client.query(copyFrom(`copy ${table} (${COLUMN_LIST}) from stdin`)));
 }
 
-async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+/** `deadlineMs`: the statement timeout inside it (a bulk import may take longer than one operation's). */
+async function inTransaction(pool: pg.Pool, deadlineMs: number, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   let broken: unknown;
   try {
     await client.query('begin');
+    await client.query(`set local statement_timeout = ${Math.ceil(deadlineMs)}`);
     await work(client);
     await client.query('commit');
   } catch (err) {

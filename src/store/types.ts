@@ -43,7 +43,18 @@ export interface RunRecord {
   finished_at: string | null;
 }
 
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'result' | 'deploy_exit_code' | 'deploy_signal' | 'deployed_at' | 'finished_at' | 'settings'>>;
+/** Statuses of a run on its way to a verdict; every other status is written by `conclude` (with the verdict) or `abandonRun`. */
+export type OpenStatus = 'started' | 'deploying' | 'observing';
+/** Statuses that come with a verdict, written together with it. */
+export type ConcludedStatus = 'finished' | 'deploy_failed' | 'interrupted';
+/** Statuses that should have a verdict: a run in one of them without one was cut off by an older seqpulse between two writes. */
+export const CONCLUDED_STATUSES: readonly ConcludedStatus[] = ['finished', 'deploy_failed', 'interrupted'];
+export const OPEN_STATUSES: readonly OpenStatus[] = ['started', 'deploying', 'observing'];
+
+type RunFields = Partial<Pick<RunRecord, 'result' | 'deploy_exit_code' | 'deploy_signal' | 'deployed_at' | 'settings'>>;
+export type RunPatch = RunFields & { status?: OpenStatus };
+/** How a run ended: written in one transaction with its verdict. */
+export type FinalPatch = RunFields & { status: ConcludedStatus; finished_at: string };
 
 /** One raw response (or failure) of one endpoint at one tick of the schedule. Append-only. */
 export interface StoredSample {
@@ -115,14 +126,29 @@ export interface Store {
   sampleRowsOf(runIds: readonly string[]): Promise<SampleRow[]>;
   /** addSamples for rows as sampleRowsOf returns them. */
   addSampleRows(rows: readonly SampleRow[]): Promise<void>;
-  /** Stores the verdict once. Returns false, storing nothing, when the run already has one. */
+  /**
+   * Ends a run: its final state and its verdict in one transaction, so a run is never `finished`
+   * (or `interrupted`, `deploy_failed`) without its verdict. Returns false, writing nothing, when
+   * the run already has a verdict (a concurrent or repeated finish stored one first).
+   */
+  conclude(id: string, patch: FinalPatch, report: VerdictReport): Promise<boolean>;
+  /**
+   * Marks a run `abandoned` (at `at`) if it is still `from` and has no verdict; returns whether it
+   * did. Conditional, so a run that concluded in the meantime is never overwritten.
+   */
+  abandonRun(id: string, from: RunStatus, at: string): Promise<boolean>;
+  /** Stores the verdict once. Returns false, storing nothing, when the run already has one. Fixtures and imports: a run's own verdict is written by `conclude`. */
   saveVerdict(report: VerdictReport): Promise<boolean>;
   getVerdict(runId: string): Promise<VerdictReport | undefined>;
   listRuns(filter: HistoryFilter): Promise<RunSummary[]>;
   /** Inserts the run, or updates it when this copy is at least as new (`updated_at`): what sync writes. */
   upsertRun(run: RunRecord): Promise<void>;
-  /** Several upsertRun in one transaction. */
-  upsertRuns(runs: readonly RunRecord[]): Promise<void>;
+  /**
+   * Several upsertRun in one transaction, with verdicts of those runs (or of runs already here),
+   * inserted once in the same transaction: a run copied with a final status always lands with its
+   * verdict. Returns how many verdicts were new.
+   */
+  upsertRuns(runs: readonly RunRecord[], verdicts?: readonly VerdictRow[]): Promise<number>;
   /** Several saveVerdict in one statement; returns how many were new. */
   saveVerdicts(reports: readonly VerdictReport[]): Promise<number>;
   /** The verdicts of several runs, as stored (sync copies them without decoding the report). */
@@ -134,8 +160,12 @@ export interface Store {
    * after this run began, or not finished and begun at most a day before it.
    */
   overlapping(run: Pick<RunRecord, 'id' | 'project' | 'env' | 'created_at'>, until: string): Promise<string[]>;
-  /** Runs created since `since` that are still between start and verdict (started, deploying, observing). */
-  activeRuns(since: string): Promise<RunRecord[]>;
+  /**
+   * Runs created since `since` that have no verdict yet and are not abandoned: those still between
+   * start and verdict (started, deploying, observing), and any left with a final status but no
+   * verdict by an older seqpulse.
+   */
+  unsettledRuns(since: string): Promise<RunRecord[]>;
   /** Deletes runs created before `before` (ISO), with their samples and verdicts, `batch` runs per transaction. */
   prune(before: string, batch?: number): Promise<{ runs: number; samples: number }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */

@@ -40,7 +40,7 @@ describe('durations', () => {
 describe('config layers', () => {
   it('uses defaults when nothing is given', () => {
     const c = resolveConfig(base);
-    expect(c).toMatchObject({ project: 'proj', env: 'default', preSamples: 3, intervalMs: 10_000, windowMs: 300_000, timeoutMs: 5_000, failOn: 'rollback', store: '.seqpulse/seqpulse.db' });
+    expect(c).toMatchObject({ project: 'proj', env: 'default', preSamples: 12, intervalMs: 10_000, windowMs: 300_000, timeoutMs: 5_000, failOn: 'rollback', store: '.seqpulse/seqpulse.db' });
     expect(c.rules.error_rate).toMatchObject({ direction: 'increase', threshold: 50, critical: true });
     expect(c.rules.requests_per_sec).toMatchObject({ direction: 'decrease', threshold: 40, critical: true });
   });

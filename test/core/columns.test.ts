@@ -69,7 +69,8 @@ describe('the judge on columns', () => {
       const input = { rules: DEFAULT_RULES, intervalMs: s.intervalMs, expected: { pre: s.pre.length, post: s.post.length } };
       const fromSnapshots = analyze({ ...input, pre: s.pre, post: s.post });
       expect(analyze({ ...input, pre: PhaseColumns.from(s.pre, names), post: incremental(s.post) })).toEqual(fromSnapshots);
-      expect(decisiveRegression({ ...input, pre: PhaseColumns.from(s.pre, names), post: incremental(s.post) })).toEqual(decisiveRegression({ ...input, pre: s.pre, post: s.post }));
+      const early = { planned: s.post.length };
+      expect(decisiveRegression({ ...input, pre: PhaseColumns.from(s.pre, names), post: incremental(s.post) }, early)).toEqual(decisiveRegression({ ...input, pre: s.pre, post: s.post }, early));
     }
   });
 });

@@ -1,103 +1,115 @@
 import { describe, expect, it } from 'vitest';
 import { binomialUpperTail, rateIncreaseTest } from '../../src/core/stats/binomial.js';
-import { rankSumGreater } from '../../src/core/stats/rank-sum.js';
+import { inflation, lag1 } from '../../src/core/stats/dependence.js';
+import { logGamma, normalQuantileUpper, upperNormal, upperStudent } from '../../src/core/stats/distributions.js';
+import { holmAdjusted } from '../../src/core/stats/holm.js';
+import { powerAt, shiftTest } from '../../src/core/stats/shift.js';
 import { trendOf } from '../../src/core/stats/trend.js';
 
+const space = (_use: string, n: number) => new Float64Array(n);
 
-/** P(b's rank sum >= observed) by enumerating every split of the pooled values, over mid-ranks (plain ranks without ties). */
-function bruteForceP(a: number[], b: number[]): number {
-  const all = [...a, ...b];
-  const sorted = [...all].sort((x, y) => x - y);
-  const midRank = (v: number) => (sorted.indexOf(v) + 1 + sorted.lastIndexOf(v) + 1) / 2;
-  const ranks = all.map(midRank);
-  const observed = b.reduce((s, v) => s + midRank(v), 0);
-  let hits = 0;
-  let splits = 0;
-  const choose = (from: number, left: number, sum: number): void => {
-    if (left === 0) {
-      splits++;
-      if (sum >= observed - 1e-9) hits++;
-      return;
-    }
-    for (let i = from; i <= all.length - left; i++) choose(i + 1, left - 1, sum + ranks[i]!);
-  };
-  choose(0, b.length, 0);
-  return hits / splits;
-}
-
-describe('rank-sum (Mann-Whitney), one-sided', () => {
-  it('exact from 3 samples a side: complete separation of 3 vs 3 is p = 1/20', () => {
-    expect(rankSumGreater([1, 2, 3], [4, 5, 6])).toEqual({ pValue: 0.05, minPValue: 0.05, exact: true });
-    expect(rankSumGreater([4, 5, 6], [1, 2, 3]).pValue).toBe(1);
+describe('distributions', () => {
+  it('normal tail and its inverse agree, out to extreme tails', () => {
+    expect(upperNormal(1.959964)).toBeCloseTo(0.025, 6);
+    for (const p of [0.4, 0.05, 1e-3, 1e-8, 1e-20, 0.97]) expect(upperNormal(normalQuantileUpper(p)) / p).toBeCloseTo(1, 5);
+    expect(normalQuantileUpper(0)).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('exact with unequal sizes, either way round: 1 / C(13, 3)', () => {
-    expect(rankSumGreater([1, 2, 3], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]).pValue).toBeCloseTo(1 / 286, 12);
-    expect(rankSumGreater([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13]).pValue).toBeCloseTo(1 / 286, 12);
+  it("Student's t tails match tables (df 1, 4, 10) and tend to the normal", () => {
+    expect(upperStudent(12.706, 1)).toBeCloseTo(0.025, 4);
+    expect(upperStudent(2.776, 4)).toBeCloseTo(0.025, 4);
+    expect(upperStudent(2.228, 10)).toBeCloseTo(0.025, 4);
+    expect(upperStudent(-2.228, 10)).toBeCloseTo(0.975, 4);
+    expect(upperStudent(1.96, 1e9)).toBeCloseTo(upperNormal(1.96), 8);
+    expect(logGamma(10)).toBeCloseTo(Math.log(362_880), 10);
+  });
+});
+
+describe('serial dependence', () => {
+  it('lag-1 autocorrelation: high for a smooth series, none (never negative) for alternation', () => {
+    const smooth = Array.from({ length: 40 }, (_, i) => Math.sin(i / 5));
+    expect(lag1([smooth])).toBeGreaterThan(0.8);
+    expect(lag1([Array.from({ length: 40 }, (_, i) => (i % 2 ? 1 : -1))])).toBe(0);
+    // Pairs never span two runs: two flat runs at different levels show no dependence.
+    expect(lag1([[1, -1, 1, -1, 1, -1], [-1, 1, -1, 1, -1, 1]])).toBe(0);
   });
 
-  it('handles ties exactly (mid-ranks): 0,0,0 vs 0,0,0,1 is p = 20/35', () => {
-    expect(rankSumGreater([0, 0, 0], [0, 0, 0, 1]).pValue).toBeCloseTo(20 / 35, 12);
-    expect(rankSumGreater([5, 5, 5], [5, 5, 5]).pValue).toBe(1);
+  it('the inflation of a mean of n AR(1) terms: 1 without dependence, at most n, (1+rho)/(1-rho) for long series', () => {
+    expect(inflation(0, 10)).toBe(1);
+    expect(inflation(0.9, 3)).toBeLessThanOrEqual(3);
+    expect(inflation(0.5, 1e6)).toBeCloseTo(3, 10);
+    expect(inflation(0.5, 100)).toBeGreaterThan(2.9);
+  });
+});
+
+describe('shift test', () => {
+  it('a clear step is significant; the same step in noise ten times larger is far weaker evidence', () => {
+    const around = (level: number, noise: number, n: number) => Array.from({ length: n }, (_, i) => level * (1 + noise * Math.sin(i * 2.3)));
+    const quiet = shiftTest(around(100, 0.02, 12), around(150, 0.02, 30), 'increase', space).pValue;
+    expect(quiet).toBeLessThan(1e-6);
+    expect(shiftTest(around(100, 0.2, 12), around(150, 0.2, 30), 'increase', space).pValue).toBeGreaterThan(1000 * quiet);
   });
 
-  it('with ties the exact p-value matches brute-force enumeration over mid-ranks', () => {
-    let seed = 5;
-    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    for (let t = 0; t < 40; t++) {
-      const a = Array.from({ length: 3 + (t % 5) }, () => Math.floor(next() * 4));
-      const b = Array.from({ length: 3 + (t % 4) }, () => Math.floor(next() * 5));
-      const r = rankSumGreater(a, b);
-      expect(r.exact).toBe(true);
-      expect(r.pValue).toBeCloseTo(bruteForceP(a, b), 12);
-    }
+  it('is one-sided: a fall is no evidence of a rise; both directions for "both"', () => {
+    const pre = [100, 102, 98, 101, 99, 100];
+    const post = [60, 61, 59, 62, 58, 60];
+    expect(shiftTest(pre, post, 'increase', space).pValue).toBeGreaterThan(0.99);
+    expect(shiftTest(pre, post, 'decrease', space).pValue).toBeLessThan(1e-4);
+    expect(shiftTest(pre, post, 'both', space).pValue).toBeLessThan(1e-3);
   });
 
-  it('reports when the sizes cannot reach significance (1 vs 5: at best 1/6)', () => {
-    expect(rankSumGreater([1], [2, 3, 4, 5, 6]).minPValue).toBeCloseTo(1 / 6, 12);
+  it('works on a log scale for positive values (scale-free) and linearly otherwise', () => {
+    const pre = [10, 11, 9, 10.5, 9.5];
+    const post = [15, 16, 14, 15.5, 14.5];
+    const a = shiftTest(pre, post, 'increase', space);
+    const b = shiftTest(pre.map((v) => v * 1000), post.map((v) => v * 1000), 'increase', space);
+    expect(a.log).toBe(true);
+    expect(b.pValue).toBeCloseTo(a.pValue, 10);
+    expect(shiftTest([0, 1, 0, 1], [3, 4, 3, 4], 'increase', space).log).toBe(false);
   });
 
-  it('without ties the exact p-value matches brute-force enumeration of every split', () => {
-    let seed = 11;
-    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    for (let t = 0; t < 40; t++) {
-      const a = Array.from({ length: 3 + (t % 5) }, next);
-      const b = Array.from({ length: 3 + (t % 4) }, () => next() + 0.3 * next());
-      const r = rankSumGreater(a, b);
-      expect(r.exact).toBe(true);
-      expect(r.pValue).toBeCloseTo(bruteForceP(a, b), 12);
-    }
+  it('a floor from earlier healthy runs widens the standard error, never narrows it', () => {
+    const pre = [100, 101, 99, 100, 102, 98];
+    const post = [120, 121, 119, 120, 122, 118];
+    const plain = shiftTest(pre, post, 'increase', space);
+    expect(shiftTest(pre, post, 'increase', space, { seFloor: plain.se / 10 }).se).toBe(plain.se);
+    const floored = shiftTest(pre, post, 'increase', space, { seFloor: 0.5 });
+    expect(floored.se).toBe(0.5);
+    expect(floored.pValue).toBeGreaterThan(plain.pValue);
   });
 
-  it('stays exact (and cheap) for a live-view sized comparison: 60 PRE vs 15 POST without ties', () => {
-    const a = Array.from({ length: 60 }, (_, i) => i);
-    const b = Array.from({ length: 15 }, (_, i) => 100 + i);
-    const r = rankSumGreater(a, b);
-    expect(r.exact).toBe(true);
-    // All of b above all of a: one split in C(75, 15).
-    expect(r.pValue).toBeCloseTo(r.minPValue, 20);
-    expect(Math.abs(r.pValue * 2280012686716080 - 1)).toBeLessThan(1e-9);
+  it('power: near alpha for a tiny move, near 1 for a move many standard errors wide', () => {
+    expect(powerAt({ se: 1 }, 0.001, 0.05)).toBeCloseTo(0.05, 2);
+    expect(powerAt({ se: 0.01 }, 1, 0.05)).toBeCloseTo(1, 6);
   });
+});
 
-  it('large samples use the normal approximation', () => {
-    const a = Array.from({ length: 300 }, (_, i) => i);
-    const b = Array.from({ length: 300 }, (_, i) => i + 30);
-    const r = rankSumGreater(a, b);
-    expect(r.exact).toBe(false);
-    // Shift of 30 on a range of 300: z = (U - n1*n2/2) / sd, about 3.9 here.
-    expect(r.pValue).toBeGreaterThan(1e-6);
-    expect(r.pValue).toBeLessThan(1e-3);
-    expect(rankSumGreater(a, a).pValue).toBeGreaterThan(0.45);
+describe('Holm correction', () => {
+  it('multiplies the smallest p by the number of tests, the next by one fewer, and keeps the order', () => {
+    expect(holmAdjusted([0.01, null, 0.04, 0.03])).toEqual([0.03, null, 0.06, 0.06]);
+    expect(holmAdjusted([0.5, 0.9])).toEqual([1, 1]);
   });
 });
 
 describe('count-aware rate test', () => {
+  const even = (samples: number, events: number, requests: number) => Array.from({ length: samples }, () => ({ events: events / samples, requests: requests / samples }));
+
   it('1 error in 40 requests after 0 in 40 before is not significant', () => {
-    expect(rateIncreaseTest({ events: 0, requests: 40 }, { events: 1, requests: 40 }).pValue).toBe(0.5);
+    expect(rateIncreaseTest([{ events: 0, requests: 40 }], [{ events: 1, requests: 40 }]).pValue).toBe(0.5);
   });
 
-  it('40 errors in 1000 after 10 in 1000 before is', () => {
-    expect(rateIncreaseTest({ events: 10, requests: 1000 }, { events: 40, requests: 1000 }).pValue).toBeLessThan(1e-4);
+  it('40 errors in 1000 after 10 in 1000 before is, when the samples agree with each other', () => {
+    const t = rateIncreaseTest(even(5, 10, 1000), even(5, 40, 1000));
+    expect(t.overdispersion).toBe(1);
+    expect(t.pValue).toBeLessThan(1e-4);
+  });
+
+  it('the same totals in bursts (samples far apart) are much weaker evidence', () => {
+    const bursty = [0, 0, 0, 0, 40].map((events) => ({ events, requests: 200 }));
+    const calm = [2, 2, 2, 2, 2].map((events) => ({ events, requests: 200 }));
+    const t = rateIncreaseTest(calm, bursty);
+    expect(t.overdispersion).toBeGreaterThan(5);
+    expect(t.pValue).toBeGreaterThan(rateIncreaseTest(even(5, 10, 1000), even(5, 40, 1000)).pValue * 100);
   });
 
   it('binomial tail matches known values', () => {
@@ -107,7 +119,7 @@ describe('count-aware rate test', () => {
   });
 });
 
-describe('trend (Mann-Kendall + Theil-Sen)', () => {
+describe('trend (robust slope test)', () => {
   it('a steady rise is significant and its slope is measured', () => {
     const t = trendOf(Array.from({ length: 30 }, (_, i) => 100 + 2 * i + (i % 3)))!;
     expect(t.pValueUp).toBeLessThan(0.001);
@@ -117,6 +129,12 @@ describe('trend (Mann-Kendall + Theil-Sen)', () => {
   it('a flat series is not a trend; too short a series is not judged', () => {
     expect(trendOf([5, 5, 5, 5, 5, 5, 5])!.pValueUp).toBeGreaterThan(0.4);
     expect(trendOf([1, 2, 3])).toBeUndefined();
+  });
+
+  it('a ramp far larger than smooth wiggles around it is a trend; the same wiggles alone are not', () => {
+    const wiggle = (i: number) => 0.5 * Math.sin(i / 3);
+    expect(trendOf(Array.from({ length: 30 }, (_, i) => 100 + 2 * i + wiggle(i)))!.pValueUp).toBeLessThan(1e-3);
+    expect(trendOf(Array.from({ length: 30 }, (_, i) => 100 + wiggle(i)))!.pValueUp).toBeGreaterThan(0.01);
   });
 
   it('long series are binned, so the work stays bounded', () => {

@@ -3,9 +3,12 @@
  * next command marks the run abandoned and says so (once); `finish` of an abandoned or interrupted
  * run explains what to do instead of pretending.
  */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
+import { run as runRecord, sample } from '../helpers/records.js';
 import { fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -84,5 +87,42 @@ describe('crash safety', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('a run an older seqpulse left "finished, no verdict" is not stuck: its process gone, the next command marks it abandoned; finish, verdict and report say what happened', async () => {
+    const cwd = tempDir();
+    // A pid that is certainly gone: a process that has exited.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const left = runRecord({
+      status: 'finished',
+      result: 'success',
+      created_at: new Date(Date.now() - 120_000).toISOString(),
+      updated_at: new Date(Date.now() - 60_000).toISOString(),
+      deployed_at: new Date(Date.now() - 110_000).toISOString(),
+      finished_at: new Date(Date.now() - 60_000).toISOString(),
+      settings: { endpoints: ['http://127.0.0.1:1/ds-metrics'], interval_ms: 1000, window_ms: 10_000, pre_samples: 3, timeout_ms: 500, owner: { host: hostname(), pid: gone } },
+    });
+    const recent = runRecord({ ...left, id: crypto.randomUUID(), settings: { ...left.settings, owner: { host: 'another-runner', pid: gone } } });
+    const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
+    await store.upsertRuns([left, recent]);
+    await store.addSamples([sample(left.id, 0, { error_rate: 0.01 })]);
+    await store.close();
+
+    const history = await runCli(['history', '--json'], { cwd });
+    expect(history.code).toBe(0);
+    const statuses = Object.fromEntries(JSON.parse(history.stdout).map((r: { id: string; status: string }) => [r.id, r.status]));
+    expect(statuses).toEqual({ [left.id]: 'abandoned', [recent.id]: 'finished' });
+    expect(history.stderr).toMatch(new RegExp(`Run ${left.id} \\(shop/prod\\) was left finished without a verdict by an older seqpulse .*Marked abandoned; the samples it took are kept`));
+
+    const finish = await runCli(['finish', left.id], { cwd, env });
+    expect(finish.code).toBe(2);
+    expect(finish.stderr).toMatch(/was abandoned: the process observing it died .*, so it cannot be finished\n.*seqpulse show/);
+    const verdict = await runCli(['verdict', left.id], { cwd });
+    expect(verdict.code).toBe(3);
+    expect(verdict.stderr).toMatch(/was abandoned/);
+    // The run of another runner, left that way a minute ago: said as it is, and what will happen to it.
+    const other = await runCli(['report', recent.id, '--format', 'md'], { cwd });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/was left finished without a verdict by an older seqpulse, cut off between writing the two: there is nothing to report\n.*marks it abandoned \(any command does 15 minutes after it ended\)/);
   });
 });

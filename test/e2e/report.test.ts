@@ -23,7 +23,8 @@ async function storedRollback(): Promise<{ cwd: string; id: string }> {
     metrics: (n, phase) => ({
       error_rate: phase === 'post' ? 0.09 + (n % 3) * 0.002 : 0.01 + (n % 3) * 0.001,
       latency_p95: phase === 'post' ? 260 + (n % 5) : 120 + (n % 5),
-      requests_per_sec: 200 + (n % 4),
+      // Enough requests (200 a sample at 100 ms) for the count test to confirm the error rise.
+      requests_per_sec: 2000 + (n % 4),
       cpu_usage: 0.4,
     }),
   });

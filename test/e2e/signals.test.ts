@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, deployHook, fastFlags, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -44,6 +45,26 @@ describe('signals', () => {
     expect(stored.verdict?.exit_code).toBe(code);
     // Nothing was sampled after the interruption.
     expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
+  });
+
+  it('SIGTERM during the deploy: a grandchild that ignores it is killed with its whole group after --kill-grace, though the deploy command itself exited; exit 143', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const gcPid = join(cwd, 'grandchild.pid');
+    const grandchild = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(gcPid)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const deploy = `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' });
+      process.on('SIGTERM', () => process.exit(143));
+      setInterval(() => {}, 1000);`;
+    const cli = startCli(['run', ...fastFlags(app.url), '--kill-grace', '500ms', '--json', '--', process.execPath, '-e', deploy], { cwd, env });
+    await waitFor(() => existsSync(gcPid) && readFileSync(gcPid, 'utf8') !== '', 'the grandchild to start');
+    const pid = Number(readFileSync(gcPid, 'utf8'));
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(r.code).toBe(143);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', deploy_exit_code: 143 });
+    // SIGKILL was sent to the group before seqpulse exited; the kernel has it gone at once.
+    await waitFor(() => processGone(pid), `the grandchild (pid ${pid}) to be gone`, 2000);
+    expect((await onlyRun(cwd)).run?.status).toBe('interrupted');
   });
 
   it('SIGINT during the POST window -> exit 130, stored as interrupted, POST samples so far kept', async () => {

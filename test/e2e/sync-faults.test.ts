@@ -10,7 +10,7 @@ import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { startPostgres } from '../helpers/postgres-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { run, sample, verdict } from '../helpers/records.js';
+import { run, sample, storeWithFinishedRuns, verdict } from '../helpers/records.js';
 
 async function localStoreWithRuns(n: number): Promise<string> {
   const path = join(tempDir(), 'local.db');
@@ -79,26 +79,22 @@ describe('sync faults', () => {
   it('Postgres killed in the middle of a sync: clear error (exit 2), nothing lost locally; after a restart the next sync completes with no duplicate', async () => {
     const RUNS = 600; // three pages of runs
     const path = join(tempDir(), 'local.db');
-    const local = await openStore(path);
-    const runs = Array.from({ length: RUNS }, () => run({ status: 'finished' }));
-    await local.upsertRuns(runs);
-    await local.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
-    await local.saveVerdicts(runs.map((r) => verdict(r.id)));
-    await local.close();
+    await storeWithFinishedRuns(path, RUNS);
     const before = await localCounts(path);
     expect(before).toEqual({ runs: RUNS, samples: RUNS * 3, verdicts: RUNS });
 
     const pgServer = await startPostgres({ prefix: 'seqpulse-pg-crash-' });
     const { url } = pgServer;
     try {
-      // Schema first, then hold the verdicts table: the sync writes runs and samples page by page and
-      // then waits on its first verdict insert, half-way, where the test can see it and crash the server.
+      // Schema first, then hold the samples table: the sync writes each page's runs with their verdicts
+      // (one transaction), then waits on its first sample insert, half-way, where the test can see it
+      // and crash the server.
       await (await openStore(url)).close();
       const holder = new pg.Client({ connectionString: url });
       holder.on('error', () => undefined);
       await holder.connect();
       await holder.query('begin');
-      await holder.query('lock table verdicts in exclusive mode');
+      await holder.query('lock table samples in exclusive mode');
       // Watched from another connection: inside the holder's transaction the activity view would not change.
       const watcher = new pg.Client({ connectionString: url });
       watcher.on('error', () => undefined);
@@ -110,10 +106,12 @@ describe('sync faults', () => {
                   (select count(*)::int from runs) as runs, (select count(*)::int from samples) as samples, (select count(*)::int from verdicts) as verdicts`,
         );
         return rows[0]!.waiting > 0 && rows[0];
-      }, 'the sync to wait on the verdicts table');
+      }, 'the sync to wait on the samples table');
       expect(halfWay.runs).toBeGreaterThan(0);
       expect(halfWay.runs).toBeLessThan(RUNS);
-      expect(halfWay.verdicts).toBe(0);
+      // Every run pushed so far came with its verdict.
+      expect(halfWay.verdicts).toBe(halfWay.runs);
+      expect(halfWay.samples).toBe(0);
       await pgServer.crash();
       await Promise.all([holder.end().catch(() => undefined), watcher.end().catch(() => undefined)]);
 
@@ -129,7 +127,7 @@ describe('sync faults', () => {
       expect(again.code).toBe(0);
       // Some writes may have landed while the server went down (its backends stop one by one); the
       // rest are pushed now, and the totals below show that nothing is missing and nothing doubled.
-      expect(JSON.parse(again.stdout).pushed.verdicts).toBeGreaterThan(0);
+      expect(JSON.parse(again.stdout).pushed.samples).toBeGreaterThan(0);
       const pool = new pg.Client({ connectionString: url });
       await pool.connect();
       const { rows } = await pool.query<{ runs: number; samples: number; verdicts: number; ticks: number }>(

@@ -1,6 +1,7 @@
 /** Records for store tests. */
 import { randomUUID } from 'node:crypto';
 import type { VerdictReport } from '../../src/core/types.js';
+import { openStore } from '../../src/store/open.js';
 import type { RunRecord, StoredSample } from '../../src/store/types.js';
 
 export function run(overrides: Partial<RunRecord> = {}): RunRecord {
@@ -60,4 +61,18 @@ export function verdict(runId: string, overrides: Partial<VerdictReport> = {}): 
     exit_code: 0,
     ...overrides,
   };
+}
+
+/** A SQLite store at `path` holding `count` finished runs, each with three PRE samples and a verdict (written in bulk). */
+export async function storeWithFinishedRuns(path: string, count: number): Promise<RunRecord[]> {
+  const store = await openStore(path);
+  try {
+    const runs = Array.from({ length: count }, () => run({ status: 'finished' }));
+    await store.upsertRuns(runs);
+    await store.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
+    await store.saveVerdicts(runs.map((r) => verdict(r.id)));
+    return runs;
+  } finally {
+    await store.close();
+  }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../src/runner/deploy.js';
 import type { Interrupts, StopSignal } from '../../src/runner/signals.js';
+import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Interrupts the test fires by hand, standing in for signals sent to seqpulse itself (those are tested end to end). */
@@ -69,6 +70,53 @@ describe('runDeploy', () => {
     fire('SIGTERM');
     const out = await running;
     expect(out.signal).toBe('SIGKILL');
+  });
+
+  it('after a signal, the whole group is killed when the grace period ends, even though the command itself exited: a grandchild that ignores SIGTERM is gone', async () => {
+    const dir = tmp();
+    const { interrupts, fire } = manualInterrupts();
+    const gcPid = join(dir, 'gc.pid');
+    const grandchild = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(gcPid)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    // The command obeys SIGTERM at once; what it started does not.
+    const child = `
+      require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' });
+      process.on('SIGTERM', () => process.exit(143));
+      setInterval(() => {}, 1000);`;
+    const running = runDeploy([node, '-e', child], { stdout: 'stderr', interrupts, graceMs: 300 });
+    await waitFor(() => existsSync(gcPid) && readFileSync(gcPid, 'utf8') !== '', 'the grandchild to start');
+    const pid = Number(readFileSync(gcPid, 'utf8'));
+    const firedAt = Date.now();
+    fire('SIGTERM');
+    const out = await running;
+    // The command's own outcome, reported once the rest of its group had its grace period.
+    expect(out).toMatchObject({ exitCode: 143, signal: null });
+    expect(Date.now() - firedAt).toBeGreaterThanOrEqual(250);
+    await waitFor(() => processGone(pid), `the grandchild (pid ${pid}) to be gone`, 2000);
+  });
+
+  it('after a signal, a group that empties within the grace period ends the wait at once', async () => {
+    const { interrupts, fire } = manualInterrupts();
+    const dir = tmp();
+    const child = `process.on('SIGTERM', () => process.exit(143)); require('fs').writeFileSync(${JSON.stringify(join(dir, 'ready'))}, ''); setInterval(() => {}, 1000);`;
+    const running = runDeploy([node, '-e', child], { stdout: 'stderr', interrupts, graceMs: 60_000 });
+    await waitFor(() => existsSync(join(dir, 'ready')), 'child to start');
+    fire('SIGTERM');
+    expect(await running).toMatchObject({ exitCode: 143, signal: null });
+  });
+
+  it('without a signal, what the command leaves running on purpose (a server it started) is not touched', async () => {
+    const dir = tmp();
+    const { interrupts } = manualInterrupts();
+    const pidFile = join(dir, 'server.pid');
+    const child = `const s = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: false });
+      require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(s.pid)); s.unref(); process.exit(0);`;
+    expect(await runDeploy([node, '-e', child], { stdout: 'stderr', interrupts })).toMatchObject({ exitCode: 0 });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(processGone(pid)).toBe(false);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('a second interrupt kills at once', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCommandSource } from '../../src/sources/command.js';
 import { tempDir } from '../helpers/cli.js';
+import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const node = process.execPath;
@@ -13,15 +14,6 @@ const script = (body: string) => {
   writeFileSync(path, body);
   return path;
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('command source', () => {
   it('reads the sample the command prints, with the phase and deployment id in its environment', async () => {
@@ -66,7 +58,25 @@ describe('command source', () => {
     expect(r!.error).toBe('timed out after 1500ms');
     expect(existsSync(pidFile)).toBe(true);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    await waitFor(() => !alive(grandchild), 'the grandchild to be gone');
+    await waitFor(() => processGone(grandchild), 'the grandchild to be gone');
+  });
+
+  it.each([
+    ['detaches from the output', 'sleep 300 >/dev/null 2>&1 &'],
+    ['keeps the output open', 'sleep 300 &'],
+  ])('nothing the command starts survives its sample: a child that %s is killed with the group', async (_what, start) => {
+    // The sample names the child's pid; the command itself exits at once.
+    const s = createCommandSource({ argv: ['sh', '-c', `${start} echo "{\\"metrics\\": {\\"pid\\": $!}}"`], timeoutMs: 5000, retries: 0, redactions: [] });
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: true });
+    const pid = r!.metrics!.pid as number;
+    expect(pid).toBeGreaterThan(0);
+    // SIGKILL was sent to its group before the sample was settled.
+    await waitFor(() => processGone(pid), `the child (pid ${pid}) to be gone`, 2000);
+    // A sample a second: nothing piles up either.
+    const pids: number[] = [];
+    for (let i = 0; i < 5; i++) pids.push((await s.collect(tick()))[0]!.metrics!.pid as number);
+    await waitFor(() => pids.every(processGone), 'every child to be gone', 2000);
   });
 
   it('an interrupted run kills the command at once', async () => {

@@ -29,9 +29,9 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     const store = await open();
     const r = run({ command: null });
     await store.createRun(r);
-    await store.updateRun(r.id, { status: 'deploy_failed', result: 'failed', deploy_exit_code: 7, deploy_signal: null, deployed_at: '2026-01-18T12:01:00.000Z' });
+    await store.updateRun(r.id, { status: 'observing', result: 'failed', deploy_exit_code: 7, deploy_signal: null, deployed_at: '2026-01-18T12:01:00.000Z' });
     const got = await store.getRun(r.id);
-    expect(got).toMatchObject({ status: 'deploy_failed', result: 'failed', deploy_exit_code: 7, command: null, settings: r.settings });
+    expect(got).toMatchObject({ status: 'observing', result: 'failed', deploy_exit_code: 7, command: null, settings: r.settings });
     expect(got!.updated_at > r.updated_at).toBe(true);
     expect(await store.getRun(randomUUID())).toBeUndefined();
     await store.close();
@@ -86,6 +86,88 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     expect(await store.saveVerdict(first)).toBe(true);
     expect(await store.saveVerdict(verdict(r.id, { verdict: 'rollback_recommended', exit_code: 1 }))).toBe(false);
     expect(await store.getVerdict(r.id)).toEqual(first);
+    await store.close();
+  });
+
+  it('conclude writes the final state and the verdict in one transaction; a second conclude writes nothing', async () => {
+    const store = await open();
+    const r = run({ status: 'observing' });
+    await store.createRun(r);
+    const first = verdict(r.id, { verdict: 'attention', exit_code: 0 });
+    expect(await store.conclude(r.id, { status: 'finished', result: 'success', finished_at: '2026-01-18T12:06:00.000Z' }, first)).toBe(true);
+    expect(await store.getRun(r.id)).toMatchObject({ status: 'finished', result: 'success', finished_at: '2026-01-18T12:06:00.000Z' });
+    expect(await store.getVerdict(r.id)).toEqual(first);
+    // Another finish of the same run: its verdict stands, and so does the run as the first one left it.
+    expect(await store.conclude(r.id, { status: 'interrupted', finished_at: '2026-01-18T12:07:00.000Z' }, verdict(r.id, { verdict: null, exit_code: 130 }))).toBe(false);
+    expect(await store.getRun(r.id)).toMatchObject({ status: 'finished', finished_at: '2026-01-18T12:06:00.000Z' });
+    expect(await store.getVerdict(r.id)).toEqual(first);
+    await store.close();
+  });
+
+  it('conclude leaves the run as it was when the verdict cannot be written: never finished without a verdict', async () => {
+    const store = await open();
+    const r = run({ status: 'observing' });
+    await store.createRun(r);
+    // summary is NOT NULL: the verdict insert fails inside the transaction.
+    const broken = { ...verdict(r.id), summary: null as unknown as string };
+    await expect(store.conclude(r.id, { status: 'finished', finished_at: '2026-01-18T12:06:00.000Z' }, broken)).rejects.toThrow();
+    expect(await store.getRun(r.id)).toMatchObject({ status: 'observing', finished_at: null });
+    expect(await store.getVerdict(r.id)).toBeUndefined();
+    await store.close();
+  });
+
+  it('abandonRun abandons a run only while it is still in the status seen and has no verdict', async () => {
+    const store = await open();
+    const [observing, concluded, moved] = [run({ status: 'observing' }), run({ status: 'observing' }), run({ status: 'observing' })];
+    for (const r of [observing, concluded, moved]) await store.createRun(r);
+    await store.conclude(concluded.id, { status: 'finished', finished_at: '2026-01-18T12:06:00.000Z' }, verdict(concluded.id));
+    expect(await store.abandonRun(observing.id, 'observing', '2026-01-18T13:00:00.000Z')).toBe(true);
+    expect(await store.getRun(observing.id)).toMatchObject({ status: 'abandoned', finished_at: '2026-01-18T13:00:00.000Z' });
+    expect(await store.abandonRun(concluded.id, 'finished', '2026-01-18T13:00:00.000Z')).toBe(false);
+    expect(await store.abandonRun(moved.id, 'deploying', '2026-01-18T13:00:00.000Z')).toBe(false);
+    expect((await store.getRun(concluded.id))?.status).toBe('finished');
+    expect((await store.getRun(moved.id))?.status).toBe('observing');
+    await store.close();
+  });
+
+  it('unsettledRuns: runs on their way to a verdict, and runs an older version left concluded without one', async () => {
+    const store = await open();
+    const at = (d: number) => `2026-01-1${d}T00:00:00.000Z`;
+    const open_ = run({ status: 'observing', created_at: at(5) });
+    const leftBehind = run({ status: 'finished', created_at: at(6), finished_at: at(6) });
+    const judged = run({ status: 'observing', created_at: at(7) });
+    const abandoned = run({ status: 'observing', created_at: at(7) });
+    const old = run({ status: 'observing', created_at: at(1) });
+    for (const r of [open_, leftBehind, judged, abandoned, old]) await store.createRun(r);
+    await store.conclude(judged.id, { status: 'finished', finished_at: at(8) }, verdict(judged.id));
+    await store.abandonRun(abandoned.id, 'observing', at(8));
+    expect((await store.unsettledRuns(at(2))).map((r) => [r.id, r.status])).toEqual([
+      [open_.id, 'observing'],
+      [leftBehind.id, 'finished'],
+    ]);
+    await store.close();
+  });
+
+  it('upsertRuns with verdicts: a run and its verdict land in one transaction, or neither', async () => {
+    const store = await open();
+    const [a, b] = [run({ status: 'finished' }), run({ status: 'finished' })];
+    const rows = async (...ids: string[]) => {
+      const source = await openStore(tempDbPath());
+      for (const id of ids) {
+        await source.createRun(run({ id }));
+        await source.saveVerdict(verdict(id));
+      }
+      const out = await source.verdictRowsOf(ids);
+      await source.close();
+      return out;
+    };
+    expect(await store.upsertRuns([a], await rows(a.id))).toBe(1);
+    expect(await store.upsertRuns([a], await rows(a.id))).toBe(0);
+    expect(await store.getVerdict(a.id)).toMatchObject({ deployment_id: a.id });
+    // A verdict of a run the target does not hold fails the foreign key: b is not written either.
+    await expect(store.upsertRuns([b], await rows(b.id, randomUUID()))).rejects.toThrow();
+    expect(await store.getRun(b.id)).toBeUndefined();
+    expect(await store.getVerdict(b.id)).toBeUndefined();
     await store.close();
   });
 

@@ -1,6 +1,6 @@
 /** `seqpulse analyze --pre FILE --post FILE` (dry run) and `seqpulse analyze <id>` (re-judge a stored run). */
 import { randomUUID } from 'node:crypto';
-import { historyBaseline } from '../../app/history.js';
+import { historyBaseline, recentHealthyRuns } from '../../app/history.js';
 import { applyDryRun, buildReport } from '../../app/report.js';
 import { storedPhases } from '../../app/snapshots.js';
 import { analyze } from '../../core/analyze.js';
@@ -42,8 +42,9 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
     report = await withStore(config, console, async (store) => {
       const run = await findRun(store, id);
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
-      const history = config.baseline === 'history' ? await historyBaseline(store, run, config.historyRuns, config.rules) : undefined;
-      return buildReport(run, await storedPhases(store, run.id, config.rules), { rules: config.rules, failOn: config.failOn, now, history, dryRun: config.dryRun });
+      const healthy = await recentHealthyRuns(store, run, config.historyRuns, config.rules);
+      const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
+      return buildReport(run, await storedPhases(store, run.id, config.rules), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun });
     });
     if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
   }

@@ -28,7 +28,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   try {
     const outcome = await finishRun(config, run, result, io);
     if (outcome.kind !== 'report') return 0;
-    if (!outcome.repeated) await syncAfterRun(io.store, config.sync, run.id, console);
+    if (!outcome.repeated) await syncAfterRun(io, config.sync, run.id, console);
     if (!outcome.repeated) await pushAfterRun(config, io, outcome.report, console);
     if (outcome.repeated) console.logger.log('info', 'repeated_finish', `Run ${run.id} was already finished; this is its stored verdict.`);
     printReport(console, outcome.report, await storedRunSeries(io.store, run.id, config.rules));

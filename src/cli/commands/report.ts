@@ -1,5 +1,6 @@
 /** `seqpulse report <id> [--format html|md|json] [-o file]`: a run's verdict, for people to read and share. */
 import { writeFileSync } from 'node:fs';
+import { whyNoVerdict } from '../../app/no-verdict.js';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../output/html-report.js';
 import { renderMarkdown } from '../../output/markdown.js';
@@ -15,7 +16,10 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
     const found = await findRun(store, id);
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
   });
-  if (!verdict) throw new UsageError(`run ${run.id} has no verdict yet (status ${run.status})`, `Finish it first (\`seqpulse finish ${run.id}\`), or look at it with \`seqpulse show ${run.id}\`.`);
+  if (!verdict) {
+    const why = whyNoVerdict(run);
+    throw new UsageError(`run ${run.id} ${why.reason}: there is nothing to report`, why.hint);
+  }
   const format = flags.format ?? 'html';
   const text =
     format === 'json' ? `${JSON.stringify(verdict, null, 2)}\n`

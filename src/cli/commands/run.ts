@@ -19,7 +19,7 @@ export async function runCommand(command: string[], flags: CommandFlags & { shel
   const { io, dispose } = await createAppIO(config, console);
   try {
     const report = await runCycle(config, argv, io);
-    await syncAfterRun(io.store, config.sync, report.deployment_id, console);
+    await syncAfterRun(io, config.sync, report.deployment_id, console);
     await pushAfterRun(config, io, report, console);
     printReport(console, report, await storedRunSeries(io.store, report.deployment_id, config.rules));
     return report.exit_code;

@@ -18,7 +18,7 @@ export async function startCommand(flags: CommandFlags): Promise<number> {
       return outcome.report.exit_code;
     }
     const id = outcome.run.id;
-    await syncAfterRun(io.store, config.sync, id, console);
+    await syncAfterRun(io, config.sync, id, console);
     if (console.json) console.stdout(JSON.stringify({ deployment_id: id }));
     else console.stdout(id);
     if (!console.json && !console.quiet) console.logger.log('info', 'started', `Deploy now, then run: seqpulse finish ${id}`, { deployment_id: id });

@@ -3,7 +3,7 @@ import { syncTo } from '../../app/sync.js';
 import { UsageError } from '../../errors.js';
 import { redactError, redactUserinfo } from '../../redact.js';
 import { openStore } from '../../store/open.js';
-import type { Store } from '../../store/types.js';
+import type { AppIO } from '../../app/io.js';
 import { createConsole, resolveCommandConfig, withStore, type Console } from '../context.js';
 import type { CommandFlags } from '../options.js';
 
@@ -12,7 +12,7 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
-  const counts = await withStore(config, console, (local) => syncTo(local, target, openStore));
+  const counts = await withStore(config, console, (local) => syncTo(local, target, (location) => openStore(location, { timeoutMs: config.storeTimeoutMs })));
   const shown = redactUserinfo(target);
   if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate }));
   else console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.`);
@@ -20,14 +20,15 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
 }
 
 /**
- * After run/start/finish with --sync: the local write is complete, now push this run. A failure is
- * a warning (run `seqpulse sync` later); it never changes the exit code.
+ * After run/start/finish with --sync: the verdict is stored locally, now push this run, within
+ * sync_timeout (see app/shared.ts). A failure is a warning (run `seqpulse sync` later); it never
+ * changes the exit code.
  */
-export async function syncAfterRun(local: Store, target: string | undefined, runId: string, console: Console): Promise<void> {
-  if (!target) return;
+export async function syncAfterRun(io: Pick<AppIO, 'store' | 'shared'>, target: string | undefined, runId: string, console: Console): Promise<void> {
+  if (!target || !io.shared) return;
   const shown = redactUserinfo(target);
   try {
-    const counts = await syncTo(local, target, openStore, [runId]);
+    const counts = await io.shared.push(io.store, runId);
     console.logger.log('info', 'synced', `Synced run ${runId} to ${shown} (${counts.samples} samples).`, { deployment_id: runId });
   } catch (err) {
     const reason = redactError(err, target);

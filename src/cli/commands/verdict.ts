@@ -1,4 +1,5 @@
 /** `seqpulse verdict <id>`: the stored verdict, with the exit code it gave when it was made. */
+import { whyNoVerdict } from '../../app/no-verdict.js';
 import { ExitCode, SeqpulseError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';
@@ -12,11 +13,8 @@ export async function verdictCommand(id: string, flags: CommandFlags): Promise<n
     const run = await findRun(store, id);
     const stored = await store.getVerdict(run.id);
     if (!stored) {
-      throw new SeqpulseError(`run ${run.id} has no verdict yet (it is ${run.status})`, {
-        exitCode: ExitCode.NoVerdict,
-        code: 'no_verdict',
-        hint: run.status === 'started' ? `Finish it with \`seqpulse finish ${run.id}\`.` : undefined,
-      });
+      const why = whyNoVerdict(run);
+      throw new SeqpulseError(`run ${run.id} ${why.reason}`, { exitCode: ExitCode.NoVerdict, code: 'no_verdict', hint: why.hint });
     }
     return stored;
   });

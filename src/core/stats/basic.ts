@@ -22,7 +22,8 @@ export function medianInPlace(work: Float64Array): number {
   const n = work.length;
   if (n === 0) return Number.NaN;
   const hi = select(work, n >> 1);
-  return n % 2 === 1 ? hi : (hi + maxBelow(work, n >> 1)) / 2;
+  // Halves first: the mean of two values near the largest doubles must not overflow.
+  return n % 2 === 1 ? hi : hi / 2 + maxBelow(work, n >> 1) / 2;
 }
 
 /** k-th smallest (0-based), partially reordering `a` (Hoare's selection). */
@@ -66,11 +67,12 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
 }
 
 
+/** Mean, summed in shares so that values near the largest doubles do not overflow. */
 export function mean(values: ArrayLike<number>): number {
   if (values.length === 0) return Number.NaN;
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  return sum / values.length;
+  for (let i = 0; i < values.length; i++) sum += values[i]! / values.length;
+  return sum;
 }
 
 /** Rounds to a number of significant digits, for display and for stable JSON. */

@@ -1,12 +1,18 @@
 /**
- * Trend inside the POST window: Mann-Kendall for "is it rising steadily?" and the Theil-Sen
- * slope for "by how much?". Long series are first reduced to bin medians, which keeps the
- * pairwise work bounded and the test robust to single spikes. Pure.
+ * Trend inside a window: is the series moving steadily one way, and by how much? The Theil-Sen
+ * slope (the median of pairwise slopes: one spike cannot tilt it), tested against the scatter of
+ * the series around that line (a robust t-test of the slope), with the variance widened for the
+ * serial dependence left in that scatter and the degrees of freedom it leaves. Unlike a sign-based
+ * test (Mann-Kendall), this weighs how far the series moved against how much it wanders: a ramp
+ * far larger than the wiggles around it is a trend even when the wiggles are smooth. Long series
+ * are first reduced to bin medians, which keeps the pairwise work bounded. Pure.
  */
 import { median } from './basic.js';
-import { upperNormal } from './rank-sum.js';
+import { inflation, lag1 } from './dependence.js';
+import { upperStudent } from './distributions.js';
 
 const MAX_BINS = 48;
+const MAD_TO_SD = 1.4826;
 
 export interface Trend {
   /** One-sided p-value for an upward trend (small = rising). */
@@ -16,6 +22,8 @@ export interface Trend {
   /** Theil-Sen slope per original sample. */
   slope: number;
   points: number;
+  /** Samples in the series. */
+  length: number;
 }
 
 /** `space`: work space for the bin medians, as `median` takes it. */
@@ -30,15 +38,24 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
     ys.push(median(series, i, i + size, space));
   }
   const n = ys.length;
-  let s = 0;
   const slopes: number[] = [];
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      s += Math.sign(ys[j]! - ys[i]!);
-      slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+      const s = (ys[j]! - ys[i]!) / (xs[j]! - xs[i]!);
+      if (!Number.isNaN(s)) slopes.push(s);
     }
   }
-  const sd = Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
-  const z = s === 0 ? 0 : (s - Math.sign(s)) / sd;
-  return { pValueUp: upperNormal(z), pValueDown: upperNormal(-z), slope: median(slopes), points: n };
+  const slope = median(slopes);
+  const intercept = median(ys.map((y, i) => y - slope * xs[i]!));
+  const residuals = ys.map((y, i) => y - intercept - slope * xs[i]!);
+  const abs = residuals.map(Math.abs);
+  const mad = MAD_TO_SD * median(abs);
+  const scale = mad > 0 ? mad : (1.2533 * abs.reduce((a, b) => a + b, 0)) / n;
+  const rho = lag1([residuals], 3 * scale);
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const sxx = xs.reduce((a, x) => a + (x - meanX) ** 2, 0);
+  const se = scale * Math.sqrt(inflation(rho) / sxx);
+  const df = Math.max(2, (n - 2) * ((1 - rho * rho) / (1 + rho * rho)));
+  const t = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : slope < 0 ? Number.NEGATIVE_INFINITY : 0;
+  return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope, points: n, length: series.length };
 }

@@ -1,0 +1,127 @@
+// Real production noise for judging judges: PRE and POST windows cut from public traces of real
+// systems (bench/data/real/README.md names each source and its licence), healthy as they were, or
+// with a regression of known size injected into the same real window from the first POST sample.
+// Shared by `npm run bench:verdicts` and test/core/real-noise.test.ts.
+//
+// The traces:
+// - Google cluster-usage traces (May 2011), CPU and memory utilisation of 400 "VMs" (jobs' tasks
+//   summed per 5 minutes), 288 samples a day each: cpu_usage and memory_usage, sampled every 5 min.
+// - Azure LLM inference traces (2023-11-16), every request of two production services over an hour
+//   ("conv": steady, ~5 req/s; "code": bursty, ~2.5 req/s). Turned into what an app reports: a
+//   rolling 60 s request rate (requests_per_sec) and the p95 of the tokens each request generated
+//   over the same 60 s (latency_p95: an LLM's response time grows with the tokens it generates, so
+//   this is the service's real per-request work), sampled every 10 s. Both traces are samples of
+//   the services' requests, not all of them; the "code" sample is so thin (minutes without a single
+//   request) that its counts are not a service's traffic, so only its latency is used.
+import { readFileSync } from 'node:fs';
+import { seededRandom as seeded } from '../build/src/demo/app.js';
+
+const DATA = new URL('./data/real/', import.meta.url);
+
+let vmCache;
+function vms() {
+  vmCache ??= JSON.parse(readFileSync(new URL('google-cluster-2011-vms.json', DATA), 'utf8')).vms.map((v) => ({
+    name: v.vm,
+    intervalMs: 300_000,
+    series: { cpu_usage: v.cpu, memory_usage: v.memory },
+  }));
+  return vmCache;
+}
+
+const ROLLING_S = 60;
+const MIN_REQUESTS_FOR_P95 = 5;
+const STEP_S = 10;
+const llmCache = {};
+/** One Azure trace as an app would expose it: rolling 60 s figures sampled every 10 s. */
+function llm(name) {
+  if (llmCache[name]) return llmCache[name];
+  const lines = readFileSync(new URL(`azure-llm-2023-${name}.csv`, DATA), 'utf8').trim().split('\n').slice(1);
+  const requests = lines.map((line) => {
+    const [stamp, , generated] = line.split(',');
+    return { t: Date.parse(`${stamp.slice(0, 23).replace(' ', 'T')}Z`) / 1000, tokens: Number(generated) };
+  });
+  const start = requests[0].t + ROLLING_S;
+  const end = requests.at(-1).t;
+  const rps = [];
+  const p95 = [];
+  let lo = 0;
+  let hi = 0;
+  for (let t = start; t <= end; t += STEP_S) {
+    while (hi < requests.length && requests[hi].t <= t) hi++;
+    while (lo < hi && requests[lo].t <= t - ROLLING_S) lo++;
+    const tokens = requests.slice(lo, hi).map((r) => r.tokens).sort((a, b) => a - b);
+    rps.push((hi - lo) / ROLLING_S);
+    // No latency to report over a minute with almost no requests: an app reports none (the key is left out).
+    p95.push(tokens.length >= MIN_REQUESTS_FOR_P95 ? tokens[Math.min(tokens.length - 1, Math.ceil(0.95 * tokens.length) - 1)] : undefined);
+  }
+  const series = name === 'code' ? { latency_p95: p95 } : { requests_per_sec: rps, latency_p95: p95 };
+  return (llmCache[name] = { name: `azure-llm-${name}`, intervalMs: STEP_S * 1000, series });
+}
+
+const POST_SAMPLES = 30;
+
+/** A multiplier per POST sample (i of n) for each metric it touches. */
+const step = (factors) => () => factors;
+const ramp = (metric, to) => (i, n) => ({ [metric]: 1 + (to - 1) * (i / Math.max(1, n - 1)) });
+
+/**
+ * expected: `ok` (healthy), `rollback_recommended` (rollback-worthy: a critical metric past its
+ * threshold, or two metrics), `attention` (one non-critical metric: anything but ok).
+ * `times`: the injected change in multiples of the metric's threshold (for the "never ok past twice
+ * its threshold" count).
+ */
+export const REAL_FAMILIES = [
+  { name: 'vm_healthy', expected: 'ok', source: 'vm' },
+  { name: 'llm_conv_healthy', expected: 'ok', source: 'conv' },
+  { name: 'llm_code_healthy (latency, bursty)', expected: 'ok', source: 'code' },
+  { name: 'vm_cpu_x1.5_threshold', expected: 'attention', source: 'vm', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
+  { name: 'vm_cpu_x2_threshold', expected: 'attention', source: 'vm', times: 2, effect: step({ cpu_usage: 2 }) },
+  { name: 'vm_memory_x2_threshold', expected: 'attention', source: 'vm', times: 2, effect: step({ memory_usage: 2.4 }) },
+  { name: 'vm_memory_leak (+35% ramp)', expected: 'attention', source: 'vm', effect: ramp('memory_usage', 1.35) },
+  { name: 'vm_cpu_and_memory_x1.5', expected: 'rollback_recommended', source: 'vm', times: 1.5, effect: step({ cpu_usage: 1.75, memory_usage: 2.05 }) },
+  { name: 'llm_conv_latency_x2_threshold', expected: 'attention', source: 'conv', times: 2, effect: step({ latency_p95: 1.6 }) },
+  { name: 'llm_conv_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'conv', times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
+  { name: 'llm_conv_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'conv', times: 2, effect: step({ requests_per_sec: 0.2 }) },
+  { name: 'llm_code_latency_x2_threshold', expected: 'attention', source: 'code', times: 2, effect: step({ latency_p95: 1.6 }) },
+  { name: 'llm_conv_latency_and_traffic_x1.5', expected: 'rollback_recommended', source: 'conv', times: 1.5, effect: step({ latency_p95: 1.45, requests_per_sec: 0.4 }) },
+];
+
+/**
+ * `count` windows of a family, reproducible from `seed`: PRE `pre` samples then POST 30 (or the
+ * family's `post`), cut at a
+ * random place of a random trace of the family's source. With `history`, each also carries that
+ * many earlier healthy windows of the same trace (not overlapping it), as the store would give.
+ */
+export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
+  const POST = family.post ?? POST_SAMPLES;
+  const rand = seeded(seed * 7919 + family.name.length * 104729);
+  // History windows from a generator of their own: the windows judged are the same with or without history.
+  const other = seeded(seed * 15485863 + family.name.length);
+  const pool = family.source === 'vm' ? vms() : [llm(family.source)];
+  const out = [];
+  for (let k = 0; k < count; k++) {
+    const trace = pool[Math.floor(rand() * pool.length)];
+    const length = Object.values(trace.series)[0].length;
+    const at = Math.floor(rand() * (length - pre - POST));
+    const snapshot = (i, factors = {}) => ({
+      metrics: Object.fromEntries(Object.entries(trace.series).filter(([, values]) => values[i] !== undefined).map(([name, values]) => [name, values[i] * (factors[name] ?? 1)])),
+    });
+    const span = pre + POST;
+    const healthy = [];
+    for (let tries = 0; healthy.length < history && tries < 100; tries++) {
+      const h = Math.floor(other() * (length - span));
+      if (h + span > at && h < at + span) continue;
+      healthy.push({ pre: Array.from({ length: pre }, (_, i) => snapshot(h + i)), post: Array.from({ length: POST }, (_, i) => snapshot(h + pre + i)) });
+    }
+    out.push({
+      family: family.name,
+      expected: family.expected,
+      trace: trace.name,
+      pre: Array.from({ length: pre }, (_, i) => snapshot(at + i)),
+      post: Array.from({ length: POST }, (_, i) => snapshot(at + pre + i, family.effect?.(i, POST))),
+      intervalMs: trace.intervalMs,
+      healthy,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+/** Why a stored run has no verdict, and what to do about it: one wording for `finish`, `verdict` and `report`. */
+import { CONCLUDED_STATUSES, type RunRecord } from '../store/types.js';
+import { LEFT_BEHIND_MS } from './abandoned.js';
+
+export interface NoVerdict {
+  /** Completes "run <id> ...". */
+  reason: string;
+  hint: string;
+}
+
+export function whyNoVerdict(run: RunRecord): NoVerdict {
+  const show = `\`seqpulse show ${run.id}\``;
+  if (run.status === 'started' && run.command === null) return { reason: 'has no verdict yet: it waits for `finish`', hint: `Finish it with \`seqpulse finish ${run.id}\` once the deploy is done.` };
+  if (run.status === 'abandoned') {
+    return { reason: 'was abandoned: the process observing it died (killed or crashed) before a verdict', hint: `Its samples are kept (${show}); for a verdict, start a new run with \`seqpulse start\` and finish it.` };
+  }
+  if ((CONCLUDED_STATUSES as readonly string[]).includes(run.status)) {
+    return {
+      reason: `was left ${run.status} without a verdict by an older seqpulse, cut off between writing the two`,
+      hint: `The next command on its machine marks it abandoned (any command does ${LEFT_BEHIND_MS / 60_000} minutes after it ended); its samples are kept (${show}). For a verdict, start a new run.`,
+    };
+  }
+  return {
+    reason: `has no verdict yet: it is ${run.status}`,
+    hint: `The command observing it is still at work, or was cut off (then the next command on its machine marks it abandoned). Look at it with ${show}.`,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Events and requests per sample, for a share of requests (error_rate) judged as counts. Exact
+ * when the app reports monotonic counters (`errors_total`, `requests_total`): the deltas between
+ * consecutive samples, a counter that went down having restarted from zero. Otherwise estimated
+ * from the rate and the request rate (rate x requests/s x interval), and said to be estimates.
+ * A rate outside [0, 1] is not a share: the metric is then judged as a plain level. Pure.
+ */
+import { NUMBER, type PhaseColumns } from './columns.js';
+import type { Counts } from './stats/binomial.js';
+import type { MetricRule } from './types.js';
+
+export interface PhaseCounts {
+  pre: Counts[];
+  post: Counts[];
+  estimated: boolean;
+}
+
+export function countsOf(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, settle: number, intervalSeconds: number): PhaseCounts | undefined {
+  if (rule.counters && pre.has(rule.counters.events) && pre.has(rule.counters.requests)) {
+    const exact = { pre: counterDeltas(rule.counters, pre, 1), post: counterDeltas(rule.counters, post, Math.max(1, settle)), estimated: false };
+    if (usable(exact.pre) && usable(exact.post)) return exact;
+  }
+  if (!rule.volume || !pre.has(rule.volume)) return undefined;
+  const estimated = { pre: estimates(name, rule.volume, pre, 0, intervalSeconds), post: estimates(name, rule.volume, post, settle, intervalSeconds), estimated: true };
+  if (!estimated.pre || !estimated.post || !usable(estimated.pre) || !usable(estimated.post)) return undefined;
+  return estimated as PhaseCounts;
+}
+
+function usable(list: Counts[]): boolean {
+  return list.some((c) => c.requests > 0);
+}
+
+/** Deltas of the two counters between consecutive samples from `from` on (a sample and the one before it). */
+function counterDeltas(counters: NonNullable<MetricRule['counters']>, phase: PhaseColumns, from: number): Counts[] {
+  const events = phase.column(counters.events);
+  const requests = phase.column(counters.requests);
+  const out: Counts[] = [];
+  for (let i = from; i < phase.length; i++) {
+    if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) continue;
+    let e = events.values[i]! - events.values[i - 1]!;
+    let n = requests.values[i]! - requests.values[i - 1]!;
+    // A counter that went down restarted (a new process): what it counts now is all since then.
+    if (e < 0 || n < 0) {
+      e = events.values[i]!;
+      n = requests.values[i]!;
+    }
+    if (!(e >= 0 && n >= 0 && e <= n && Number.isFinite(n))) continue;
+    out.push({ events: e, requests: n });
+  }
+  return out;
+}
+
+/** rate x volume x interval per sample from `from` on; undefined when a rate is not a share or a count would overflow. */
+function estimates(name: string, volume: string, phase: PhaseColumns, from: number, intervalSeconds: number): Counts[] | undefined {
+  const rate = phase.column(name, from);
+  const vol = phase.column(volume, from);
+  const out: Counts[] = [];
+  for (let i = 0; i < rate.state.length; i++) {
+    if (rate.state[i] !== NUMBER || vol.state[i] !== NUMBER) continue;
+    const r = rate.values[i]!;
+    const v = vol.values[i]!;
+    if (r < 0 || v < 0) continue;
+    if (r > 1) return undefined;
+    const requests = v * intervalSeconds;
+    if (!Number.isFinite(requests)) return undefined;
+    out.push({ events: r * requests, requests });
+  }
+  return out;
+}

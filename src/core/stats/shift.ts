@@ -1,0 +1,193 @@
+/**
+ * Did the level move? A robust shift test between PRE and POST that is honest about real samples:
+ * - centres are medians and the noise scale is the median absolute deviation of the within-phase
+ *   residuals (both phases pooled), so single spikes move neither;
+ * - positive metrics (latency, traffic, CPU, memory) are compared on a log scale, where their noise
+ *   is roughly multiplicative and a threshold in percent is a fixed distance;
+ * - the variance of each median is inflated for serial dependence (dependence.ts), and the
+ *   reference distribution is Student's t with the effective degrees of freedom that remain, so a
+ *   short or strongly autocorrelated window cannot produce a tiny p-value;
+ * - level wander longer than the window shows as POST blocks whose levels disagree more than their
+ *   noise explains; and earlier healthy runs of the same service, when there are some, set a floor:
+ *   a move no larger than healthy deploys usually show is not evidence.
+ * Pure.
+ */
+import { medianInPlace } from './basic.js';
+import { inflation, lag1 } from './dependence.js';
+import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
+import { trendOf } from './trend.js';
+
+export interface ShiftTest {
+  /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
+  pValue: number;
+  /** Standard error of the difference of the two centres, on the test's scale. */
+  se: number;
+  /** Within-phase noise (robust standard deviation of one sample), on the test's scale. */
+  spread: number;
+  /** The same, from PRE's own samples alone (0 with fewer than 2): how settled the baseline was. */
+  preSpread: number;
+  /** Lag-1 autocorrelation of the residuals that was allowed for. */
+  rho: number;
+  /** Effective degrees of freedom of the t reference. */
+  df: number;
+  log: boolean;
+}
+
+export type Badness = 'increase' | 'decrease' | 'both';
+
+/** Work space: `n` values for the given use; the test reorders what it is given. */
+export type Space = (use: 'a' | 'b' | 'r' | 'm', n: number) => Float64Array;
+
+export interface ShiftOptions {
+  /**
+   * POST moves steadily through the window (its trend is significant): measure its noise around
+   * that line, not around its median, or a ramp would pass for noise and hide itself.
+   */
+  detrendAfter?: boolean;
+  /** The smallest standard error of the difference to allow: how far healthy runs moved from PRE to POST (test scale). */
+  seFloor?: number;
+}
+
+/** MAD to standard deviation for a normal distribution. */
+const MAD_TO_SD = 1.4826;
+/** Mean absolute deviation to standard deviation for a normal distribution (sqrt(pi/2)). */
+const MEAN_AD_TO_SD = 1.2533;
+
+export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
+  const n = before.length;
+  const m = after.length;
+  let log = true;
+  for (let i = 0; i < n && log; i++) log = before[i]! > 0;
+  for (let i = 0; i < m && log; i++) log = after[i]! > 0;
+  const a = space('a', n);
+  const b = space('b', m);
+  for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
+  for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
+
+  // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
+  const r = space('r', n + m);
+  const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
+  const ca = centre(a, r, 0, 0);
+  const cb = centre(b, r, n, slope);
+  // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
+  // by a power of two must not turn into a certain shift through the last bits of a logarithm.
+  const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
+  for (let i = 0; i < n + m; i++) if (Math.abs(r[i]!) <= epsilon) r[i] = 0;
+  const preSpread = ownSpread(r.subarray(0, n), space);
+  // An odd phase's median is one of its own samples, whose residual is exactly zero: left in, that
+  // zero drags a small phase's spread down.
+  const within = robustSpread(r, space, (n % 2) + (m % 2));
+  const rho = within > 0 ? lag1([r.subarray(0, n), r.subarray(n, n + m)], 3 * within) : 0;
+  // Residuals around a window's own centre miss the part of the variance the centre itself took up,
+  // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
+  const taken = (inflation(rho, n) + inflation(rho, m)) / (n + m);
+  const spread = within / Math.sqrt(Math.max(0.1, 1 - taken));
+  // Level wander the residuals cannot show: POST cut in blocks, whose levels vary more than their
+  // own noise explains when the series drifts (a step at the deploy moves every block alike).
+  const wander = slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0;
+  const withinSe = Math.sqrt(spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m) + wander);
+  const se = Math.max(withinSe, options.seFloor ?? 0);
+  // Student's t for a scale estimated from the residuals (two centres estimated from them); the
+  // dependence is in the standard error already.
+  const df = Math.max(2, n + m - 2);
+
+  const raw = cb - ca;
+  const delta = Math.abs(raw) <= epsilon ? 0 : raw;
+  const bad = badness === 'increase' ? delta : badness === 'decrease' ? -delta : Math.abs(delta);
+  let pValue: number;
+  if (se === 0) pValue = bad > 0 ? 0 : 1;
+  else pValue = upperStudent(bad / se, df);
+  if (badness === 'both') pValue = Math.min(1, 2 * pValue);
+  return { pValue, se, spread, preSpread, rho, df, log };
+}
+
+/**
+ * Power of the test against a move of `size` on its scale (e.g. log(1.5) for +50% on a log scale)
+ * at level alpha: how likely a real move of that size would be found. Normal approximation.
+ */
+export function powerAt(test: Pick<ShiftTest, 'se'>, size: number, alpha: number): number {
+  if (test.se === 0) return 1;
+  return upperNormal(normalQuantileUpper(alpha) - Math.abs(size) / test.se);
+}
+
+/** The phase's median; its residuals (around its median, or around a line of this slope) are written to r[offset..]. */
+function centre(values: Float64Array, r: Float64Array, offset: number, slope: number): number {
+  if (values.length === 0) return Number.NaN;
+  const n = values.length;
+  for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
+  const line = slope === 0 ? 0 : medianInPlace(r.slice(offset, offset + n));
+  const c = medianInPlace(values);
+  const level = slope === 0 ? c : line;
+  for (let i = 0; i < n; i++) r[offset + i] = r[offset + i]! - level;
+  return c;
+}
+
+/**
+ * Robust standard deviation of one sample from the residuals: MAD, or mean absolute deviation where
+ * more than half are zero. `medians`: zero residuals that are a phase's median itself, left out.
+ */
+function robustSpread(r: Float64Array, space: Space, medians = 0): number {
+  const abs = space('a', r.length);
+  let sum = 0;
+  let k = 0;
+  let skip = medians;
+  for (let i = 0; i < r.length; i++) {
+    const v = Math.abs(r[i]!);
+    if (v === 0 && skip > 0 && r.length - medians > 0) {
+      skip--;
+      continue;
+    }
+    abs[k++] = v;
+    sum += v;
+  }
+  const mad = k > 0 ? MAD_TO_SD * medianInPlace(abs.subarray(0, k)) : 0;
+  if (mad > 0) return mad;
+  return k > 0 ? (MEAN_AD_TO_SD * sum) / k : 0;
+}
+
+/** Blocks POST is cut into to measure level wander, and the samples each needs at least. */
+const BLOCKS = 3;
+const MIN_BLOCK = 6;
+
+/**
+ * Variance of the blocks' medians beyond what their within-block noise gives: the between-window
+ * level variance (0 when the window is too short to cut, or the blocks agree).
+ */
+function blockWander(residuals: Float64Array, spread: number, rho: number, space: Space): number {
+  const len = Math.floor(residuals.length / BLOCKS);
+  if (len < MIN_BLOCK) return 0;
+  const levels: number[] = [];
+  for (let k = 0; k < BLOCKS; k++) {
+    const block = space('m', len);
+    block.set(residuals.subarray(k * len, (k + 1) * len));
+    levels.push(medianInPlace(block));
+  }
+  const mean = levels.reduce((a, b) => a + b, 0) / BLOCKS;
+  const between = levels.reduce((a, v) => a + (v - mean) ** 2, 0) / (BLOCKS - 1);
+  const within = (spread * spread * medianFactor(len) * inflation(rho, len)) / len;
+  return Math.max(0, between - within);
+}
+
+/** Mean range of n normal samples in standard deviations (d2), for the spread of a handful of values. */
+const D2 = [0, 0, 1.128, 1.693, 2.059, 2.326];
+
+/** Robust standard deviation of one phase's own residuals: from the range for up to 5 values, from the MAD beyond. */
+function ownSpread(r: Float64Array, space: Space): number {
+  const n = r.length;
+  if (n < 2) return 0;
+  if (n < D2.length) {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, r[i]!);
+      hi = Math.max(hi, r[i]!);
+    }
+    return (hi - lo) / D2[n]!;
+  }
+  return robustSpread(r, space, n % 2);
+}
+
+/** Variance of a median of n samples in units of sigma^2/n: the mean for 1 or 2 values, pi/2 asymptotically. */
+function medianFactor(n: number): number {
+  return n <= 2 ? 1 : Math.PI / 2;
+}

@@ -1,0 +1,35 @@
+/** Deadlines for work that depends on a remote part: a frozen peer must never hold a command. */
+
+/**
+ * Silence on a connection after which TCP keepalive probes start (Postgres, HTTP): a peer whose
+ * host is gone (not merely frozen: a frozen process's kernel still answers probes) is noticed by
+ * the kernel, and the connection fails instead of waiting for ever.
+ */
+export const KEEPALIVE_DELAY_MS = 10_000;
+
+/**
+ * `work`, or the error `expired()` returns once `ms` have passed, whichever comes first. `expired`
+ * is where the caller ends the work itself (destroys its connection): a promise cannot be
+ * cancelled, only stopped being waited for. A late failure of `work` is swallowed, never unhandled.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(expired()), Math.max(0, ms));
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Whole seconds, or milliseconds when less, as people read a setting: `10 s`, `500 ms`. */
+export function showMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** What `withDeadline`'s `expired` returns when the peer said nothing at all (a frozen server, a stuck process). */
+export class NoAnswerError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what}: no answer within ${showMs(Math.round(ms))}`);
+    this.name = 'NoAnswerError';
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * HTTP peers that accept a connection and never write a byte (a frozen app, Prometheus or
+ * Pushgateway: the kernel completes the handshake, nothing answers). Every role ends in bounded
+ * time with its documented exit code, the failures stored as what they were.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+const node = process.execPath;
+const track = closeAfterEach();
+/** What a run may take beyond its schedule on a loaded machine (process start-up, closing). */
+const SLACK_MS = 5000;
+
+/** Accepts every connection and never writes; counts what it accepted. */
+async function frozenPeer(): Promise<{ url: string; accepted: () => number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accepted: () => accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function storedSamples(cwd: string) {
+  const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
+  try {
+    const [run] = await store.listRuns({});
+    return await store.getSamples(run!.id);
+  } finally {
+    await store.close();
+  }
+}
+
+/** fastFlags' schedule: 3 PRE and 10 POST ticks at 100 ms, each request cut off at 300 ms. */
+const SCHEDULE_MS = 300 + 1000 + 300;
+
+describe('a peer that accepts and never answers', () => {
+  it.each([
+    ['the /ds-metrics endpoint', (url: string) => ['--endpoint', `${url}/ds-metrics`]],
+    ['the prometheus-scrape /metrics page', (url: string) => ['--source', 'prometheus-scrape', '--endpoint', `${url}/metrics`, '--query', 'error_rate=rate(errors_total) / rate(requests_total)']],
+    ['the Prometheus server', (url: string) => ['--source', 'prometheus', '--prometheus-url', url, '--query', 'error_rate=sum(rate(errors_total[1m]))']],
+  ])('%s: the run ends on schedule with exit 3 (no POST sample), every request cut off at its timeout and stored as failed', async (_name, source) => {
+    const peer = track(await frozenPeer());
+    const cwd = tempDir();
+    const started = Date.now();
+    const flags = fastFlags('unused').filter((f, i, all) => f !== '--endpoint' && all[i - 1] !== '--endpoint');
+    const r = await runCli(['run', ...source(peer.url), ...flags, '--json', '--', node, '-e', ''], { cwd, env });
+    expect(Date.now() - started).toBeLessThan(SCHEDULE_MS + SLACK_MS);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: null, samples: { pre: 0, post: 0 } });
+    expect(peer.accepted()).toBeGreaterThan(0);
+    const samples = await storedSamples(cwd);
+    expect(samples.filter((s) => s.phase === 'post')).toHaveLength(10);
+    expect(samples.every((s) => !s.ok && /timeout after \d+ms|deadline passed/.test(s.error ?? ''))).toBe(true);
+  });
+
+  it('the Prometheus server for PRE history (--pre-range): the range query is cut off at the timeout, the run goes on', async () => {
+    const peer = track(await frozenPeer());
+    const cwd = tempDir();
+    const started = Date.now();
+    const r = await runCli(
+      ['run', '--source', 'prometheus', '--prometheus-url', peer.url, '--query', 'error_rate=sum(rate(errors_total[1m]))', '--pre-range', '1m', '--interval', '100ms', '--window', '1s', '--timeout', '300ms', '--retries', '1', '--json', '--', node, '-e', ''],
+      { cwd, env },
+    );
+    expect(Date.now() - started).toBeLessThan(SCHEDULE_MS + SLACK_MS);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).verdict).toBeNull();
+  });
+
+  it('the Pushgateway: a warning after the timeout, and the exit code is the verdict\'s', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const gateway = track(await frozenPeer());
+    const started = Date.now();
+    const r = await runCli(['run', ...fastFlags(app.url), '--pushgateway', `http://ops:gw-pass@${gateway.url.slice('http://'.length)}/`, '--json', '--', node, '-e', ''], { cwd: tempDir(), env });
+    // The cycle, then one push cut off at the timeout (300 ms).
+    expect(Date.now() - started).toBeLessThan(SCHEDULE_MS + 300 + SLACK_MS);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBe('ok');
+    expect(gateway.accepted()).toBe(1);
+    expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ did not answer within 300 ms \(timeout\)\. The run and its verdict are unaffected/);
+    expect(r.stdout + r.stderr).not.toContain('gw-pass');
+  });
+});
