@@ -46,7 +46,7 @@ describe('text from outside reaches the terminal escaped', () => {
     const stored = json.samples.find((s) => s.metrics)!.metrics!;
     expect(stored[LONG]).toBe(3);
     expect(stored[HOSTILE_NAME]).toBe(1);
-    for (const format of ['md', 'html']) {
+    for (const format of ['md', 'html', 'json']) {
       const report = await runCli(['report', id, '--format', format], { cwd: dir, env });
       expect(report.code).toBe(0);
       expect(report.stdout).not.toMatch(RAW_CONTROL);
