@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { aggregateTick } from '../core/aggregate.js';
 import { metricNames, PhaseColumns } from '../core/columns.js';
 import type { MetricResult, Phase, Rules } from '../core/types.js';
-import { AuthError } from '../errors.js';
+import { CredentialsError } from '../errors.js';
 import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
 import type { Clock } from '../sampling/clock.js';
@@ -56,7 +56,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
   let failed = 0;
   let stoppedAfter: number | undefined;
-  let authError: AuthError | undefined;
+  let authError: CredentialsError | undefined;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
 
   try {
@@ -69,8 +69,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         try {
           results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
         } catch (err) {
-          if (!(err instanceof AuthError)) throw err;
-          // Before the deploy a rejected signature is a configuration error: stop everything.
+          if (!(err instanceof CredentialsError)) throw err;
+          // Before the deploy rejected (or unsafe) credentials are a configuration error: stop everything.
           if (plan.phase === 'pre') {
             authError ??= err;
             stop.abort(err);

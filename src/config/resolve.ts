@@ -8,6 +8,7 @@ import { metricNames } from '../core/columns.js';
 import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { urlSecrets } from '../redact.js';
 import type { ConfigFile } from './file.js';
 import { DEFAULTS, FileSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
@@ -242,8 +243,9 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     configFile: input.file?.path,
     warnings,
   };
-  const passwords = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway')].map(passwordOf);
-  config.redactions = [...config.secrets, ...[pick('source_token'), ...passwords].filter((v): v is string => v !== undefined && v !== '')];
+  // Every credential seqpulse sends, in every form it travels in (redact.ts): a server that echoes one back gets it masked.
+  const urls = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway'), pick('prometheus_url'), ...config.endpoints];
+  config.redactions = [...new Set([...config.secrets, ...[pick('source_token')].filter((v): v is string => v !== undefined && v !== ''), ...urls.flatMap(urlSecrets)])];
   if (config.insecure) {
     warnings.push('TLS certificate verification is OFF (--insecure): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.');
   }
@@ -319,15 +321,6 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
   return issues;
 }
 
-function passwordOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
   const result = FileSchema.safeParse(file.data);
   if (result.success) return result.data;
@@ -388,7 +381,8 @@ function coerce(key: keyof Settings, value: string): unknown {
 }
 
 function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: (metric: string) => ConfigIssue, issues: ConfigIssue[]): Rules {
-  const merged: Record<string, RuleInput & Partial<MetricRule>> = { ...DEFAULT_RULES };
+  // No prototype in either object: a metric may be called `constructor` or `__proto__`.
+  const merged: Record<string, RuleInput & Partial<MetricRule>> = Object.assign(Object.create(null) as Record<string, RuleInput & Partial<MetricRule>>, DEFAULT_RULES);
   for (const layer of layers) {
     for (const [name, override] of Object.entries(layer ?? {})) {
       const previous = merged[name] ?? {};
@@ -397,7 +391,7 @@ function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: 
       merged[name] = { ...previous, ...override, ...(attention === undefined ? {} : { attention: override.attention ?? attention }) };
     }
   }
-  const rules: Rules = {};
+  const rules = Object.create(null) as Rules;
   for (const [name, { enabled, direction, threshold, ...rest }] of Object.entries(merged)) {
     if (enabled === false) continue;
     if (threshold === undefined) {

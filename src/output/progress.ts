@@ -8,6 +8,7 @@ import { formatDuration } from '../config/duration.js';
 import type { MetricResult, Phase } from '../core/types.js';
 import { formatPct } from '../core/wording.js';
 import type { Logger } from './logger.js';
+import { escapeControls, forDisplay, NAME_WIDTH } from './terminal.js';
 
 export interface SampleProgress {
   phase: Phase;
@@ -46,11 +47,11 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
     phase(phase, message) {
       spinner?.stop();
       // discardStdin would put the terminal in raw mode and swallow Ctrl-C's SIGINT.
-      spinner = phase === 'deploy' ? undefined : ora({ text: message, stream, discardStdin: false }).start();
+      spinner = phase === 'deploy' ? undefined : ora({ text: escapeControls(message), stream, discardStdin: false }).start();
       if (phase === 'deploy') logger.log('info', 'phase', message, { phase });
     },
     sample(p, now) {
-      if (spinner) spinner.text = `${line(p)} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
+      if (spinner) spinner.text = `${escapeControls(line(p))} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
     },
     stop() {
       spinner?.stop();
@@ -62,7 +63,7 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
 function line(p: SampleProgress): string {
   const parts = [`${p.phase.toUpperCase()} sample ${p.index + 1}/${p.total}`, `${p.answered}/${p.endpoints} endpoints answered`];
   if (p.failedSoFar > 0) parts.push(`${p.failedSoFar} failed so far`);
-  if (p.worst && p.worst.change_pct !== null) parts.push(`${p.worst.name} ${formatPct(p.worst.change_pct)} (${p.worst.status})`);
-  if (p.answered < p.endpoints && p.errors.length > 0) parts.push(p.errors[0]!);
+  if (p.worst && p.worst.change_pct !== null) parts.push(`${forDisplay(p.worst.name, NAME_WIDTH)} ${formatPct(p.worst.change_pct)} (${p.worst.status})`);
+  if (p.answered < p.endpoints && p.errors.length > 0) parts.push(forDisplay(p.errors[0]!));
   return parts.join(' · ');
 }
