@@ -218,7 +218,9 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings), healthy: healthy.windows };
+  // Also as columns once: the early decision reads them after every tick.
+  const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings), healthy: healthyColumns };
   let outcome;
   try {
     outcome = await collectPhase(phaseDeps(io), {
