@@ -10,24 +10,9 @@ import { DEFAULTS } from '../build/src/config/schema.js';
 import { settleSamples } from '../build/src/app/report.js';
 import { seededRandom as seeded } from '../build/src/demo/app.js';
 import { REAL_FAMILIES, realScenarios } from './real-traces.js';
+import { gaussian, poisson } from './scenarios.js';
 
 const INTERVAL_MS = 10_000;
-
-function gaussian(rand) {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
-
-function poisson(rand, mean) {
-  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = rand();
-  while (p > limit) {
-    k++;
-    p *= rand();
-  }
-  return k;
-}
 
 /**
  * A live run's samples: every metric an AR(1) noise around a level that drifts (a random walk),

@@ -5,12 +5,12 @@
 // The demo's seeded PRNG (mulberry32), from the built package: one implementation for both.
 import { seededRandom as seeded } from '../build/src/demo/app.js';
 
-function gaussian(rand) {
+export function gaussian(rand) {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
 /** Poisson draw (Knuth for small means, normal approximation above). */
-function poisson(rand, mean) {
+export function poisson(rand, mean) {
   if (mean <= 0) return 0;
   if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
   const limit = Math.exp(-mean);

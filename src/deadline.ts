@@ -25,3 +25,11 @@ export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Err
 export function showMs(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
+
+/** What `withDeadline`'s `expired` returns when the peer said nothing at all (a frozen server, a stuck process). */
+export class NoAnswerError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what}: no answer within ${showMs(Math.round(ms))}`);
+    this.name = 'NoAnswerError';
+  }
+}

@@ -58,10 +58,16 @@ export class ConfigError extends SeqpulseError {
 }
 
 /**
+ * The source's credentials cannot be used: rejected by the source, or unsafe to use. Never retried;
+ * before the deploy it stops the run (nothing is deployed), after it the samples count as failed.
+ */
+export class CredentialsError extends SeqpulseError {}
+
+/**
  * The metrics endpoint rejected our credentials (401/403): for `/ds-metrics` the signature (wrong
  * secret or clock), for other sources what `credentials` says; never retried.
  */
-export class AuthError extends SeqpulseError {
+export class AuthError extends CredentialsError {
   constructor(endpoint: string, status: number, credentials?: { what: string; hint: string }) {
     super(
       credentials
@@ -73,6 +79,13 @@ export class AuthError extends SeqpulseError {
         hint: credentials?.hint ?? 'Check that --secret / SEQPULSE_HMAC_SECRET matches the app, and that both clocks are within 300 s.',
       },
     );
+  }
+}
+
+/** The sql source's database role can do more than read: seqpulse refuses to send it any query. */
+export class UnsafeRoleError extends CredentialsError {
+  constructor(message: string, hint: string) {
+    super(message, { exitCode: ExitCode.Usage, code: 'unsafe_role', hint });
   }
 }
 

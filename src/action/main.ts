@@ -28,6 +28,7 @@ import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
+import { displayable, escapeControls, forDisplay } from '../output/terminal.js';
 
 /** GitHub cuts a step summary at 1 MiB. */
 const SUMMARY_LIMIT = 900_000;
@@ -51,7 +52,7 @@ export async function run(): Promise<number> {
     return code;
   } catch (err) {
     const message = err instanceof SeqpulseError ? `${err.message}${err.hint ? `\n${err.hint}` : ''}` : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-    core.setFailed(redactText(message, [...masked]));
+    core.setFailed(escapeControls(redactText(message, [...masked]), { keepNewlines: true }));
     const code = err instanceof SeqpulseError ? err.exitCode : 70;
     process.exitCode = code;
     return code;
@@ -70,7 +71,7 @@ async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<numbe
         open: () => openActionStore(sync, config.storeTimeoutMs),
         shown: redactUserinfo(sync),
         budgetMs: config.syncTimeoutMs,
-        unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${redactError(err, sync)}): deploys from other runners cannot be checked for overlap.`),
+        unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
       })
     : undefined;
   const io: AppIO = {
@@ -121,6 +122,8 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
 
 /** Outputs, the report file, the job summary, annotations, GitHub statuses; then the step's result. */
 async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<void> {
+  // What the log, the annotations and the summary output show: escaped and shortened (terminal.ts); the JSON file keeps all.
+  const shown = displayable(report);
   const dir = process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'seqpulse') : join(process.cwd(), '.seqpulse', 'reports');
   mkdirSync(dir, { recursive: true });
   const reportPath = join(dir, `${report.deployment_id}.json`);
@@ -128,27 +131,27 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   core.setOutput('verdict', report.verdict ?? 'none');
   core.setOutput('confidence', String(report.confidence));
   core.setOutput('deployment-id', report.deployment_id);
-  core.setOutput('summary', report.summary);
+  core.setOutput('summary', shown.summary);
   core.setOutput('report-json', reportPath);
 
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderMarkdown(report, { maxChars: SUMMARY_LIMIT })).write();
-  const reasons = report.details.slice(0, 3).join('\n');
-  const title = `seqpulse ${report.project}/${report.env}`;
+  const reasons = shown.details.slice(0, 3).join('\n');
+  const title = `seqpulse ${shown.project}/${shown.env}`;
   const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';
-  if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended${dryRun}: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
-  else if (report.verdict === 'attention') core.warning(`Attention${dryRun}: ${report.summary}${reasons ? `\n${reasons}` : ''}`, { title });
-  else core.notice(`${report.verdict ?? report.status}: ${report.summary}`, { title });
+  if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended${dryRun}: ${shown.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  else if (report.verdict === 'attention') core.warning(`Attention${dryRun}: ${shown.summary}${reasons ? `\n${reasons}` : ''}`, { title });
+  else core.notice(`${report.verdict ?? report.status}: ${shown.summary}`, { title });
 
   if (inputs.githubToken && (inputs.commentOnPr || inputs.deploymentStatus)) {
     try {
       for (const line of await publish(report, { token: inputs.githubToken, comment: inputs.commentOnPr, status: inputs.deploymentStatus })) core.info(line);
     } catch (err) {
-      core.warning(`GitHub comment/status not written: ${err instanceof Error ? err.message : String(err)} (the verdict stands)`);
+      core.warning(`GitHub comment/status not written: ${forDisplay(err instanceof Error ? err.message : String(err))} (the verdict stands)`);
     }
   } else if (inputs.commentOnPr || inputs.deploymentStatus) {
     core.warning('comment-on-pr / deployment-status need github-token (e.g. github-token: ${{ github.token }}): skipped');
   }
-  if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ?? report.status}: ${report.summary}`);
+  if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ?? report.status}: ${shown.summary}`);
 }
 
 /** --sync for the Action: the run is complete here whatever happens to the push (within sync_timeout); a failure is a warning. */
@@ -158,6 +161,6 @@ async function syncRun(io: AppIO, target: string | undefined, runId: string): Pr
     const counts = await io.shared.push(io.store, runId);
     core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
   } catch (err) {
-    core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${redactError(err, target)}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
+    core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
   }
 }

@@ -216,7 +216,9 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   for (const s of stored) if (s.phase === 'pre') tally.add('pre', s.seq, s.endpoint, s.ok, s.error);
   const endpoints = () => (samplesTheApp(run.settings.source) ? { list: tally.list(), planned: count, settle, action: config.onEndpointFailure } : undefined);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthy.windows };
+  // Also as columns once: the early decision reads them after every tick.
+  const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthyColumns };
   const recent = liveView(pre, config.rules, settle);
   let decidedBy: LookState | undefined;
   let outcome;

@@ -9,6 +9,7 @@ import type { LookState } from '../core/early.js';
 import { Scratch } from '../core/scratch.js';
 import type { MetricResult, Rules } from '../core/types.js';
 import { formatPct } from '../core/wording.js';
+import { forDisplay, NAME_WIDTH } from '../output/terminal.js';
 
 const RECENT = 20;
 const RANK: Record<string, number> = { regression: 0, no_data: 1, warning: 2, no_baseline: 3, ok: 4, improvement: 5 };
@@ -32,7 +33,7 @@ export function liveText(worst: MetricResult | undefined, state: LookState | und
   const about = state?.kind === 'not_decisive' || state?.kind === 'alone' ? [state.metric] : state?.kind === 'holding' || state?.kind === 'decisive' ? state.metrics : [];
   const named = (text: string) => `${about.length > 0 ? `${about.join(', ')}: ` : ''}${text}`;
   if (!worst || worst.change_pct === null) return waiting && named(waiting);
-  const metric = `${worst.name} ${formatPct(worst.change_pct)}`;
+  const metric = `${forDisplay(worst.name, NAME_WIDTH)} ${formatPct(worst.change_pct)}`;
   // A healthy window reads as it is: nothing is waited for unless something moved.
   const moved = worst.status === 'regression' || worst.status === 'warning';
   if (!waiting || (!moved && state?.kind === 'waiting')) return `${metric} (${worst.status})`;

@@ -7,7 +7,7 @@ import { aggregateTick } from '../core/aggregate.js';
 import { metricNames, PhaseColumns } from '../core/columns.js';
 import { ALL_ENDPOINTS, type EndpointTally } from '../core/outage.js';
 import type { Phase, Rules } from '../core/types.js';
-import { AuthError } from '../errors.js';
+import { CredentialsError } from '../errors.js';
 import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
 import type { Clock } from '../sampling/clock.js';
@@ -65,7 +65,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
   let failed = 0;
   let stoppedAfter: number | undefined;
-  let authError: AuthError | undefined;
+  let authError: CredentialsError | undefined;
   // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
   // all (the app is down), and waiting longer for a baseline would only delay the deploy.
   let plannedDone = 0;
@@ -82,8 +82,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         try {
           results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
         } catch (err) {
-          if (!(err instanceof AuthError)) throw err;
-          // Before the deploy a rejected signature is a configuration error: stop everything.
+          if (!(err instanceof CredentialsError)) throw err;
+          // Before the deploy rejected (or unsafe) credentials are a configuration error: stop everything.
           if (plan.phase === 'pre') {
             authError ??= err;
             stop.abort(err);

@@ -21,6 +21,7 @@ import { OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../s
 import { StoreError } from '../errors.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
+import { forTerminal } from '../output/terminal.js';
 
 export interface Console {
   json: boolean;
@@ -38,14 +39,16 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
   const err = colorsFor(process.stderr, { noColor, env });
   // Known before the config file is read, so config errors are logged in the format asked for.
   const format = flags.logFormat === 'json' || env.SEQPULSE_LOG_FORMAT === 'json' ? 'json' : 'text';
+  const out = colorsFor(process.stdout, { noColor, env });
   return {
     json: flags.json === true,
     logFormat: format,
     quiet: flags.quiet === true,
-    out: colorsFor(process.stdout, { noColor, env }),
+    out,
     err,
     logger: createLogger({ format, label: textLabel(err) }),
-    stdout: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    // The last line before the terminal (terminal.ts): only newlines and our own colours pass raw.
+    stdout: (text) => void process.stdout.write(forTerminal(text.endsWith('\n') ? text : `${text}\n`, out.isColorSupported)),
   };
 }
 

@@ -5,6 +5,7 @@ import type { RunSeries } from '../output/series.js';
 import { renderSparklines } from '../output/sparkline.js';
 import { renderVerdict } from '../output/verdict-text.js';
 import type { Console } from './context.js';
+import { forTerminal } from '../output/terminal.js';
 
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
@@ -19,10 +20,10 @@ export function printReport(console: Console, report: VerdictReport, series?: Ru
 export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write: (s: string) => void = (s) => void process.stderr.write(s)): number {
   if (err instanceof SeqpulseError) {
     if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null } }, null, 2));
-    write(`seqpulse: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+    write(forTerminal(`seqpulse: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`, false));
     return err.exitCode;
   }
   if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: String(err), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
-  write(`seqpulse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nThis is a bug in seqpulse; please report it with the output above.\n`);
+  write(forTerminal(`seqpulse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
   return 70;
 }

@@ -4,10 +4,12 @@
  */
 import type { z } from 'zod';
 import { DEFAULT_PERSIST } from '../core/early.js';
+import { metricNames } from '../core/columns.js';
 import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { OnEndpointFailure } from '../core/outage.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { urlSecrets } from '../redact.js';
 import type { ConfigFile } from './file.js';
 import { DEFAULTS, FileSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
@@ -254,8 +256,9 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     explicit: new Set([...Object.keys(env), ...Object.keys(flags)] as (keyof Settings)[]),
     warnings,
   };
-  const passwords = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway')].map(passwordOf);
-  config.redactions = [...config.secrets, ...[pick('source_token'), ...passwords].filter((v): v is string => v !== undefined && v !== '')];
+  // Every credential seqpulse sends, in every form it travels in (redact.ts): a server that echoes one back gets it masked.
+  const urls = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway'), pick('prometheus_url'), ...config.endpoints];
+  config.redactions = [...new Set([...config.secrets, ...[pick('source_token')].filter((v): v is string => v !== undefined && v !== ''), ...urls.flatMap(urlSecrets)])];
   if (config.insecure) {
     warnings.push('TLS certificate verification is OFF (--insecure): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.');
   }
@@ -322,20 +325,13 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
     issues.push(issue('queries', `source ${src.type} needs at least one query (queries: in seqpulse.yml, or --query name=expression)`));
   }
   // A metric nothing judges would leave the verdict blind to it: the rule says which way is bad.
+  // A rule's volume or counters (requests_total for error_rate) are read by the judge too.
+  const read = metricNames(config.rules);
   for (const name of 'queries' in src ? Object.keys(src.queries) : []) {
-    if (config.rules[name] || Object.keys(config.rules).some((r) => r.startsWith(`${name}.`))) continue;
+    if (read.has(name) || Object.keys(config.rules).some((r) => r.startsWith(`${name}.`))) continue;
     issues.push(issue(`queries.${name}`, `no rule judges this metric: add metrics.${name} (direction, threshold) to seqpulse.yml, or metrics.${name}.<label> for (label, value) rows`));
   }
   return issues;
-}
-
-function passwordOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
@@ -398,7 +394,8 @@ function coerce(key: keyof Settings, value: string): unknown {
 }
 
 function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: (metric: string) => ConfigIssue, issues: ConfigIssue[]): Rules {
-  const merged: Record<string, RuleInput & Partial<MetricRule>> = { ...DEFAULT_RULES };
+  // No prototype in either object: a metric may be called `constructor` or `__proto__`.
+  const merged: Record<string, RuleInput & Partial<MetricRule>> = Object.assign(Object.create(null) as Record<string, RuleInput & Partial<MetricRule>>, DEFAULT_RULES);
   for (const layer of layers) {
     for (const [name, override] of Object.entries(layer ?? {})) {
       const previous = merged[name] ?? {};
@@ -407,7 +404,7 @@ function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: 
       merged[name] = { ...previous, ...override, ...(attention === undefined ? {} : { attention: override.attention ?? attention }) };
     }
   }
-  const rules: Rules = {};
+  const rules = Object.create(null) as Rules;
   for (const [name, { enabled, direction, threshold, ...rest }] of Object.entries(merged)) {
     if (enabled === false) continue;
     if (threshold === undefined) {

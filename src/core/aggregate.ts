@@ -22,16 +22,18 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
   // snapshot (long windows are read back from the store tick by tick; copying each costs more than judging).
   if (results.length === 1) return timestamp === undefined ? { metrics: answered[0]!.metrics! } : { timestamp, metrics: answered[0]!.metrics! };
   const names = new Set(answered.flatMap((r) => Object.keys(r.metrics!)));
-  const metrics: Record<string, unknown> = {};
+  // No prototype: a metric named `__proto__` is a key like any other, never the merged sample's
+  // prototype (whose values would then be judged as if an endpoint had reported them).
+  const metrics = Object.create(null) as Record<string, unknown>;
   for (const name of names) {
-    const raw = answered.map((r) => r.metrics![name]).filter((v) => v !== undefined);
+    const raw = answered.map((r) => (Object.hasOwn(r.metrics!, name) ? r.metrics![name] : undefined)).filter((v) => v !== undefined);
     const numbers = raw.filter(isMeasurement);
     if (numbers.length === 0) {
       // Kept raw so the analysis can report an odd value (a string, NaN text, null) instead of "missing".
       metrics[name] = raw[0];
       continue;
     }
-    const how = rules[name]?.aggregate ?? 'mean';
+    const how = (Object.hasOwn(rules, name) ? rules[name]!.aggregate : undefined) ?? 'mean';
     const value = combine(how, numbers);
     metrics[name] = how === 'sum' ? value * (results.length / numbers.length) : value;
   }

@@ -124,11 +124,14 @@ export class PhaseColumns {
 function store(metrics: Record<string, unknown>, name: string, values: Float64Array, state: Uint8Array, at: number): void {
   const v = metrics[name];
   if (typeof v === 'number' && Number.isFinite(v)) {
+    // Object.prototype holds no numbers: a number found by name is the sample's own.
     values[at] = v;
     state[at] = NUMBER;
   } else {
     values[at] = Number.NaN;
-    state[at] = v === undefined && !(name in metrics) ? ABSENT : INVALID;
+    // Only what the sample itself holds counts: `constructor` or `toString` inherited by an object
+    // read from the store is absent, not an odd value.
+    state[at] = Object.hasOwn(metrics, name) ? INVALID : ABSENT;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Events and requests per sample, for a share of requests (error_rate) judged as counts. Exact
  * when the app reports monotonic counters (`errors_total`, `requests_total`): the deltas between
- * consecutive samples, a counter that went down having restarted from zero. Otherwise estimated
+ * consecutive samples (an interval where a counter went down, a restart, is left out). Otherwise estimated
  * from the rate and the request rate (rate x requests/s x interval), and said to be estimates.
  * A rate outside [0, 1] is not a share: the metric is then judged as a plain level. Pure.
  */
@@ -37,13 +37,11 @@ function counterDeltas(counters: NonNullable<MetricRule['counters']>, phase: Pha
   const out: Counts[] = [];
   for (let i = from; i < phase.length; i++) {
     if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) continue;
-    let e = events.values[i]! - events.values[i - 1]!;
-    let n = requests.values[i]! - requests.values[i - 1]!;
-    // A counter that went down restarted (a new process): what it counts now is all since then.
-    if (e < 0 || n < 0) {
-      e = events.values[i]!;
-      n = requests.values[i]!;
-    }
+    const e = events.values[i]! - events.values[i - 1]!;
+    const n = requests.values[i]! - requests.values[i - 1]!;
+    // A counter that went down restarted, and what it counted in between is unknown: the interval
+    // is left out. (Taking the new value as the count would be right for one process, but the
+    // counters of several endpoints are combined, and one restarting would then count everything.)
     if (!(e >= 0 && n >= 0 && e <= n && Number.isFinite(n))) continue;
     out.push({ events: e, requests: n });
   }

@@ -8,6 +8,7 @@ import { formatNumber, formatPct } from '../core/wording.js';
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import type { RunRecord } from '../store/types.js';
 import { numbers, type MetricSeries, type RunSeries } from './series.js';
+import { forDisplay } from './terminal.js';
 
 const VERDICT_LABEL: Record<string, string> = { ok: 'OK', attention: 'ATTENTION', rollback_recommended: 'ROLLBACK RECOMMENDED' };
 
@@ -106,8 +107,9 @@ function value(v: number | null): string {
   return v === null ? '—' : esc(formatNumber(v));
 }
 
+/** Control characters shown escaped and long values shortened (terminal.ts), then HTML's specials as entities. */
 export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return forDisplay(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const STYLE = `

@@ -2,6 +2,8 @@
  * Logs on stderr: text for people, or one JSON object per line (--log-format json) carrying the
  * deployment id and phase so a run can be traced in a log pipeline. Never given a secret.
  */
+import { escapeControls } from './terminal.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -26,7 +28,8 @@ export function createLogger(opts: LoggerOptions, context: Record<string, unknow
       if (opts.format === 'json') {
         write(JSON.stringify({ time: now().toISOString(), level, event, ...context, ...fields, message }));
       } else if (level !== 'debug') {
-        write(`${opts.label?.(level) ?? defaultLabel(level)}${message}`);
+        // Messages carry text from outside (server errors, metric names): one line, nothing a terminal obeys.
+        write(`${opts.label?.(level) ?? defaultLabel(level)}${escapeControls(message)}`);
       }
     },
     with(fields) {

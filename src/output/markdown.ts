@@ -5,6 +5,7 @@
  */
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import { formatNumber, formatPct } from '../core/wording.js';
+import { forDisplay, NAME_WIDTH } from './terminal.js';
 
 export interface MarkdownOptions {
   /** Hard cap on the document's length; the metric table is cut first, with a note saying so. */
@@ -90,10 +91,11 @@ function footer(report: VerdictReport): string {
 }
 
 /** Text from the app or the config (metric names, messages) must not become Markdown or HTML. */
+/** Control characters shown escaped and long values shortened (terminal.ts), then Markdown's markup escaped. */
 function escapeText(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
+  return forDisplay(text).replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
 }
 
 function escapeCell(text: string): string {
-  return text.replace(/[`|\\]/g, (ch) => (ch === '`' ? "'" : `\\${ch}`));
+  return forDisplay(text, NAME_WIDTH).replace(/[`|\\]/g, (ch) => (ch === '`' ? "'" : `\\${ch}`));
 }

@@ -7,6 +7,7 @@ import ora, { type Ora } from 'ora';
 import { formatDuration } from '../config/duration.js';
 import type { Phase } from '../core/types.js';
 import type { Logger } from './logger.js';
+import { escapeControls, forDisplay, NAME_WIDTH } from './terminal.js';
 
 export interface SampleProgress {
   phase: Phase;
@@ -49,11 +50,11 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
     phase(phase, message) {
       spinner?.stop();
       // discardStdin would put the terminal in raw mode and swallow Ctrl-C's SIGINT.
-      spinner = phase === 'deploy' ? undefined : ora({ text: message, stream, discardStdin: false }).start();
+      spinner = phase === 'deploy' ? undefined : ora({ text: escapeControls(message), stream, discardStdin: false }).start();
       if (phase === 'deploy') logger.log('info', 'phase', message, { phase });
     },
     sample(p, now) {
-      if (spinner) spinner.text = `${line(p)} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
+      if (spinner) spinner.text = `${escapeControls(line(p))} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
     },
     stop() {
       spinner?.stop();
@@ -67,7 +68,7 @@ function line(p: SampleProgress): string {
   const which = p.index < p.total ? `${p.index + 1}/${p.total}` : `${p.index + 1} (extra, replacing a failed one; ${p.total} planned)`;
   const parts = [`${p.phase.toUpperCase()} sample ${which}`, `${p.answered}/${p.endpoints} endpoints answered`];
   if (p.failedSoFar > 0) parts.push(`${p.failedSoFar} failed so far`);
-  if (p.live) parts.push(p.live);
-  if (p.answered < p.endpoints && p.errors.length > 0) parts.push(p.errors[0]!);
+  if (p.live) parts.push(escapeControls(p.live));
+  if (p.answered < p.endpoints && p.errors.length > 0) parts.push(forDisplay(p.errors[0]!));
   return parts.join(' · ');
 }

@@ -39,13 +39,16 @@ class SeriesBuilder {
     for (const name of Object.keys(metrics)) {
       if (!this.byMetric.has(name)) this.byMetric.set(name, { pre: new Array<unknown>(this.ticks.pre).fill(null), post: new Array<unknown>(this.ticks.post).fill(null) });
     }
-    for (const [name, series] of this.byMetric) series[phase].push(metrics[name] ?? null);
+    for (const [name, series] of this.byMetric) series[phase].push((Object.hasOwn(metrics, name) ? metrics[name] : undefined) ?? null);
     this.ticks[phase]++;
   }
 
   done(): RunSeries {
     const names = [...this.byMetric.keys()].sort();
-    return { names, byMetric: Object.fromEntries(names.map((n) => [n, this.byMetric.get(n)!])) };
+    // No prototype: looked up by names that came from outside (`constructor`, `__proto__`...).
+    const byMetric = Object.create(null) as Record<string, MetricSeries>;
+    for (const n of names) byMetric[n] = this.byMetric.get(n)!;
+    return { names, byMetric };
   }
 }
 

@@ -1,5 +1,6 @@
 /** One-line terminal charts: PRE and POST on one shared scale, a gap where a value was missing. */
 import { numbers, type MetricSeries, type RunSeries } from './series.js';
+import { forDisplay, NAME_WIDTH } from './terminal.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -31,6 +32,8 @@ export function phaseSparklines(series: MetricSeries, width = 24): string {
 export function renderSparklines(metricNames: readonly string[], series: RunSeries, dim: (s: string) => string): string {
   const shown = metricNames.filter((n) => series.byMetric[n]);
   if (shown.length === 0) return '';
-  const width = Math.max(...shown.map((n) => n.length));
-  return [dim(`  ${''.padEnd(width)}  PRE${' '.repeat(22)}POST`), ...shown.map((n) => `  ${n.padEnd(width)}  ${phaseSparklines(series.byMetric[n]!)}`)].join('\n');
+  // Names come from the app: shown escaped and shortened (terminal.ts).
+  const label = (n: string) => forDisplay(n, NAME_WIDTH);
+  const width = Math.max(...shown.map((n) => label(n).length));
+  return [dim(`  ${''.padEnd(width)}  PRE${' '.repeat(22)}POST`), ...shown.map((n) => `  ${label(n).padEnd(width)}  ${phaseSparklines(series.byMetric[n]!)}`)].join('\n');
 }

@@ -3,8 +3,11 @@ import Table from 'cli-table3';
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import { formatNumber, formatPct } from '../core/wording.js';
 import type { Colors } from './colors.js';
+import { displayable, NAME_WIDTH, shorten } from './terminal.js';
 
-export function renderVerdict(report: VerdictReport, c: Colors): string {
+export function renderVerdict(shown: VerdictReport, c: Colors): string {
+  // A stored report may come from a shared store, its metric names from the app: nothing of it is laid out unescaped.
+  const report = displayable(shown);
   const lines: string[] = [''];
   const confidence = report.verdict === null ? '' : `  ${c.dim(`confidence ${report.confidence.toFixed(2)}`)}`;
   lines.push(`${headline(report, c)}${confidence}`);
@@ -52,7 +55,7 @@ function metricTable(metrics: readonly MetricResult[], c: Colors): string {
   for (const m of metrics) {
     const sign = m.direction === 'decrease' ? '-' : m.direction === 'both' ? '±' : '+';
     table.push([
-      m.name,
+      shorten(m.name, NAME_WIDTH),
       m.baseline === null ? '—' : formatNumber(m.baseline),
       m.current === null ? '—' : formatNumber(m.current),
       m.change_pct === null ? '—' : formatPct(m.change_pct),

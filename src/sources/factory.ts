@@ -7,9 +7,20 @@ import { refusedQueries } from './sql-guard.js';
 import { createCommandSource } from './command.js';
 import { createDsMetricsSource } from './ds-metrics.js';
 import { createSqlSource, READ_HINT } from './sql.js';
-import type { MetricSource } from './types.js';
+import type { BackfillRequest, EndpointResult, MetricSource } from './types.js';
+import { redactText } from '../redact.js';
+import { wellFormed } from '../unicode.js';
+import { toMetricsRecord } from './metrics-record.js';
 
+/**
+ * The configured source, behind the one gate every result passes before it is stored, shown or
+ * synced (guarded below).
+ */
 export function createSource(config: ResolvedConfig, userAgent: string): MetricSource {
+  return guarded(sourceFor(config, userAgent), (text) => redactText(text, config.redactions));
+}
+
+function sourceFor(config: ResolvedConfig, userAgent: string): MetricSource {
   const { timeoutMs, retries } = config;
   const src = config.source;
   switch (src.type) {
@@ -41,6 +52,26 @@ export function queryIssues(config: ResolvedConfig): ConfigIssue[] {
     const reason = checkScrapeExpression(expression);
     return reason ? [{ source: 'settings', key: `queries.${name}`, reason }] : [];
   });
+}
+
+/**
+ * Whatever a source returns, as the rest of seqpulse may take it: metrics as records with no
+ * prototype (metrics-record.ts), text well-formed, and every secret seqpulse knows masked in every
+ * form (a server or proxy may echo an `Authorization` header into a body or an error).
+ */
+export function guarded(source: MetricSource, scrub: (text: string) => string): MetricSource {
+  const clean = (r: EndpointResult): EndpointResult => {
+    const out: EndpointResult = { ...r, endpoint: scrub(wellFormed(r.endpoint)) };
+    if (r.metrics) out.metrics = toMetricsRecord(r.metrics, scrub);
+    if (r.error !== undefined) out.error = scrub(wellFormed(r.error));
+    return out;
+  };
+  const backfill = source.backfill?.bind(source);
+  return {
+    collect: async (req) => (await source.collect(req)).map(clean),
+    ...(backfill ? { backfill: async (req: BackfillRequest) => (await backfill(req)).map((step) => step.map(clean)) } : {}),
+    close: () => source.close(),
+  };
 }
 
 /** Twice what the run plans to send (PRE, POST, one spare tick), so retries fit and a runaway does not. */

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import { toMetricsRecord } from './metrics-record.js';
 
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
   let text: string;
@@ -56,7 +57,8 @@ function toSnapshot(value: unknown, where: string): MetricSnapshot {
   if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp)))) {
     throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string`, hint);
   }
-  return timestamp === undefined ? { metrics: metrics as Record<string, unknown> } : { timestamp, metrics: metrics as Record<string, unknown> };
+  const record = toMetricsRecord(metrics);
+  return timestamp === undefined ? { metrics: record } : { timestamp, metrics: record };
 }
 
 /** The time between samples, from their timestamps (median gap), when the file has them. */

@@ -1,11 +1,12 @@
 /**
- * Refuses any SQL but a single read before it is sent. Defence in depth, not the only wall: every
- * query also runs in a READ ONLY transaction with a statement timeout (Postgres) or on a read-only
- * connection as a statement SQLite itself reports read-only, and the database role should be
- * read-only too. This check turns a mistake (or a hostile config) into a clear error up front.
+ * A friendly early error for SQL that is plainly not a single read, given before the run starts
+ * and naming the metric. It is NOT what keeps a query from writing: that is the database (one
+ * statement per query by the protocol, a read-only session and role, see sql-postgres.ts and
+ * sql-sqlite.ts). A text this check misreads can only get a less clear error from the server.
  *
- * A small lexer, not a parser: it only has to find statement boundaries and keywords outside
- * strings, quoted identifiers, dollar-quoted bodies and comments.
+ * A small lexer, not a parser: it finds statement boundaries and keywords outside strings, quoted
+ * identifiers, dollar-quoted bodies and comments, lexing them as Postgres does (block comments
+ * nest; E'' strings take backslash escapes).
  */
 
 import type { ConfigIssue } from '../errors.js';
@@ -52,16 +53,16 @@ function tokens(sql: string): { list: string[]; statements: number } | { error: 
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end + 1;
     } else if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
+      const end = commentEnd(sql, i);
       if (end === -1) return { error: 'a /* comment is never closed' };
-      i = end + 2;
+      i = end;
     } else if (c === "'" || c === '"' || c === '`') {
       const end = closing(sql, i, c);
       if (end === -1) return { error: `a ${c} quote is never closed` };
       i = end + 1;
       inStatement = true;
-    } else if (c === '$' && /^\$[A-Za-z_]*\$/.test(sql.slice(i))) {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))![0];
+    } else if (c === '$' && DOLLAR_TAG.test(sql.slice(i))) {
+      const tag = DOLLAR_TAG.exec(sql.slice(i))![0];
       const end = sql.indexOf(tag, i + tag.length);
       if (end === -1) return { error: `a ${tag} quoted body is never closed` };
       i = end + tag.length;
@@ -84,6 +85,25 @@ function tokens(sql: string): { list: string[]; statements: number } | { error: 
   }
   if (inStatement) statements++;
   return { list, statements };
+}
+
+/** `$$` or `$tag$`: a tag is an identifier (no `$`, not starting with a digit). */
+const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
+
+/** Index just past the end of the block comment opening at `start`: Postgres nests them. */
+function commentEnd(sql: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < sql.length - 1; i++) {
+    if (sql[i] === '/' && sql[i + 1] === '*') {
+      depth++;
+      i++;
+    } else if (sql[i] === '*' && sql[i + 1] === '/') {
+      depth--;
+      i++;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }
 
 /** Index of the quote closing the one at `start` (a doubled quote is an escaped one; backslashes escape in E'' strings). */

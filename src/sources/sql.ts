@@ -1,20 +1,22 @@
 /**
  * Business metrics from a database (`source: sql`): one query per metric per tick, against
- * Postgres (ideally a read replica) or a SQLite file. Guardrails, all enforced here:
- * - every query is checked to be a single read before anything is sent (sql-guard.ts);
- * - Postgres: a connection whose transactions are read-only by default, each query in its own
- *   READ ONLY transaction with `statement_timeout`; SQLite: a read-only connection, and only
- *   statements SQLite itself reports as read-only;
- * - a row cap (the query is wrapped in `LIMIT max_rows + 1`, so a runaway result is never fetched);
- * - a per-run query budget: past it, queries are refused instead of sent.
+ * Postgres (ideally a read replica) or a SQLite file. What keeps a query to one bounded read is the
+ * database, not this module (sql-postgres.ts, sql-sqlite.ts). Here:
+ * - an early, friendly refusal of text that is plainly not a read (sql-guard.ts), before the run;
+ * - a per-run query budget: past it, queries are refused instead of sent;
+ * - every query within the per-request timeout; a database that does not answer fails the rest
+ *   of the sample at once, and the next sample connects again.
  *
  * A query returns one row of one column (the metric's value), or rows of (label, value), which
  * become metrics `<name>.<label>` (e.g. payments by status).
  */
-import pg from 'pg';
-import { ConfigError } from '../errors.js';
+import { ConfigError, CredentialsError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
+import { NoAnswerError } from '../deadline.js';
+import { metricsRecord } from './metrics-record.js';
 import { refusedQueries } from './sql-guard.js';
+import { openPostgresReader, postgresUrlIssues, type Row, type SqlReader } from './sql-postgres.js';
+import { openSqliteReader } from './sql-sqlite.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
 export interface SqlSourceOptions {
@@ -29,43 +31,60 @@ export interface SqlSourceOptions {
 
 export const READ_HINT = 'A metric query is one SELECT returning a number, or (label, number) rows.';
 
-type Row = unknown[];
-
-interface Database {
-  /** Rows as arrays, at most `limit` of them. */
-  query(sql: string, limit: number, timeoutMs: number): Promise<Row[]>;
-  close(): Promise<void>;
+export function isPostgresSqlUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export function createSqlSource(opts: SqlSourceOptions): MetricSource {
   const refused = refusedQueries(opts.queries);
   if (refused.length > 0) throw new ConfigError(refused, READ_HINT);
+  const postgres = isPostgresSqlUrl(opts.url);
+  if (postgres) {
+    const issues = postgresUrlIssues(opts.url);
+    if (issues.length > 0) throw new ConfigError(issues.map((reason) => ({ source: 'settings', key: 'sql_url', reason })));
+  }
 
   const shown = redactUserinfo(opts.url);
-  const postgres = /^postgres(ql)?:\/\//i.test(opts.url);
-  let db: Promise<Database> | undefined;
+  let db: Promise<SqlReader> | undefined;
   let sent = 0;
+  const open = (budgetMs: number) => (postgres ? openPostgresReader(opts.url, opts.timeoutMs, budgetMs) : openSqliteReader(opts.url, budgetMs));
 
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
-      const metrics: Record<string, unknown> = {};
+      const metrics = metricsRecord();
       const errors: string[] = [];
+      let unreachable: string | undefined;
       for (const [name, query] of Object.entries(opts.queries)) {
         if (req.signal?.aborted) break;
+        if (unreachable) {
+          errors.push(`${name}: not sent, ${unreachable}`);
+          continue;
+        }
         if (sent >= opts.budget) {
           errors.push(`${name}: not sent, the run's query budget (sql_budget ${opts.budget}) is spent`);
           continue;
         }
         sent++;
+        const budget = Math.max(1, Math.min(opts.timeoutMs, req.deadline - Date.now()));
+        const started = Date.now();
         try {
-          db ??= postgres ? openPostgres(opts.url) : openSqlite(opts.url);
-          const timeout = Math.max(1, Math.min(opts.timeoutMs, req.deadline - Date.now()));
-          const rows = await (await db).query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, timeout);
+          db ??= open(budget);
+          const reader = await db;
+          const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (Date.now() - started)));
           Object.assign(metrics, valuesOf(name, rows, opts.maxRows));
         } catch (err) {
-          errors.push(`${name}: ${redactUserinfo(err instanceof Error ? err.message : String(err))}`);
-          // A lost connection is opened again on the next query.
-          if (postgres && isConnectionError(err)) db = undefined;
+          // A refused role or URL stops the run (before the deploy), like a rejected key.
+          if (err instanceof ConfigError || err instanceof CredentialsError) throw err;
+          const message = redactUserinfo(err instanceof Error ? err.message : String(err));
+          errors.push(`${name}: ${message}`);
+          // A server that did not answer, or a lost connection: opened again at the next sample. (A
+          // SQLite query cut off at the timeout only cost its own process: the next query starts another.)
+          if (postgres && (err instanceof NoAnswerError || isConnectionError(err))) {
+            const stale = db;
+            db = undefined;
+            void stale?.then((r) => r.close()).catch(() => undefined);
+            unreachable = `the database did not answer this sample (${message})`;
+          }
         }
       }
       const ok = Object.keys(metrics).length > 0;
@@ -80,69 +99,30 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
 /** One row of one column -> the value; rows of (label, value) -> `<name>.<label>` each. */
 function valuesOf(name: string, rows: Row[], maxRows: number): Record<string, unknown> {
   if (rows.length > maxRows) throw new Error(`returned more than ${maxRows} rows (sql_max_rows); aggregate in the query (count, sum, avg...)`);
-  if (rows.length === 0) return {}; // no row: no data, never 0
+  const values = metricsRecord();
+  if (rows.length === 0) return values; // no row: no data, never 0
   const width = rows[0]!.length;
   if (width === 1) {
     if (rows.length > 1) throw new Error(`returned ${rows.length} rows of one column; return one row, or (label, value) rows`);
-    return present({ [name]: numeric(rows[0]![0]) });
+    put(values, name, rows[0]![0]);
+    return values;
   }
-  if (width === 2) return present(Object.fromEntries(rows.map(([label, value]) => [`${name}.${String(label)}`, numeric(value)])));
+  if (width === 2) {
+    for (const [label, value] of rows) put(values, `${name}.${String(label)}`, value);
+    return values;
+  }
   throw new Error(`returned ${width} columns; return one value, or (label, value) rows`);
 }
 
-function present(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-}
-
 /** Drivers return bigint and numeric as text; a NULL is no data (the key stays out). */
-function numeric(value: unknown): unknown {
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  if (typeof value === 'bigint') return Number(value);
-  return value === null ? undefined : value;
+function put(values: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === null || value === undefined) return;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) values[key] = Number(value);
+  else if (typeof value === 'bigint') values[key] = Number(value);
+  else values[key] = value;
 }
 
 function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || /terminated|not queryable|closed/i.test(err instanceof Error ? err.message : '');
-}
-
-async function openPostgres(url: string): Promise<Database> {
-  // Read-only by default at the session level too, so even a statement the guard missed cannot write.
-  const client = new pg.Client({ connectionString: url, options: '-c default_transaction_read_only=on', connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  return {
-    async query(sql, limit, timeoutMs) {
-      await client.query('BEGIN TRANSACTION READ ONLY');
-      try {
-        await client.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
-        const result = await client.query({ text: `SELECT * FROM (${sql}) AS seqpulse_metric LIMIT ${limit}`, rowMode: 'array' });
-        return result.rows as Row[];
-      } finally {
-        await client.query('ROLLBACK').catch(() => undefined);
-      }
-    },
-    close: () => client.end(),
-  };
-}
-
-async function openSqlite(location: string): Promise<Database> {
-  const path = location.replace(/^(sqlite|file):(\/\/)?/i, '');
-  // Named through a variable so bundlers leave the native driver out: the GitHub Action's bundle
-  // must run on any runner, where this addon cannot load.
-  const driver = 'better-sqlite3';
-  const loaded = (await import(driver).catch(() => undefined)) as { default: typeof import('better-sqlite3') } | undefined;
-  if (!loaded) throw new Error('a SQLite database needs the CLI (npx seqpulse); the GitHub Action reads business metrics from Postgres only');
-  const db = new loaded.default(path, { readonly: true, fileMustExist: true });
-  return {
-    // SQLite has no statement timeout; the read-only connection and the row cap are its guardrails.
-    async query(sql, limit) {
-      const statement = db.prepare(`SELECT * FROM (${sql}) AS seqpulse_metric LIMIT ${limit}`);
-      if (!statement.readonly) throw new Error('SQLite reports this statement is not read-only');
-      return statement.raw(true).all() as Row[];
-    },
-    async close() {
-      db.close();
-    },
-  };
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || /terminated|not queryable|closed|was lost|reader stopped/i.test(err instanceof Error ? err.message : '');
 }

@@ -147,14 +147,16 @@ describe('count-aware error rates', () => {
     expect(a.verdict).not.toBe('rollback_recommended');
   });
 
-  it('exact counters are used when the app reports them: deltas between samples, a restart handled, said to be counted', () => {
-    // 2000 requests a sample; PRE 20 errors a sample (1 %), POST 60 (3 %), the process restarted at the deploy.
+  it('exact counters are used when the app reports them: deltas between samples, a restart left out, said to be counted', () => {
+    // 2000 requests a sample; PRE 20 errors a sample (1 %), POST 60 (3 %), the process restarted at
+    // the deploy and once more after POST's fourth sample.
     const pre = snaps(6, (i) => ({ errors_total: 5000 + 20 * i, requests_total: 900_000 + 2000 * i, error_rate: 0.5, requests_per_sec: 1 }));
-    const post = snaps(8, (i) => ({ errors_total: 60 * (i + 1), requests_total: 2000 * (i + 1), error_rate: 0.5, requests_per_sec: 1 }));
+    const post = snaps(9, (i) => (i < 4 ? { errors_total: 60 * (i + 1), requests_total: 2000 * (i + 1) } : { errors_total: 60 * (i - 3), requests_total: 2000 * (i - 3) })).map((s) => ({ metrics: { ...s.metrics, error_rate: 0.5, requests_per_sec: 1 } }));
     const a = analyze({ pre, post, rules, intervalMs: 10_000, settle: 0 });
     // The reported rate (0.5 in both phases) and request rate are ignored in favour of the counters.
     expect(metric(a, 'error_rate')).toMatchObject({ baseline: 0.01, current: 0.03, status: 'regression' });
-    // POST deltas start at its second sample: the first one's counts began before it, in another process.
+    // POST deltas start at its second sample (the first one's counts began before it, in another
+    // process); the interval with the second restart is left out: 7 intervals of 60 in 2000.
     expect(metric(a, 'error_rate').evidence.counts).toMatchObject({ pre_events: 100, pre_requests: 10_000, post_events: 420, post_requests: 14_000, estimated: false });
     expect(a.details[0]).toMatch(/100 errors in 10000 requests before, 420 in 14000 after \(counted/);
   });

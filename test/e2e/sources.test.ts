@@ -8,7 +8,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { startMetricsApp, type MetricsApp } from '../sources/prometheus/metrics-app.js';
 import { startPrometheus } from '../sources/prometheus/prometheus-server.js';
 import { describeWithTool } from '../helpers/system-tools.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
 
 const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '500ms', '--retries', '1', '--json'];
 const node = process.execPath;
@@ -44,12 +44,14 @@ describe('run with a command source', () => {
 
 describe('run with a sql source', () => {
   it('judges business metrics read from Postgres; a metric without a rule is a config error', async () => {
-    const url = await createTestDatabase();
-    const client = new pg.Client({ connectionString: url });
+    const admin = await createTestDatabase();
+    const client = new pg.Client({ connectionString: admin });
     await client.connect();
     await client.query("create table gauges (name text primary key, value float8); insert into gauges values ('failed_payments', 0.01)");
     await client.end();
-    const deploy = [node, '--input-type=module', '-e', `import pg from ${JSON.stringify(import.meta.resolve('pg'))}; const c = new pg.Client(${JSON.stringify(url)}); await c.connect(); await c.query("update gauges set value = 0.3"); await c.end();`];
+    // seqpulse reads as the role docs/sources.md says to create; the deploy writes as the admin.
+    const url = await createReaderRole(admin, ['gauges']);
+    const deploy = [node, '--input-type=module', '-e', `import pg from ${JSON.stringify(import.meta.resolve('pg'))}; const c = new pg.Client(${JSON.stringify(admin)}); await c.connect(); await c.query("update gauges set value = 0.3"); await c.end();`];
     const r = await runCli(
       ['run', '--source', 'sql', '--sql-url', url, '--query', "failed_payments=select value from gauges where name = 'failed_payments'", ...timing, '--no-early-exit', '--', ...deploy],
       { cwd: tempDir(), env: { SEQPULSE_CONFIG: undefined } },
@@ -66,6 +68,19 @@ describe('run with a sql source', () => {
     expect(report.verdict).toBe('rollback_recommended');
     expect(report.metrics).toEqual([expect.objectContaining({ name: 'failed_payments', baseline: 0.01, current: 0.3, status: 'regression' })]);
     expect(JSON.stringify(report)).not.toContain(new URL(url).password || 'no-password-in-url');
+  });
+
+  it('a role that can write is refused before the deploy: exit 2, nothing deployed, nothing sent but the role check', async () => {
+    const admin = await createTestDatabase();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  orders: { threshold: 50 }\n');
+    const marker = join(dir, 'deployed');
+    const r = await runCli(['run', '--source', 'sql', '--sql-url', admin, '--query', 'orders=select 1', ...timing, '--', node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.stderr).toMatch(/the database role can do more than read, so no query is sent with it: \S+ has the attribute SUPERUSER/);
+    expect(r.stderr).toMatch(/GRANT SELECT ON/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(new URL(admin).password);
   });
 });
 
@@ -105,6 +120,28 @@ describe('run with a prometheus-scrape source', () => {
       expect(m.latency_p95.baseline).toBeLessThanOrEqual(60);
       expect(m.latency_p95.current).toBeGreaterThanOrEqual(290);
       expect(app.scrapes.length).toBeGreaterThanOrEqual(4 + report.samples.post);
+    } finally {
+      await load.stop();
+      await Promise.all([hook.close(), app.close()]);
+    }
+  });
+
+  it('judges the error rate on exact counts when the raw counters are queried too (counted, not estimated)', async () => {
+    const app = await startMetricsApp();
+    const load = traffic(app);
+    const hook = await deployHook(() => void load.fail());
+    try {
+      const counters = ['--query', 'errors_total=http_requests_total{status=~"5.."}', '--query', 'requests_total=http_requests_total'];
+      const r = await runCli(
+        ['run', '--source', 'prometheus-scrape', '--endpoint', app.metricsUrl, ...promQueries, ...counters, '--pre-samples', '4', '--interval', '200ms', '--window', '2s', '--timeout', '1s', '--json', '--', ...hook.argv()],
+        { cwd: tempDir() },
+      );
+      const report = JSON.parse(r.stdout);
+      const errors = report.metrics.find((x: { name: string }) => x.name === 'error_rate');
+      expect(errors.evidence.test).toBe('rate');
+      expect(errors.evidence.counts).toMatchObject({ pre_events: 0, estimated: false });
+      expect(errors.evidence.counts.post_events).toBeGreaterThan(0);
+      expect(report.details.join('\n')).toMatch(/error_rate.*\(counted/);
     } finally {
       await load.stop();
       await Promise.all([hook.close(), app.close()]);

@@ -14,6 +14,8 @@ describe('refuseUnlessRead', () => {
     "select count(*) from t where x = E'it\\'s; drop table t'",
     'select comment, count(*) from reviews group by comment',
     '(select 1)',
+    "select 1 /* outer /* nested; */ still a comment; ' */",
+    'select $tag1$ ; delete $tag1$',
   ])('lets a read through: %s', (sql) => {
     expect(refuseUnlessRead(sql)).toBeUndefined();
   });
@@ -34,6 +36,10 @@ describe('refuseUnlessRead', () => {
     ['   ', /empty/],
     ['set statement_timeout = 0', /starts with SET/],
     ['copy orders to stdout', /starts with COPY/],
+    // Postgres nests block comments: the quote is inside the comment, the statements after it are real.
+    ["select 1 /* /* */ ' */ ; commit; delete from orders", /only one statement/],
+    ['select 1 /* /* */', /comment is never closed/],
+    ['select $a1$ x $a1$; delete from orders', /only one statement/],
   ])('refuses %s', (sql, reason) => {
     expect(refuseUnlessRead(sql)).toMatch(reason);
   });

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, UnsafeRoleError } from '../../src/errors.js';
 import { redactUserinfo } from '../../src/redact.js';
 import { createSqlSource } from '../../src/sources/sql.js';
 import type { MetricSource } from '../../src/sources/types.js';
 import { tempDir } from '../helpers/cli.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
+import { recordingProxy } from '../helpers/tcp-proxy.js';
 
 const tick = (timeoutMs = 5000) => ({ phase: 'post' as const, deploymentId: 'd-1', deadline: Date.now() + timeoutMs });
 const opened: MetricSource[] = [];
@@ -21,15 +22,16 @@ function source(opts: Parameters<typeof createSqlSource>[0]): MetricSource {
   return s;
 }
 
-async function shopDatabase(): Promise<string> {
-  const url = await createTestDatabase();
-  const client = new pg.Client({ connectionString: url });
+/** A shop database, and the URL of a reader role made as docs/sources.md says (SELECT on payments). */
+async function shopDatabase(): Promise<{ admin: string; reader: string }> {
+  const admin = await createTestDatabase();
+  const client = new pg.Client({ connectionString: admin });
   await client.connect();
   await client.query(`create table payments (id serial primary key, status text not null, amount numeric not null);
     insert into payments (status, amount) values ('ok', 10), ('ok', 12.5), ('failed', 3), ('ok', 7);
     create sequence ticket;`);
   await client.end();
-  return url;
+  return { admin, reader: await createReaderRole(admin, ['payments', 'ticket']) };
 }
 
 async function countPayments(url: string): Promise<number> {
@@ -42,7 +44,7 @@ async function countPayments(url: string): Promise<number> {
 
 describe('sql source on Postgres', () => {
   it('reads one value per metric, (label, value) rows as <name>.<label>, and a NULL as no data', async () => {
-    const url = await shopDatabase();
+    const { reader: url } = await shopDatabase();
     const s = source({
       url,
       queries: { payments: 'select count(*) from payments', revenue: 'select sum(amount) from payments;', by_status: 'select status, count(*) from payments group by status', refunds: 'select max(amount) from payments where status = \'refunded\'' },
@@ -55,23 +57,28 @@ describe('sql source on Postgres', () => {
   });
 
   it('refuses a write before anything is sent: the data stays as it was', async () => {
-    const url = await shopDatabase();
+    const { admin, reader: url } = await shopDatabase();
     for (const query of ['delete from payments', 'select 1; delete from payments', 'with x as (delete from payments returning 1) select count(*) from x']) {
       expect(() => createSqlSource({ url, queries: { oops: query }, timeoutMs: 1000, maxRows: 10, budget: 10 })).toThrow(ConfigError);
     }
-    expect(await countPayments(url)).toBe(4);
+    expect(await countPayments(admin)).toBe(4);
   });
 
   it('runs every query read-only: what the check lets through still cannot write', async () => {
-    const url = await shopDatabase();
-    const s = source({ url, queries: { next_ticket: "select nextval('ticket')" }, timeoutMs: 2000, maxRows: 10, budget: 10 });
+    const { admin, reader } = await shopDatabase();
+    // The reader may read the sequence, not advance it; the session is read-only besides.
+    const s = source({ url: reader, queries: { next_ticket: "select nextval('ticket')" }, timeoutMs: 2000, maxRows: 10, budget: 10 });
     const [r] = await s.collect(tick());
     expect(r!.ok).toBe(false);
-    expect(r!.error).toMatch(/next_ticket: cannot execute nextval\(\) in a read-only transaction/);
+    expect(r!.error).toMatch(/next_ticket: (cannot execute nextval\(\) in a read-only transaction|permission denied for sequence ticket)/);
+    const check = new pg.Client({ connectionString: admin });
+    await check.connect();
+    expect((await check.query<{ last_value: string; is_called: boolean }>('select last_value, is_called from ticket')).rows[0]).toMatchObject({ is_called: false });
+    await check.end();
   });
 
   it('cuts a slow query at the timeout; the next query still works', async () => {
-    const url = await shopDatabase();
+    const { reader: url } = await shopDatabase();
     const s = source({ url, queries: { slow: 'select 1 from pg_sleep(5)', payments: 'select count(*) from payments' }, timeoutMs: 200, maxRows: 10, budget: 10 });
     const started = Date.now();
     const [r] = await s.collect(tick());
@@ -81,9 +88,14 @@ describe('sql source on Postgres', () => {
   });
 
   it('enforces the row cap and the per-run query budget', async () => {
-    const url = await shopDatabase();
+    const { reader: url } = await shopDatabase();
     const capped = source({ url, queries: { each: 'select id::text, amount from payments' }, timeoutMs: 2000, maxRows: 3, budget: 10 });
     expect((await capped.collect(tick()))[0]!.error).toMatch(/each: returned more than 3 rows \(sql_max_rows\)/);
+    // The cap is what is fetched, not a rewrite of the text: a billion rows cost no more than four.
+    const huge = source({ url, queries: { each: 'select generate_series(1, 1000000000)::text, 1' }, timeoutMs: 5000, maxRows: 3, budget: 10 });
+    const started = Date.now();
+    expect((await huge.collect(tick(5000)))[0]!.error).toMatch(/each: returned more than 3 rows \(sql_max_rows\)/);
+    expect(Date.now() - started).toBeLessThan(4000);
 
     const budgeted = source({ url, queries: { a: 'select 1', b: 'select 2' }, timeoutMs: 2000, maxRows: 10, budget: 3 });
     expect((await budgeted.collect(tick()))[0]).toMatchObject({ ok: true, metrics: { a: 1, b: 2 } });
@@ -123,3 +135,73 @@ describe('sql source on SQLite', () => {
     expect(r!.error).toMatch(/orders: .*(unable to open|does not exist|directory)/i);
   });
 });
+
+describe('sql source on Postgres: only a role that can do nothing but read', () => {
+  // Each grant below gives the reader a way to write, reach the server's files, or connect out.
+  const grants: [string, string[], RegExp][] = [
+    ['INSERT on a table', ['GRANT INSERT ON payments TO $ROLE'], /can write to payments/],
+    ['UPDATE on one column', ['GRANT UPDATE (status) ON payments TO $ROLE'], /can write to payments/],
+    ['TRUNCATE', ['GRANT TRUNCATE ON payments TO $ROLE'], /can write to payments/],
+    ['ownership of a table', ['ALTER TABLE payments OWNER TO $ROLE'], /owns payments/],
+    ['USAGE on a sequence (nextval)', ['GRANT USAGE ON SEQUENCE ticket TO $ROLE'], /can advance the sequence ticket/],
+    ['CREATE on a schema', ['GRANT CREATE ON SCHEMA public TO $ROLE'], /can create objects in the schema public/],
+    ['CREATE on the database', ['GRANT CREATE ON DATABASE $DB TO $ROLE'], /can create schemas in the database/],
+    ['a writer role it can SET ROLE to, without inheriting', ['CREATE ROLE $ROLE_w NOLOGIN', 'GRANT DELETE ON payments TO $ROLE_w', 'GRANT $ROLE_w TO $ROLE WITH INHERIT FALSE'], /_w can write to payments/],
+    ['pg_write_server_files', ['GRANT pg_write_server_files TO $ROLE'], /member of pg_write_server_files/],
+    ['pg_execute_server_program', ['GRANT pg_execute_server_program TO $ROLE'], /member of pg_execute_server_program/],
+    ['EXECUTE granted on pg_read_file', ['GRANT EXECUTE ON FUNCTION pg_read_file(text) TO $ROLE'], /can execute pg_read_file\(text\)/],
+    ['EXECUTE granted on lo_export', ['GRANT EXECUTE ON FUNCTION lo_export(oid, text) TO $ROLE'], /can execute lo_export\(oid,text\)/],
+    ['the dblink extension (connects out, outside the read-only transaction)', ['CREATE EXTENSION dblink'], /\(extension dblink\)/],
+    ['a SECURITY DEFINER function owned by a superuser', ['CREATE FUNCTION as_admin() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$'], /as_admin\(\) \(SECURITY DEFINER/],
+    ['CREATEDB', ['ALTER ROLE $ROLE CREATEDB'], /has the attribute CREATEDB/],
+    ['BYPASSRLS', ['ALTER ROLE $ROLE BYPASSRLS'], /has the attribute BYPASSRLS/],
+  ];
+
+  it.each(grants)('refuses a reader with %s, before any query of the config is sent', async (_what, extra, reason) => {
+    const { admin } = await shopDatabase();
+    const db = new URL(admin).pathname.slice(1);
+    const reader = await createReaderRole(admin, ['payments', 'ticket'], extra.map((sql) => sql.replaceAll('$DB', db)));
+    await refusedBeforeAnyQuery(reader, reason);
+  });
+
+  it('refuses a superuser, before any query of the config is sent', async () => {
+    const { admin } = await shopDatabase();
+    await refusedBeforeAnyQuery(admin, /has the attribute SUPERUSER/);
+  });
+
+  it('accepts the reader docs/sources.md describes, also with pg_read_all_data', async () => {
+    const { admin } = await shopDatabase();
+    const reader = await createReaderRole(admin, [], ['GRANT pg_read_all_data TO $ROLE']);
+    const [r] = await source({ url: reader, queries: { payments: 'select count(*) from payments' }, timeoutMs: 2000, maxRows: 10, budget: 10 }).collect(tick());
+    expect(r).toMatchObject({ ok: true, metrics: { payments: 4 } });
+  });
+
+  it('refuses URL parameters that would set the session (options=-c default_transaction_read_only=off)', () => {
+    for (const param of ['options=-c%20default_transaction_read_only%3Doff', 'statement_timeout=0', 'replication=database']) {
+      expect(() => createSqlSource({ url: `postgres://r:p@127.0.0.1:5432/shop?${param}`, queries: { a: 'select 1' }, timeoutMs: 1000, maxRows: 10, budget: 10 })).toThrow(/sql_url: the URL parameter "\w+" is not allowed/);
+    }
+  });
+});
+
+/**
+ * The role is refused (an error naming what it can do, and which grants to use instead) and no
+ * query of the config ever crossed the wire: a proxy records what the client sent.
+ */
+async function refusedBeforeAnyQuery(url: string, reason: RegExp): Promise<void> {
+  const target = new URL(url);
+  const proxy = await recordingProxy({ host: target.hostname, port: Number(target.port) });
+  try {
+    target.host = `127.0.0.1:${proxy.port}`;
+    const marker = `marker_${Math.random().toString(36).slice(2)}`;
+    const s = source({ url: target.toString(), queries: { payments: `select count(*) as ${marker} from payments` }, timeoutMs: 5000, maxRows: 10, budget: 10 });
+    const err = await s.collect(tick()).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsafeRoleError);
+    expect((err as UnsafeRoleError).message).toMatch(reason);
+    expect((err as UnsafeRoleError).hint).toMatch(/GRANT SELECT ON/);
+    const sent = proxy.sent().toString('latin1');
+    expect(sent).toContain('pg_has_role'); // the role check went through this proxy...
+    expect(sent).not.toContain(marker); // ...and the config's query never did
+  } finally {
+    await proxy.close();
+  }
+}

@@ -6,6 +6,7 @@ import { openStore } from '../../store/open.js';
 import { userAgent } from '../../version.js';
 import { createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
+import { displayable } from '../../output/terminal.js';
 
 export async function doctorCommand(flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
@@ -26,8 +27,10 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
   } else {
     const c = console.out;
     const mark = { pass: c.green('✔'), warn: c.yellow('!'), fail: c.red('✖') };
-    const width = Math.max(...checks.map((k) => k.name.length));
-    const lines = checks.flatMap((k) => [`${mark[k.level]} ${k.name.padEnd(width)}  ${k.detail}`, ...(k.fix && k.level !== 'pass' ? [`  ${' '.repeat(width)}  ${c.dim(`fix: ${k.fix}`)}`] : [])]);
+    // Details quote servers (error texts) and apps (metric names).
+    const shown = displayable(checks);
+    const width = Math.max(...shown.map((k) => k.name.length));
+    const lines = shown.flatMap((k) => [`${mark[k.level]} ${k.name.padEnd(width)}  ${k.detail}`, ...(k.fix && k.level !== 'pass' ? [`  ${' '.repeat(width)}  ${c.dim(`fix: ${k.fix}`)}`] : [])]);
     console.stdout([...lines, '', ok ? c.green('All checks passed.') : c.red(`${checks.filter((k) => k.level === 'fail').length} check(s) failed.`)].join('\n'));
   }
   return ok ? 0 : 1;

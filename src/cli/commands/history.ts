@@ -5,6 +5,7 @@ import type { Verdict } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import type { CommandFlags } from '../options.js';
+import { displayable } from '../../output/terminal.js';
 
 const VERDICTS = ['ok', 'attention', 'rollback_recommended'];
 
@@ -29,7 +30,8 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
   }
   const c = console.out;
   const table = new Table({ head: ['id', 'created', 'project', 'env', 'status', 'verdict', 'confidence'], style: { head: [], border: [], compact: true } });
-  for (const r of runs) {
+  // Project, env and status may come from a shared store anyone can write to.
+  for (const r of displayable(runs)) {
     const verdict = r.verdict === 'ok' ? c.green(r.verdict) : r.verdict === 'attention' ? c.yellow(r.verdict) : r.verdict ? c.red(r.verdict) : c.dim('—');
     table.push([r.id.slice(0, 8), r.created_at.replace('T', ' ').slice(0, 19), r.project, r.env, r.status, verdict, r.confidence === null ? '—' : r.confidence.toFixed(2)]);
   }

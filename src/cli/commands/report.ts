@@ -8,6 +8,7 @@ import { runSeries } from '../../output/series.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';
 import type { CommandFlags } from '../options.js';
+import { forTerminal } from '../../output/terminal.js';
 
 export async function reportCommand(id: string, flags: CommandFlags & { format?: string; output?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -33,7 +34,8 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
     }
     console.logger.log('info', 'report_written', `Report written to ${flags.output}`);
   } else {
-    process.stdout.write(text);
+    // To a terminal: the JSON's raw C1 and bidi characters (JSON.stringify leaves them) as \uXXXX too.
+    process.stdout.write(forTerminal(text, false));
   }
   return 0;
 }

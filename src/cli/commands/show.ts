@@ -7,20 +7,23 @@ import { renderVerdict } from '../../output/verdict-text.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../find-run.js';
 import type { CommandFlags } from '../options.js';
+import { displayable, forDisplay, NAME_WIDTH } from '../../output/terminal.js';
 
 export async function showCommand(id: string, flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
-  const { run, samples, verdict } = await withStore(config, console, async (store) => {
+  const { run: found, samples, verdict } = await withStore(config, console, async (store) => {
     const found = await findRun(store, id);
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
   });
   const series = runSeries(samples, config.rules);
   if (console.json) {
-    console.stdout(JSON.stringify({ run, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
+    console.stdout(JSON.stringify({ run: found, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
     return 0;
   }
   const c = console.out;
+  // The run may come from a shared store and its metrics from the app: laid out escaped and shortened.
+  const run = displayable(found);
   const lines = [
     c.bold(`Run ${run.id}`),
     `  project/env  ${run.project}/${run.env}`,
@@ -35,7 +38,7 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     '',
     c.bold('Series'),
     renderSparklines(series.names, series, c.dim),
-    ...series.names.map((n) => `  ${n.padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
+    ...series.names.map((n) => `  ${forDisplay(n, NAME_WIDTH).padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
   ];
   console.stdout(lines.join('\n'));
   if (verdict) console.stdout(renderVerdict(verdict, c));
@@ -45,8 +48,10 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
 /** The values themselves, the first ones when there are many (`--json` has them all). */
 function fmt(values: unknown[]): string {
   if (values.length === 0) return '—';
-  const shown = values.slice(0, SHOWN).map((v) => (isMeasurement(v) ? formatNumber(v) : JSON.stringify(v)));
+  const shown = values.slice(0, SHOWN).map((v) => (isMeasurement(v) ? formatNumber(v) : forDisplay(JSON.stringify(v) ?? String(v), VALUE_WIDTH)));
   return values.length > SHOWN ? `${shown.join(' ')} … (${values.length - SHOWN} more)` : shown.join(' ');
 }
 
 const SHOWN = 12;
+/** A value that is not a number (a string the app reported...) is shown this long at most. */
+const VALUE_WIDTH = 40;

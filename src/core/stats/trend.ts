@@ -7,11 +7,13 @@
  * far larger than the wiggles around it is a trend even when the wiggles are smooth. Long series
  * are first reduced to bin medians, which keeps the pairwise work bounded. Pure.
  */
-import { median } from './basic.js';
+import { median, medianInPlace } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { upperStudent } from './distributions.js';
 
 const MAX_BINS = 48;
+/** Values a bin's median is taken over at most (evenly spaced): bins of long windows hold hundreds. */
+const MAX_BIN_SAMPLE = 64;
 const MAD_TO_SD = 1.4826;
 
 export interface Trend {
@@ -35,7 +37,7 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   for (let i = 0; i < series.length; i += binSize) {
     const size = Math.min(binSize, series.length - i);
     xs.push(i + (size - 1) / 2);
-    ys.push(median(series, i, i + size, space));
+    ys.push(size > MAX_BIN_SAMPLE ? stridedMedian(series, i, size, space) : median(series, i, i + size, space));
   }
   const n = ys.length;
   const slopes: number[] = [];
@@ -58,4 +60,12 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   const df = Math.max(2, (n - 2) * ((1 - rho * rho) / (1 + rho * rho)));
   const t = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : slope < 0 ? Number.NEGATIVE_INFINITY : 0;
   return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope, points: n, length: series.length };
+}
+
+/** Median of `size` values from `start`, over an evenly spaced subset of MAX_BIN_SAMPLE of them. */
+function stridedMedian(series: ArrayLike<number>, start: number, size: number, space?: (n: number) => Float64Array): number {
+  const work = space ? space(MAX_BIN_SAMPLE) : new Float64Array(MAX_BIN_SAMPLE);
+  const step = size / MAX_BIN_SAMPLE;
+  for (let j = 0; j < MAX_BIN_SAMPLE; j++) work[j] = series[start + Math.floor(j * step)]!;
+  return medianInPlace(work.subarray(0, MAX_BIN_SAMPLE));
 }

@@ -2,7 +2,9 @@
  * Evaluates a parsed scrape expression against two scrapes of one target: `current`, and
  * `previous`, the last successful scrape of the same target in the same phase. Pure.
  *
- * - A bare selector is a gauge: the sum of the matching series now.
+ * - A bare selector is a gauge: the sum of the matching series now; on a counter the page exposes
+ *   but with no series for those labels, 0 (it counted nothing yet). Raw counters so selected
+ *   (`errors_total`, `requests_total`) give the judge exact counts from their deltas.
  * - `rate(sel)` is the per-second increase between the two scrapes, summed over the matching
  *   series. A value lower than before means the counter restarted (the process did): its increase
  *   is then the new value, as in Prometheus. A series new since the previous scrape counts from 0,
@@ -35,7 +37,9 @@ function evaluateNode(expr: Expr, current: Scrape, previous: Scrape | undefined)
       return expr.value;
     case 'gauge': {
       const series = select(current.exposition, expr.selector.name, expr.selector.matchers);
-      return series.length === 0 ? undefined : sum(series.map((s) => s.value));
+      if (series.length > 0) return sum(series.map((s) => s.value));
+      // A counter the page has, with no series for these labels, has counted nothing yet (no 5xx so far).
+      return isCounter(current.exposition, expr.selector.name) ? 0 : undefined;
     }
     case 'rate': {
       if (!previous || !exposes(current.exposition, expr.selector.name)) return undefined;
@@ -86,6 +90,12 @@ function increases(selector: Selector, current: Scrape, previous: Scrape): Array
  * Whether the page exposes the metric at all: a sample of that name, or a `# TYPE` for its family.
  * A counter declared but never incremented has no sample yet; its rate is 0, not unknown.
  */
+/** A counter the page exposes (declared as one, or a `_total` sample of a family it has). */
+function isCounter(exposition: Exposition, sampleName: string): boolean {
+  const family = sampleName.replace(/_total$/, '');
+  return exposes(exposition, sampleName) && (exposition.types.get(sampleName) === 'counter' || exposition.types.get(family) === 'counter' || sampleName.endsWith('_total'));
+}
+
 function exposes(exposition: Exposition, sampleName: string): boolean {
   if (exposition.samples.some((s) => s.name === sampleName)) return true;
   const family = sampleName.replace(/_(total|bucket|count|sum)$/, '');

@@ -96,7 +96,7 @@ class SampleLine {
   read(openMetrics: boolean): Sample {
     const name = this.name(NAME_START, NAME_CHAR, 'a metric name');
     let gap = this.spaces();
-    let labels: Record<string, string> = {};
+    let labels = Object.create(null) as Record<string, string>;
     if (this.peek() === '{') {
       labels = this.labels();
       gap = this.spaces();
@@ -120,7 +120,8 @@ class SampleLine {
   }
 
   private labels(): Record<string, string> {
-    const labels: Record<string, string> = {};
+    // No prototype: a matcher on `constructor` or `__proto__` finds only a label the page has.
+    const labels = Object.create(null) as Record<string, string>;
     this.pos++; // {
     for (;;) {
       this.spaces();

@@ -19,6 +19,7 @@ import { AUTH_HINT, authorization, scrubber } from './credentials.js';
 import { evaluate, type Scrape } from './evaluate.js';
 import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
+import { metricsRecord } from '../metrics-record.js';
 
 export interface ScrapeOptions {
   /** The app's /metrics URLs (Prometheus text exposition 0.0.4 or OpenMetrics 1.0); one EndpointResult per target per tick. */
@@ -114,7 +115,7 @@ function compileQueries(queries: Record<string, string>): Array<[string, Expr]> 
 }
 
 function derive(queries: ReadonlyArray<[string, Expr]>, current: Scrape, previous: Scrape | undefined): Record<string, unknown> {
-  const metrics: Record<string, unknown> = {};
+  const metrics = metricsRecord();
   for (const [name, expr] of queries) {
     const value = evaluate(expr, current, previous);
     if (value !== undefined) metrics[name] = value;

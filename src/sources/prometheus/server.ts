@@ -18,6 +18,7 @@ import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, wit
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
 import { AUTH_HINT, authorization, scrubber } from './credentials.js';
+import { metricsRecord } from '../metrics-record.js';
 
 export interface PrometheusOptions {
   /** The server's base URL (`http://prometheus:9090`, or with a path prefix); userinfo is sent as basic auth. */
@@ -88,7 +89,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
 
   /** One sample from the answers' values at one time. */
   function sample(answers: QueryAnswer[], valueOf: (a: QueryAnswer) => { value?: number; note?: string }, takenAt: number): EndpointResult {
-    const metrics: Record<string, unknown> = {};
+    const metrics = metricsRecord();
     const notes: string[] = [];
     for (const a of answers) {
       if (a.failure) notes.push(`${a.metric}: ${a.failure.error}`);

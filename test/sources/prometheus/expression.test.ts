@@ -86,6 +86,13 @@ describe('evaluate', () => {
   );
   const after = scrape(['# TYPE req_total counter', 'req_total{status="200"} 150', 'req_total{status="500"} 20', 'req_total{status="503"} 5', 'inflight{pod="a"} 4'].join('\n'), 15_000);
 
+  it('a label matcher finds only labels the page has: `constructor` or `__proto__` are label names, not prototype members', () => {
+    const page = scrape(['inflight{pod="a"} 2', 'inflight{pod="b",__proto__="x"} 3'].join('\n'), 1000);
+    expect(value('inflight{constructor=""}', page)).toBe(5);
+    expect(value('inflight{constructor!=""}', page)).toBeUndefined();
+    expect(value('inflight{__proto__="x"}', page)).toBe(3);
+  });
+
   it('a rate is the per-second increase over the scrapes own elapsed time, summed over matching series', () => {
     expect(value('rate(req_total)', after, before)).toBe((50 + 10 + 5) / 5);
     // status="503" is new since the previous scrape: it counts from 0 (client libraries create it on its first increment).

@@ -1,0 +1,151 @@
+/**
+ * The sql source on Postgres. What bounds a metric query is the server, not the text:
+ * - the session is read-only with a statement timeout from its start-up options (`-c ...`, which
+ *   the URL may not override), so they hold before the first query is sent;
+ * - the role is checked before any query of the config is sent (sql-role.ts): one that can do
+ *   more than read is refused;
+ * - each query is sent with the extended query protocol (an unnamed prepared statement: the
+ *   server refuses more than one command in it), inside `BEGIN READ ONLY` ... `ROLLBACK`, and the
+ *   session is reset afterwards (`DISCARD ALL`), so nothing a query sets survives it;
+ * - rows are capped by how many are fetched from the portal (a cursor), never by rewriting the text;
+ * - every step has a client-side deadline that destroys the connection when the server does not
+ *   answer (a frozen server keeps its socket open), plus TCP keepalive for an idle connection.
+ */
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { ConfigError, UnsafeRoleError } from '../errors.js';
+import { redactUserinfo } from '../redact.js';
+import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
+import { READER_HINT, ROLE_CHECK } from './sql-role.js';
+
+export type Row = unknown[];
+
+export interface SqlReader {
+  /** At most `limit` rows of the query, as arrays, within `budgetMs`. */
+  query(sql: string, limit: number, budgetMs: number): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+/** URL parameters a sql_url may carry; anything else could set the session (options=-c ..., replication...). */
+const URL_PARAMETERS = new Set(['sslmode', 'ssl', 'sslcert', 'sslkey', 'sslrootcert', 'sslnegotiation', 'application_name', 'host']);
+
+/** The URL's refused parameters, as config issues (empty when it is fine). */
+export function postgresUrlIssues(url: string): string[] {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return [`not a valid URL: ${redactUserinfo(url)}`];
+  }
+  return [...new Set(params.keys())]
+    .filter((key) => !URL_PARAMETERS.has(key))
+    .map((key) => `the URL parameter "${key}" is not allowed: seqpulse sets the session itself (read-only, statement timeout); allowed: ${[...URL_PARAMETERS].join(', ')}`);
+}
+
+/** The session's start-up options: set before any query, and outranking role and database settings. */
+export function sessionOptions(timeoutMs: number): string {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  return [
+    'default_transaction_read_only=on',
+    `statement_timeout=${ms}`,
+    `lock_timeout=${ms}`,
+    // A session left inside a transaction (seqpulse killed mid-query) is ended by the server.
+    `idle_in_transaction_session_timeout=${Math.max(ms * 2, 10_000)}`,
+  ]
+    .map((o) => `-c ${o}`)
+    .join(' ');
+}
+
+/** A Cursor that refuses COPY instead of leaving the client waiting for (or choking on) copy data. */
+class ReadCursor extends Cursor<Row> {
+  copied = false;
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    this.copied = true;
+    connection.sendCopyFail('seqpulse sends no data');
+  }
+  handleCopyData(): void {
+    this.copied = true;
+  }
+}
+
+/**
+ * One metric query on an open session: one statement (extended protocol), at most `limit` rows
+ * fetched, in a read-only transaction that is rolled back, then the session reset.
+ */
+export async function readQuery(client: pg.Client, sql: string, limit: number, serverMs: number): Promise<Row[]> {
+  await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.round(serverMs))}`);
+  try {
+    const cursor = client.query(new ReadCursor(sql, [], { rowMode: 'array' }));
+    try {
+      const rows = await cursor.read(limit);
+      if (cursor.copied) throw new Error('COPY is not a metric query');
+      return rows;
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  } finally {
+    // Whatever the statement set (SET, set_config, SET ROLE, a session advisory lock, PREPARE...)
+    // ends here: the transaction is rolled back, and the session reset to its start-up settings.
+    await client.query('ROLLBACK');
+    await client.query('DISCARD ALL');
+  }
+}
+
+export async function openPostgresReader(url: string, timeoutMs: number, budgetMs: number): Promise<SqlReader> {
+  const issues = postgresUrlIssues(url);
+  if (issues.length > 0) throw new ConfigError(issues.map((reason) => ({ source: 'settings', key: 'sql_url', reason })));
+  const client = new pg.Client({
+    connectionString: url,
+    options: sessionOptions(timeoutMs),
+    // pg's own connect timer, as a backstop behind ours (which names what did not answer).
+    connectionTimeoutMillis: Math.max(1, budgetMs) + 1000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    application_name: 'seqpulse',
+  });
+  client.on('error', () => undefined);
+  let lost = false;
+  // The only way to stop waiting on a server that never answers: the socket goes, the session with it.
+  const destroy = () => {
+    lost = true;
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  const step = <T>(work: Promise<T>, ms: number, what: string) =>
+    withDeadline(work, ms, () => {
+      destroy();
+      return new NoAnswerError(what, ms);
+    });
+
+  const started = Date.now();
+  try {
+    await step(client.connect(), budgetMs, 'connecting to the database');
+    const { rows } = await step(client.query<[string, string]>({ text: ROLE_CHECK, rowMode: 'array' }), budgetMs - (Date.now() - started), 'checking the role');
+    if (rows.length > 0) {
+      const what = rows.slice(0, 8).map(([who, can]) => `${who} ${can}`);
+      throw new UnsafeRoleError(
+        `sql_url: the database role can do more than read, so no query is sent with it: ${what.join('; ')}${rows.length > 8 ? `; and ${rows.length - 8} more` : ''}`,
+        READER_HINT,
+      );
+    }
+  } catch (err) {
+    destroy();
+    throw err;
+  }
+
+  return {
+    async query(sql, limit, ms) {
+      if (lost) throw new Error('the connection to the database was lost');
+      // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
+      const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
+      return step(readQuery(client, sql, limit, serverMs), ms, 'the query').catch((err: unknown) => {
+        // Another query's deadline gave the connection up while this one waited behind it.
+        if (lost && !(err instanceof NoAnswerError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+        throw err;
+      });
+    },
+    async close() {
+      if (lost) return;
+      await step(client.end(), 2000, 'closing the connection').catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The sql source on a SQLite file: each query runs in a child process (sqlite-child.ts) that
+ * opened the file read-only and query-only, takes one statement that SQLite itself reports as a
+ * read returning rows, and stops fetching at the row cap. At the timeout the child is killed
+ * (SIGKILL: SQLite cannot be interrupted otherwise) and the next query starts a new one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { NoAnswerError, withDeadline } from '../deadline.js';
+import { sqliteChild, type ChildReply, type ChildRequest } from './sqlite-child.js';
+import type { Row, SqlReader } from './sql-postgres.js';
+
+/** Past the parent's own deadline: the child's watchdog is for when the parent is gone. */
+const WATCHDOG_GRACE_MS = 1000;
+
+export function sqlitePath(location: string): string {
+  return location.replace(/^(sqlite|file):(\/\/)?/i, '');
+}
+
+export async function openSqliteReader(location: string, budgetMs: number): Promise<SqlReader> {
+  const driver = driverPath();
+  const path = sqlitePath(location);
+  let child: Child | undefined;
+
+  const started = async (ms: number): Promise<Child> => {
+    if (child?.alive()) return child;
+    child = startChild();
+    await child.ask({ kind: 'open', driver, path }, ms, 'opening the SQLite file');
+    return child;
+  };
+  // Opened once up front, so a missing file or a driver that cannot load is reported at once.
+  await started(budgetMs);
+
+  return {
+    async query(sql, limit, ms) {
+      const deadline = Date.now() + ms;
+      const c = await started(ms);
+      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, deadline: deadline + WATCHDOG_GRACE_MS }, deadline - Date.now(), 'the query');
+      return reply.rows ?? [];
+    },
+    async close() {
+      child?.kill();
+    },
+  };
+}
+
+interface Child {
+  ask(request: ChildRequest, ms: number, what: string): Promise<ChildReply>;
+  alive(): boolean;
+  kill(): void;
+}
+
+function startChild(): Child {
+  const proc: ChildProcess = spawn(process.execPath, ['-e', `(${sqliteChild.toString()})()`], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  // Never what keeps seqpulse running: a query in flight holds the loop with its deadline timer.
+  proc.unref();
+  proc.channel?.unref();
+  (proc.stderr as { unref?: () => void } | null)?.unref?.();
+  let stderr = '';
+  proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+  let exited = false;
+  let next = 1;
+  const pending = new Map<number, { resolve: (r: ChildReply) => void; reject: (e: Error) => void }>();
+  proc.on('message', (reply: ChildReply) => {
+    const waiter = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (!waiter) return;
+    if (reply.error !== undefined) waiter.reject(new Error(reply.error));
+    else waiter.resolve(reply);
+  });
+  const fail = (err: Error) => {
+    exited = true;
+    for (const waiter of pending.values()) waiter.reject(err);
+    pending.clear();
+  };
+  proc.on('error', fail);
+  proc.on('exit', (code, signal) => fail(new Error(`the SQLite reader stopped (${signal ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`)));
+  const kill = () => {
+    if (!exited) proc.kill('SIGKILL');
+  };
+  return {
+    ask(request, ms, what) {
+      const id = request.kind === 'open' ? 0 : next++;
+      const message: ChildRequest = request.kind === 'open' ? request : { ...request, id };
+      const answer = new Promise<ChildReply>((resolve, reject) => pending.set(id, { resolve, reject }));
+      if (exited) fail(new Error('the SQLite reader stopped'));
+      else proc.send(message, (err) => err && fail(err));
+      return withDeadline(answer, ms, () => {
+        kill();
+        return new NoAnswerError(what, ms);
+      });
+    },
+    alive: () => !exited,
+    kill,
+  };
+}
+
+/** The native driver, resolved here: the child gets its path (it has no module resolution of its own). */
+function driverPath(): string {
+  // Named through a variable so bundlers leave the native driver out: the GitHub Action's bundle
+  // must run on any runner, where this addon cannot load.
+  const name = 'better-sqlite3';
+  try {
+    return createRequire(import.meta.url).resolve(name);
+  } catch {
+    throw new Error('a SQLite database needs the CLI (npx seqpulse); the GitHub Action reads business metrics from Postgres only');
+  }
+}
+
+export type { Row };

@@ -1,0 +1,85 @@
+/**
+ * The process a SQLite metric query runs in. SQLite cannot be interrupted from JavaScript (the
+ * driver exposes neither sqlite3_interrupt nor a progress handler), and a worker thread stuck in a
+ * native query cannot be stopped either: it even holds up the exit of the whole process. A process
+ * can always be killed, so each query runs here, and the parent kills this process at the timeout.
+ *
+ * `sqliteChild` is sent to `node -e` as source text (Function.prototype.toString), so it must be
+ * self-contained: no imports, no outer names, only `require` and Node's globals.
+ */
+
+/** Parent -> child. */
+export type ChildRequest = { kind: 'open'; driver: string; path: string } | { kind: 'query'; id: number; sql: string; limit: number; deadline: number };
+/** Child -> parent: `id` 0 answers `open`. */
+export type ChildReply = { id: number; rows?: unknown[][]; error?: string };
+
+/* eslint-disable @typescript-eslint/no-require-imports -- this body runs as a CommonJS script (node -e) */
+export function sqliteChild(): void {
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  // A watchdog on its own thread: it runs while the main thread is stuck in a native query, and
+  // kills this process past the query's deadline, or as soon as the parent is gone (so nothing is
+  // left running when seqpulse itself was killed).
+  const shared = new Float64Array(new SharedArrayBuffer(8));
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const deadline = new Float64Array(workerData.buffer);
+     setInterval(() => {
+       if (process.ppid !== workerData.parent || (deadline[0] > 0 && Date.now() > deadline[0])) process.kill(process.pid, 'SIGKILL');
+     }, 25);`,
+    { eval: true, workerData: { buffer: shared.buffer, parent: process.ppid } },
+  );
+  watchdog.unref();
+
+  type Statement = { reader: boolean; readonly: boolean; raw(on: boolean): { iterate(): IterableIterator<unknown[]> } };
+  type Db = { prepare(sql: string): Statement; pragma(sql: string): unknown; close(): void };
+  let open: (() => Db) | undefined;
+  const reply = (message: ChildReply) => process.send?.(message);
+  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (message: ChildRequest) => {
+    if (message.kind === 'open') {
+      try {
+        const Driver = require(message.driver) as new (path: string, options: object) => Db;
+        // Read-only at the OS level (the file descriptor) and in SQLite (query_only covers every
+        // database of the connection); a missing file is an error, never a new database. A new
+        // connection for every query: SQLite applies some pragmas while it prepares a statement
+        // (`PRAGMA query_only = 0` takes effect even if the statement is never run), so no
+        // connection outlives the query that may have changed it.
+        open = () => {
+          const db = new Driver(message.path, { readonly: true, fileMustExist: true });
+          db.pragma('query_only = ON');
+          return db;
+        };
+        open().close();
+        reply({ id: 0 });
+      } catch (err) {
+        reply({ id: 0, error: describe(err) });
+      }
+      return;
+    }
+    const { id, sql, limit, deadline } = message;
+    shared[0] = deadline;
+    let db: Db | undefined;
+    try {
+      db = open!();
+      // prepare() takes one statement only. SQLite itself says what the statement does: it must
+      // return rows (ATTACH, PRAGMA x = y, VACUUM return none) and change no file (VACUUM INTO...).
+      const statement = db.prepare(sql);
+      if (!statement.reader) throw new Error('not a query: the statement returns no rows (only SELECT ... reads are run)');
+      if (!statement.readonly) throw new Error('not read-only: SQLite reports this statement would write');
+      const rows: unknown[][] = [];
+      for (const row of statement.raw(true).iterate()) {
+        rows.push(row);
+        if (rows.length >= limit) break;
+      }
+      reply({ id, rows });
+    } catch (err) {
+      reply({ id, error: describe(err) });
+    } finally {
+      db?.close();
+      shared[0] = 0;
+    }
+  });
+}
+/* eslint-enable @typescript-eslint/no-require-imports */

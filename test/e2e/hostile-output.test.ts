@@ -1,0 +1,120 @@
+/**
+ * Hostile input that must not get past seqpulse, end to end with the built CLI: an app reporting
+ * metric names and values made of terminal escapes (and a 200,000-character name), a shared store
+ * whose runs carry them in project, env and command, a body with `__proto__`, a Prometheus server
+ * that echoes the Authorization header. Checked on the bytes that reach the terminal and the store.
+ */
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+const track = closeAfterEach();
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+
+/** Raw control characters, C1 included (U+009B is CSI on some terminals), and bidi overrides. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const LONG = 'x'.repeat(200_000);
+const HOSTILE_NAME = '\x1b[2J\x1b]0;pwned\x07\r✔ OK  rollback averted\u202eevil\u009b31m';
+
+function hostileMetrics(): Record<string, unknown> {
+  return { error_rate: 0.01, latency_p95: 100, requests_per_sec: 200, [HOSTILE_NAME]: 1, 'nul\u0000name': 'value\x1b[31m\u0000', [LONG]: 3 };
+}
+
+describe('text from outside reaches the terminal escaped', () => {
+  it('metric names and values from the app: run, show, history, report md/html, analyze print them escaped and bounded; JSON keeps them whole', async () => {
+    const app = track(await startTestApp({ metrics: hostileMetrics() }));
+    const dir = tempDir();
+    const run = await runCli(['run', ...fastFlags(app.url), '--no-early-exit', '--', process.execPath, '-e', ''], { cwd: dir, env });
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).not.toMatch(RAW_CONTROL);
+
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    const shown = await runCli(['show', id], { cwd: dir, env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout + shown.stderr).not.toMatch(RAW_CONTROL);
+    expect(shown.stdout).toContain('\\x1b[2J\\x1b]0;pwned\\x07\\r');
+    expect(shown.stdout).toContain('nul\\0name');
+    // 200,000 characters of name (and 1,000+ samples of it) print as a bounded line.
+    expect(shown.stdout.length).toBeLessThan(20_000);
+    const json = JSON.parse((await runCli(['show', id, '--json'], { cwd: dir, env })).stdout) as { samples: { metrics: Record<string, unknown> | null }[] };
+    const stored = json.samples.find((s) => s.metrics)!.metrics!;
+    expect(stored[LONG]).toBe(3);
+    expect(stored[HOSTILE_NAME]).toBe(1);
+    for (const format of ['md', 'html', 'json']) {
+      const report = await runCli(['report', id, '--format', format], { cwd: dir, env });
+      expect(report.code).toBe(0);
+      expect(report.stdout).not.toMatch(RAW_CONTROL);
+      expect(report.stdout.length).toBeLessThan(200_000);
+    }
+    const samples = join(dir, 'post.json');
+    writeFileSync(samples, JSON.stringify([{ metrics: hostileMetrics() }, { metrics: hostileMetrics() }, { metrics: hostileMetrics() }]));
+    const analyzed = await runCli(['analyze', '--pre', samples, '--post', samples], { cwd: dir, env });
+    expect(analyzed.stdout + analyzed.stderr).not.toMatch(RAW_CONTROL);
+  });
+
+  it('project, env, command, summary and errors read from a (shared) store are shown escaped: history, show, verdict', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    // Someone else's writer, or a hostile one, put escapes into the shared store.
+    const db = new BetterSqlite3(join(dir, '.seqpulse', 'seqpulse.db'));
+    db.prepare('update runs set project = ?, env = ?, command = ?').run('\x1b]0;owned\x07shop', 'prod\r✔ OK', JSON.stringify(['deploy', '\x1b[2J']));
+    db.prepare('update samples set error = ?').run('\x1b[31mboom\x1b[0m\u0000');
+    db.prepare('update verdicts set report = json_set(report, \'$.summary\', ?)').run('fine\x1b[8m hidden');
+    db.close();
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    for (const args of [['history'], ['show', id], ['verdict', id], ['report', id, '--format', 'md']]) {
+      const r = await runCli(args, { cwd: dir, env });
+      expect(r.stdout + r.stderr, args.join(' ')).not.toMatch(RAW_CONTROL);
+    }
+    const history = await runCli(['history'], { cwd: dir, env });
+    expect(history.stdout).toContain('\\x1b]0;owned\\x07shop');
+  });
+});
+
+describe('__proto__ in a body is a metric name, nothing more', () => {
+  it('with two endpoints, a "__proto__" object is stored as a metric and its fields are not judged', async () => {
+    // PRE and POST both carry it, so an error_rate read through a prototype would have a baseline and a regression.
+    const poisoned = (rate: number) => JSON.parse(`{"requests_per_sec": 100, "latency_p95": 100, "__proto__": {"error_rate": ${rate}, "requests_per_sec": 0}}`) as Record<string, unknown>;
+    const a = track(await startTestApp({ metrics: { requests_per_sec: 100, latency_p95: 100 } }));
+    const b = track(await startTestApp({ metrics: (n, phase) => poisoned(phase === 'post' ? 0.9 : 0.01 + n * 1e-4) }));
+    const dir = tempDir();
+    const r = await runCli(['run', ...fastFlags(a.url, ['--endpoint', b.url, '--json', '--no-early-exit']), '--', process.execPath, '-e', ''], { cwd: dir, env });
+    const report = JSON.parse(r.stdout) as { verdict: string; metrics: { name: string; status: string; current: number | null }[] };
+    expect(report.verdict).not.toBe('rollback_recommended');
+    const errorRate = report.metrics.find((m) => m.name === 'error_rate');
+    expect(errorRate?.current ?? null).toBeNull();
+    expect(report.metrics.find((m) => m.name === 'requests_per_sec')).toMatchObject({ status: 'ok' });
+    const shown = JSON.parse((await runCli(['show', JSON.parse(r.stdout).deployment_id, '--json'], { cwd: dir, env })).stdout) as { samples: { metrics: Record<string, unknown> | null }[] };
+    expect(shown.samples.some((s) => s.metrics && Object.hasOwn(s.metrics, '__proto__'))).toBe(true);
+  });
+});
+
+describe('derived secrets', () => {
+  it('a Prometheus server echoing Authorization: Basic gets the credentials masked in every form, stored and shown', async () => {
+    // An error answer that quotes the request's headers, as some proxies do.
+    const server = createServer((req, res) => {
+      res.writeHead(422, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', errorType: 'execution', error: `rejected; headers were authorization=${req.headers.authorization} pass=s3cr%2Ft!` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    track({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const port = (server.address() as AddressInfo).port;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  up: { threshold: 50 }\n');
+    const url = `http://scraper:s3cr%2Ft!@127.0.0.1:${port}`;
+    const r = await runCli(['run', '--source', 'prometheus', '--prometheus-url', url, '--query', 'up=up', '--pre-samples', '2', '--interval', '100ms', '--window', '300ms', '--timeout', '500ms', '--retries', '0', '--', process.execPath, '-e', ''], { cwd: dir, env: {} });
+    const basic = Buffer.from('scraper:s3cr/t!').toString('base64');
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env: {} })).stdout)[0].id as string;
+    const shown = await runCli(['show', id, '--json'], { cwd: dir, env: {} });
+    const everything = [r.stdout, r.stderr, shown.stdout, readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')].join('\n');
+    expect(shown.stdout).toContain('authorization=Basic ***');
+    for (const form of [basic, 's3cr/t!', 's3cr%2Ft!']) expect(everything).not.toContain(form);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The sql source against a hostile seqpulse.yml, on a real Postgres: each query below tries to
+ * write, run a program, create a file, lift the read-only mode or the timeout, or run on past the
+ * timeout. They go straight to the Postgres reader (past the early text check, which is only a
+ * friendly error): what must hold is what the server enforces. Effects are checked, not messages.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresReader, type SqlReader } from '../../src/sources/sql-postgres.js';
+import { createSqlSource } from '../../src/sources/sql.js';
+import { hostileDb, SESSION_PROBE, type HostileDb } from '../helpers/hostile-db.js';
+
+const TIMEOUT_MS = 1500;
+let db: HostileDb;
+let reader: SqlReader;
+let before: Awaited<ReturnType<HostileDb['effects']>>;
+let session: string;
+
+beforeAll(async () => {
+  db = await hostileDb();
+  reader = await openPostgresReader(db.reader, TIMEOUT_MS, 5000);
+  before = await db.effects();
+  session = String((await reader.query(SESSION_PROBE, 2, TIMEOUT_MS))[0]![0]);
+});
+afterAll(async () => {
+  await reader?.close();
+});
+
+const corpus = (m: string): string[] => [
+  // The guard bypass of issue 16: a nested comment and a quote, then statements after the wrapper it closed.
+  `select 1 /* /* */ ' */ ) x; commit; begin read write; delete from payments; commit; --`,
+  `select 1; delete from payments`,
+  `select 1 /* ; */ ; copy (select 1) to '${join(m, 'copy-after')}'`,
+  `select $$;$$; delete from payments`,
+  `select E'\\'; delete from payments; --'`,
+  `commit; select pg_sleep(20)`,
+  `commit`,
+  `begin read write`,
+  `set default_transaction_read_only = off`,
+  `set session characteristics as transaction read write`,
+  `set statement_timeout = 0`,
+  `reset all`,
+  `select set_config('statement_timeout', '0', false), set_config('default_transaction_read_only', 'off', false)`,
+  `set transaction read write`,
+  `call sneaky()`,
+  `do $$ begin commit; end $$`,
+  `do $$ begin perform set_config('default_transaction_read_only', 'off', false); delete from payments; end $$`,
+  `with gone as (delete from payments returning 1) select count(*) from gone`,
+  `insert into payments (status, amount) values ('x', 1)`,
+  `update payments set amount = 0`,
+  `truncate payments`,
+  `delete from payments`,
+  `select nextval('ticket')`,
+  `create table stolen as select * from payments`,
+  `copy (select 1) to '${join(m, 'copy')}'`,
+  `copy (select 1) to program 'touch ${join(m, 'program')}'`,
+  `copy payments to stdout`,
+  `copy payments from stdin`,
+  `select lo_export(lo_from_bytea(0, 'x'), '${join(m, 'lo')}')`,
+  `select pg_read_file('/etc/hostname')`,
+  `select pg_advisory_lock(4242)`,
+  `prepare stays as select 1`,
+  `lock table payments in access exclusive mode`,
+  `vacuum payments`,
+  `discard all`,
+  `select pg_sleep(20)`,
+  `select 1 from pg_sleep(20)`,
+];
+
+describe('hostile queries, sent as the reader role the docs describe', () => {
+  it.each(corpus('<markers>').map((_, i) => i))('query %i changes nothing, cannot run past the timeout, and leaves the session as it was', async (i) => {
+    const sql = corpus(db.markers)[i]!;
+    const started = Date.now();
+    await reader.query(sql, 10, TIMEOUT_MS).catch(() => undefined);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
+    expect(await db.effects()).toEqual(before);
+    // Same session, same settings: read-only, the start-up timeout, the same role.
+    expect(String((await reader.query(SESSION_PROBE, 2, TIMEOUT_MS))[0]![0])).toBe(session);
+  });
+
+  it('a session advisory lock taken by a query is released with it', async () => {
+    await reader.query('select pg_advisory_lock(777)', 1, TIMEOUT_MS);
+    const other = await openPostgresReader(db.reader, TIMEOUT_MS, 5000);
+    try {
+      expect((await other.query('select pg_try_advisory_lock(777)', 1, TIMEOUT_MS))[0]![0]).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('through the whole source (early check in front), the issue 16 bypass is refused or harmless', async () => {
+    const exploit = corpus(db.markers)[0]!;
+    let source;
+    try {
+      source = createSqlSource({ url: db.reader, queries: { x: exploit }, timeoutMs: TIMEOUT_MS, maxRows: 10, budget: 10 });
+    } catch (err) {
+      expect(String(err)).toMatch(/queries\.x/);
+      return;
+    }
+    try {
+      await source.collect({ phase: 'post', deploymentId: 'd', deadline: Date.now() + 5000 });
+    } finally {
+      await source.close();
+    }
+    expect(await db.effects()).toEqual(before);
+  });
+});
