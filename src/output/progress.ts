@@ -7,7 +7,7 @@ import ora, { type Ora } from 'ora';
 import { formatDuration } from '../config/duration.js';
 import type { Phase } from '../core/types.js';
 import type { Logger } from './logger.js';
-import { escapeControls, forDisplay, NAME_WIDTH } from './terminal.js';
+import { escapeControls, forDisplay } from './terminal.js';
 
 export interface SampleProgress {
   phase: Phase;
