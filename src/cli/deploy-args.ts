@@ -17,6 +17,9 @@ const UNITS: [RegExp, string][] = [
   [/^(d|days?)$/i, 'd'],
 ];
 
+/** `run`'s options that take a duration. */
+const DURATION_OPTIONS = new Set(['--interval', '--window', '--timeout', '--settle', '--pre-range', '--store-timeout', '--sync-timeout', '--kill-grace']);
+
 const FIX = 'put the deploy command after --: seqpulse run [seqpulse options] -- <command> [its arguments]';
 
 /**
@@ -30,8 +33,8 @@ export function checkDeployArgs(raw: readonly string[], command: readonly string
   if (before === '--' || command.length === 0) return;
   const [first, ...rest] = command as [string, ...string[]];
   const unit = UNITS.find(([re]) => re.test(first))?.[1];
-  if (unit && before !== undefined && /^\d+(\.\d+)?$/.test(before)) {
-    const option = raw[at - 2] ?? '';
+  const option = raw[at - 2] ?? '';
+  if (unit && DURATION_OPTIONS.has(option) && before !== undefined && /^\d+(\.\d+)?$/.test(before)) {
     throw new UsageError(
       `"${option} ${before} ${first}": a duration is one word, so "${first}" would be run as the deploy command`,
       `Write ${option} ${before}${unit} (a bare number is seconds), and ${FIX}.`,
@@ -42,10 +45,10 @@ export function checkDeployArgs(raw: readonly string[], command: readonly string
     const words = command.slice(0, dashes + 1).join(' ');
     throw new UsageError(`"${words}" comes before --, so it would be run as part of the deploy command`, `Give seqpulse's options before --, and ${FIX}.`);
   }
-  const option = rest.find((word) => word.startsWith('-') && word !== '-');
-  if (option) {
+  const misplaced = rest.find((word) => word.startsWith('-') && word !== '-');
+  if (misplaced) {
     throw new UsageError(
-      `${option} comes after the deploy command's first word (${first}) without --: it is not clear whether it is seqpulse's or the command's`,
+      `${misplaced} comes after the deploy command's first word (${first}) without --: it is not clear whether it is seqpulse's or the command's`,
       `${FIX.charAt(0).toUpperCase()}${FIX.slice(1)}; e.g. seqpulse run -- ${command.join(' ')} (seqpulse's own options go before --).`,
     );
   }
