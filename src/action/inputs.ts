@@ -13,6 +13,8 @@ export interface ActionInputs {
   mode: Mode;
   /** The deploy command as an argv (mode run). */
   argv: string[];
+  /** `command` runs through the shell. */
+  shell: boolean;
   flags: FlagValues;
   configPath?: string;
   deploymentId?: string;
@@ -55,6 +57,7 @@ export function readInputs(): ActionInputs {
   return {
     mode,
     argv: command ? commandArgv(command, shell) : [],
+    shell,
     flags,
     configPath: text('config'),
     deploymentId: text('deployment-id'),
@@ -96,5 +99,7 @@ export function commandArgv(command: string, shell: boolean): string[] {
     argv.push(word);
   }
   if (argv.length === 0) throw new UsageError('input command is empty');
+  // The CLI's `--` has no place here: seqpulse's settings are inputs of their own, never read from the command.
+  if (argv[0] === '--') throw new UsageError('input command starts with --', 'The command input is the deploy command itself, and every word of it is the command\'s: remove the --, e.g. `command: kubectl apply -f k8s/`.');
   return argv;
 }

@@ -24,6 +24,7 @@ import { createSource, requireCollection } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
 import { findRun } from '../cli/find-run.js';
 import { userAgent } from '../version.js';
+import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
@@ -101,6 +102,7 @@ async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<numbe
 async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): Promise<VerdictReport | undefined> {
   if (inputs.mode === 'run') {
     requireCollection(config);
+    await checkDeployCommand(inputs.argv, { shell: inputs.shell, shellHint: 'set `shell: true`' });
     return runCycle(config, inputs.argv, io);
   }
   if (inputs.mode === 'start') {
@@ -114,7 +116,7 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
   }
   if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
   const run = await findRun(io.store, inputs.deploymentId);
-  const outcome = await finishRun(await configForFinish(config, run, inputs.result, io.store), run, inputs.result, io);
+  const outcome = await finishRun(await configForFinish(config, run, inputs.result, io.store, (note) => core.info(note)), run, inputs.result, io);
   return outcome.kind === 'report' ? outcome.report : undefined;
 }
 

@@ -2,7 +2,7 @@
 import type { VerdictReport } from '../core/types.js';
 import type { FinalPatch, RunRecord } from '../store/types.js';
 import type { AppIO } from './io.js';
-import { buildReport, type ReportOptions } from './report.js';
+import { buildReport, settleSamples, type ReportOptions } from './report.js';
 import { storedPhases } from './snapshots.js';
 
 export async function concludeRun(io: Pick<AppIO, 'store' | 'shared' | 'stats'>, run: RunRecord, patch: Omit<FinalPatch, 'finished_at'>, opts: ReportOptions): Promise<VerdictReport> {
@@ -12,7 +12,7 @@ export async function concludeRun(io: Pick<AppIO, 'store' | 'shared' | 'stats'>,
   // without asking anyone. Deploys from other runners are only known to the shared store, which
   // answers within --sync's deadline or not at all (shared.ts).
   const concurrent = opts.outcome ? [] : await overlappingRuns(io, run, opts.now);
-  const phases = await storedPhases(store, run.id, opts.rules);
+  const phases = await storedPhases(store, run.id, opts.rules, settleSamples(run.settings));
   const started = performance.now();
   const report = buildReport({ ...run, ...final }, phases, { ...opts, concurrent });
   if (io.stats) io.stats.analysisSeconds = (performance.now() - started) / 1000;

@@ -12,14 +12,16 @@ import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';
 import { whyNoVerdict } from './no-verdict.js';
 import type { AppIO } from './io.js';
-import { liveView } from './live.js';
+import { liveText, liveView } from './live.js';
 import { backfillPhase, collectPhase, type PhaseOutcome } from './phase.js';
 import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { asColumns } from '../core/columns.js';
-import { decisiveRegression } from '../core/early.js';
-import { MASK, redactText } from '../redact.js';
+import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { historyBaseline, recentHealthyRuns } from './history.js';
+import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-settings.js';
+import { earlyLook, type LookState } from '../core/early.js';
+import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
@@ -73,27 +75,16 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
 }
 
 /**
- * Endpoints for `finish`: the configured ones, or those stored by `start` unless a password was
- * masked out of them (then they must be given again).
+ * The config a `finish` collects with: the settings `start` stored (interval, window, settle,
+ * persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override them, said in
+ * one line through `tell`, and checked like any collection. A repeated finish (or one of a failed
+ * deploy) collects nothing and needs none of it.
  */
-export function finishEndpoints(config: ResolvedConfig, run: RunRecord): string[] {
-  // Other sources are configured again (seqpulse.yml, flags); only endpoints are taken from the run.
-  const byEndpoint = config.source.type === 'ds-metrics' || config.source.type === 'prometheus-scrape';
-  if (config.endpoints.length > 0 || !byEndpoint) return config.endpoints;
-  if (run.settings.endpoints.some((e) => e.includes(MASK))) {
-    throw new UsageError('the endpoints stored with this run had credentials, which are never stored', 'Pass --endpoint again (or SEQPULSE_ENDPOINTS) to finish.');
-  }
-  return run.settings.endpoints;
-}
-
-/**
- * The config a `finish` collects with: the endpoints `start` stored when none are given, checked like
- * any collection. A repeated finish (or one of a failed deploy) collects nothing and needs neither.
- */
-export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store): Promise<ResolvedConfig> {
+export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string) => void): Promise<ResolvedConfig> {
   if (result !== 'success' || (await store.getVerdict(run.id))) return config;
-  const finishing = { ...config, endpoints: finishEndpoints(config, run) };
+  const { config: finishing, note } = finishConfig(config, run);
   requireCollection(finishing);
+  tell(note);
   return finishing;
 }
 
@@ -183,6 +174,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
         timeoutMs: config.timeoutMs,
         endpoints: targets,
         rules: config.rules,
+        replaceFailed: true,
         save: async (samples) => void buffered.push(...samples),
       });
     }
@@ -202,7 +194,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
     });
     return { kind: 'report', report };
   }
-  if (config.preSamples > 0 && pre.failed === config.preSamples) {
+  if (config.preSamples > 0 && pre.collected === 0) {
     log.log('warn', 'pre_unreachable', 'No endpoint answered before the deploy; deploying anyway (the app may be down and this deploy its fix). Without a baseline the verdict cannot be ok.', { phase: 'pre' });
   }
   return { kind: 'started', run };
@@ -213,14 +205,22 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   await io.store.updateRun(run.id, { status: 'observing' });
   const healthy = await recentHealthyRuns(io.store, run, config.historyRuns, config.rules);
   const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
-  const ownPre = snapshotsFromSamples(await io.store.getSamples(run.id), config.rules).pre;
+  const stored = await io.store.getSamples(run.id);
+  const ownPre = snapshotsFromSamples(stored, config.rules).pre;
   // Converted to columns once: the live view and the early decision judge them after every tick.
   const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
+  const settle = settleSamples(run.settings);
+  // Every request's outcome per endpoint, PRE's from the store: an endpoint that answered then and fails now is a finding.
+  const tally = new EndpointTally(settle);
+  for (const s of stored) if (s.phase === 'pre') tally.add('pre', s.seq, s.endpoint, s.ok, s.error);
+  const endpoints = () => (samplesTheApp(run.settings.source) ? { list: tally.list(), planned: count, settle, action: config.onEndpointFailure } : undefined);
   io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle: settleSamples(run.settings), healthy: healthyColumns };
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthyColumns };
+  const recent = liveView(pre, config.rules, settle);
+  let decidedBy: LookState | undefined;
   let outcome;
   try {
     outcome = await collectPhase(phaseDeps(io), {
@@ -233,8 +233,13 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       endpoints: run.settings.endpoints.length,
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
-      live: liveView(pre, config.rules),
-      stopWhen: config.earlyExit ? (post) => decisiveRegression({ ...judgeInput, post }, { persist: config.persist, planned: count }) !== undefined : undefined,
+      tally,
+      look: (post) => {
+        const look = config.earlyExit ? earlyLook({ ...judgeInput, post, endpoints: endpoints() }, { persist: config.persist, planned: count }) : undefined;
+        if (look?.decisive) decidedBy = look.state;
+        const live = liveText(recent(post), look?.state);
+        return { stop: look?.decisive !== undefined, ...(live === undefined ? {} : { live }) };
+      },
     });
   } finally {
     io.progress.stop();
@@ -242,7 +247,9 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   if (outcome.stoppedAfter !== undefined) {
     run = { ...run, settings: { ...run.settings, early_exit_after: outcome.stoppedAfter } };
     await io.store.updateRun(run.id, { settings: run.settings });
-    io.logger.log('warn', 'early_exit', `Regression decisive after ${outcome.stoppedAfter} of ${count} POST samples: ending the window early (--no-early-exit to always wait)`, {
+    const byEndpoint = decidedBy?.kind === 'decisive' && decidedBy.endpoints === true;
+    const what = decidedBy?.kind === 'decisive' ? `: ${decidedBy.metrics.join(', ')}` : '';
+    io.logger.log('warn', 'early_exit', `${byEndpoint ? 'Endpoint failure' : 'Regression'} decisive after ${outcome.stoppedAfter} of ${count} POST samples${what}; ending the window early (--no-early-exit to always wait)`, {
       deployment_id: run.id,
       phase: 'post',
     });
@@ -262,27 +269,7 @@ function phaseDeps(io: AppIO) {
 }
 
 function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGINT' | 'SIGTERM'): ReportOptions {
-  return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null, dryRun: config.dryRun };
-}
-
-/** The settings as stored: endpoints with their passwords masked. */
-function settingsOf(config: ResolvedConfig): RunSettings {
-  return {
-    endpoints: sampledFrom(config).map((e) => redactText(e, config.redactions)),
-    source: config.source.type,
-    interval_ms: config.intervalMs,
-    window_ms: config.windowMs,
-    pre_samples: config.preSamples,
-    timeout_ms: config.timeoutMs,
-    settle_ms: config.settleMs ?? null,
-  };
-}
-
-function sampledFrom(config: ResolvedConfig): string[] {
-  const src = config.source;
-  if (src.type === 'prometheus' || src.type === 'sql') return src.url ? [src.url] : [];
-  if (src.type === 'command') return [`command: ${src.argv.join(' ')}`];
-  return config.endpoints;
+  return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure };
 }
 
 function describeDeploy(outcome: { exitCode: number | null; signal: string | null; spawnError?: string }): string {

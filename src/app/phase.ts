@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { aggregateTick } from '../core/aggregate.js';
 import { metricNames, PhaseColumns } from '../core/columns.js';
-import type { MetricResult, Phase, Rules } from '../core/types.js';
+import { ALL_ENDPOINTS, type EndpointTally } from '../core/outage.js';
+import type { Phase, Rules } from '../core/types.js';
 import { CredentialsError } from '../errors.js';
 import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
@@ -26,7 +27,13 @@ export interface PhaseDeps {
 export interface PhasePlan {
   runId: string;
   phase: Phase;
+  /** Ticks planned. */
   count: number;
+  /**
+   * PRE: a tick that got no data is replaced by an extra tick, up to `count` extra ones, so failed
+   * requests cost time, not evidence. Without it, the phase is exactly `count` ticks.
+   */
+  replaceFailed?: boolean;
   startAt: number;
   intervalMs: number;
   timeoutMs: number;
@@ -34,15 +41,17 @@ export interface PhasePlan {
   rules: Rules;
   /** Persists raw samples; awaited, so a stored tick is never half-written. */
   save: (samples: StoredSample[]) => Promise<void>;
-  /** Live comparison for the progress display (POST only). */
-  live?: (post: PhaseColumns) => MetricResult | undefined;
-  /** Checked after every tick: true ends the phase early (no new tick starts). */
-  stopWhen?: (post: PhaseColumns) => boolean;
+  /** Every request's outcome, per endpoint, as it arrives. */
+  tally?: EndpointTally;
+  /** After every tick (POST): whether to end the phase now (no new tick starts), and what to show live. */
+  look?: (post: PhaseColumns) => { stop: boolean; live?: string };
 }
 
 export interface PhaseOutcome {
   /** Ticks where no endpoint answered. */
   failed: number;
+  /** Ticks with data. */
+  collected: number;
   /** Ticks stored when stopWhen ended the phase early. */
   stoppedAfter?: number;
 }
@@ -57,11 +66,15 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   let failed = 0;
   let stoppedAfter: number | undefined;
   let authError: CredentialsError | undefined;
+  // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
+  // all (the app is down), and waiting longer for a baseline would only delay the deploy.
+  let plannedDone = 0;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
+  const ticks = plan.replaceFailed ? 2 * plan.count : plan.count;
 
   try {
     await runFixedRate(
-      { count: plan.count, startAt: plan.startAt, intervalMs: plan.intervalMs },
+      { count: ticks, startAt: plan.startAt, intervalMs: plan.intervalMs },
       deps.clock,
       async (tick) => {
         const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
@@ -78,15 +91,18 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
           }
           if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`);
           authError ??= err;
-          results = [{ endpoint: '*', ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
+          results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
         }
         // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
+        for (const r of results) plan.tally?.add(plan.phase, tick.index, r.endpoint, r.ok, r.error);
         const snapshot = aggregateTick(results, plan.rules);
         if (snapshot) columns.append(snapshot);
         else failed++;
+        if (tick.index < plan.count) plannedDone++;
+        const look = plan.look?.(columns);
         deps.progress.sample(
           {
             phase: plan.phase,
@@ -96,15 +112,17 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
             endpoints: plan.endpoints,
             failedSoFar: failed,
             endsAt,
-            worst: plan.live?.(columns),
+            ...(look?.live === undefined ? {} : { live: look.live }),
             errors: results.filter((r) => !r.ok).map((r) => `${r.endpoint}: ${r.error ?? 'failed'}`),
           },
           deps.clock.now(),
         );
-        if (stoppedAfter === undefined && plan.stopWhen?.(columns)) {
+        if (stoppedAfter === undefined && look?.stop) {
           stoppedAfter = columns.length + failed;
           stop.abort(new Error('decided early'));
         }
+        // PRE has its samples (or nothing answers at all): no extra tick.
+        if (plan.replaceFailed && !stop.signal.aborted && (columns.length >= plan.count || (plannedDone === plan.count && columns.length === 0))) stop.abort(new Error('enough samples'));
       },
       stop.signal,
     );
@@ -112,7 +130,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
     deps.signal.removeEventListener('abort', onOuterAbort);
   }
   if (authError && plan.phase === 'pre') throw authError;
-  return stoppedAfter === undefined ? { failed } : { failed, stoppedAfter };
+  const outcome = { failed, collected: columns.length };
+  return stoppedAfter === undefined ? outcome : { ...outcome, stoppedAfter };
 }
 
 /**
@@ -134,7 +153,7 @@ export async function backfillPhase(
     samples.push(...results.map((r) => toStored({ runId: plan.runId, phase: 'pre' }, seq, at, r)));
     if (!results.some((r) => r.ok)) failed++;
   });
-  return { samples, failed };
+  return { samples, failed, collected: steps.length - failed };
 }
 
 function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {

@@ -4,6 +4,8 @@ import { exitCodeFor, type FailOn } from '../core/exit-code.js';
 import type { Analysis, MetricSnapshot, Rules, VerdictReport } from '../core/types.js';
 import { ExitCode } from '../errors.js';
 import type { RunRecord } from '../store/types.js';
+import type { OnEndpointFailure } from '../core/outage.js';
+import { samplesTheApp } from './run-settings.js';
 import type { Phases } from './snapshots.js';
 
 export interface ReportOptions {
@@ -22,6 +24,8 @@ export interface ReportOptions {
   dryRun?: boolean;
   /** Other runs of the same project and env that overlapped this one in time. */
   concurrent?: string[];
+  /** What an endpoint that answered before the deploy and fails after it means (default rollback). */
+  onEndpointFailure?: OnEndpointFailure;
 }
 
 export interface HistoryBaseline {
@@ -43,6 +47,9 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
         intervalMs: run.settings.interval_ms,
         settle: settleSamples(run.settings),
         healthy: opts.healthy,
+        ...(snaps.endpoints && samplesTheApp(run.settings.source)
+          ? { endpoints: { list: snaps.endpoints, planned: postTicks(run.settings), settle: settleSamples(run.settings), action: opts.onEndpointFailure ?? 'rollback' } }
+          : {}),
       });
   const interruptedBy = opts.interruptedBy ?? undefined;
   const report: VerdictReport = {
@@ -55,6 +62,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
     details: analysis.details,
     metrics: analysis.metrics,
     hints: analysis.hints,
+    ...(analysis.failing_endpoints ? { failing_endpoints: analysis.failing_endpoints } : {}),
     result: run.result,
     deploy_exit_code: run.deploy_exit_code,
     status: run.status,

@@ -1,6 +1,7 @@
 /** Raw stored samples -> one aggregated snapshot per tick and phase, the analysis input. */
 import { aggregateTick } from '../core/aggregate.js';
 import { metricNames, PhaseColumns, type PhaseSamples } from '../core/columns.js';
+import { EndpointTally, type EndpointAvailability } from '../core/outage.js';
 import type { MetricSnapshot, Phase, Rules } from '../core/types.js';
 import type { SampleKey, Store, StoredSample } from '../store/types.js';
 
@@ -17,6 +18,8 @@ export interface Phases {
   post: PhaseSamples;
   /** Ticks where no endpoint answered. */
   failed: { pre: number; post: number };
+  /** Each endpoint's answered and failed requests, per phase (POST split at the settle period). */
+  endpoints?: EndpointAvailability[];
 }
 
 export function snapshotsFromSamples(samples: readonly StoredSample[], rules: Rules): PhaseSnapshots {
@@ -56,6 +59,8 @@ export async function* samplePages(store: Pick<Store, 'samplesAfter'>, runId: st
 export interface Tick {
   phase: Phase;
   snapshot: MetricSnapshot | null;
+  /** The tick's raw samples, one per endpoint. */
+  samples: readonly StoredSample[];
 }
 
 /**
@@ -66,7 +71,7 @@ export interface Tick {
 export async function* ticksFrom(pages: AsyncIterable<readonly StoredSample[]>, rules: Rules): AsyncGenerator<Tick> {
   let tick: StoredSample[] = [];
   const close = (): Tick => {
-    const done = { phase: tick[0]!.phase, snapshot: aggregateTick(tick, rules, tick[0]!.scheduled_at) };
+    const done = { phase: tick[0]!.phase, snapshot: aggregateTick(tick, rules, tick[0]!.scheduled_at), samples: tick };
     tick = [];
     return done;
   };
@@ -79,18 +84,23 @@ export async function* ticksFrom(pages: AsyncIterable<readonly StoredSample[]>, 
   if (tick.length > 0) yield close();
 }
 
-/** A run's ticks straight into columns, as the judge reads them (no conversion from snapshots). */
-export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns }> {
+/**
+ * A run's ticks straight into columns, as the judge reads them (no conversion from snapshots), with
+ * every request's outcome per endpoint (`settle`: the POST ticks of the settle period).
+ */
+export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules, settle = 0): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns; endpoints: EndpointAvailability[] }> {
   const names = metricNames(rules);
   const out = { pre: new PhaseColumns(names), post: new PhaseColumns(names), failed: { pre: 0, post: 0 } };
-  for await (const { phase, snapshot } of ticks) {
+  const tally = new EndpointTally(settle);
+  for await (const { phase, snapshot, samples } of ticks) {
     if (snapshot) out[phase].append(snapshot);
     else out.failed[phase]++;
+    for (const s of samples) tally.add(phase, s.seq, s.endpoint, s.ok, s.error);
   }
-  return out;
+  return { ...out, endpoints: tally.list() };
 }
 
 /** A run's stored samples as the judge takes them: page by page, tick by tick, into columns. */
-export function storedPhases(store: Pick<Store, 'samplesAfter'>, runId: string, rules: Rules): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns }> {
-  return columnsFromTicks(ticksFrom(samplePages(store, runId), rules), rules);
+export function storedPhases(store: Pick<Store, 'samplesAfter'>, runId: string, rules: Rules, settle = 0) {
+  return columnsFromTicks(ticksFrom(samplePages(store, runId), rules), rules, settle);
 }

@@ -17,7 +17,7 @@ export async function main(argv: string[]): Promise<void> {
 
 export async function runCli(argv: string[]): Promise<number> {
   let code: number = ExitCode.Ok;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

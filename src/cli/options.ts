@@ -31,6 +31,7 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--settle <duration>', 'POST time set aside after the deploy (restarts, warm-up); default: a tenth of the window')
     .option('--no-early-exit', 'always observe the whole window, even when a regression is already decisive')
     .option('--persist <n>', 'POST samples in a row a regression must hold before an early rollback (default: 3)')
+    .addOption(new Option('--on-endpoint-failure <action>', 'an endpoint that answered before the deploy and fails half the window after it: rollback (default), attention or no_verdict').choices(['rollback', 'attention', 'no_verdict']))
     .addOption(new Option('--baseline <kind>', 'compare against PRE samples, or the POST samples of recent good runs').choices(['pre', 'history']))
     .option('--history-runs <n>', 'recent good runs in the history baseline (default: 5)')
     .addOption(new Option('--source <type>', 'where samples come from (default: ds-metrics)').choices(['ds-metrics', 'prometheus-scrape', 'prometheus', 'sql', 'command']))
@@ -65,14 +66,14 @@ export type CommandFlags = FlagValues & OutputFlags & { config?: string };
 
 /** The part of the parsed flags the config resolver takes. */
 export function configFlags(flags: CommandFlags): FlagValues {
-  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, baseline, historyRuns, onStoreError } = flags;
+  const { endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, persist, onEndpointFailure, baseline, historyRuns, onStoreError } = flags;
   const { source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, storeTimeout, syncTimeout, killGrace } = flags;
   const insecure = flags.insecure === true ? true : undefined;
   // commander sets earlyExit to true unless --no-early-exit: only the explicit "no" is a flag value.
   const earlyExit = flags.earlyExit === false ? false : undefined;
   const dryRun = flags.dryRun === true ? true : undefined;
   return {
-    ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, baseline, historyRuns, dryRun, onStoreError },
+    ...{ endpoint, secret, project, env, preSamples, interval, window, timeout, retries, failOn, store, sync, logFormat, settle, earlyExit, persist, onEndpointFailure, baseline, historyRuns, dryRun, onStoreError },
     ...{ source, query, prometheusUrl, preRange, sqlUrl, sourceCommand, sourceToken, pushgateway, insecure, storeTimeout, syncTimeout, killGrace },
   };
 }

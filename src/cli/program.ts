@@ -18,15 +18,17 @@ Exit codes:
 Environment: SEQPULSE_HMAC_SECRET, SEQPULSE_ENDPOINTS, SEQPULSE_PROJECT, SEQPULSE_ENV, SEQPULSE_WINDOW, ...
 (flags > SEQPULSE_* > seqpulse.yml > defaults). Docs: README.md.`;
 
-/** Builds the program; `setExit` receives the command's exit code. */
-export function buildProgram(setExit: (code: number) => void): Command {
+/** Builds the program; `setExit` receives the command's exit code; `rawArgs`: the arguments as typed (where `run`'s `--` was). */
+export function buildProgram(setExit: (code: number) => void, rawArgs: readonly string[] = []): Command {
   const program = new Command('seqpulse')
     .description('Did this deploy make things worse? ok, attention or rollback_recommended, from PRE vs POST metrics.')
     .version(version(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
-    .exitOverride();
+    .exitOverride()
+    // Lets `run` stop reading options at the deploy command's first word (passThroughOptions).
+    .enablePositionalOptions();
 
   const done = (p: Promise<number>) => p.then(setExit);
 
@@ -37,7 +39,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--shell', 'run the deploy command through the shell (/bin/sh -c): pipes, &&, globs; without it the command runs as argv, no shell')
     .option('--kill-grace <duration>', 'time the deploy command gets after SIGINT/SIGTERM before its whole process group is killed (default: 10s)')
     .usage('[options] -- <command> [args...]')
-    .action((argv: string[], flags) => done(import('./commands/run.js').then((m) => m.runCommand(argv, flags))));
+    // From the command's first word on, every word is the command's: an option there is never taken as seqpulse's (deploy-args.ts).
+    .passThroughOptions()
+    .action((argv: string[], flags) => done(import('./commands/run.js').then((m) => m.runCommand(argv, flags, rawArgs.slice(rawArgs.indexOf('run'))))));
 
   withOutputOptions(withCollectOptions(program.command('start')))
     .summary('first half: PRE samples, stores the run, prints its deployment id')

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { DEFAULT_PERSIST } from '../core/early.js';
 import { metricNames } from '../core/columns.js';
 import { DEFAULT_RULES, rule } from '../core/rules.js';
+import type { OnEndpointFailure } from '../core/outage.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { urlSecrets } from '../redact.js';
@@ -30,6 +31,8 @@ export interface ResolvedConfig {
   /** Never printed, stored or logged. Empty when none was given. */
   secrets: string[];
   source: SourceConfig;
+  /** Bearer token for a Prometheus source, whatever the source type (never printed or stored). */
+  sourceToken: string | undefined;
   pushgateway: string | undefined;
   /** TLS certificates are not verified (--insecure). */
   insecure: boolean;
@@ -58,6 +61,8 @@ export interface ResolvedConfig {
   earlyExit: boolean;
   /** Consecutive POST samples a regression must hold before an early rollback. */
   persist: number;
+  /** What an endpoint that answered before the deploy and fails after it means for the verdict. */
+  onEndpointFailure: OnEndpointFailure;
   baseline: 'pre' | 'history';
   historyRuns: number;
   /** Report the verdict it would give, exit 0. */
@@ -65,6 +70,8 @@ export interface ResolvedConfig {
   rules: Rules;
   /** The config file used, if any. */
   configFile: string | undefined;
+  /** Settings given by flags or SEQPULSE_* variables (not the file, not defaults): `finish` lets these override what `start` stored. */
+  explicit: ReadonlySet<keyof Settings>;
   warnings: string[];
 }
 
@@ -91,6 +98,7 @@ export interface FlagValues {
   /** false with --no-early-exit. */
   earlyExit?: boolean;
   persist?: string;
+  onEndpointFailure?: string;
   baseline?: string;
   historyRuns?: string;
   dryRun?: boolean;
@@ -129,6 +137,7 @@ export const ENV_VARS: Record<string, keyof Settings> = {
   SEQPULSE_SETTLE: 'settle',
   SEQPULSE_EARLY_EXIT: 'early_exit',
   SEQPULSE_PERSIST: 'persist',
+  SEQPULSE_ON_ENDPOINT_FAILURE: 'on_endpoint_failure',
   SEQPULSE_BASELINE: 'baseline',
   SEQPULSE_HISTORY_RUNS: 'history_runs',
   SEQPULSE_DRY_RUN: 'dry_run',
@@ -165,6 +174,7 @@ const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
   settle: 'settle',
   earlyExit: 'early_exit',
   persist: 'persist',
+  onEndpointFailure: 'on_endpoint_failure',
   baseline: 'baseline',
   historyRuns: 'history_runs',
   dryRun: 'dry_run',
@@ -232,15 +242,18 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     settleMs: pick('settle'),
     earlyExit: pick('early_exit') ?? true,
     persist: pick('persist') ?? DEFAULT_PERSIST,
+    onEndpointFailure: pick('on_endpoint_failure') ?? 'rollback',
     baseline: pick('baseline') ?? 'pre',
     historyRuns: pick('history_runs') ?? 5,
     dryRun: pick('dry_run') ?? false,
     source: sourceOf(pick),
+    sourceToken: pick('source_token'),
     pushgateway: pick('pushgateway'),
     insecure: pick('insecure') ?? false,
     redactions: [],
     rules,
     configFile: input.file?.path,
+    explicit: new Set([...Object.keys(env), ...Object.keys(flags)] as (keyof Settings)[]),
     warnings,
   };
   // Every credential seqpulse sends, in every form it travels in (redact.ts): a server that echoes one back gets it masked.

@@ -69,6 +69,9 @@ const settingsShape = {
   settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
   early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),
   persist: z.number().int().min(1).max(100).describe('POST samples in a row a regression must hold before an early rollback. Default: 3.'),
+  on_endpoint_failure: z
+    .enum(['rollback', 'attention', 'no_verdict'])
+    .describe('An endpoint that answered before the deploy and failed at least half of the POST window after it (docs/analysis.md): rollback (rollback_recommended, and the window may end early), attention, or no_verdict (exit 3; a rollback the metrics show still stands). Never ok. Default: rollback.'),
   baseline: z.enum(['pre', 'history']).describe('Compare POST against PRE, or against the POST samples of recent good runs of the same project and env. Default: pre.'),
   history_runs: z.number().int().min(1).max(100).describe('Recent good runs in the history baseline. Default: 5.'),
   dry_run: z.boolean().describe('Run everything and report the verdict it would give, but exit 0.'),

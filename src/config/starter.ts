@@ -22,6 +22,7 @@ retries: 2         # extra attempts per sample on timeouts, 5xx, 429 and malform
 fail_on: rollback  # rollback | attention | never: which verdict makes the command exit 1
 # settle: 30s      # POST time set aside after the deploy (restarts); default a tenth of the window, at most 1m
 early_exit: true   # end the window early when a regression is already decisive (ok always waits)
+on_endpoint_failure: rollback   # an endpoint that answered before the deploy and fails half the window after: rollback | attention | no_verdict
 
 store: .seqpulse/seqpulse.db   # where runs, raw samples and verdicts are kept
 

@@ -5,7 +5,8 @@
  */
 import { asColumns } from './columns.js';
 import { compositeHints } from './hints.js';
-import { classifyMetric, measureMetric, type JudgeContext, type MetricJudgement } from './judge-metric.js';
+import { classifyMetric, measureMetric, type JudgeContext, type Measurement, type MetricJudgement } from './judge-metric.js';
+import { endpointFailures, type EndpointFailure, type OnEndpointFailure } from './outage.js';
 import { Scratch } from './scratch.js';
 import { clamp } from './stats/basic.js';
 import { holmAdjusted } from './stats/holm.js';
@@ -20,11 +21,19 @@ const BAND_ALPHA_SHARE = 0.2;
 /** Below this power against a threshold-sized move, the baseline is too noisy (or too short) to judge the metric. */
 const UNSTABLE_POWER = 0.5;
 
+/** Endpoints that failed after the deploy, and what the settings make of it. */
+interface Outage {
+  failing: EndpointFailure[];
+  action: OnEndpointFailure;
+}
+
 export function analyze(input: AnalysisInput): Analysis {
   const judged = judgeAll(input);
   const metrics = judged.map((j) => j.result);
+  const failing = input.endpoints ? endpointFailures(input.endpoints, input.alpha ?? DEFAULT_ALPHA) : [];
+  const outage: Outage | undefined = failing.length > 0 ? { failing, action: input.endpoints?.action ?? 'rollback' } : undefined;
 
-  if (input.post.length === 0) {
+  if (input.post.length === 0 && !outage) {
     return {
       verdict: null,
       confidence: 0,
@@ -35,30 +44,43 @@ export function analyze(input: AnalysisInput): Analysis {
     };
   }
 
-  const hints = [...compositeHints(metrics), ...findingHints(input, judged)];
-  const { verdict, reasons } = decide(input, judged);
-  return {
+  // With no POST sample at all, every metric is missing for the one reason the outage already gives.
+  const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged)];
+  const lines = input.post.length === 0 ? failedLine(input) : details(input, judged);
+  if (outage) {
+    hints.unshift({ code: 'endpoint_failing', severity: 'critical', message: `${failing.map((f) => f.message).join('; ')}: the new version stopped answering.` });
+    lines.unshift(...failing.map((f) => `${f.message}; failure test p=${f.p_value}`));
+  }
+  const { verdict, reasons } = decide(input, judged, outage);
+  const analysis: Analysis = {
     verdict,
-    confidence: confidence(verdict, reasons, judged),
-    summary: summarise(verdict, input, judged, reasons),
-    details: details(input, judged),
+    confidence: confidence(verdict, reasons, judged, failing),
+    summary: summarise(verdict, input, judged, reasons, outage),
+    details: lines,
     metrics,
     hints,
   };
+  if (outage) analysis.failing_endpoints = failing;
+  return analysis;
 }
 
-/**
- * Every rule's metric measured, then classified once the p-values are corrected for the number of
- * metrics judged together (Holm): the rollback band at alpha, the attention band at a fifth of it.
- */
-export function judgeAll(input: AnalysisInput): MetricJudgement[] {
+/** Every rule's metric measured (alpha does not enter), with the p-values corrected for the number of metrics judged (Holm). */
+export interface Measured {
+  measured: Measurement[];
+  adjusted: (number | null)[];
+}
+
+export function measureAll(input: AnalysisInput): Measured {
   const ctx = contextOf(input);
   const [pre, post] = [asColumns(input.pre, input.rules), asColumns(input.post, input.rules)];
   const measured = Object.entries(input.rules)
     .map(([name, rule]) => measureMetric(name, rule, pre, post, ctx))
     .filter((m) => m.seen);
-  const alpha = input.alpha ?? DEFAULT_ALPHA;
-  const adjusted = holmAdjusted(measured.map((m) => m.pValue));
+  return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)) };
+}
+
+/** The measurements classified at one level: the rollback band at alpha, the attention band at a fifth of it. */
+export function classifyAll({ measured, adjusted }: Measured, alpha: number): MetricJudgement[] {
   const judged = measured.map((m, i) => {
     const p = adjusted[i] ?? null;
     const j = classifyMetric(m, { regression: p !== null && p <= alpha, band: p !== null && p <= alpha * BAND_ALPHA_SHARE });
@@ -67,6 +89,17 @@ export function judgeAll(input: AnalysisInput): MetricJudgement[] {
   });
   explainByTraffic(judged);
   return judged;
+}
+
+/** Every rule's metric measured, then classified once the p-values are corrected for the number of metrics judged together (Holm). */
+export function judgeAll(input: AnalysisInput): MetricJudgement[] {
+  return classifyAll(measureAll(input), input.alpha ?? DEFAULT_ALPHA);
+}
+
+/** The metrics a rollback rests on, from the metrics alone (none when they do not make one). */
+export function rollbackMetrics(input: AnalysisInput, judged: MetricJudgement[]): string[] {
+  const rollback = metricRollback(input, judged);
+  return rollback ? rollback.metrics : [];
 }
 
 /** Resources that scale with load: a rise no larger than the rise in traffic is the load, not the code. */
@@ -97,22 +130,35 @@ export function contextOf(input: AnalysisInput): JudgeContext {
   };
 }
 
-/** What raised the verdict, in order of weight. */
-type Reason = { kind: 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+/** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
+type Reason = { kind: 'endpoint' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
-function decide(input: AnalysisInput, judged: MetricJudgement[]): { verdict: Verdict; reasons: Reason[] } {
+function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
   const rule = (j: MetricJudgement) => input.rules[j.result.name]!;
   const regressions = judged.filter((j) => j.result.status === 'regression');
   const critical = regressions.filter((j) => rule(j).critical);
+  const rollbackOnMissing = judged.filter((j) => j.result.status === 'no_data' && rule(j).on_no_data === 'rollback');
+  if (critical.length > 0) return { kind: 'critical', metrics: names(critical) };
+  if (regressions.length >= 2) return { kind: 'regressions', metrics: names(regressions) };
+  if (rollbackOnMissing.length > 0) return { kind: 'no_data', metrics: names(rollbackOnMissing) };
+  return undefined;
+}
+
+function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage | undefined): { verdict: Verdict | null; reasons: Reason[] } {
+  const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
+  const rule = (j: MetricJudgement) => input.rules[j.result.name]!;
+  const failing: Reason | undefined = outage && { kind: 'endpoint', metrics: outage.failing.map((f) => f.endpoint) };
+  // A broken endpoint is the most direct evidence there is: first, whatever the metrics add.
+  if (failing && outage?.action === 'rollback') return { verdict: 'rollback_recommended', reasons: [failing] };
+  const rollback = metricRollback(input, judged);
+  if (rollback) return { verdict: 'rollback_recommended', reasons: [rollback] };
+  // The user chose not to judge a run whose endpoint broke (a rollback the metrics show still stands).
+  if (failing && outage?.action === 'no_verdict') return { verdict: null, reasons: [failing] };
+
+  const regressions = judged.filter((j) => j.result.status === 'regression');
   const missing = judged.filter((j) => j.result.status === 'no_data');
-  const rollbackOnMissing = missing.filter((j) => rule(j).on_no_data === 'rollback');
-
-  if (critical.length > 0) return { verdict: 'rollback_recommended', reasons: [{ kind: 'critical', metrics: names(critical) }] };
-  if (regressions.length >= 2) return { verdict: 'rollback_recommended', reasons: [{ kind: 'regressions', metrics: names(regressions) }] };
-  if (rollbackOnMissing.length > 0) return { verdict: 'rollback_recommended', reasons: [{ kind: 'no_data', metrics: names(rollbackOnMissing) }] };
-
-  const reasons: Reason[] = [];
+  const reasons: Reason[] = failing ? [failing] : [];
   const add = (kind: Reason['kind'], list: MetricJudgement[]) => list.length > 0 && reasons.push({ kind, metrics: names(list) });
   add('regression', regressions);
   add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable));
@@ -130,10 +176,16 @@ function decide(input: AnalysisInput, judged: MetricJudgement[]): { verdict: Ver
   return { verdict: reasons.length > 0 ? 'attention' : 'ok', reasons };
 }
 
-function summarise(verdict: Verdict, input: AnalysisInput, judged: MetricJudgement[], reasons: Reason[]): string {
+function summarise(verdict: Verdict | null, input: AnalysisInput, judged: MetricJudgement[], reasons: Reason[], outage: Outage | undefined): string {
   const [first] = reasons;
   const list = (r: Reason | undefined) => r?.metrics.join(', ') ?? '';
+  const broken = outage?.failing.map((f) => f.message).join('; ') ?? '';
+  const regressed = judged.filter((j) => j.result.status === 'regression').map((j) => j.result.name);
+  if (verdict === null) return `No verdict: ${broken} (on_endpoint_failure: no_verdict)`;
   if (verdict === 'rollback_recommended') {
+    if (first?.kind === 'endpoint') {
+      return `Endpoint${outage!.failing.length > 1 ? 's' : ''} failing after the deploy: ${broken}${regressed.length > 0 ? ` (also regressed: ${regressed.join(', ')})` : ''}`;
+    }
     if (first?.kind === 'critical') {
       const others = judged.filter((j) => j.result.status === 'regression' && !first.metrics.includes(j.result.name)).map((j) => j.result.name);
       if (first.metrics.length >= 2) return 'Multiple critical regressions detected';
@@ -144,6 +196,8 @@ function summarise(verdict: Verdict, input: AnalysisInput, judged: MetricJudgeme
   }
   if (verdict === 'attention') {
     switch (first?.kind) {
+      case 'endpoint':
+        return `Needs attention: ${broken}`;
       case 'regression':
         return `Regression detected: ${list(first)}`;
       case 'band':
@@ -178,9 +232,13 @@ function details(input: AnalysisInput, judged: MetricJudgement[]): string[] {
     const invalid = j.result.evidence.invalid.pre + j.result.evidence.invalid.post;
     if (invalid > 0) lines.push(`${j.result.name}: ${invalid} invalid value${invalid === 1 ? '' : 's'} ignored (not a number, or negative)`);
   }
-  if (input.failed) lines.push(`${input.failed} sample${input.failed === 1 ? '' : 's'} failed (no endpoint answered)`);
+  lines.push(...failedLine(input));
   if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
+}
+
+function failedLine(input: AnalysisInput): string[] {
+  return input.failed ? [`${input.failed} sample${input.failed === 1 ? '' : 's'} failed (no endpoint answered)`] : [];
 }
 
 function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
@@ -242,16 +300,20 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
 /**
  * Confidence in [0, 1] is the strength of the evidence behind the verdict, not how complete the
  * data was (docs/analysis.md):
- * - rollback_recommended: 1 - the corrected p-value of the weakest regression the rollback rests on;
+ * - rollback_recommended: 1 - the corrected p-value of the weakest regression (or failing endpoint) the rollback rests on;
  * - attention: 1 - the corrected p-value of the strongest tested finding (a regression, a band, a
  *   trend, a large unconfirmed move); 0 when it rests on missing data alone (nothing was compared);
  * - ok: the smallest power, over the judged metrics, to find a threshold-sized regression: how
  *   surely a real one would have been seen with these samples and this much noise.
  * It is rounded to two decimals.
  */
-function confidence(verdict: Verdict, reasons: Reason[], judged: MetricJudgement[]): number {
+function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJudgement[], failing: EndpointFailure[]): number {
+  if (verdict === null) return 0;
   const byName = new Map(judged.map((j) => [j.result.name, j]));
+  const failures = new Map(failing.map((f) => [f.endpoint, f.p_value]));
   const strength = (name: string) => {
+    const failure = failures.get(name);
+    if (failure !== undefined) return 1 - failure;
     const j = byName.get(name);
     const p = j?.trending ? j.measurement.trend?.pValue : j?.adjustedP;
     return p === null || p === undefined ? 0 : 1 - p;
@@ -260,7 +322,7 @@ function confidence(verdict: Verdict, reasons: Reason[], judged: MetricJudgement
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

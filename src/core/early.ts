@@ -14,12 +14,16 @@
  * a rollback made of tested regressions (a critical one, or two); those metrics were past their
  * threshold in every one of the last `persist` POST samples (the step persists; not a blip); and
  * either two of them moved together, or the critical one alone held for LONE_HOLD samples.
+ *
+ * An endpoint that answered before the deploy and fails after it ends the window too, once its
+ * finding can no longer be undone by the rest of the window (outage.ts): that stop adds no error.
  */
-import { analyze, contextOf } from './analyze.js';
-import { badPercent } from './judge-metric.js';
+import { classifyAll, contextOf, DEFAULT_ALPHA, measureAll, rollbackMetrics } from './analyze.js';
+import { badPercent, type MetricJudgement } from './judge-metric.js';
 import { asColumns, NUMBER, type PhaseColumns } from './columns.js';
+import { outageDecisive, outageProgress } from './outage.js';
 import { median } from './stats/basic.js';
-import type { Analysis, AnalysisInput, MetricResult, Rules } from './types.js';
+import type { AnalysisInput, MetricResult, Rules } from './types.js';
 
 /** The chance of a false early stop in a whole window, shared by its looks. */
 export const EARLY_ALPHA = 0.005;
@@ -41,49 +45,135 @@ export interface EarlyOptions {
   precheck?: boolean;
 }
 
+/** What the early decision is waiting for, after a look: shown live, so a long wait explains itself. */
+export type LookState =
+  /** Settle samples are never judged. */
+  | { kind: 'settling'; done: number; of: number }
+  /** Settled, but fewer samples than the first look needs. */
+  | { kind: 'waiting'; first: number }
+  /** Nothing past its threshold in the latest samples (or no baseline to compare with). */
+  | { kind: 'quiet' }
+  /** Past the threshold, but the test is not yet strong enough for this look's share of the error budget. */
+  | { kind: 'not_decisive'; metric: string; p: number | null; needs: number }
+  /** A regression of a metric that is not critical: it ends the window early only with a second one. */
+  | { kind: 'alone'; metric: string }
+  /** Significant, but not yet held long enough: `persist` samples, or LONE_HOLD for a critical metric alone. */
+  | { kind: 'holding'; metrics: string[]; held: number; needs: number; alone: boolean }
+  /** An endpoint failing after the deploy, short of the share that decides it. */
+  | { kind: 'endpoint'; endpoint: string; failed: number; needs: number }
+  /** `metrics`: the metrics the rollback rests on, or the failing endpoints (`endpoints`). */
+  | { kind: 'decisive'; metrics: string[]; endpoints?: boolean };
+
+export interface EarlyLook {
+  /** Set when the window should end now: the metrics (or endpoints) the rollback rests on. */
+  decisive?: string[];
+  state: LookState;
+}
+
 /** The first POST sample count at which the early decision looks, and how many looks the window has. */
 export function earlyLooks(settle: number, persist: number, planned: number): { first: number; looks: number } {
   const first = settle + Math.max(persist, MIN_LOOK);
   return { first, looks: Math.max(1, planned - first + 1) };
 }
 
+/** The metrics of a decisive regression, if the POST samples so far make one (endpoints are not looked at). */
 export function decisiveRegression(input: AnalysisInput, options: EarlyOptions): string[] | undefined {
+  return metricLook(input, options).decisive;
+}
+
+/**
+ * One look: a failing endpoint whose finding the rest of the window cannot undo (outage.ts), else a
+ * decisive regression of the metrics; with what the decision is still waiting for when neither.
+ */
+export function earlyLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
+  const endpoints = input.endpoints;
+  const broken = endpoints ? outageDecisive(endpoints, input.alpha ?? DEFAULT_ALPHA) : undefined;
+  if (broken) return { decisive: broken, state: { kind: 'decisive', metrics: broken, endpoints: true } };
+  const look = metricLook(input, options);
+  const failing = endpoints && (endpoints.action ?? 'rollback') === 'rollback' ? outageProgress(endpoints) : undefined;
+  if (!look.decisive && failing && (look.state.kind === 'quiet' || look.state.kind === 'waiting' || look.state.kind === 'settling')) {
+    return { state: { kind: 'endpoint', endpoint: failing.endpoint, failed: failing.failed, needs: failing.needed } };
+  }
+  return look;
+}
+
+function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const persist = options.persist ?? DEFAULT_PERSIST;
   const { settle } = contextOf(input);
   const { first, looks } = earlyLooks(settle, persist, options.planned);
-  if (input.pre.length === 0 || input.post.length < first) return undefined;
+  const n = input.post.length;
+  if (input.pre.length === 0) return { state: { kind: 'quiet' } };
+  if (n <= settle && settle > 0) return { state: { kind: 'settling', done: n, of: settle } };
+  if (n < first) return { state: { kind: 'waiting', first } };
   const post = asColumns(input.post, input.rules);
   const pre = asColumns(input.pre, input.rules);
   // The full judge runs only when the recent samples could make a decision: most ticks of a long
   // healthy window stop here, so judging after every tick stays cheap at one sample a second.
-  if (options.precheck !== false) {
-    const candidates = pastThreshold(pre, post, input.rules, persist);
-    if (!candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) return undefined;
+  const candidates = pastThreshold(pre, post, input.rules, persist);
+  if (options.precheck !== false && !candidates.some((name) => input.rules[name]!.critical) && candidates.length < 2) {
+    // One metric past its threshold that is not critical cannot end the window by itself.
+    return { state: candidates.length === 1 ? { kind: 'alone', metric: candidates[0]! } : { kind: 'quiet' } };
   }
-  const strict = regressions(analyze({ ...input, pre, post, alpha: EARLY_ALPHA / looks, expected: undefined }));
-  if (strict.length === 0) return undefined;
-  const held = (m: MetricResult, samples: number) => {
-    if (post.length - settle < samples) return false;
-    const recent = post.column(m.name, post.length - samples);
-    return recent.state.every((state, i) => state === NUMBER && m.baseline !== null && badPercent(input.rules[m.name]!, m.baseline, recent.values[i]! - m.baseline) >= m.threshold_pct);
-  };
-  const decisive = strict.filter((m) => held(m, persist));
+  const metricsOnly = { ...input, pre, post, expected: undefined, endpoints: undefined };
+  const measured = measureAll(metricsOnly);
+  const alpha = EARLY_ALPHA / looks;
+  const strictJudged = classifyAll(measured, alpha);
+  const strict = tested(strictJudged.map((j) => j.result), rollbackMetrics(metricsOnly, strictJudged));
+  if (strict.length === 0) return { state: notYet(candidates, strictJudged, input.rules, alpha) };
+  const heldFor = (m: MetricResult) => heldSamples(m, post, settle, input.rules);
+  const decisive = strict.filter((m) => heldFor(m) >= persist);
   const criticalDecisive = decisive.filter((m) => input.rules[m.name]?.critical);
-  if (criticalDecisive.length === 0 && decisive.length < 2) return undefined;
+  if (criticalDecisive.length === 0 && decisive.length < 2) {
+    return { state: { kind: 'holding', metrics: strict.map((m) => m.name), held: Math.min(...strict.map(heldFor)), needs: persist, alone: false } };
+  }
   // Corroboration: a second metric that regressed with it, at the verdict's own level. The stop still
   // rests on one metric decisive at the look's level, so the error bound over the looks holds.
-  const corroborating = regressions(analyze({ ...input, pre, post, expected: undefined })).filter((m) => held(m, persist));
+  const verdictJudged = classifyAll(measured, input.alpha ?? DEFAULT_ALPHA);
+  const corroborating = tested(verdictJudged.map((j) => j.result), rollbackMetrics(metricsOnly, verdictJudged)).filter((m) => heldFor(m) >= persist);
   const together = [...new Set([...decisive, ...corroborating].map((m) => m.name))];
-  if (together.length >= 2 && (criticalDecisive.length > 0 || decisive.length >= 2)) return together.sort();
+  if (together.length >= 2 && (criticalDecisive.length > 0 || decisive.length >= 2)) return decided(together.sort());
   // Alone, a critical metric must outlast a burst.
-  const lone = criticalDecisive.filter((m) => held(m, Math.max(persist, LONE_HOLD)));
-  return lone.length > 0 ? lone.map((m) => m.name) : undefined;
+  const hold = Math.max(persist, LONE_HOLD);
+  const lone = criticalDecisive.filter((m) => heldFor(m) >= hold);
+  if (lone.length > 0) return decided(lone.map((m) => m.name));
+  return { state: { kind: 'holding', metrics: criticalDecisive.map((m) => m.name), held: Math.max(...criticalDecisive.map(heldFor)), needs: hold, alone: true } };
 }
 
-/** Tested regressions of an analysis that recommends a rollback (none otherwise). */
-function regressions(a: Analysis): MetricResult[] {
-  if (a.verdict !== 'rollback_recommended') return [];
-  return a.metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
+/**
+ * Why the candidates past their threshold do not make a decision at this look: the strongest one
+ * (a critical one first) not yet significant enough, or a regression that cannot decide alone.
+ */
+function notYet(candidates: string[], judged: MetricJudgement[], rules: Rules, alpha: number): LookState {
+  const byName = new Map(judged.map((j) => [j.result.name, j]));
+  const waiting = candidates
+    .filter((c) => byName.has(c) && byName.get(c)!.result.status !== 'regression')
+    .sort((a, b) => Number(rules[b]!.critical) - Number(rules[a]!.critical) || (byName.get(a)!.adjustedP ?? 1) - (byName.get(b)!.adjustedP ?? 1));
+  const [first] = waiting;
+  if (first !== undefined) return { kind: 'not_decisive', metric: first, p: byName.get(first)!.adjustedP ?? null, needs: alpha };
+  const alone = candidates.find((c) => byName.get(c)?.result.status === 'regression');
+  return alone === undefined ? { kind: 'quiet' } : { kind: 'alone', metric: alone };
+}
+
+function decided(metrics: string[]): EarlyLook {
+  return { decisive: metrics, state: { kind: 'decisive', metrics } };
+}
+
+/** Tested regressions of a judgement that recommends a rollback from the metrics (none otherwise). */
+function tested(metrics: MetricResult[], rollback: string[]): MetricResult[] {
+  if (rollback.length === 0) return [];
+  return metrics.filter((m) => m.status === 'regression' && !m.evidence.untestable);
+}
+
+/** How many of the latest settled POST samples, in a row, the metric was past its threshold. */
+function heldSamples(m: MetricResult, post: PhaseColumns, settle: number, rules: Rules): number {
+  if (m.baseline === null) return 0;
+  const recent = post.column(m.name, settle);
+  let held = 0;
+  for (let i = recent.state.length - 1; i >= 0; i--) {
+    if (recent.state[i] !== NUMBER || badPercent(rules[m.name]!, m.baseline, recent.values[i]! - m.baseline) < m.threshold_pct) break;
+    held++;
+  }
+  return held;
 }
 
 /** Slack against the judge's rounded baseline: this check must never drop a metric the judge would keep. */

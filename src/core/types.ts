@@ -3,6 +3,7 @@
  * Plain data only: nothing here knows about HTTP, SQL, files or the clock.
  */
 import type { PhaseSamples } from './columns.js';
+import type { EndpointFailure, EndpointsInput } from './outage.js';
 import type { Scratch } from './scratch.js';
 
 export type Phase = 'pre' | 'post';
@@ -142,6 +143,12 @@ export interface AnalysisInput {
    */
   healthy?: readonly { pre: PhaseSamples; post: PhaseSamples }[];
   /**
+   * Each sampled endpoint's answered and failed requests, per phase: an endpoint that answered
+   * before the deploy and fails a sustained share of the window after it is a finding (outage.ts).
+   * Given only for sources that sample the app itself (its /ds-metrics or /metrics, a command).
+   */
+  endpoints?: EndpointsInput;
+  /**
    * Work arrays to reuse, for a caller that judges again and again (the live view, after every
    * tick). Never shared by two analyses at once. Default: fresh for this call.
    */
@@ -156,6 +163,8 @@ export interface Analysis {
   details: string[];
   metrics: MetricResult[];
   hints: Hint[];
+  /** Endpoints that answered before the deploy and failed a sustained share of the window after it (absent when none). */
+  failing_endpoints?: EndpointFailure[];
 }
 
 export type DeployResult = 'success' | 'failed';

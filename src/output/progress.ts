@@ -5,10 +5,9 @@
  */
 import ora, { type Ora } from 'ora';
 import { formatDuration } from '../config/duration.js';
-import type { MetricResult, Phase } from '../core/types.js';
-import { formatPct } from '../core/wording.js';
+import type { Phase } from '../core/types.js';
 import type { Logger } from './logger.js';
-import { escapeControls, forDisplay, NAME_WIDTH } from './terminal.js';
+import { escapeControls, forDisplay } from './terminal.js';
 
 export interface SampleProgress {
   phase: Phase;
@@ -19,8 +18,8 @@ export interface SampleProgress {
   failedSoFar: number;
   /** Epoch ms the phase ends (last tick). */
   endsAt: number;
-  /** The most notable metric right now, if the phase has a comparison to show. */
-  worst?: MetricResult;
+  /** What the judge sees right now and what the decision waits for (POST), e.g. `error_rate +120% (regression, not yet decisive: p=0.01, needs 0.0002)`. */
+  live?: string;
   errors: string[];
 }
 
@@ -38,10 +37,14 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
   if (mode === 'lines') {
     return {
       phase: (phase, message) => logger.log('info', 'phase', message, { phase }),
-      sample: (p) => logger.log(p.answered === 0 ? 'warn' : 'info', 'sample', line(p), { phase: p.phase, index: p.index, answered: p.answered, endpoints: p.endpoints, errors: p.errors }),
+      sample: (p) =>
+        logger.log(p.answered === 0 ? 'warn' : 'info', 'sample', line(p), { phase: p.phase, index: p.index, answered: p.answered, endpoints: p.endpoints, errors: p.errors, ...(p.live === undefined ? {} : { live: p.live }) }),
       stop: () => undefined,
     };
   }
+  // A terminal that reports no width (a pseudo-terminal nobody sized) would make the spinner's
+  // redraw loop forever counting the lines it wrapped onto: plain lines there.
+  if (!(stream.columns > 0)) return createProgress('lines', logger, stream);
   let spinner: Ora | undefined;
   return {
     phase(phase, message) {
@@ -61,9 +64,11 @@ export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJ
 }
 
 function line(p: SampleProgress): string {
-  const parts = [`${p.phase.toUpperCase()} sample ${p.index + 1}/${p.total}`, `${p.answered}/${p.endpoints} endpoints answered`];
+  // Past the plan, PRE is replacing samples that got no answer.
+  const which = p.index < p.total ? `${p.index + 1}/${p.total}` : `${p.index + 1} (extra, replacing a failed one; ${p.total} planned)`;
+  const parts = [`${p.phase.toUpperCase()} sample ${which}`, `${p.answered}/${p.endpoints} endpoints answered`];
   if (p.failedSoFar > 0) parts.push(`${p.failedSoFar} failed so far`);
-  if (p.worst && p.worst.change_pct !== null) parts.push(`${forDisplay(p.worst.name, NAME_WIDTH)} ${formatPct(p.worst.change_pct)} (${p.worst.status})`);
+  if (p.live) parts.push(escapeControls(p.live));
   if (p.answered < p.endpoints && p.errors.length > 0) parts.push(forDisplay(p.errors[0]!));
   return parts.join(' · ');
 }

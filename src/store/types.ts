@@ -3,7 +3,9 @@
  * Implementations (all kysely, src/store/kysely-store.ts): SQLite through better-sqlite3 (the
  * embedded default), SQLite in WebAssembly (the GitHub Action), Postgres (the shared store).
  */
-import type { DeployResult, Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
+import type { FailOn } from '../core/exit-code.js';
+import type { OnEndpointFailure } from '../core/outage.js';
+import type { DeployResult, Phase, Rules, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { SamplesTable, VerdictsTable } from './schema.js';
 
 /** Non-secret settings a run was made with; kept so `finish` and `analyze <id>` can reuse them. Never holds the secret. */
@@ -20,9 +22,31 @@ export interface RunSettings {
   settle_ms?: number | null;
   /** Set when the window was cut short by an early rollback: POST samples taken by then. */
   early_exit_after?: number;
+  // How the run is observed and judged, as resolved by the command that made it, so `finish` does
+  // what `start` was told. Absent on runs stored by an older seqpulse (then `finish` uses its own).
+  retries?: number;
+  early_exit?: boolean;
+  persist?: number;
+  on_endpoint_failure?: OnEndpointFailure;
+  fail_on?: FailOn;
+  dry_run?: boolean;
+  baseline?: 'pre' | 'history';
+  history_runs?: number;
+  /** The rules, merged from the defaults, the config file and its environment overrides. */
+  rules?: Rules;
+  /** What the source needs besides its type (queries, the server, the command), credentials masked; never a token. */
+  source_settings?: StoredSource;
   /** The process working on the run (run, or finish), so a later command can tell a run whose process died. */
   owner?: { host: string; pid: number };
 }
+
+/** A source's settings as stored with a run: as configured, without the token, passwords masked. */
+export type StoredSource =
+  | { type: 'ds-metrics' }
+  | { type: 'prometheus-scrape'; queries: Record<string, string> }
+  | { type: 'prometheus'; url: string | undefined; queries: Record<string, string> }
+  | { type: 'sql'; url: string | undefined; queries: Record<string, string>; max_rows: number; budget: number | undefined }
+  | { type: 'command'; argv: string[] };
 
 export interface RunRecord {
   id: string;

@@ -231,11 +231,14 @@ describe('seqpulse run', () => {
     expect((await storedRun(cwd, report.deployment_id)).run).toMatchObject({ status: 'deploy_failed', result: 'failed', deploy_exit_code: 7 });
   });
 
-  it('a deploy command that does not exist -> exit 4 with a clear reason', async () => {
+  it('a deploy command that does not exist -> exit 2 naming it, before anything is sampled or stored', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const r = await runCli(['run', ...fastFlags(app.url), '--', 'no-such-deploy-tool-xyz', 'apply'], { cwd: tempDir(), env });
-    expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/command not found: no-such-deploy-tool-xyz/);
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--', 'no-such-deploy-tool-xyz', 'apply'], { cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/deploy command "no-such-deploy-tool-xyz" was not found on PATH; nothing was sampled or deployed/);
+    expect(app.requests).toHaveLength(0);
+    expect(existsSync(join(cwd, '.seqpulse'))).toBe(false);
   });
 
   it('the secret never appears in stdout, stderr, JSON logs, the store files or anything read back (show, history, verdict, reports, doctor)', async () => {

@@ -1,7 +1,7 @@
 /** `seqpulse analyze --pre FILE --post FILE` (dry run) and `seqpulse analyze <id>` (re-judge a stored run). */
 import { randomUUID } from 'node:crypto';
 import { historyBaseline, recentHealthyRuns } from '../../app/history.js';
-import { applyDryRun, buildReport } from '../../app/report.js';
+import { applyDryRun, buildReport, settleSamples } from '../../app/report.js';
 import { storedPhases } from '../../app/snapshots.js';
 import { analyze } from '../../core/analyze.js';
 import { exitCodeFor } from '../../core/exit-code.js';
@@ -44,7 +44,7 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
       const healthy = await recentHealthyRuns(store, run, config.historyRuns, config.rules);
       const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
-      return buildReport(run, await storedPhases(store, run.id, config.rules), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun });
+      return buildReport(run, await storedPhases(store, run.id, config.rules, settleSamples(run.settings)), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure });
     });
     if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
   }

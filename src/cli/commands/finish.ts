@@ -8,6 +8,7 @@ import { storedRunSeries } from '../../output/series.js';
 import { findRun } from '../find-run.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
+import type { RunRecord } from '../../store/types.js';
 
 export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -16,10 +17,10 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   const loaded = await resolveCommandConfig(flags, console);
   const store = await openCommandStore(loaded, console);
   let config = loaded;
-  let run;
+  let run: RunRecord;
   try {
     run = await findRun(store, id);
-    config = await configForFinish(loaded, run, result, store);
+    config = await configForFinish(loaded, run, result, store, (note) => console.logger.log('info', 'finish_settings', note, { deployment_id: run.id }));
   } catch (err) {
     await store.close();
     throw err;

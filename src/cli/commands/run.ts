@@ -8,12 +8,18 @@ import { printReport } from '../print.js';
 import { storedRunSeries } from '../../output/series.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
+import { checkDeployArgs } from '../deploy-args.js';
+import { checkDeployCommand } from '../../runner/command-check.js';
 
-export async function runCommand(command: string[], flags: CommandFlags & { shell?: boolean }): Promise<number> {
+/** `rawArgs`: the arguments as typed from `run` on, to tell where `--` was. */
+export async function runCommand(command: string[], flags: CommandFlags & { shell?: boolean }, rawArgs: readonly string[] = ['run', '--', ...command]): Promise<number> {
   const console = createConsole(flags);
   if (command.length === 0) throw new UsageError('no deploy command given', 'Put the deploy command after `--`, e.g. `seqpulse run -- kubectl apply -f k8s/`.');
+  checkDeployArgs(rawArgs, command);
   // No shell unless asked for: an argv cannot be re-interpreted (no injection through a variable).
   const argv = flags.shell ? shellArgv(command.join(' ')) : command;
+  // Before the config, the store and PRE: a command that cannot start is known now, not after PRE.
+  await checkDeployCommand(argv, { shell: flags.shell === true, shellHint: 'add --shell (seqpulse run --shell -- \'...\')' });
   const config = await resolveCommandConfig(flags, console);
   requireCollection(config);
   const { io, dispose } = await createAppIO(config, console);

@@ -81,6 +81,23 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, sum);
 }
 
+/**
+ * Fisher's exact test, one-sided: P(X >= k) for X ~ Hypergeometric(total, marked, drawn), i.e.
+ * given `marked` failures among `total` requests, the chance that `drawn` requests picked at random
+ * hold at least `k` of them. Exact where a binomial approximation is not: when failures are a large
+ * share of the requests (an endpoint that stopped answering). Decreasing in k for fixed totals.
+ */
+export function hypergeometricUpperTail(k: number, total: number, marked: number, drawn: number): number {
+  const lo = Math.max(0, drawn - (total - marked));
+  const hi = Math.min(drawn, marked);
+  if (k <= lo) return 1;
+  if (k > hi) return 0;
+  const logDenominator = logChoose(total, drawn);
+  let sum = 0;
+  for (let i = k; i <= hi; i++) sum += Math.exp(logChoose(marked, i) + logChoose(total - marked, drawn - i) - logDenominator);
+  return Math.min(1, sum);
+}
+
 function logChoose(n: number, k: number): number {
   return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
 }

@@ -1,0 +1,55 @@
+/**
+ * Where `seqpulse run`'s options end and the deploy command begins. commander stops reading
+ * seqpulse's options at the command's first word (`passThroughOptions`), so everything from there
+ * on is the command's; this refuses the forms where that is not what the user meant, before
+ * anything runs: an option after the first word without `--` (`seqpulse run ./deploy.sh --env
+ * prod`: seqpulse's --env, or the script's?), words before `--` (`seqpulse run foo -- ./deploy.sh`),
+ * and a duration written as two words (`--window 5 minutes ./deploy.sh`: a bare number is seconds,
+ * and `minutes` would be run).
+ */
+import { UsageError } from '../errors.js';
+
+const UNITS: [RegExp, string][] = [
+  [/^(ms|millis?|milliseconds?)$/i, 'ms'],
+  [/^(s|secs?|seconds?)$/i, 's'],
+  [/^(m|mins?|minutes?)$/i, 'm'],
+  [/^(h|hrs?|hours?)$/i, 'h'],
+  [/^(d|days?)$/i, 'd'],
+];
+
+/** `run`'s options that take a duration. */
+const DURATION_OPTIONS = new Set(['--interval', '--window', '--timeout', '--settle', '--pre-range', '--store-timeout', '--sync-timeout', '--kill-grace']);
+
+const FIX = 'put the deploy command after --: seqpulse run [seqpulse options] -- <command> [its arguments]';
+
+/**
+ * `raw`: the arguments as typed, from the command name on; `command`: the words commander gave the
+ * deploy command (the tail of `raw`, from its first word).
+ */
+export function checkDeployArgs(raw: readonly string[], command: readonly string[]): void {
+  const at = raw.length - command.length;
+  const before = raw[at - 1];
+  // Everything after a `--` that came before the first word is the deploy command's own.
+  if (before === '--' || command.length === 0) return;
+  const [first, ...rest] = command as [string, ...string[]];
+  const unit = UNITS.find(([re]) => re.test(first))?.[1];
+  const option = raw[at - 2] ?? '';
+  if (unit && DURATION_OPTIONS.has(option) && before !== undefined && /^\d+(\.\d+)?$/.test(before)) {
+    throw new UsageError(
+      `"${option} ${before} ${first}": a duration is one word, so "${first}" would be run as the deploy command`,
+      `Write ${option} ${before}${unit} (a bare number is seconds), and ${FIX}.`,
+    );
+  }
+  const dashes = rest.indexOf('--');
+  if (dashes >= 0) {
+    const words = command.slice(0, dashes + 1).join(' ');
+    throw new UsageError(`"${words}" comes before --, so it would be run as part of the deploy command`, `Give seqpulse's options before --, and ${FIX}.`);
+  }
+  const misplaced = rest.find((word) => word.startsWith('-') && word !== '-');
+  if (misplaced) {
+    throw new UsageError(
+      `${misplaced} comes after the deploy command's first word (${first}) without --: it is not clear whether it is seqpulse's or the command's`,
+      `${FIX.charAt(0).toUpperCase()}${FIX.slice(1)}; e.g. seqpulse run -- ${command.join(' ')} (seqpulse's own options go before --).`,
+    );
+  }
+}

@@ -1,0 +1,25 @@
+/** Where `seqpulse run`'s options end and the deploy command begins (the words as typed, and as commander split them). */
+import { describe, expect, it } from 'vitest';
+import { checkDeployArgs } from '../../src/cli/deploy-args.js';
+
+/** `typed` split as commander does with passThroughOptions: the command is the tail from its first word. */
+const check = (typed: string, firstWord: string) => {
+  const raw = typed.split(' ');
+  checkDeployArgs(raw, raw.slice(raw.indexOf(firstWord)));
+};
+
+describe('the deploy command after --', () => {
+  it('accepts the command after --, whatever its own options, and a plain command without options', () => {
+    expect(() => check('run --env prod -- ./deploy.sh --env prod', './deploy.sh')).not.toThrow();
+    expect(() => check('run -- kubectl exec pod -- ls', 'kubectl')).not.toThrow();
+    expect(() => check('run --window 5m make deploy', 'make')).not.toThrow();
+    expect(() => check('run --retries 2 s3cmd sync', 's3cmd')).not.toThrow();
+  });
+
+  it('refuses an option after the first word without --, words before --, and a duration in two words', () => {
+    expect(() => check('run ./deploy.sh --env prod', './deploy.sh')).toThrow(/--env comes after the deploy command's first word \(\.\/deploy\.sh\) without --/);
+    expect(() => check('run kubectl exec pod -- ls', 'kubectl')).toThrow(/"kubectl exec pod" comes before --/);
+    expect(() => check('run --window 5 minutes ./deploy.sh', 'minutes')).toThrow(/"--window 5 minutes": a duration is one word/);
+    expect(() => check('run --interval 10 s -- ./deploy.sh', 's')).toThrow(/"--interval 10 s": a duration is one word/);
+  });
+});

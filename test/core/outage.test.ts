@@ -1,0 +1,226 @@
+/** An endpoint that answered before the deploy and fails after it: the finding, its verdict, and its early decision. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/core/analyze.js';
+import { earlyLook } from '../../src/core/early.js';
+import { EndpointTally, endpointFailures, failureReason, failuresNeeded, outageDecisive, type EndpointsInput, type OnEndpointFailure } from '../../src/core/outage.js';
+import { DEFAULT_RULES } from '../../src/core/rules.js';
+import { hypergeometricUpperTail } from '../../src/core/stats/binomial.js';
+import type { MetricSnapshot, Phase } from '../../src/core/types.js';
+
+const URL_A = 'http://10.0.0.1/ds-metrics';
+const URL_B = 'http://10.0.0.2/ds-metrics';
+const wobble = (i: number, pct: number) => 1 + pct * Math.sin(i * 2.3);
+const snaps = (n: number, make: (i: number) => Record<string, unknown>): MetricSnapshot[] => Array.from({ length: n }, (_, i) => ({ metrics: make(i) }));
+const healthy = (n: number) => snaps(n, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+
+/** A tally from per-tick outcomes: `pre` and `post` strings of `o` (answered) and `x` (failed), one character per tick. */
+function tally(settle: number, endpoints: Record<string, { pre: string; post: string; error?: string }>): EndpointTally {
+  const t = new EndpointTally(settle);
+  for (const [endpoint, { pre, post, error = 'HTTP 500' }] of Object.entries(endpoints)) {
+    const add = (phase: Phase, ticks: string) => [...ticks].forEach((c, seq) => t.add(phase, seq, endpoint, c === 'o', c === 'o' ? null : error));
+    add('pre', pre);
+    add('post', post);
+  }
+  return t;
+}
+
+const input = (t: EndpointTally, planned: number, settle: number, action?: OnEndpointFailure): EndpointsInput => ({ list: t.list(), planned, settle, ...(action ? { action } : {}) });
+
+describe('the failure test', () => {
+  it("is Fisher's exact test: all 9 settled POST requests failed after 3 answered PRE ones is 1 in 220", () => {
+    expect(hypergeometricUpperTail(9, 12, 9, 9)).toBeCloseTo(1 / 220, 12);
+    // 5 failures among 12 requests, all 5 in the 9 POST ones: C(9,5) / C(12,5).
+    expect(hypergeometricUpperTail(5, 12, 5, 9)).toBeCloseTo(126 / 792, 12);
+    expect(hypergeometricUpperTail(0, 12, 5, 9)).toBe(1);
+    expect(hypergeometricUpperTail(6, 12, 5, 9)).toBe(0);
+  });
+});
+
+describe('an endpoint that fails after the deploy', () => {
+  it('failing 28 of 30 POST requests after answering all 12 PRE ones is the finding, with what failed and how often', () => {
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'oo' + 'x'.repeat(28) } });
+    const [f, ...rest] = endpointFailures(input(t, 30, 3), 0.05);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ endpoint: URL_A, pre: { answered: 12, requests: 12 }, post: { failed: 28, requests: 30 }, errors: { 'HTTP 500': 28 } });
+    expect(f!.message).toBe(`${URL_A} failed 28 of 30 POST requests (HTTP 500: 28) after answering all 12 PRE requests`);
+    expect(f!.p_value).toBeLessThan(1e-6);
+  });
+
+  it('an outage shorter than half the settled window (a restart, a failover) is not one', () => {
+    const planned = 30;
+    const needed = failuresNeeded(planned, 3);
+    expect(needed).toBe(14);
+    const short = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'xxx' + 'x'.repeat(needed - 1) + 'o'.repeat(planned - 3 - needed + 1) } });
+    expect(endpointFailures(input(short, planned, 3), 0.05)).toEqual([]);
+    const sustained = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'ooo' + 'x'.repeat(needed) + 'o'.repeat(planned - 3 - needed) } });
+    expect(endpointFailures(input(sustained, planned, 3), 0.05)).toHaveLength(1);
+  });
+
+  it('settle-period failures (the restart) are shown, not counted', () => {
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'xxx' + 'x'.repeat(13) + 'o'.repeat(14) } });
+    expect(endpointFailures(input(t, 30, 3), 0.05)).toEqual([]);
+  });
+
+  it('an endpoint as flaky before the deploy as after is not broken by it', () => {
+    // 12 answers took 20 PRE requests (8 replaced); failing 14 of 27 after is no worse.
+    const t = tally(3, { [URL_A]: { pre: 'oxoxoxoxoxoxoxoxoooo', post: 'ooo' + 'xo'.repeat(13) + 'x' } });
+    expect(endpointFailures(input(t, 30, 3), 0.05)).toEqual([]);
+  });
+
+  it('an endpoint that never answered before the deploy is not judged (no baseline, as before)', () => {
+    const t = tally(3, { [URL_A]: { pre: 'x'.repeat(12), post: 'x'.repeat(30) } });
+    expect(endpointFailures(input(t, 30, 3), 0.05)).toEqual([]);
+  });
+
+  it('one instance of three that stopped answering is named, per endpoint, while the others keep every tick in data', () => {
+    const t = tally(3, {
+      [URL_A]: { pre: 'o'.repeat(12), post: 'o'.repeat(30) },
+      [URL_B]: { pre: 'o'.repeat(12), post: 'ooo' + 'x'.repeat(27), error: 'connection refused' },
+      'http://10.0.0.3/ds-metrics': { pre: 'o'.repeat(12), post: 'o'.repeat(30) },
+    });
+    expect(endpointFailures(input(t, 30, 3), 0.05).map((f) => f.message)).toEqual([`${URL_B} failed 27 of 30 POST requests (connection refused: 27) after answering all 12 PRE requests`]);
+  });
+
+  it('reasons are short and countable', () => {
+    expect(failureReason('HTTP 503')).toBe('HTTP 503');
+    expect(failureReason('timeout after 300ms')).toBe('timeout');
+    expect(failureReason('timed out after 5000ms')).toBe('timeout');
+    expect(failureReason('malformed body: not JSON')).toBe('malformed body');
+    expect(failureReason('exit 1: boom | bang')).toBe('exit 1');
+    expect(failureReason(null)).toBe('failed');
+  });
+
+  it('a rejected signature after the deploy is a configuration problem, not an outage', () => {
+    const t = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) t.add('pre', i, URL_A, true);
+    for (let i = 0; i < 30; i++) t.add('post', i, '*', false, 'rejected the signed request (HTTP 401)');
+    expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 0 } })]);
+  });
+});
+
+describe('the verdict', () => {
+  const pre = healthy(12);
+  const broken = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'x'.repeat(30) } });
+
+  it('rollback_recommended by default, with the failure counts as the reason and a critical hint; never ok', () => {
+    const a = analyze({ pre, post: [], rules: DEFAULT_RULES, endpoints: input(broken, 30, 3) });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.summary).toBe(`Endpoint failing after the deploy: ${URL_A} failed 30 of 30 POST requests (HTTP 500: 30) after answering all 12 PRE requests`);
+    expect(a.hints).toEqual([{ code: 'endpoint_failing', severity: 'critical', message: expect.stringContaining(`${URL_A} failed 30 of 30`) }]);
+    expect(a.failing_endpoints).toHaveLength(1);
+    expect(a.details[0]).toMatch(/failed 30 of 30 POST requests .*; failure test p=/);
+    expect(a.confidence).toBeGreaterThan(0.99);
+  });
+
+  it('with POST data from the other endpoints, the metrics still show, and a metric regression is named too', () => {
+    const post = snaps(30, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'o'.repeat(30) }, [URL_B]: { pre: 'o'.repeat(12), post: 'x'.repeat(30) } });
+    const a = analyze({ pre, post, rules: DEFAULT_RULES, endpoints: input(t, 30, 3) });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.summary).toMatch(new RegExp(`^Endpoint failing after the deploy: ${URL_B} failed 30 of 30 .*\\(also regressed: error_rate\\)$`));
+    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('regression');
+  });
+
+  it('on_endpoint_failure: attention gives attention, never ok, even when the other endpoints look healthy', () => {
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'o'.repeat(30) }, [URL_B]: { pre: 'o'.repeat(12), post: 'x'.repeat(30) } });
+    const a = analyze({ pre, post: healthy(30), rules: DEFAULT_RULES, endpoints: input(t, 30, 3, 'attention') });
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toMatch(/^Needs attention: http:\/\/10\.0\.0\.2\/ds-metrics failed 30 of 30/);
+    expect(a.hints.map((h) => h.code)).toContain('endpoint_failing');
+    // Without the finding, the same samples are ok.
+    expect(analyze({ pre, post: healthy(30), rules: DEFAULT_RULES }).verdict).toBe('ok');
+  });
+
+  it('on_endpoint_failure: no_verdict gives no verdict, unless the metrics show a rollback (which stands)', () => {
+    const a = analyze({ pre, post: [], rules: DEFAULT_RULES, endpoints: input(broken, 30, 3, 'no_verdict') });
+    expect(a.verdict).toBeNull();
+    expect(a.confidence).toBe(0);
+    expect(a.summary).toMatch(/^No verdict: .* failed 30 of 30 .*\(on_endpoint_failure: no_verdict\)$/);
+    const post = snaps(30, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 80 * wobble(i, 0.03) }));
+    expect(analyze({ pre, post, rules: DEFAULT_RULES, endpoints: input(broken, 30, 3, 'no_verdict') }).verdict).toBe('rollback_recommended');
+  });
+
+  it('no POST sample and no endpoint that answered before: no verdict, as before', () => {
+    const never = tally(3, { [URL_A]: { pre: 'x'.repeat(12), post: 'x'.repeat(30) } });
+    const a = analyze({ pre: [], post: [], rules: DEFAULT_RULES, endpoints: input(never, 30, 3) });
+    expect(a.verdict).toBeNull();
+    expect(a.summary).toBe('No verdict: no POST sample could be collected');
+    expect(a.failing_endpoints).toBeUndefined();
+  });
+});
+
+describe('the early decision on a failing endpoint', () => {
+  const pre = healthy(12);
+
+  it('ends the window once half the settled window failed and the rest cannot undo it; a short outage that recovers never does', () => {
+    const settle = 3;
+    const planned = 30;
+    const look = (post: string) => outageDecisive(input(tally(settle, { [URL_A]: { pre: 'o'.repeat(12), post } }), planned, settle), 0.05);
+    expect(look('ooo' + 'x'.repeat(13))).toBeUndefined();
+    expect(look('ooo' + 'x'.repeat(14))).toEqual([URL_A]);
+    // Ten failures then answers again: never decisive, whatever comes after.
+    expect(look('ooo' + 'x'.repeat(10) + 'o'.repeat(17))).toBeUndefined();
+    // attention and no_verdict never end a window early.
+    expect(outageDecisive(input(tally(settle, { [URL_A]: { pre: 'o'.repeat(12), post: 'x'.repeat(30) } }), planned, settle, 'attention'), 0.05)).toBeUndefined();
+  });
+
+  it('never stops a window the full window would judge otherwise: once decisive, every continuation ends in the finding', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 20 }),
+        fc.integer({ min: 5, max: 60 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        (preAnswered, planned, settleMax, ticks, continuation) => {
+          const settle = Math.min(settleMax, planned - 1);
+          const pre = 'o'.repeat(preAnswered) + 'x';
+          for (let k = 1; k <= planned; k++) {
+            const sofar = ticks.slice(0, k).map((ok) => (ok ? 'o' : 'x')).join('');
+            if (!outageDecisive(input(tally(settle, { [URL_A]: { pre, post: sofar } }), planned, settle), 0.05)) continue;
+            const rest = continuation.slice(0, planned - k).map((ok) => (ok ? 'o' : 'x')).join('');
+            const answered = 'o'.repeat(planned - k);
+            for (const tail of [rest, answered]) expect(endpointFailures(input(tally(settle, { [URL_A]: { pre, post: sofar + tail } }), planned, settle), 0.05)).toHaveLength(1);
+            // Cut short right there, the finding holds on what was collected.
+            expect(endpointFailures(input(tally(settle, { [URL_A]: { pre, post: sofar } }), planned, settle), 0.05)).toHaveLength(1);
+            return;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the live state says how far the failures are from deciding it', () => {
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'ooo' + 'xxxx' } });
+    const look = earlyLook({ pre, post: healthy(3), rules: DEFAULT_RULES, settle: 3, endpoints: input(t, 30, 3) }, { planned: 30 });
+    expect(look).toEqual({ state: { kind: 'endpoint', endpoint: URL_A, failed: 4, needs: 14 } });
+    const decided = earlyLook({ pre, post: healthy(3), rules: DEFAULT_RULES, settle: 3, endpoints: input(tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'ooo' + 'x'.repeat(14) } }), 30, 3) }, { planned: 30 });
+    expect(decided).toEqual({ decisive: [URL_A], state: { kind: 'decisive', metrics: [URL_A], endpoints: true } });
+  });
+});
+
+describe('what the early decision waits for', () => {
+  const pre = healthy(12);
+  const errorsUp = (n: number) => snaps(n, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+
+  it('settling, then the first look, then a lone critical regression holding towards its hold', () => {
+    const at = (n: number) => earlyLook({ pre, post: errorsUp(n), rules: DEFAULT_RULES, intervalMs: 10_000, settle: 2 }, { planned: 60 }).state;
+    expect(at(1)).toEqual({ kind: 'settling', done: 1, of: 2 });
+    expect(at(2)).toEqual({ kind: 'settling', done: 2, of: 2 });
+    expect(at(4)).toEqual({ kind: 'waiting', first: 5 });
+    expect(at(8)).toEqual({ kind: 'holding', metrics: ['error_rate'], held: 6, needs: 12, alone: true });
+    expect(at(14)).toEqual({ kind: 'decisive', metrics: ['error_rate'] });
+  });
+
+  it('a regression not yet significant at the look says its p-value and what the look needs', () => {
+    // Latency and errors up modestly: past their thresholds, not strong enough for a long window's looks.
+    const modest = snaps(8, (i) => ({ error_rate: 0.016 * wobble(i, 0.05), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 150 * wobble(i, 0.03) }));
+    const state = earlyLook({ pre, post: modest, rules: DEFAULT_RULES, intervalMs: 10_000, settle: 2 }, { planned: 100_000 }).state;
+    // latency_p95 is significant already, but not critical: the critical error_rate is what the look waits for.
+    expect(state).toMatchObject({ kind: 'not_decisive', metric: 'error_rate', needs: 0.005 / (100_000 - 5 + 1) });
+    if (state.kind !== 'not_decisive') throw new Error('unreachable');
+    expect(state.p).toBeGreaterThan(state.needs);
+  });
+});
