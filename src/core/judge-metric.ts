@@ -172,8 +172,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, seFloor: history?.sd });
     if (history) evidence.history = { runs: history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(history.sd) : history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
-    const baseline = medianInPlace(before.values);
-    const current = medianInPlace(after.values);
+    const { before: baseline, after: current } = shift.medians;
     const size = thresholdSize(shift, rule, baseline);
     measured = {
       baseline,
@@ -186,7 +185,10 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     };
   }
   if (evidence.untestable) measured.pValue = null;
-  const delta = measured.current - measured.baseline;
+  // A relative difference of a billionth is rounding (the shift test's medians come back through a
+  // logarithm), not a move.
+  const raw = measured.current - measured.baseline;
+  const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
   const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
   if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end);
   if (skipped && skipped.values.length > 0) m.settleBadPct = badPercent(rule, m.baseline, medianInPlace(skipped.values) - m.baseline);

@@ -19,11 +19,20 @@ export function median(values: ArrayLike<number>, start = 0, end = values.length
 
 /** Median that reorders `work` instead of copying it: for scratch arrays the caller no longer needs in order. */
 export function medianInPlace(work: Float64Array): number {
-  const n = work.length;
-  if (n === 0) return Number.NaN;
-  const hi = select(work, n >> 1);
+  const [lo, hi] = middlesInPlace(work);
   // Halves first: the mean of two values near the largest doubles must not overflow.
-  return n % 2 === 1 ? hi : hi / 2 + maxBelow(work, n >> 1) / 2;
+  return lo === hi ? hi : hi / 2 + lo / 2;
+}
+
+/**
+ * The two middle values (the same one twice for an odd count), reordering `work`: the median of any
+ * monotonic transform of the values follows from them without a second selection.
+ */
+export function middlesInPlace(work: Float64Array): [number, number] {
+  const n = work.length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const hi = select(work, n >> 1);
+  return [n % 2 === 1 ? hi : maxBelow(work, n >> 1), hi];
 }
 
 /** k-th smallest (0-based), partially reordering `a` (Hoare's selection). */

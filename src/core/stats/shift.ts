@@ -12,7 +12,7 @@
  *   a move no larger than healthy deploys usually show is not evidence.
  * Pure.
  */
-import { medianInPlace } from './basic.js';
+import { medianInPlace, middlesInPlace } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { trendOf } from './trend.js';
@@ -31,6 +31,8 @@ export interface ShiftTest {
   /** Effective degrees of freedom of the t reference. */
   df: number;
   log: boolean;
+  /** The medians of PRE and POST on the values' own scale. */
+  medians: { before: number; after: number };
 }
 
 export type Badness = 'increase' | 'decrease' | 'both';
@@ -67,8 +69,8 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
   const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
-  const ca = centre(a, r, 0, 0, space);
-  const cb = centre(b, r, n, slope, space);
+  const [ca, rawBefore] = centre(a, r, 0, 0, space, log);
+  const [cb, rawAfter] = centre(b, r, n, slope, space, log);
   // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
   // by a power of two must not turn into a certain shift through the last bits of a logarithm.
   const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
@@ -98,7 +100,7 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   if (se === 0) pValue = bad > 0 ? 0 : 1;
   else pValue = upperStudent(bad / se, df);
   if (badness === 'both') pValue = Math.min(1, 2 * pValue);
-  return { pValue, se, spread, preSpread, rho, df, log };
+  return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter } };
 }
 
 /**
@@ -116,16 +118,19 @@ function copyOf(values: Float64Array, space: Space): Float64Array {
   return out;
 }
 
-/** The phase's median; its residuals (around its median, or around a line of this slope) are written to r[offset..]. */
-function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space): number {
-  if (values.length === 0) return Number.NaN;
+/** The phase's median, on the test's scale and on the values' own; its residuals (around the median, or around a line of this slope) are written to r[offset..]. */
+function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, log: boolean): [number, number] {
+  if (values.length === 0) return [Number.NaN, Number.NaN];
   const n = values.length;
   for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
   const line = slope === 0 ? 0 : medianInPlace(copyOf(r.subarray(offset, offset + n), space));
-  const c = medianInPlace(values);
+  // The two middle values give the median on both scales (the log is monotonic) from one selection.
+  const [lo, hi] = middlesInPlace(values);
+  const c = lo === hi ? hi : hi / 2 + lo / 2;
+  const raw = log ? (lo === hi ? Math.exp(hi) : Math.exp(hi) / 2 + Math.exp(lo) / 2) : c;
   const level = slope === 0 ? c : line;
   for (let i = 0; i < n; i++) r[offset + i] = r[offset + i]! - level;
-  return c;
+  return [c, raw];
 }
 
 /**
