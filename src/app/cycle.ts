@@ -18,11 +18,13 @@ import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { asColumns } from '../core/columns.js';
 import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
+import { unreportedAfterPre } from './unreported.js';
 import { historyBaseline, recentHealthyRuns } from './history.js';
 import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-settings.js';
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
+import { byDoor, optionName } from '../config/names.js';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
 
@@ -123,7 +125,7 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
       kind: 'report',
       report: await concludeRun(io, run, { status: 'deploy_failed', result, deployed_at: deployedAt }, {
         ...reportOptions(config, io),
-        outcome: { summary: 'The deploy failed (finish --result failed); POST sampling skipped', details: ['finish was called with --result failed'] },
+        outcome: { summary: 'The deploy failed (finish was told so); POST sampling skipped', details: [`finish was called with ${byDoor({ cli: '--result failed', action: 'input result: failed' })}`] },
       }),
     };
   }
@@ -185,6 +187,8 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   io.shared?.announce(run);
   await io.store.addSamples(buffered);
   log.log('info', 'pre_done', `PRE done: ${buffered.filter((s) => s.ok).length}/${buffered.length} requests answered`, { phase: 'pre' });
+  const unreported = unreportedAfterPre(config.rules, config.configuredRules, buffered);
+  if (unreported) log.log('warn', 'rules_unreported', unreported, { phase: 'pre' });
 
   const interrupted = io.interrupts.received();
   if (interrupted) {
@@ -249,7 +253,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
     await io.store.updateRun(run.id, { settings: run.settings });
     const byEndpoint = decidedBy?.kind === 'decisive' && decidedBy.endpoints === true;
     const what = decidedBy?.kind === 'decisive' ? `: ${decidedBy.metrics.join(', ')}` : '';
-    io.logger.log('warn', 'early_exit', `${byEndpoint ? 'Endpoint failure' : 'Regression'} decisive after ${outcome.stoppedAfter} of ${count} POST samples${what}; ending the window early (--no-early-exit to always wait)`, {
+    io.logger.log('warn', 'early_exit', `${byEndpoint ? 'Endpoint failure' : 'Regression'} decisive after ${outcome.stoppedAfter} of ${count} POST samples${what}; ending the window early (${optionName('early_exit', 'false')} to always wait)`, {
       deployment_id: run.id,
       phase: 'post',
     });
