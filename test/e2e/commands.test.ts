@@ -1,5 +1,5 @@
 /** The reading commands and the dry run, through the built CLI. */
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -117,7 +117,7 @@ describe('stored runs: verdict, history, show, analyze <id>', () => {
       const showText = await runCli(['show', id], { cwd });
       expect(showText.stdout).toMatch(/error_rate\s+0\.01 0\.01 0\.01 \| 0\.01/);
       // Flat series on a scale that spans the allowed range (0.01 up to +50%, at least min_delta 0.005), printed after them.
-      expect(showText.stdout).toMatch(/error_rate\s+▁▁▁ │ ▁{10}  0\.01–0\.015\n/);
+      expect(showText.stdout).toMatch(/error_rate\s+▁▁▁ │ ▁{10} {2}0\.01–0\.015\n/);
       expect(showText.stdout).toMatch(new RegExp(`store +${join(realpathSync(cwd), '.seqpulse', 'seqpulse.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
       // Re-judged with a stricter config: the new verdict is printed, the stored one is unchanged.
