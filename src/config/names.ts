@@ -51,7 +51,8 @@ export function optionName(key: keyof Settings, value?: string): string {
     return `${key}: ${value ?? '...'} in seqpulse.yml`;
   }
   const flag = flagOf(key);
-  if (flag) return key === 'early_exit' || value === undefined ? flag : `${flag} ${value}`;
+  // A yes/no setting's flag is the yes (or, for early_exit, the no) by itself.
+  if (flag) return value === undefined || value === 'true' || value === 'false' ? flag : `${flag} ${value}`;
   return `${key}: ${value ?? '...'} in seqpulse.yml`;
 }
 

@@ -190,6 +190,7 @@ describe('each door names its own settings', () => {
 
   it('the CLI says --window; the Action says input window, and seqpulse.yml keys where it has no input', () => {
     expect(issuesOf(() => resolveConfig({ ...base, flags: { window: 'soon' } }))[0]).toMatchObject({ source: 'flags', key: '--window' });
+    expect([optionName('insecure', 'true'), optionName('early_exit', 'false'), optionName('endpoints', 'URL')]).toEqual(['--insecure', '--no-early-exit', '--endpoint URL']);
     expect(sourceIssues(resolveConfig({ ...base, flags: {} }))[1]?.reason).toBe('no HMAC secret given (set SEQPULSE_HMAC_SECRET, or --secret)');
     useDoor('action');
     expect(issuesOf(() => resolveConfig({ ...base, flags: { window: 'soon' } }))[0]).toMatchObject({ source: 'inputs', key: 'window' });

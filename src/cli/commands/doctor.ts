@@ -19,7 +19,7 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
     ];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    checks = [{ name: 'config', level: 'fail', blocking: true, detail: err.message.replace(/\n\s*/g, '; '), fix: err.hint ?? 'Fix the keys above; `seqpulse init` writes a commented starter file.' }];
+    checks = [{ name: 'config', level: 'fail', blocking: true, detail: err.message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; '), fix: err.hint ?? 'Fix the keys above; `seqpulse init` writes a commented starter file.' }];
   }
   const code = doctorExitCode(checks);
   if (console.json) {
