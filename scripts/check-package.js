@@ -54,7 +54,7 @@ try {
   step(`npx seqpulse doctor --endpoint ${url}`, () => {
     const out = seqpulse(['doctor', '--endpoint', url], { SEQPULSE_HMAC_SECRET: secret });
     // execFileSync throws on a non-zero exit: reaching here means doctor passed; the sample line says the signed request was answered.
-    if (!/answered in \d+ ms with \d+ metric/.test(out)) throw new Error(`doctor did not sample the endpoint:\n${out}`);
+    if (!/answered in [\d.]+m?s with \d+ metric/.test(out)) throw new Error(`doctor did not sample the endpoint:\n${out}`);
   });
   console.log(`The packed package installs and runs in an empty project (seqpulse ${version}).`);
 } catch (err) {

@@ -1,4 +1,5 @@
 /** Deadlines for work that depends on a remote part: a frozen peer must never hold a command. */
+import { formatDuration } from './config/duration.js';
 
 /**
  * Silence on a connection after which TCP keepalive probes start (Postgres, HTTP): a peer whose
@@ -21,15 +22,10 @@ export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Err
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** Whole seconds, or milliseconds when less, as people read a setting: `10 s`, `500 ms`. */
-export function showMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
 /** What `withDeadline`'s `expired` returns when the peer said nothing at all (a frozen server, a stuck process). */
 export class NoAnswerError extends Error {
   constructor(what: string, ms: number) {
-    super(`${what}: no answer within ${showMs(Math.round(ms))}`);
+    super(`${what}: no answer within ${formatDuration(ms)}`);
     this.name = 'NoAnswerError';
   }
 }

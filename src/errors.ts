@@ -2,6 +2,7 @@
  * Typed errors and the exit-code table (SPEC §7). Commands throw these; only the CLI entry
  * (and the Action's main) turn them into a process exit, so every door reports the same way.
  */
+import { optionName } from './config/names.js';
 
 export const ExitCode = {
   Ok: 0,
@@ -76,7 +77,7 @@ export class AuthError extends CredentialsError {
       {
         exitCode: ExitCode.Usage,
         code: credentials ? 'credentials_rejected' : 'signature_rejected',
-        hint: credentials?.hint ?? 'Check that --secret / SEQPULSE_HMAC_SECRET matches the app, and that both clocks are within 300 s.',
+        hint: credentials?.hint ?? `Check that the secret (${optionName('secret')} or SEQPULSE_HMAC_SECRET) matches the app, and that both clocks are within 300 s.`,
       },
     );
   }

@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import { parse } from 'shell-quote';
 import type { FlagValues } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 
 export type Mode = 'run' | 'start' | 'finish';
 
@@ -22,6 +23,29 @@ export interface ActionInputs {
   githubToken?: string;
   commentOnPr: boolean;
   deploymentStatus: boolean;
+}
+
+/** Every input of action.yml (a test keeps the two lists equal). */
+export const INPUT_NAMES = [
+  'mode', 'command', 'shell', 'endpoints', 'secret', 'project', 'env', 'window', 'interval', 'pre-samples', 'fail-on', 'dry-run', 'config', 'store', 'sync',
+  'source', 'queries', 'prometheus-url', 'source-token', 'deployment-id', 'result', 'github-token', 'comment-on-pr', 'deployment-status',
+] as const;
+
+/**
+ * `INPUT_*` variables that name no input: a misspelt `with:` key (`windw: 10m`), silently ignored
+ * otherwise. The runner passes `with: { pre-samples: 3 }` as INPUT_PRE-SAMPLES: names compare upper-cased.
+ */
+export function unknownInputs(env: Record<string, string | undefined> = process.env): string[] {
+  const known = new Map(INPUT_NAMES.map((n) => [n.toUpperCase().replace(/ /g, '_'), n]));
+  const warnings: string[] = [];
+  for (const variable of Object.keys(env)) {
+    if (!variable.startsWith('INPUT_')) continue;
+    const given = variable.slice('INPUT_'.length);
+    if (known.has(given)) continue;
+    const name = given.toLowerCase();
+    warnings.push(`input ${name} is not an input of seqpulse and is ignored${didYouMean(name, INPUT_NAMES) || ` (inputs: ${INPUT_NAMES.join(', ')})`}`);
+  }
+  return warnings;
 }
 
 export function readInputs(): ActionInputs {

@@ -13,22 +13,25 @@ import { sharedPeer } from '../app/shared.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
-import { SeqpulseError, UsageError } from '../errors.js';
+import { ExitCode, SeqpulseError, UsageError } from '../errors.js';
+import { useDoor } from '../config/names.js';
+import { formatConfidence } from '../core/wording.js';
 import { createLogger } from '../output/logger.js';
-import { renderMarkdown } from '../output/markdown.js';
+import { renderFailureMarkdown, renderMarkdown } from '../output/markdown.js';
 import { createProgress } from '../output/progress.js';
 import { redactError, redactText, redactUserinfo } from '../redact.js';
 import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
 import { createSource, requireCollection } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
-import { findRun } from '../cli/find-run.js';
+import { findRun } from '../app/find-run.js';
+import { shownLocation } from '../store/location.js';
 import { userAgent } from '../version.js';
 import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
-import { readInputs, type ActionInputs } from './inputs.js';
+import { readInputs, unknownInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
-import { displayable, escapeControls, forDisplay } from '../output/terminal.js';
+import { displayableReport, escapeControls, forDisplay } from '../output/terminal.js';
 
 /** GitHub cuts a step summary at 1 MiB. */
 const SUMMARY_LIMIT = 900_000;
@@ -42,20 +45,43 @@ export async function run(): Promise<number> {
     masked.add(secret);
     core.setSecret(secret);
   };
+  // Messages name inputs (`input window`), not the CLI's flags.
+  useDoor('action');
+  let where: { project: string; env: string } | undefined;
   try {
+    // Masked before anything can fail: an error message must never carry it to the log.
+    for (const secret of core.getMultilineInput('secret')) mask(secret.trim());
+    for (const warning of unknownInputs()) core.warning(warning);
     const inputs = readInputs();
     [...(inputs.flags.secret ?? []), inputs.flags.sourceToken, inputs.githubToken].forEach(mask);
     const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath });
     config.redactions.forEach(mask);
+    where = { project: config.project, env: config.env };
     const code = await step(inputs, config);
     process.exitCode = code;
     return code;
   } catch (err) {
-    const message = err instanceof SeqpulseError ? `${err.message}${err.hint ? `\n${err.hint}` : ''}` : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-    core.setFailed(escapeControls(redactText(message, [...masked]), { keepNewlines: true }));
-    const code = err instanceof SeqpulseError ? err.exitCode : 70;
+    const code = err instanceof SeqpulseError ? err.exitCode : ExitCode.Internal;
+    const message = redactText(err instanceof SeqpulseError ? err.message : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, [...masked]);
+    const hint = err instanceof SeqpulseError && err.hint ? redactText(err.hint, [...masked]) : undefined;
+    core.setFailed(escapeControls(`${message}${hint ? `\n${hint}` : ''}`, { keepNewlines: true }));
+    // A step that failed before (or without) a verdict still says so where a workflow looks: outputs and the job summary.
+    core.setOutput('verdict', 'none');
+    core.setOutput('confidence', '0');
+    core.setOutput('summary', forDisplay(message.split('\n')[0] ?? message));
+    await writeSummary(renderFailureMarkdown({ message, hint, exitCode: code, ...where }));
     process.exitCode = code;
     return code;
+  }
+}
+
+/** The job summary, when the runner gives one; a summary that cannot be written never hides the step's own result. */
+async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (err) {
+    core.warning(`job summary not written: ${forDisplay(err instanceof Error ? err.message : String(err))}`);
   }
 }
 
@@ -115,7 +141,7 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
     return undefined;
   }
   if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
-  const run = await findRun(io.store, inputs.deploymentId);
+  const run = await findRun(io.store, inputs.deploymentId, shownLocation(config.store));
   const outcome = await finishRun(await configForFinish(config, run, inputs.result, io.store, (note) => core.info(note)), run, inputs.result, io);
   return outcome.kind === 'report' ? outcome.report : undefined;
 }
@@ -123,18 +149,18 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): P
 /** Outputs, the report file, the job summary, annotations, GitHub statuses; then the step's result. */
 async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<void> {
   // What the log, the annotations and the summary output show: escaped and shortened (terminal.ts); the JSON file keeps all.
-  const shown = displayable(report);
+  const shown = displayableReport(report);
   const dir = process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'seqpulse') : join(process.cwd(), '.seqpulse', 'reports');
   mkdirSync(dir, { recursive: true });
   const reportPath = join(dir, `${report.deployment_id}.json`);
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   core.setOutput('verdict', report.verdict ?? 'none');
-  core.setOutput('confidence', String(report.confidence));
+  core.setOutput('confidence', formatConfidence(report.confidence));
   core.setOutput('deployment-id', report.deployment_id);
   core.setOutput('summary', shown.summary);
   core.setOutput('report-json', reportPath);
 
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderMarkdown(report, { maxChars: SUMMARY_LIMIT })).write();
+  await writeSummary(renderMarkdown(report, { maxChars: SUMMARY_LIMIT }));
   const reasons = shown.details.slice(0, 3).join('\n');
   const title = `seqpulse ${shown.project}/${shown.env}`;
   const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';

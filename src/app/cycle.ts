@@ -18,11 +18,14 @@ import { postTicks, settleSamples, type ReportOptions } from './report.js';
 import { asColumns } from '../core/columns.js';
 import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
+import { unreportedAfterPre } from './unreported.js';
 import { historyBaseline, recentHealthyRuns } from './history.js';
 import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-settings.js';
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
+import { byDoor, optionName } from '../config/names.js';
+import { formatDuration } from '../config/duration.js';
 
 export type CycleOutcome = { kind: 'report'; report: VerdictReport; repeated?: boolean } | { kind: 'started'; run: RunRecord; report?: undefined };
 
@@ -48,7 +51,7 @@ async function judgeDeploy(config: ResolvedConfig, run: RunRecord, outcome: Depl
   const deployState = { result, deploy_exit_code: outcome.exitCode, deploy_signal: outcome.signal, deployed_at: deployedAt };
   // Recorded at once: whatever happens next, the store knows how the deploy went.
   await io.store.updateRun(run.id, deployState);
-  log.log(result === 'failed' ? 'warn' : 'info', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${(outcome.durationMs / 1000).toFixed(1)}s`, {
+  log.log(result === 'failed' ? 'warn' : 'info', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${formatDuration(outcome.durationMs)}`, {
     exit_code: outcome.exitCode,
     signal: outcome.signal,
     duration_ms: outcome.durationMs,
@@ -123,7 +126,7 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
       kind: 'report',
       report: await concludeRun(io, run, { status: 'deploy_failed', result, deployed_at: deployedAt }, {
         ...reportOptions(config, io),
-        outcome: { summary: 'The deploy failed (finish --result failed); POST sampling skipped', details: ['finish was called with --result failed'] },
+        outcome: { summary: 'The deploy failed (finish was told so); POST sampling skipped', details: [`finish was called with ${byDoor({ cli: '--result failed', action: 'input result: failed' })}`] },
       }),
     };
   }
@@ -155,7 +158,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   const buffered: StoredSample[] = [];
   const preRange = config.source.type === 'prometheus' ? config.source.preRangeMs : undefined;
   const targets = sampledFrom(config).length;
-  io.progress.phase('pre', preRange ? `PRE: the last ${Math.round(preRange / 1000)}s of history` : `PRE: ${config.preSamples} samples from ${targets} endpoint(s)`);
+  io.progress.phase('pre', preRange ? `PRE: the last ${formatDuration(preRange)} of history` : `PRE: ${config.preSamples} samples from ${targets} endpoint(s)`);
   let pre: PhaseOutcome;
   try {
     if (preRange) {
@@ -185,6 +188,8 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   io.shared?.announce(run);
   await io.store.addSamples(buffered);
   log.log('info', 'pre_done', `PRE done: ${buffered.filter((s) => s.ok).length}/${buffered.length} requests answered`, { phase: 'pre' });
+  const unreported = unreportedAfterPre(config.rules, config.configuredRules, buffered);
+  if (unreported) log.log('warn', 'rules_unreported', unreported, { phase: 'pre' });
 
   const interrupted = io.interrupts.received();
   if (interrupted) {
@@ -215,7 +220,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   const tally = new EndpointTally(settle);
   for (const s of stored) if (s.phase === 'pre') tally.add('pre', s.seq, s.endpoint, s.ok, s.error);
   const endpoints = () => (samplesTheApp(run.settings.source) ? { list: tally.list(), planned: count, settle, action: config.onEndpointFailure } : undefined);
-  io.progress.phase('post', `POST: observing for ${Math.round(run.settings.window_ms / 1000)}s`);
+  io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
   const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthyColumns };
@@ -249,7 +254,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
     await io.store.updateRun(run.id, { settings: run.settings });
     const byEndpoint = decidedBy?.kind === 'decisive' && decidedBy.endpoints === true;
     const what = decidedBy?.kind === 'decisive' ? `: ${decidedBy.metrics.join(', ')}` : '';
-    io.logger.log('warn', 'early_exit', `${byEndpoint ? 'Endpoint failure' : 'Regression'} decisive after ${outcome.stoppedAfter} of ${count} POST samples${what}; ending the window early (--no-early-exit to always wait)`, {
+    io.logger.log('warn', 'early_exit', `${byEndpoint ? 'Endpoint failure' : 'Regression'} decisive after ${outcome.stoppedAfter} of ${count} POST samples${what}; ending the window early (${optionName('early_exit', 'false')} to always wait)`, {
       deployment_id: run.id,
       phase: 'post',
     });

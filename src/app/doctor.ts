@@ -4,14 +4,18 @@
  * if new) and read, the endpoints are sampled once.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
-import { SeqpulseError } from '../errors.js';
+import { formatDuration } from '../config/duration.js';
+import { optionName } from '../config/names.js';
+import { CredentialsError, ExitCode, SeqpulseError, UsageError } from '../errors.js';
 import { redactError, redactText, redactUserinfo } from '../redact.js';
 import { queryIssues } from '../sources/factory.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
-import { isPostgresUrl } from '../store/open.js';
+import { sqlitePath } from '../store/location.js';
 import type { Store } from '../store/types.js';
+import { NAME_WIDTH, shorten } from '../output/terminal.js';
+import { describeUnreported, suspicious, UNREPORTED_MEANS, unreportedRules } from './unreported.js';
 
 export interface Check {
   name: string;
@@ -19,6 +23,14 @@ export interface Check {
   level: 'pass' | 'warn' | 'fail';
   detail: string;
   fix?: string;
+  /** A failure `run` would stop at before deploying (a configuration error: exit 2), not one it goes through with. */
+  blocking?: boolean;
+}
+
+/** doctor's exit code: 2 when a run would stop at a configuration error (as every command does), 1 for another failed check, else 0. */
+export function doctorExitCode(checks: readonly Check[]): number {
+  if (checks.some((c) => c.level === 'fail' && c.blocking)) return ExitCode.Usage;
+  return checks.some((c) => c.level === 'fail') ? 1 : ExitCode.Ok;
 }
 
 export interface DoctorDeps {
@@ -34,13 +46,15 @@ export async function runDoctor({ config, source, openStore }: DoctorDeps): Prom
   checks.push(
     issues.length === 0
       ? { name: 'source', level: 'pass', detail: `${config.source.type}${config.source.type === 'ds-metrics' ? `, ${config.endpoints.length} endpoint(s)` : ''}` }
-      : { name: 'source', level: 'fail', detail: issues.map((i) => `${i.key}: ${i.reason}`).join('; '), fix: 'Complete the settings above (flags, SEQPULSE_* or seqpulse.yml); `seqpulse init` writes a commented starter file.' },
+      : { name: 'source', level: 'fail', blocking: true, detail: issues.map((i) => `${i.key}: ${i.reason}`).join('; '), fix: 'Complete the settings above (flags, SEQPULSE_* or seqpulse.yml); `seqpulse init` writes a commented starter file.' },
   );
   if (issues.length === 0) {
     const answers = await sampleEach(config, source, checks);
-    checks.push(metricsCheck(config, answers));
+    checks.push(...metricsChecks(config, answers));
   }
-  checks.push(await storeCheck('store', config.store, openStore));
+  // A store that cannot be used stops a run before the deploy, unless on_store_error is continue.
+  const store = await storeCheck('store', config.store, openStore);
+  checks.push(store.level === 'fail' && config.onStoreError === 'fail' ? { ...store, blocking: true } : store);
   if (config.sync) checks.push(await storeCheck('sync target', config.sync, openStore));
   return checks;
 }
@@ -59,14 +73,16 @@ async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], 
         if (r.ok) {
           answers.push(r);
           const count = Object.keys(r.metrics ?? {}).length;
-          checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${r.latency_ms ?? Date.now() - started} ms with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
+          checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${formatDuration(r.latency_ms ?? Date.now() - started)} with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
         } else {
-          checks.push({ name: `sample ${label}`, level: 'fail', detail: redactText(r.error ?? 'no answer', config.redactions), fix: 'Check the URL, that the app is up and reachable from here, and the timeout (--timeout).' });
+          checks.push({ name: `sample ${label}`, level: 'fail', detail: shorten(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
         }
       }
     } catch (err) {
       const fix = err instanceof SeqpulseError ? err.hint : undefined;
-      checks.push({ name: `sample ${label}`, level: 'fail', detail: redactText(err instanceof Error ? err.message : String(err), config.redactions), ...(fix ? { fix } : {}) });
+      // Rejected (or unsafe) credentials stop a run before the deploy: a configuration error.
+      const blocking = err instanceof CredentialsError || err instanceof UsageError;
+      checks.push({ name: `sample ${label}`, level: 'fail', detail: shorten(redactText(err instanceof Error ? err.message : String(err), config.redactions)), ...(fix ? { fix } : {}), ...(blocking ? { blocking } : {}) });
     } finally {
       await src.close();
     }
@@ -74,32 +90,54 @@ async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], 
   return answers;
 }
 
-/** Which metrics the rules judge are reported, and which are not. */
-function metricsCheck(config: ResolvedConfig, answers: EndpointResult[]): Check {
-  if (answers.length === 0) return { name: 'metrics', level: 'fail', detail: 'no sample to look at', fix: 'Fix the failing samples above first.' };
+/**
+ * Which metrics the rules judge are reported, and which are not; and, as its own check, the rules
+ * that look like a mistake: named in the config, or close to a name that is reported.
+ */
+function metricsChecks(config: ResolvedConfig, answers: EndpointResult[]): Check[] {
+  if (answers.length === 0) return [{ name: 'metrics', level: 'fail', detail: 'no sample to look at', fix: 'Fix the failing samples above first.' }];
   const seen = new Set(answers.flatMap((a) => Object.keys(a.metrics ?? {})));
   const judged = Object.keys(config.rules);
-  const present = judged.filter((m) => seen.has(m) || [...seen].some((s) => s.startsWith(`${m}.`)));
-  const missing = judged.filter((m) => !present.includes(m));
+  const unreported = unreportedRules(config.rules, seen, config.configuredRules);
+  const missing = unreported.map((u) => u.metric);
+  const present = judged.filter((m) => !missing.includes(m));
   const unjudged = [...seen].filter((m) => !judged.some((j) => m === j || m.startsWith(`${j}.`)));
-  const detail = [`judged and present: ${present.join(', ') || 'none'}`, missing.length > 0 ? `judged but missing: ${missing.join(', ')}` : '', unjudged.length > 0 ? `reported, not judged: ${unjudged.join(', ')}` : ''].filter(Boolean).join('; ');
-  if (present.length === 0) return { name: 'metrics', level: 'fail', detail, fix: 'No metric the rules know was reported: report them under their names, or add rules (metrics: in seqpulse.yml).' };
-  if (missing.length > 0) return { name: 'metrics', level: 'warn', detail, fix: 'A missing metric makes every verdict "attention" (no data): report it, or turn its rule off (metrics.<name>.enabled: false).' };
-  return { name: 'metrics', level: 'pass', detail };
+  const detail = [
+    `judged and present: ${listNames(present) || 'none'}`,
+    missing.length > 0 ? `not reported, so a run would not judge them: ${listNames(unreported.map(describeUnreported))}` : '',
+    unjudged.length > 0 ? `reported, not judged: ${listNames(unjudged)}` : '',
+  ].filter(Boolean).join('; ');
+  if (present.length === 0) {
+    return [{ name: 'metrics', level: 'fail', detail, fix: 'No metric the rules know was reported, so every verdict would be attention (nothing to compare): report them under their names, or add rules (metrics: in seqpulse.yml).' }];
+  }
+  const checks: Check[] = [missing.length > 0 ? { name: 'metrics', level: 'warn', detail, fix: UNREPORTED_MEANS } : { name: 'metrics', level: 'pass', detail }];
+  for (const u of suspicious(unreported)) {
+    const why = u.configured ? 'seqpulse.yml has a rule for it' : 'a default rule judges it';
+    checks.push({ name: `rule ${u.metric}`, level: 'warn', detail: `${describeUnreported(u)}: ${why}, but the app did not report it, so this rule would judge nothing`, fix: UNREPORTED_MEANS });
+  }
+  return checks;
 }
+
+/** Names from the app, listed within bounds: each shortened, at most LISTED of them (doctor's lines are shown whole). */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED).map((n) => shorten(n, NAME_WIDTH));
+  return names.length > LISTED ? `${shown.join(', ')} and ${names.length - LISTED} more` : shown.join(', ');
+}
+
+const LISTED = 30;
 
 async function storeCheck(name: string, location: string, openStore: DoctorDeps['openStore']): Promise<Check> {
   const shown = redactUserinfo(location);
   // A SQLite store that does not exist yet is not created by a check: the first run creates it.
-  if (!isPostgresUrl(location)) {
-    const path = resolve(location.replace(/^file:/, ''));
+  const path = sqlitePath(location);
+  if (path !== undefined) {
     if (!existsSync(path)) {
       const dir = nearestDir(dirname(path));
       try {
         accessSync(dir, constants.W_OK);
         return { name, level: 'pass', detail: `${shown}: not created yet; the first run creates it (${dir} is writable)` };
       } catch {
-        return { name, level: 'fail', detail: `${shown}: ${dir} is not writable, so the store cannot be created`, fix: 'Use --store with a writable path, or fix the directory permissions.' };
+        return { name, level: 'fail', detail: `${shown}: ${dir} is not writable, so the store cannot be created`, fix: `Use ${optionName('store')} with a writable path, or fix the directory permissions.` };
       }
     }
   }

@@ -10,6 +10,7 @@ import { Scratch } from '../core/scratch.js';
 import type { MetricResult, Rules } from '../core/types.js';
 import { formatPct } from '../core/wording.js';
 import { forDisplay, NAME_WIDTH } from '../output/terminal.js';
+import { statusLabel } from '../output/words.js';
 
 const RECENT = 20;
 const RANK: Record<string, number> = { regression: 0, no_data: 1, warning: 2, no_baseline: 3, ok: 4, improvement: 5 };
@@ -34,11 +35,13 @@ export function liveText(worst: MetricResult | undefined, state: LookState | und
   const named = (text: string) => `${about.length > 0 ? `${about.join(', ')}: ` : ''}${text}`;
   if (!worst || worst.change_pct === null) return waiting && named(waiting);
   const metric = `${forDisplay(worst.name, NAME_WIDTH)} ${formatPct(worst.change_pct)}`;
+  // A metric that raises attention reads "attention", as in the verdict (words.ts).
+  const status = statusLabel(worst.status);
   // A healthy window reads as it is: nothing is waited for unless something moved.
   const moved = worst.status === 'regression' || worst.status === 'warning';
-  if (!waiting || (!moved && state?.kind === 'waiting')) return `${metric} (${worst.status})`;
-  if (state?.kind !== 'endpoint' && (about.length === 0 || about.includes(worst.name))) return `${metric} (${worst.status}, ${waiting})`;
-  return `${metric} (${worst.status}) · ${named(waiting)}`;
+  if (!waiting || (!moved && state?.kind === 'waiting')) return `${metric} (${status})`;
+  if (state?.kind !== 'endpoint' && (about.length === 0 || about.includes(worst.name))) return `${metric} (${status}, ${waiting})`;
+  return `${metric} (${status}) · ${named(waiting)}`;
 }
 
 function waitingFor(state: LookState): string | undefined {

@@ -1,7 +1,8 @@
 /** Pushing seqpulse's own metrics to a Pushgateway at the end of a run (see output/self-metrics.ts). */
 import { Agent, request } from 'undici';
 import type { VerdictReport } from '../core/types.js';
-import { KEEPALIVE_DELAY_MS, showMs } from '../deadline.js';
+import { formatDuration } from '../config/duration.js';
+import { KEEPALIVE_DELAY_MS } from '../deadline.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUserinfo } from '../redact.js';
 import { readBodyCapped } from '../sources/read-body.js';
@@ -32,7 +33,7 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
     if (deadline.aborted) throw deadline.reason;
     if (res.statusCode >= 300) throw new Error(`${redactUserinfo(url)} answered HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200).trim()}` : ''}`);
   } catch (err) {
-    if (deadline.aborted) throw new Error(`${redactUserinfo(url)} did not answer within ${showMs(timeoutMs)} (timeout)`);
+    if (deadline.aborted) throw new Error(`${redactUserinfo(url)} did not answer within ${formatDuration(timeoutMs)} (timeout)`);
     throw err;
   } finally {
     await agent.destroy();

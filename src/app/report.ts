@@ -1,6 +1,7 @@
 /** Builds the verdict document (SPEC §6) for a run from its stored samples, with the shared analysis. */
 import { analyze } from '../core/analyze.js';
 import { exitCodeFor, type FailOn } from '../core/exit-code.js';
+import { earlyExitNote } from '../core/wording.js';
 import type { Analysis, MetricSnapshot, Rules, VerdictReport } from '../core/types.js';
 import { ExitCode } from '../errors.js';
 import type { RunRecord } from '../store/types.js';
@@ -87,7 +88,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
   const early = run.settings.early_exit_after;
   if (early !== undefined && !opts.outcome) {
     report.early_exit = { after_samples: early, planned_samples: postTicks(run.settings) };
-    report.summary = `${report.summary} (decided early, after ${early} of ${postTicks(run.settings)} POST samples)`;
+    report.summary = `${report.summary} (${earlyExitNote(report.verdict, report.early_exit)})`;
   }
   return report;
 }

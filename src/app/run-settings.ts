@@ -7,6 +7,7 @@
 import { formatDuration } from '../config/duration.js';
 import type { ResolvedConfig, SourceConfig } from '../config/resolve.js';
 import type { Settings } from '../config/schema.js';
+import { byDoor, optionName } from '../config/names.js';
 import { UsageError } from '../errors.js';
 import { MASK, redactText } from '../redact.js';
 import type { RunRecord, RunSettings, StoredSource } from '../store/types.js';
@@ -122,7 +123,7 @@ export function finishConfig(config: ResolvedConfig, run: RunRecord): { config: 
   if (run.settings.rules) merged.rules = run.settings.rules;
   const list = (fields: StoredField[]) => fields.map((f) => f.shown(merged)).join(', ');
   const parts = [`finish uses the settings \`start\` stored for run ${run.id}: ${used.length > 0 ? list(used) : 'none'}${run.settings.rules ? `, rules as resolved then (${Object.keys(run.settings.rules).length} metrics)` : ''}`];
-  if (overridden.length > 0) parts.push(`given to finish (flags or SEQPULSE_*): ${list(overridden)}`);
+  if (overridden.length > 0) parts.push(`given to finish (${byDoor({ cli: 'flags', action: 'inputs' })} or SEQPULSE_*): ${list(overridden)}`);
   const notStored = [...missing.map((f) => f.shown(merged)), ...(run.settings.rules ? [] : ['rules'])];
   if (notStored.length > 0) parts.push(`not stored by start (an older seqpulse), so from this command's config: ${notStored.join(', ')}`);
   return { config: merged, note: `${parts.join('; ')}.` };
@@ -145,14 +146,14 @@ function byEndpoint(config: ResolvedConfig): boolean {
 function storedEndpoints(config: ResolvedConfig, settings: RunSettings): string[] {
   if (!settings.endpoints.some((e) => e.includes(MASK))) return settings.endpoints;
   if (config.endpoints.length > 0) return config.endpoints;
-  throw new UsageError('the endpoints stored with this run had credentials, which are never stored', 'Pass --endpoint again (or SEQPULSE_ENDPOINTS) to finish.');
+  throw new UsageError('the endpoints stored with this run had credentials, which are never stored', `Pass the endpoints again (${optionName('endpoints')} or SEQPULSE_ENDPOINTS) to finish.`);
 }
 
 /** The stored source, with the token of this command's settings; a source whose password was masked is taken from this command's config. */
 function sourceFrom(stored: StoredSource, config: ResolvedConfig): SourceConfig {
   if (JSON.stringify(stored).includes(MASK)) {
     if (config.source.type === stored.type) return config.source;
-    throw new UsageError(`the ${stored.type} source stored with this run had credentials, which are never stored`, `Pass --source ${stored.type} and its settings again (flags, SEQPULSE_* or seqpulse.yml) to finish.`);
+    throw new UsageError(`the ${stored.type} source stored with this run had credentials, which are never stored`, `Give the ${stored.type} source and its settings again (${optionName('source', stored.type)}, SEQPULSE_* or seqpulse.yml) to finish.`);
   }
   const token = config.sourceToken;
   switch (stored.type) {

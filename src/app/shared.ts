@@ -10,7 +10,8 @@
  * the command goes on with the exit code it had. Each operation on the store also has its own
  * deadline (store_timeout, in the store itself), so even the announcement in the background ends.
  */
-import { showMs, withDeadline } from '../deadline.js';
+import { formatDuration } from '../config/duration.js';
+import { withDeadline } from '../deadline.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { syncStores, type SyncCounts } from './sync.js';
 
@@ -69,7 +70,7 @@ export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
   const awaited = <T>(work: Promise<T>): Promise<T> => {
     deadline ??= now() + opts.budgetMs;
     return withDeadline(work, deadline - now(), () => {
-      expired ??= new Error(`${opts.shown} did not answer within ${showMs(opts.budgetMs)} (sync_timeout)`);
+      expired ??= new Error(`${opts.shown} did not answer within ${formatDuration(opts.budgetMs)} (sync_timeout)`);
       drop();
       return expired;
     });

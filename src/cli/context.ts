@@ -18,7 +18,9 @@ import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
 import { OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
-import { StoreError } from '../errors.js';
+import { NotFoundError, StoreError } from '../errors.js';
+import { optionName } from '../config/names.js';
+import { shownLocation, storeExists } from '../store/location.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
 import { forTerminal } from '../output/terminal.js';
@@ -145,14 +147,23 @@ function abandonedMessage(run: RunRecord): string {
   return `Run ${run.id} (${run.project}/${run.env}) was left ${run.status} without a verdict by an older seqpulse (cut off between writing its status and its verdict): nothing will judge it now. ${kept}`;
 }
 
-/** Opens only the store, for commands that read it. */
-export async function withStore<T>(config: ResolvedConfig, console: Console, use: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens only the store, for commands that read it. A SQLite store that is not there is not
+ * created: `missing` answers instead (a command that only reads leaves nothing behind).
+ */
+export async function withStore<T>(config: ResolvedConfig, console: Console, use: (store: Store) => Promise<T>, missing: (where: string) => T | Promise<T> = noStore): Promise<T> {
+  if (!storeExists(config.store)) return missing(shownLocation(config.store));
   const store = await openCommandStore(config, console);
   try {
     return await use(store);
   } finally {
     await store.close();
   }
+}
+
+/** No store where a command looked: what it says by default. */
+export function noStore(where: string, what = 'nothing to read'): never {
+  throw new NotFoundError(`${what}: there is no store at ${where} (no run was kept there)`, `Runs are kept where they were made (by default .seqpulse/seqpulse.db in the directory \`seqpulse run\` ran in): cd there, or give ${optionName('store')}.`);
 }
 
 function textLabel(c: Colors) {

@@ -4,18 +4,27 @@ import type { FlagValues } from '../config/resolve.js';
 
 const repeat = (value: string, previous?: string[]): string[] => [...(previous ?? []), value];
 
-/** Settings every command that reads the config accepts. */
-export function withConfigOptions(cmd: Command): Command {
+/** Where the store is: every command that reads or writes runs. */
+export function withStoreOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'config file (default: ./seqpulse.yml when present)')
-    .option('--dry-run', 'run everything and report the verdict it would give, but exit 0')
-    .option('--project <name>', 'project (service) name')
-    .option('--env <name>', 'environment name (selects per-environment overrides)')
+    .option('--env <name>', 'environment name (selects per-environment overrides, such as another store)')
     .option('--store <path>', 'store location: a SQLite path (default: .seqpulse/seqpulse.db) or postgres://...')
+    .option('--store-timeout <duration>', 'deadline of one operation on a Postgres store (default: 10s)');
+}
+
+/** Settings of the commands that make a verdict and store a run (run, start, finish). */
+export function withConfigOptions(cmd: Command): Command {
+  return withStoreOptions(cmd)
+    .option('--project <name>', 'project (service) name')
+    .option('--dry-run', 'run everything and report the verdict it would give, but exit 0')
     .option('--sync <url>', 'after the local write, push the run to this shared store (postgres://... or a SQLite path)')
-    .option('--store-timeout <duration>', 'deadline of one operation on a Postgres store or sync target (default: 10s)')
     .option('--sync-timeout <duration>', 'the most --sync may add to a command, all steps together (default: 30s)')
-    .option('--fail-on <level>', 'which verdict exits 1: rollback | attention | never (default: rollback)');
+    .addOption(failOnOption());
+}
+
+export function failOnOption(): Option {
+  return new Option('--fail-on <level>', 'which verdict exits 1 (default: rollback)').choices(['rollback', 'attention', 'never']);
 }
 
 /** Settings for commands that pull samples. */
@@ -46,13 +55,22 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--pushgateway <url>', "push seqpulse's own metrics (samples, failures, durations, verdict) to this Prometheus Pushgateway after the run");
 }
 
-/** Output options for every command that prints a result. */
-export function withOutputOptions(cmd: Command): Command {
-  return cmd
-    .option('--json', 'print exactly one JSON document on stdout')
-    .option('--quiet', 'print only the verdict')
-    .option('--no-color', 'no colours (also NO_COLOR)')
-    .option('--log-format <format>', 'text | json logs on stderr');
+/** Output options; `quiet` only for the commands whose result is a verdict (`--quiet` prints just that). */
+export function withOutputOptions(cmd: Command, opts: { quiet?: boolean; json?: boolean } = {}): Command {
+  if (opts.json !== false) cmd.option('--json', 'print exactly one JSON document on stdout');
+  if (opts.quiet !== false) cmd.option('--quiet', 'print only the verdict');
+  return cmd.option('--no-color', 'no colours (also NO_COLOR)').option('--log-format <format>', 'text | json logs on stderr');
+}
+
+/** Options a command accepts (so the flags of `run` can be given as they are) but does not list: they mean nothing to it. */
+export function hideOptions(cmd: Command, longNames: readonly string[]): Command {
+  for (const option of cmd.options) if (option.long && longNames.includes(option.long)) option.hideHelp();
+  return cmd;
+}
+
+/** Examples under a command's help. */
+export function withExamples(cmd: Command, examples: readonly [command: string, what: string][]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${examples.map(([command, what]) => `  # ${what}\n  $ ${command}`).join('\n\n')}\n`);
 }
 
 export interface OutputFlags {

@@ -12,7 +12,7 @@ export function printReport(console: Console, report: VerdictReport, series?: Ru
   if (console.json) return console.stdout(JSON.stringify(report, null, 2));
   if (console.quiet) return console.stdout(report.verdict ?? report.status);
   console.stdout(renderVerdict(report, console.out));
-  const lines = series ? renderSparklines(report.metrics.map((m) => m.name), series, console.out.dim) : '';
+  const lines = series ? renderSparklines(report.metrics.map((m) => m.name), series, console.out.dim, report.metrics) : '';
   if (lines) console.stdout(`\n${lines}`);
 }
 

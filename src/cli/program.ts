@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { version } from '../version.js';
-import { withCollectOptions, withConfigOptions, withOutputOptions } from './options.js';
+import { failOnOption, hideOptions, withCollectOptions, withExamples, withOutputOptions, withStoreOptions } from './options.js';
 
 export const EXIT_CODE_HELP = `
 Exit codes:
@@ -17,6 +17,9 @@ Exit codes:
 
 Environment: SEQPULSE_HMAC_SECRET, SEQPULSE_ENDPOINTS, SEQPULSE_PROJECT, SEQPULSE_ENV, SEQPULSE_WINDOW, ...
 (flags > SEQPULSE_* > seqpulse.yml > defaults). Docs: README.md.`;
+
+/** Options of run that doctor accepts and does not list: they matter while a run samples, judges and stores, not to a check. */
+const RUN_ONLY = ['--dry-run', '--fail-on', '--quiet', '--sync-timeout', '--pre-samples', '--interval', '--window', '--settle', '--no-early-exit', '--persist', '--baseline', '--history-runs', '--pre-range', '--pushgateway'];
 
 /** Builds the program; `setExit` receives the command's exit code; `rawArgs`: the arguments as typed (where `run`'s `--` was). */
 export function buildProgram(setExit: (code: number) => void, rawArgs: readonly string[] = []): Command {
@@ -32,7 +35,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
 
   const done = (p: Promise<number>) => p.then(setExit);
 
-  withOutputOptions(withCollectOptions(program.command('run')))
+  const run = withOutputOptions(withCollectOptions(program.command('run')))
     .summary('whole cycle: PRE samples, deploy command, POST window, verdict, exit code')
     .description('Pulls PRE samples, runs the deploy command given after `--` (no shell), samples POST over the window, and judges.')
     .argument('<command...>', 'the deploy command and its arguments, after --')
@@ -42,74 +45,143 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     // From the command's first word on, every word is the command's: an option there is never taken as seqpulse's (deploy-args.ts).
     .passThroughOptions()
     .action((argv: string[], flags) => done(import('./commands/run.js').then((m) => m.runCommand(argv, flags, rawArgs.slice(rawArgs.indexOf('run'))))));
+  withExamples(run, [
+    ['seqpulse run -- kubectl apply -f k8s/', 'endpoints and secret from seqpulse.yml and SEQPULSE_HMAC_SECRET'],
+    ['seqpulse run --endpoint https://shop.internal/ds-metrics --window 10m -- ./deploy.sh', 'one endpoint, a longer window'],
+    ['seqpulse run --json --shell -- "make build && make deploy" > verdict.json', 'through the shell, the verdict as JSON'],
+  ]);
 
-  withOutputOptions(withCollectOptions(program.command('start')))
+  const start = withOutputOptions(withCollectOptions(program.command('start')))
     .summary('first half: PRE samples, stores the run, prints its deployment id')
     .action((flags) => done(import('./commands/start.js').then((m) => m.startCommand(flags))));
+  withExamples(start, [
+    ['id=$(seqpulse start --quiet)', 'PRE samples now; the id for finish'],
+    ['seqpulse start --json --store postgres://ci@db/seqpulse', 'in a shared store, when finish runs in another job'],
+  ]);
 
-  withOutputOptions(withCollectOptions(program.command('finish')))
+  const finish = withOutputOptions(withCollectOptions(program.command('finish')))
     .summary('second half: POST samples over the window, verdict, exit code')
     .argument('<deployment-id>', 'id printed by `seqpulse start`')
     .addOption(new Option('--result <result>', 'outcome of the deploy step').choices(['success', 'failed']).default('success'))
     .action((id: string, flags) => done(import('./commands/finish.js').then((m) => m.finishCommand(id, flags))));
+  withExamples(finish, [
+    ['seqpulse finish "$id"', 'after the deploy step: POST window, verdict, exit code'],
+    ['seqpulse finish "$id" --result failed', 'the deploy step failed: recorded, nothing sampled (exit 4)'],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('analyze')))
+  // Judging again reads the store and writes nothing: no --sync, no --dry-run (its exit code is --fail-on's).
+  const analyze = withOutputOptions(withStoreOptions(program.command('analyze')))
     .summary('dry run on sample files (--pre/--post), or re-judge a stored run with the current config')
-    .argument('[deployment-id]', 'a stored run to judge again')
+    .argument('[deployment-id]', 'a stored run to judge again (the stored verdict is unchanged)')
     .option('--pre <file>', 'PRE samples file (JSON, JSON array or JSON Lines)')
     .option('--post <file>', 'POST samples file')
+    .option('--project <name>', 'project name in the verdict of sample files')
+    .addOption(failOnOption())
     .action((id: string | undefined, flags) => done(import('./commands/analyze.js').then((m) => m.analyzeCommand(id, flags))));
+  withExamples(analyze, [
+    ['seqpulse analyze --pre pre.json --post post.jsonl', 'judge samples from files; nothing is pulled or stored'],
+    ['seqpulse analyze 3f2a9c1e --config strict.yml', 'a stored run under other thresholds, next to its stored verdict'],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('verdict')))
+  const verdict = withOutputOptions(withStoreOptions(program.command('verdict')))
     .summary('print a stored verdict, with the exit code it gave')
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/verdict.js').then((m) => m.verdictCommand(id, flags))));
+  withExamples(verdict, [
+    ['seqpulse verdict 3f2a9c1e', 'the verdict, and the exit code it gave then'],
+    ['seqpulse verdict "$id" --quiet', 'just ok, attention or rollback_recommended'],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('history')))
+  // Filters, not settings: --project and --env pick runs here.
+  const history = program
+    .command('history')
     .summary('list runs with their verdicts, newest first')
-    .option('--verdict <verdict>', 'only runs with this verdict')
+    .option('--config <file>', 'config file (default: ./seqpulse.yml when present): where the store is')
+    .option('--store <path>', 'store location: a SQLite path (default: .seqpulse/seqpulse.db) or postgres://...')
+    .option('--store-timeout <duration>', 'deadline of one operation on a Postgres store (default: 10s)')
+    .option('--project <name>', 'only runs of this project')
+    .option('--env <name>', 'only runs of this environment')
+    .addOption(new Option('--verdict <verdict>', 'only runs with this verdict').choices(['ok', 'attention', 'rollback_recommended']))
     .option('--since <when>', 'only runs since a date or a time back (24h, 7d)')
     .option('--limit <n>', 'at most this many runs (default: 50)')
     .action((flags) => done(import('./commands/history.js').then((m) => m.historyCommand(flags))));
+  withOutputOptions(history, { quiet: false });
+  withExamples(history, [
+    ['seqpulse history', 'the last 50 runs in .seqpulse/seqpulse.db'],
+    ['seqpulse history --project checkout-api --verdict rollback_recommended --since 7d', 'last week\'s rollbacks of one service'],
+    ['seqpulse history --store postgres://reader@db/seqpulse --json', "the team's store, as JSON"],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('show')))
+  const show = withOutputOptions(withStoreOptions(program.command('show')), { quiet: false })
     .summary('one run in full: settings, deploy, per-metric series, verdict')
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/show.js').then((m) => m.showCommand(id, flags))));
+  withExamples(show, [
+    ['seqpulse show 3f2a9c1e', 'settings, deploy, series with sparklines, the verdict'],
+    ['seqpulse show 3f2a9c1e --json', 'the run, its verdict and every raw sample'],
+  ]);
 
-  withOutputOptions(withCollectOptions(program.command('doctor')))
+  // Same flags as run (so a run's command line can be checked as it is); what only a verdict uses is accepted, not listed.
+  const doctor = hideOptions(withOutputOptions(withCollectOptions(program.command('doctor'))), RUN_ONLY)
     .summary('check config, endpoints, signature, metrics, store and sync target; exit 0 only when all pass')
-    .description('Samples each endpoint once and checks everything a run needs, with a fix for each failure. Exit 0: all passed (warnings allowed); 1: a check failed.')
+    .description('Samples each endpoint once and checks everything a run needs, with a fix for each failure. Exit 0: nothing failed (warnings allowed); 2: a run would stop before deploying (a configuration error: invalid config, missing settings, a rejected signature, an unusable store); 1: another check failed. Every option of `run` is accepted, so a run\'s command line can be checked as it is; those that only matter while a run samples and judges are not listed.')
     .action((flags) => done(import('./commands/doctor.js').then((m) => m.doctorCommand(flags))));
+  withExamples(doctor, [
+    ['seqpulse doctor', 'with seqpulse.yml and SEQPULSE_HMAC_SECRET, as run would use them'],
+    ['seqpulse doctor --endpoint https://staging.example.com/ds-metrics --json', 'one endpoint, the checklist as JSON'],
+  ]);
 
-  withConfigOptions(program.command('report'))
+  const report = withStoreOptions(program.command('report'))
     .summary('a shareable report of one run: self-contained HTML, Markdown or JSON')
+    .description('Writes the report of a stored run. On a terminal it goes to a file (seqpulse-report-<id>.<format> in the working directory, its path printed); piped, or with -o -, to stdout.')
     .argument('<deployment-id>')
     .addOption(new Option('--format <format>', 'html (one file, no network), md or json').choices(['html', 'md', 'json']).default('html'))
-    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .option('-o, --output <file>', 'write the report to this file; - for stdout (default: a file on a terminal, stdout when piped)')
+    .option('--log-format <format>', 'text | json logs on stderr')
     .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, flags))));
+  withExamples(report, [
+    ['seqpulse report 3f2a9c1e', 'on a terminal: writes seqpulse-report-3f2a9c1e.html and prints its path'],
+    ['seqpulse report 3f2a9c1e --format md -o - | gh pr comment 42 -F -', 'Markdown to stdout, for a chat or a PR'],
+    ['seqpulse report 3f2a9c1e -o postmortem/deploy.html', 'to a file of your choice'],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('sync')))
+  const sync = withOutputOptions(withStoreOptions(program.command('sync')), { quiet: false })
     .summary('push local runs not yet in the shared store; safe to repeat')
-    .option('--to <url>', 'the shared store (default: --sync / SEQPULSE_SYNC / sync: in seqpulse.yml)')
+    .option('--to <url>', 'the shared store (default: SEQPULSE_SYNC or sync: in seqpulse.yml)')
     .action((flags) => done(import('./commands/sync.js').then((m) => m.syncCommand(flags))));
+  withExamples(sync, [
+    ['seqpulse sync --to postgres://ci:$PGPASSWORD@db/seqpulse', 'push what the shared store lacks'],
+    ['seqpulse sync', 'to the sync: target of seqpulse.yml'],
+  ]);
 
-  withOutputOptions(withConfigOptions(program.command('prune')))
+  const prune = withOutputOptions(withStoreOptions(program.command('prune')), { quiet: false })
     .summary('retention: delete runs older than a duration, with their samples and verdicts')
     .option('--older-than <duration>', 'e.g. 30d, 12h')
     .action((flags) => done(import('./commands/prune.js').then((m) => m.pruneCommand(flags))));
+  withExamples(prune, [
+    ['seqpulse prune --older-than 30d', 'keep a month'],
+    ['seqpulse prune --older-than 90d --store postgres://admin@db/seqpulse', 'on the shared store'],
+  ]);
 
-  program
+  const init = program
     .command('init')
     .summary('write a commented starter seqpulse.yml')
     .option('--path <file>', 'where to write it (default: ./seqpulse.yml)')
     .option('--force', 'overwrite an existing file')
     .action((flags) => done(import('./commands/init.js').then((m) => m.initCommand(flags))));
+  withExamples(init, [
+    ['seqpulse init', 'writes ./seqpulse.yml, every key commented'],
+    ['seqpulse init --path deploy/seqpulse.yml --force', 'elsewhere, replacing what is there'],
+  ]);
 
-  withOutputOptions(program.command('demo'))
+  const demo = withOutputOptions(program.command('demo'))
     .summary('self-contained demonstration: a healthy deploy, then a regressing one, against a local example app')
-    .option('--store <path>', 'keep the demo runs in this store (default: a temporary one)')
+    .option('--store <path>', 'keep the demo runs in this store (default: a temporary one, deleted when the demo ends)')
     .action((flags) => done(import('./commands/demo.js').then((m) => m.demoCommand(flags))));
+  withExamples(demo, [
+    ['seqpulse demo', 'two deploys against an example app, about 20 s; nothing is kept'],
+    ['seqpulse demo --store demo.db && seqpulse history --store demo.db', 'keep the runs, then look at them'],
+  ]);
 
   return program;
 }

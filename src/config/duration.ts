@@ -17,9 +17,15 @@ export function parseDuration(input: string | number): { ok: true; ms: number } 
   return { ok: true, ms: Math.round(ms) };
 }
 
-/** Renders milliseconds the way a person would write them (90000 -> "1m30s"). */
+/**
+ * Milliseconds the way a person writes them, one style everywhere (messages, reports, `show`):
+ * `500ms`, `1.5s`, `20s`, `5m`, `1m30s`, `2h`. Under 10 s a fraction of a second is kept (one
+ * decimal); from there on whole seconds.
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
+  if (!Number.isFinite(ms)) return String(ms);
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000 && ms % 1000 !== 0) return `${Number((ms / 1000).toFixed(1))}s`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
   for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {

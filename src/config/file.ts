@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { byDoor } from './names.js';
 
 export interface ConfigFile {
   path: string;
@@ -20,7 +21,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(err)})`;
-    throw new ConfigError([{ source: path, key: '(file)', reason }], 'Pass an existing file with --config, or run `seqpulse init` to write one.');
+    throw new ConfigError([{ source: path, key: '(file)', reason }], `Pass an existing file with ${byDoor({ cli: '--config', action: 'input config' })}, or run \`seqpulse init\` to write one.`);
   }
   return parseConfigText(path, text);
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_RULES } from '../core/rules.js';
-import { ENV_VARS, flagOf } from './resolve.js';
+import { ACTION_INPUTS, ENV_VARS, flagOf } from './names.js';
 import { FileSchema, RuleSchema, SettingsSchema } from './schema.js';
 
 export function configJsonSchema(): string {
@@ -16,7 +16,8 @@ export function configJsonSchema(): string {
 export function configReference(): string {
   const envOf = (key: string) => Object.entries(ENV_VARS).filter(([, k]) => k === key).map(([name]) => `\`${name}\``).join(', ') || '—';
   const row = (key: string, schema: z.ZodType, extra: string[]) => `| ${[`\`${key}\``, typeOf(schema), ...extra, escape(describe(schema))].join(' | ')} |`;
-  const settings = Object.entries(SettingsSchema.shape).map(([key, schema]) => row(key, schema as z.ZodType, [envOf(key), flagOf(key) ? `\`${flagOf(key)}\`` : '—']));
+  const inputOf = (key: string) => (ACTION_INPUTS[key as keyof typeof ACTION_INPUTS] ? `\`${ACTION_INPUTS[key as keyof typeof ACTION_INPUTS]}\`` : '—');
+  const settings = Object.entries(SettingsSchema.shape).map(([key, schema]) => row(key, schema as z.ZodType, [envOf(key), flagOf(key) ? `\`${flagOf(key)}\`` : '—', inputOf(key)]));
   const rules = Object.entries(RuleSchema.shape).map(([key, schema]) => row(key, schema as z.ZodType, []));
   return `<!-- Generated from src/config/schema.ts by \`npm run docs:config\`; do not edit by hand. -->
 # Configuration reference
@@ -28,10 +29,10 @@ Settings come from flags, then \`SEQPULSE_*\` environment variables, then \`seqp
 
 ## Settings
 
-| key | type | environment | flag | description |
-|---|---|---|---|---|
+| key | type | environment | flag | Action input | description |
+|---|---|---|---|---|---|
 ${settings.join('\n')}
-| \`environments\` | map | — | — | ${escape(FileSchema.shape.environments.description ?? '')} |
+| \`environments\` | map | — | — | — | ${escape(FileSchema.shape.environments.description ?? '')} |
 
 ## Metric rules (\`metrics.<name>.<key>\`)
 

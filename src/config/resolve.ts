@@ -11,7 +11,10 @@ import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { urlSecrets } from '../redact.js';
 import type { ConfigFile } from './file.js';
-import { DEFAULTS, FileSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
+import { closestNames, didYouMean } from '../suggest.js';
+import { formatDuration } from './duration.js';
+import { doorLayer, ENV_VARS, FLAG_FOR, optionName, OTHER_ENV_VARS } from './names.js';
+import { DEFAULTS, FileSchema, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
 export type { FailOn } from '../core/exit-code.js';
 import type { FailOn } from '../core/exit-code.js';
@@ -68,6 +71,8 @@ export interface ResolvedConfig {
   /** Report the verdict it would give, exit 0. */
   dryRun: boolean;
   rules: Rules;
+  /** Metrics whose rule the config file names (set or overridden there): the ones a user expects the app to report. */
+  configuredRules: string[];
   /** The config file used, if any. */
   configFile: string | undefined;
   /** Settings given by flags or SEQPULSE_* variables (not the file, not defaults): `finish` lets these override what `start` stored. */
@@ -114,81 +119,6 @@ export interface FlagValues {
   insecure?: boolean;
 }
 
-/** SEQPULSE_* variables and the setting each one feeds. */
-export const ENV_VARS: Record<string, keyof Settings> = {
-  SEQPULSE_ENDPOINTS: 'endpoints',
-  SEQPULSE_ENDPOINT: 'endpoints',
-  SEQPULSE_HMAC_SECRET: 'secret',
-  SEQPULSE_PROJECT: 'project',
-  SEQPULSE_ENV: 'env',
-  SEQPULSE_PRE_SAMPLES: 'pre_samples',
-  SEQPULSE_INTERVAL: 'interval',
-  SEQPULSE_WINDOW: 'window',
-  SEQPULSE_TIMEOUT: 'timeout',
-  SEQPULSE_RETRIES: 'retries',
-  SEQPULSE_FAIL_ON: 'fail_on',
-  SEQPULSE_ON_STORE_ERROR: 'on_store_error',
-  SEQPULSE_STORE: 'store',
-  SEQPULSE_SYNC: 'sync',
-  SEQPULSE_STORE_TIMEOUT: 'store_timeout',
-  SEQPULSE_SYNC_TIMEOUT: 'sync_timeout',
-  SEQPULSE_KILL_GRACE: 'kill_grace',
-  SEQPULSE_LOG_FORMAT: 'log_format',
-  SEQPULSE_SETTLE: 'settle',
-  SEQPULSE_EARLY_EXIT: 'early_exit',
-  SEQPULSE_PERSIST: 'persist',
-  SEQPULSE_ON_ENDPOINT_FAILURE: 'on_endpoint_failure',
-  SEQPULSE_BASELINE: 'baseline',
-  SEQPULSE_HISTORY_RUNS: 'history_runs',
-  SEQPULSE_DRY_RUN: 'dry_run',
-  SEQPULSE_SOURCE: 'source',
-  SEQPULSE_PROMETHEUS_URL: 'prometheus_url',
-  SEQPULSE_PRE_RANGE: 'pre_range',
-  SEQPULSE_SQL_URL: 'sql_url',
-  SEQPULSE_SOURCE_COMMAND: 'source_command',
-  SEQPULSE_SOURCE_TOKEN: 'source_token',
-  SEQPULSE_PUSHGATEWAY: 'pushgateway',
-  SEQPULSE_INSECURE: 'insecure',
-};
-/** Read elsewhere (which file to load, colours), listed so they are not reported as unknown. */
-const OTHER_ENV_VARS = new Set(['SEQPULSE_CONFIG']);
-
-const FLAG_FOR: Record<keyof FlagValues, keyof Settings> = {
-  endpoint: 'endpoints',
-  secret: 'secret',
-  project: 'project',
-  env: 'env',
-  preSamples: 'pre_samples',
-  interval: 'interval',
-  window: 'window',
-  timeout: 'timeout',
-  retries: 'retries',
-  failOn: 'fail_on',
-  onStoreError: 'on_store_error',
-  store: 'store',
-  sync: 'sync',
-  storeTimeout: 'store_timeout',
-  syncTimeout: 'sync_timeout',
-  killGrace: 'kill_grace',
-  logFormat: 'log_format',
-  settle: 'settle',
-  earlyExit: 'early_exit',
-  persist: 'persist',
-  onEndpointFailure: 'on_endpoint_failure',
-  baseline: 'baseline',
-  historyRuns: 'history_runs',
-  dryRun: 'dry_run',
-  source: 'source',
-  query: 'queries',
-  prometheusUrl: 'prometheus_url',
-  preRange: 'pre_range',
-  sqlUrl: 'sql_url',
-  sourceCommand: 'source_command',
-  sourceToken: 'source_token',
-  pushgateway: 'pushgateway',
-  insecure: 'insecure',
-};
-
 const NUMERIC = new Set<keyof Settings>(['pre_samples', 'retries', 'persist', 'history_runs', 'sql_max_rows', 'sql_budget']);
 const BOOLEAN = new Set<keyof Settings>(['early_exit', 'dry_run', 'insecure']);
 
@@ -207,7 +137,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const file = input.file ? parseFileLayer(input.file, issues) : {};
   const envRaw = envLayer(input.env, warnings);
   const env = parseLayer(envRaw.values, 'environment', (key) => envRaw.names[key] ?? key, issues);
-  const flags = parseLayer(flagLayer(input.flags, issues), 'flags', (key) => `--${flagName(key)}`, issues);
+  const door = doorLayer();
+  const flags = parseLayer(flagLayer(input.flags, issues), door.source, door.key, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const envName = flags.env ?? env.env ?? file.env ?? DEFAULTS.env;
@@ -252,6 +183,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     insecure: pick('insecure') ?? false,
     redactions: [],
     rules,
+    configuredRules: [...new Set([file.metrics, override.metrics].flatMap((layer) => Object.keys(layer ?? {})))].filter((name) => Object.hasOwn(rules, name)),
     configFile: input.file?.path,
     explicit: new Set([...Object.keys(env), ...Object.keys(flags)] as (keyof Settings)[]),
     warnings,
@@ -260,7 +192,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const urls = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway'), pick('prometheus_url'), ...config.endpoints];
   config.redactions = [...new Set([...config.secrets, ...[pick('source_token')].filter((v): v is string => v !== undefined && v !== ''), ...urls.flatMap(urlSecrets)])];
   if (config.insecure) {
-    warnings.push('TLS certificate verification is OFF (--insecure): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.');
+    warnings.push(`TLS certificate verification is OFF (${optionName('insecure', 'true')}): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.`);
   }
   if (input.file && file.source_token !== undefined) {
     warnings.push(`${input.file.path}: a token in the config file is readable by anyone with the repository; prefer SEQPULSE_SOURCE_TOKEN.`);
@@ -268,12 +200,12 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
-  if (config.intervalMs < 10) issues.push({ source: 'settings', key: 'interval', reason: 'must be at least 10ms' });
+  if (config.intervalMs < 10) issues.push({ source: 'settings', key: 'interval', reason: `must be at least ${formatDuration(10)}` });
   for (const [key, ms] of [['timeout', config.timeoutMs], ['store_timeout', config.storeTimeoutMs], ['sync_timeout', config.syncTimeoutMs]] as const) {
     if (ms < 1) issues.push({ source: 'settings', key, reason: 'must be more than 0' });
   }
   if (config.windowMs < config.intervalMs) {
-    issues.push({ source: 'settings', key: 'window', reason: `the observation window (${config.windowMs}ms) is shorter than the interval (${config.intervalMs}ms): no POST sample would be taken` });
+    issues.push({ source: 'settings', key: 'window', reason: `the observation window (${formatDuration(config.windowMs)}) is shorter than the interval (${formatDuration(config.intervalMs)}): no POST sample would be taken` });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
@@ -305,24 +237,24 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   switch (src.type) {
     case 'ds-metrics':
-      if (config.endpoints.length === 0) issues.push(issue('endpoints', 'no endpoint given (use --endpoint URL, SEQPULSE_ENDPOINTS, or endpoints: in seqpulse.yml)'));
-      if (config.secrets.length === 0) issues.push(issue('secret', 'no HMAC secret given (set SEQPULSE_HMAC_SECRET, or use --secret)'));
+      if (config.endpoints.length === 0) issues.push(issue('endpoints', `no endpoint given (${either('endpoints', 'URL', 'SEQPULSE_ENDPOINTS')})`));
+      if (config.secrets.length === 0) issues.push(issue('secret', `no HMAC secret given (set SEQPULSE_HMAC_SECRET, or ${optionName('secret')})`));
       break;
     case 'prometheus-scrape':
-      if (config.endpoints.length === 0) issues.push(issue('endpoints', "no /metrics URL given (the app's Prometheus endpoints: --endpoint URL or endpoints: in seqpulse.yml)"));
+      if (config.endpoints.length === 0) issues.push(issue('endpoints', `no /metrics URL given (the app's Prometheus endpoints: ${either('endpoints', 'URL')})`));
       break;
     case 'prometheus':
-      if (!src.url) issues.push(issue('prometheus_url', 'no Prometheus server given (--prometheus-url URL, SEQPULSE_PROMETHEUS_URL or prometheus_url: in seqpulse.yml)'));
+      if (!src.url) issues.push(issue('prometheus_url', `no Prometheus server given (${either('prometheus_url', 'URL', 'SEQPULSE_PROMETHEUS_URL')})`));
       break;
     case 'sql':
-      if (!src.url) issues.push(issue('sql_url', 'no database given (--sql-url postgres://..., SEQPULSE_SQL_URL or sql_url: in seqpulse.yml)'));
+      if (!src.url) issues.push(issue('sql_url', `no database given (${either('sql_url', 'postgres://...', 'SEQPULSE_SQL_URL')})`));
       break;
     case 'command':
-      if (src.argv.length === 0) issues.push(issue('source_command', 'no command given (--source-command "...", SEQPULSE_SOURCE_COMMAND or source_command: in seqpulse.yml)'));
+      if (src.argv.length === 0) issues.push(issue('source_command', `no command given (${either('source_command', '"..."', 'SEQPULSE_SOURCE_COMMAND')})`));
       break;
   }
   if ('queries' in src && Object.keys(src.queries).length === 0) {
-    issues.push(issue('queries', `source ${src.type} needs at least one query (queries: in seqpulse.yml, or --query name=expression)`));
+    issues.push(issue('queries', `source ${src.type} needs at least one query (queries: in seqpulse.yml${optionName('queries').endsWith('seqpulse.yml') ? '' : `, or ${optionName('queries', 'name=expression')}`})`));
   }
   // A metric nothing judges would leave the verdict blind to it: the rule says which way is bad.
   // A rule's volume or counters (requests_total for error_rate) are read by the judge too.
@@ -334,12 +266,19 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
   return issues;
 }
 
+/** "--endpoint URL, SEQPULSE_ENDPOINTS or endpoints: in seqpulse.yml", as this door names them. */
+function either(key: keyof Settings, value: string, envVar?: string): string {
+  const door = optionName(key, value);
+  const file = `${key}: in seqpulse.yml`;
+  return [door.endsWith('seqpulse.yml') ? undefined : door, envVar, file].filter(Boolean).join(', ').replace(/, ([^,]*)$/, ' or $1');
+}
+
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
   const result = FileSchema.safeParse(file.data);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     for (const path of issuePaths(issue)) {
-      issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue) });
+      issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue, path) });
     }
   }
   return {};
@@ -361,7 +300,12 @@ function envLayer(env: Record<string, string | undefined>, warnings: string[]): 
     if (!name.startsWith('SEQPULSE_') || value === undefined || value === '') continue;
     const key = ENV_VARS[name];
     if (!key) {
-      if (!OTHER_ENV_VARS.has(name)) warnings.push(`${name} is not a seqpulse setting and is ignored (known: ${Object.keys(ENV_VARS).join(', ')})`);
+      if (!OTHER_ENV_VARS.has(name)) {
+        const known = [...Object.keys(ENV_VARS), ...OTHER_ENV_VARS];
+        // Compared without the prefix they all share, so "close" means close where they differ.
+        const close = closestNames(name.slice('SEQPULSE_'.length), known.map((k) => k.slice('SEQPULSE_'.length))).map((k) => `SEQPULSE_${k}`);
+        warnings.push(`${name} is not a seqpulse setting and is ignored${close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : ` (known: ${known.join(', ')})`}`);
+      }
       continue;
     }
     values[key] = key === 'endpoints' ? value.split(/[\s,]+/).filter(Boolean) : coerce(key, value);
@@ -377,7 +321,7 @@ function flagLayer(flags: FlagValues, issues: ConfigIssue[]): Record<string, unk
     if (value === undefined) continue;
     if (flag === 'query') {
       const bad = (value as string[]).find((q) => q.indexOf('=') <= 0);
-      if (bad !== undefined) issues.push({ source: 'flags', key: '--query', reason: `"${bad}" is not name=expression (e.g. --query 'error_rate=rate(errors_total) / rate(requests_total)')` });
+      if (bad !== undefined) issues.push({ source: doorLayer().source, key: doorLayer().key('queries'), reason: `"${bad}" is not name=expression (e.g. error_rate=rate(errors_total) / rate(requests_total))` });
       else values[key] = Object.fromEntries((value as string[]).map((q) => [q.slice(0, q.indexOf('=')).trim(), q.slice(q.indexOf('=') + 1)]));
       continue;
     }
@@ -421,26 +365,29 @@ function issuePaths(issue: z.core.$ZodIssue): PropertyKey[][] {
   return [issue.path];
 }
 
-function reasonOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return 'unknown key (check the spelling; see `seqpulse init` for every key)';
+function reasonOf(issue: z.core.$ZodIssue, path: readonly PropertyKey[] = issue.path): string {
+  if (issue.code === 'unrecognized_keys') {
+    const key = String(path[path.length - 1]);
+    const hint = didYouMean(key, knownKeysAt(path.slice(0, -1)));
+    return `unknown key${hint || ' (check the spelling; docs/configuration.md lists every key)'}`;
+  }
   return issue.message;
+}
+
+/** The keys the config file accepts at `path` (the top level, a metric rule, an environment). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const [first, , third] = path;
+  if (path.length === 0) return Object.keys(FileSchema.shape);
+  if (first === 'metrics' && path.length === 2) return Object.keys(RuleSchema.shape);
+  if (first === 'environments' && path.length === 2) return Object.keys(SettingsSchema.shape).filter((k) => k !== 'env');
+  if (first === 'environments' && third === 'metrics' && path.length === 4) return Object.keys(RuleSchema.shape);
+  return [];
 }
 
 function lineSource(file: ConfigFile | undefined, path: readonly PropertyKey[]): string | undefined {
   if (!file) return undefined;
   const line = file.lineOf(path);
   return line === undefined ? file.path : `${file.path}:${line}`;
-}
-
-/** The command-line flag that sets a settings key, if there is one (`pre_samples` -> `--pre-samples`). */
-export function flagOf(key: string): string | undefined {
-  if (key === 'early_exit') return '--no-early-exit';
-  return Object.values(FLAG_FOR).includes(key as keyof Settings) ? `--${flagName(key)}` : undefined;
-}
-
-function flagName(key: string): string {
-  const flag = (Object.entries(FLAG_FOR) as [string, string][]).find(([, k]) => k === key)?.[0] ?? key;
-  return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function toList(value: string | string[] | undefined): string[] {

@@ -280,7 +280,7 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
     hints.push({
       code: 'baseline_unstable',
       severity: 'warning',
-      message: `The baseline is too noisy or too short to judge ${unstable.join(', ')} at the threshold: a regression of that size could go unseen. More PRE samples (--pre-samples), a PRE range from Prometheus (--pre-range) or the history of earlier runs would make it judgeable.`,
+      message: `The baseline is too noisy or too short to judge ${unstable.join(', ')} at the threshold: a regression of that size could go unseen. More PRE samples (pre_samples), a PRE range from Prometheus (pre_range) or the history of earlier runs would make it judgeable.`,
     });
   }
   const noise = named((j) => j.withinNoise);

@@ -200,7 +200,8 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   const rule = m.rule;
   const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false };
   const evidence = m.evidence;
-  const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, evidence };
+  // min_delta is carried along where it counts, so a report can draw the range the verdict allowed.
+  const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, ...(rule.min_delta > 0 ? { min_delta: rule.min_delta } : {}), evidence };
   if (m.missing) {
     return { ...judgement, result: { ...base, samples: m.samples, baseline: finiteOrNull(m.baseline), current: finiteOrNull(m.current), change_pct: null, status: m.missing } };
   }

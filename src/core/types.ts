@@ -75,6 +75,8 @@ export interface MetricResult {
   change_pct: number | null;
   threshold_pct: number;
   direction: Direction;
+  /** The rule's absolute floor, when it has one: a move smaller than this is noise, whatever its relative size. */
+  min_delta?: number;
   status: MetricStatus;
   samples: { pre: number; post: number };
   /** Why: the test behind the status, so a report can defend the verdict. */
@@ -192,6 +194,8 @@ export interface VerdictReport extends Analysis {
   dry_run?: { exit_code: number };
   /** Set when a signal interrupted the run. */
   interrupted_by?: 'SIGINT' | 'SIGTERM';
+  /** `analyze <id>` only: the verdict the store holds for the run (unchanged by judging it again), to read next to the new one. */
+  stored_verdict?: { verdict: Verdict | null; confidence: number; summary: string; created_at: string } | null;
 }
 
 /** Lifecycle of a stored run. */

@@ -1,5 +1,5 @@
 /** The words of a verdict: `details` lines in the SPEC §6 wording, with the evidence behind them. Pure. */
-import type { Evidence, MetricResult } from './types.js';
+import type { Direction, Evidence, MetricResult, Verdict } from './types.js';
 
 export function formatNumber(value: number): string {
   if (value === 0) return '0';
@@ -8,8 +8,31 @@ export function formatNumber(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
+/** A signed change, one style everywhere: `+120%`, `-40%` (ASCII minus), `+12.5%` (one decimal where needed). */
 export function formatPct(pct: number): string {
-  return `${pct > 0 ? '+' : ''}${Number(pct.toFixed(1))}%`;
+  const shown = Number(pct.toFixed(1));
+  return `${shown > 0 ? '+' : ''}${Object.is(shown, -0) ? 0 : shown}%`;
+}
+
+/** A rule's threshold in its bad direction: `+30%`, `-40%`, `±30%`. */
+export function formatThreshold(direction: Direction, pct: number): string {
+  const size = `${Number(pct.toFixed(1))}%`;
+  return direction === 'decrease' ? `-${size}` : direction === 'both' ? `±${size}` : `+${size}`;
+}
+
+/** Confidence as every output shows it: two decimals (`0.85`), the number the JSON carries. */
+export function formatConfidence(confidence: number): string {
+  return confidence.toFixed(2);
+}
+
+/**
+ * A window that ended before its plan: "decided early" only for the rollback that ended it; a
+ * verdict judged again on those samples (`analyze <id>`, another config) says what it rests on.
+ */
+export function earlyExitNote(verdict: Verdict | null, early: { after_samples: number; planned_samples: number }): string {
+  return verdict === 'rollback_recommended'
+    ? `decided early, after ${early.after_samples} of ${early.planned_samples} POST samples`
+    : `on the ${early.after_samples} of ${early.planned_samples} POST samples taken before the window was ended early`;
 }
 
 /** One line per metric worth mentioning: what moved, then why it counts (or does not). */

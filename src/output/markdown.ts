@@ -4,8 +4,9 @@
  * GitHub caps a step summary at 1 MiB and a comment at 65,536 characters. Pure.
  */
 import type { MetricResult, VerdictReport } from '../core/types.js';
-import { formatNumber, formatPct } from '../core/wording.js';
-import { forDisplay, NAME_WIDTH } from './terminal.js';
+import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
+import { forDisplay, MAX_SENTENCE, NAME_WIDTH } from './terminal.js';
+import { statusLabel } from './words.js';
 
 export interface MarkdownOptions {
   /** Hard cap on the document's length; the metric table is cut first, with a note saying so. */
@@ -22,13 +23,15 @@ const ORDER: Record<string, number> = { regression: 0, warning: 1, no_data: 2, n
 export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}): string {
   const h = '#'.repeat(opts.level ?? 2);
   const head: string[] = [];
-  head.push(`${h} ${headline(report)} · ${escapeText(report.project)}/${escapeText(report.env)}`, '');
-  const confidence = report.verdict === null ? '' : ` (confidence ${report.confidence.toFixed(2)})`;
-  head.push(`**${escapeText(report.summary)}**${confidence}`, '');
-  if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d)}`), '');
+  // A dry run says so where the verdict is read first: the heading.
+  const dryRun = report.dry_run ? ` (dry run: would exit ${report.dry_run.exit_code}, exited ${report.exit_code})` : '';
+  head.push(`${h} ${headline(report)}${dryRun} · ${escapeText(report.project)}/${escapeText(report.env)}`, '');
+  const confidence = report.verdict === null ? '' : ` (confidence ${formatConfidence(report.confidence)})`;
+  head.push(`**${escapeText(report.summary, MAX_SENTENCE)}**${confidence}`, '');
+  if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), '');
   if (report.hints.length > 0) {
     head.push(`${h}# Hints`, '');
-    head.push(...report.hints.map((x) => `- ${HINT_ICON[x.severity] ?? ''} **${x.code}** (${x.severity}): ${escapeText(x.message)}`), '');
+    head.push(...report.hints.map((x) => `- ${HINT_ICON[x.severity] ?? ''} **${x.code}** (${x.severity}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
   }
   const tail = [footer(report), ''];
   const metrics = [...report.metrics].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
@@ -46,6 +49,34 @@ export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}
   const table = [`${h}# Metrics`, '', '| metric | PRE | POST | change | threshold | status |', '|---|--:|--:|--:|--:|---|', ...rows];
   if (rows.length < metrics.length) table.push('', `_${metrics.length - rows.length} more metrics not shown (size limit); the full report is in the JSON report._`);
   return [...head, ...table, '', ...tail].join('\n');
+}
+
+export interface FailureSummary {
+  message: string;
+  hint?: string;
+  exitCode: number;
+  project?: string;
+  env?: string;
+}
+
+/** A run that ended without a verdict document (a configuration error, a rejected secret, a store that failed): what happened and what to do. */
+export function renderFailureMarkdown(f: FailureSummary): string {
+  const where = f.project === undefined ? '' : ` · ${escapeText(f.project)}/${escapeText(f.env ?? '')}`;
+  const meaning: Record<number, string> = {
+    2: 'a usage or configuration error: nothing was deployed',
+    3: 'the deploy went ahead, but no verdict could be made',
+    70: 'an internal error in seqpulse: please report it',
+  };
+  return [
+    `## ❌ seqpulse could not make a verdict${where}`,
+    '',
+    // A configuration error lists one issue per line: kept as a list (escaping would show the newlines as \n).
+    ...f.message.split('\n').map((line, i) => (i === 0 ? `**${escapeText(line)}**` : `- ${escapeText(line.trim())}`)),
+    '',
+    ...(f.hint ? [...f.hint.split('\n').map((line) => escapeText(line)), ''] : []),
+    `<sub>exit ${f.exitCode}${meaning[f.exitCode] ? `: ${meaning[f.exitCode]}` : ''} · verdict output: none · seqpulse</sub>`,
+    '',
+  ].join('\n');
 }
 
 const HINT_ICON: Record<string, string> = { critical: '🔴', warning: '🟠', info: 'ℹ️' };
@@ -66,34 +97,32 @@ function headline(report: VerdictReport): string {
 }
 
 function metricRow(m: MetricResult): string {
-  const sign = m.direction === 'decrease' ? '−' : m.direction === 'both' ? '±' : '+';
   const cells = [
     `\`${escapeCell(m.name)}\``,
     m.baseline === null ? '—' : formatNumber(m.baseline),
     m.current === null ? '—' : formatNumber(m.current),
     m.change_pct === null ? '—' : formatPct(m.change_pct),
-    `${sign}${m.threshold_pct}%`,
-    STATUS[m.status] ?? m.status.replace('_', ' '),
+    formatThreshold(m.direction, m.threshold_pct),
+    `${STATUS_ICON[m.status] ?? ''}${statusLabel(m.status)}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-const STATUS: Record<string, string> = { regression: '🔴 regression', warning: '🟠 warning', improvement: '🟢 improvement', ok: 'ok' };
+const STATUS_ICON: Record<string, string> = { regression: '🔴 ', warning: '🟠 ', improvement: '🟢 ' };
 
 function footer(report: VerdictReport): string {
   const s = report.samples;
   const parts = [`samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed`];
   if (report.result !== null) parts.push(`deploy ${report.result}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`);
-  if (report.early_exit) parts.push(`decided early after ${report.early_exit.after_samples} of ${report.early_exit.planned_samples} POST samples`);
-  if (report.dry_run) parts.push(`dry run: would exit ${report.dry_run.exit_code}`);
+  if (report.early_exit) parts.push(earlyExitNote(report.verdict, report.early_exit));
   parts.push(`deployment \`${report.deployment_id}\``);
   return `<sub>${parts.join(' · ')} · seqpulse</sub>`;
 }
 
 /** Text from the app or the config (metric names, messages) must not become Markdown or HTML. */
 /** Control characters shown escaped and long values shortened (terminal.ts), then Markdown's markup escaped. */
-function escapeText(text: string): string {
-  return forDisplay(text).replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
+function escapeText(text: string, max?: number): string {
+  return forDisplay(text, max).replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
 }
 
 function escapeCell(text: string): string {

@@ -1,4 +1,11 @@
-/** One-line terminal charts: PRE and POST on one shared scale, a gap where a value was missing. */
+/**
+ * One-line terminal charts: PRE and POST of a metric on one shared scale, with that scale printed.
+ * With the verdict's result, the scale also spans the range the rule allowed (allowed.ts): noise
+ * well inside the threshold stays low instead of filling the whole height.
+ */
+import type { MetricResult } from '../core/types.js';
+import { formatNumber } from '../core/wording.js';
+import { allowedRange } from './allowed.js';
 import { numbers, type MetricSeries, type RunSeries } from './series.js';
 import { forDisplay, NAME_WIDTH } from './terminal.js';
 
@@ -19,21 +26,44 @@ export function sparkline(values: readonly (number | null)[], min: number, max: 
     .join('');
 }
 
-/** `PRE ▁▂▁▂ │ POST ▃▅▇█`, on the scale of both phases together, so a step up shows as one. */
-export function phaseSparklines(series: MetricSeries, width = 24): string {
+/**
+ * `▁▂▁▂ │ ▃▅▇█  0.01–0.09`: both phases on one scale (so a step up shows as one), the scale's
+ * bottom and top printed after them. `result`: the metric's verdict, whose allowed range the
+ * scale then includes.
+ */
+export function phaseSparklines(series: MetricSeries, width = 24, result?: MetricResult): string {
+  const parts = sparkParts(series, width, result);
+  return parts ? `${parts.pre || '—'} │ ${parts.post || '—'}  ${parts.scale}` : '(no numeric values)';
+}
+
+function sparkParts(series: MetricSeries, width: number, result?: MetricResult): { pre: string; post: string; scale: string } | undefined {
   const [pre, post] = [numbers(series.pre), numbers(series.post)];
   let [min, max] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const v of [...pre, ...post]) if (v !== null) [min, max] = [Math.min(min, v), Math.max(max, v)];
-  if (min > max) return '(no numeric values)';
-  return `${sparkline(pre, min, max, width) || '—'} │ ${sparkline(post, min, max, width) || '—'}`;
+  if (min > max) return undefined;
+  const allowed = result ? allowedRange(result) : undefined;
+  if (allowed) [min, max] = [Math.min(min, allowed.from), Math.max(max, allowed.to)];
+  const scale = min === max ? formatNumber(min) : `${formatNumber(min)}–${formatNumber(max)}`;
+  return { pre: sparkline(pre, min, max, width), post: sparkline(post, min, max, width), scale };
 }
 
-/** The judged metrics' series under a verdict: name, PRE │ POST. */
-export function renderSparklines(metricNames: readonly string[], series: RunSeries, dim: (s: string) => string): string {
+/** The judged metrics' series under a verdict: name, PRE │ POST in columns, the scale of each. */
+export function renderSparklines(metricNames: readonly string[], series: RunSeries, dim: (s: string) => string, results: readonly MetricResult[] = []): string {
   const shown = metricNames.filter((n) => series.byMetric[n]);
   if (shown.length === 0) return '';
   // Names come from the app: shown escaped and shortened (terminal.ts).
   const label = (n: string) => forDisplay(n, NAME_WIDTH);
   const width = Math.max(...shown.map((n) => label(n).length));
-  return [dim(`  ${''.padEnd(width)}  PRE${' '.repeat(22)}POST`), ...shown.map((n) => `  ${label(n).padEnd(width)}  ${phaseSparklines(series.byMetric[n]!)}`)].join('\n');
+  const rows = shown.map((n) => ({ name: n, parts: sparkParts(series.byMetric[n]!, WIDTH, results.find((r) => r.name === n)) }));
+  const preWidth = Math.max(3, ...rows.map((r) => r.parts?.pre.length ?? 0));
+  const postWidth = Math.max(4, ...rows.map((r) => r.parts?.post.length ?? 0));
+  const scale = results.length > 0 ? 'scale (values and allowed range)' : 'scale';
+  return [
+    dim(`  ${''.padEnd(width)}  ${'PRE'.padEnd(preWidth)}   ${'POST'.padEnd(postWidth)}  ${scale}`),
+    ...rows.map(({ name, parts }) =>
+      `  ${label(name).padEnd(width)}  ${parts ? `${(parts.pre || '—').padEnd(preWidth)} │ ${(parts.post || '—').padEnd(postWidth)}  ${parts.scale}` : '(no numeric values)'}`,
+    ),
+  ].join('\n');
 }
+
+const WIDTH = 24;

@@ -19,6 +19,12 @@
 
 /** Longest string shown in human output; JSON keeps everything. */
 export const MAX_SHOWN = 200;
+/**
+ * Longest sentence of seqpulse's own shown whole (a verdict's summary, details, hints): they quote
+ * metric names from outside, but cutting them at MAX_SHOWN would cut their own words (the
+ * "estimated" of a count), so they get more room; still a bound.
+ */
+export const MAX_SENTENCE = 1000;
 /** Longest metric name in a table or a series line. */
 export const NAME_WIDTH = 60;
 
@@ -67,17 +73,23 @@ export function forDisplay(text: string, max: number = MAX_SHOWN): string {
  * A copy of `value` in which every string and every object key is `forDisplay`ed: what a human
  * renderer is given when any of it came from outside (a report, a run, checks, samples).
  */
-export function displayable<T>(value: T): T {
-  return clean(value, 0) as T;
+export function displayable<T>(value: T, max: number = MAX_SHOWN): T {
+  return clean(value, 0, max) as T;
 }
 
-function clean(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return forDisplay(value);
+/** A verdict as human renderers lay it out: like `displayable`, its own sentences (summary, details, hints) bounded at MAX_SENTENCE. */
+export function displayableReport<T extends { summary: string; details: string[]; hints: { message: string }[] }>(report: T): T {
+  const shown = displayable(report);
+  return { ...shown, summary: forDisplay(report.summary, MAX_SENTENCE), details: report.details.map((d) => forDisplay(d, MAX_SENTENCE)), hints: shown.hints.map((h, i) => ({ ...h, message: forDisplay(report.hints[i]!.message, MAX_SENTENCE) })) };
+}
+
+function clean(value: unknown, depth: number, max: number): unknown {
+  if (typeof value === 'string') return forDisplay(value, max);
   if (typeof value !== 'object' || value === null || depth > 32) return value;
-  if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1, max));
   // No prototype: a key from outside may be `__proto__`.
   const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(value)) out[forDisplay(k)] = clean(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[forDisplay(k, max)] = clean(v, depth + 1, max);
   return out;
 }
 

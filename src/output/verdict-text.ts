@@ -1,15 +1,16 @@
 /** The human verdict: a headline in colour, the per-metric table, details, hints and sample counts. Pure. */
 import Table from 'cli-table3';
 import type { MetricResult, VerdictReport } from '../core/types.js';
-import { formatNumber, formatPct } from '../core/wording.js';
+import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import type { Colors } from './colors.js';
-import { displayable, NAME_WIDTH, shorten } from './terminal.js';
+import { displayableReport, NAME_WIDTH, shorten } from './terminal.js';
+import { statusLabel } from './words.js';
 
 export function renderVerdict(shown: VerdictReport, c: Colors): string {
   // A stored report may come from a shared store, its metric names from the app: nothing of it is laid out unescaped.
-  const report = displayable(shown);
+  const report = displayableReport(shown);
   const lines: string[] = [''];
-  const confidence = report.verdict === null ? '' : `  ${c.dim(`confidence ${report.confidence.toFixed(2)}`)}`;
+  const confidence = report.verdict === null ? '' : `  ${c.dim(`confidence ${formatConfidence(report.confidence)}`)}`;
   lines.push(`${headline(report, c)}${confidence}`);
   lines.push(`  ${report.summary}`);
   lines.push(c.dim(`  ${report.project}/${report.env} · deployment ${report.deployment_id}`));
@@ -24,8 +25,8 @@ export function renderVerdict(shown: VerdictReport, c: Colors): string {
   }
   const s = report.samples;
   const deploy = report.result === null ? '' : ` · deploy ${report.result}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`;
-  lines.push('', c.dim(`  samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'pre'}, ${s.post} post, ${s.failed} failed${deploy}`));
-  if (report.early_exit) lines.push(c.dim(`  decided early: ${report.early_exit.after_samples} of ${report.early_exit.planned_samples} POST samples`));
+  lines.push('', c.dim(`  samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed${deploy}`));
+  if (report.early_exit) lines.push(c.dim(`  ${earlyExitNote(report.verdict, report.early_exit)}`));
   if (report.dry_run) lines.push(c.yellow(`  dry run: this verdict would exit ${report.dry_run.exit_code}; exiting ${report.exit_code}`));
   lines.push('');
   return lines.join('\n');
@@ -53,13 +54,12 @@ function metricTable(metrics: readonly MetricResult[], c: Colors): string {
     colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const m of metrics) {
-    const sign = m.direction === 'decrease' ? '-' : m.direction === 'both' ? '±' : '+';
     table.push([
       shorten(m.name, NAME_WIDTH),
       m.baseline === null ? '—' : formatNumber(m.baseline),
       m.current === null ? '—' : formatNumber(m.current),
       m.change_pct === null ? '—' : formatPct(m.change_pct),
-      `${sign}${m.threshold_pct}%`,
+      formatThreshold(m.direction, m.threshold_pct),
       status(m, c),
     ]);
   }
@@ -71,12 +71,12 @@ function status(m: MetricResult, c: Colors): string {
     case 'regression':
       return c.red('regression');
     case 'warning':
-      return c.yellow('warning');
+      return c.yellow(statusLabel(m.status));
     case 'improvement':
       return c.green('improvement');
     case 'ok':
       return c.green('ok');
     default:
-      return c.magenta(m.status.replace('_', ' '));
+      return c.magenta(statusLabel(m.status));
   }
 }

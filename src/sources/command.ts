@@ -6,6 +6,7 @@
  * sample. A failed or unreadable run of the command is a failed sample, retried like a failed request.
  */
 import { spawn } from 'node:child_process';
+import { formatDuration } from '../config/duration.js';
 import { redactText } from '../redact.js';
 import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
@@ -88,7 +89,7 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
       resolve(outcome);
     };
     const stop = (why: string) => done({ ok: false, error: why });
-    const timer = setTimeout(() => stop(`timed out after ${timeoutMs}ms`), timeoutMs);
+    const timer = setTimeout(() => stop(`timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
     const onAbort = () => stop('interrupted');
     req.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

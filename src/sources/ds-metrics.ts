@@ -5,6 +5,7 @@
  * error that no retry will fix.
  */
 import type { Dispatcher } from 'undici';
+import { optionName } from '../config/names.js';
 import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce } from './attempt.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
@@ -45,7 +46,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSource {
   const secrets = typeof opts.secret === 'string' ? [opts.secret] : [...opts.secret];
   if (secrets.length === 0 || secrets.some((s) => s.length === 0)) {
-    throw new UsageError('no HMAC secret given', 'Set SEQPULSE_HMAC_SECRET or use --secret.');
+    throw new UsageError('no HMAC secret given', `Set SEQPULSE_HMAC_SECRET or use ${optionName('secret')}.`);
   }
   const endpoints = opts.endpoints.map(parseEndpoint);
   const timeoutMs = positive(opts.timeoutMs, 'timeoutMs');

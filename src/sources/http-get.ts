@@ -4,6 +4,8 @@
  * sleeps, and nothing here knows what the body means: callers add their own headers and decode.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { formatDuration } from '../config/duration.js';
+import { optionName } from '../config/names.js';
 import { KEEPALIVE_DELAY_MS } from '../deadline.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
@@ -91,7 +93,7 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
   } catch (err) {
     if (req.signal.aborted) return { kind: 'aborted', latencyMs: elapsed() };
     if (err instanceof BodyTooLargeError) return { kind: 'failed', error: err.message, status: 200, retryable: true, latencyMs: elapsed() };
-    if (timedOut) return { kind: 'failed', error: `timeout after ${req.timeoutMs}ms`, retryable: true, latencyMs: elapsed() };
+    if (timedOut) return { kind: 'failed', error: `timeout after ${formatDuration(req.timeoutMs)}`, retryable: true, latencyMs: elapsed() };
     // A certificate that is not trusted now will not be trusted on the next attempt.
     return { kind: 'failed', error: describeNetworkError(err), retryable: !isTlsError(err), latencyMs: elapsed() };
   } finally {
@@ -138,7 +140,7 @@ function isTlsError(err: unknown): boolean {
 export function describeNetworkError(err: unknown): string {
   const code = errorCode(err);
   if (code && NETWORK_ERRORS[code]) return NETWORK_ERRORS[code];
-  if (code && TLS_ERRORS.has(code)) return `TLS certificate not trusted (${code}): use a certificate this machine trusts, add your CA with NODE_EXTRA_CA_CERTS=ca.pem, or (never in production) --insecure`;
+  if (code && TLS_ERRORS.has(code)) return `TLS certificate not trusted (${code}): use a certificate this machine trusts, add your CA with NODE_EXTRA_CA_CERTS=ca.pem, or (never in production) ${optionName('insecure', 'true')}`;
   if (code?.startsWith('HPE_')) return 'invalid HTTP response';
   if (code) return `network error (${code})`;
   const message = err instanceof Error ? err.message : String(err);

@@ -3,9 +3,8 @@
  * else is a SQLite path. Drivers are imported only when used: the SQLite one is a native addon the
  * GitHub Action must never load.
  */
-import { resolve } from 'node:path';
 import { DEFAULTS } from '../config/schema.js';
-import { isPostgresUrl } from './location.js';
+import { isPostgresUrl, sqlitePath } from './location.js';
 import type { Store } from './types.js';
 
 export { isPostgresUrl };
@@ -17,12 +16,11 @@ export interface OpenOptions {
 }
 
 export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
-  const cwd = opts.cwd ?? process.cwd();
-  if (isPostgresUrl(location)) {
+  const path = sqlitePath(location, opts.cwd);
+  if (path === undefined) {
     const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore(location, { timeoutMs: opts.timeoutMs ?? DEFAULTS.store_timeout });
   }
-  const path = location.startsWith('file:') ? location.slice('file:'.length) : location;
   const { openSqliteStore } = await import('./sqlite.js');
-  return openSqliteStore(resolve(cwd, path));
+  return openSqliteStore(path);
 }

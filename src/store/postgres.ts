@@ -19,7 +19,9 @@ import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { KEEPALIVE_DELAY_MS, showMs, withDeadline } from '../deadline.js';
+import { optionName } from '../config/names.js';
+import { formatDuration } from '../config/duration.js';
+import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
 import { SeqpulseError, StoreError } from '../errors.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
@@ -72,7 +74,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
   try {
     await withDeadline(migrate(db), timeoutMs, () => {
       cutOff();
-      return new Error(`no answer within ${showMs(timeoutMs)}: store_timeout`);
+      return new Error(`no answer within ${formatDuration(timeoutMs)}: store_timeout`);
     });
   } catch (err) {
     await closeWithin(db, cutOff);
@@ -108,9 +110,9 @@ function bounded(store: Store, o: { url: string; timeoutMs: number; cutOff: () =
       try {
         return await withDeadline(operation(...args), ms, () => {
           silent ??= new StoreError(
-            `store ${shown} did not answer within ${showMs(o.timeoutMs)} (store_timeout)`,
+            `store ${shown} did not answer within ${formatDuration(o.timeoutMs)} (store_timeout)`,
             undefined,
-            'The server or the network to it stopped answering: its connections were closed. Check the server; if it is only slow, raise store_timeout (--store-timeout, SEQPULSE_STORE_TIMEOUT).',
+            `The server or the network to it stopped answering: its connections were closed. Check the server; if it is only slow, raise store_timeout (${optionName('store_timeout')}, SEQPULSE_STORE_TIMEOUT).`,
           );
           o.cutOff();
           return silent;

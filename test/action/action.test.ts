@@ -5,6 +5,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { INPUT_NAMES } from '../../src/action/inputs.js';
+import { ACTION_INPUTS } from '../../src/config/names.js';
 import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
 import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
@@ -15,6 +18,8 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
+/** A flag of the CLI (`--secret`, `--window`, `--no-early-exit`), which Action users have no way to give. */
+const CLI_FLAG = /(^|[\s(`'"])--[a-z][a-z-]+/m;
 let NODE24 = '';
 
 beforeAll(() => {
@@ -41,6 +46,14 @@ async function storedRuns(workspace: string) {
     await store.close();
   }
 }
+
+describe('the inputs', () => {
+  it('the inputs the Action knows (for the unknown-input warning) are those of action.yml, and each setting input names a setting', () => {
+    const declared = Object.keys((parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: object }).inputs);
+    expect([...INPUT_NAMES].sort()).toEqual(declared.sort());
+    for (const input of Object.values(ACTION_INPUTS)) expect(declared).toContain(input);
+  });
+});
 
 describe('the bundle', () => {
   it('loads no native addon: nothing but JavaScript (SQLite in WebAssembly inlined) and licences in dist/', () => {
@@ -116,6 +129,46 @@ describe('the Action (Node 24)', () => {
     const everything = [r.stdout.replaceAll(`::add-mask::${secret}`, ''), r.stderr, r.summary, JSON.stringify(r.outputs)].join('\n');
     expect(everything).not.toContain(secret);
     if (existsSync(join(workspace, '.seqpulse/seqpulse.db'))) expect(readFileSync(join(workspace, '.seqpulse/seqpulse.db')).includes(secret)).toBe(false);
+    // Failed before the deploy, and still said where a workflow looks: outputs and the job summary, in the Action's own terms.
+    expect(r.outputs).toMatchObject({ verdict: 'none', confidence: '0' });
+    expect(r.outputs.summary).toMatch(/rejected the signed request \(HTTP 401\)/);
+    expect(r.summary).toMatch(/^## ❌ seqpulse could not make a verdict · shop\/staging\n/);
+    expect(r.summary).toMatch(/\*\*http:\/\/127\.0\.0\.1:\d+\/ds-metrics rejected the signed request \(HTTP 401\): the secret or the clock is wrong\*\*/);
+    expect(r.summary).toContain('Check that the secret (input secret or SEQPULSE\\_HMAC\\_SECRET) matches the app');
+    expect(r.summary).toContain('exit 2: a usage or configuration error: nothing was deployed');
+    expect(everything).not.toMatch(CLI_FLAG);
+  });
+
+  it('names its inputs, never the CLI\'s flags; warns about an input it does not have, with "did you mean"', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), window: 'soon', windw: '10m', 'comment-on-pr': 'false' }) });
+    expect(r.code).toBe(2);
+    expect(hook.calls).toBe(0);
+    expect(r.stdout).toMatch(/::warning::input windw is not an input of seqpulse and is ignored \(did you mean window\?\)/);
+    expect(r.stdout).toMatch(/::error::Invalid configuration:%0A {2}inputs: window: "soon" is not a duration/);
+    expect(r.outputs.verdict).toBe('none');
+    expect(r.summary).toMatch(/^## ❌ seqpulse could not make a verdict\n/);
+    expect(r.summary).toContain('- inputs: window: "soon" is not a duration');
+
+    const noEndpoint = await runAction({ node: NODE24, workspace, inputs: { ...inputs(app.url, { command: deployScript(workspace, hook.argv()) }), endpoints: '' } });
+    expect(noEndpoint.code).toBe(2);
+    expect(noEndpoint.stdout).toMatch(/settings: endpoints: no endpoint given \(input endpoints, SEQPULSE_ENDPOINTS or endpoints: in seqpulse\.yml\)/);
+    expect(noEndpoint.summary).toContain('endpoints: no endpoint given');
+    for (const out of [r, noEndpoint]) expect([out.stdout, out.stderr, out.summary].join('\n')).not.toMatch(CLI_FLAG);
+  });
+
+  it('an early end of the window names the setting that turns it off in the Action\'s terms', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.6, requests_per_sec: 300 })));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), window: '5s' }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ending the window early \(early_exit: false in seqpulse\.yml to always wait\)/);
+    expect(r.summary).toMatch(/decided early, after \d+ of 50 POST samples/);
+    expect([r.stdout, r.stderr, r.summary].join('\n')).not.toMatch(CLI_FLAG);
   });
 
   it('cancellation: the runner\'s SIGINT reaches the deploy command; the step fails and the run is stored as interrupted', async () => {
@@ -164,7 +217,8 @@ describe('the Action (Node 24)', () => {
     expect(r.outputs.verdict).toBe('rollback_recommended');
     expect(r.stdout).toMatch(/::error title=seqpulse shop\/staging::Rollback recommended \(dry run: the step does not fail; it would exit 1\): /);
     expect(r.stdout).not.toMatch(/::error::seqpulse: /);
-    expect(r.summary).toMatch(/dry run: would exit 1/);
+    // The heading says it is a dry run, not only the footer.
+    expect(r.summary).toMatch(/^## 🛑 Rollback recommended \(dry run: would exit 1, exited 0\) · shop\/staging\n/);
     expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({ verdict: 'rollback_recommended', exit_code: 0, dry_run: { exit_code: 1 } });
     const [stored] = await storedRuns(workspace);
     expect(stored!.verdict).toMatchObject({ verdict: 'rollback_recommended', dry_run: { exit_code: 1 } });
@@ -172,6 +226,8 @@ describe('the Action (Node 24)', () => {
     const wrong = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), 'dry-run': 'maybe' }) });
     expect(wrong.code).toBe(2);
     expect(wrong.stdout).toMatch(/::error::input dry-run must be true or false, not "maybe"/);
+    expect(wrong.outputs.verdict).toBe('none');
+    expect(wrong.summary).toContain('input dry-run must be true or false, not "maybe"');
     expect(hook.calls).toBe(1);
   });
 

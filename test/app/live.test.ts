@@ -30,7 +30,7 @@ describe('the live line', () => {
   });
 
   it('names another metric or an endpoint the decision is about', () => {
-    expect(liveText(metric('latency_p95', 40, 'warning'), { kind: 'not_decisive', metric: 'error_rate', p: 0.2, needs: 0.001 })).toBe('latency_p95 +40% (warning) · error_rate: not yet decisive: p=0.2, needs 0.001');
+    expect(liveText(metric('latency_p95', 40, 'warning'), { kind: 'not_decisive', metric: 'error_rate', p: 0.2, needs: 0.001 })).toBe('latency_p95 +40% (attention) · error_rate: not yet decisive: p=0.2, needs 0.001');
     expect(liveText(undefined, { kind: 'endpoint', endpoint: 'http://a/ds-metrics', failed: 3, needs: 14 })).toBe('http://a/ds-metrics failing, not yet decisive: 3 of 14 failed requests');
   });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { columnsFromTicks, samplePages, snapshotsFromSamples, ticksFrom } from '../../src/app/snapshots.js';
 import { analyze } from '../../src/core/analyze.js';
 import { DEFAULT_RULES } from '../../src/core/rules.js';
-import { runSeries, storedRunSeries } from '../../src/output/series.js';
+import { runSeries, storedRunSeries } from '../../src/app/series.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoredSample } from '../../src/store/types.js';
 import { run, sample } from '../helpers/records.js';

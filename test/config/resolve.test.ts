@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/config/duration.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { optionName, useDoor } from '../../src/config/names.js';
 import { parseConfigText } from '../../src/config/file.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { resolveConfig, sourceIssues } from '../../src/config/resolve.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
 import { rule } from '../../src/core/rules.js';
 import { ConfigError } from '../../src/errors.js';
@@ -111,8 +112,22 @@ describe('config errors name the source, key and reason', () => {
   it('unknown keys in the file, with their line', () => {
     const file = parseConfigText('seqpulse.yml', 'project: x\nwindw: 5m\nmetrics:\n  error_rate:\n    treshold: 10\n');
     const issues = issuesOf(() => resolveConfig({ ...base, file }));
-    expect(issues).toContainEqual({ source: 'seqpulse.yml:2', key: 'windw', reason: expect.stringContaining('unknown key') });
-    expect(issues).toContainEqual({ source: 'seqpulse.yml:5', key: 'metrics.error_rate.treshold', reason: expect.stringContaining('unknown key') });
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:2', key: 'windw', reason: 'unknown key (did you mean window?)' });
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:5', key: 'metrics.error_rate.treshold', reason: 'unknown key (did you mean threshold?)' });
+  });
+
+  it('"did you mean" at every level of the file: environments, their rules; nothing suggested when nothing is close', () => {
+    const file = parseConfigText('seqpulse.yml', 'environments:\n  prod:\n    intervall: 5s\n    metrics:\n      cpu_usage: { critcal: true }\nfrobnicate: 1\n');
+    const issues = issuesOf(() => resolveConfig({ ...base, file }));
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:3', key: 'environments.prod.intervall', reason: 'unknown key (did you mean interval?)' });
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:5', key: 'environments.prod.metrics.cpu_usage.critcal', reason: 'unknown key (did you mean critical?)' });
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:6', key: 'frobnicate', reason: 'unknown key (check the spelling; docs/configuration.md lists every key)' });
+  });
+
+  it('an unknown SEQPULSE_* variable is a warning with "did you mean"', () => {
+    const c = resolveConfig({ ...base, env: { SEQPULSE_WINDOWS: '5m', SEQPULSE_HMAC_SECRETS: 'x' } });
+    expect(c.warnings).toContain('SEQPULSE_WINDOWS is not a seqpulse setting and is ignored (did you mean SEQPULSE_WINDOW?)');
+    expect(c.warnings).toContain('SEQPULSE_HMAC_SECRETS is not a seqpulse setting and is ignored (did you mean SEQPULSE_HMAC_SECRET?)');
   });
 
   it('wrong types in the file', () => {
@@ -147,5 +162,45 @@ describe('config errors name the source, key and reason', () => {
   it('unknown SEQPULSE_ variables are warned about, not silently ignored', () => {
     const c = resolveConfig({ ...base, env: { SEQPULSE_WINDOWS: '5m' } });
     expect(c.warnings.join('\n')).toMatch(/SEQPULSE_WINDOWS is not a seqpulse setting/);
+  });
+});
+
+describe('one style for durations', () => {
+  it.each([
+    [500, '500ms'],
+    [1000, '1s'],
+    [1500, '1.5s'],
+    [20_000, '20s'],
+    [90_000, '1m30s'],
+    [300_000, '5m'],
+    [3_600_000, '1h'],
+  ])('%d ms -> %s, and it reads back as the same duration', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text.replace(/(\d+)m(\d+)s/, (_, m, s) => `${Number(m) * 60 + Number(s)}s`))).toEqual({ ok: true, ms });
+  });
+
+  it('config errors use it: no "20000ms" next to "5m"', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '1s', interval: '20s' } }));
+    expect(issues.find((i) => i.key === 'window')?.reason).toBe('the observation window (1s) is shorter than the interval (20s): no POST sample would be taken');
+  });
+});
+
+describe('each door names its own settings', () => {
+  afterEach(() => useDoor('cli'));
+
+  it('the CLI says --window; the Action says input window, and seqpulse.yml keys where it has no input', () => {
+    expect(issuesOf(() => resolveConfig({ ...base, flags: { window: 'soon' } }))[0]).toMatchObject({ source: 'flags', key: '--window' });
+    expect([optionName('insecure', 'true'), optionName('early_exit', 'false'), optionName('endpoints', 'URL')]).toEqual(['--insecure', '--no-early-exit', '--endpoint URL']);
+    expect(sourceIssues(resolveConfig({ ...base, flags: {} }))[1]?.reason).toBe('no HMAC secret given (set SEQPULSE_HMAC_SECRET, or --secret)');
+    useDoor('action');
+    expect(issuesOf(() => resolveConfig({ ...base, flags: { window: 'soon' } }))[0]).toMatchObject({ source: 'inputs', key: 'window' });
+    const action = sourceIssues(resolveConfig({ ...base, flags: {} }));
+    expect(action.map((i) => i.reason)).toEqual([
+      'no endpoint given (input endpoints, SEQPULSE_ENDPOINTS or endpoints: in seqpulse.yml)',
+      'no HMAC secret given (set SEQPULSE_HMAC_SECRET, or input secret)',
+    ]);
+    expect(optionName('early_exit', 'false')).toBe('early_exit: false in seqpulse.yml');
+    expect(optionName('dry_run', 'true')).toBe('input dry-run: true');
+    expect(JSON.stringify(action)).not.toMatch(/--[a-z]/);
   });
 });

@@ -9,7 +9,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { aggregateTick } from '../../src/core/aggregate.js';
 import { ABSENT, INVALID, NUMBER, PhaseColumns } from '../../src/core/columns.js';
 import { DEFAULT_RULES } from '../../src/core/rules.js';
-import { runSeries } from '../../src/output/series.js';
+import { runSeries } from '../../src/app/series.js';
 import { parseSampleText } from '../../src/sources/sample-file.js';
 import { toMetricsRecord } from '../../src/sources/metrics-record.js';
 

@@ -1,5 +1,5 @@
 /** The reading commands and the dry run, through the built CLI. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -116,13 +116,19 @@ describe('stored runs: verdict, history, show, analyze <id>', () => {
       expect(shown.samples).toHaveLength(13);
       const showText = await runCli(['show', id], { cwd });
       expect(showText.stdout).toMatch(/error_rate\s+0\.01 0\.01 0\.01 \| 0\.01/);
-      expect(showText.stdout).toMatch(/error_rate\s+▁▁▁ │ ▁{10}\n/);
+      // Flat series on a scale that spans the allowed range (0.01 up to +50%, at least min_delta 0.005), printed after them.
+      expect(showText.stdout).toMatch(/error_rate\s+▁▁▁ │ ▁{10} {2}0\.01–0\.015\n/);
+      expect(showText.stdout).toMatch(new RegExp(`store +${join(realpathSync(cwd), '.seqpulse', 'seqpulse.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
       // Re-judged with a stricter config: the new verdict is printed, the stored one is unchanged.
       writeFileSync(join(cwd, 'strict.yml'), 'metrics:\n  custom_flag: { threshold: 10 }\n');
       const rejudged = await runCli(['analyze', id, '--config', 'strict.yml', '--json'], { cwd });
       expect(rejudged.code).toBe(0);
       expect(JSON.parse(rejudged.stdout).deployment_id).toBe(id);
+      // The stored verdict comes along, to read next to the new one; the store keeps it unchanged.
+      expect(JSON.parse(rejudged.stdout).stored_verdict).toEqual({ verdict: 'ok', confidence: report.confidence, summary: report.summary, created_at: report.created_at });
+      const rejudgedText = await runCli(['analyze', id, '--config', 'strict.yml'], { cwd });
+      expect(rejudgedText.stdout).toMatch(/stored verdict: ok \(confidence \d\.\d\d, made \d{4}-[^)]+\)\n +judged again: +ok \(confidence \d\.\d\d\) — the same verdict\n.*unchanged/);
       expect(JSON.parse((await runCli(['verdict', id, '--json'], { cwd })).stdout)).toEqual(report);
     } finally {
       await app.close();

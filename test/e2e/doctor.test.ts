@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
@@ -21,7 +21,8 @@ describe('seqpulse doctor', () => {
       expect(out.checks.map((c: { name: string; level: string }) => [c.name, c.level])).toEqual([
         ['config', 'pass'], ['source', 'pass'], [`sample ${app.url}`, 'pass'], ['metrics', 'pass'], ['store', 'pass'], ['sync target', 'pass'],
       ]);
-      expect(out.checks[2].detail).toMatch(/answered in \d+ ms with 7 metric\(s\)/);
+      expect(out.exit_code).toBe(0);
+      expect(out.checks[2].detail).toMatch(/answered in [\d.]+m?s with 7 metric\(s\)/);
       expect(out.checks[4].detail).toMatch(/not created yet; the first run creates it/);
       expect(existsSync(join(cwd, '.seqpulse'))).toBe(false);
       expect(app.requests.every((q) => q.signatureValid)).toBe(true);
@@ -30,39 +31,89 @@ describe('seqpulse doctor', () => {
     }
   });
 
-  it('a wrong secret fails the sample check with the fix, exit 1, the secret never printed', async () => {
+  it('a wrong secret fails the sample check with the fix, exit 2 (a run would stop there), the secret never printed', async () => {
     const app = await startTestApp({ secret: TEST_SECRET });
     try {
       const r = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: 'wrong-secret-123' } });
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stdout).toMatch(/✖ sample http:\/\/127\.0\.0\.1:\d+\/ds-metrics +.*rejected the signed request \(HTTP 401\)/);
-      expect(r.stdout).toMatch(/fix: Check that --secret \/ SEQPULSE_HMAC_SECRET matches the app/);
-      expect(r.stdout).toMatch(/1 check\(s\) failed|2 check\(s\) failed/);
+      expect(r.stdout).toMatch(/fix: Check that the secret \(--secret or SEQPULSE_HMAC_SECRET\) matches the app/);
+      expect(r.stdout).toMatch(/[12] check\(s\) failed: a run would stop before deploying \(configuration error, exit 2\)/);
+      // The run it predicts: the same exit code, nothing deployed.
+      const run = await runCli(['run', '--endpoint', app.url, ...quick, '--', process.execPath, '-e', ''], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: 'wrong-secret-123' } });
+      expect(run.code).toBe(2);
       expect(r.stdout + r.stderr).not.toContain('wrong-secret-123');
     } finally {
       await app.close();
     }
   });
 
-  it('names the judged metrics an app does not report (a warning: still exit 0), and the ones nothing judges', async () => {
-    const app = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: 0.01, latency_p95: 120, queue_depth: 4 } });
+  it('names the judged metrics an app does not report (a warning: still exit 0), and the ones nothing judges; its fix says what the judge does', async () => {
+    const metrics = { error_rate: 0.01, latency_p95: 120, requests_per_sec: 200, queue_depth: 4 };
+    const app = await startTestApp({ secret: TEST_SECRET, metrics });
     try {
-      const r = await runCli(['doctor', '--endpoint', app.url, ...quick, '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      const r = await runCli(['doctor', '--endpoint', app.url, ...quick, '--json'], { cwd, env });
       expect(r.code).toBe(0);
-      const metrics = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'metrics');
-      expect(metrics.level).toBe('warn');
-      expect(metrics.detail).toMatch(/judged and present: error_rate, latency_p95; judged but missing: .*cpu_usage.*; reported, not judged: queue_depth/);
-      expect(metrics.fix).toMatch(/enabled: false/);
+      const checks = JSON.parse(r.stdout).checks as { name: string; level: string; detail: string; fix?: string }[];
+      const found = checks.find((c) => c.name === 'metrics')!;
+      expect(found.level).toBe('warn');
+      expect(found.detail).toMatch(/judged and present: error_rate, latency_p95, requests_per_sec; not reported, so a run would not judge them: latency_p99, cpu_usage, memory_usage, db_connections; reported, not judged: queue_depth/);
+      expect(found.fix).toMatch(/not judged at all: the verdict is made without it and can still be ok/);
+      expect(found.fix).toMatch(/enabled: false/);
+      // Default rules the app simply lacks are no typo: no check of their own.
+      expect(checks.filter((c) => c.name.startsWith('rule '))).toEqual([]);
+      // What the fix says is what a run does: those metrics are left out, and the verdict is ok.
+      const run = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.verdict).toBe('ok');
+      expect(report.metrics.map((m: { name: string }) => m.name).sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);
     } finally {
       await app.close();
     }
+  });
+
+  it('a rule for a metric the app never reports: "did you mean" in doctor, and run warns once, at PRE', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      writeFileSync(join(cwd, 'seqpulse.yml'), 'metrics:\n  latency_p59: { threshold: 20 }\n');
+      const r = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd, env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/! rule latency_p59 +latency_p59 \(did you mean latency_p99 or latency_p95\?\): seqpulse\.yml has a rule for it, but the app did not report it, so this rule would judge nothing/);
+      expect(r.stdout).toMatch(/not reported, so a run would not judge them: latency_p59 \(did you mean latency_p99 or latency_p95\?\)/);
+      expect(r.stdout).not.toMatch(/All checks passed/);
+      expect(r.stdout).toMatch(/No check failed\. 2 warning\(s\) to look at above\./);
+
+      const run = await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', 'console.log("deploying")'], { cwd, env });
+      expect(run.code).toBe(0);
+      const warnings = run.stderr.match(/warning: No PRE sample reported latency_p59 \(did you mean latency_p99 or latency_p95\?\): its rule judges nothing in this run/g) ?? [];
+      expect(warnings).toHaveLength(1);
+      // Said at PRE, before the deploy.
+      expect(run.stderr.indexOf('No PRE sample reported')).toBeLessThan(run.stderr.indexOf('Deploy command ended'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an unreachable endpoint fails its check with exit 1: a run would still deploy', async () => {
+    const r = await runCli(['doctor', '--endpoint', 'http://127.0.0.1:9/ds-metrics', ...quick, '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: false, exit_code: 1 });
+    expect(out.checks.find((c: { name: string }) => c.name.startsWith('sample ')).fix).toMatch(/--timeout.*A run would still deploy/);
   });
 
   it('an invalid config file is a failed check naming the file and line; an unusable sync target fails too', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'seqpulse.yml'), 'project: shop\nwindow: soon\n');
     const bad = await runCli(['doctor'], { cwd });
-    expect(bad.code).toBe(1);
+    // A configuration error: exit 2, as every other command gives for it.
+    expect(bad.code).toBe(2);
+    expect((await runCli(['history'], { cwd })).code).toBe(2);
     expect(bad.stdout).toMatch(/✖ config +.*seqpulse\.yml:2: window: /);
 
     const app = await startTestApp({ secret: TEST_SECRET });

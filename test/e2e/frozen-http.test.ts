@@ -96,7 +96,7 @@ describe('a peer that accepts and never answers', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).verdict).toBe('ok');
     expect(gateway.accepted()).toBe(1);
-    expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ did not answer within 300 ms \(timeout\)\. The run and its verdict are unaffected/);
+    expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ did not answer within 300ms \(timeout\)\. The run and its verdict are unaffected/);
     expect(r.stdout + r.stderr).not.toContain('gw-pass');
   });
 });

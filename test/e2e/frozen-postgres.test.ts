@@ -127,8 +127,8 @@ describe('a frozen Postgres as the --sync target', () => {
     expect(seen.has(`finished 1 ${POST_TICKS}`)).toBe(true);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
-    expect(result.stderr).toMatch(/Shared store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ unavailable \(postgres:\/\/\*\*\*@.* did not answer within 2 s \(sync_timeout\)\)/);
-    expect(result.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@.*did not answer within 2 s \(sync_timeout\)\. The run is complete locally; push it later with `seqpulse sync`/);
+    expect(result.stderr).toMatch(/Shared store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ unavailable \(postgres:\/\/\*\*\*@.* did not answer within 2s \(sync_timeout\)\)/);
+    expect(result.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@.*did not answer within 2s \(sync_timeout\)\. The run is complete locally; push it later with `seqpulse sync`/);
     expect(localStates(local)).toEqual([`finished 1 ${POST_TICKS}`]);
 
     // Resumed: the shared store holds the announcement only; one sync completes it, a second finds nothing to do.
@@ -175,7 +175,7 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
     const { result, ms } = await whileFrozen(() => cli.done);
     expect(ms).toBeLessThan(1000 + SLACK_MS);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1 s \(store_timeout\); the deploy went ahead, but no verdict could be made\n\s+.*raise store_timeout/);
+    expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1s \(store_timeout\); the deploy went ahead, but no verdict could be made\n\s+.*raise store_timeout/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     const before = await admin((c) => c.query<{ status: string }>('select status from runs'), url);
     expect(before.rows).toEqual([{ status: 'observing' }]);
@@ -195,7 +195,7 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
     // The rest of PRE (under a second), then one store operation's deadline.
     expect(ms).toBeLessThan(1000 + 1000 + SLACK_MS);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1 s \(store_timeout\)\n/);
+    expect(result.stderr).toMatch(/seqpulse: store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ did not answer within 1s \(store_timeout\)\n/);
     expect(result.stderr).not.toMatch(/deploy went ahead/);
     expect(existsSync(marker)).toBe(false);
     // The run's INSERT may have reached the server before seqpulse gave up on it, and run once the
@@ -243,7 +243,7 @@ describe('a frozen Postgres as the target of `seqpulse sync`', () => {
     const { result: cut, ms } = await whileFrozen(() => sync.done);
     expect(ms).toBeLessThan(4000 + SLACK_MS);
     expect(cut.code).toBe(2);
-    expect(cut.stderr).toMatch(/sync to postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ stopped half-way \(store postgres:\/\/\*\*\*@.* did not answer within 4 s \(store_timeout\)\)\n.*run `seqpulse sync` again/);
+    expect(cut.stderr).toMatch(/sync to postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ stopped half-way \(store postgres:\/\/\*\*\*@.* did not answer within 4s \(store_timeout\)\)\n.*run `seqpulse sync` again/);
     expect(cut.stderr).not.toMatch(/\n\s+at /);
     await holder.query('rollback');
     await Promise.all([holder.end(), watcher.end()]);

@@ -56,6 +56,12 @@ describe('text from outside reaches the terminal escaped', () => {
     writeFileSync(samples, JSON.stringify([{ metrics: hostileMetrics() }, { metrics: hostileMetrics() }, { metrics: hostileMetrics() }]));
     const analyzed = await runCli(['analyze', '--pre', samples, '--post', samples], { cwd: dir, env });
     expect(analyzed.stdout + analyzed.stderr).not.toMatch(RAW_CONTROL);
+    // doctor shows its own lines whole and the app's names escaped and shortened: bounded, nothing raw.
+    const doctor = await runCli(['doctor', '--endpoint', app.url, '--timeout', '500ms'], { cwd: dir, env });
+    expect(doctor.stdout + doctor.stderr).not.toMatch(RAW_CONTROL);
+    expect(doctor.stdout).toContain('\\x1b[2J');
+    expect(doctor.stdout.length).toBeLessThan(5_000);
+    expect(doctor.stdout).toMatch(/fix: A metric that is never reported is not judged at all: .*\(on_no_data\)\./);
   });
 
   it('project, env, command, summary and errors read from a (shared) store are shown escaped: history, show, verdict', async () => {

@@ -1,5 +1,5 @@
 /** `seqpulse run` end to end: the built CLI as a real process, a real signed app on loopback, a real SQLite store. */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
@@ -80,6 +80,15 @@ describe('seqpulse run', () => {
     expect(report.summary).toMatch(/decided early, after \d+ of 50 POST samples/);
     expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThan(50);
     expect(r.stderr).toMatch(/Regression decisive after \d+ of 50 POST samples/);
+
+    // Judged again without the two rules that ended it: not a rollback, so not "decided early" either.
+    writeFileSync(join(cwd, 'lenient.yml'), 'metrics:\n  error_rate: { enabled: false }\n  requests_per_sec: { enabled: false }\n');
+    const again = await runCli(['analyze', report.deployment_id, '--config', 'lenient.yml'], { cwd });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/✔ OK/);
+    expect(again.stdout).not.toMatch(/decided early/);
+    expect(again.stdout).toMatch(new RegExp(`on the ${report.early_exit.after_samples} of 50 POST samples taken before the window was ended early`));
+    expect(again.stdout).toMatch(/stored verdict: rollback_recommended .*\n +judged again: +ok .* — a different verdict/);
   });
 
   it('--dry-run reports the rollback it would give, and exits 0', async () => {
@@ -276,7 +285,6 @@ describe('seqpulse run', () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const hook = track(await deployHook(() => undefined));
     const cwd = tempDir();
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(cwd, 'not-a-dir'), '');
     const store = join(cwd, 'not-a-dir', 'store.db');
     const blocked = await runCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd, env });
@@ -292,14 +300,14 @@ describe('seqpulse run', () => {
 
   it('a bad config file -> exit 2 naming file, line, key and reason, and nothing runs', async () => {
     const cwd = tempDir();
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(cwd, 'seqpulse.yml'), 'project: shop\nwindow: soon\nmetrics:\n  error_rate: { threshold: -5 }\n  latency_p95: { treshold: 10 }\n');
+    writeFileSync(join(cwd, 'seqpulse.yml'), 'project: shop\nwindow: soon\nmetrics:\n  error_rate: { threshold: -5 }\n  latency_p95: { treshold: 10 }\npre_sampels: 3\n');
     const hook = track(await deployHook(() => undefined));
     const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--', ...hook.argv()], { cwd, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('seqpulse.yml:2: window: "soon" is not a duration');
     expect(r.stderr).toMatch(/seqpulse\.yml:4: metrics\.error_rate\.threshold: .*>0/);
-    expect(r.stderr).toContain('seqpulse.yml:5: metrics.latency_p95.treshold: unknown key');
+    expect(r.stderr).toContain('seqpulse.yml:5: metrics.latency_p95.treshold: unknown key (did you mean threshold?)');
+    expect(r.stderr).toContain('seqpulse.yml:6: pre_sampels: unknown key (did you mean pre_samples?)');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(hook.calls).toBe(0);
     expect(existsSync(join(cwd, '.seqpulse'))).toBe(false);

@@ -58,6 +58,27 @@ export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
   return startCli(args, opts).done;
 }
 
+/**
+ * The built CLI with a real terminal as its stdout and stderr: run under util-linux `script`, which
+ * gives it a pseudo terminal (what `process.stdout.isTTY` sees in a user's shell). Everything it
+ * writes comes back as `stdout` (a terminal has one screen).
+ */
+export function runCliOnTerminal(args: string[], opts: CliOptions): Promise<CliResult> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const line = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return runCliWith(['script', '-qec', line, '/dev/null'], opts);
+}
+
+function runCliWith(argv: string[], opts: CliOptions): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  return new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
+}
+
 export interface DeployHook {
   /** argv of a deploy command that calls the hook, then exits with `exitCode` (after `holdMs`, optionally). */
   argv(opts?: { exitCode?: number; holdUntilSignal?: boolean; marker?: string }): string[];

@@ -55,7 +55,7 @@ describe('command source', () => {
       setInterval(() => {}, 1000);`);
     const s = createCommandSource({ argv: [node, path], timeoutMs: 1500, retries: 0, redactions: [] });
     const [r] = await s.collect(tick());
-    expect(r!.error).toBe('timed out after 1500ms');
+    expect(r!.error).toBe('timed out after 1.5s');
     expect(existsSync(pidFile)).toBe(true);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(() => processGone(grandchild), 'the grandchild to be gone');

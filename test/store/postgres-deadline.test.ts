@@ -36,7 +36,7 @@ describe('a Postgres store that stops answering', () => {
     try {
       const first = await timed(store.addSamples([sample(r.id, 0, { a: 1 })]));
       expect(first.error).toBeInstanceOf(StoreError);
-      expect((first.error as Error).message).toMatch(/^store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/postgres did not answer within 1 s \(store_timeout\)$/);
+      expect((first.error as Error).message).toMatch(/^store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/postgres did not answer within 1s \(store_timeout\)$/);
       expect((first.error as StoreError).hint).toMatch(/raise store_timeout/);
       expect(first.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
       expect(first.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);

@@ -8,10 +8,13 @@ import { exitCodeFor } from '../../core/exit-code.js';
 import type { VerdictReport } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
 import { intervalOf, readSampleFile } from '../../sources/sample-file.js';
-import { createConsole, resolveCommandConfig, withStore } from '../context.js';
-import { findRun } from '../find-run.js';
+import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../../app/find-run.js';
+import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
+import { formatConfidence } from '../../core/wording.js';
+import type { Colors } from '../../output/colors.js';
 
 export async function analyzeCommand(id: string | undefined, flags: CommandFlags & { pre?: string; post?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -40,14 +43,27 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
     if (config.dryRun) applyDryRun(report);
   } else {
     report = await withStore(config, console, async (store) => {
-      const run = await findRun(store, id);
+      const run = await findRun(store, id, shownLocation(config.store));
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
       const healthy = await recentHealthyRuns(store, run, config.historyRuns, config.rules);
       const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
-      return buildReport(run, await storedPhases(store, run.id, config.rules, settleSamples(run.settings)), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure });
-    });
-    if (!console.json) console.logger.log('info', 'rejudged', 'Judged again with the current config; the stored verdict is unchanged.');
+      const again = buildReport(run, await storedPhases(store, run.id, config.rules, settleSamples(run.settings)), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure });
+      const stored = await store.getVerdict(run.id);
+      again.stored_verdict = stored ? { verdict: stored.verdict, confidence: stored.confidence, summary: stored.summary, created_at: stored.created_at } : null;
+      return again;
+    }, (where) => noStore(where, `no run with id ${id}`));
   }
   printReport(console, report);
+  if (report.stored_verdict !== undefined && !console.json && !console.quiet) console.stdout(storedVsNew(report, console.out));
   return report.exit_code;
+}
+
+/** The stored verdict next to the one just made: what changed, and that the store keeps the first. */
+function storedVsNew(report: VerdictReport, c: Colors): string {
+  const stored = report.stored_verdict;
+  const now = `${report.verdict ?? 'no verdict'} (confidence ${formatConfidence(report.confidence)})`;
+  if (!stored) return c.dim(`  Judged again with the current config: ${now}. The store holds no verdict for this run.`);
+  const then = `${stored.verdict ?? 'no verdict'} (confidence ${formatConfidence(stored.confidence)}, made ${stored.created_at})`;
+  const same = stored.verdict === report.verdict;
+  return [`  stored verdict: ${then}`, `  judged again:   ${now}${same ? ' — the same verdict' : c.bold(' — a different verdict')}`, c.dim('  The stored verdict is unchanged (judging again writes nothing).'), ''].join('\n');
 }

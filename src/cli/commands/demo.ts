@@ -32,6 +32,11 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
   try {
     say(console.err.bold('seqpulse demo'));
     say(`Example app listening on ${app.url} (signed /ds-metrics, running v1).`);
+    say(
+      tempDir
+        ? `Runs are kept in a temporary store, deleted when the demo ends (to keep them: seqpulse demo --store demo.db).`
+        : `Runs are kept in ${flags.store}.`,
+    );
     for (const deploy of DEPLOYS) {
       app.setVersion('v1');
       say(`\n${console.err.bold(deploy.title)}`);
@@ -59,6 +64,11 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
     asExpected
       ? `\nThe healthy deploy passed and the bad one was caught. In your pipeline: seqpulse run -- <your deploy command> (see README).`
       : `\nUnexpected verdicts: ${reports.map((r) => r.verdict).join(', ')}. Please report this.`,
+  );
+  say(
+    flags.store
+      ? `The runs are in ${flags.store}: seqpulse history --store ${flags.store}, seqpulse report <id> --store ${flags.store}.`
+      : 'The temporary store is gone with its runs: the ids above cannot be looked up. To keep them: seqpulse demo --store demo.db, then seqpulse history --store demo.db.',
   );
   return asExpected ? 0 : 1;
 }

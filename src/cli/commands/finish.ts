@@ -4,8 +4,9 @@ import { UsageError } from '../../errors.js';
 import { createAppIO, createConsole, openCommandStore, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
-import { storedRunSeries } from '../../output/series.js';
-import { findRun } from '../find-run.js';
+import { storedRunSeries } from '../../app/series.js';
+import { findRun } from '../../app/find-run.js';
+import { shownLocation } from '../../store/location.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 import type { RunRecord } from '../../store/types.js';
@@ -19,7 +20,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   let config = loaded;
   let run: RunRecord;
   try {
-    run = await findRun(store, id);
+    run = await findRun(store, id, shownLocation(loaded.store));
     config = await configForFinish(loaded, run, result, store, (note) => console.logger.log('info', 'finish_settings', note, { deployment_id: run.id }));
   } catch (err) {
     await store.close();

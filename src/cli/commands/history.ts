@@ -6,6 +6,9 @@ import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { displayable } from '../../output/terminal.js';
+import { optionName } from '../../config/names.js';
+import { formatConfidence } from '../../core/wording.js';
+import { shownLocation } from '../../store/location.js';
 
 const VERDICTS = ['ok', 'attention', 'rollback_recommended'];
 
@@ -17,15 +20,25 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
   const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
   // Filters come from flags only: a project/env in seqpulse.yml should not hide other runs of the store.
   const config = await resolveCommandConfig({ ...flags, project: undefined, env: undefined }, console);
-  const runs = await withStore(config, console, (store) =>
-    store.listRuns({ project: flags.project, env: flags.env, verdict: flags.verdict as Verdict | undefined, since, limit }),
+  const where = shownLocation(config.store);
+  let exists = true;
+  const runs = await withStore(
+    config,
+    console,
+    (store) => store.listRuns({ project: flags.project, env: flags.env, verdict: flags.verdict as Verdict | undefined, since, limit }),
+    () => ((exists = false), []),
   );
   if (console.json) {
+    if (!exists) console.logger.log('info', 'no_store', `There is no store at ${where}: no run was kept there.`);
     console.stdout(JSON.stringify(runs, null, 2));
     return 0;
   }
+  if (!exists) {
+    console.stdout(`No runs: there is no store at ${where} (nothing was run from here yet, or the runs are elsewhere: ${optionName('store')}).`);
+    return 0;
+  }
   if (runs.length === 0) {
-    console.stdout('No runs found.');
+    console.stdout(`No runs found in ${where}${flags.project || flags.env || flags.verdict || since ? ' with these filters' : ''}.`);
     return 0;
   }
   const c = console.out;
@@ -33,9 +46,10 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
   // Project, env and status may come from a shared store anyone can write to.
   for (const r of displayable(runs)) {
     const verdict = r.verdict === 'ok' ? c.green(r.verdict) : r.verdict === 'attention' ? c.yellow(r.verdict) : r.verdict ? c.red(r.verdict) : c.dim('—');
-    table.push([r.id.slice(0, 8), r.created_at.replace('T', ' ').slice(0, 19), r.project, r.env, r.status, verdict, r.confidence === null ? '—' : r.confidence.toFixed(2)]);
+    table.push([r.id.slice(0, 8), r.created_at.replace('T', ' ').slice(0, 19), r.project, r.env, r.status, verdict, r.confidence === null ? '—' : formatConfidence(r.confidence)]);
   }
   console.stdout(table.toString());
+  console.stdout(c.dim(`${runs.length} run(s) from ${where}${runs.length === limit ? ` (the newest ${limit}; --limit for more)` : ''}`));
   return 0;
 }
 

@@ -3,6 +3,7 @@ import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import type { CommandFlags } from '../options.js';
+import { shownLocation } from '../../store/location.js';
 
 export async function pruneCommand(flags: CommandFlags & { olderThan?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -11,8 +12,10 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   if (!age.ok || age.ms <= 0) throw new UsageError(`--older-than: ${age.ok ? 'must be more than 0' : age.reason}`);
   const config = await resolveCommandConfig(flags, console);
   const before = new Date(Date.now() - age.ms).toISOString();
-  const deleted = await withStore(config, console, (store) => store.prune(before));
+  const where = shownLocation(config.store);
+  // Nothing to delete where there is no store: none is created for it.
+  const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }));
   if (console.json) console.stdout(JSON.stringify({ before, deleted }));
-  else console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts.`);
+  else console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts, from ${where}.`);
   return 0;
 }

@@ -4,9 +4,10 @@ import { whyNoVerdict } from '../../app/no-verdict.js';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../output/html-report.js';
 import { renderMarkdown } from '../../output/markdown.js';
-import { runSeries } from '../../output/series.js';
-import { createConsole, resolveCommandConfig, withStore } from '../context.js';
-import { findRun } from '../find-run.js';
+import { runSeries } from '../../app/series.js';
+import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../../app/find-run.js';
+import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
 import { forTerminal } from '../../output/terminal.js';
 
@@ -14,9 +15,9 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
   const { run, samples, verdict } = await withStore(config, console, async (store) => {
-    const found = await findRun(store, id);
+    const found = await findRun(store, id, shownLocation(config.store));
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
-  });
+  }, (where) => noStore(where, `no run with id ${id}`));
   if (!verdict) {
     const why = whyNoVerdict(run);
     throw new UsageError(`run ${run.id} ${why.reason}: there is nothing to report`, why.hint);
@@ -26,16 +27,23 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
     format === 'json' ? `${JSON.stringify(verdict, null, 2)}\n`
     : format === 'md' ? renderMarkdown(verdict, { level: 1 })
     : renderHtmlReport(verdict, run, runSeries(samples, config.rules));
-  if (flags.output) {
-    try {
-      writeFileSync(flags.output, text);
-    } catch (err) {
-      throw new UsageError(`cannot write the report to ${flags.output} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'Check that the directory exists and is writable.');
-    }
-    console.logger.log('info', 'report_written', `Report written to ${flags.output}`);
-  } else {
+  // To a terminal a report is a file (12 KB of HTML is no use there); to a pipe, or with `-o -`, the text itself.
+  const target = flags.output === '-' ? undefined : (flags.output ?? (process.stdout.isTTY ? defaultName(run.id, format) : undefined));
+  if (target === undefined) {
     // To a terminal: the JSON's raw C1 and bidi characters (JSON.stringify leaves them) as \uXXXX too.
     process.stdout.write(forTerminal(text, false));
+    return 0;
   }
+  try {
+    writeFileSync(target, text);
+  } catch (err) {
+    throw new UsageError(`cannot write the report to ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'Check that the directory exists and is writable, or print it with `-o -`.');
+  }
+  console.logger.log('info', 'report_written', `Report written to ${target}${flags.output === undefined ? ' (to print it instead: -o -, or pipe it)' : ''}`);
   return 0;
+}
+
+/** The file a report gets on a terminal: in the working directory, named for its run. */
+function defaultName(id: string, format: string): string {
+  return `seqpulse-report-${id.slice(0, 8)}.${format}`;
 }

@@ -5,7 +5,7 @@ import { requireCollection } from '../../sources/factory.js';
 import { createAppIO, createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
-import { storedRunSeries } from '../../output/series.js';
+import { storedRunSeries } from '../../app/series.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 import { checkDeployArgs } from '../deploy-args.js';

@@ -1,11 +1,13 @@
 /** `seqpulse show <id>`: one run in full: settings, deploy, verdict, and each metric's series. */
-import { runSeries } from '../../output/series.js';
+import { runSeries } from '../../app/series.js';
 import { renderSparklines } from '../../output/sparkline.js';
+import { formatDuration } from '../../config/duration.js';
 import { formatNumber } from '../../core/wording.js';
 import { isMeasurement } from '../../core/stats/basic.js';
 import { renderVerdict } from '../../output/verdict-text.js';
-import { createConsole, resolveCommandConfig, withStore } from '../context.js';
-import { findRun } from '../find-run.js';
+import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
+import { findRun } from '../../app/find-run.js';
+import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
 import { displayable, forDisplay, NAME_WIDTH } from '../../output/terminal.js';
 
@@ -13,9 +15,9 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
   const { run: found, samples, verdict } = await withStore(config, console, async (store) => {
-    const found = await findRun(store, id);
+    const found = await findRun(store, id, shownLocation(config.store));
     return { run: found, samples: await store.getSamples(found.id), verdict: await store.getVerdict(found.id) };
-  });
+  }, (where) => noStore(where, `no run with id ${id}`));
   const series = runSeries(samples, config.rules);
   if (console.json) {
     console.stdout(JSON.stringify({ run: found, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
@@ -33,11 +35,12 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     `  finished     ${run.finished_at ?? '—'}`,
     `  command      ${run.command ? run.command.join(' ') : '— (start/finish)'}`,
     `  endpoints    ${run.settings.endpoints.join(', ')}`,
-    `  sampling     ${run.settings.pre_samples} PRE, every ${run.settings.interval_ms}ms, window ${run.settings.window_ms}ms`,
+    `  sampling     ${run.settings.pre_samples} PRE, every ${formatDuration(run.settings.interval_ms)}, window ${formatDuration(run.settings.window_ms)}`,
     `  requests     ${samples.length} (${samples.filter((s) => !s.ok).length} failed)`,
+    `  store        ${shownLocation(config.store)}`,
     '',
     c.bold('Series'),
-    renderSparklines(series.names, series, c.dim),
+    renderSparklines(series.names, series, c.dim, verdict?.metrics ?? []),
     ...series.names.map((n) => `  ${forDisplay(n, NAME_WIDTH).padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
   ];
   console.stdout(lines.join('\n'));

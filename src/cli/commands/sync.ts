@@ -3,6 +3,7 @@ import { syncTo } from '../../app/sync.js';
 import { UsageError } from '../../errors.js';
 import { redactError, redactUserinfo } from '../../redact.js';
 import { openStore } from '../../store/open.js';
+import { shownLocation } from '../../store/location.js';
 import type { AppIO } from '../../app/io.js';
 import { createConsole, resolveCommandConfig, withStore, type Console } from '../context.js';
 import type { CommandFlags } from '../options.js';
@@ -12,8 +13,19 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
-  const counts = await withStore(config, console, (local) => syncTo(local, target, (location) => openStore(location, { timeoutMs: config.storeTimeoutMs })));
   const shown = redactUserinfo(target);
+  let local = true;
+  const counts = await withStore(
+    config,
+    console,
+    (store) => syncTo(store, target, (location) => openStore(location, { timeoutMs: config.storeTimeoutMs })),
+    () => ((local = false), { runs: 0, samples: 0, verdicts: 0, upToDate: 0 }),
+  );
+  if (!local) {
+    if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 0 }));
+    else console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
+    return 0;
+  }
   if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate }));
   else console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.`);
   return 0;

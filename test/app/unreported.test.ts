@@ -1,0 +1,44 @@
+/** Rules whose metric the app never reports, and the "did you mean" that names the likely typo. */
+import { describe, expect, it } from 'vitest';
+import { unreportedAfterPre, unreportedRules } from '../../src/app/unreported.js';
+import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
+import { closestNames } from '../../src/suggest.js';
+
+describe('closestNames', () => {
+  it('finds the typo, ignores case and - vs _, and offers only the closest', () => {
+    expect(closestNames('latency_p59', ['latency_p95', 'cpu_usage'])).toEqual(['latency_p95']);
+    // A swapped pair is two edits: the one-edit name first, the swap next to it.
+    expect(closestNames('latency_p59', ['latency_p95', 'latency_p99', 'latency_p50'])).toEqual(['latency_p50', 'latency_p99']);
+    expect(closestNames('latency_p59', ['latency_p95', 'latency_p99'])).toEqual(['latency_p99', 'latency_p95']);
+    expect(closestNames('error_rat', ['error_rate', 'error_rates', 'error_ratio_total'])).toEqual(['error_rate', 'error_rates']);
+    expect(closestNames('latency_p9', ['latency_p95', 'latency_p99'])).toEqual(['latency_p95', 'latency_p99']);
+    expect(closestNames('pre-samples', ['pre_samples', 'persist'])).toEqual(['pre_samples']);
+    expect(closestNames('WINDOW', ['window', 'timeout'])).toEqual(['window']);
+    expect(closestNames('frobnicate', ['window', 'timeout'])).toEqual([]);
+    expect(closestNames('window', ['window'])).toEqual([]);
+  });
+});
+
+describe('unreportedRules', () => {
+  const rules = { ...DEFAULT_RULES, latency_p59: rule('increase', 30) };
+  const reported = ['error_rate', 'latency_p95', 'requests_per_sec', 'orders.eu'];
+
+  it('names each rule no sample reported, whether the config names it, and a close reported or known name', () => {
+    const found = unreportedRules({ ...rules, orders: rule('decrease', 20) }, reported, ['latency_p59']);
+    expect(found.map((u) => u.metric)).toEqual(['latency_p99', 'cpu_usage', 'memory_usage', 'db_connections', 'latency_p59']);
+    expect(found.find((u) => u.metric === 'latency_p59')).toEqual({ metric: 'latency_p59', configured: true, suggestions: ['latency_p95'] });
+    // A default rule the app does not report is not a typo (nothing close is reported): not configured, no suggestion.
+    expect(found.find((u) => u.metric === 'cpu_usage')).toEqual({ metric: 'cpu_usage', configured: false, suggestions: [] });
+  });
+
+  it('run warns once after PRE about the suspicious ones only, and only when PRE had an answer', () => {
+    const pre = [{ ok: true, metrics: Object.fromEntries(reported.map((n) => [n, 1])) }, { ok: false, metrics: null }];
+    const warning = unreportedAfterPre(rules, ['latency_p59'], pre);
+    expect(warning).toMatch(/^No PRE sample reported latency_p59 \(did you mean latency_p95\?\): its rule judges nothing in this run\. A metric that is never reported is not judged at all: the verdict is made without it and can still be ok\./);
+    expect(warning).not.toMatch(/cpu_usage/);
+    expect(unreportedAfterPre(rules, ['latency_p59'], [{ ok: false, metrics: null }])).toBeUndefined();
+    expect(unreportedAfterPre(DEFAULT_RULES, [], pre)).toBeUndefined();
+    // The app's name is the misspelt one: a default rule close to a reported name is flagged too.
+    expect(unreportedAfterPre(DEFAULT_RULES, [], [{ ok: true, metrics: { error_rates: 0.01, latency_p95: 1 } }])).toMatch(/error_rate \(did you mean error_rates\?\)/);
+  });
+});
