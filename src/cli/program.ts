@@ -137,8 +137,9 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .argument('<deployment-id>')
     .addOption(new Option('--format <format>', 'html (one file, no network), md or json').choices(['html', 'md', 'json']).default('html'))
     .option('-o, --output <file>', 'write the report to this file; - for stdout (default: a file on a terminal, stdout when piped)')
+    .addOption(new Option('--out <file>', 'the same as --output (the name SPEC §2 gives)').hideHelp())
     .option('--log-format <format>', 'text | json logs on stderr')
-    .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, flags))));
+    .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, { ...flags, output: flags.output ?? flags.out }))));
   withExamples(report, [
     ['seqpulse report 3f2a9c1e', 'on a terminal: writes seqpulse-report-3f2a9c1e.html and prints its path'],
     ['seqpulse report 3f2a9c1e --format md -o - | gh pr comment 42 -F -', 'Markdown to stdout, for a chat or a PR'],

@@ -78,6 +78,6 @@ function demoConfig(url: string, secret: string, store: string): ResolvedConfig 
   return resolveConfig({
     env: {},
     defaultProject: 'demo-shop',
-    flags: { endpoint: [url], secret: [secret], env: 'demo', preSamples: '5', interval: '400ms', window: '8s', timeout: '1s', store },
+    flags: { endpoint: [url], secret: [secret], env: 'demo', preSamples: '12', interval: '400ms', window: '8s', timeout: '1s', store },
   });
 }
