@@ -24,6 +24,8 @@ import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-sett
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
+import { findRun } from './find-run.js';
+import { shownLocation } from '../store/location.js';
 import { byDoor, optionName } from '../config/names.js';
 import { formatDuration } from '../config/duration.js';
 
@@ -78,17 +80,19 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
 }
 
 /**
- * The config a `finish` collects with: the settings `start` stored (interval, window, settle,
- * persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override them, said in
- * one line through `tell`, and checked like any collection. A repeated finish (or one of a failed
- * deploy) collects nothing and needs none of it.
+ * The run a `finish` names and the config it collects with: the settings `start` stored (interval,
+ * window, settle, persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override
+ * them, said in one line through `tell`, and checked like any collection. Every door builds its
+ * source, timeouts and retries from this config, never from its own inputs. A repeated finish (or
+ * one of a failed deploy) collects nothing and needs none of it.
  */
-export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string) => void): Promise<ResolvedConfig> {
-  if (result !== 'success' || (await store.getVerdict(run.id))) return config;
+export async function prepareFinish(config: ResolvedConfig, id: string, result: DeployResult, store: Store, tell: (note: string, run: RunRecord) => void): Promise<{ run: RunRecord; config: ResolvedConfig }> {
+  const run = await findRun(store, id, shownLocation(config.store));
+  if (result !== 'success' || (await store.getVerdict(run.id))) return { run, config };
   const { config: finishing, note } = finishConfig(config, run);
   requireCollection(finishing);
-  tell(note);
-  return finishing;
+  tell(note, run);
+  return { run, config: finishing };
 }
 
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
