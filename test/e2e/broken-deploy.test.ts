@@ -95,6 +95,22 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.hints.map((h) => h.code)).not.toContain('traffic_drop');
   });
 
+  it('one instance of three failing every POST request after answering its 2 PRE ones, too few to confirm: attention naming it, never ok', async () => {
+    const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp, TestApp];
+    const hook = track(await deployHook(() => apps[2].setMode({ kind: 'status', status: 503 })));
+    // 5 POST ticks, 1 settling: 5 failures of 5 after 2 answers is p = 0.2 once corrected for 3 endpoints.
+    const short = [...apps.flatMap((a) => ['--endpoint', a.url]), '--pre-samples', '2', '--interval', '100ms', '--window', '500ms', '--timeout', '300ms', '--retries', '0'];
+    const r = await runCli(['run', ...short, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('attention');
+    const said = `${apps[2].url} failed 5 of 5 POST requests (HTTP 503: 5) after answering all 2 PRE requests`;
+    expect(report.summary).toBe(`Needs attention: ${said} (too few requests to confirm it is the deploy)`);
+    expect(report.details[0]).toBe(`${said}; more than half the settled window, but not significant (failure test p=0.2): attention`);
+    expect(report.hints.map((h) => h.code)).toContain('endpoint_failures_unconfirmed');
+    expect(report.failing_endpoints).toBeUndefined();
+  });
+
   it('on_endpoint_failure: attention (flag) observes the whole window and gives attention, exit 0; no_verdict (env) gives exit 3; the config key works per environment', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const hook = track(await deployHook(() => app.setMode({ kind: 'status', status: 500 })));
