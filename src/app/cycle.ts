@@ -227,8 +227,8 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthyColumns };
-  const recent = liveView(pre, config.rules, settle);
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns };
+  const recent = liveView(pre, config.rules);
   let decidedBy: LookState | undefined;
   let outcome;
   try {
@@ -243,10 +243,14 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       tally,
-      look: (post) => {
-        const look = config.earlyExit ? earlyLook({ ...judgeInput, post, endpoints: endpoints() }, { persist: config.persist, planned: count }) : undefined;
+      settle,
+      // The settle period is the first `settle` ticks after the deploy, as the endpoint tally and the verdict count it: a failed tick uses it up too.
+      look: (post, progress) => {
+        const look = config.earlyExit
+          ? earlyLook({ ...judgeInput, post, settle: progress.settling, endpoints: endpoints() }, { persist: config.persist, planned: count, ticks: { done: progress.ticks, settle } })
+          : undefined;
         if (look?.decisive) decidedBy = look.state;
-        const live = liveText(recent(post), look?.state);
+        const live = liveText(recent(post, progress.settling), look?.state);
         return { stop: look?.decisive !== undefined, ...(live === undefined ? {} : { live }) };
       },
     });

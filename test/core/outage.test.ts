@@ -248,6 +248,17 @@ describe('what the early decision waits for', () => {
     expect(at(14)).toEqual({ kind: 'decisive', metrics: ['error_rate'] });
   });
 
+  it('the settle period is ticks since the deploy: ticks that got no data use it up, and the first look follows from the ticks', () => {
+    // 2 settle ticks, both failed: no sample is set aside, and the first sample after them is judged.
+    const at = (n: number, done: number, settling: number) => earlyLook({ pre, post: errorsUp(n), rules: DEFAULT_RULES, intervalMs: 10_000, settle: settling }, { planned: 60, ticks: { done, settle: 2 } }).state;
+    expect(at(0, 1, 0)).toEqual({ kind: 'settling', done: 1, of: 2 });
+    expect(at(0, 2, 0)).toEqual({ kind: 'settling', done: 2, of: 2 });
+    // Tick 3 has the first sample: the look needs 3 settled samples, so tick 5 if the next two get data.
+    expect(at(1, 3, 0)).toEqual({ kind: 'waiting', first: 5 });
+    // Counted in samples, the same window would still be "settling, 1 of 2".
+    expect(earlyLook({ pre, post: errorsUp(1), rules: DEFAULT_RULES, intervalMs: 10_000, settle: 2 }, { planned: 60 }).state).toEqual({ kind: 'settling', done: 1, of: 2 });
+  });
+
   it('a regression not yet significant at the look says its p-value and what the look needs', () => {
     // Latency and errors up modestly: past their thresholds, not strong enough for a long window's looks.
     const modest = snaps(8, (i) => ({ error_rate: 0.016 * wobble(i, 0.05), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 150 * wobble(i, 0.03) }));

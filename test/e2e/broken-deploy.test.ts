@@ -238,6 +238,24 @@ describe('the live view in CI logs', () => {
     expect(r.stderr).toMatch(/Regression decisive after \d+ of 30 POST samples: error_rate; ending the window early/);
   });
 
+  it('a failed tick in the settle period uses it up: the live view, the endpoint tally and the verdict count the same first 3 ticks', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    // The first 2 POST ticks fail (one request each), then the app answers.
+    const hook = track(await deployHook(() => app.queueFault({ kind: 'status', status: 500 }, 2)));
+    const r = await runCli(['run', ...flags([app.url], ['--retries', '0']), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    const lines = r.stderr.split('\n').filter((l) => /POST sample \d+\/30/.test(l));
+    expect(lines[0]).toMatch(/POST sample 1\/30 · 0\/1 endpoints answered · 1 failed so far · settling, 1 of 3 · .*HTTP 500/);
+    expect(lines[1]).toMatch(/POST sample 2\/30 .*settling, 2 of 3 · /);
+    expect(lines[2]).toMatch(/POST sample 3\/30 .*settling, 3 of 3$/);
+    expect(lines[3]).not.toMatch(/settling/);
+    const report = JSON.parse(r.stdout) as Report & { metrics: { name: string; evidence: { settle_skipped: number } }[] };
+    expect(report.samples).toMatchObject({ post: 28, failed: 2 });
+    // Of the 3 settle ticks, only the third had data: the one sample set aside, not the first 3 good ones.
+    expect(report.metrics.find((m) => m.name === 'error_rate')?.evidence.settle_skipped).toBe(1);
+    // The tally put both failures in the settle period: no line about the endpoint failing.
+    expect(report.details.join('\n')).not.toMatch(/failed \d+ of \d+ POST requests/);
+  });
+
   it('on a terminal, the live line says the same', async () => {
     const { code, screen } = await onTerminal(true);
     expect(screen).toMatch(/settling, 1 of 3/);
