@@ -81,6 +81,19 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.summary).toMatch(/failed (\d+) of \1 POST requests \(connection refused: \1\) after answering all 12 PRE requests/);
   });
 
+  it('the app hangs after the deploy (accepts, never answers) -> rollback_recommended naming the timeouts', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => app.setMode({ kind: 'hang' })));
+    const r = await runCli(['run', ...flags([app.url]), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.summary).toMatch(new RegExp(`^Endpoint failing after the deploy: ${app.url} failed (\\d+) of \\1 POST requests \\(timeout: \\1\\) after answering all 12 PRE requests`));
+    expect(report.failing_endpoints).toEqual([expect.objectContaining({ endpoint: app.url, errors: { timeout: report.samples.failed } })]);
+    // The requests reached the app and were left unanswered: timeouts, not refusals.
+    expect(app.requests.filter((q) => q.phase === 'post' && q.response === 'hang').length).toBeGreaterThanOrEqual(report.samples.failed);
+  });
+
   it('one instance of three stops answering: rollback naming it, with the metrics of the other two still judged', async () => {
     const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp, TestApp];
     const hook = track(await deployHook(() => apps[1].setMode({ kind: 'status', status: 503 })));
