@@ -7,12 +7,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { configForFinish, finishRun, runCycle, startRun } from '../app/cycle.js';
+import { finishRun, prepareFinish, runCycle, startRun } from '../app/cycle.js';
 import type { AppIO } from '../app/io.js';
-import { sharedPeer } from '../app/shared.js';
+import { sharedPeer, type SharedPeer } from '../app/shared.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
+import type { RunRecord } from '../store/types.js';
 import { ExitCode, SeqpulseError, UsageError } from '../errors.js';
 import { useDoor } from '../config/names.js';
 import { formatConfidence } from '../core/wording.js';
@@ -24,8 +25,6 @@ import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
 import { createSource, requireCollection } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
-import { findRun } from '../app/find-run.js';
-import { shownLocation } from '../store/location.js';
 import { userAgent } from '../version.js';
 import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
@@ -85,33 +84,37 @@ async function writeSummary(markdown: string): Promise<void> {
   }
 }
 
-async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<number> {
-  const logger = createLogger({ format: config.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
-  for (const warning of config.warnings) core.warning(warning);
-  const store = await openActionStore(config.store, config.storeTimeoutMs);
+async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<number> {
+  const logger = createLogger({ format: loaded.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
+  for (const warning of loaded.warnings) core.warning(warning);
+  const store = await openActionStore(loaded.store, loaded.storeTimeoutMs);
   const interrupts = watchInterrupts();
   let source: MetricSource | undefined;
-  const sync = config.sync;
-  const shared = sync
-    ? sharedPeer({
-        open: () => openActionStore(sync, config.storeTimeoutMs),
-        shown: redactUserinfo(sync),
-        budgetMs: config.syncTimeoutMs,
-        unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
-      })
-    : undefined;
-  const io: AppIO = {
-    store,
-    shared,
-    source: () => (source ??= createSource(config, userAgent())),
-    clock: systemClock,
-    logger,
-    progress: createProgress('lines', logger),
-    interrupts,
-    deployStdout: 'inherit',
-  };
+  let shared: SharedPeer | undefined;
   try {
-    const report = await cycle(inputs, config, io);
+    // `finish` collects with the settings `start` stored: the source, timeout and retries below are built from them, not from this step's inputs.
+    const finishing = inputs.mode === 'finish' ? await prepareFinish(loaded, requireDeploymentId(inputs), inputs.result, store, (note) => core.info(note)) : undefined;
+    const config = finishing?.config ?? loaded;
+    const sync = config.sync;
+    shared = sync
+      ? sharedPeer({
+          open: () => openActionStore(sync, config.storeTimeoutMs),
+          shown: redactUserinfo(sync),
+          budgetMs: config.syncTimeoutMs,
+          unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
+        })
+      : undefined;
+    const io: AppIO = {
+      store,
+      shared,
+      source: () => (source ??= createSource(config, userAgent())),
+      clock: systemClock,
+      logger,
+      progress: createProgress('lines', logger),
+      interrupts,
+      deployStdout: 'inherit',
+    };
+    const report = await cycle(inputs, config, io, finishing?.run);
     if (!report) return 0;
     await syncRun(io, config.sync, report.deployment_id);
     await conclude(report, inputs);
@@ -124,26 +127,29 @@ async function step(inputs: ActionInputs, config: ResolvedConfig): Promise<numbe
   }
 }
 
-/** The cycle for the mode; undefined after a successful `start` (no verdict yet). */
-async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO): Promise<VerdictReport | undefined> {
+/** The cycle for the mode (`finishing`: the run a finish names); undefined after a successful `start` (no verdict yet). */
+async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO, finishing?: RunRecord): Promise<VerdictReport | undefined> {
+  if (finishing) {
+    const outcome = await finishRun(config, finishing, inputs.result, io);
+    return outcome.kind === 'report' ? outcome.report : undefined;
+  }
   if (inputs.mode === 'run') {
     requireCollection(config);
     await checkDeployCommand(inputs.argv, { shell: inputs.shell, shellHint: 'set `shell: true`' });
     return runCycle(config, inputs.argv, io);
   }
-  if (inputs.mode === 'start') {
-    requireCollection(config);
-    const outcome = await startRun(config, io);
-    if (outcome.kind === 'report') return outcome.report;
-    core.setOutput('deployment-id', outcome.run.id);
-    core.info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
-    await syncRun(io, config.sync, outcome.run.id);
-    return undefined;
-  }
-  if (!inputs.deploymentId) throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
-  const run = await findRun(io.store, inputs.deploymentId, shownLocation(config.store));
-  const outcome = await finishRun(await configForFinish(config, run, inputs.result, io.store, (note) => core.info(note)), run, inputs.result, io);
-  return outcome.kind === 'report' ? outcome.report : undefined;
+  requireCollection(config);
+  const outcome = await startRun(config, io);
+  if (outcome.kind === 'report') return outcome.report;
+  core.setOutput('deployment-id', outcome.run.id);
+  core.info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
+  await syncRun(io, config.sync, outcome.run.id);
+  return undefined;
+}
+
+function requireDeploymentId(inputs: ActionInputs): string {
+  if (inputs.deploymentId) return inputs.deploymentId;
+  throw new UsageError('input deployment-id is required with mode: finish', 'Pass the deployment-id output of the start step, e.g. `deployment-id: ${{ steps.start.outputs.deployment-id }}`.');
 }
 
 /** Outputs, the report file, the job summary, annotations, GitHub statuses; then the step's result. */

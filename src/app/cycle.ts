@@ -24,6 +24,8 @@ import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-sett
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
+import { findRun } from './find-run.js';
+import { shownLocation } from '../store/location.js';
 import { byDoor, optionName } from '../config/names.js';
 import { formatDuration } from '../config/duration.js';
 
@@ -78,17 +80,19 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
 }
 
 /**
- * The config a `finish` collects with: the settings `start` stored (interval, window, settle,
- * persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override them, said in
- * one line through `tell`, and checked like any collection. A repeated finish (or one of a failed
- * deploy) collects nothing and needs none of it.
+ * The run a `finish` names and the config it collects with: the settings `start` stored (interval,
+ * window, settle, persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override
+ * them, said in one line through `tell`, and checked like any collection. Every door builds its
+ * source, timeouts and retries from this config, never from its own inputs. A repeated finish (or
+ * one of a failed deploy) collects nothing and needs none of it.
  */
-export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string) => void): Promise<ResolvedConfig> {
-  if (result !== 'success' || (await store.getVerdict(run.id))) return config;
+export async function prepareFinish(config: ResolvedConfig, id: string, result: DeployResult, store: Store, tell: (note: string, run: RunRecord) => void): Promise<{ run: RunRecord; config: ResolvedConfig }> {
+  const run = await findRun(store, id, shownLocation(config.store));
+  if (result !== 'success' || (await store.getVerdict(run.id))) return { run, config };
   const { config: finishing, note } = finishConfig(config, run);
   requireCollection(finishing);
-  tell(note);
-  return finishing;
+  tell(note, run);
+  return { run, config: finishing };
 }
 
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
@@ -223,8 +227,8 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, settle, healthy: healthyColumns };
-  const recent = liveView(pre, config.rules, settle);
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns };
+  const recent = liveView(pre, config.rules);
   let decidedBy: LookState | undefined;
   let outcome;
   try {
@@ -239,10 +243,14 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
       rules: config.rules,
       save: (samples) => io.store.addSamples(samples),
       tally,
-      look: (post) => {
-        const look = config.earlyExit ? earlyLook({ ...judgeInput, post, endpoints: endpoints() }, { persist: config.persist, planned: count }) : undefined;
+      settle,
+      // The settle period is the first `settle` ticks after the deploy, as the endpoint tally and the verdict count it: a failed tick uses it up too.
+      look: (post, progress) => {
+        const look = config.earlyExit
+          ? earlyLook({ ...judgeInput, post, settle: progress.settling, endpoints: endpoints() }, { persist: config.persist, planned: count, ticks: { done: progress.ticks, settle } })
+          : undefined;
         if (look?.decisive) decidedBy = look.state;
-        const live = liveText(recent(post), look?.state);
+        const live = liveText(recent(post, progress.settling), look?.state);
         return { stop: look?.decisive !== undefined, ...(live === undefined ? {} : { live }) };
       },
     });

@@ -15,14 +15,17 @@ import { statusLabel } from '../output/words.js';
 const RECENT = 20;
 const RANK: Record<string, number> = { regression: 0, no_data: 1, warning: 2, no_baseline: 3, ok: 4, improvement: 5 };
 
-/** The most notable metric over the latest samples after the settle period (settle samples are not judged, so never shown as a warning). */
-export function liveView(preSamples: PhaseSamples, rules: Rules, settle: number): (post: PhaseColumns) => MetricResult | undefined {
+/**
+ * The most notable metric over the latest samples after the settle period (settle samples are not
+ * judged, so never shown as a warning); `settling`: how many of the samples so far came from it.
+ */
+export function liveView(preSamples: PhaseSamples, rules: Rules): (post: PhaseColumns, settling: number) => MetricResult | undefined {
   const pre = asColumns(preSamples, rules);
   // Judged after every tick: the same work arrays serve every tick instead of new ones each time.
   const scratch = new Scratch();
-  return (post) => {
-    if (pre.length === 0 || post.length <= settle) return undefined;
-    const { metrics } = analyze({ pre, post: post.tail(Math.min(RECENT, post.length - settle)), rules, scratch, settle: 0 });
+  return (post, settling) => {
+    if (pre.length === 0 || post.length <= settling) return undefined;
+    const { metrics } = analyze({ pre, post: post.tail(Math.min(RECENT, post.length - settling)), rules, scratch, settle: 0 });
     return [...metrics].sort((a, b) => (RANK[a.status] ?? 9) - (RANK[b.status] ?? 9) || Math.abs(b.change_pct ?? 0) - Math.abs(a.change_pct ?? 0))[0];
   };
 }

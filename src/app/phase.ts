@@ -43,8 +43,18 @@ export interface PhasePlan {
   save: (samples: StoredSample[]) => Promise<void>;
   /** Every request's outcome, per endpoint, as it arrives. */
   tally?: EndpointTally;
+  /** POST ticks of the settle period, counted from the deploy whether they got data or not. */
+  settle?: number;
   /** After every tick (POST): whether to end the phase now (no new tick starts), and what to show live. */
-  look?: (post: PhaseColumns) => { stop: boolean; live?: string };
+  look?: (post: PhaseColumns, progress: TickProgress) => { stop: boolean; live?: string };
+}
+
+/** Where the phase stands after a tick: the settle period is time since the deploy, not samples that had data. */
+export interface TickProgress {
+  /** Ticks ended so far, with data or not. */
+  ticks: number;
+  /** Samples so far that came from the settle period's ticks (the first ones the judge sets aside). */
+  settling: number;
 }
 
 export interface PhaseOutcome {
@@ -64,6 +74,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   // Columns, filled as ticks arrive: the live view and the early decision judge them after every tick.
   const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
   let failed = 0;
+  const progress: TickProgress = { ticks: 0, settling: 0 };
   let stoppedAfter: number | undefined;
   let authError: CredentialsError | undefined;
   // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
@@ -101,8 +112,10 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         const snapshot = aggregateTick(results, plan.rules);
         if (snapshot) columns.append(snapshot);
         else failed++;
+        if (snapshot && tick.index < (plan.settle ?? 0)) progress.settling++;
+        progress.ticks++;
         if (tick.index < plan.count) plannedDone++;
-        const look = plan.look?.(columns);
+        const look = plan.look?.(columns, { ...progress });
         deps.progress.sample(
           {
             phase: plan.phase,

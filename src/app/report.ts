@@ -46,7 +46,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
         expected: { pre: history ? history.snapshots.length : run.settings.pre_samples, post: run.settings.early_exit_after ?? postTicks(run.settings) },
         failed: snaps.failed.post,
         intervalMs: run.settings.interval_ms,
-        settle: settleSamples(run.settings),
+        settle: snaps.settling ?? settleSamples(run.settings),
         healthy: opts.healthy,
         ...(snaps.endpoints && samplesTheApp(run.settings.source)
           ? { endpoints: { list: snaps.endpoints, planned: postTicks(run.settings), settle: settleSamples(run.settings), action: opts.onEndpointFailure ?? 'rollback' } }
@@ -106,7 +106,7 @@ export function applyDryRun(report: VerdictReport): void {
 /** Default settle: a tenth of the window, at most a minute (restarts and warm-ups rarely take longer). */
 export const MAX_DEFAULT_SETTLE_MS = 60_000;
 
-/** POST samples set aside at the start of the window: the configured settle time, or the default. */
+/** POST ticks set aside at the start of the window (whether they get data or not): the configured settle time, or the default. */
 export function settleSamples(settings: { window_ms: number; interval_ms: number; settle_ms?: number | null }): number {
   const settleMs = settings.settle_ms ?? Math.min(settings.window_ms / 10, MAX_DEFAULT_SETTLE_MS);
   return Math.ceil(settleMs / settings.interval_ms - 1e-9);

@@ -20,6 +20,12 @@ export interface Phases {
   failed: { pre: number; post: number };
   /** Each endpoint's answered and failed requests, per phase (POST split at the settle period). */
   endpoints?: EndpointAvailability[];
+  /**
+   * POST samples that came from the settle period's ticks (the first ones; the judge sets them
+   * aside). A tick of the settle period that got no data uses it up too: the settle period is time
+   * since the deploy. Unknown (every settle tick taken to have had data) when not counted.
+   */
+  settling?: number;
 }
 
 export function snapshotsFromSamples(samples: readonly StoredSample[], rules: Rules): PhaseSnapshots {
@@ -90,11 +96,12 @@ export async function* ticksFrom(pages: AsyncIterable<readonly StoredSample[]>, 
  */
 export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules, settle = 0): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns; endpoints: EndpointAvailability[] }> {
   const names = metricNames(rules);
-  const out = { pre: new PhaseColumns(names), post: new PhaseColumns(names), failed: { pre: 0, post: 0 } };
+  const out = { pre: new PhaseColumns(names), post: new PhaseColumns(names), failed: { pre: 0, post: 0 }, settling: 0 };
   const tally = new EndpointTally(settle);
   for await (const { phase, snapshot, samples } of ticks) {
     if (snapshot) out[phase].append(snapshot);
     else out.failed[phase]++;
+    if (snapshot && phase === 'post' && samples[0]!.seq < settle) out.settling++;
     for (const s of samples) tally.add(phase, s.seq, s.endpoint, s.ok, s.error);
   }
   return { ...out, endpoints: tally.list() };

@@ -33,11 +33,11 @@ export function checkDeployArgs(raw: readonly string[], command: readonly string
   if (before === '--' || command.length === 0) return;
   const [first, ...rest] = command as [string, ...string[]];
   const unit = UNITS.find(([re]) => re.test(first))?.[1];
-  const option = raw[at - 2] ?? '';
-  if (unit && DURATION_OPTIONS.has(option) && before !== undefined && /^\d+(\.\d+)?$/.test(before)) {
+  const number = unit ? bareDuration(raw[at - 2], before) : undefined;
+  if (unit && number) {
     throw new UsageError(
-      `"${option} ${before} ${first}": a duration is one word, so "${first}" would be run as the deploy command`,
-      `Write ${option} ${before}${unit} (a bare number is seconds), and ${FIX}.`,
+      `"${number.typed} ${first}": a duration is one word, so "${first}" would be run as the deploy command`,
+      `Write ${number.typed}${unit} (a bare number is seconds), and ${FIX}.`,
     );
   }
   const dashes = rest.indexOf('--');
@@ -52,4 +52,13 @@ export function checkDeployArgs(raw: readonly string[], command: readonly string
       `${FIX.charAt(0).toUpperCase()}${FIX.slice(1)}; e.g. seqpulse run -- ${command.join(' ')} (seqpulse's own options go before --).`,
     );
   }
+}
+
+/** A duration option given a bare number, as `--window 5` or `--window=5`, ending right before the deploy command's first word. */
+function bareDuration(option: string | undefined, last: string | undefined): { typed: string } | undefined {
+  if (last === undefined) return undefined;
+  const joined = /^(--[a-z-]+)=(\d+(?:\.\d+)?)$/.exec(last);
+  if (joined && DURATION_OPTIONS.has(joined[1]!)) return { typed: last };
+  if (option !== undefined && DURATION_OPTIONS.has(option) && /^\d+(\.\d+)?$/.test(last)) return { typed: `${option} ${last}` };
+  return undefined;
 }

@@ -6,7 +6,7 @@
 import { asColumns } from './columns.js';
 import { compositeHints } from './hints.js';
 import { classifyMetric, measureMetric, type JudgeContext, type Measurement, type MetricJudgement } from './judge-metric.js';
-import { endpointFailures, type EndpointFailure, type OnEndpointFailure } from './outage.js';
+import { failuresNeeded, judgeEndpoints, type EndpointFailure, type EndpointJudgement, type OnEndpointFailure } from './outage.js';
 import { Scratch } from './scratch.js';
 import { clamp } from './stats/basic.js';
 import { holmAdjusted } from './stats/holm.js';
@@ -27,13 +27,16 @@ interface Outage {
   action: OnEndpointFailure;
 }
 
+const NO_ENDPOINT_FINDING: EndpointJudgement = { failing: [], unconfirmed: [], worse: [] };
+
 export function analyze(input: AnalysisInput): Analysis {
   const judged = judgeAll(input);
   const metrics = judged.map((j) => j.result);
-  const failing = input.endpoints ? endpointFailures(input.endpoints, input.alpha ?? DEFAULT_ALPHA) : [];
+  const endpoints = input.endpoints ? judgeEndpoints(input.endpoints, input.alpha ?? DEFAULT_ALPHA) : NO_ENDPOINT_FINDING;
+  const { failing, unconfirmed } = endpoints;
   const outage: Outage | undefined = failing.length > 0 ? { failing, action: input.endpoints?.action ?? 'rollback' } : undefined;
 
-  if (input.post.length === 0 && !outage) {
+  if (input.post.length === 0 && !outage && unconfirmed.length === 0) {
     return {
       verdict: null,
       confidence: 0,
@@ -44,18 +47,20 @@ export function analyze(input: AnalysisInput): Analysis {
     };
   }
 
-  // With no POST sample at all, every metric is missing for the one reason the outage already gives.
+  // With no POST sample at all, every metric is missing for the one reason the endpoints already give.
   const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged)];
   const lines = input.post.length === 0 ? failedLine(input) : details(input, judged);
-  if (outage) {
-    hints.unshift({ code: 'endpoint_failing', severity: 'critical', message: `${failing.map((f) => f.message).join('; ')}: the new version stopped answering.` });
-    lines.unshift(...failing.map((f) => `${f.message}; failure test p=${f.p_value}`));
+  // Every endpoint that failed more after the deploy than before is said, finding or not.
+  lines.unshift(...endpointLines(endpoints, input.endpoints));
+  if (unconfirmed.length > 0) {
+    hints.unshift({ code: 'endpoint_failures_unconfirmed', severity: 'warning', message: `${unconfirmed.map((f) => f.message).join('; ')}: more than half the window, but too few requests to rule out chance. Check the endpoint; more PRE samples or a longer window make the test decisive.` });
   }
-  const { verdict, reasons } = decide(input, judged, outage);
+  if (outage) hints.unshift({ code: 'endpoint_failing', severity: 'critical', message: `${failing.map((f) => f.message).join('; ')}: the new version stopped answering.` });
+  const { verdict, reasons } = decide(input, judged, outage, unconfirmed);
   const analysis: Analysis = {
     verdict,
-    confidence: confidence(verdict, reasons, judged, failing),
-    summary: summarise(verdict, input, judged, reasons, outage),
+    confidence: confidence(verdict, reasons, judged, [...failing, ...unconfirmed]),
+    summary: summarise(verdict, input, judged, reasons, outage, unconfirmed),
     details: lines,
     metrics,
     hints,
@@ -131,7 +136,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -145,7 +150,7 @@ function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason
   return undefined;
 }
 
-function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage | undefined): { verdict: Verdict | null; reasons: Reason[] } {
+function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage | undefined, unconfirmed: EndpointFailure[]): { verdict: Verdict | null; reasons: Reason[] } {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
   const rule = (j: MetricJudgement) => input.rules[j.result.name]!;
   const failing: Reason | undefined = outage && { kind: 'endpoint', metrics: outage.failing.map((f) => f.endpoint) };
@@ -160,6 +165,8 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   const missing = judged.filter((j) => j.result.status === 'no_data');
   const reasons: Reason[] = failing ? [failing] : [];
   const add = (kind: Reason['kind'], list: MetricJudgement[]) => list.length > 0 && reasons.push({ kind, metrics: names(list) });
+  // An endpoint that answered before and failed most of the window after is never ok, even when the test cannot confirm it.
+  if (unconfirmed.length > 0) reasons.push({ kind: 'endpoint_unconfirmed', metrics: unconfirmed.map((f) => f.endpoint) });
   add('regression', regressions);
   add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable));
   add('trend', judged.filter((j) => j.trending));
@@ -176,7 +183,7 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   return { verdict: reasons.length > 0 ? 'attention' : 'ok', reasons };
 }
 
-function summarise(verdict: Verdict | null, input: AnalysisInput, judged: MetricJudgement[], reasons: Reason[], outage: Outage | undefined): string {
+function summarise(verdict: Verdict | null, input: AnalysisInput, judged: MetricJudgement[], reasons: Reason[], outage: Outage | undefined, unconfirmed: EndpointFailure[]): string {
   const [first] = reasons;
   const list = (r: Reason | undefined) => r?.metrics.join(', ') ?? '';
   const broken = outage?.failing.map((f) => f.message).join('; ') ?? '';
@@ -198,6 +205,8 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
     switch (first?.kind) {
       case 'endpoint':
         return `Needs attention: ${broken}`;
+      case 'endpoint_unconfirmed':
+        return `Needs attention: ${unconfirmed.map((f) => f.message).join('; ')} (too few requests to confirm it is the deploy)`;
       case 'regression':
         return `Regression detected: ${list(first)}`;
       case 'band':
@@ -235,6 +244,16 @@ function details(input: AnalysisInput, judged: MetricJudgement[]): string[] {
   lines.push(...failedLine(input));
   if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
+}
+
+/** A line per endpoint that failed more of its POST requests than of its PRE ones: the finding, the unconfirmed, and the rest. */
+function endpointLines({ failing, unconfirmed, worse }: EndpointJudgement, input: AnalysisInput['endpoints']): string[] {
+  const needed = input ? failuresNeeded(input.planned, input.settle) : 0;
+  return [
+    ...failing.map((f) => `${f.message}; failure test p=${f.p_value}`),
+    ...unconfirmed.map((f) => `${f.message}; more than half the settled window, but not significant (failure test p=${f.p_value}): attention`),
+    ...worse.map((f) => `${f.message}; fewer than the ${needed} failures after the settle period that make a finding, so not counted against the deploy`),
+  ];
 }
 
 function failedLine(input: AnalysisInput): string[] {
@@ -322,7 +341,7 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['endpoint', 'regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

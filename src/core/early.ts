@@ -43,6 +43,11 @@ export interface EarlyOptions {
   planned: number;
   /** false skips the cheap pre-check (for the property test that shows it never changes a decision). */
   precheck?: boolean;
+  /**
+   * POST ticks ended so far and the settle period, in ticks since the deploy (`input.settle` is then
+   * the samples that came from it). Without it, every tick is taken to have had data.
+   */
+  ticks?: { done: number; settle: number };
 }
 
 /** What the early decision is waiting for, after a look: shown live, so a long wait explains itself. */
@@ -102,9 +107,12 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const { settle } = contextOf(input);
   const { first, looks } = earlyLooks(settle, persist, options.planned);
   const n = input.post.length;
+  // The settle period is time since the deploy: a tick that got no data uses it up as well.
+  const ticks = options.ticks ?? { done: n, settle };
   if (input.pre.length === 0) return { state: { kind: 'quiet' } };
-  if (n <= settle && settle > 0) return { state: { kind: 'settling', done: n, of: settle } };
-  if (n < first) return { state: { kind: 'waiting', first } };
+  if (ticks.done <= ticks.settle && ticks.settle > 0) return { state: { kind: 'settling', done: ticks.done, of: ticks.settle } };
+  // Shown against the tick count ("POST sample 7/30"): the first look, if the ticks until then get data.
+  if (n < first) return { state: { kind: 'waiting', first: ticks.done + first - n } };
   const post = asColumns(input.post, input.rules);
   const pre = asColumns(input.pre, input.rules);
   // The full judge runs only when the recent samples could make a decision: most ticks of a long

@@ -12,6 +12,10 @@
  *   of its POST failures against its PRE failures, one-sided, Holm-corrected across the endpoints,
  *   at the verdict's level. An endpoint that already failed half its PRE requests is flaky, not broken.
  *
+ * An endpoint that meets the share without passing the test (too few requests to rule out chance)
+ * is never ok: attention. One that failed more after the deploy than before, under the share, is
+ * said in the details. None goes unsaid (`judgeEndpoints`).
+ *
  * The early decision (`outageDecisive`) stops the window only once this finding can no longer be
  * undone by the rest of the window: the failures already reach the share, and the test passes even
  * if every remaining request is answered. It therefore never stops a window the full window would
@@ -75,28 +79,55 @@ export function failuresNeeded(planned: number, settle: number): number {
   return Math.max(MIN_FAILURES, Math.ceil(FAILURE_SHARE * Math.max(0, planned - settle)));
 }
 
-/** Endpoints that answered before the deploy and failed a sustained share of the window after it. */
-export function endpointFailures(input: EndpointsInput, alpha: number): EndpointFailure[] {
+/**
+ * Every endpoint that answered before the deploy and failed more of its settled POST requests than
+ * of its PRE ones, by what it makes of the verdict:
+ * - `failing`: the finding (the share is met and the test passes);
+ * - `unconfirmed`: the share is met but too few requests to rule out chance (a short window, few PRE
+ *   samples, several endpoints to correct for): never ok, attention;
+ * - `worse`: fewer failures than the share: a line in the details, so no failure goes unsaid.
+ */
+export interface EndpointJudgement {
+  failing: EndpointFailure[];
+  unconfirmed: EndpointFailure[];
+  worse: EndpointFailure[];
+}
+
+export function judgeEndpoints(input: EndpointsInput, alpha: number): EndpointJudgement {
   const tested = input.list.filter((e) => e.pre.answered > 0);
   const adjusted = holmAdjusted(tested.map((e) => pValue(e, e.post.answered)));
   const needed = failuresNeeded(input.planned, input.settle);
-  const out: EndpointFailure[] = [];
+  const out: EndpointJudgement = { failing: [], unconfirmed: [], worse: [] };
   tested.forEach((e, i) => {
     const p = adjusted[i]!;
-    if (e.post.failed < needed || p > alpha) return;
-    const failed = e.post.failed + e.settling.failed;
-    const requests = failed + e.post.answered + e.settling.answered;
-    const preRequests = e.pre.answered + e.pre.failed;
-    out.push({
-      endpoint: e.endpoint,
-      pre: { answered: e.pre.answered, requests: preRequests },
-      post: { failed, requests },
-      errors: e.errors,
-      p_value: roundSig(p, 3),
-      message: `${e.endpoint} failed ${failed} of ${requests} POST requests${reasons(e.errors)} after answering ${e.pre.answered === preRequests ? `all ${preRequests}` : `${e.pre.answered} of ${preRequests}`} PRE requests`,
-    });
+    if (e.post.failed >= needed && p <= alpha) out.failing.push(failure(e, p));
+    else if (e.post.failed > 0 && failedShare(e.post) > failedShare(e.pre)) (e.post.failed >= needed ? out.unconfirmed : out.worse).push(failure(e, p));
   });
   return out;
+}
+
+/** Endpoints that answered before the deploy and failed a sustained share of the window after it. */
+export function endpointFailures(input: EndpointsInput, alpha: number): EndpointFailure[] {
+  return judgeEndpoints(input, alpha).failing;
+}
+
+function failure(e: EndpointAvailability, p: number): EndpointFailure {
+  const failed = e.post.failed + e.settling.failed;
+  const requests = failed + e.post.answered + e.settling.answered;
+  const preRequests = e.pre.answered + e.pre.failed;
+  return {
+    endpoint: e.endpoint,
+    pre: { answered: e.pre.answered, requests: preRequests },
+    post: { failed, requests },
+    errors: e.errors,
+    p_value: roundSig(p, 3),
+    message: `${e.endpoint} failed ${failed} of ${requests} POST requests${reasons(e.errors)} after answering ${e.pre.answered === preRequests ? `all ${preRequests}` : `${e.pre.answered} of ${preRequests}`} PRE requests`,
+  };
+}
+
+function failedShare(o: Outcomes): number {
+  const n = o.answered + o.failed;
+  return n === 0 ? 0 : o.failed / n;
 }
 
 /**

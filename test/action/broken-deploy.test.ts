@@ -50,15 +50,16 @@ describe('the Action (Node 24)', () => {
     expect(app.requests).toHaveLength(0);
   });
 
-  it('finish follows the settings start stored, and says so', async () => {
+  it('finish follows the settings start stored, and says so: a finish step without endpoints samples the stored endpoint and gets a verdict', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const workspace = tempDir('seqpulse-ws-');
     const start = await runAction({ node: NODE24, workspace, inputs: { ...sampling(app.url), 'pre-samples': '3', window: '500ms', mode: 'start' } });
     expect(start.code, start.stdout).toBe(0);
     const id = start.outputs['deployment-id']!;
-    const finish = await runAction({ node: NODE24, workspace, inputs: { endpoints: app.url, secret: TEST_SECRET, mode: 'finish', 'deployment-id': id } });
+    const finish = await runAction({ node: NODE24, workspace, inputs: { secret: TEST_SECRET, mode: 'finish', 'deployment-id': id } });
     expect(finish.code, finish.stdout).toBe(0);
+    expect(finish.outputs.verdict).toBe('ok');
     expect(app.requests.filter((q) => q.phase === 'post')).toHaveLength(5);
-    expect(finish.stdout).toContain(`finish uses the settings \`start\` stored for run ${id}: interval 100ms, window 500ms`);
+    expect(finish.stdout).toMatch(new RegExp(`finish uses the settings \`start\` stored for run ${id}: interval 100ms, window 500ms, .*1 endpoint\\(s\\)`));
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/app/report.js';
 import { columnsFromTicks, samplePages, snapshotsFromSamples, ticksFrom } from '../../src/app/snapshots.js';
 import { analyze } from '../../src/core/analyze.js';
 import { DEFAULT_RULES } from '../../src/core/rules.js';
@@ -53,5 +54,17 @@ describe('columns from stored batches', () => {
     // POST ticks 0-3 and 5-9 answered without it (tick 4 failed): 9 nulls, then the values.
     expect(late.post.slice(0, 12)).toEqual([...Array(9).fill(null), 10, 11, 12]);
     await store.close();
+  });
+
+  it('count the settle period in ticks: a settle tick that got no data uses it up, and the verdict sets aside only the samples taken in it', async () => {
+    const r = run({ status: 'finished', result: 'success', settings: { endpoints: ['http://127.0.0.1:1/ds-metrics'], interval_ms: 1000, window_ms: 30_000, pre_samples: 12, timeout_ms: 500, settle_ms: 3000 } });
+    const metrics = { error_rate: 0.01, requests_per_sec: 200, latency_p95: 100 };
+    // POST ticks 0 and 1 failed; tick 2 is the settle period's only sample.
+    const samples = [...Array.from({ length: 12 }, (_, seq) => sample(r.id, seq, metrics)), ...Array.from({ length: 30 }, (_, seq) => sample(r.id, seq, seq < 2 ? null : metrics, { phase: 'post' }))];
+    const cols = await columnsFromTicks(ticksFrom((async function* () { yield samples; })(), DEFAULT_RULES), DEFAULT_RULES, 3);
+    expect(cols).toMatchObject({ settling: 1, failed: { pre: 0, post: 2 } });
+    expect(cols.post.length).toBe(28);
+    const report = buildReport(r, cols, { rules: DEFAULT_RULES, failOn: 'rollback', now: '2026-01-18T12:05:00.000Z' });
+    expect(report.metrics.map((m) => m.evidence.settle_skipped)).toEqual(report.metrics.map(() => 1));
   });
 });

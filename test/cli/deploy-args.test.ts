@@ -22,4 +22,17 @@ describe('the deploy command after --', () => {
     expect(() => check('run --window 5 minutes ./deploy.sh', 'minutes')).toThrow(/"--window 5 minutes": a duration is one word/);
     expect(() => check('run --interval 10 s -- ./deploy.sh', 's')).toThrow(/"--interval 10 s": a duration is one word/);
   });
+
+  it('a duration in two words is refused in the --opt=<number> form too, with the fix written the same way', () => {
+    expect(() => check('run --window=5 minutes ./deploy.sh', 'minutes')).toThrow(/^"--window=5 minutes": a duration is one word, so "minutes" would be run as the deploy command$/);
+    try {
+      check('run --settle=1.5 m ./deploy.sh', 'm');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { hint?: string }).hint).toMatch(/^Write --settle=1\.5m \(a bare number is seconds\)/);
+    }
+    // Not a duration option, or a value with its unit: the words are the command's.
+    expect(() => check('run --retries=5 minutes', 'minutes')).not.toThrow();
+    expect(() => check('run --window=5m minutes', 'minutes')).not.toThrow();
+  });
 });

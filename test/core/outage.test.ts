@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/core/analyze.js';
 import { earlyLook } from '../../src/core/early.js';
-import { EndpointTally, endpointFailures, failureReason, failuresNeeded, outageDecisive, type EndpointsInput, type OnEndpointFailure } from '../../src/core/outage.js';
+import { EndpointTally, endpointFailures, failureReason, failuresNeeded, judgeEndpoints, outageDecisive, type EndpointsInput, type OnEndpointFailure } from '../../src/core/outage.js';
 import { DEFAULT_RULES } from '../../src/core/rules.js';
 import { hypergeometricUpperTail } from '../../src/core/stats/binomial.js';
 import type { MetricSnapshot, Phase } from '../../src/core/types.js';
@@ -141,6 +141,40 @@ describe('the verdict', () => {
     expect(analyze({ pre, post, rules: DEFAULT_RULES, endpoints: input(broken, 30, 3, 'no_verdict') }).verdict).toBe('rollback_recommended');
   });
 
+  it('one endpoint of three failing every POST request after answering its 2 PRE ones: too few to confirm, but attention with what failed, never ok', () => {
+    // 5 planned ticks, 1 settling: 4 settled failures of 4 against 0 of 2 is p = 1/15, 0.2 once corrected for 3 endpoints.
+    const URL_C = 'http://10.0.0.3/ds-metrics';
+    const t = tally(1, { [URL_A]: { pre: 'oo', post: 'ooooo' }, [URL_B]: { pre: 'oo', post: 'ooooo' }, [URL_C]: { pre: 'oo', post: 'xxxxx', error: 'HTTP 503' } });
+    const judged = judgeEndpoints(input(t, 5, 1), 0.05);
+    expect(judged.failing).toEqual([]);
+    expect(judged.unconfirmed).toEqual([expect.objectContaining({ endpoint: URL_C, post: { failed: 5, requests: 5 }, p_value: 0.2 })]);
+    const a = analyze({ pre: healthy(2), post: healthy(5), rules: DEFAULT_RULES, endpoints: input(t, 5, 1) });
+    expect(a.verdict).toBe('attention');
+    const said = `${URL_C} failed 5 of 5 POST requests (HTTP 503: 5) after answering all 2 PRE requests`;
+    expect(a.summary).toBe(`Needs attention: ${said} (too few requests to confirm it is the deploy)`);
+    expect(a.details[0]).toBe(`${said}; more than half the settled window, but not significant (failure test p=0.2): attention`);
+    expect(a.hints[0]).toMatchObject({ code: 'endpoint_failures_unconfirmed', severity: 'warning' });
+    expect(a.failing_endpoints).toBeUndefined();
+    // Without any POST data at all (a single endpoint), the same failures are still attention, not "no POST sample".
+    const alone = tally(1, { [URL_C]: { pre: 'o', post: 'xxxxx' } });
+    expect(analyze({ pre: healthy(1), post: [], rules: DEFAULT_RULES, endpoints: input(alone, 5, 1) })).toMatchObject({ verdict: 'attention', summary: expect.stringContaining(`${URL_C} failed 5 of 5`) });
+  });
+
+  it('an endpoint that failed more after the deploy than before, under the share, is said in the details; one no worse than before is not', () => {
+    const t = tally(3, {
+      [URL_A]: { pre: 'o'.repeat(12), post: 'ooo' + 'oxoooooooox' + 'o'.repeat(16) },
+      // 8 of 20 PRE requests failed; 2 of 27 settled POST ones is better than before.
+      [URL_B]: { pre: 'oxoxoxoxoxoxoxoxoooo', post: 'ooo' + 'x' + 'o'.repeat(25) + 'x' },
+    });
+    const judged = judgeEndpoints(input(t, 30, 3), 0.05);
+    expect(judged).toMatchObject({ failing: [], unconfirmed: [], worse: [{ endpoint: URL_A, post: { failed: 2, requests: 30 } }] });
+    const a = analyze({ pre, post: healthy(30), rules: DEFAULT_RULES, endpoints: input(t, 30, 3) });
+    expect(a.verdict).toBe('ok');
+    expect(a.details.filter((d) => d.includes('POST requests'))).toEqual([
+      `${URL_A} failed 2 of 30 POST requests (HTTP 500: 2) after answering all 12 PRE requests; fewer than the 14 failures after the settle period that make a finding, so not counted against the deploy`,
+    ]);
+  });
+
   it('no POST sample and no endpoint that answered before: no verdict, as before', () => {
     const never = tally(3, { [URL_A]: { pre: 'x'.repeat(12), post: 'x'.repeat(30) } });
     const a = analyze({ pre: [], post: [], rules: DEFAULT_RULES, endpoints: input(never, 30, 3) });
@@ -212,6 +246,17 @@ describe('what the early decision waits for', () => {
     expect(at(4)).toEqual({ kind: 'waiting', first: 5 });
     expect(at(8)).toEqual({ kind: 'holding', metrics: ['error_rate'], held: 6, needs: 12, alone: true });
     expect(at(14)).toEqual({ kind: 'decisive', metrics: ['error_rate'] });
+  });
+
+  it('the settle period is ticks since the deploy: ticks that got no data use it up, and the first look follows from the ticks', () => {
+    // 2 settle ticks, both failed: no sample is set aside, and the first sample after them is judged.
+    const at = (n: number, done: number, settling: number) => earlyLook({ pre, post: errorsUp(n), rules: DEFAULT_RULES, intervalMs: 10_000, settle: settling }, { planned: 60, ticks: { done, settle: 2 } }).state;
+    expect(at(0, 1, 0)).toEqual({ kind: 'settling', done: 1, of: 2 });
+    expect(at(0, 2, 0)).toEqual({ kind: 'settling', done: 2, of: 2 });
+    // Tick 3 has the first sample: the look needs 3 settled samples, so tick 5 if the next two get data.
+    expect(at(1, 3, 0)).toEqual({ kind: 'waiting', first: 5 });
+    // Counted in samples, the same window would still be "settling, 1 of 2".
+    expect(earlyLook({ pre, post: errorsUp(1), rules: DEFAULT_RULES, intervalMs: 10_000, settle: 2 }, { planned: 60 }).state).toEqual({ kind: 'settling', done: 1, of: 2 });
   });
 
   it('a regression not yet significant at the look says its p-value and what the look needs', () => {

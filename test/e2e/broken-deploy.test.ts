@@ -81,6 +81,19 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.summary).toMatch(/failed (\d+) of \1 POST requests \(connection refused: \1\) after answering all 12 PRE requests/);
   });
 
+  it('the app hangs after the deploy (accepts, never answers) -> rollback_recommended naming the timeouts', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => app.setMode({ kind: 'hang' })));
+    const r = await runCli(['run', ...flags([app.url]), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.summary).toMatch(new RegExp(`^Endpoint failing after the deploy: ${app.url} failed (\\d+) of \\1 POST requests \\(timeout: \\1\\) after answering all 12 PRE requests`));
+    expect(report.failing_endpoints).toEqual([expect.objectContaining({ endpoint: app.url, errors: { timeout: report.samples.failed } })]);
+    // The requests reached the app and were left unanswered: timeouts, not refusals.
+    expect(app.requests.filter((q) => q.phase === 'post' && q.response === 'hang').length).toBeGreaterThanOrEqual(report.samples.failed);
+  });
+
   it('one instance of three stops answering: rollback naming it, with the metrics of the other two still judged', async () => {
     const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp, TestApp];
     const hook = track(await deployHook(() => apps[1].setMode({ kind: 'status', status: 503 })));
@@ -93,6 +106,22 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.samples.failed).toBe(0);
     expect(report.samples.post).toBeGreaterThan(0);
     expect(report.hints.map((h) => h.code)).not.toContain('traffic_drop');
+  });
+
+  it('one instance of three failing every POST request after answering its 2 PRE ones, too few to confirm: attention naming it, never ok', async () => {
+    const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp, TestApp];
+    const hook = track(await deployHook(() => apps[2].setMode({ kind: 'status', status: 503 })));
+    // 5 POST ticks, 1 settling: 5 failures of 5 after 2 answers is p = 0.2 once corrected for 3 endpoints.
+    const short = [...apps.flatMap((a) => ['--endpoint', a.url]), '--pre-samples', '2', '--interval', '100ms', '--window', '500ms', '--timeout', '300ms', '--retries', '0'];
+    const r = await runCli(['run', ...short, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('attention');
+    const said = `${apps[2].url} failed 5 of 5 POST requests (HTTP 503: 5) after answering all 2 PRE requests`;
+    expect(report.summary).toBe(`Needs attention: ${said} (too few requests to confirm it is the deploy)`);
+    expect(report.details[0]).toBe(`${said}; more than half the settled window, but not significant (failure test p=0.2): attention`);
+    expect(report.hints.map((h) => h.code)).toContain('endpoint_failures_unconfirmed');
+    expect(report.failing_endpoints).toBeUndefined();
   });
 
   it('on_endpoint_failure: attention (flag) observes the whole window and gives attention, exit 0; no_verdict (env) gives exit 3; the config key works per environment', async () => {
@@ -220,6 +249,24 @@ describe('the live view in CI logs', () => {
     for (const line of lines.slice(0, 3)) expect(line).not.toMatch(/warning|regression/);
     expect(r.stderr).toMatch(/error_rate \+\d+(\.\d+)?% \(regression, not yet decisive: (held \d+ of 12 samples \(alone|p=[\d.e-]+, needs [\d.e-]+)/);
     expect(r.stderr).toMatch(/Regression decisive after \d+ of 30 POST samples: error_rate; ending the window early/);
+  });
+
+  it('a failed tick in the settle period uses it up: the live view, the endpoint tally and the verdict count the same first 3 ticks', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    // The first 2 POST ticks fail (one request each), then the app answers.
+    const hook = track(await deployHook(() => app.queueFault({ kind: 'status', status: 500 }, 2)));
+    const r = await runCli(['run', ...flags([app.url], ['--retries', '0']), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    const lines = r.stderr.split('\n').filter((l) => /POST sample \d+\/30/.test(l));
+    expect(lines[0]).toMatch(/POST sample 1\/30 · 0\/1 endpoints answered · 1 failed so far · settling, 1 of 3 · .*HTTP 500/);
+    expect(lines[1]).toMatch(/POST sample 2\/30 .*settling, 2 of 3 · /);
+    expect(lines[2]).toMatch(/POST sample 3\/30 .*settling, 3 of 3$/);
+    expect(lines[3]).not.toMatch(/settling/);
+    const report = JSON.parse(r.stdout) as Report & { metrics: { name: string; evidence: { settle_skipped: number } }[] };
+    expect(report.samples).toMatchObject({ post: 28, failed: 2 });
+    // Of the 3 settle ticks, only the third had data: the one sample set aside, not the first 3 good ones.
+    expect(report.metrics.find((m) => m.name === 'error_rate')?.evidence.settle_skipped).toBe(1);
+    // The tally put both failures in the settle period: no line about the endpoint failing.
+    expect(report.details.join('\n')).not.toMatch(/failed \d+ of \d+ POST requests/);
   });
 
   it('on a terminal, the live line says the same', async () => {

@@ -120,11 +120,14 @@ describe('the deploy command goes after --', () => {
 });
 
 describe('the deploy executable is checked before PRE sampling', () => {
-  it('missing, not executable, a directory, shell syntax: exit 2 naming it, nothing sampled, nothing stored', async () => {
+  it('missing, not executable, a directory, shell syntax, a missing interpreter, CRLF: exit 2 naming it, nothing sampled, nothing stored', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     writeFileSync(join(cwd, 'deploy.sh'), '#!/bin/sh\necho deployed\n');
     mkdirSync(join(cwd, 'k8s'));
+    writeFileSync(join(cwd, 'interp.sh'), '#!/usr/bin/nonexistent-interp\necho deployed\n');
+    writeFileSync(join(cwd, 'crlf.sh'), '#!/bin/sh\r\necho deployed\r\n');
+    for (const script of ['interp.sh', 'crlf.sh']) chmodSync(join(cwd, script), 0o755);
     const cases: [string[], RegExp, RegExp][] = [
       [['./nope.sh'], /deploy command "\.\/nope\.sh" does not exist/, /Check the path/],
       [['./deploy.sh'], /deploy command "\.\/deploy\.sh" is not executable/, /chmod \+x \.\/deploy\.sh/],
@@ -132,6 +135,8 @@ describe('the deploy executable is checked before PRE sampling', () => {
       [['kubectl-not-installed-xyz', 'apply'], /deploy command "kubectl-not-installed-xyz" was not found on PATH/, /give its path/],
       [['./deploy.sh && ./notify.sh'], /deploy command "\.\/deploy\.sh && \.\/notify\.sh" does not exist/, /shell syntax \(`&&`\).*add --shell/],
       [['deploy-tool-xyz | tee log'], /was not found on PATH/, /shell syntax \(`\|`\).*add --shell/],
+      [['./interp.sh'], /deploy command "\.\/interp\.sh" needs the interpreter "\/usr\/bin\/nonexistent-interp" \(its #! line\), which does not exist/, /change the first line/],
+      [['./crlf.sh'], /deploy command "\.\/crlf\.sh" has Windows line endings \(CRLF\)/, /dos2unix/],
     ];
     for (const [command, message, hint] of cases) {
       const r = await runCli(['run', '--endpoint', app.url, '--', ...command], { cwd, env });

@@ -1,15 +1,14 @@
 /** `seqpulse finish <id> [--result success|failed]`: the POST half of a run made by `start`. */
-import { configForFinish, finishRun } from '../../app/cycle.js';
+import { finishRun, prepareFinish } from '../../app/cycle.js';
 import { UsageError } from '../../errors.js';
 import { createAppIO, createConsole, openCommandStore, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { storedRunSeries } from '../../app/series.js';
-import { findRun } from '../../app/find-run.js';
-import { shownLocation } from '../../store/location.js';
 import { pushAfterRun } from '../push-metrics.js';
 import { syncAfterRun } from './sync.js';
 import type { RunRecord } from '../../store/types.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
 
 export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -17,11 +16,10 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   if (result !== 'success' && result !== 'failed') throw new UsageError(`--result must be success or failed, not "${result}"`);
   const loaded = await resolveCommandConfig(flags, console);
   const store = await openCommandStore(loaded, console);
-  let config = loaded;
+  let config: ResolvedConfig;
   let run: RunRecord;
   try {
-    run = await findRun(store, id, shownLocation(loaded.store));
-    config = await configForFinish(loaded, run, result, store, (note) => console.logger.log('info', 'finish_settings', note, { deployment_id: run.id }));
+    ({ run, config } = await prepareFinish(loaded, id, result, store, (note, found) => console.logger.log('info', 'finish_settings', note, { deployment_id: found.id })));
   } catch (err) {
     await store.close();
     throw err;
