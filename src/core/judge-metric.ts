@@ -29,6 +29,9 @@ const TREND_ALPHA = 0.01;
  */
 const NOISE_EXPLAINS_Z = 1;
 
+/** Power against a threshold-sized move from which a baseline that varies by more than the threshold is still judgeable. */
+const JUDGEABLE_POWER = 0.8;
+
 /** A step at the deploy beyond a drift PRE already had must pass this level to be the deploy's. */
 const DRIFT_STEP_ALPHA = 0.05;
 
@@ -71,7 +74,7 @@ export interface Measurement {
    * standard errors of the difference of the rates (count test).
    */
   noiseZ: number;
-  /** PRE's own samples varied by more than the threshold: the baseline cannot place a threshold-sized move. */
+  /** PRE's own samples varied by more than the threshold, too much for these samples to place a threshold-sized move. */
   unstable: boolean;
   /** PRE was already moving the bad way (see ShiftTest.drift). */
   drift?: { preTrendP: number; stepP: number };
@@ -192,7 +195,9 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
       // which would let a large unconfirmed move pass as ok).
       noiseZ: noiseZ(shift, shift.preSpread, baseline, current, rule),
       lowVolume: false,
-      unstable: size !== undefined && shift.preSpread >= size,
+      // PRE's own samples varied by more than the threshold, and the samples are too few for their
+      // medians to place a threshold-sized move anyway: the baseline cannot say a move is fine.
+      unstable: size !== undefined && shift.preSpread >= size && powerAt({ se: Math.max(shift.se, baselineSe(shift.preSpread, before.values.length)) }, size, POWER_ALPHA) < JUDGEABLE_POWER,
       ...(shift.drift ? { drift: shift.drift } : {}),
     };
   }
@@ -305,6 +310,14 @@ function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number
   const fraction = rule.threshold / 100;
   if (t.log) return rule.direction === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
   return baseline === 0 ? undefined : fraction * Math.abs(baseline);
+}
+
+/**
+ * The standard error of PRE's median from PRE's own spread alone: the test pools both phases' noise,
+ * which a quiet POST would make look small next to a baseline that jumped about.
+ */
+function baselineSe(preSpread: number, n: number): number {
+  return n > 0 ? preSpread * Math.sqrt((n <= 2 ? 1 : Math.PI / 2) / n) : Number.POSITIVE_INFINITY;
 }
 
 /** The observed move in the bad direction, in units of `scale` (on the test's scale). */

@@ -86,6 +86,19 @@ describe('significance on real-looking noise', () => {
     expect(codes(a)).toContain('baseline_unstable');
   });
 
+  it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
+    // Traffic that jumps ±50 % from one sample to the next around a steady level (a few requests a
+    // second), and no change at the deploy: 3 PRE samples cannot say the level held, 24 can.
+    const jumpy = (i: number) => ({ requests_per_sec: 10 * [1, 1.6, 0.6, 1.4, 0.7, 1.1][i % 6]! });
+    const post = snaps(30, (i) => jumpy(i + 1));
+    const lone = { requests_per_sec: rules.requests_per_sec! };
+    const few = analyze({ pre: snaps(3, jumpy), post, rules: lone });
+    expect(few.verdict).toBe('attention');
+    expect(codes(few)).toContain('baseline_unstable');
+    const many = analyze({ pre: snaps(24, jumpy), post, rules: lone });
+    expect(many.verdict).toBe('ok');
+  });
+
   it('p-values stay honest on autocorrelated noise: with no change, about 5 % fall under 0.05', () => {
     // AR(1) noise with rho 0.8 (a slowly wandering metric), 12 PRE and 30 POST samples, no change.
     // A test that assumed independent samples would put far more than 5 % under 0.05 here.
