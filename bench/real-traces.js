@@ -13,6 +13,11 @@
 //   this is the service's real per-request work), sampled every 10 s. Both traces are samples of
 //   the services' requests, not all of them; the "code" sample is so thin (minutes without a single
 //   request) that its counts are not a service's traffic, so only its latency is used.
+// - Huawei Cloud's public serverless trace (2025), requests per 5 minutes of 15 functions over 2.5
+//   days (requests_per_sec): from steady ~600/s to bursty, mostly idle functions, with daily cycles.
+// - The NASA Kennedy Space Center web server (July and August 1995), requests per minute
+//   (requests_per_sec). Its logs hold real outages (a hurricane, minutes with no request at all):
+//   windows that touch one are not used, neither as healthy windows nor to inject a regression into.
 import { readFileSync } from 'node:fs';
 import { seededRandom as seeded } from '../build/src/demo/app.js';
 
@@ -58,6 +63,41 @@ function llm(name) {
   return (llmCache[name] = { name: `azure-llm-${name}`, intervalMs: STEP_S * 1000, series });
 }
 
+let faasCache;
+/** Huawei Cloud functions: requests per 5 minutes, as requests per second. */
+function faas() {
+  faasCache ??= JSON.parse(readFileSync(new URL('huawei-faas-2025-requests.json', DATA), 'utf8')).series.map((s) => ({
+    name: `huawei-${s.name}`,
+    intervalMs: 300_000,
+    series: { requests_per_sec: s.values.map((v) => v / 300) },
+  }));
+  return faasCache;
+}
+
+let nasaCache;
+/** The NASA web server: requests per minute, as requests per second (null: the server was down). */
+function nasa() {
+  nasaCache ??= JSON.parse(readFileSync(new URL('nasa-ksc-1995-requests.json', DATA), 'utf8')).series.map((s) => ({
+    name: s.name,
+    intervalMs: 60_000,
+    series: { requests_per_sec: s.values.map((v) => (v === null ? undefined : v / 60)) },
+    // Minutes with no request at all, three or more in a row, are the server down: a known incident.
+    usable: noOutage(s.values),
+  }));
+  return nasaCache;
+}
+
+/** A test for windows [at, at + span) that hold no run of 3 or more empty minutes. */
+function noOutage(values) {
+  const down = new Uint8Array(values.length);
+  for (let i = 0; i + 3 <= values.length; i++) {
+    if (values.slice(i, i + 3).every((v) => v === null || v === 0)) down.fill(1, i, i + 3);
+  }
+  const prefix = new Uint32Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) prefix[i + 1] = prefix[i] + down[i];
+  return (at, span) => prefix[at + span] - prefix[at] === 0;
+}
+
 const POST_SAMPLES = 30;
 
 /** A multiplier per POST sample (i of n) for each metric it touches. */
@@ -83,8 +123,36 @@ export const REAL_FAMILIES = [
   { name: 'llm_conv_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'conv', times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
   { name: 'llm_conv_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'conv', times: 2, effect: step({ requests_per_sec: 0.2 }) },
   { name: 'llm_code_latency_x2_threshold', expected: 'attention', source: 'code', times: 2, effect: step({ latency_p95: 1.6 }) },
+  { name: 'faas_healthy (bursty traffic)', expected: 'ok', source: 'faas' },
+  { name: 'web_healthy (traffic)', expected: 'ok', source: 'nasa' },
+  { name: 'faas_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'faas', times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
+  { name: 'faas_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'faas', times: 2, effect: step({ requests_per_sec: 0.2 }) },
+  { name: 'web_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'nasa', times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
+  { name: 'web_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'nasa', times: 2, effect: step({ requests_per_sec: 0.2 }) },
   { name: 'llm_conv_latency_and_traffic_x1.5', expected: 'rollback_recommended', source: 'conv', times: 1.5, effect: step({ latency_p95: 1.45, requests_per_sec: 0.4 }) },
 ];
+
+const median = (values) => {
+  const s = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+};
+
+/**
+ * A trace and a window start for the family: never a window with a known incident, and for an
+ * injected regression, never one where the metrics it multiplies were zero before the deploy (a
+ * traffic drop of an idle function's zero requests is zero: no regression anyone could see).
+ */
+function pick(pool, family, rand, pre, post) {
+  const touched = family.effect ? Object.keys(family.effect(0, post)) : [];
+  for (;;) {
+    const trace = pool[Math.floor(rand() * pool.length)];
+    const length = Object.values(trace.series)[0].length;
+    const at = Math.floor(rand() * (length - pre - post));
+    if (trace.usable && !trace.usable(at, pre + post)) continue;
+    if (touched.some((name) => !(median(trace.series[name]?.slice(at, at + pre) ?? []) > 0))) continue;
+    return [trace, at];
+  }
+}
 
 /**
  * `count` windows of a family, reproducible from `seed`: PRE `pre` samples then POST 30 (or the
@@ -97,12 +165,11 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   const rand = seeded(seed * 7919 + family.name.length * 104729);
   // History windows from a generator of their own: the windows judged are the same with or without history.
   const other = seeded(seed * 15485863 + family.name.length);
-  const pool = family.source === 'vm' ? vms() : [llm(family.source)];
+  const pool = { vm: vms, faas, nasa }[family.source]?.() ?? [llm(family.source)];
   const out = [];
   for (let k = 0; k < count; k++) {
-    const trace = pool[Math.floor(rand() * pool.length)];
+    const [trace, at] = pick(pool, family, rand, pre, POST);
     const length = Object.values(trace.series)[0].length;
-    const at = Math.floor(rand() * (length - pre - POST));
     const snapshot = (i, factors = {}) => ({
       metrics: Object.fromEntries(Object.entries(trace.series).filter(([, values]) => values[i] !== undefined).map(([name, values]) => [name, values[i] * (factors[name] ?? 1)])),
     });
@@ -110,7 +177,7 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
     const healthy = [];
     for (let tries = 0; healthy.length < history && tries < 100; tries++) {
       const h = Math.floor(other() * (length - span));
-      if (h + span > at && h < at + span) continue;
+      if ((h + span > at && h < at + span) || (trace.usable && !trace.usable(h, span))) continue;
       healthy.push({ pre: Array.from({ length: pre }, (_, i) => snapshot(h + i)), post: Array.from({ length: POST }, (_, i) => snapshot(h + pre + i)) });
     }
     out.push({

@@ -136,7 +136,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'drift' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -171,7 +171,9 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable));
   add('trend', judged.filter((j) => j.trending));
   // A big move the test cannot confirm, and the baseline's noise does not explain, is never ok.
-  add('uncertain', judged.filter((j) => j.uncertain));
+  add('uncertain', judged.filter((j) => j.uncertain && !j.trendBeforeDeploy));
+  // A real move past the threshold that only continues what PRE was already doing: not ok, not the deploy's to roll back.
+  add('drift', judged.filter((j) => j.uncertain && j.trendBeforeDeploy));
   // A baseline that varied more than the threshold cannot say a move is fine: not judged, not guessed.
   add('unstable', judged.filter((j) => j.unstable));
   // Missing or unreadable data never yields a silent ok.
@@ -215,6 +217,8 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
         return `Needs attention: ${list(first)} kept rising through the window`;
       case 'uncertain':
         return `Needs attention: ${list(first)} moved past the threshold, but too noisily to be sure`;
+      case 'drift':
+        return `Needs attention: ${list(first)} moved past the threshold, but was already moving that way before the deploy`;
       case 'unstable':
         return `Needs attention: the baseline of ${list(first)} is too unstable to judge (PRE varied by more than the threshold)`;
       case 'no_data':
@@ -341,7 +345,7 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain', 'drift'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

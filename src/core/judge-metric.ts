@@ -22,12 +22,18 @@ import { rateIncreaseTest } from './stats/binomial.js';
 const TREND_ALPHA = 0.01;
 
 /**
- * A move past the threshold that the test cannot confirm is put down to noise (ok) only when it is
- * smaller than this many standard errors of the difference: then the baseline's own variability
+ * A move past the threshold that the test cannot confirm is put down to noise only when it is
+ * smaller than this many units of the baseline's own noise (noiseZ): then the baseline's variability
  * explains it. Larger unconfirmed moves raise attention: they may be real, and the samples are too
  * few or too noisy to tell.
  */
 const NOISE_EXPLAINS_Z = 1;
+
+/** Power against a threshold-sized move from which a baseline that varies by more than the threshold is still judgeable. */
+const JUDGEABLE_POWER = 0.8;
+
+/** A step at the deploy beyond a drift PRE already had must pass this level to be the deploy's. */
+const DRIFT_STEP_ALPHA = 0.05;
 
 /** Significance level at which confidence reads a test's power (the level a regression is called at). */
 const POWER_ALPHA = 0.05;
@@ -63,10 +69,15 @@ export interface Measurement {
   pValue: number | null;
   /** How likely a move of the threshold's size would have been found: the strength of an `ok`. */
   power: number;
-  /** The move in standard errors of the difference (how far outside the noise it is). */
+  /**
+   * How far outside the baseline's noise the move is: in PRE's own sample spread (shift test), or in
+   * standard errors of the difference of the rates (count test).
+   */
   noiseZ: number;
-  /** PRE's own samples varied by more than the threshold: the baseline cannot place a threshold-sized move. */
+  /** PRE's own samples varied by more than the threshold, too much for these samples to place a threshold-sized move. */
   unstable: boolean;
+  /** PRE was already moving the bad way (see ShiftTest.drift). */
+  drift?: { preTrendP: number; stepP: number };
   evidence: Evidence;
   fewSamples: boolean;
   lowVolume: boolean;
@@ -145,7 +156,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
   const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, (n) => scratch.take('median', n)) : Number.NaN;
 
-  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume'> & { unstable?: boolean };
+  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean };
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
@@ -169,9 +180,10 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   } else {
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMoves(name, rule, ctx);
-    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, seFloor: history?.sd });
+    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, seFloor: history?.sd, gap: settle });
     if (history) evidence.history = { runs: history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(history.sd) : history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
+    if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
     const { before: baseline, after: current } = shift.medians;
     const size = thresholdSize(shift, rule, baseline);
     measured = {
@@ -179,9 +191,14 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
       current,
       pValue: shift.pValue,
       power: size === undefined ? 0 : powerAt(shift, size, POWER_ALPHA),
-      noiseZ: noiseZ(shift, baseline, current, rule),
+      // The baseline's own variability is what may explain a move (not the wander between windows,
+      // which would let a large unconfirmed move pass as ok).
+      noiseZ: noiseZ(shift, shift.preSpread, baseline, current, rule),
       lowVolume: false,
-      unstable: size !== undefined && shift.preSpread >= size,
+      // PRE's own samples varied by more than the threshold, and the samples are too few for their
+      // medians to place a threshold-sized move anyway: the baseline cannot say a move is fine.
+      unstable: size !== undefined && shift.preSpread >= size && powerAt({ se: Math.max(shift.se, baselineSe(shift.preSpread, before.values.length)) }, size, POWER_ALPHA) < JUDGEABLE_POWER,
+      ...(shift.drift ? { drift: shift.drift } : {}),
     };
   }
   if (evidence.untestable) measured.pValue = null;
@@ -208,7 +225,14 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   const untestable = evidence.untestable;
   const moved = m.delta !== 0 && Math.abs(m.delta) >= rule.min_delta;
   let status: MetricStatus = 'ok';
-  if (moved && m.badPct >= rule.threshold && (significant.regression || untestable)) {
+  // Moving the bad way already before the deploy, with no step at the deploy beyond that drift: the
+  // move is real, the deploy is not shown to be its cause. Never ok past the threshold, never a rollback.
+  const drifting = m.drift !== undefined && m.drift.stepP > DRIFT_STEP_ALPHA;
+  if (moved && m.badPct >= rule.threshold && (significant.regression || untestable) && drifting) {
+    status = 'warning';
+    judgement.uncertain = true;
+    judgement.trendBeforeDeploy = true;
+  } else if (moved && m.badPct >= rule.threshold && (significant.regression || untestable)) {
     judgement.capped = m.fewSamples ? 'few_samples' : m.lowVolume ? 'low_volume' : null;
     status = judgement.capped ? 'warning' : 'regression';
   } else if (moved && m.badPct >= rule.threshold) {
@@ -221,7 +245,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
       status = 'warning';
       judgement.uncertain = true;
     }
-  } else if (moved && m.badPct >= rule.attention && significant.band) {
+  } else if (moved && m.badPct >= rule.attention && significant.band && !drifting) {
     status = 'warning';
   } else if (moved && rule.direction !== 'both' && -m.badPct >= rule.threshold) {
     status = 'improvement';
@@ -288,12 +312,20 @@ function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number
   return baseline === 0 ? undefined : fraction * Math.abs(baseline);
 }
 
-/** The observed move in the bad direction, in standard errors of the difference. */
-function noiseZ(t: ShiftTest, baseline: number, current: number, rule: MetricRule): number {
-  if (t.se === 0) return Number.POSITIVE_INFINITY;
+/**
+ * The standard error of PRE's median from PRE's own spread alone: the test pools both phases' noise,
+ * which a quiet POST would make look small next to a baseline that jumped about.
+ */
+function baselineSe(preSpread: number, n: number): number {
+  return n > 0 ? preSpread * Math.sqrt((n <= 2 ? 1 : Math.PI / 2) / n) : Number.POSITIVE_INFINITY;
+}
+
+/** The observed move in the bad direction, in units of `scale` (on the test's scale). */
+function noiseZ(t: ShiftTest, scale: number, baseline: number, current: number, rule: MetricRule): number {
+  if (scale === 0) return Number.POSITIVE_INFINITY;
   const d = t.log && baseline > 0 && current > 0 ? Math.log(current) - Math.log(baseline) : current - baseline;
   const bad = rule.direction === 'increase' ? d : rule.direction === 'decrease' ? -d : Math.abs(d);
-  return bad / t.se;
+  return bad / scale;
 }
 
 /** The POST trend, in the rule's bad direction, and whether PRE already moved the same way as fast. */

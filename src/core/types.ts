@@ -113,6 +113,11 @@ export interface Evidence {
   invalid: { pre: number; post: number };
   /** Earlier healthy runs that set the noise floor: how many, and their typical PRE-to-POST move in percent. */
   history?: { runs: number; typical_change_pct: number };
+  /**
+   * PRE was already moving the bad way: the p-value of that trend, and of a step at the deploy
+   * beyond it (a large one means the move continues the trend rather than starting at the deploy).
+   */
+  drift?: { pre_trend_p: number; step_p: number };
 }
 
 export type HintSeverity = 'info' | 'warning' | 'critical';

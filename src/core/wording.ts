@@ -36,7 +36,7 @@ export function earlyExitNote(verdict: Verdict | null, early: { after_samples: n
 }
 
 /** One line per metric worth mentioning: what moved, then why it counts (or does not). */
-export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; capped?: string | null; withinNoise?: boolean } = {}): string | undefined {
+export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; trendBeforeDeploy?: boolean; capped?: string | null; withinNoise?: boolean } = {}): string | undefined {
   switch (m.status) {
     case 'no_data':
       return `${m.name}: no data after the deploy (${m.samples.pre} samples before)`;
@@ -53,6 +53,8 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
     ? `rising steadily: ${formatPct(m.evidence.trend?.change_pct ?? 0)} over the window (trend p=${m.evidence.trend?.p_value})`
     : flags.withinNoise
       ? `past the threshold, but within the baseline's own variability (${evidence(m.evidence)})`
+      : flags.uncertain && flags.trendBeforeDeploy && m.evidence.drift
+      ? `past the threshold, but it was already moving that way before the deploy (trend p=${m.evidence.drift.pre_trend_p}) with no step at the deploy beyond that drift (step p=${m.evidence.drift.step_p}); ${evidence(m.evidence)}`
       : flags.uncertain
       ? `past the threshold but not confirmed: too few or too noisy samples to be sure (${evidence(m.evidence)})`
       : flags.capped === 'low_volume'

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, judgeAll } from '../../src/core/analyze.js';
 import { decisiveRegression, LONE_HOLD } from '../../src/core/early.js';
 import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
+import { shiftTest } from '../../src/core/stats/shift.js';
 import type { MetricSnapshot, Rules } from '../../src/core/types.js';
 
 const rules: Rules = { ...DEFAULT_RULES };
@@ -44,17 +45,34 @@ describe('significance on real-looking noise', () => {
     expect(a.details[0]).toMatch(/not confirmed: too few or too noisy samples to be sure/);
   });
 
-  it('a move past the threshold smaller than its own standard error is noise: ok, and said so', () => {
-    // Three samples a side, the POST ones scattered widely: +110 % on a 100 % threshold, z < 1.
+  it('an unconfirmed move twice the baseline\'s own spread is not put down to noise: attention', () => {
+    // Three samples a side, the POST ones scattered widely: +110 % on a 100 % threshold, not
+    // significant, but two of PRE's own standard deviations away from it.
     const pre = snaps(3, (i) => ({ queue: [100, 150, 80][i] }));
     const post = snaps(3, (i) => ({ queue: [100, 210, 480][i] }));
     const queue = { queue: rule('increase', 100) };
     const j = judgeAll({ pre, post, rules: queue, settle: 0 })[0]!;
     expect(j.result.change_pct).toBe(110);
+    expect(j.measurement.noiseZ).toBeGreaterThan(1);
+    expect(j.withinNoise).toBe(false);
+    expect(j.result.status).toBe('warning');
+    expect(analyze({ pre, post, rules: queue, settle: 0 }).summary).toMatch(/queue moved past the threshold, but too noisily to be sure/);
+  });
+
+  it('an error rate past the threshold by less than the noise of its counts is noise: ok, and said so', () => {
+    // About 2 errors in 240 requests before, 9 in 540 after (+60 % on a 50 % threshold): one standard
+    // error of the difference of the two rates is larger than the move.
+    const pre = snaps(12, () => ({ error_rate: 0.01, requests_per_sec: 2 }));
+    const post = snaps(27, () => ({ error_rate: 0.016, requests_per_sec: 2 }));
+    const lone = { error_rate: rules.error_rate!, requests_per_sec: rules.requests_per_sec! };
+    const j = judgeAll({ pre, post, rules: lone, settle: 0, intervalMs: 10_000 }).find((x) => x.result.name === 'error_rate')!;
+    expect(j.result.evidence.test).toBe('rate');
+    expect(j.result.change_pct).toBe(60);
     expect(j.measurement.noiseZ).toBeLessThan(1);
-    expect(j.result.status).toBe('ok');
     expect(j.withinNoise).toBe(true);
-    const a = analyze({ pre, post, rules: queue, settle: 0 });
+    expect(j.result.status).toBe('ok');
+    const a = analyze({ pre, post, rules: lone, settle: 0, intervalMs: 10_000 });
+    expect(a.verdict).toBe('ok');
     expect(codes(a)).toContain('moved_within_noise');
     expect(a.details[0]).toMatch(/within the baseline's own variability/);
   });
@@ -66,6 +84,19 @@ describe('significance on real-looking noise', () => {
     expect(a.verdict).toBe('attention');
     expect(a.summary).toMatch(/baseline of cpu_usage is too unstable to judge/);
     expect(codes(a)).toContain('baseline_unstable');
+  });
+
+  it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
+    // Traffic that jumps ±50 % from one sample to the next around a steady level (a few requests a
+    // second), and no change at the deploy: 3 PRE samples cannot say the level held, 24 can.
+    const jumpy = (i: number) => ({ requests_per_sec: 10 * [1, 1.6, 0.6, 1.4, 0.7, 1.1][i % 6]! });
+    const post = snaps(30, (i) => jumpy(i + 1));
+    const lone = { requests_per_sec: rules.requests_per_sec! };
+    const few = analyze({ pre: snaps(3, jumpy), post, rules: lone });
+    expect(few.verdict).toBe('attention');
+    expect(codes(few)).toContain('baseline_unstable');
+    const many = analyze({ pre: snaps(24, jumpy), post, rules: lone });
+    expect(many.verdict).toBe('ok');
   });
 
   it('p-values stay honest on autocorrelated noise: with no change, about 5 % fall under 0.05', () => {
@@ -87,6 +118,54 @@ describe('significance on real-looking noise', () => {
     // Measured: 8 % (2026-12-04). The inflation is an AR(1) approximation; it keeps the rate near
     // the nominal 5 %, where assuming independence would put it several times higher.
     expect(low / runs).toBeLessThan(0.1);
+  });
+
+  it('a level that wanders (a random walk under the noise) widens the test; a step at the deploy is still found', () => {
+    // A real level moves on its own (load, caches, neighbours): two windows side by side differ by
+    // more than their noise. The wander read inside the phases must widen the test; a step at the
+    // deploy is between the phases, never inside one, so it must not hide.
+    let seed = 7;
+    const uniform = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+    const space = (_: string, n: number) => new Float64Array(n);
+    const runs = 2000;
+    const walk = (step: number) => {
+      let level = 0;
+      return Array.from({ length: 42 }, (_, i) => 100 * Math.exp((level += 0.04 * gauss()) + 0.03 * gauss()) * (i >= 12 ? step : 1));
+    };
+    let low = 0;
+    for (let k = 0; k < runs; k++) {
+      const v = walk(1);
+      if (shiftTest(v.slice(0, 12), v.slice(12), 'increase', space).pValue < 0.05) low++;
+    }
+    let found = 0;
+    for (let k = 0; k < 400; k++) {
+      const v = walk(1.5);
+      if (shiftTest(v.slice(0, 12), v.slice(12), 'increase', space).pValue < 0.05) found++;
+    }
+    // Measured (2026-12-06): 14.1 % under 0.05 (17.2 % with the wander left out, the noise and its
+    // serial dependence only; 3.3 % on white noise); +50 % steps found 86 % of the time at 0.05.
+    expect(low / runs).toBeLessThan(0.155);
+    expect(found / 400).toBeGreaterThan(0.8);
+  });
+
+  it('a move that continues a drift PRE already had is not the deploy\'s: attention, not rollback; a step at the deploy on top of it is', () => {
+    // Traffic already falling steadily before the deploy (an evening), and still falling after it.
+    const level = (i: number) => 1000 * Math.exp(-0.04 * i) * wobble(i, 0.02);
+    const pre = snaps(12, (i) => ({ requests_per_sec: level(i) }));
+    const drifting = snaps(30, (i) => ({ requests_per_sec: level(12 + i) }));
+    const a = analyze({ pre, post: drifting, rules: { requests_per_sec: rules.requests_per_sec! } });
+    expect(metric(a, 'requests_per_sec').change_pct!).toBeLessThan(-40);
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toMatch(/requests_per_sec moved past the threshold, but was already moving that way before the deploy/);
+    expect(metric(a, 'requests_per_sec').evidence.drift).toMatchObject({ pre_trend_p: expect.any(Number), step_p: expect.any(Number) });
+    expect(a.details[0]).toMatch(/already moving that way before the deploy \(trend p=[\d.e-]+\) with no step at the deploy/);
+    expect(codes(a)).toContain('trend_before_deploy');
+    // The same evening, and the deploy cuts traffic by 70 % on top of it: that step is the deploy's.
+    const cut = snaps(30, (i) => ({ requests_per_sec: 0.3 * level(12 + i) }));
+    const b = analyze({ pre, post: cut, rules: { requests_per_sec: rules.requests_per_sec! } });
+    expect(b.verdict).toBe('rollback_recommended');
+    expect(metric(b, 'requests_per_sec').evidence.drift!.step_p).toBeLessThan(0.05);
   });
 
   it('with one PRE sample a regression is capped at attention, and the hint says why', () => {

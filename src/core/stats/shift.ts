@@ -4,17 +4,21 @@
  *   residuals (both phases pooled), so single spikes move neither;
  * - positive metrics (latency, traffic, CPU, memory) are compared on a log scale, where their noise
  *   is roughly multiplicative and a threshold in percent is a fixed distance;
- * - the variance of each median is inflated for serial dependence (dependence.ts), and the
- *   reference distribution is Student's t with the effective degrees of freedom that remain, so a
- *   short or strongly autocorrelated window cannot produce a tiny p-value;
- * - level wander longer than the window shows as POST blocks whose levels disagree more than their
- *   noise explains; and earlier healthy runs of the same service, when there are some, set a floor:
- *   a move no larger than healthy deploys usually show is not evidence.
+ * - the variance of each median is inflated for serial dependence (dependence.ts);
+ * - real levels wander: the wander read inside each phase (adjacent blocks whose levels differ more
+ *   than their noise explains) is added to what a healthy difference between two windows can be,
+ *   and the reference is Student's t with the degrees of freedom both estimates leave, so a short,
+ *   autocorrelated or drifting window cannot produce a tiny p-value (measured on real traces:
+ *   docs/analysis.md);
+ * - a trend PRE already had is told apart from a step at the deploy (step.ts);
+ * - earlier healthy runs of the same service, when there are some, set a floor: a move no larger
+ *   than healthy deploys usually show is not evidence.
  * Pure.
  */
 import { medianInPlace, middlesInPlace } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
+import { stepAtDeploy } from './step.js';
 import { trendOf } from './trend.js';
 
 export interface ShiftTest {
@@ -31,6 +35,12 @@ export interface ShiftTest {
   /** Effective degrees of freedom of the t reference. */
   df: number;
   log: boolean;
+  /**
+   * Set when PRE was already moving the bad way (its own trend significant): that trend's p-value,
+   * and the p-value of a step at the deploy beyond it. A move that only continues such a trend is not
+   * the deploy's to answer for.
+   */
+  drift?: { preTrendP: number; stepP: number };
   /** The medians of PRE and POST on the values' own scale. */
   medians: { before: number; after: number };
 }
@@ -48,6 +58,8 @@ export interface ShiftOptions {
   detrendAfter?: boolean;
   /** The smallest standard error of the difference to allow: how far healthy runs moved from PRE to POST (test scale). */
   seFloor?: number;
+  /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
+  gap?: number;
 }
 
 /** MAD to standard deviation for a normal distribution. */
@@ -65,6 +77,9 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   const b = space('b', m);
   for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
   for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
+
+  // Read before the medians reorder the arrays: a trend PRE already had, and the step at the deploy beyond it.
+  const drift = n >= MIN_DRIFT_PRE ? driftBefore(a, b, badness, options.gap ?? 0, space) : undefined;
 
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
@@ -84,14 +99,19 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
   const taken = (inflation(rho, n) + inflation(rho, m)) / (n + m);
   const spread = within / Math.sqrt(Math.max(0.1, 1 - taken));
-  // Level wander the residuals cannot show: POST cut in blocks, whose levels vary more than their
-  // own noise explains when the series drifts (a step at the deploy moves every block alike).
-  const wander = slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0;
-  const withinSe = Math.sqrt(spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m) + wander);
-  const se = Math.max(withinSe, options.seFloor ?? 0);
-  // Student's t for a scale estimated from the residuals (two centres estimated from them); the
-  // dependence is in the standard error already.
-  const df = Math.max(2, n + m - 2);
+  const noise = spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m);
+  // Real levels wander on their own (load, caches, neighbours): two windows side by side differ by
+  // more than their noise even when nothing was deployed. That wander, read inside the phases, is
+  // part of what a healthy PRE-to-POST difference looks like. Two readings of it, the larger kept:
+  // the random walk's rate from adjacent blocks of both phases, carried over the span between the
+  // two windows; and how far POST's own thirds disagree (a wander slower than the blocks).
+  const wander = levelWander(r, n, m, spread, rho, space);
+  const wanderVar = Math.max(wander.q * ((n + m) / 3 + (options.gap ?? 0)), slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0);
+  const se = Math.max(Math.sqrt(noise + wanderVar), options.seFloor ?? 0);
+  // Student's t: the noise part is estimated from the residuals (two centres taken from them), the
+  // wander part from a handful of block differences; Satterthwaite's degrees of freedom weigh them.
+  const noiseDf = Math.max(2, n + m - 2);
+  const df = wanderVar > 0 ? Math.max(2, (noise + wanderVar) ** 2 / (noise ** 2 / noiseDf + wanderVar ** 2 / Math.max(THIRDS - 1, wander.pairs))) : noiseDf;
 
   const raw = cb - ca;
   const delta = Math.abs(raw) <= epsilon ? 0 : raw;
@@ -100,7 +120,7 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   if (se === 0) pValue = bad > 0 ? 0 : 1;
   else pValue = upperStudent(bad / se, df);
   if (badness === 'both') pValue = Math.min(1, 2 * pValue);
-  return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter } };
+  return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
 }
 
 /**
@@ -163,27 +183,79 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
 /** Residuals the spread is measured on at most. */
 const MAX_SPREAD_SAMPLE = 4096;
 
-/** Blocks POST is cut into to measure level wander, and the samples each needs at least. */
-const BLOCKS = 3;
-const MIN_BLOCK = 6;
+/** Samples per block when the level's wander is read from adjacent blocks. */
+const BLOCK = 4;
 
 /**
- * Variance of the blocks' medians beyond what their within-block noise gives: the between-window
- * level variance (0 when the window is too short to cut, or the blocks agree).
+ * The level's wander as a random walk: its variance q per sample, from the differences between
+ * adjacent blocks' medians inside each phase beyond what their noise gives (a random walk moves two
+ * adjacent blocks' levels apart by 2b/3 q on average). A step at the deploy is between the phases,
+ * never inside one, so it cannot pass for wander. `pairs`: the block differences it rests on.
+ */
+function levelWander(r: Float64Array, n: number, m: number, spread: number, rho: number, space: Space): { q: number; pairs: number } {
+  let sum = 0;
+  let pairs = 0;
+  for (const [from, length] of [
+    [0, n],
+    [n, m],
+  ] as const) {
+    let previous = Number.NaN;
+    for (let j = 0; j < Math.floor(length / BLOCK); j++) {
+      const block = space('m', BLOCK);
+      block.set(r.subarray(from + j * BLOCK, from + (j + 1) * BLOCK));
+      const level = medianInPlace(block);
+      if (j > 0) {
+        sum += (level - previous) ** 2;
+        pairs++;
+      }
+      previous = level;
+    }
+  }
+  if (pairs === 0) return { q: 0, pairs: 0 };
+  const blockNoise = (2 * spread * spread * medianFactor(BLOCK) * inflation(rho, BLOCK)) / BLOCK;
+  // Only what stands out from the noise by about one standard error of a variance read from this many
+  // differences counts: on a level that does not wander, a few pairs would otherwise always find some.
+  const excess = sum / pairs - blockNoise * (1 + Math.sqrt(2 / pairs));
+  return { q: Math.max(0, (excess * 3) / (2 * BLOCK)), pairs };
+}
+
+/** Blocks POST is cut into for the slower wander, and the samples each needs at least. */
+const THIRDS = 3;
+const MIN_THIRD = 6;
+
+/**
+ * Variance of the medians of POST's thirds beyond what their within-block noise gives: a wander too
+ * slow for adjacent short blocks to show (0 when the window is too short to cut, or they agree).
  */
 function blockWander(residuals: Float64Array, spread: number, rho: number, space: Space): number {
-  const len = Math.floor(residuals.length / BLOCKS);
-  if (len < MIN_BLOCK) return 0;
+  const len = Math.floor(residuals.length / THIRDS);
+  if (len < MIN_THIRD) return 0;
   const levels: number[] = [];
-  for (let k = 0; k < BLOCKS; k++) {
+  for (let k = 0; k < THIRDS; k++) {
     const block = space('m', len);
     block.set(residuals.subarray(k * len, (k + 1) * len));
     levels.push(medianInPlace(block));
   }
-  const mean = levels.reduce((a, b) => a + b, 0) / BLOCKS;
-  const between = levels.reduce((a, v) => a + (v - mean) ** 2, 0) / (BLOCKS - 1);
+  const mean = levels.reduce((a, b) => a + b, 0) / THIRDS;
+  const between = levels.reduce((a, v) => a + (v - mean) ** 2, 0) / (THIRDS - 1);
   const within = (spread * spread * medianFactor(len) * inflation(rho, len)) / len;
   return Math.max(0, between - within);
+}
+
+/** PRE samples needed before its own trend is read. */
+const MIN_DRIFT_PRE = 6;
+/** Significance of PRE's own trend for it to count as a drift already under way. */
+const DRIFT_ALPHA = 0.05;
+
+function driftBefore(a: Float64Array, b: Float64Array, badness: Badness, gap: number, space: Space): ShiftTest['drift'] {
+  const t = trendOf(a, (k) => space('m', k));
+  if (!t) return undefined;
+  const preTrendP = badness === 'increase' ? t.pValueUp : badness === 'decrease' ? t.pValueDown : Math.min(1, 2 * Math.min(t.pValueUp, t.pValueDown));
+  if (preTrendP >= DRIFT_ALPHA) return undefined;
+  const step = stepAtDeploy(a, b, gap);
+  if (!step || step.se === 0) return undefined;
+  const bad = badness === 'increase' ? step.delta : badness === 'decrease' ? -step.delta : Math.abs(step.delta);
+  return { preTrendP, stepP: upperStudent(bad / step.se, Math.max(2, a.length + b.length - 3)) };
 }
 
 /** Mean range of n normal samples in standard deviations (d2), for the spread of a handful of values. */

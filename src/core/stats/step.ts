@@ -1,0 +1,79 @@
+/**
+ * A step at the deploy, in a series whose level wanders: the local-level model
+ *   y_t = mu_t + delta * [t is after the deploy] + e_t,   mu_t = mu_{t-1} + w_t,
+ * with noise variance s2 (e) and level variance q per sample (w), both read from the differences
+ * inside each phase. The Kalman filter gives the best linear estimate of delta and its variance:
+ * when the level does not wander (q = 0) it compares the whole phases; the more it wanders, the
+ * more it weighs the samples next to the deploy, so a drift that was under way is not read as the
+ * deploy's step, and an abrupt step still is. Pure.
+ */
+import { medianInPlace } from './basic.js';
+
+export interface StepEstimate {
+  delta: number;
+  se: number;
+  q: number;
+  s2: number;
+}
+
+const MAD_TO_SD = 1.4826;
+
+/** Robust variance of the differences x[i+k] - x[i] inside each run. */
+function diffVariance(runs: readonly Float64Array[], k: number): { v: number; count: number } {
+  const d: number[] = [];
+  for (const r of runs) for (let i = 0; i + k < r.length; i++) d.push(Math.abs(r[i + k]! - r[i]!));
+  if (d.length === 0) return { v: Number.NaN, count: 0 };
+  const work = Float64Array.from(d);
+  const mad = medianInPlace(work) * MAD_TO_SD;
+  if (mad > 0) return { v: mad * mad, count: d.length };
+  const mean = d.reduce((a, b) => a + b, 0) / d.length;
+  return { v: (mean * 1.2533) ** 2, count: d.length };
+}
+
+export function stepAtDeploy(pre: Float64Array, post: Float64Array, gap: number, lag = 4): StepEstimate | undefined {
+  const n = pre.length;
+  const m = post.length;
+  if (n < 2 || m < 2) return undefined;
+  const k = Math.max(2, Math.min(lag, Math.floor(Math.max(n, m) / 2)));
+  const v1 = diffVariance([pre, post], 1);
+  const vk = diffVariance([pre, post], k);
+  if (!(v1.count > 0)) return undefined;
+  const q = vk.count > 0 && Number.isFinite(vk.v) ? Math.max(0, (vk.v - v1.v) / (k - 1)) : 0;
+  const s2 = Math.max((v1.v - q) / 2, v1.v / 20, 0);
+  // Kalman filter over [mu, delta], diffuse start.
+  const scale = Math.max(1e-300, s2 + q + 1e-12);
+  const big = 1e8 * scale + 1e8 * (Math.abs(pre[0]!) + 1) ** 2;
+  let mu = pre[0]!;
+  let d = 0;
+  let p11 = big;
+  let p12 = 0;
+  let p22 = big;
+  const observe = (y: number, z: number) => {
+    // y = mu + z * d + e
+    const f = p11 + 2 * z * p12 + z * z * p22 + s2;
+    const v = y - mu - z * d;
+    const k1 = (p11 + z * p12) / f;
+    const k2 = (p12 + z * p22) / f;
+    mu += k1 * v;
+    d += k2 * v;
+    const n11 = p11 - k1 * (p11 + z * p12);
+    const n12 = p12 - k1 * (p12 + z * p22);
+    const n22 = p22 - k2 * (p12 + z * p22);
+    p11 = n11;
+    p12 = n12;
+    p22 = n22;
+  };
+  const predict = () => {
+    p11 += q;
+  };
+  for (let i = 0; i < n; i++) {
+    if (i > 0) predict();
+    observe(pre[i]!, 0);
+  }
+  for (let g = 0; g < gap; g++) predict();
+  for (let i = 0; i < m; i++) {
+    predict();
+    observe(post[i]!, 1);
+  }
+  return { delta: d, se: Math.sqrt(Math.max(0, p22)), q, s2 };
+}
