@@ -3,8 +3,7 @@
  * what it saw and, when it fails, what to do. Nothing is written: the store is opened (and migrated
  * if new) and read, the endpoints are sampled once.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
@@ -12,6 +11,7 @@ import { CredentialsError, ExitCode, SeqpulseError, UsageError } from '../errors
 import { redactError, redactText, redactUserinfo } from '../redact.js';
 import { queryIssues } from '../sources/factory.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
+import { storeDirectory } from '../store/directory.js';
 import { sqlitePath } from '../store/location.js';
 import type { Store } from '../store/types.js';
 import { NAME_WIDTH, shorten } from '../output/terminal.js';
@@ -130,15 +130,13 @@ async function storeCheck(name: string, location: string, openStore: DoctorDeps[
   const shown = redactUserinfo(location);
   // A SQLite store that does not exist yet is not created by a check: the first run creates it.
   const path = sqlitePath(location);
-  if (path !== undefined) {
-    if (!existsSync(path)) {
-      const dir = nearestDir(dirname(path));
-      try {
-        accessSync(dir, constants.W_OK);
-        return { name, level: 'pass', detail: `${shown}: not created yet; the first run creates it (${dir} is writable)` };
-      } catch {
-        return { name, level: 'fail', detail: `${shown}: ${dir} is not writable, so the store cannot be created`, fix: `Use ${optionName('store')} with a writable path, or fix the directory permissions.` };
-      }
+  if (path !== undefined && !existsSync(path)) {
+    try {
+      // The very check a run makes before it creates the store's directories and file.
+      const { existing } = storeDirectory(path);
+      return { name, level: 'pass', detail: `${shown}: not created yet; the first run creates it (${existing} is writable)` };
+    } catch (err) {
+      return storeFailed(name, location, err);
     }
   }
   try {
@@ -150,11 +148,11 @@ async function storeCheck(name: string, location: string, openStore: DoctorDeps[
       await store.close();
     }
   } catch (err) {
-    const fix = err instanceof SeqpulseError ? err.hint : undefined;
-    return { name, level: 'fail', detail: redactError(err, location), ...(fix ? { fix } : {}) };
+    return storeFailed(name, location, err);
   }
 }
 
-function nearestDir(dir: string): string {
-  return existsSync(dir) || dirname(dir) === dir ? dir : nearestDir(dirname(dir));
+function storeFailed(name: string, location: string, err: unknown): Check {
+  const fix = err instanceof SeqpulseError ? err.hint : undefined;
+  return { name, level: 'fail', detail: redactError(err, location), ...(fix ? { fix } : {}) };
 }

@@ -99,6 +99,40 @@ describe('seqpulse doctor', () => {
     }
   });
 
+  it('a store path a run refuses fails doctor with the message the run stops with (under a file, under /proc), both exit 2', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      writeFileSync(join(cwd, 'app.py'), 'print("hello")\n');
+      const cases = [
+        { store: 'app.py/x.db', message: `store ${join(cwd, 'app.py/x.db')} is under a path that is not a directory (${join(cwd, 'app.py')} is a file)` },
+        { store: 'app.py/deeper/x.db', message: `store ${join(cwd, 'app.py/deeper/x.db')} is under a path that is not a directory (${join(cwd, 'app.py')} is a file)` },
+        // Node's recursive mkdir spins forever under /proc: the run must stop at once, as doctor says.
+        { store: '/proc/nope/x.db', message: 'store /proc/nope/x.db cannot be created: /proc is a kernel file system, where no file can be created' },
+      ];
+      for (const { store, message } of cases) {
+        const r = await runCli(['doctor', '--endpoint', app.url, '--store', store, ...quick, '--json'], { cwd, env });
+        expect(r.code, store).toBe(2);
+        const check = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'store');
+        expect(check).toMatchObject({ level: 'fail', detail: message, fix: expect.stringMatching(/^Use --store with a path in a writable directory/) });
+        const run = await runCli(['run', ...fastFlags(app.url), '--store', store, '--', process.execPath, '-e', 'require("fs").writeFileSync("deployed", "")'], { cwd, env });
+        expect(run.code, store).toBe(2);
+        expect(run.stderr).toContain(`seqpulse: ${message}\n`);
+        expect(existsSync(join(cwd, 'deployed'))).toBe(false);
+      }
+      // A path doctor passes is one a run creates, every missing directory on the way.
+      const fresh = await runCli(['doctor', '--endpoint', app.url, '--store', 'a/b/c/x.db', ...quick, '--json'], { cwd, env });
+      expect(JSON.parse(fresh.stdout).checks.find((c: { name: string }) => c.name === 'store')).toMatchObject({ level: 'pass', detail: `a/b/c/x.db: not created yet; the first run creates it (${cwd} is writable)` });
+      expect(existsSync(join(cwd, 'a'))).toBe(false);
+      const run = await runCli(['run', ...fastFlags(app.url), '--store', 'a/b/c/x.db', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(run.code).toBe(0);
+      expect(existsSync(join(cwd, 'a/b/c/x.db'))).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('an unreachable endpoint fails its check with exit 1: a run would still deploy', async () => {
     const r = await runCli(['doctor', '--endpoint', 'http://127.0.0.1:9/ds-metrics', ...quick, '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
     expect(r.code).toBe(1);
