@@ -15,6 +15,10 @@ describe('seqpulse demo', () => {
     expect(runs[0].samples.post).toBe(20);
     expect(runs[0].early_exit).toBeUndefined();
     expect(runs[1].early_exit.after_samples).toBeLessThan(20);
+    // Shares as docs/integration.md asks (0.42 = 42 %), not megabytes.
+    const memory = runs[0].metrics.find((m: { name: string }) => m.name === 'memory_usage');
+    expect(memory.baseline).toBeGreaterThan(0.3);
+    expect(memory.baseline).toBeLessThan(0.6);
     // The demo keeps its runs in a temporary store, not in the user's working directory.
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(cwd)).toEqual([]);
