@@ -102,16 +102,20 @@ function metricsChecks(config: ResolvedConfig, answers: EndpointResult[]): Check
   const missing = unreported.map((u) => u.metric);
   const present = judged.filter((m) => !missing.includes(m));
   const unjudged = [...seen].filter((m) => !judged.some((j) => m === j || m.startsWith(`${j}.`)));
+  const flagged = suspicious(unreported);
+  // Default rules for metrics this app does not have: no mistake, listed apart from the ones that look like one.
+  const defaults = unreported.filter((u) => !flagged.includes(u)).map((u) => u.metric);
   const detail = [
     `judged and present: ${listNames(present) || 'none'}`,
-    missing.length > 0 ? `not reported, so a run would not judge them: ${listNames(unreported.map(describeUnreported))}` : '',
+    flagged.length > 0 ? `not reported, so a run would not judge them: ${listNames(flagged.map(describeUnreported))}` : '',
+    defaults.length > 0 ? `not reported by this app (default rules, left out of the verdict): ${listNames(defaults)}` : '',
     unjudged.length > 0 ? `reported, not judged: ${listNames(unjudged)}` : '',
   ].filter(Boolean).join('; ');
   if (present.length === 0) {
     return [{ name: 'metrics', level: 'fail', detail, fix: 'No metric the rules know was reported, so every verdict would be attention (nothing to compare): report them under their names, or add rules (metrics: in seqpulse.yml).' }];
   }
   const checks: Check[] = [missing.length > 0 ? { name: 'metrics', level: 'warn', detail, fix: UNREPORTED_MEANS } : { name: 'metrics', level: 'pass', detail }];
-  for (const u of suspicious(unreported)) {
+  for (const u of flagged) {
     const why = u.configured ? 'seqpulse.yml has a rule for it' : 'a default rule judges it';
     checks.push({ name: `rule ${u.metric}`, level: 'warn', detail: `${describeUnreported(u)}: ${why}, but the app did not report it, so this rule would judge nothing`, fix: UNREPORTED_MEANS });
   }

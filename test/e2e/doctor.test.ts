@@ -1,5 +1,5 @@
 /** `seqpulse doctor` against a real signed app, a real SQLite store and the test run's Postgres. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -59,7 +59,7 @@ describe('seqpulse doctor', () => {
       const checks = JSON.parse(r.stdout).checks as { name: string; level: string; detail: string; fix?: string }[];
       const found = checks.find((c) => c.name === 'metrics')!;
       expect(found.level).toBe('warn');
-      expect(found.detail).toMatch(/judged and present: error_rate, latency_p95, requests_per_sec; not reported, so a run would not judge them: latency_p99, cpu_usage, memory_usage, db_connections; reported, not judged: queue_depth/);
+      expect(found.detail).toBe('judged and present: error_rate, latency_p95, requests_per_sec; not reported by this app (default rules, left out of the verdict): latency_p99, cpu_usage, memory_usage, db_connections; reported, not judged: queue_depth');
       expect(found.fix).toMatch(/not judged at all: the verdict is made without it and can still be ok/);
       expect(found.fix).toMatch(/enabled: false/);
       // Default rules the app simply lacks are no typo: no check of their own.
@@ -70,6 +70,31 @@ describe('seqpulse doctor', () => {
       const report = JSON.parse(run.stdout);
       expect(report.verdict).toBe('ok');
       expect(report.metrics.map((m: { name: string }) => m.name).sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the config init writes (every default rule listed) flags only a real typo, not the default rules the app lacks', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: 0.01, latency_p95: 120, requests_per_sec: 200 } });
+    try {
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      expect((await runCli(['init'], { cwd })).code).toBe(0);
+      const clean = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd, env });
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toMatch(/not reported by this app \(default rules, left out of the verdict\): latency_p99, cpu_usage, memory_usage, db_connections/);
+      expect(clean.stdout).not.toMatch(/did you mean|! rule /);
+      const run = await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd, env });
+      expect(run.code).toBe(0);
+      expect(run.stderr).not.toMatch(/No PRE sample reported/);
+
+      // A misspelt rule added to it is still caught, with the name it was meant to be.
+      const yml = readFileSync(join(cwd, 'seqpulse.yml'), 'utf8').replace(/^( +)latency_p99:/m, '$1latency_p59: { direction: increase, threshold: 20 }\n$1latency_p99:');
+      writeFileSync(join(cwd, 'seqpulse.yml'), yml);
+      const typo = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd, env });
+      expect(typo.stdout).toMatch(/! rule latency_p59 +latency_p59 \(did you mean latency_p95\?\): seqpulse\.yml has a rule for it/);
+      expect(typo.stdout.match(/! rule /g)).toHaveLength(1);
     } finally {
       await app.close();
     }
