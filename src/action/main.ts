@@ -77,7 +77,7 @@ export async function run(): Promise<number> {
 
 /**
  * A failure in one line, for the summary output: a message that is a heading over a list
- * ("Invalid configuration:" then one problem a line) keeps its first problem, and says how many more.
+ * ("invalid configuration:" then one problem a line) keeps its first problem, and says how many more.
  */
 function firstProblem(message: string): string {
   const [head = message, first, ...rest] = message.split('\n').map((line) => line.trim()).filter(Boolean);

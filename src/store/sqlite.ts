@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
 import { createStoreDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
@@ -98,7 +99,7 @@ function isBusy(code: string): boolean {
 }
 
 function driverReason(code: string): string | undefined {
-  if (isBusy(code)) return `is locked by another process (still busy after ${BUSY_TIMEOUT_MS / 1000} s)`;
+  if (isBusy(code)) return `is locked by another process (still busy after ${formatDuration(BUSY_TIMEOUT_MS)})`;
   if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
   if (code.startsWith('SQLITE_READONLY')) return 'cannot be written: it is read-only';
   if (code.startsWith('SQLITE_IOERR')) return `cannot be written: disk I/O error (${code}; the disk or the file size limit may be full)`;

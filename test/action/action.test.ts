@@ -148,15 +148,15 @@ describe('the Action (Node 24)', () => {
     expect(r.code).toBe(2);
     expect(hook.calls).toBe(0);
     expect(r.stdout).toMatch(/::warning::input windw is not an input of seqpulse and is ignored \(did you mean window\?\)/);
-    expect(r.stdout).toMatch(/::error::Invalid configuration:%0A {2}inputs: window: "soon" is not a duration/);
+    expect(r.stdout).toMatch(/::error::invalid configuration:%0A {2}inputs: window: "soon" is not a duration/);
     expect(r.outputs.verdict).toBe('none');
     // The summary output carries the problem, not only the heading over it.
-    expect(r.outputs.summary).toBe('Invalid configuration: inputs: window: "soon" is not a duration (use e.g. 500ms, 10s, 15m, 1h, 30d, or a number of seconds)');
+    expect(r.outputs.summary).toBe('invalid configuration: inputs: window: "soon" is not a duration (use e.g. 500ms, 10s, 15m, 1h, 30d, or a number of seconds)');
     expect(r.summary).toMatch(/^## ❌ seqpulse could not make a verdict\n/);
     expect(r.summary).toContain('- inputs: window: "soon" is not a duration');
 
     const two = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), window: 'soon', interval: 'often' }) });
-    expect(two.outputs.summary).toMatch(/^Invalid configuration: inputs: \w+: "\w+" is not a duration .*\(and 1 more\)$/);
+    expect(two.outputs.summary).toMatch(/^invalid configuration: inputs: \w+: "\w+" is not a duration .*\(and 1 more\)$/);
     const noEndpoint = await runAction({ node: NODE24, workspace, inputs: { ...inputs(app.url, { command: deployScript(workspace, hook.argv()) }), endpoints: '' } });
     expect(noEndpoint.code).toBe(2);
     expect(noEndpoint.stdout).toMatch(/settings: endpoints: no endpoint given \(input endpoints, SEQPULSE_ENDPOINTS or endpoints: in seqpulse\.yml\)/);
