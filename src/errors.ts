@@ -2,7 +2,9 @@
  * Typed errors and the exit-code table (SPEC §7). Commands throw these; only the CLI entry
  * (and the Action's main) turn them into a process exit, so every door reports the same way.
  */
+import { formatDuration } from './config/duration.js';
 import { optionName } from './config/names.js';
+import { MAX_CLOCK_SKEW_SECONDS } from './signing/signature.js';
 
 export const ExitCode = {
   Ok: 0,
@@ -52,9 +54,11 @@ export interface ConfigIssue {
 export class ConfigError extends SeqpulseError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[], hint?: string) {
-    const lines = issues.map((i) => `${i.source}: ${i.key}: ${i.reason}`);
-    super(`Invalid configuration:\n  ${lines.join('\n  ')}`, { exitCode: ExitCode.Usage, code: 'config_error', hint });
-    this.issues = issues;
+    // Reasons from the YAML parser and zod start with a capital ("Invalid input: ..."); ours do not.
+    const own = issues.map((i) => ({ ...i, reason: i.reason.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()) }));
+    const lines = own.map((i) => `${i.source}: ${i.key}: ${i.reason}`);
+    super(`invalid configuration:\n  ${lines.join('\n  ')}`, { exitCode: ExitCode.Usage, code: 'config_error', hint });
+    this.issues = own;
   }
 }
 
@@ -77,7 +81,7 @@ export class AuthError extends CredentialsError {
       {
         exitCode: ExitCode.Usage,
         code: credentials ? 'credentials_rejected' : 'signature_rejected',
-        hint: credentials?.hint ?? `Check that the secret (${optionName('secret')} or SEQPULSE_HMAC_SECRET) matches the app, and that both clocks are within 300 s.`,
+        hint: credentials?.hint ?? `Check that the secret (${optionName('secret')} or SEQPULSE_HMAC_SECRET) matches the app, and that both clocks are within ${formatDuration(MAX_CLOCK_SKEW_SECONDS * 1000)} of each other.`,
       },
     );
   }

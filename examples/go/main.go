@@ -111,11 +111,14 @@ func main() {
 			return
 		}
 		// Replace with your service's real numbers (error rate, latency percentiles, traffic...).
+		// Leave a metric out when it is unknown (no request in the window: no error_rate), never 0.
 		json.NewEncoder(w).Encode(map[string]any{"metrics": map[string]any{
 			"error_rate":       0.01,
 			"latency_p95":      120.0,
 			"requests_per_sec": 200.0,
-			"uptime_seconds":   time.Since(started).Seconds(),
+			// Shares, not units: 0.42 = 42 % of the memory (or CPU) available to the service.
+			"memory_usage":   0.42,
+			"uptime_seconds": time.Since(started).Seconds(),
 		}})
 	})
 	log.Printf("listening on http://%s/ds-metrics", *addr)

@@ -1,6 +1,7 @@
 // A plain Node app (no framework) exposing a signed /ds-metrics endpoint for seqpulse, with its
 // own real metrics. Run: SEQPULSE_HMAC_SECRET=... PORT=8080 node ds-metrics-server.mjs
 import { createServer } from 'node:http';
+import { totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NonceCache, verifyRequest } from 'seqpulse';
 
@@ -24,7 +25,7 @@ function record(start, failed) {
 }
 
 function percentile(sorted, p) {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 function metrics() {
@@ -36,11 +37,18 @@ function metrics() {
   cpuBefore = process.cpuUsage();
   cpuAt = now;
   return {
-    error_rate: recent.length === 0 ? 0 : recent.filter(([, , failed]) => failed).length / recent.length,
-    latency_p95: percentile(durations, 0.95),
-    latency_p99: percentile(durations, 0.99),
+    // No request in the window: no error rate and no latency at all. A 0 would read as "measured,
+    // and perfect"; a metric left out reads as "unknown" (docs/integration.md).
+    ...(recent.length === 0
+      ? {}
+      : {
+          error_rate: recent.filter(([, , failed]) => failed).length / recent.length,
+          latency_p95: percentile(durations, 0.95),
+          latency_p99: percentile(durations, 0.99),
+        }),
     cpu_usage: Number(cpuShare.toFixed(4)),
-    memory_usage: Math.round(process.memoryUsage().rss / 1024 / 1024), // MB
+    // A share (0.42 = 42 %), not megabytes: of the machine's memory here; in a container, of its limit.
+    memory_usage: Number((process.memoryUsage().rss / totalmem()).toFixed(4)),
     requests_per_sec: recent.length / (WINDOW_MS / 1000),
     version: process.env.APP_VERSION ?? 'dev', // non-numeric fields are stored, never judged
   };

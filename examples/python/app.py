@@ -28,7 +28,7 @@ async def measure(request: Request, call_next):
 
 
 def _percentile(values, p):
-    return values[min(len(values) - 1, int(p * len(values)))] if values else 0
+    return values[min(len(values) - 1, int(p * len(values)))]
 
 
 @app.get("/ds-metrics")
@@ -43,13 +43,30 @@ async def ds_metrics(request: Request):
         _requests.popleft()
     durations = sorted(d for _, d, _ in _requests)
     failed = sum(1 for _, _, f in _requests if f)
-    return {"metrics": {
-        "error_rate": failed / len(_requests) if _requests else 0,
-        "latency_p95": _percentile(durations, 0.95),
-        "latency_p99": _percentile(durations, 0.99),
+    metrics = {
         "requests_per_sec": len(_requests) / WINDOW_SECONDS,
         "version": os.environ.get("APP_VERSION", "dev"),
-    }}
+    }
+    # No request in the window: no error rate and no latency. A 0 would read as "measured, and
+    # perfect"; a metric left out reads as "unknown" (docs/integration.md).
+    if _requests:
+        metrics["error_rate"] = failed / len(_requests)
+        metrics["latency_p95"] = _percentile(durations, 0.95)
+        metrics["latency_p99"] = _percentile(durations, 0.99)
+    memory = _memory_share()
+    if memory is not None:
+        metrics["memory_usage"] = memory
+    return {"metrics": metrics}
+
+
+def _memory_share():
+    """Resident memory as a share of the machine's (0.42 = 42 %), not megabytes; None where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            resident_pages = int(statm.read().split()[1])
+        return round(resident_pages / os.sysconf("SC_PHYS_PAGES"), 4)
+    except (OSError, ValueError, IndexError):
+        return None  # not Linux: left out, never a made-up 0
 
 
 @app.get("/")

@@ -66,12 +66,22 @@ export async function run(): Promise<number> {
     core.setFailed(escapeControls(`${message}${hint ? `\n${hint}` : ''}`, { keepNewlines: true }));
     // A step that failed before (or without) a verdict still says so where a workflow looks: outputs and the job summary.
     core.setOutput('verdict', 'none');
-    core.setOutput('confidence', '0');
-    core.setOutput('summary', forDisplay(message.split('\n')[0] ?? message));
+    core.setOutput('confidence', formatConfidence(0));
+    core.setOutput('summary', forDisplay(firstProblem(message)));
     await writeSummary(renderFailureMarkdown({ message, hint, exitCode: code, ...where }));
     process.exitCode = code;
     return code;
   }
+}
+
+/**
+ * A failure in one line, for the summary output: a message that is a heading over a list
+ * ("invalid configuration:" then one problem a line) keeps its first problem, and says how many more.
+ */
+function firstProblem(message: string): string {
+  const [head = message, first, ...rest] = message.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (!head.endsWith(':') || first === undefined) return head;
+  return `${head} ${first}${rest.length > 0 ? ` (and ${rest.length} more)` : ''}`;
 }
 
 /** The job summary, when the runner gives one; a summary that cannot be written never hides the step's own result. */
@@ -183,7 +193,8 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   } else if (inputs.commentOnPr || inputs.deploymentStatus) {
     core.warning('comment-on-pr / deployment-status need github-token (e.g. github-token: ${{ github.token }}): skipped');
   }
-  if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ?? report.status}: ${shown.summary}`);
+  // Without a verdict the summary says what happened ("No verdict: ...", "The deploy command failed ...").
+  if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ? `${report.verdict}: ` : ''}${shown.summary}`);
 }
 
 /** --sync for the Action: the run is complete here whatever happens to the push (within sync_timeout); a failure is a warning. */

@@ -3,8 +3,7 @@
  * what it saw and, when it fails, what to do. Nothing is written: the store is opened (and migrated
  * if new) and read, the endpoints are sampled once.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
@@ -12,6 +11,7 @@ import { CredentialsError, ExitCode, SeqpulseError, UsageError } from '../errors
 import { redactError, redactText, redactUserinfo } from '../redact.js';
 import { queryIssues } from '../sources/factory.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
+import { storeDirectory } from '../store/directory.js';
 import { sqlitePath } from '../store/location.js';
 import type { Store } from '../store/types.js';
 import { NAME_WIDTH, shorten } from '../output/terminal.js';
@@ -102,16 +102,20 @@ function metricsChecks(config: ResolvedConfig, answers: EndpointResult[]): Check
   const missing = unreported.map((u) => u.metric);
   const present = judged.filter((m) => !missing.includes(m));
   const unjudged = [...seen].filter((m) => !judged.some((j) => m === j || m.startsWith(`${j}.`)));
+  const flagged = suspicious(unreported);
+  // Default rules for metrics this app does not have: no mistake, listed apart from the ones that look like one.
+  const defaults = unreported.filter((u) => !flagged.includes(u)).map((u) => u.metric);
   const detail = [
     `judged and present: ${listNames(present) || 'none'}`,
-    missing.length > 0 ? `not reported, so a run would not judge them: ${listNames(unreported.map(describeUnreported))}` : '',
+    flagged.length > 0 ? `not reported, so a run would not judge them: ${listNames(flagged.map(describeUnreported))}` : '',
+    defaults.length > 0 ? `not reported by this app (default rules, left out of the verdict): ${listNames(defaults)}` : '',
     unjudged.length > 0 ? `reported, not judged: ${listNames(unjudged)}` : '',
   ].filter(Boolean).join('; ');
   if (present.length === 0) {
     return [{ name: 'metrics', level: 'fail', detail, fix: 'No metric the rules know was reported, so every verdict would be attention (nothing to compare): report them under their names, or add rules (metrics: in seqpulse.yml).' }];
   }
   const checks: Check[] = [missing.length > 0 ? { name: 'metrics', level: 'warn', detail, fix: UNREPORTED_MEANS } : { name: 'metrics', level: 'pass', detail }];
-  for (const u of suspicious(unreported)) {
+  for (const u of flagged) {
     const why = u.configured ? 'seqpulse.yml has a rule for it' : 'a default rule judges it';
     checks.push({ name: `rule ${u.metric}`, level: 'warn', detail: `${describeUnreported(u)}: ${why}, but the app did not report it, so this rule would judge nothing`, fix: UNREPORTED_MEANS });
   }
@@ -130,15 +134,13 @@ async function storeCheck(name: string, location: string, openStore: DoctorDeps[
   const shown = redactUserinfo(location);
   // A SQLite store that does not exist yet is not created by a check: the first run creates it.
   const path = sqlitePath(location);
-  if (path !== undefined) {
-    if (!existsSync(path)) {
-      const dir = nearestDir(dirname(path));
-      try {
-        accessSync(dir, constants.W_OK);
-        return { name, level: 'pass', detail: `${shown}: not created yet; the first run creates it (${dir} is writable)` };
-      } catch {
-        return { name, level: 'fail', detail: `${shown}: ${dir} is not writable, so the store cannot be created`, fix: `Use ${optionName('store')} with a writable path, or fix the directory permissions.` };
-      }
+  if (path !== undefined && !existsSync(path)) {
+    try {
+      // The very check a run makes before it creates the store's directories and file.
+      const { existing } = storeDirectory(path);
+      return { name, level: 'pass', detail: `${shown}: not created yet; the first run creates it (${existing} is writable)` };
+    } catch (err) {
+      return storeFailed(name, location, err);
     }
   }
   try {
@@ -150,11 +152,11 @@ async function storeCheck(name: string, location: string, openStore: DoctorDeps[
       await store.close();
     }
   } catch (err) {
-    const fix = err instanceof SeqpulseError ? err.hint : undefined;
-    return { name, level: 'fail', detail: redactError(err, location), ...(fix ? { fix } : {}) };
+    return storeFailed(name, location, err);
   }
 }
 
-function nearestDir(dir: string): string {
-  return existsSync(dir) || dirname(dir) === dir ? dir : nearestDir(dirname(dir));
+function storeFailed(name: string, location: string, err: unknown): Check {
+  const fix = err instanceof SeqpulseError ? err.hint : undefined;
+  return { name, level: 'fail', detail: redactError(err, location), ...(fix ? { fix } : {}) };
 }

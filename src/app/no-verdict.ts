@@ -1,4 +1,5 @@
 /** Why a stored run has no verdict, and what to do about it: one wording for `finish`, `verdict` and `report`. */
+import { formatDuration } from '../config/duration.js';
 import { CONCLUDED_STATUSES, type RunRecord } from '../store/types.js';
 import { LEFT_BEHIND_MS } from './abandoned.js';
 
@@ -17,7 +18,7 @@ export function whyNoVerdict(run: RunRecord): NoVerdict {
   if ((CONCLUDED_STATUSES as readonly string[]).includes(run.status)) {
     return {
       reason: `was left ${run.status} without a verdict by an older seqpulse, cut off between writing the two`,
-      hint: `The next command on its machine marks it abandoned (any command does ${LEFT_BEHIND_MS / 60_000} minutes after it ended); its samples are kept (${show}). For a verdict, start a new run.`,
+      hint: `The next command on its machine marks it abandoned (any command does ${formatDuration(LEFT_BEHIND_MS)} after it ended); its samples are kept (${show}). For a verdict, start a new run.`,
     };
   }
   return {

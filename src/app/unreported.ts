@@ -4,6 +4,7 @@
  * be ok, so a misspelt rule (`latency_p59`) silently judges nothing. `doctor` lists them, `run`
  * warns once after PRE, each with "did you mean" for a reported or known name close to it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { metricNames } from '../core/columns.js';
 import { DEFAULT_RULES } from '../core/rules.js';
 import type { Rules } from '../core/types.js';
@@ -11,7 +12,10 @@ import { closestNames } from '../suggest.js';
 
 export interface UnreportedRule {
   metric: string;
-  /** The config file names this rule: the user expects the metric. */
+  /**
+   * The config file names this rule with settings of its own: the user expects the metric. A rule
+   * written out exactly as the default (`init` lists every one) is the default rule, and not this.
+   */
   configured: boolean;
   /** Reported or known names close to it: a likely typo on one side. */
   suggestions: string[];
@@ -23,15 +27,18 @@ export function unreportedRules(rules: Rules, reported: Iterable<string>, config
   const names = Object.keys(rules);
   const read = metricNames(rules);
   const isReported = (metric: string) => seen.has(metric) || [...seen].some((s) => s.startsWith(`${metric}.`));
-  // A rule the config names may mean any name that is there or known. A default rule is only
-  // suspicious next to a reported name nothing reads (latency_p99 next to a judged latency_p95 is no typo).
+  // A name nobody knows (latency_p59) may be a typo of any name that is there or known, even one
+  // its own rule already judges (the user's settings then go to the wrong name).
   const anyName = [...seen, ...Object.keys(DEFAULT_RULES)].filter((n) => !names.includes(n) || isReported(n));
+  // A known metric's name stands on its own (latency_p99 is no typo of a judged latency_p95): only a
+  // reported name nothing reads is worth suggesting, the app's side of a typo (error_rates).
   const unread = [...seen].filter((n) => !read.has(n));
   return names
     .filter((metric) => !isReported(metric))
     .map((metric) => {
-      const isConfigured = configured.includes(metric);
-      return { metric, configured: isConfigured, suggestions: closestNames(metric, isConfigured ? anyName : unread) };
+      const known = Object.hasOwn(DEFAULT_RULES, metric);
+      const ownSettings = configured.includes(metric) && !(known && isDeepStrictEqual(rules[metric], DEFAULT_RULES[metric]));
+      return { metric, configured: ownSettings, suggestions: closestNames(metric, known ? unread : anyName) };
     });
 }
 

@@ -8,11 +8,27 @@ import { printError } from './print.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
+  outliveClosedPipes(process.stdout, process.stderr);
   const code = await runCli(argv);
   // Flush stdout before exiting: the verdict JSON must reach a pipe in full.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   // Exiting here (not when the event loop drains) so a dangling socket can never hold the deploy pipeline.
   process.exit(code);
+}
+
+/**
+ * A reader that stops early (`seqpulse history | head -1`) closes our stdout or stderr: the next
+ * write fails with EPIPE, an 'error' event that would otherwise crash the process with a stack
+ * trace and exit 1 (which reads as "rollback" in the exit-code table). Writing to that stream stops
+ * (Node destroys it; later writes are dropped), and the command goes on to its own end and its own
+ * exit code: a run keeps its deploy and its verdict; only what nobody reads is lost.
+ */
+function outliveClosedPipes(...streams: NodeJS.WriteStream[]): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
 }
 
 export async function runCli(argv: string[]): Promise<number> {

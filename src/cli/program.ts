@@ -21,12 +21,17 @@ Environment: SEQPULSE_HMAC_SECRET, SEQPULSE_ENDPOINTS, SEQPULSE_PROJECT, SEQPULS
 /** Options of run that doctor accepts and does not list: they matter while a run samples, judges and stores, not to a check. */
 const RUN_ONLY = ['--dry-run', '--fail-on', '--quiet', '--sync-timeout', '--pre-samples', '--interval', '--window', '--settle', '--no-early-exit', '--persist', '--baseline', '--history-runs', '--pre-range', '--pushgateway'];
 
+/** Options of start and run that finish does not take: the PRE samples were taken by start, with its settings. */
+export const FINISH_REFUSED = ['--pre-samples', '--pre-range'];
+
 /** Builds the program; `setExit` receives the command's exit code; `rawArgs`: the arguments as typed (where `run`'s `--` was). */
 export function buildProgram(setExit: (code: number) => void, rawArgs: readonly string[] = []): Command {
   const program = new Command('seqpulse')
     .description('Did this deploy make things worse? ok, attention or rollback_recommended, from PRE vs POST metrics.')
     .version(version(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean')) })
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
     .exitOverride()
@@ -59,7 +64,8 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     ['seqpulse start --json --store postgres://ci@db/seqpulse', 'in a shared store, when finish runs in another job'],
   ]);
 
-  const finish = withOutputOptions(withCollectOptions(program.command('finish')))
+  // PRE was taken by start: its PRE options are not listed here, and refused when given (finish.ts).
+  const finish = hideOptions(withOutputOptions(withCollectOptions(program.command('finish'))), FINISH_REFUSED)
     .summary('second half: POST samples over the window, verdict, exit code')
     .argument('<deployment-id>', 'id printed by `seqpulse start`')
     .addOption(new Option('--result <result>', 'outcome of the deploy step').choices(['success', 'failed']).default('success'))
@@ -138,6 +144,8 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .addOption(new Option('--format <format>', 'html (one file, no network), md or json').choices(['html', 'md', 'json']).default('html'))
     .option('-o, --output <file>', 'write the report to this file; - for stdout (default: a file on a terminal, stdout when piped)')
     .addOption(new Option('--out <file>', 'the same as --output (the name SPEC §2 gives)').hideHelp())
+    // Every other command's JSON switch: taken only to say which option this one has for it.
+    .addOption(new Option('--json').hideHelp())
     .option('--log-format <format>', 'text | json logs on stderr')
     .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, { ...flags, output: flags.output ?? flags.out }))));
   withExamples(report, [

@@ -39,7 +39,8 @@ export function demoMetrics(version: DemoVersion, rand: () => number): Record<st
     latency_p95: Math.round(noise(bad ? 216 : 120)),
     latency_p99: Math.round(noise(bad ? 400 : 210)),
     cpu_usage: Number(noise(bad ? 0.49 : 0.35).toFixed(3)),
-    memory_usage: Math.round(noise(512, 0.02)),
+    // A share of the memory available (0.42 = 42 %), as docs/integration.md asks, never megabytes.
+    memory_usage: Number(noise(0.42, 0.02).toFixed(4)),
     requests_per_sec: Math.round(noise(240)),
     db_connections: Math.round(noise(18, 0.08)),
     version: version === 'v1' ? 'v1' : 'v2',

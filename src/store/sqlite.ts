@@ -2,11 +2,12 @@
  * The embedded store: SQLite through better-sqlite3 (WAL, busy timeout), schema migrated on open.
  * Any failure to open or to write becomes a StoreError naming the path, never a driver stack trace.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
+import { createStoreDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
@@ -20,8 +21,8 @@ const CACHE_KIB = 4096;
 
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: BetterSqlite3.Database | undefined;
+  if (!existsSync(path)) createStoreDirectory(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
     sqlite = new BetterSqlite3(path);
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('journal_mode = WAL');
@@ -98,7 +99,7 @@ function isBusy(code: string): boolean {
 }
 
 function driverReason(code: string): string | undefined {
-  if (isBusy(code)) return `is locked by another process (still busy after ${BUSY_TIMEOUT_MS / 1000} s)`;
+  if (isBusy(code)) return `is locked by another process (still busy after ${formatDuration(BUSY_TIMEOUT_MS)})`;
   if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
   if (code.startsWith('SQLITE_READONLY')) return 'cannot be written: it is read-only';
   if (code.startsWith('SQLITE_IOERR')) return `cannot be written: disk I/O error (${code}; the disk or the file size limit may be full)`;

@@ -6,13 +6,14 @@
  * (write, then rename), so a reader never sees half a file. Writing it on every commit would copy
  * the whole database once a tick.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Database as SqlJsDatabase, default as InitSqlJs, SqlValue } from 'sql.js';
 import { StoreError } from '../errors.js';
+import { createStoreDirectory, storeDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
@@ -21,6 +22,8 @@ import type { Store } from './types.js';
 /** `path` null: memory only. */
 export async function openSqlJsStore(path: string | null): Promise<Store> {
   let sqlite: SqlJsDatabase;
+  // The file is written when the store closes, after the deploy: a path it cannot go to is refused now, before it.
+  if (path && !existsSync(path)) storeDirectory(path);
   try {
     const SQL = await (await loadSqlJs())();
     sqlite = path && existsSync(path) ? new SQL.Database(readFileSync(path)) : new SQL.Database();
@@ -31,8 +34,8 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   const save = () => {
     if (!path) return;
     const next = `${path}.${process.pid}.tmp`;
+    if (!existsSync(path)) createStoreDirectory(path);
     try {
-      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(next, sqlite.export());
       renameSync(next, path);
     } catch (err) {

@@ -130,7 +130,8 @@ describe('the Action (Node 24)', () => {
     expect(everything).not.toContain(secret);
     if (existsSync(join(workspace, '.seqpulse/seqpulse.db'))) expect(readFileSync(join(workspace, '.seqpulse/seqpulse.db')).includes(secret)).toBe(false);
     // Failed before the deploy, and still said where a workflow looks: outputs and the job summary, in the Action's own terms.
-    expect(r.outputs).toMatchObject({ verdict: 'none', confidence: '0' });
+    // The same confidence format as every other output (0.00), not a bare 0.
+    expect(r.outputs).toMatchObject({ verdict: 'none', confidence: '0.00' });
     expect(r.outputs.summary).toMatch(/rejected the signed request \(HTTP 401\)/);
     expect(r.summary).toMatch(/^## ❌ seqpulse could not make a verdict · shop\/staging\n/);
     expect(r.summary).toMatch(/\*\*http:\/\/127\.0\.0\.1:\d+\/ds-metrics rejected the signed request \(HTTP 401\): the secret or the clock is wrong\*\*/);
@@ -147,16 +148,32 @@ describe('the Action (Node 24)', () => {
     expect(r.code).toBe(2);
     expect(hook.calls).toBe(0);
     expect(r.stdout).toMatch(/::warning::input windw is not an input of seqpulse and is ignored \(did you mean window\?\)/);
-    expect(r.stdout).toMatch(/::error::Invalid configuration:%0A {2}inputs: window: "soon" is not a duration/);
+    expect(r.stdout).toMatch(/::error::invalid configuration:%0A {2}inputs: window: "soon" is not a duration/);
     expect(r.outputs.verdict).toBe('none');
+    // The summary output carries the problem, not only the heading over it.
+    expect(r.outputs.summary).toBe('invalid configuration: inputs: window: "soon" is not a duration (use e.g. 500ms, 10s, 15m, 1h, 30d, or a number of seconds)');
     expect(r.summary).toMatch(/^## ❌ seqpulse could not make a verdict\n/);
     expect(r.summary).toContain('- inputs: window: "soon" is not a duration');
 
+    const two = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()), window: 'soon', interval: 'often' }) });
+    expect(two.outputs.summary).toMatch(/^invalid configuration: inputs: \w+: "\w+" is not a duration .*\(and 1 more\)$/);
     const noEndpoint = await runAction({ node: NODE24, workspace, inputs: { ...inputs(app.url, { command: deployScript(workspace, hook.argv()) }), endpoints: '' } });
     expect(noEndpoint.code).toBe(2);
     expect(noEndpoint.stdout).toMatch(/settings: endpoints: no endpoint given \(input endpoints, SEQPULSE_ENDPOINTS or endpoints: in seqpulse\.yml\)/);
     expect(noEndpoint.summary).toContain('endpoints: no endpoint given');
     for (const out of [r, noEndpoint]) expect([out.stdout, out.stderr, out.summary].join('\n')).not.toMatch(CLI_FLAG);
+  });
+
+  it('no verdict (the app never answered): the failure line says so in words, confidence 0.00', async () => {
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs('http://127.0.0.1:9/ds-metrics', { command: deployScript(workspace, hook.argv()), timeout: '200ms', retries: '0' }) });
+    expect(r.code).toBe(3);
+    expect(hook.calls).toBe(1);
+    expect(r.outputs).toMatchObject({ verdict: 'none', confidence: '0.00' });
+    expect(r.outputs.summary).toMatch(/^No verdict/);
+    expect(r.stdout).toMatch(/::error::seqpulse: No verdict/);
+    expect(r.stdout).not.toMatch(/seqpulse: finished:/);
   });
 
   it('an early end of the window names the setting that turns it off in the Action\'s terms', async () => {

@@ -1,6 +1,6 @@
 /** Rules whose metric the app never reports, and the "did you mean" that names the likely typo. */
 import { describe, expect, it } from 'vitest';
-import { unreportedAfterPre, unreportedRules } from '../../src/app/unreported.js';
+import { describeUnreported, suspicious, unreportedAfterPre, unreportedRules } from '../../src/app/unreported.js';
 import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import { closestNames } from '../../src/suggest.js';
 
@@ -29,6 +29,30 @@ describe('unreportedRules', () => {
     expect(found.find((u) => u.metric === 'latency_p59')).toEqual({ metric: 'latency_p59', configured: true, suggestions: ['latency_p95'] });
     // A default rule the app does not report is not a typo (nothing close is reported): not configured, no suggestion.
     expect(found.find((u) => u.metric === 'cpu_usage')).toEqual({ metric: 'cpu_usage', configured: false, suggestions: [] });
+  });
+
+  it('a config that writes out the default rules (as init does) does not make them typos: no did-you-mean, not flagged', () => {
+    // init lists every default rule, each exactly as the default: they count as default rules.
+    const written = Object.keys(DEFAULT_RULES);
+    const found = unreportedRules({ ...DEFAULT_RULES }, ['error_rate', 'latency_p95', 'requests_per_sec'], written);
+    expect(found.find((u) => u.metric === 'latency_p99')).toEqual({ metric: 'latency_p99', configured: false, suggestions: [] });
+    expect(suspicious(found)).toEqual([]);
+    expect(unreportedAfterPre({ ...DEFAULT_RULES }, written, [{ ok: true, metrics: { error_rate: 0, latency_p95: 1, requests_per_sec: 1 } }])).toBeUndefined();
+  });
+
+  it('a known metric with settings of its own is flagged, but never as a typo of a name its own rule judges', () => {
+    const rules = { ...DEFAULT_RULES, latency_p99: rule('increase', 25) };
+    const found = unreportedRules(rules, ['error_rate', 'latency_p95', 'requests_per_sec', 'latency_p99_ms'], Object.keys(DEFAULT_RULES));
+    // latency_p95 is reported and judged by its own rule: not a suggestion; latency_p99_ms is read by nothing: it is.
+    expect(found.find((u) => u.metric === 'latency_p99')).toEqual({ metric: 'latency_p99', configured: true, suggestions: ['latency_p99_ms'] });
+    expect(suspicious(found).map((u) => u.metric)).toEqual(['latency_p99']);
+  });
+
+  it('a name nobody knows is still a typo, even of a name the defaults judge, next to init\'s default rules', () => {
+    const rules = { ...DEFAULT_RULES, latency_p59: rule('increase', 30) };
+    const found = unreportedRules(rules, ['error_rate', 'latency_p95', 'requests_per_sec'], [...Object.keys(DEFAULT_RULES), 'latency_p59']);
+    expect(suspicious(found)).toEqual([{ metric: 'latency_p59', configured: true, suggestions: ['latency_p95'] }]);
+    expect(describeUnreported(suspicious(found)[0]!)).toBe('latency_p59 (did you mean latency_p95?)');
   });
 
   it('run warns once after PRE about the suspicious ones only, and only when PRE had an answer', () => {

@@ -157,7 +157,10 @@ describe('prune', () => {
 describe('init', () => {
   it('writes a starter config that the CLI then accepts, and refuses to overwrite it', async () => {
     const cwd = tempDir();
-    expect((await runCli(['init'], { cwd })).code).toBe(0);
+    const first = await runCli(['init'], { cwd });
+    expect(first.code).toBe(0);
+    // The Quick start's order: doctor checks the file before a run depends on it.
+    expect(first.stderr).toMatch(/^Wrote .*seqpulse\.yml\. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with `seqpulse doctor`, then deploy through `seqpulse run -- <your deploy command>`\.\n$/);
     expect(readFileSync(join(cwd, 'seqpulse.yml'), 'utf8')).toContain('# Rules per metric');
     const again = await runCli(['init'], { cwd });
     expect(again.code).toBe(2);

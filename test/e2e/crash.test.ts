@@ -123,6 +123,6 @@ describe('crash safety', () => {
     // The run of another runner, left that way a minute ago: said as it is, and what will happen to it.
     const other = await runCli(['report', recent.id, '--format', 'md'], { cwd });
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/was left finished without a verdict by an older seqpulse, cut off between writing the two: there is nothing to report\n.*marks it abandoned \(any command does 15 minutes after it ended\)/);
+    expect(other.stderr).toMatch(/was left finished without a verdict by an older seqpulse, cut off between writing the two: there is nothing to report\n.*marks it abandoned \(any command does 15m after it ended\)/);
   });
 });

@@ -1,5 +1,5 @@
 /** `seqpulse doctor` against a real signed app, a real SQLite store and the test run's Postgres. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -59,7 +59,7 @@ describe('seqpulse doctor', () => {
       const checks = JSON.parse(r.stdout).checks as { name: string; level: string; detail: string; fix?: string }[];
       const found = checks.find((c) => c.name === 'metrics')!;
       expect(found.level).toBe('warn');
-      expect(found.detail).toMatch(/judged and present: error_rate, latency_p95, requests_per_sec; not reported, so a run would not judge them: latency_p99, cpu_usage, memory_usage, db_connections; reported, not judged: queue_depth/);
+      expect(found.detail).toBe('judged and present: error_rate, latency_p95, requests_per_sec; not reported by this app (default rules, left out of the verdict): latency_p99, cpu_usage, memory_usage, db_connections; reported, not judged: queue_depth');
       expect(found.fix).toMatch(/not judged at all: the verdict is made without it and can still be ok/);
       expect(found.fix).toMatch(/enabled: false/);
       // Default rules the app simply lacks are no typo: no check of their own.
@@ -70,6 +70,31 @@ describe('seqpulse doctor', () => {
       const report = JSON.parse(run.stdout);
       expect(report.verdict).toBe('ok');
       expect(report.metrics.map((m: { name: string }) => m.name).sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the config init writes (every default rule listed) flags only a real typo, not the default rules the app lacks', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: 0.01, latency_p95: 120, requests_per_sec: 200 } });
+    try {
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      expect((await runCli(['init'], { cwd })).code).toBe(0);
+      const clean = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd, env });
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toMatch(/not reported by this app \(default rules, left out of the verdict\): latency_p99, cpu_usage, memory_usage, db_connections/);
+      expect(clean.stdout).not.toMatch(/did you mean|! rule /);
+      const run = await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd, env });
+      expect(run.code).toBe(0);
+      expect(run.stderr).not.toMatch(/No PRE sample reported/);
+
+      // A misspelt rule added to it is still caught, with the name it was meant to be.
+      const yml = readFileSync(join(cwd, 'seqpulse.yml'), 'utf8').replace(/^( +)latency_p99:/m, '$1latency_p59: { direction: increase, threshold: 20 }\n$1latency_p99:');
+      writeFileSync(join(cwd, 'seqpulse.yml'), yml);
+      const typo = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd, env });
+      expect(typo.stdout).toMatch(/! rule latency_p59 +latency_p59 \(did you mean latency_p95\?\): seqpulse\.yml has a rule for it/);
+      expect(typo.stdout.match(/! rule /g)).toHaveLength(1);
     } finally {
       await app.close();
     }
@@ -94,6 +119,40 @@ describe('seqpulse doctor', () => {
       expect(warnings).toHaveLength(1);
       // Said at PRE, before the deploy.
       expect(run.stderr.indexOf('No PRE sample reported')).toBeLessThan(run.stderr.indexOf('Deploy command ended'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a store path a run refuses fails doctor with the message the run stops with (under a file, under /proc), both exit 2', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = tempDir();
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      writeFileSync(join(cwd, 'app.py'), 'print("hello")\n');
+      const cases = [
+        { store: 'app.py/x.db', message: `store ${join(cwd, 'app.py/x.db')} is under a path that is not a directory (${join(cwd, 'app.py')} is a file)` },
+        { store: 'app.py/deeper/x.db', message: `store ${join(cwd, 'app.py/deeper/x.db')} is under a path that is not a directory (${join(cwd, 'app.py')} is a file)` },
+        // Node's recursive mkdir spins forever under /proc: the run must stop at once, as doctor says.
+        { store: '/proc/nope/x.db', message: 'store /proc/nope/x.db cannot be created: /proc is a kernel file system, where no file can be created' },
+      ];
+      for (const { store, message } of cases) {
+        const r = await runCli(['doctor', '--endpoint', app.url, '--store', store, ...quick, '--json'], { cwd, env });
+        expect(r.code, store).toBe(2);
+        const check = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'store');
+        expect(check).toMatchObject({ level: 'fail', detail: message, fix: expect.stringMatching(/^Use --store with a path in a writable directory/) });
+        const run = await runCli(['run', ...fastFlags(app.url), '--store', store, '--', process.execPath, '-e', 'require("fs").writeFileSync("deployed", "")'], { cwd, env });
+        expect(run.code, store).toBe(2);
+        expect(run.stderr).toContain(`seqpulse: ${message}\n`);
+        expect(existsSync(join(cwd, 'deployed'))).toBe(false);
+      }
+      // A path doctor passes is one a run creates, every missing directory on the way.
+      const fresh = await runCli(['doctor', '--endpoint', app.url, '--store', 'a/b/c/x.db', ...quick, '--json'], { cwd, env });
+      expect(JSON.parse(fresh.stdout).checks.find((c: { name: string }) => c.name === 'store')).toMatchObject({ level: 'pass', detail: `a/b/c/x.db: not created yet; the first run creates it (${cwd} is writable)` });
+      expect(existsSync(join(cwd, 'a'))).toBe(false);
+      const run = await runCli(['run', ...fastFlags(app.url), '--store', 'a/b/c/x.db', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(run.code).toBe(0);
+      expect(existsSync(join(cwd, 'a/b/c/x.db'))).toBe(true);
     } finally {
       await app.close();
     }

@@ -1,4 +1,5 @@
 /** Each command's --help: only the options that mean something to it, and examples that use only those. */
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 
@@ -52,6 +53,37 @@ describe('help per command', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--dry-run'/);
     const typo = await runCli(['history', '--limt', '3'], { cwd: tempDir() });
-    expect(typo.stderr).toMatch(/Did you mean --limit\?/);
+    // commander's own errors read as seqpulse's: `seqpulse: ...`, lower case, no "error: " of its own.
+    expect(typo.stderr).toMatch(/^seqpulse: unknown option '--limt'\n\(did you mean --limit\?\)\n/);
+    expect(typo.stderr).not.toMatch(/^error: |Did you mean/m);
+    const unknown = await runCli(['frobnicate'], { cwd: tempDir() });
+    expect(unknown.stderr).toMatch(/^seqpulse: unknown command 'frobnicate'/);
+  });
+
+  it('finish does not offer the PRE options (PRE is over) and refuses them, naming where they belong', async () => {
+    const { options } = await help('finish');
+    expect(options).not.toContain('--pre-samples');
+    expect(options).not.toContain('--pre-range');
+    expect(options).toContain('--window');
+    for (const flag of [['--pre-samples', '3'], ['--pre-range', '10m']]) {
+      const r = await runCli(['finish', 'abcd1234', ...flag], { cwd: tempDir() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`seqpulse: finish takes no ${flag[0]}: the PRE samples were taken by \`seqpulse start\`, with the settings it stored\n  Give ${flag[0]} to start (or to run).\n`);
+    }
+  });
+
+  it('report --json says which option gives JSON', async () => {
+    const r = await runCli(['report', 'abcd1234', '--json'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^seqpulse: report has no --json: the format is chosen with --format json\n {2}For the verdict as JSON on stdout: seqpulse report abcd1234 --format json -o -\n$/);
+    expect((await help('report')).options).not.toContain('--json');
+  });
+
+  it('a configuration error reads like every other error: lower case, the parser\'s reasons too', async () => {
+    const cwd = tempDir();
+    writeFileSync(`${cwd}/seqpulse.yml`, 'windw: 5m\n');
+    const r = await runCli(['history'], { cwd, env: { SEQPULSE_PRE_SAMPLES: 'many' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^seqpulse: invalid configuration:\n {2}.*seqpulse\.yml:1: windw: unknown key \(did you mean window\?\)\n {2}environment: SEQPULSE_PRE_SAMPLES: invalid input: expected number/);
   });
 });

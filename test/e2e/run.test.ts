@@ -294,7 +294,7 @@ describe('seqpulse run', () => {
     expect(r.code).toBe(0);
     expect(hook.calls).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', status: 'finished' });
-    expect(r.stderr).toMatch(/warning: store .*not-a-dir\/store\.db is under a path that is not a directory\. Going on without it \(on_store_error: continue\)/);
+    expect(r.stderr).toMatch(/warning: store .*not-a-dir\/store\.db is under a path that is not a directory \(.*\/not-a-dir is a file\)\. Going on without it \(on_store_error: continue\)/);
     expect(readdirSync(cwd)).toEqual(['not-a-dir']);
   });
 

@@ -22,7 +22,9 @@ describe('start / finish', () => {
     expect(app.requests.map((q) => q.phase)).toEqual(['pre', 'pre', 'pre']);
 
     app.setMetrics({ ...DEFAULT_METRICS, requests_per_sec: 20 }); // the "deploy" happened in another job
-    const finish = await runCli(['finish', id, ...fastFlags(app.url), '--json'], { cwd, env });
+    // The same flags as start but the PRE one: finish refuses it (PRE is over).
+    const postFlags = fastFlags(app.url).filter((flag, i, all) => flag !== '--pre-samples' && all[i - 1] !== '--pre-samples');
+    const finish = await runCli(['finish', id, ...postFlags, '--json'], { cwd, env });
     expect(finish.code).toBe(1);
     const report = JSON.parse(finish.stdout);
     expect(report).toMatchObject({ deployment_id: id, project: 'api', verdict: 'rollback_recommended', result: 'success' });

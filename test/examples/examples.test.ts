@@ -65,16 +65,26 @@ describe('examples/node/ds-metrics-server.mjs', () => {
         child.once('error', reject);
       });
       const origin = new URL(url).origin;
+      const source = createDsMetricsSource({ endpoints: [url], secret: 'example-secret', timeoutMs: 2000, userAgent: 'seqpulse/test' });
+      const collect = async () => (await source.collect({ phase: 'pre', deploymentId: 'example', deadline: Date.now() + 5000 }))[0]!;
+      // No traffic yet: no error rate and no latency (never a made-up 0), but a traffic of 0.
+      const idle = await collect();
+      expect(idle).toMatchObject({ ok: true, http_status: 200 });
+      expect(Object.keys(idle.metrics!).sort()).toEqual(['cpu_usage', 'memory_usage', 'requests_per_sec', 'version']);
+      expect(idle.metrics!.requests_per_sec).toBe(0);
+
       for (let i = 0; i < 5; i++) expect((await fetch(`${origin}/`)).status).toBe(200);
       expect((await fetch(url)).status).toBe(401);
 
-      const source = createDsMetricsSource({ endpoints: [url], secret: 'example-secret', timeoutMs: 2000, userAgent: 'seqpulse/test' });
-      const [result] = await source.collect({ phase: 'pre', deploymentId: 'example', deadline: Date.now() + 5000 });
+      const result = await collect();
       await source.close();
       expect(result).toMatchObject({ ok: true, http_status: 200 });
-      expect(result!.metrics).toMatchObject({ error_rate: 0, version: 'v7' });
-      expect(result!.metrics!.requests_per_sec).toBeCloseTo(5 / 60, 5);
-      expect(typeof result!.metrics!.memory_usage).toBe('number');
+      expect(result.metrics).toMatchObject({ error_rate: 0, version: 'v7' });
+      expect(result.metrics!.requests_per_sec).toBeCloseTo(5 / 60, 5);
+      expect(typeof result.metrics!.latency_p95).toBe('number');
+      // A share of memory (docs/integration.md: 0.41 = 41 %), not megabytes.
+      expect(result.metrics!.memory_usage).toBeGreaterThan(0);
+      expect(result.metrics!.memory_usage).toBeLessThan(1);
     } finally {
       child.kill();
     }
@@ -108,7 +118,7 @@ describeWithTool('go', 'examples/go (Debian golang-go, `npm run test:deps`)', (g
       const good = createDsMetricsSource({ endpoints: [url], secret: ['rotated-out', 'go-secret'], timeoutMs: 2000, userAgent: 'seqpulse/test' });
       const [result] = await good.collect({ phase: 'pre', deploymentId: 'example', deadline: Date.now() + 5000 });
       await good.close();
-      expect(result).toMatchObject({ ok: true, http_status: 200, metrics: { error_rate: 0.01, latency_p95: 120 } });
+      expect(result).toMatchObject({ ok: true, http_status: 200, metrics: { error_rate: 0.01, latency_p95: 120, memory_usage: 0.42 } });
 
       const headers = signRequest('go-secret', 'GET', '/ds-metrics?instance=a', Date.now());
       expect((await fetch(url, { headers })).status).toBe(200);

@@ -58,7 +58,11 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
     await app.close();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
-  if (console.json) console.stdout(JSON.stringify({ runs: reports }, null, 2));
+  // What the text output says on stderr, in the document: whether the ids can be looked up afterwards.
+  const store = flags.store
+    ? { path: flags.store, kept: true, note: `seqpulse history --store ${flags.store}` }
+    : { path: null, kept: false, note: 'a temporary store, deleted when the demo ended: these ids cannot be looked up. To keep them: seqpulse demo --store demo.db' };
+  if (console.json) console.stdout(JSON.stringify({ runs: reports, store }, null, 2));
   const asExpected = reports.every((r, i) => r.verdict === DEPLOYS[i]!.expect);
   say(
     asExpected

@@ -11,6 +11,11 @@ import type { RunRecord } from '../../store/types.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 
 export async function finishCommand(id: string, flags: CommandFlags & { result?: string }): Promise<number> {
+  const given = [flags.preSamples === undefined ? undefined : '--pre-samples', flags.preRange === undefined ? undefined : '--pre-range'].filter((f) => f !== undefined);
+  if (given.length > 0) {
+    // Accepted silently it would change nothing: PRE is over.
+    throw new UsageError(`finish takes no ${given.join(' or ')}: the PRE samples were taken by \`seqpulse start\`, with the settings it stored`, `Give ${given.join(' and ')} to start (or to run).`);
+  }
   const console = createConsole(flags);
   const result = flags.result ?? 'success';
   if (result !== 'success' && result !== 'failed') throw new UsageError(`--result must be success or failed, not "${result}"`);

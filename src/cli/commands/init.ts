@@ -13,6 +13,6 @@ export async function initCommand(flags: { force?: boolean; path?: string }): Pr
     if (code === 'EEXIST') throw new UsageError(`${path} already exists`, 'Use --force to overwrite it.');
     throw new UsageError(`${path}: cannot be written (${code ?? String(err)})`);
   }
-  process.stderr.write(`Wrote ${path}. Set SEQPULSE_HMAC_SECRET, adjust endpoints:, then try \`seqpulse run -- <your deploy command>\`.\n`);
+  process.stderr.write(`Wrote ${path}. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with \`seqpulse doctor\`, then deploy through \`seqpulse run -- <your deploy command>\`.\n`);
   return 0;
 }

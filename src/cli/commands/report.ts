@@ -12,6 +12,7 @@ import type { CommandFlags } from '../options.js';
 import { forTerminal } from '../../output/terminal.js';
 
 export async function reportCommand(id: string, flags: CommandFlags & { format?: string; output?: string }): Promise<number> {
+  if (flags.json) throw new UsageError('report has no --json: the format is chosen with --format json', `For the verdict as JSON on stdout: seqpulse report ${id} --format json -o -`);
   const console = createConsole(flags);
   const config = await resolveCommandConfig(flags, console);
   const { run, samples, verdict } = await withStore(config, console, async (store) => {
