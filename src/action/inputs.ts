@@ -56,6 +56,14 @@ export function readInputs(): ActionInputs {
   if (result !== 'success' && result !== 'failed') throw new UsageError(`input result must be success or failed, not "${result}"`);
   const command = text('command');
   const shell = bool('shell', false);
+  // Accepted silently they would change nothing: finish has no PRE, and only run deploys.
+  const idle = [mode !== 'run' && command ? 'command' : undefined, mode === 'finish' && text('pre-samples') ? 'pre-samples' : undefined].filter((n) => n !== undefined);
+  if (idle.length > 0) {
+    throw new UsageError(
+      `input ${idle.join(' and ')} means nothing with mode: ${mode}`,
+      mode === 'finish' && idle.includes('pre-samples') ? 'PRE was taken by the mode: start step, with the settings it stored: give pre-samples there.' : 'With mode: start and mode: finish, your own step deploys: remove command, or use mode: run.',
+    );
+  }
   if (mode === 'run' && !command) throw new UsageError('input command is required with mode: run', 'Give the deploy command, e.g. `command: kubectl apply -f k8s/`; or use mode: start and mode: finish around your own deploy step.');
   const endpoints = core.getMultilineInput('endpoints').map((e) => e.trim()).filter(Boolean);
   const secrets = core.getMultilineInput('secret').map((e) => e.trim()).filter(Boolean);

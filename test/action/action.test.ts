@@ -31,6 +31,12 @@ function inputs(url: string, extra: Record<string, string> = {}): Record<string,
   return { endpoints: url, secret: TEST_SECRET, project: 'shop', env: 'staging', 'pre-samples': '3', interval: '100ms', window: '1s', ...extra };
 }
 
+/** A finish step's inputs: the same, without PRE's (finish refuses them: start took PRE). */
+function finishInputs(url: string, extra: Record<string, string>): Record<string, string> {
+  const { 'pre-samples': _pre, ...rest } = inputs(url, { mode: 'finish', ...extra });
+  return rest;
+}
+
 function deployScript(workspace: string, argv: string[]): string {
   // The hook's argv is [node, -e, script]: the script goes into a file so the command stays one plain line.
   writeFileSync(join(workspace, 'deploy.cjs'), argv[2]!);
@@ -215,7 +221,13 @@ describe('the Action (Node 24)', () => {
     const id = start.outputs['deployment-id']!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(start.outputs.verdict).toBeUndefined();
-    const finish = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { mode: 'finish', 'deployment-id': id }) });
+    // PRE options given to finish would change nothing: refused, with the fix, before anything is sampled.
+    const refused = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { mode: 'finish', 'deployment-id': id }) });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/input pre-samples means nothing with mode: finish/);
+    expect(refused.outputs.verdict).toBe('none');
+    expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
+    const finish = await runAction({ node: NODE24, workspace, inputs: finishInputs(app.url, { 'deployment-id': id }) });
     expect(finish.code).toBe(0);
     expect(finish.outputs).toMatchObject({ verdict: 'ok', 'deployment-id': id });
     const [stored] = await storedRuns(workspace);
@@ -256,7 +268,7 @@ describe('the Action (Node 24)', () => {
     expect(start.code).toBe(0);
     const id = start.outputs['deployment-id']!;
     // Another job: a fresh workspace, nothing shared but the Postgres store.
-    const finish = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { mode: 'finish', 'deployment-id': id, store: url }) });
+    const finish = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: finishInputs(app.url, { 'deployment-id': id, store: url }) });
     expect(finish.code).toBe(0);
     expect(finish.outputs).toMatchObject({ verdict: 'ok', 'deployment-id': id });
 
