@@ -79,7 +79,11 @@ function startChild(): Child {
   proc.on('error', fail);
   proc.on('exit', (code, signal) => fail(new Error(`the SQLite reader stopped (${signal ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`)));
   const kill = () => {
-    if (!exited) proc.kill('SIGKILL');
+    if (exited) return;
+    // Gone from now on, not from its exit event (which comes later, and rejects what still waits):
+    // the next query of the same sample must start a fresh reader, not be sent to this dying one.
+    exited = true;
+    proc.kill('SIGKILL');
   };
   return {
     ask(request, ms, what) {
