@@ -9,7 +9,8 @@
  *   session is reset afterwards (`DISCARD ALL`), so nothing a query sets survives it;
  * - the statement is described (Parse, Bind, Describe) before it runs, and one that returns no
  *   rows (PREPARE TRANSACTION, COMMIT, LISTEN, DO, SET...) is refused without being executed;
- * - rows are capped by how many are fetched from the portal (a cursor), never by rewriting the text;
+ * - rows are capped by how many are fetched from the portal (a cursor), never by rewriting the
+ *   text, and the answer by the bytes that arrive (sql-limits.ts);
  * - every step has a client-side deadline that destroys the connection when the server does not
  *   answer (a frozen server keeps its socket open), plus TCP keepalive for an idle connection.
  */
@@ -19,6 +20,7 @@ import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
 import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
+import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
 
 export type Row = unknown[];
 
@@ -150,10 +152,11 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
   });
   client.on('error', () => undefined);
   let lost = false;
+  const socket = () => (client as unknown as { connection?: { stream?: { destroy(): void; on(event: 'data', listener: (chunk: Buffer) => void): void } } }).connection?.stream;
   // The only way to stop waiting on a server that never answers: the socket goes, the session with it.
   const destroy = () => {
     lost = true;
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    socket()?.destroy();
   };
   const step = <T>(work: Promise<T>, ms: number, what: string) =>
     withDeadline(work, ms, () => {
@@ -177,16 +180,40 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     throw err;
   }
 
+  // A query's answer, counted as it arrives: pg holds a whole row in memory before it hands it
+  // over, however large, so past MAX_ANSWER_BYTES the connection goes (the next query opens
+  // another) and the query fails at once (its cleanup waits on a socket that is gone).
+  let received = 0;
+  let tooLarge: (() => void) | undefined;
+  socket()?.on('data', (chunk) => {
+    if (!tooLarge) return;
+    received += chunk.length;
+    if (received > MAX_ANSWER_BYTES) {
+      const fail = tooLarge;
+      tooLarge = undefined;
+      destroy();
+      fail();
+    }
+  });
+
   return {
     async query(sql, limit, ms) {
       if (lost) throw new Error('the connection to the database was lost');
       // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
-      return step(readQuery(client, sql, limit, serverMs), ms, 'the query').catch((err: unknown) => {
-        // Another query's deadline gave the connection up while this one waited behind it.
-        if (lost && !(err instanceof NoAnswerError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
-        throw err;
-      });
+      received = 0;
+      const cut = new Promise<never>((_, reject) => (tooLarge = () => reject(new AnswerTooLargeError())));
+      const work = readQuery(client, sql, limit, serverMs);
+      work.catch(() => undefined);
+      return step(Promise.race([work, cut]), ms, 'the query')
+        .catch((err: unknown) => {
+          // Another query's deadline gave the connection up while this one waited behind it.
+          if (lost && !(err instanceof NoAnswerError || err instanceof AnswerTooLargeError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+          throw err;
+        })
+        .finally(() => {
+          tooLarge = undefined;
+        });
     },
     async close() {
       if (lost) return;
