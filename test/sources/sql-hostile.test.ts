@@ -9,7 +9,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresReader, readQuery, sessionOptions, type SqlReader } from '../../src/sources/sql-postgres.js';
 import { createSqlSource } from '../../src/sources/sql.js';
+import { UnsafeRoleError } from '../../src/errors.js';
 import { hostileDb, SESSION_PROBE, type HostileDb } from '../helpers/hostile-db.js';
+import { asAdmin, createReaderRole } from '../helpers/postgres.js';
 
 const TIMEOUT_MS = 1500;
 let db: HostileDb;
@@ -172,5 +174,38 @@ describe('statements that return no rows are refused before they run (issue 16: 
       await other.end();
     }
     expect(await reader.query('select 1', 1, TIMEOUT_MS)).toEqual([[1]]);
+  });
+});
+
+describe('a SECURITY DEFINER function of another role (issue 16)', () => {
+  it('one owned by a writer that may use dblink would delete rows through the reader: the reader is refused, and no row goes', async () => {
+    const target = await hostileDb();
+    const admin = new URL(target.admin);
+    const owner = `owner_${Math.random().toString(36).slice(2, 10)}`;
+    const ownerUrl = `host=${admin.hostname} port=${admin.port} dbname=${admin.pathname.slice(1)} user=${owner} password=owner-pw`;
+    await asAdmin(target.admin, [
+      'create extension dblink',
+      // dblink is out of the reader's reach (which the check already refuses otherwise)...
+      'revoke execute on all functions in schema public from public',
+      `create role ${owner} login password 'owner-pw'`,
+      `grant usage on schema public to ${owner}`,
+      `grant select, delete on payments to ${owner}`,
+      `grant execute on all functions in schema public to ${owner}`,
+      // ...but this function runs as its owner, who may use it, and anyone may call it.
+      `create function public.purge(q text) returns text language sql security definer as $$ select public.dblink_exec('${ownerUrl}', q) $$`,
+      `alter function public.purge(text) owner to ${owner}`,
+      'grant execute on function public.purge(text) to public',
+    ]);
+    const reader = await createReaderRole(target.admin, ['payments']);
+    const untouched = await target.effects();
+    const source = createSqlSource({ url: reader, queries: { x: `select public.purge('delete from payments where id = 3')` }, timeoutMs: TIMEOUT_MS, maxRows: 10, budget: 10 });
+    try {
+      const err = await source.collect({ phase: 'post', deploymentId: 'd', deadline: Date.now() + 5000 }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(UnsafeRoleError);
+      expect(String((err as Error).message)).toContain(`can execute public.purge(q text), a SECURITY DEFINER function that runs as ${owner} (revoke it: REVOKE EXECUTE ON FUNCTION public.purge(q text) FROM PUBLIC)`);
+    } finally {
+      await source.close();
+    }
+    expect(await target.effects()).toEqual(untouched);
   });
 });

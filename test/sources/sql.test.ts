@@ -209,7 +209,12 @@ describe('sql source on Postgres: only a role that can do nothing but read', () 
     ['EXECUTE granted on pg_read_file', ['GRANT EXECUTE ON FUNCTION pg_read_file(text) TO $ROLE'], /can execute pg_read_file\(text\)/],
     ['EXECUTE granted on lo_export', ['GRANT EXECUTE ON FUNCTION lo_export(oid, text) TO $ROLE'], /can execute lo_export\(oid,text\)/],
     ['the dblink extension (connects out, outside the read-only transaction)', ['CREATE EXTENSION dblink'], /\(extension dblink\)/],
-    ['a SECURITY DEFINER function owned by a superuser', ['CREATE FUNCTION as_admin() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$'], /as_admin\(\) \(SECURITY DEFINER/],
+    ['a SECURITY DEFINER function owned by a superuser', ['CREATE FUNCTION as_admin() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$'], /can execute public\.as_admin\(\), a SECURITY DEFINER function that runs as \w+ \(revoke it: REVOKE EXECUTE ON FUNCTION public\.as_admin\(\) FROM PUBLIC\)/],
+    [
+      'a SECURITY DEFINER function owned by a role that is no superuser, granted to it alone',
+      ['CREATE ROLE $ROLE_owner NOLOGIN', 'GRANT DELETE ON payments TO $ROLE_owner', 'CREATE FUNCTION purge(id int) RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$', 'ALTER FUNCTION purge(int) OWNER TO $ROLE_owner', 'REVOKE EXECUTE ON FUNCTION purge(int) FROM PUBLIC', 'GRANT EXECUTE ON FUNCTION purge(int) TO $ROLE'],
+      /can execute public\.purge\(id integer\), a SECURITY DEFINER function that runs as reader_\w+_owner \(revoke it: REVOKE EXECUTE ON FUNCTION public\.purge\(id integer\) FROM reader_\w+\)/,
+    ],
     ['CREATEDB', ['ALTER ROLE $ROLE CREATEDB'], /has the attribute CREATEDB/],
     ['BYPASSRLS', ['ALTER ROLE $ROLE BYPASSRLS'], /has the attribute BYPASSRLS/],
   ];
