@@ -78,9 +78,10 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
  */
 function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean } {
   const log = allPositive(before) && allPositive(after);
-  // On a linear scale the values, once divided, stay below 2^400: their squares, summed over any
-  // window, stay finite. A logarithm takes any finite value.
-  return { unit: unitOf(exponentRange(before, after), log ? 1023 : 400), log };
+  // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
+  // freedom from two variance estimates) are fourth powers, and stay finite. A logarithm takes any
+  // finite value.
+  return { unit: unitOf(exponentRange(before, after), log ? 1023 : 200), log };
 }
 
 function allPositive(values: ArrayLike<number>): boolean {
