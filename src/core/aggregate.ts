@@ -35,9 +35,17 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
     }
     const how = (Object.hasOwn(rules, name) ? rules[name]!.aggregate : undefined) ?? 'mean';
     const value = combine(how, numbers);
-    metrics[name] = how === 'sum' ? value * (results.length / numbers.length) : value;
+    metrics[name] = how === 'sum' ? finite(value * (results.length / numbers.length)) : value;
   }
   return timestamp === undefined ? { metrics } : { timestamp, metrics };
+}
+
+/**
+ * A sum of finite values past the largest double is the largest double: still the largest traffic
+ * there is, judged as such, where Infinity would be no measurement at all.
+ */
+function finite(sum: number): number {
+  return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, sum));
 }
 
 function combine(how: Aggregation, values: number[]): number {

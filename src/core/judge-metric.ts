@@ -16,7 +16,8 @@ import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
 import { countsOf } from './rate.js';
 import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
-import { rateIncreaseTest } from './stats/binomial.js';
+import { rateIncreaseTest, rateOf } from './stats/binomial.js';
+import { exponentRange, unitOf } from './stats/scale.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
@@ -38,7 +39,7 @@ const DRIFT_STEP_ALPHA = 0.05;
 /** Significance level at which confidence reads a test's power (the level a regression is called at). */
 const POWER_ALPHA = 0.05;
 
-const SHIFT_SLOTS = { a: 'test_a', b: 'test_b', r: 'test_r', m: 'median' } as const;
+const SHIFT_SLOTS = { a: 'test_a', b: 'test_b', r: 'test_r', m: 'median', scaled_before: 'test_scaled_before', scaled_after: 'test_scaled_after' } as const;
 
 export interface JudgeContext {
   /** Earlier healthy runs, as columns. */
@@ -160,11 +161,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
-    const rate = (list: readonly { events: number; requests: number }[]) => {
-      const [e, n] = list.reduce(([se, sn], x) => [se + x.events, sn + x.requests], [0, 0]);
-      return n > 0 ? e / n : 0;
-    };
-    const [b, c] = [rate(counts.pre), rate(counts.post)];
+    const [b, c] = [rateOf(counts.pre), rateOf(counts.post)];
     Object.assign(evidence, {
       test: 'rate',
       p_value: roundSig(t.pValue, 3),
@@ -298,6 +295,8 @@ function ratioPct(a: number, b: number): number {
 /** Percent with one decimal, kept finite for JSON (a relative change past 1e300% is shown as 1e300%). */
 function roundPct(pct: number): number {
   const rounded = Math.round(pct * 10) / 10;
+  // -0 (a fall rounded to nothing) is 0: JSON and the reports would not agree on its sign.
+  if (rounded === 0) return 0;
   return Number.isFinite(rounded) ? rounded : Math.sign(pct) * 1e300;
 }
 
@@ -309,7 +308,7 @@ function finiteOrNull(v: number): number | null {
 function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number | undefined {
   const fraction = rule.threshold / 100;
   if (t.log) return rule.direction === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
-  return baseline === 0 ? undefined : fraction * Math.abs(baseline);
+  return baseline === 0 ? undefined : fraction * Math.abs(baseline / t.unit);
 }
 
 /**
@@ -323,7 +322,9 @@ function baselineSe(preSpread: number, n: number): number {
 /** The observed move in the bad direction, in units of `scale` (on the test's scale). */
 function noiseZ(t: ShiftTest, scale: number, baseline: number, current: number, rule: MetricRule): number {
   if (scale === 0) return Number.POSITIVE_INFINITY;
-  const d = t.log && baseline > 0 && current > 0 ? Math.log(current) - Math.log(baseline) : current - baseline;
+  // In the test's units (values past 1e154 would overflow the difference or the standard error).
+  const [b, c] = [baseline / t.unit, current / t.unit];
+  const d = t.log && b > 0 && c > 0 ? Math.log(c) - Math.log(b) : c - b;
   const bad = rule.direction === 'increase' ? d : rule.direction === 'decrease' ? -d : Math.abs(d);
   return bad / scale;
 }
@@ -354,10 +355,14 @@ function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { sd: 
     const b = usableValues(name, rule, h.post);
     if (a.length === 0 || b.length === 0) continue;
     const [ma, mb] = [median(a), median(b)];
-    moves.push(ma > 0 && mb > 0 ? Math.log(mb / ma) : mb - ma);
+    const ratio = mb / ma;
+    // A ratio past the largest double (or below the smallest) is a difference of logarithms.
+    moves.push(ma > 0 && mb > 0 ? (Number.isFinite(ratio) && ratio > 0 ? Math.log(ratio) : Math.log(mb) - Math.log(ma)) : mb - ma);
   }
   if (moves.length < MIN_HEALTHY_RUNS) return undefined;
-  return { sd: Math.sqrt(median(moves.map((d) => d * d)) / CHI2_1_MEDIAN), runs: moves.length };
+  // Squared on moves divided by a power of two near the largest: a move past 1e154 squares past the largest double.
+  const unit = unitOf(exponentRange(moves), 400);
+  return { sd: unit * Math.sqrt(median(moves.map((d) => (d / unit) ** 2)) / CHI2_1_MEDIAN), runs: moves.length };
 }
 
 function usableValues(name: string, rule: MetricRule, phase: PhaseColumns): number[] {

@@ -7,7 +7,10 @@
  * - each query is sent with the extended query protocol (an unnamed prepared statement: the
  *   server refuses more than one command in it), inside `BEGIN READ ONLY` ... `ROLLBACK`, and the
  *   session is reset afterwards (`DISCARD ALL`), so nothing a query sets survives it;
- * - rows are capped by how many are fetched from the portal (a cursor), never by rewriting the text;
+ * - the statement is described (Parse, Bind, Describe) before it runs, and one that returns no
+ *   rows (PREPARE TRANSACTION, COMMIT, LISTEN, DO, SET...) is refused without being executed;
+ * - rows are capped by how many are fetched from the portal (a cursor), never by rewriting the
+ *   text, and the answer by the bytes that arrive (sql-limits.ts);
  * - every step has a client-side deadline that destroys the connection when the server does not
  *   answer (a frozen server keeps its socket open), plus TCP keepalive for an idle connection.
  */
@@ -17,6 +20,7 @@ import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
 import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
+import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
 
 export type Row = unknown[];
 
@@ -56,9 +60,45 @@ export function sessionOptions(timeoutMs: number): string {
     .join(' ');
 }
 
-/** A Cursor that refuses COPY instead of leaving the client waiting for (or choking on) copy data. */
+/**
+ * A Cursor that tells, before the statement runs, whether it returns rows; and refuses COPY
+ * instead of leaving the client waiting for (or choking on) copy data. pg-cursor sends Parse, Bind
+ * and Describe (portal) at once, and Execute only at the first read(): the server's answer to
+ * Describe, a row description or NoData, comes in between, when nothing has run yet.
+ */
 class ReadCursor extends Cursor<Row> {
   copied = false;
+  /** true when the server described rows; false for NoData (a statement that returns none). */
+  readonly returnsRows: Promise<boolean>;
+
+  constructor(sql: string) {
+    super(sql, [], { rowMode: 'array' });
+    let described: (rows: boolean) => void = () => undefined;
+    this.returnsRows = new Promise<boolean>((resolve, reject) => {
+      described = resolve;
+      // A statement the server cannot parse or bind fails here, before any row description.
+      this.once('error', reject);
+    });
+    const submit = this.submit;
+    this.submit = (connection) => {
+      submit.call(this, connection);
+      const rows = () => {
+        connection.removeListener('noData', none);
+        described(true);
+      };
+      const none = () => {
+        connection.removeListener('rowDescription', rows);
+        described(false);
+      };
+      connection.once('rowDescription', rows);
+      connection.once('noData', none);
+      this.once('error', () => {
+        connection.removeListener('rowDescription', rows);
+        connection.removeListener('noData', none);
+      });
+    };
+  }
+
   handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
     this.copied = true;
     connection.sendCopyFail('seqpulse sends no data');
@@ -68,15 +108,22 @@ class ReadCursor extends Cursor<Row> {
   }
 }
 
+const NOT_A_QUERY = 'not a query: the statement returns no rows, so it was not run (a metric query is one SELECT returning a number, or (label, number) rows)';
+
 /**
- * One metric query on an open session: one statement (extended protocol), at most `limit` rows
- * fetched, in a read-only transaction that is rolled back, then the session reset.
+ * One metric query on an open session: one statement (extended protocol), run only if the server
+ * describes it as returning rows, at most `limit` rows fetched, in a read-only transaction that is
+ * rolled back, then the session reset.
  */
 export async function readQuery(client: pg.Client, sql: string, limit: number, serverMs: number): Promise<Row[]> {
   await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.round(serverMs))}`);
   try {
-    const cursor = client.query(new ReadCursor(sql, [], { rowMode: 'array' }));
+    const cursor = client.query(new ReadCursor(sql));
     try {
+      // Refused before Execute is sent: a statement that returns no rows is not a metric query, and
+      // some of them act beyond the rolled-back transaction (PREPARE TRANSACTION leaves a prepared
+      // transaction behind; LISTEN, COMMIT, DO...). So it never runs.
+      if (!(await cursor.returnsRows)) throw new Error(NOT_A_QUERY);
       const rows = await cursor.read(limit);
       if (cursor.copied) throw new Error('COPY is not a metric query');
       return rows;
@@ -105,10 +152,11 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
   });
   client.on('error', () => undefined);
   let lost = false;
+  const socket = () => (client as unknown as { connection?: { stream?: { destroy(): void; on(event: 'data', listener: (chunk: Buffer) => void): void } } }).connection?.stream;
   // The only way to stop waiting on a server that never answers: the socket goes, the session with it.
   const destroy = () => {
     lost = true;
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    socket()?.destroy();
   };
   const step = <T>(work: Promise<T>, ms: number, what: string) =>
     withDeadline(work, ms, () => {
@@ -132,16 +180,40 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     throw err;
   }
 
+  // A query's answer, counted as it arrives: pg holds a whole row in memory before it hands it
+  // over, however large, so past MAX_ANSWER_BYTES the connection goes (the next query opens
+  // another) and the query fails at once (its cleanup waits on a socket that is gone).
+  let received = 0;
+  let tooLarge: (() => void) | undefined;
+  socket()?.on('data', (chunk) => {
+    if (!tooLarge) return;
+    received += chunk.length;
+    if (received > MAX_ANSWER_BYTES) {
+      const fail = tooLarge;
+      tooLarge = undefined;
+      destroy();
+      fail();
+    }
+  });
+
   return {
     async query(sql, limit, ms) {
       if (lost) throw new Error('the connection to the database was lost');
       // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
-      return step(readQuery(client, sql, limit, serverMs), ms, 'the query').catch((err: unknown) => {
-        // Another query's deadline gave the connection up while this one waited behind it.
-        if (lost && !(err instanceof NoAnswerError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
-        throw err;
-      });
+      received = 0;
+      const cut = new Promise<never>((_, reject) => (tooLarge = () => reject(new AnswerTooLargeError())));
+      const work = readQuery(client, sql, limit, serverMs);
+      work.catch(() => undefined);
+      return step(Promise.race([work, cut]), ms, 'the query')
+        .catch((err: unknown) => {
+          // Another query's deadline gave the connection up while this one waited behind it.
+          if (lost && !(err instanceof NoAnswerError || err instanceof AnswerTooLargeError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+          throw err;
+        })
+        .finally(() => {
+          tooLarge = undefined;
+        });
     },
     async close() {
       if (lost) return;

@@ -18,9 +18,12 @@
  *   public schema until it is revoked);
  * - EXECUTE granted on server-side functions that reach files, programs or the server's state
  *   (lo_export, lo_import, pg_read_file, pg_file_write, pg_reload_conf...), on any function of an extension
- *   that connects out (dblink, http, pg_net...), on functions in an untrusted language (they run
- *   as the server's OS user), and on SECURITY DEFINER functions owned by a role that has any of
- *   the powers above.
+ *   that connects out (dblink, http, pg_net...), and on functions in an untrusted language (they
+ *   run as the server's OS user);
+ * - EXECUTE on any SECURITY DEFINER function (outside pg_catalog and information_schema) owned by
+ *   a role the session's role is not: it runs with its owner's powers, which a read-only check of
+ *   the reader cannot bound (an owner that may write and use dblink deleted rows through one).
+ *   The error names the grant to revoke.
  * Left alone, because every role has them and they leave nothing behind: temporary tables (TEMP on
  * the database, PUBLIC by default: they die with seqpulse's session, and every query runs in a
  * read-only transaction anyway), and UPDATE on pg_settings (a SET, undone with the transaction).
@@ -100,7 +103,6 @@ UNION ALL
 UNION ALL
   SELECT me.rolname, 'can execute ' || p.oid::regprocedure::text || CASE
       WHEN NOT l.lanpltrusted AND l.lanname NOT IN ('internal', 'c') THEN ' (untrusted language ' || l.lanname || ')'
-      WHEN p.prosecdef THEN ' (SECURITY DEFINER, owned by a privileged role)'
       WHEN e.extname IS NOT NULL THEN ' (extension ' || e.extname || ')'
       ELSE '' END
   FROM pg_proc p
@@ -112,8 +114,23 @@ UNION ALL
   -- (PUBLIC's EXECUTE revoked, so proacl is set); those left to PUBLIC check the caller themselves.
   WHERE ((p.proname IN (${list(SERVER_SIDE)}) AND p.proacl IS NOT NULL)
       OR e.extname IS NOT NULL
-      OR (NOT l.lanpltrusted AND l.lanname NOT IN ('internal', 'c'))
-      OR (p.prosecdef AND p.proowner IN (SELECT oid FROM powerful)))
+      OR (NOT l.lanpltrusted AND l.lanname NOT IN ('internal', 'c')))
+    AND has_function_privilege(me.oid, p.oid, 'EXECUTE')
+    AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = me.oid AND r.rolsuper)
+UNION ALL
+  -- A SECURITY DEFINER function runs as its owner: unless that is a role the session already is,
+  -- calling it does what the owner may. By default every role may (EXECUTE to PUBLIC).
+  SELECT me.rolname, 'can execute ' || fn.name || ', a SECURITY DEFINER function that runs as ' || quote_ident(pg_get_userbyid(p.proowner))
+      || ' (revoke it: REVOKE EXECUTE ON FUNCTION ' || fn.name || ' FROM ' || coalesce((
+        SELECT string_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, ', ')
+        FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+        WHERE a.privilege_type = 'EXECUTE' AND (a.grantee = 0 OR a.grantee IN (SELECT oid FROM me))), quote_ident(me.rolname)) || ')'
+  FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+  CROSS JOIN LATERAL (SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name) fn
+  CROSS JOIN me
+  WHERE p.prosecdef AND p.proowner NOT IN (SELECT oid FROM me)
+    AND (n.nspname NOT IN ('pg_catalog', 'information_schema') OR p.proowner IN (SELECT oid FROM powerful))
     AND has_function_privilege(me.oid, p.oid, 'EXECUTE')
     AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = me.oid AND r.rolsuper)
 ) AS problems

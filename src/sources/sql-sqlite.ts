@@ -1,14 +1,16 @@
 /**
  * The sql source on a SQLite file: each query runs in a child process (sqlite-child.ts) that
  * opened the file read-only and query-only, takes one statement that SQLite itself reports as a
- * read returning rows, and stops fetching at the row cap. At the timeout the child is killed
- * (SIGKILL: SQLite cannot be interrupted otherwise) and the next query starts a new one.
+ * read returning rows, and stops fetching at the row cap (or answers that the rows passed
+ * MAX_ANSWER_BYTES). At the timeout the child is killed (SIGKILL: SQLite cannot be interrupted
+ * otherwise) and the next query starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { NoAnswerError, withDeadline } from '../deadline.js';
 import { sqliteChild, type ChildReply, type ChildRequest } from './sqlite-child.js';
 import type { Row, SqlReader } from './sql-postgres.js';
+import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
 
 /** Past the parent's own deadline: the child's watchdog is for when the parent is gone. */
 const WATCHDOG_GRACE_MS = 1000;
@@ -35,7 +37,8 @@ export async function openSqliteReader(location: string, budgetMs: number): Prom
     async query(sql, limit, ms) {
       const deadline = Date.now() + ms;
       const c = await started(ms);
-      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, deadline: deadline + WATCHDOG_GRACE_MS }, deadline - Date.now(), 'the query');
+      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, maxBytes: MAX_ANSWER_BYTES, deadline: deadline + WATCHDOG_GRACE_MS }, deadline - Date.now(), 'the query');
+      if (reply.tooLarge) throw new AnswerTooLargeError();
       return reply.rows ?? [];
     },
     async close() {
@@ -79,7 +82,11 @@ function startChild(): Child {
   proc.on('error', fail);
   proc.on('exit', (code, signal) => fail(new Error(`the SQLite reader stopped (${signal ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`)));
   const kill = () => {
-    if (!exited) proc.kill('SIGKILL');
+    if (exited) return;
+    // Gone from now on, not from its exit event (which comes later, and rejects what still waits):
+    // the next query of the same sample must start a fresh reader, not be sent to this dying one.
+    exited = true;
+    proc.kill('SIGKILL');
   };
   return {
     ask(request, ms, what) {

@@ -4,6 +4,7 @@
  * database, not this module (sql-postgres.ts, sql-sqlite.ts). Here:
  * - an early, friendly refusal of text that is plainly not a read (sql-guard.ts), before the run;
  * - a per-run query budget: past it, queries are refused instead of sent;
+ * - caps on what an answer may hold and a sample keep (sql-limits.ts);
  * - every query within the per-request timeout; a database that does not answer fails the rest
  *   of the sample at once, and the next sample connects again.
  *
@@ -17,6 +18,7 @@ import { metricsRecord } from './metrics-record.js';
 import { refusedQueries } from './sql-guard.js';
 import { openPostgresReader, postgresUrlIssues, type Row, type SqlReader } from './sql-postgres.js';
 import { openSqliteReader } from './sql-sqlite.js';
+import { AnswerTooLargeError, MAX_LABEL_CHARS, MAX_SAMPLE_CHARS, MAX_TEXT_CHARS } from './sql-limits.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 
 export interface SqlSourceOptions {
@@ -48,12 +50,18 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
   let db: Promise<SqlReader> | undefined;
   let sent = 0;
   const open = (budgetMs: number) => (postgres ? openPostgresReader(opts.url, opts.timeoutMs, budgetMs) : openSqliteReader(opts.url, budgetMs));
+  const forget = () => {
+    const stale = db;
+    db = undefined;
+    void stale?.then((r) => r.close()).catch(() => undefined);
+  };
 
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       const metrics = metricsRecord();
       const errors: string[] = [];
       let unreachable: string | undefined;
+      let kept = 0;
       for (const [name, query] of Object.entries(opts.queries)) {
         if (req.signal?.aborted) break;
         if (unreachable) {
@@ -71,18 +79,22 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
           db ??= open(budget);
           const reader = await db;
           const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (Date.now() - started)));
-          Object.assign(metrics, valuesOf(name, rows, opts.maxRows));
+          const values = valuesOf(name, rows, opts.maxRows);
+          const size = sizeOfValues(values);
+          if (kept + size > MAX_SAMPLE_CHARS) throw new Error(`its answer would take the sample past ${MAX_SAMPLE_CHARS / 1024 / 1024} MiB of metric names and values; return fewer or shorter rows`);
+          kept += size;
+          Object.assign(metrics, values);
         } catch (err) {
           // A refused role or URL stops the run (before the deploy), like a rejected key.
           if (err instanceof ConfigError || err instanceof CredentialsError) throw err;
           const message = redactUserinfo(err instanceof Error ? err.message : String(err));
           errors.push(`${name}: ${message}`);
-          // A server that did not answer, or a lost connection: opened again at the next sample. (A
-          // SQLite query cut off at the timeout only cost its own process: the next query starts another.)
-          if (postgres && (err instanceof NoAnswerError || isConnectionError(err))) {
-            const stale = db;
-            db = undefined;
-            void stale?.then((r) => r.close()).catch(() => undefined);
+          // An answer too large cost its connection (the next query opens another); a server that
+          // did not answer, or a lost connection, the rest of the sample too: opened again at the next
+          // sample. (A SQLite query cut off at the timeout only cost its own process: the next query starts another.)
+          if (postgres && err instanceof AnswerTooLargeError) forget();
+          else if (postgres && (err instanceof NoAnswerError || isConnectionError(err))) {
+            forget();
             unreachable = `the database did not answer this sample (${message})`;
           }
         }
@@ -96,7 +108,7 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
   };
 }
 
-/** One row of one column -> the value; rows of (label, value) -> `<name>.<label>` each. */
+/** One row of one column -> the value; rows of (label, value) -> `<name>.<label>` each. Labels and text values are capped (sql-limits.ts). */
 function valuesOf(name: string, rows: Row[], maxRows: number): Record<string, unknown> {
   if (rows.length > maxRows) throw new Error(`returned more than ${maxRows} rows (sql_max_rows); aggregate in the query (count, sum, avg...)`);
   const values = metricsRecord();
@@ -108,18 +120,47 @@ function valuesOf(name: string, rows: Row[], maxRows: number): Record<string, un
     return values;
   }
   if (width === 2) {
-    for (const [label, value] of rows) put(values, `${name}.${String(label)}`, value);
+    for (const [label, value] of rows) {
+      const text = String(label);
+      if (text.length > MAX_LABEL_CHARS) throw new Error(`returned a label of ${text.length} characters; labels become metric names, at most ${MAX_LABEL_CHARS} characters`);
+      put(values, `${name}.${text}`, value);
+    }
     return values;
   }
   throw new Error(`returned ${width} columns; return one value, or (label, value) rows`);
 }
 
-/** Drivers return bigint and numeric as text; a NULL is no data (the key stays out). */
+/**
+ * Drivers return bigint and numeric as text; a NULL is no data (the key stays out). Anything else
+ * that is not a number is kept as it came (not judged, shown in a report), up to MAX_TEXT_CHARS.
+ */
 function put(values: Record<string, unknown>, key: string, value: unknown): void {
   if (value === null || value === undefined) return;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) values[key] = Number(value);
   else if (typeof value === 'bigint') values[key] = Number(value);
-  else values[key] = value;
+  else {
+    const size = sizeOf(value);
+    if (size > MAX_TEXT_CHARS) throw new Error(`returned a value of ${size} ${typeof value === 'string' ? 'characters' : 'bytes'} for ${key}, not a number (at most ${MAX_TEXT_CHARS} are kept)`);
+    values[key] = value;
+  }
+}
+
+/** What a value takes in a stored sample: characters of text, bytes of binary, JSON characters of anything else. */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (typeof value !== 'object') return 8;
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+function sizeOfValues(values: Record<string, unknown>): number {
+  let size = 0;
+  for (const key in values) size += key.length + sizeOf(values[key]);
+  return size;
 }
 
 function isConnectionError(err: unknown): boolean {

@@ -9,9 +9,9 @@
  */
 
 /** Parent -> child. */
-export type ChildRequest = { kind: 'open'; driver: string; path: string } | { kind: 'query'; id: number; sql: string; limit: number; deadline: number };
-/** Child -> parent: `id` 0 answers `open`. */
-export type ChildReply = { id: number; rows?: unknown[][]; error?: string };
+export type ChildRequest = { kind: 'open'; driver: string; path: string } | { kind: 'query'; id: number; sql: string; limit: number; maxBytes: number; deadline: number };
+/** Child -> parent: `id` 0 answers `open`; `tooLarge` when the rows passed `maxBytes` (none are sent). */
+export type ChildReply = { id: number; rows?: unknown[][]; error?: string; tooLarge?: true };
 
 /* eslint-disable @typescript-eslint/no-require-imports -- this body runs as a CommonJS script (node -e) */
 export function sqliteChild(): void {
@@ -58,7 +58,7 @@ export function sqliteChild(): void {
       }
       return;
     }
-    const { id, sql, limit, deadline } = message;
+    const { id, sql, limit, maxBytes, deadline } = message;
     shared[0] = deadline;
     let db: Db | undefined;
     try {
@@ -69,7 +69,15 @@ export function sqliteChild(): void {
       if (!statement.reader) throw new Error('not a query: the statement returns no rows (only SELECT ... reads are run)');
       if (!statement.readonly) throw new Error('not read-only: SQLite reports this statement would write');
       const rows: unknown[][] = [];
+      // Counted before anything is sent: a 300 MB blob or text stays in this process, which
+      // answers that it was too large instead.
+      let bytes = 0;
       for (const row of statement.raw(true).iterate()) {
+        for (const cell of row) bytes += typeof cell === 'string' ? cell.length : ArrayBuffer.isView(cell) ? cell.byteLength : 8;
+        if (bytes > maxBytes) {
+          reply({ id, tooLarge: true });
+          return;
+        }
         rows.push(row);
         if (rows.length >= limit) break;
       }

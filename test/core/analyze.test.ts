@@ -151,6 +151,12 @@ describe('aggregation of several endpoints', () => {
   it('no endpoint answered -> null', () => {
     expect(aggregateTick([{ ok: false }, { ok: false }], rules)).toBeNull();
   });
+
+  it('a sum past the largest double is the largest double, a measurement, not Infinity', () => {
+    const huge = { ok: true, metrics: { requests_per_sec: 1e308 } };
+    expect(aggregateTick([huge, huge], rules)?.metrics.requests_per_sec).toBe(Number.MAX_VALUE);
+    expect(aggregateTick([huge, huge, { ok: false }], rules)?.metrics.requests_per_sec).toBe(Number.MAX_VALUE);
+  });
 });
 
 describe('exit codes (SPEC §7)', () => {

@@ -68,6 +68,19 @@ describe('shift test', () => {
     expect(shiftTest([0, 1, 0, 1], [3, 4, 3, 4], 'increase', space).log).toBe(false);
   });
 
+  it('on a linear scale (a value <= 0), values of any finite magnitude give the same test: no square overflows or vanishes (issue 16)', () => {
+    const pre = [0, 1, 2, 1, 0, 2, 1, 1];
+    const post = [5, 6, 4, 5, 0, 6, 5, 4];
+    const plain = shiftTest(pre, post, 'increase', space);
+    expect(plain.pValue).toBeLessThan(1e-3);
+    for (const k of [520, 1020, -600, -1000]) {
+      const t = shiftTest(pre.map((v) => v * 2 ** k), post.map((v) => v * 2 ** k), 'increase', space);
+      expect(t.pValue).toBe(plain.pValue);
+      // se is on the test's scale (the values divided by unit): the same numbers, in a unit 2^k times larger.
+      expect([t.se, t.unit, t.medians.before, t.medians.after]).toEqual([plain.se, plain.unit * 2 ** k, plain.medians.before * 2 ** k, plain.medians.after * 2 ** k]);
+    }
+  });
+
   it('a floor from earlier healthy runs widens the standard error, never narrows it', () => {
     const pre = [100, 101, 99, 100, 102, 98];
     const post = [120, 121, 119, 120, 122, 118];
@@ -112,6 +125,26 @@ describe('count-aware rate test', () => {
     expect(t.pValue).toBeGreaterThan(rateIncreaseTest(even(5, 10, 1000), even(5, 40, 1000)).pValue * 100);
   });
 
+  it('at any traffic the counts can hold (issue 16): totals past the largest double are no overflow, and the p-value is the one the rates call for', () => {
+    const at = (scale: number) => rateIncreaseTest(even(10, 10 * scale, 1000 * scale), even(10, 500 * scale, 1000 * scale));
+    for (const scale of [1e150, 1.5e304, 1.7e305]) {
+      const t = at(scale);
+      expect(t.pValue).toBe(0);
+      expect(Number.isFinite(t.pre.requests) && Number.isFinite(t.post.events)).toBe(true);
+    }
+    // No rise at all stays no evidence, however large the counts.
+    expect(rateIncreaseTest(even(10, 10e305, 1000e305), even(10, 10e305, 1000e305)).pValue).toBeGreaterThan(0.4);
+  });
+
+  it('dispersion deflates the evidence even where the binomial tail is too small for a double', () => {
+    // 2% -> 2.2% on 10^8 requests a sample: binomial z ~ 140 (its tail underflows to 0), but the
+    // samples swing by ±50% from one to the next, so the rise is well inside their own noise.
+    const swinging = (rate: number) => Array.from({ length: 10 }, (_, i) => ({ events: 1e8 * rate * (i % 2 ? 1.5 : 0.5), requests: 1e8 }));
+    const t = rateIncreaseTest(swinging(0.02), swinging(0.022));
+    expect(binomialUpperTail(Math.round(t.post.events), Math.round(t.pre.events + t.post.events), 0.5)).toBe(0);
+    expect(t.pValue).toBeGreaterThan(0.05);
+  });
+
   it('binomial tail matches known values', () => {
     expect(binomialUpperTail(60, 100, 0.5)).toBeCloseTo(0.02844, 4);
     expect(binomialUpperTail(0, 10, 0.3)).toBe(1);
@@ -124,6 +157,16 @@ describe('trend (robust slope test)', () => {
     const t = trendOf(Array.from({ length: 30 }, (_, i) => 100 + 2 * i + (i % 3)))!;
     expect(t.pValueUp).toBeLessThan(0.001);
     expect(t.slope).toBeCloseTo(2, 0);
+  });
+
+  it('values past 1e154 (whose squares overflow) and below 1e-154 (whose squares vanish) give the same test as ordinary ones', () => {
+    const ramp = Array.from({ length: 30 }, (_, i) => (i % 4 === 0 ? 0 : 100 + 2 * i + 5 * Math.sin(i)));
+    const plain = trendOf(ramp)!;
+    for (const k of [600, 1010 - 7, -600, -1000]) {
+      const t = trendOf(ramp.map((v) => v * 2 ** k))!;
+      expect(t.pValueUp).toBe(plain.pValueUp);
+      expect(t.slope).toBe(plain.slope * 2 ** k);
+    }
   });
 
   it('a flat series is not a trend; too short a series is not judged', () => {

@@ -22,6 +22,9 @@ const server = new EmbeddedPostgres({
   persistent: true,
   // initdb refuses to run as root; tests run as root on CI: the server runs as a `postgres` user.
   createPostgresUser: true,
+  // Prepared transactions enabled, as on many production servers: a query that could leave one
+  // behind (PREPARE TRANSACTION) would then leave one, and the tests can see that none did.
+  postgresFlags: ['-c', 'max_prepared_transactions=4'],
   onLog: (message) => {
     log = (log + message).slice(-4000);
   },

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/core/analyze.js';
 import { decisiveRegression } from '../../src/core/early.js';
-import { rule } from '../../src/core/rules.js';
+import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import { Scratch } from '../../src/core/scratch.js';
 import type { MetricSnapshot, Rules } from '../../src/core/types.js';
 
@@ -106,6 +106,76 @@ describe('the judge, for any numbers', () => {
       // a near-zero noise scale, which scaling may change.
       const evidence = (x: typeof a) => x.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value === null ? null : Math.max(m.evidence.p_value, 1e-10)]);
       expect(evidence(b)).toEqual(evidence(a));
+    }), { numRuns: 200 });
+  });
+});
+
+describe('the judge, for any finite magnitude (issue 16: the statistics are overflow-safe)', () => {
+  const wide: Rules = {
+    queue: rule('increase', 50, { critical: true, trend: true }),
+    traffic: rule('decrease', 40, { critical: true }),
+    swing: rule('both', 50),
+  };
+  /** Values around 2^exponent times a level, ±noise, some of them 0 (which puts the test on a linear scale). */
+  const around = (exponent: fc.Arbitrary<number>, min: number, max: number) =>
+    fc.tuple(exponent, fc.double({ min: 1, max: 2, noNaN: true, maxExcluded: true }), fc.array(fc.tuple(fc.double({ min: -0.9, max: 3, noNaN: true }), fc.nat(9)), { minLength: min, maxLength: max }))
+      .map(([e, m, noise]) => noise.map(([n, zero]) => (zero === 0 ? 0 : m * 2 ** e * (1 + n))));
+  const anyPhase = (min: number, max: number) => fc.record({ queue: around(fc.integer({ min: -1000, max: 1000 }), min, max), traffic: around(fc.integer({ min: -1000, max: 1000 }), min, max), swing: around(fc.integer({ min: -1000, max: 1000 }), min, max) });
+  const exponents = (...phases: Record<string, number[]>[]) => {
+    const all = phases.flatMap((p) => Object.values(p).flat()).filter((v) => v !== 0).map((v) => Math.log2(Math.abs(v)));
+    return { min: Math.floor(Math.min(...all)), max: Math.floor(Math.max(...all)) };
+  };
+
+  it('multiplying every value by any power of two that keeps them finite (and out of the subnormal range) changes nothing: verdict, statuses, changes, p-values', () => {
+    // 2^k in two factors: past 2^1023 (or below 2^-1074) one factor alone is not a double.
+    const times = (v: number, k: number) => v * 2 ** Math.trunc(k / 2) * 2 ** (k - Math.trunc(k / 2));
+    const scaled = (s: MetricSnapshot[], k: number) => s.map((x) => ({ metrics: Object.fromEntries(Object.entries(x.metrics).map(([n, v]) => [n, times(v as number, k)])) }));
+    const cases = fc.tuple(anyPhase(3, 25), anyPhase(3, 25)).chain(([pre, post]) => {
+      const e = exponents(pre, post);
+      return fc.tuple(fc.constant(pre), fc.constant(post), fc.integer({ min: -1021 - e.min, max: 1022 - e.max }));
+    });
+    fc.assert(fc.property(cases, ([pre, post, k]) => {
+      const p = snapshots(pre);
+      const q = snapshots(post);
+      const a = analyze({ pre: p, post: q, rules: wide });
+      const b = analyze({ pre: scaled(p, k), post: scaled(q, k), rules: wide });
+      expect(b.verdict).toBe(a.verdict);
+      expect(b.confidence).toBe(a.confidence);
+      const evidence = (x: typeof a) => x.metrics.map((m) => [m.name, m.status, m.change_pct, m.evidence.p_value, m.evidence.trend]);
+      expect(evidence(b)).toEqual(evidence(a));
+      expect(JSON.parse(JSON.stringify(b))).toEqual(b); // every number finite
+    }), { numRuns: 300 });
+  });
+
+  it('a critical metric multiplied after the deploy by any large finite factor is a rollback, from a baseline with zeros or without', () => {
+    const cases = fc.tuple(around(fc.integer({ min: -1000, max: 1000 }), 8, 20), fc.array(fc.double({ min: -0.3, max: 0.3, noNaN: true }), { minLength: 8, maxLength: 20 })).chain(([before, noise]) => {
+      const e = exponents({ before });
+      return fc.tuple(fc.constant(before), fc.constant(noise), fc.integer({ min: 10, max: Math.min(1023, 1020 - e.max) }));
+    });
+    fc.assert(fc.property(cases, ([before, noise, k]) => {
+      fc.pre(before.filter((v) => v !== 0).length > before.length / 2);
+      const level = [...before].sort((x, y) => x - y)[before.length >> 1]!;
+      const after = noise.map((n) => level * 2 ** k * (1 + n));
+      const a = analyze({ pre: snapshots({ queue: before }), post: snapshots({ queue: after }), rules: { queue: wide.queue! }, settle: 0 });
+      expect(a.verdict).toBe('rollback_recommended');
+    }), { numRuns: 300 });
+  });
+
+  it('traffic of any finite size: an error rate from 1% to 50% is a rollback, whether counted or estimated from requests/s', () => {
+    const rules = { error_rate: DEFAULT_RULES.error_rate!, requests_per_sec: DEFAULT_RULES.requests_per_sec! };
+    fc.assert(fc.property(fc.integer({ min: 7, max: 1019 }), fc.double({ min: 1, max: 2, noNaN: true }), fc.boolean(), (e, m, counted) => {
+      const rps = m * 2 ** e;
+      const phase = (n: number, rate: number, from: number) => Array.from({ length: n }, (_, i) => {
+        const wobble = 1 + 0.05 * Math.sin(i * 2.3);
+        const metrics: Record<string, number> = { error_rate: rate * wobble, requests_per_sec: rps };
+        // Counters that stay finite: 24 intervals of rps/24 requests each.
+        if (counted) Object.assign(metrics, { requests_total: ((from + i) * rps) / 24, errors_total: ((from + i) * rps * rate) / 24 });
+        return { metrics };
+      });
+      const a = analyze({ pre: phase(12, 0.01, 0), post: phase(12, 0.5, 12), rules, intervalMs: 10_000 });
+      expect(a.verdict).toBe('rollback_recommended');
+      expect(a.metrics.find((x) => x.name === 'error_rate')!.status).toBe('regression');
+      expect(JSON.parse(JSON.stringify(a))).toEqual(a);
     }), { numRuns: 200 });
   });
 });

@@ -5,10 +5,13 @@
  * friendly error): what must hold is what the server enforces. Effects are checked, not messages.
  */
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresReader, type SqlReader } from '../../src/sources/sql-postgres.js';
+import { openPostgresReader, readQuery, sessionOptions, type SqlReader } from '../../src/sources/sql-postgres.js';
 import { createSqlSource } from '../../src/sources/sql.js';
+import { UnsafeRoleError } from '../../src/errors.js';
 import { hostileDb, SESSION_PROBE, type HostileDb } from '../helpers/hostile-db.js';
+import { asAdmin, createReaderRole } from '../helpers/postgres.js';
 
 const TIMEOUT_MS = 1500;
 let db: HostileDb;
@@ -103,5 +106,106 @@ describe('hostile queries, sent as the reader role the docs describe', () => {
       await source.close();
     }
     expect(await db.effects()).toEqual(before);
+  });
+});
+
+describe('statements that return no rows are refused before they run (issue 16: Describe before Execute)', () => {
+  // Each one, had it run, leaves a trace the test can see: a prepared transaction that outlives
+  // the session (pg_prepared_xacts), a notice sent to the client (DO ... RAISE NOTICE), the
+  // "no transaction in progress" warning the closing ROLLBACK gives after a COMMIT, a listening
+  // channel, a notification delivered to another session, a temporary table, a setting.
+  const utility = [
+    `prepare transaction 'seqpulse_probe'`,
+    `commit`,
+    `rollback`,
+    `end`,
+    `savepoint s`,
+    `begin`,
+    `do $$ begin raise notice 'seqpulse-ran'; end $$`,
+    `listen seqpulse_channel`,
+    `notify seqpulse_channel, 'seqpulse-ran'`,
+    `set statement_timeout = 0`,
+    `set local default_transaction_read_only = off`,
+    `reset all`,
+    `discard all`,
+    `create temp table seqpulse_temp (x int)`,
+    `prepare stays as select 1`,
+    `deallocate all`,
+    `lock table payments in access share mode`,
+    `analyze payments`,
+    `checkpoint`,
+    `load 'plpgsql'`,
+    ``,
+  ];
+
+  it.each(utility)('%j is refused, and nothing of it happened', async (sql) => {
+    const notices: string[] = [];
+    const notified: string[] = [];
+    const client = new pg.Client({ connectionString: db.reader, options: sessionOptions(TIMEOUT_MS) });
+    const watcher = new pg.Client({ connectionString: db.admin });
+    client.on('notice', (n) => notices.push(n.message ?? ''));
+    watcher.on('notification', (n) => notified.push(n.payload ?? ''));
+    await Promise.all([client.connect(), watcher.connect()]);
+    try {
+      await watcher.query('listen seqpulse_channel');
+      await expect(readQuery(client, sql, 10, TIMEOUT_MS)).rejects.toThrow(/returns no rows, so it was not run/);
+      // The same session answers, with no trace of the statement.
+      const traces = await client.query<{ listening: number; temps: number; prepared: number }>(
+        `select (select count(*)::int from pg_listening_channels()) as listening, (select count(*)::int from pg_class where relname = 'seqpulse_temp') as temps, (select count(*)::int from pg_prepared_xacts) as prepared`,
+      );
+      expect(traces.rows[0]).toEqual({ listening: 0, temps: 0, prepared: 0 });
+      expect((await client.query<{ s: string }>(`select current_setting('statement_timeout') || ' ' || current_setting('default_transaction_read_only') as s`)).rows[0]!.s).toBe(`${TIMEOUT_MS}ms on`);
+      // A notification would have been delivered by now: a round trip on the watcher's own connection comes after it.
+      await watcher.query('select 1');
+      expect({ notices, notified }).toEqual({ notices: [], notified: [] });
+      expect(await db.effects()).toEqual(before);
+    } finally {
+      await Promise.all([client.end(), watcher.end()]);
+    }
+  });
+
+  it('PREPARE TRANSACTION through the reader leaves no prepared transaction behind its session', async () => {
+    await expect(reader.query(`prepare transaction 'seqpulse_left'`, 10, TIMEOUT_MS)).rejects.toThrow(/not a query/);
+    const other = new pg.Client({ connectionString: db.admin });
+    await other.connect();
+    try {
+      expect((await other.query('select gid from pg_prepared_xacts')).rows).toEqual([]);
+    } finally {
+      await other.end();
+    }
+    expect(await reader.query('select 1', 1, TIMEOUT_MS)).toEqual([[1]]);
+  });
+});
+
+describe('a SECURITY DEFINER function of another role (issue 16)', () => {
+  it('one owned by a writer that may use dblink would delete rows through the reader: the reader is refused, and no row goes', async () => {
+    const target = await hostileDb();
+    const admin = new URL(target.admin);
+    const owner = `owner_${Math.random().toString(36).slice(2, 10)}`;
+    const ownerUrl = `host=${admin.hostname} port=${admin.port} dbname=${admin.pathname.slice(1)} user=${owner} password=owner-pw`;
+    await asAdmin(target.admin, [
+      'create extension dblink',
+      // dblink is out of the reader's reach (which the check already refuses otherwise)...
+      'revoke execute on all functions in schema public from public',
+      `create role ${owner} login password 'owner-pw'`,
+      `grant usage on schema public to ${owner}`,
+      `grant select, delete on payments to ${owner}`,
+      `grant execute on all functions in schema public to ${owner}`,
+      // ...but this function runs as its owner, who may use it, and anyone may call it.
+      `create function public.purge(q text) returns text language sql security definer as $$ select public.dblink_exec('${ownerUrl}', q) $$`,
+      `alter function public.purge(text) owner to ${owner}`,
+      'grant execute on function public.purge(text) to public',
+    ]);
+    const reader = await createReaderRole(target.admin, ['payments']);
+    const untouched = await target.effects();
+    const source = createSqlSource({ url: reader, queries: { x: `select public.purge('delete from payments where id = 3')` }, timeoutMs: TIMEOUT_MS, maxRows: 10, budget: 10 });
+    try {
+      const err = await source.collect({ phase: 'post', deploymentId: 'd', deadline: Date.now() + 5000 }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(UnsafeRoleError);
+      expect(String((err as Error).message)).toContain(`can execute public.purge(q text), a SECURITY DEFINER function that runs as ${owner} (revoke it: REVOKE EXECUTE ON FUNCTION public.purge(q text) FROM PUBLIC)`);
+    } finally {
+      await source.close();
+    }
+    expect(await target.effects()).toEqual(untouched);
   });
 });

@@ -140,6 +140,15 @@ describe('sql source on SQLite: hostile queries', () => {
     expect((await fast.collect(tick()))[0]).toMatchObject({ ok: true, metrics: { orders: 2 } });
   });
 
+  it('after a query cut off at the timeout, the other queries of the same sample run in a fresh reader (issue 16)', async () => {
+    const { path } = shop();
+    const s = source(path, { before: 'select count(*) from orders', slow: 'with recursive r(x) as (select 1 union all select x + 1 from r where x < 5000000000) select count(*) from r', orders: 'select count(*) from orders', total: 'select sum(total) from orders' }, 500);
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: true, metrics: { before: 2, orders: 2, total: 12.5 } });
+    expect(r!.error).toMatch(/^slow: the query: no answer within [\d.]+m?s$/);
+    expect((await s.collect(tick()))[0]!.metrics).toMatchObject({ before: 2, orders: 2, total: 12.5 });
+  });
+
   it('closing the source leaves no reader process; nor does killing seqpulse mid-query', async () => {
     const { path } = shop();
     const s = source(path, { orders: 'select count(*) from orders' });

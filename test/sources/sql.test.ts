@@ -105,6 +105,37 @@ describe('sql source on Postgres', () => {
     expect((await budgeted.collect(tick()))[0]).toMatchObject({ ok: false });
   });
 
+  it('bounds what a query may answer (issue 16): a huge answer, label or value fails its metric and nothing of it is kept; the sample goes on', async () => {
+    const { reader: url } = await shopDatabase();
+    const s = source({
+      url,
+      queries: {
+        // 40 MB in one row: the connection goes at 16 MiB, and the next query opens another.
+        wire: `select repeat('x', 40000000), 1`,
+        after: 'select count(*) from payments',
+        label: `select repeat('y', 201), 1`,
+        text: `select repeat('z', 1001)`,
+        longest: `select repeat('w', 200), 2`,
+      },
+      timeoutMs: 10_000, maxRows: 10, budget: 100,
+    });
+    const started = Date.now();
+    const [r] = await s.collect(tick(20_000));
+    // Cut as the bytes arrive, not at the 10 s timeout.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r!.metrics).toEqual({ after: 4, [`longest.${'w'.repeat(200)}`]: 2 });
+    expect(r!.error).toBe([
+      'wire: the answer is larger than 16 MiB; return one number, or (label, number) rows',
+      'label: returned a label of 201 characters; labels become metric names, at most 200 characters',
+      'text: returned a value of 1001 characters for text, not a number (at most 1000 are kept)',
+    ].join('; '));
+    // Rows each within the limits, but together past what a sample keeps (4 MiB of names and values).
+    const many = source({ url, queries: { rows: `select repeat('v', 150) || g, g from generate_series(1, 30000) g`, after: 'select 1' }, timeoutMs: 10_000, maxRows: 100_000, budget: 10 });
+    const [m] = await many.collect(tick(20_000));
+    expect(m!.metrics).toEqual({ after: 1 });
+    expect(m!.error).toBe('rows: its answer would take the sample past 4 MiB of metric names and values; return fewer or shorter rows');
+  });
+
   it('a database that cannot be reached is a failed sample naming the metric, with the password masked', async () => {
     const s = source({ url: 'postgres://reader:hunter2@127.0.0.1:9/shop', queries: { payments: 'select 1' }, timeoutMs: 500, maxRows: 10, budget: 10 });
     const [r] = await s.collect(tick());
@@ -125,6 +156,32 @@ describe('sql source on SQLite', () => {
     const check = new BetterSqlite3(path, { readonly: true });
     expect(check.prepare('select count(*) as n from orders').get()).toEqual({ n: 2 });
     check.close();
+  });
+
+  it('bounds what a query may answer (issue 16): a 20 MB blob never leaves the reader; long labels and values fail their metric', async () => {
+    const path = join(tempDir(), 'shop.db');
+    const db = new BetterSqlite3(path);
+    db.exec('create table orders (id integer primary key, total real); insert into orders (total) values (5), (7.5);');
+    db.close();
+    const s = source({
+      url: `sqlite:${path}`,
+      queries: {
+        blob: 'select randomblob(20000000)',
+        after: 'select count(*) from orders',
+        label: "select substr(hex(zeroblob(101)), 1, 201), 1",
+        bytes: 'select zeroblob(1001)',
+        rows: "with recursive g(n) as (select 1 union all select n + 1 from g where n < 30000) select hex(zeroblob(75)) || n, n from g",
+      },
+      timeoutMs: 10_000, maxRows: 100_000, budget: 100,
+    });
+    const [r] = await s.collect(tick(20_000));
+    expect(r!.metrics).toEqual({ after: 2 });
+    expect(r!.error).toBe([
+      'blob: the answer is larger than 16 MiB; return one number, or (label, number) rows',
+      'label: returned a label of 201 characters; labels become metric names, at most 200 characters',
+      'bytes: returned a value of 1001 bytes for bytes, not a number (at most 1000 are kept)',
+      'rows: its answer would take the sample past 4 MiB of metric names and values; return fewer or shorter rows',
+    ].join('; '));
   });
 
   it('a missing file is a failed sample, not a new empty database', async () => {
@@ -152,7 +209,12 @@ describe('sql source on Postgres: only a role that can do nothing but read', () 
     ['EXECUTE granted on pg_read_file', ['GRANT EXECUTE ON FUNCTION pg_read_file(text) TO $ROLE'], /can execute pg_read_file\(text\)/],
     ['EXECUTE granted on lo_export', ['GRANT EXECUTE ON FUNCTION lo_export(oid, text) TO $ROLE'], /can execute lo_export\(oid,text\)/],
     ['the dblink extension (connects out, outside the read-only transaction)', ['CREATE EXTENSION dblink'], /\(extension dblink\)/],
-    ['a SECURITY DEFINER function owned by a superuser', ['CREATE FUNCTION as_admin() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$'], /as_admin\(\) \(SECURITY DEFINER/],
+    ['a SECURITY DEFINER function owned by a superuser', ['CREATE FUNCTION as_admin() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$'], /can execute public\.as_admin\(\), a SECURITY DEFINER function that runs as \w+ \(revoke it: REVOKE EXECUTE ON FUNCTION public\.as_admin\(\) FROM PUBLIC\)/],
+    [
+      'a SECURITY DEFINER function owned by a role that is no superuser, granted to it alone',
+      ['CREATE ROLE $ROLE_owner NOLOGIN', 'GRANT DELETE ON payments TO $ROLE_owner', 'CREATE FUNCTION purge(id int) RETURNS int SECURITY DEFINER LANGUAGE sql AS $$select 1$$', 'ALTER FUNCTION purge(int) OWNER TO $ROLE_owner', 'REVOKE EXECUTE ON FUNCTION purge(int) FROM PUBLIC', 'GRANT EXECUTE ON FUNCTION purge(int) TO $ROLE'],
+      /can execute public\.purge\(id integer\), a SECURITY DEFINER function that runs as reader_\w+_owner \(revoke it: REVOKE EXECUTE ON FUNCTION public\.purge\(id integer\) FROM reader_\w+\)/,
+    ],
     ['CREATEDB', ['ALTER ROLE $ROLE CREATEDB'], /has the attribute CREATEDB/],
     ['BYPASSRLS', ['ALTER ROLE $ROLE BYPASSRLS'], /has the attribute BYPASSRLS/],
   ];

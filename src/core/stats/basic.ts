@@ -87,7 +87,9 @@ export function mean(values: ArrayLike<number>): number {
 /** Rounds to a number of significant digits, for display and for stable JSON. */
 export function roundSig(value: number, digits = 4): number {
   if (value === 0 || !Number.isFinite(value)) return value;
-  return Number(value.toPrecision(digits));
+  const rounded = Number(value.toPrecision(digits));
+  // Near the largest double, rounding up would overflow: the value stays as it is.
+  return Number.isFinite(rounded) ? rounded : value;
 }
 
 export function clamp(value: number, min: number, max: number): number {

@@ -13,6 +13,7 @@
  */
 import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal } from './distributions.js';
+import { countUnit } from './scale.js';
 
 /** Events and requests of one sample (or one phase). */
 export interface Counts {
@@ -30,31 +31,70 @@ export interface RateTest {
 }
 
 export function rateIncreaseTest(pre: readonly Counts[], post: readonly Counts[]): RateTest {
-  const total = (list: readonly Counts[]) => list.reduce((t, c) => ({ events: t.events + c.events, requests: t.requests + c.requests }), { events: 0, requests: 0 });
-  const [t1, t2] = [total(pre), total(post)];
+  // Counts past ~1e150 are divided by a power of four first (scale.ts): their totals, and products
+  // of two of them, stay finite, and a rise of the rate at any traffic gets the p-value it calls for.
+  const unit = countUnit(largestCount(pre, post), pre.length + post.length);
+  const [t1, t2] = [total(pre, unit), total(post, unit)];
   const e1 = Math.round(t1.events);
   const e2 = Math.round(t2.events);
   const n = e1 + e2;
   const share = t2.requests / (t1.requests + t2.requests);
-  const result = { pre: { events: e1, requests: t1.requests }, post: { events: e2, requests: t2.requests } };
+  const result = { pre: inCounts(e1, t1.requests, unit), post: inCounts(e2, t2.requests, unit) };
   if (n === 0 || !(share > 0 && share < 1)) return { pValue: 1, ...result, overdispersion: 1 };
-  const exact = binomialUpperTail(e2, n, share);
-  const overdispersion = Math.max(1, dispersion(pre, post, t1, t2));
+  // The binomial's z, in counts divided by `unit`: sqrt(unit) times it in the counts themselves.
+  const z = (e2 - 0.5 / unit - n * share) / Math.sqrt(n * share * (1 - share));
+  const exact = unit === 1 ? binomialUpperTail(e2, n, share) : upperNormal(z * Math.sqrt(unit));
+  // Likewise the dispersion of the counts themselves is `unit` times phi.
+  const phi = dispersion(pre, post, t1, t2, unit);
+  const overdispersion = Math.max(1, Math.min(Number.MAX_VALUE, phi * unit));
   if (overdispersion === 1 || exact >= 0.5) return { pValue: exact, ...result, overdispersion };
-  return { pValue: upperNormal(normalQuantileUpper(exact) / Math.sqrt(overdispersion)), ...result, overdispersion };
+  // z / sqrt(dispersion) is the same in either units. Where the exact tail is too small for a
+  // double (0), its quantile would be infinite and overrule any dispersion: the normal z stands in.
+  const deflated = unit === 1 && exact > 0 ? normalQuantileUpper(exact) / Math.sqrt(overdispersion) : z / Math.sqrt(phi);
+  return { pValue: upperNormal(deflated), ...result, overdispersion };
 }
 
-/** Pearson dispersion of the per-sample counts around each phase's rate, times the autocorrelation inflation. */
-function dispersion(pre: readonly Counts[], post: readonly Counts[], t1: Counts, t2: Counts): number {
+/** Events over requests, summed in counts divided by a common power of four so no total overflows. */
+export function rateOf(list: readonly Counts[]): number {
+  const t = total(list, countUnit(largestCount(list), list.length));
+  return t.requests > 0 ? t.events / t.requests : 0;
+}
+
+function largestCount(...lists: (readonly Counts[])[]): number {
+  let largest = 0;
+  for (const list of lists) for (const c of list) largest = Math.max(largest, c.events, c.requests);
+  return largest;
+}
+
+function total(list: readonly Counts[], unit: number): Counts {
+  const t = { events: 0, requests: 0 };
+  for (const c of list) {
+    t.events += c.events / unit;
+    t.requests += c.requests / unit;
+  }
+  return t;
+}
+
+/** Totals back in counts; past the largest double they are shown as the largest double (JSON has no Infinity). */
+function inCounts(events: number, requests: number, unit: number): Counts {
+  return { events: Math.min(Number.MAX_VALUE, events * unit), requests: Math.min(Number.MAX_VALUE, requests * unit) };
+}
+
+/**
+ * Pearson dispersion of the per-sample counts around each phase's rate, times the autocorrelation
+ * inflation; counts and totals divided by `unit` (the dispersion of the counts themselves is
+ * `unit` times it).
+ */
+function dispersion(pre: readonly Counts[], post: readonly Counts[], t1: Counts, t2: Counts, unit: number): number {
   const pooled = (t1.events + t2.events) / (t1.requests + t2.requests);
-  if (!(pooled > 0 && pooled < 1)) return 1;
+  if (!(pooled > 0 && pooled < 1)) return 1 / unit;
   const residuals = (list: readonly Counts[], rate: number) =>
-    list.filter((c) => c.requests > 0).map((c) => (c.events - c.requests * rate) / Math.sqrt(c.requests * pooled * (1 - pooled)));
+    list.filter((c) => c.requests > 0).map((c) => (c.events / unit - (c.requests / unit) * rate) / Math.sqrt((c.requests / unit) * pooled * (1 - pooled)));
   const r1 = residuals(pre, t1.requests > 0 ? t1.events / t1.requests : 0);
   const r2 = residuals(post, t2.requests > 0 ? t2.events / t2.requests : 0);
   const k = r1.length + r2.length;
   // Two rates are estimated from the samples; with fewer than 3 samples left over, nothing can be measured.
-  if (k < 5) return 1;
+  if (k < 5) return 1 / unit;
   let chi2 = 0;
   for (const v of r1) chi2 += v * v;
   for (const v of r2) chi2 += v * v;

@@ -20,10 +20,16 @@ import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
 import { trendOf } from './trend.js';
+import { exponentRange, unitOf } from './scale.js';
 
 export interface ShiftTest {
   /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
   pValue: number;
+  /**
+   * The power of two the values were divided by before the test (scaleUnit below). The test's
+   * scale is the logarithm of the values, or the values divided by `unit`.
+   */
+  unit: number;
   /** Standard error of the difference of the two centres, on the test's scale. */
   se: number;
   /** Within-phase noise (robust standard deviation of one sample), on the test's scale. */
@@ -48,7 +54,7 @@ export interface ShiftTest {
 export type Badness = 'increase' | 'decrease' | 'both';
 
 /** Work space: `n` values for the given use; the test reorders what it is given. */
-export type Space = (use: 'a' | 'b' | 'r' | 'm', n: number) => Float64Array;
+export type Space = (use: 'a' | 'b' | 'r' | 'm' | 'scaled_before' | 'scaled_after', n: number) => Float64Array;
 
 export interface ShiftOptions {
   /**
@@ -56,7 +62,7 @@ export interface ShiftOptions {
    * that line, not around its median, or a ramp would pass for noise and hide itself.
    */
   detrendAfter?: boolean;
-  /** The smallest standard error of the difference to allow: how far healthy runs moved from PRE to POST (test scale). */
+  /** The smallest standard error of the difference to allow: how far healthy runs moved from PRE to POST (in logarithms, or in the values' own units on a linear scale). */
   seFloor?: number;
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
@@ -68,6 +74,40 @@ const MAD_TO_SD = 1.4826;
 const MEAN_AD_TO_SD = 1.2533;
 
 export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
+  const { unit, log } = scaleUnit(before, after);
+  if (unit === 1) return { ...unscaledShiftTest(before, after, badness, space, options), unit };
+  const seFloor = options.seFloor === undefined || log ? options.seFloor : options.seFloor / unit;
+  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), badness, space, { ...options, seFloor });
+  return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit } };
+}
+
+/**
+ * Overflow: on a linear scale (a value <= 0), squares of values past ~1e154 are infinite, and of
+ * values below ~1e-154 zero, so the test runs on the values divided by a power of two near the
+ * largest of them (scale.ts): any finite values get the verdict their size calls for. The
+ * logarithm has no such limit; its unit only makes the test give the same answer, to the last
+ * bit, for a series and the same series times any power of two.
+ */
+function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean } {
+  const log = allPositive(before) && allPositive(after);
+  // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
+  // freedom from two variance estimates) are fourth powers, and stay finite. A logarithm takes any
+  // finite value.
+  return { unit: unitOf(exponentRange(before, after), log ? 1023 : 200), log };
+}
+
+function allPositive(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!(values[i]! > 0)) return false;
+  return true;
+}
+
+function divided(values: ArrayLike<number>, unit: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / unit;
+  return out;
+}
+
+/** The test on values whose squares and logarithms are safe to take (shiftTest scales them first). */
+function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions): Omit<ShiftTest, 'unit'> {
   const n = before.length;
   const m = after.length;
   let log = true;

@@ -40,9 +40,11 @@ export function stepAtDeploy(pre: Float64Array, post: Float64Array, gap: number,
   if (!(v1.count > 0)) return undefined;
   const q = vk.count > 0 && Number.isFinite(vk.v) ? Math.max(0, (vk.v - v1.v) / (k - 1)) : 0;
   const s2 = Math.max((v1.v - q) / 2, v1.v / 20, 0);
-  // Kalman filter over [mu, delta], diffuse start.
-  const scale = Math.max(1e-300, s2 + q + 1e-12);
-  const big = 1e8 * scale + 1e8 * (Math.abs(pre[0]!) + 1) ** 2;
+  // Kalman filter over [mu, delta], with a diffuse start: a prior variance far larger than anything
+  // in the data, in the data's own units (so the estimate does not depend on them).
+  let range = 0;
+  for (const x of [pre, post]) for (let i = 0; i < x.length; i++) range = Math.max(range, Math.abs(x[i]! - pre[0]!));
+  const big = 1e8 * Math.max(s2 + q, range * range, Number.MIN_VALUE);
   let mu = pre[0]!;
   let d = 0;
   let p11 = big;
@@ -75,5 +77,7 @@ export function stepAtDeploy(pre: Float64Array, post: Float64Array, gap: number,
     predict();
     observe(post[i]!, 1);
   }
+  // A level the differences cannot measure (no noise and no wander at all) gives no estimate.
+  if (!Number.isFinite(d) || !Number.isFinite(p22)) return undefined;
   return { delta: d, se: Math.sqrt(Math.max(0, p22)), q, s2 };
 }

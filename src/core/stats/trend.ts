@@ -10,6 +10,7 @@
 import { median, medianInPlace } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { upperStudent } from './distributions.js';
+import { exponentRange, unitOf } from './scale.js';
 
 const MAX_BINS = 48;
 /** Values a bin's median is taken over at most (evenly spaced): bins of long windows hold hundreds. */
@@ -40,6 +41,10 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
     ys.push(size > MAX_BIN_SAMPLE ? stridedMedian(series, i, size, space) : median(series, i, i + size, space));
   }
   const n = ys.length;
+  // The scatter is squared (its autocorrelation): taken on the bin medians divided by a power of
+  // two near the largest, so values past 1e154 (or below 1e-154) neither overflow nor vanish.
+  const unit = unitOf(exponentRange(ys), 400);
+  for (let i = 0; i < n; i++) ys[i] = ys[i]! / unit;
   const slopes: number[] = [];
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
@@ -59,7 +64,7 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   const se = scale * Math.sqrt(inflation(rho) / sxx);
   const df = Math.max(2, (n - 2) * ((1 - rho * rho) / (1 + rho * rho)));
   const t = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : slope < 0 ? Number.NEGATIVE_INFINITY : 0;
-  return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope, points: n, length: series.length };
+  return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope: slope * unit, points: n, length: series.length };
 }
 
 /** Median of `size` values from `start`, over an evenly spaced subset of MAX_BIN_SAMPLE of them. */
