@@ -84,10 +84,15 @@ export function mean(values: ArrayLike<number>): number {
   return sum;
 }
 
-/** Rounds to a number of significant digits, for display and for stable JSON. */
+/**
+ * Rounds to a number of significant digits, for display and for stable JSON. Near the largest
+ * double, rounding up would overflow (1.7976931348623157e308 -> 1.798e308 = Infinity): a finite
+ * value stays finite, as it was.
+ */
 export function roundSig(value: number, digits = 4): number {
   if (value === 0 || !Number.isFinite(value)) return value;
-  return Number(value.toPrecision(digits));
+  const rounded = Number(value.toPrecision(digits));
+  return Number.isFinite(rounded) ? rounded : value;
 }
 
 export function clamp(value: number, min: number, max: number): number {
