@@ -84,6 +84,39 @@ describe('text from outside reaches the terminal escaped', () => {
   });
 });
 
+describe('colours on, and JSON logs', () => {
+  it('analyze <id> with colours on shows the stored verdict and its time escaped: a colour code from the store is text, not obeyed', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    const db = new BetterSqlite3(join(dir, '.seqpulse', 'seqpulse.db'));
+    db.prepare("update verdicts set report = json_set(report, '$.verdict', ?, '$.created_at', ?)").run('ok\x1b[8m hidden', '2024-01-01\x1b[8m\u202e');
+    db.close();
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    // FORCE_COLOR: our own colour codes pass (so a raw one from the store would too, unless escaped).
+    const r = await runCli(['analyze', id], { cwd: dir, env: { ...env, NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(r.stdout).toContain('\x1b[1m');
+    expect(r.stdout).toMatch(/stored verdict: ok\\x1b\[8m hidden .*made 2024-01-01\\x1b\[8m\\u202e\)/);
+    expect(r.stdout).not.toContain('\x1b[8m');
+    expect(r.stdout).not.toContain('\u202e');
+  });
+
+  it('--log-format json: C1 controls and bidi overrides from outside leave as \\u escapes, each line valid JSON with the text intact', async () => {
+    // A command source that fails with them on its stderr: its error text reaches the log lines.
+    const dir = tempDir();
+    const script = join(dir, 'metrics.js');
+    writeFileSync(script, `process.stderr.write(${JSON.stringify('down\u009b31m\u2028\u202eevil')}); process.exit(1);`);
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${process.execPath} ${script}`, '--pre-samples', '2', '--interval', '100ms', '--window', '200ms', '--retries', '0', '--log-format', 'json', '--', process.execPath, '-e', ''], { cwd: dir, env: {} });
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(3);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).not.toContain('\u2028');
+    // The sample lines carry the error as it was, in a field of its own.
+    const parsed = lines.map((line) => JSON.parse(line) as { errors?: string[] });
+    expect(parsed.some((l) => l.errors?.some((e) => e.endsWith('exit 1: down\u009b31m\u2028\u202eevil')))).toBe(true);
+  });
+});
+
 describe('__proto__ in a body is a metric name, nothing more', () => {
   it('with two endpoints, a "__proto__" object is stored as a metric and its fields are not judged', async () => {
     // PRE and POST both carry it, so an error_rate read through a prototype would have a baseline and a regression.
