@@ -45,15 +45,17 @@ export function sampledFrom(config: Pick<ResolvedConfig, 'source' | 'endpoints'>
 
 function storedSource(src: SourceConfig, redactions: string[]): StoredSource {
   const mask = (text: string) => redactText(text, redactions);
+  // A query may quote a credential (a PromQL label, a SQL literal): masked like the rest.
+  const masked = (queries: Record<string, string>) => Object.fromEntries(Object.entries(queries).map(([name, q]) => [name, mask(q)]));
   switch (src.type) {
     case 'ds-metrics':
       return { type: 'ds-metrics' };
     case 'prometheus-scrape':
-      return { type: 'prometheus-scrape', queries: src.queries };
+      return { type: 'prometheus-scrape', queries: masked(src.queries) };
     case 'prometheus':
-      return { type: 'prometheus', url: src.url && mask(src.url), queries: src.queries };
+      return { type: 'prometheus', url: src.url && mask(src.url), queries: masked(src.queries) };
     case 'sql':
-      return { type: 'sql', url: src.url && mask(src.url), queries: src.queries, max_rows: src.maxRows, budget: src.budget };
+      return { type: 'sql', url: src.url && mask(src.url), queries: masked(src.queries), max_rows: src.maxRows, budget: src.budget };
     case 'command':
       return { type: 'command', argv: src.argv.map(mask) };
   }
