@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, VerdictReport } from '../core/types.js';
-import { StoreError, UsageError } from '../errors.js';
+import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
@@ -20,7 +20,8 @@ import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { unreportedAfterPre } from './unreported.js';
 import { historyBaseline, recentHealthyRuns } from './history.js';
-import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-settings.js';
+import { finishConfig, sampledFrom, samplesTheApp, settingsOf, untrustedHint } from './run-settings.js';
+import { sealSettings, settingsKeys } from './settings-mac.js';
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
@@ -80,14 +81,22 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
 /**
  * The config a `finish` collects with: the settings `start` stored (interval, window, settle,
  * persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override them, said in
- * one line through `tell`, and checked like any collection. A repeated finish (or one of a failed
+ * one line through `tell` (a warning when the stored settings could not be authenticated, and only
+ * their timing was used), and checked like any collection. A repeated finish (or one of a failed
  * deploy) collects nothing and needs none of it.
  */
-export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string) => void): Promise<ResolvedConfig> {
+export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string, level: 'info' | 'warn') => void): Promise<ResolvedConfig> {
   if (result !== 'success' || (await store.getVerdict(run.id))) return config;
-  const { config: finishing, note } = finishConfig(config, run);
-  requireCollection(finishing);
-  tell(note);
+  const { config: finishing, note, check } = finishConfig(config, run);
+  try {
+    requireCollection(finishing);
+  } catch (err) {
+    if (check.verified || !(err instanceof ConfigError)) throw err;
+    // What is missing was stored, but could not be trusted: say so, and both ways out.
+    const why = untrustedHint(run, check.reason);
+    throw new ConfigError(err.issues, err.hint ? `${why}\n${err.hint}` : why);
+  }
+  tell(note, check.verified ? 'info' : 'warn');
   return finishing;
 }
 
@@ -184,6 +193,9 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   } finally {
     io.progress.stop();
   }
+  // Sealed once complete: `finish` trusts these settings only with one of this config's secrets.
+  const keys = settingsKeys(config);
+  if (keys.length > 0) run.settings.mac = sealSettings(run, keys);
   await io.store.createRun(run);
   io.shared?.announce(run);
   await io.store.addSamples(buffered);

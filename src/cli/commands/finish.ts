@@ -21,7 +21,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   let run: RunRecord;
   try {
     run = await findRun(store, id, shownLocation(loaded.store));
-    config = await configForFinish(loaded, run, result, store, (note) => console.logger.log('info', 'finish_settings', note, { deployment_id: run.id }));
+    config = await configForFinish(loaded, run, result, store, (note, level) => console.logger.log(level, 'finish_settings', note, { deployment_id: run.id }));
   } catch (err) {
     await store.close();
     throw err;
