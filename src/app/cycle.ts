@@ -83,10 +83,11 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
  * persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override them, said in
  * one line through `tell` (a warning when the stored settings could not be authenticated, and only
  * their timing was used), and checked like any collection. A repeated finish (or one of a failed
- * deploy) collects nothing and needs none of it.
+ * deploy, or of a run past `started`) collects nothing and needs none of it.
  */
 export async function configForFinish(config: ResolvedConfig, run: RunRecord, result: DeployResult, store: Store, tell: (note: string, level: 'info' | 'warn') => void): Promise<ResolvedConfig> {
-  if (result !== 'success' || (await store.getVerdict(run.id))) return config;
+  // Nothing to collect: finishRun returns the verdict, or says why the run cannot be finished.
+  if (result !== 'success' || run.status !== 'started' || (await store.getVerdict(run.id))) return config;
   const { config: finishing, note, check } = finishConfig(config, run);
   try {
     requireCollection(finishing);
