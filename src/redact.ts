@@ -1,33 +1,47 @@
 /**
  * Secrets never leave: one place that knows every form a secret can take, and masks them before
  * anything is printed, logged or stored. A secret travels in more forms than it was given in: a
- * URL's password percent-encoded and decoded, `user:password` in base64 (an `Authorization: Basic`
- * header that a server or proxy may echo back in its answer), a token after `Bearer `. Each is
- * masked wherever the plain secret is.
+ * URL's password percent-encoded (upper- or lowercase hex, or form-encoded) and decoded,
+ * `user:password` in base64 (an `Authorization: Basic` header that a server or proxy may echo back
+ * in its answer) or base64url, a token after `Bearer `, a token in a URL's query string
+ * (`?access_token=`, `&api_key=`, a presigned URL's `X-Amz-Signature`). Each is masked wherever
+ * the plain secret is.
  */
 export const MASK = '***';
 
 /**
- * Replaces the userinfo of every URL in `text` with `***` (`http://u:p@h/` -> `http://***@h/`).
- * The user name goes too: tokens are often passed as a bare user name.
+ * Masks the credentials of every URL in `text`: the userinfo (`http://u:p@h/` -> `http://***@h/`;
+ * the user name goes too: tokens are often passed as a bare user name), and the value of every
+ * query parameter named like a credential (`?token=abc` -> `?token=***`).
  */
 export function redactUserinfo(text: string): string {
   // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host. A
   // scheme starts where no scheme character precedes it: without that, a long run of letters from
   // outside (a metric name) is rescanned from every position, in quadratic time.
-  return text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${MASK}@`);
+  const out = text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${MASK}@`);
+  if (!out.includes('=')) return out;
+  return out.replace(QUERY_PARAM, (all, sep: string, name: string, value: string) => (value !== '' && value !== MASK && credentialName(name) ? `${sep}${name}=${MASK}` : all));
 }
 
-/** Every form of one secret that can appear in a text: as given, percent-decoded, percent-encoded, base64. */
+/** `?name=value` or `&name=value`: the value runs to the next parameter, fragment, space or quote. */
+const QUERY_PARAM = /([?&])([^=&#\s?]+)=([^&#\s"'<>]*)/g;
+
+/**
+ * Every form of one secret that can appear in a text: as given, percent-decoded, percent-encoded
+ * (as encodeURIComponent does, with lowercase hex as other encoders do, and form-encoded), and in
+ * base64 (padded or not) and base64url.
+ */
 export function secretForms(secret: string): string[] {
   if (secret === '') return [];
   const decoded = safeDecode(secret);
-  return unique([secret, decoded, encodeURIComponent(decoded), base64(decoded)]);
+  const encoded = [encodeURIComponent(decoded), new URLSearchParams({ v: decoded }).toString().slice(2)];
+  return unique([secret, decoded, ...encoded, ...encoded.map(lowerHex), ...base64Forms(decoded)]);
 }
 
 /**
  * The secrets a URL carries: its password (or its user name when that is all it has, as with a
- * token) in every form, and the `Authorization: Basic` value built from its userinfo.
+ * token) in every form, the `Authorization: Basic` value built from its userinfo, and the values
+ * of query parameters named like credentials.
  */
 export function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
@@ -38,9 +52,26 @@ export function urlSecrets(url: string | undefined): string[] {
     return [];
   }
   const { username, password } = parsed;
-  if (!username && !password) return [];
+  // Named like a credential is a guess: a short value (`?auth=1`, `&session=true`) is masked in the URL, not everywhere it appears.
+  const inQuery = [...parsed.searchParams].filter(([name, value]) => value.length >= MIN_QUERY_SECRET && credentialName(name)).flatMap(([, value]) => secretForms(value));
+  if (!username && !password) return unique(inQuery);
   const basic = `${safeDecode(username)}:${safeDecode(password)}`;
-  return unique([...secretForms(password || username), base64(basic)]);
+  return unique([...secretForms(password || username), ...base64Forms(basic), ...inQuery]);
+}
+
+/** Shortest query parameter value taken for a secret wherever it appears (a token is longer). */
+const MIN_QUERY_SECRET = 6;
+
+/** Words that make a query parameter's value a credential, wherever they appear in its name (`api_key`, `accessToken`, `X-Amz-Signature`). */
+const CREDENTIAL_WORDS = new Set([
+  'token', 'key', 'secret', 'password', 'passwd', 'pwd', 'pass', 'sig', 'signature', 'auth', 'authorization', 'credential', 'credentials', 'session', 'sessionid', 'jwt',
+  'apikey', 'accesskey', 'secretkey', 'privatekey', 'apitoken', 'accesstoken', 'authtoken', 'refreshtoken', 'idtoken', 'clientsecret',
+]);
+
+/** Whether a query parameter's name says its value is a credential: one of its words (split at punctuation and camelCase) is. */
+function credentialName(name: string): boolean {
+  const words = safeDecode(name).replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w) => CREDENTIAL_WORDS.has(w));
 }
 
 /** Masks every occurrence of every secret, in each of its forms, and URL credentials. */
@@ -61,8 +92,14 @@ function expand(secrets: readonly string[]): string[] {
   return unique(secrets.flatMap(secretForms)).sort((a, b) => b.length - a.length);
 }
 
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
+/** base64 with and without its padding, and base64url (unpadded, as JWTs and URLs carry it). */
+function base64Forms(text: string): string[] {
+  const b64 = Buffer.from(text, 'utf8').toString('base64');
+  return [b64, b64.replace(/=+$/, ''), Buffer.from(text, 'utf8').toString('base64url')];
+}
+
+function lowerHex(encoded: string): string {
+  return encoded.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
 }
 
 function safeDecode(value: string): string {

@@ -1,6 +1,6 @@
 /** Every form a secret travels in is masked where the secret is (redact.ts). */
 import { describe, expect, it } from 'vitest';
-import { redactError, redactText, urlSecrets } from '../src/redact.js';
+import { redactError, redactText, redactUserinfo, secretForms, urlSecrets } from '../src/redact.js';
 
 describe('derived secrets', () => {
   it('a URL password is masked as given, percent-decoded, percent-encoded, and inside the Basic header', () => {
@@ -18,5 +18,25 @@ describe('derived secrets', () => {
     expect(out).toBe('Bearer *** x *** y ***');
     expect(urlSecrets('https://ghp_abc123@host/')).toContain('ghp_abc123');
     expect(urlSecrets('https://host/')).toEqual([]);
+  });
+
+  it('every encoding of a secret is one of its forms: lowercase %xx, form-encoded, base64 with or without padding, base64url', () => {
+    const secret = 'p@ss/w ord?~';
+    const forms = secretForms(secret);
+    for (const form of ['p%40ss%2Fw%20ord%3F~', 'p%40ss%2fw%20ord%3f~', 'p%40ss%2Fw+ord%3F%7E', 'p%40ss%2fw+ord%3f%7e', Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64').replace(/=+$/, ''), Buffer.from(secret).toString('base64url')]) {
+      expect(forms).toContain(form);
+      expect(redactText(`echo ${form} end`, [secret])).toBe('echo *** end');
+    }
+    const url = 'https://bot:s%2fcr%3Ft@prom/';
+    const basic = Buffer.from('bot:s/cr?t').toString('base64url');
+    expect(redactText(`Basic ${basic}`, urlSecrets(url))).toBe('Basic ***');
+  });
+
+  it('query parameters named like credentials are masked in any URL; other parameters are left alone', () => {
+    const text = 'GET https://h/ds-metrics?instance=a&token=abc123def&apiKey=K9&X-Amz-Signature=f00d&monkey=banana&client_secret=x#frag and http://h/?access_token=t1&page=2';
+    expect(redactUserinfo(text)).toBe('GET https://h/ds-metrics?instance=a&token=***&apiKey=***&X-Amz-Signature=***&monkey=banana&client_secret=***#frag and http://h/?access_token=***&page=2');
+    // The values are secrets wherever they appear, in every form; a short one (`?auth=1`) is masked in its URL only.
+    const secrets = urlSecrets('https://h/m?session_token=tok%2Fen123&auth=1');
+    expect(redactText(`echo tok/en123 ${Buffer.from('tok/en123').toString('base64')} tok%2fen123, 1 and 1`, secrets)).toBe('echo *** *** ***, 1 and 1');
   });
 });

@@ -103,7 +103,7 @@ async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<numbe
   let shared: SharedPeer | undefined;
   try {
     // `finish` collects with the settings `start` stored: the source, timeout and retries below are built from them, not from this step's inputs.
-    const finishing = inputs.mode === 'finish' ? await prepareFinish(loaded, requireDeploymentId(inputs), inputs.result, store, (note) => core.info(note)) : undefined;
+    const finishing = inputs.mode === 'finish' ? await prepareFinish(loaded, requireDeploymentId(inputs), inputs.result, store, (note, _run, level) => (level === 'warn' ? core.warning(note) : core.info(note))) : undefined;
     const config = finishing?.config ?? loaded;
     const sync = config.sync;
     shared = sync

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, VerdictReport } from '../core/types.js';
-import { StoreError, UsageError } from '../errors.js';
+import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
@@ -20,7 +20,8 @@ import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { unreportedAfterPre } from './unreported.js';
 import { historyBaseline, recentHealthyRuns } from './history.js';
-import { finishConfig, sampledFrom, samplesTheApp, settingsOf } from './run-settings.js';
+import { finishConfig, sampledFrom, samplesTheApp, settingsOf, untrustedHint } from './run-settings.js';
+import { sealSettings, settingsKeys } from './settings-mac.js';
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
 import { hostname } from 'node:os';
@@ -82,16 +83,25 @@ export async function startRun(config: ResolvedConfig, io: AppIO): Promise<Cycle
 /**
  * The run a `finish` names and the config it collects with: the settings `start` stored (interval,
  * window, settle, persist, source, rules...) unless flags or SEQPULSE_* given to `finish` override
- * them, said in one line through `tell`, and checked like any collection. Every door builds its
- * source, timeouts and retries from this config, never from its own inputs. A repeated finish (or
- * one of a failed deploy) collects nothing and needs none of it.
+ * them, said in one line through `tell` (a warning when the stored settings could not be
+ * authenticated, and only their timing was used), and checked like any collection. Every door
+ * builds its source, timeouts and retries from this config, never from its own inputs. A repeated
+ * finish (or one of a failed deploy, or of a run past `started`) collects nothing and needs none of it.
  */
-export async function prepareFinish(config: ResolvedConfig, id: string, result: DeployResult, store: Store, tell: (note: string, run: RunRecord) => void): Promise<{ run: RunRecord; config: ResolvedConfig }> {
+export async function prepareFinish(config: ResolvedConfig, id: string, result: DeployResult, store: Store, tell: (note: string, run: RunRecord, level: 'info' | 'warn') => void): Promise<{ run: RunRecord; config: ResolvedConfig }> {
   const run = await findRun(store, id, shownLocation(config.store));
-  if (result !== 'success' || (await store.getVerdict(run.id))) return { run, config };
-  const { config: finishing, note } = finishConfig(config, run);
-  requireCollection(finishing);
-  tell(note, run);
+  // Nothing to collect: finishRun returns the verdict, or says why the run cannot be finished.
+  if (result !== 'success' || run.status !== 'started' || (await store.getVerdict(run.id))) return { run, config };
+  const { config: finishing, note, check } = finishConfig(config, run);
+  try {
+    requireCollection(finishing);
+  } catch (err) {
+    if (check.verified || !(err instanceof ConfigError)) throw err;
+    // What is missing was stored, but could not be trusted: say so, and both ways out.
+    const why = untrustedHint(run, check.reason);
+    throw new ConfigError(err.issues, err.hint ? `${why}\n${err.hint}` : why);
+  }
+  tell(note, run, check.verified ? 'info' : 'warn');
   return { run, config: finishing };
 }
 
@@ -188,6 +198,9 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   } finally {
     io.progress.stop();
   }
+  // Sealed once complete: `finish` trusts these settings only with one of this config's secrets.
+  const keys = settingsKeys(config);
+  if (keys.length > 0) run.settings.mac = sealSettings(run, keys);
   await io.store.createRun(run);
   io.shared?.announce(run);
   await io.store.addSamples(buffered);

@@ -38,9 +38,15 @@ export interface DoctorDeps {
   /** A source for this config (one per endpoint, so each endpoint is judged on its own). */
   source: (config: ResolvedConfig) => MetricSource;
   openStore: (location: string) => Promise<Store>;
+  /**
+   * Details in full (every metric name, whole error texts), as `doctor --json` prints them; by
+   * default they are bounded for a human reader (names and errors shortened, long lists cut).
+   */
+  full?: boolean;
 }
 
-export async function runDoctor({ config, source, openStore }: DoctorDeps): Promise<Check[]> {
+export async function runDoctor({ config, source, openStore, full = false }: DoctorDeps): Promise<Check[]> {
+  const bound: Bounds = full ? { cut: (text) => text, listed: Number.POSITIVE_INFINITY, width: Number.POSITIVE_INFINITY } : { cut: (text) => shorten(text), listed: LISTED, width: NAME_WIDTH };
   const checks: Check[] = [];
   const issues = [...sourceIssues(config), ...queryIssues(config)];
   checks.push(
@@ -49,8 +55,8 @@ export async function runDoctor({ config, source, openStore }: DoctorDeps): Prom
       : { name: 'source', level: 'fail', blocking: true, detail: issues.map((i) => `${i.key}: ${i.reason}`).join('; '), fix: 'Complete the settings above (flags, SEQPULSE_* or seqpulse.yml); `seqpulse init` writes a commented starter file.' },
   );
   if (issues.length === 0) {
-    const answers = await sampleEach(config, source, checks);
-    checks.push(...metricsChecks(config, answers));
+    const answers = await sampleEach(config, source, checks, bound);
+    checks.push(...metricsChecks(config, answers, bound));
   }
   // A store that cannot be used stops a run before the deploy, unless on_store_error is continue.
   const store = await storeCheck('store', config.store, openStore);
@@ -60,7 +66,7 @@ export async function runDoctor({ config, source, openStore }: DoctorDeps): Prom
 }
 
 /** One sample from each endpoint (or from the source, for sources without endpoints). */
-async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], checks: Check[]): Promise<EndpointResult[]> {
+async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], checks: Check[], bound: Bounds): Promise<EndpointResult[]> {
   const targets = config.source.type === 'ds-metrics' || config.source.type === 'prometheus-scrape' ? config.endpoints.map((e) => ({ ...config, endpoints: [e] })) : [config];
   const answers: EndpointResult[] = [];
   for (const target of targets) {
@@ -75,14 +81,14 @@ async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], 
           const count = Object.keys(r.metrics ?? {}).length;
           checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${formatDuration(r.latency_ms ?? Date.now() - started)} with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
         } else {
-          checks.push({ name: `sample ${label}`, level: 'fail', detail: shorten(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
+          checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
         }
       }
     } catch (err) {
       const fix = err instanceof SeqpulseError ? err.hint : undefined;
       // Rejected (or unsafe) credentials stop a run before the deploy: a configuration error.
       const blocking = err instanceof CredentialsError || err instanceof UsageError;
-      checks.push({ name: `sample ${label}`, level: 'fail', detail: shorten(redactText(err instanceof Error ? err.message : String(err), config.redactions)), ...(fix ? { fix } : {}), ...(blocking ? { blocking } : {}) });
+      checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(err instanceof Error ? err.message : String(err), config.redactions)), ...(fix ? { fix } : {}), ...(blocking ? { blocking } : {}) });
     } finally {
       await src.close();
     }
@@ -94,7 +100,8 @@ async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], 
  * Which metrics the rules judge are reported, and which are not; and, as its own check, the rules
  * that look like a mistake: named in the config, or close to a name that is reported.
  */
-function metricsChecks(config: ResolvedConfig, answers: EndpointResult[]): Check[] {
+function metricsChecks(config: ResolvedConfig, answers: EndpointResult[], bound: Bounds): Check[] {
+  const listNames = (names: readonly string[]) => namesWithin(names, bound);
   if (answers.length === 0) return [{ name: 'metrics', level: 'fail', detail: 'no sample to look at', fix: 'Fix the failing samples above first.' }];
   const seen = new Set(answers.flatMap((a) => Object.keys(a.metrics ?? {})));
   const judged = Object.keys(config.rules);
@@ -122,10 +129,19 @@ function metricsChecks(config: ResolvedConfig, answers: EndpointResult[]): Check
   return checks;
 }
 
-/** Names from the app, listed within bounds: each shortened, at most LISTED of them (doctor's lines are shown whole). */
-function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, LISTED).map((n) => shorten(n, NAME_WIDTH));
-  return names.length > LISTED ? `${shown.join(', ')} and ${names.length - LISTED} more` : shown.join(', ');
+/** How much of a text from outside a check's detail holds: bounded for people, everything for JSON. */
+interface Bounds {
+  cut: (text: string) => string;
+  /** Names listed at most, the rest counted. */
+  listed: number;
+  /** Longest name shown. */
+  width: number;
+}
+
+/** Names from the app, listed within bounds: each shortened, at most `listed` of them (doctor's lines are shown whole). */
+function namesWithin(names: readonly string[], bound: Bounds): string {
+  const shown = names.slice(0, bound.listed).map((n) => shorten(n, bound.width));
+  return names.length > bound.listed ? `${shown.join(', ')} and ${names.length - bound.listed} more` : shown.join(', ');
 }
 
 const LISTED = 30;

@@ -274,23 +274,61 @@ function either(key: keyof Settings, value: string, envVar?: string): string {
 }
 
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
-  const result = FileSchema.safeParse(file.data);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
+  const report = (issue: z.core.$ZodIssue) => {
     for (const path of issuePaths(issue)) {
       issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue, path) });
     }
+  };
+  const result = FileSchema.safeParse(file.data);
+  if (!result.success) {
+    result.error.issues.forEach(report);
+    return {};
   }
-  return {};
+  const data = file.data as Record<string, unknown>;
+  const parsed = withProtoNames(data, result.data, [], report);
+  const environments = data.environments;
+  if (isMap(environments)) {
+    for (const [name, layer] of Object.entries(parsed.environments ?? {})) withProtoNames(environments[name], layer, ['environments', name], report);
+  }
+  return parsed;
 }
 
 function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key: string) => string, issues: ConfigIssue[]): Settings {
+  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: reasonOf(issue) });
   const result = SettingsSchema.safeParse(raw);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: reasonOf(issue) });
-  }
+  if (result.success) return withProtoNames(raw, result.data, [], report);
+  result.error.issues.forEach(report);
   return {};
+}
+
+/** Settings whose value maps metric names to something, and the schema of that something. */
+const BY_METRIC = { metrics: RuleSchema, queries: SettingsSchema.shape.queries.unwrap().valueType } as const;
+
+/**
+ * A metric may be called `__proto__` (it is a name like any other, judged only by a rule of that
+ * name), but zod builds a record as a plain object and so leaves that key out. Its rule (or query)
+ * is validated here with the same schema, and put back into a record with no prototype.
+ */
+function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: PropertyKey[], report: (issue: z.core.$ZodIssue) => void): T {
+  if (!isMap(raw)) return parsed;
+  for (const key of Object.keys(BY_METRIC) as (keyof typeof BY_METRIC)[]) {
+    const byName = raw[key];
+    if (!isMap(byName) || !Object.hasOwn(byName, '__proto__')) continue;
+    const result = BY_METRIC[key].safeParse(byName['__proto__']);
+    if (!result.success) {
+      for (const issue of result.error.issues) report({ ...issue, path: [...at, key, '__proto__', ...issue.path] });
+      continue;
+    }
+    // No prototype: assigning `__proto__` then makes a key, not a prototype.
+    const record = Object.assign(Object.create(null) as Record<string, unknown>, parsed[key]);
+    record['__proto__'] = result.data;
+    (parsed as Record<string, unknown>)[key] = record;
+  }
+  return parsed;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function envLayer(env: Record<string, string | undefined>, warnings: string[]): { values: Record<string, unknown>; names: Record<string, string> } {

@@ -2,7 +2,7 @@
  * Logs on stderr: text for people, or one JSON object per line (--log-format json) carrying the
  * deployment id and phase so a run can be traced in a log pipeline. Never given a secret.
  */
-import { escapeControls } from './terminal.js';
+import { escapeControls, forTerminal } from './terminal.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -26,7 +26,8 @@ export function createLogger(opts: LoggerOptions, context: Record<string, unknow
   return {
     log(level, event, message, fields = {}) {
       if (opts.format === 'json') {
-        write(JSON.stringify({ time: now().toISOString(), level, event, ...context, ...fields, message }));
+        // JSON.stringify leaves C1 controls and bidi overrides raw: \u-escaped, the line stays valid JSON and reads the same.
+        write(forTerminal(JSON.stringify({ time: now().toISOString(), level, event, ...context, ...fields, message }), false));
       } else if (level !== 'debug') {
         // Messages carry text from outside (server errors, metric names): one line, nothing a terminal obeys.
         write(`${opts.label?.(level) ?? defaultLabel(level)}${escapeControls(message)}`);

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
 
 export interface ParsedEndpoint {
-  /** The endpoint as configured, userinfo replaced by `***`: the only form put in results, errors and logs. */
+  /** The endpoint as configured, credentials (userinfo, credential-named query parameters) replaced by `***`: the only form put in results, errors and logs. */
   display: string;
   /** `scheme://host[:port]`, without userinfo. */
   origin: string;

@@ -38,6 +38,8 @@ export interface RunSettings {
   source_settings?: StoredSource;
   /** The process working on the run (run, or finish), so a later command can tell a run whose process died. */
   owner?: { host: string; pid: number };
+  /** HMAC-SHA256 of these settings, one per secret `start` had (app/settings-mac.ts): `finish` trusts them only when one matches. Never shown. */
+  mac?: string[];
 }
 
 /** A source's settings as stored with a run: as configured, without the token, passwords masked. */

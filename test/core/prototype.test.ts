@@ -12,6 +12,7 @@ import { DEFAULT_RULES } from '../../src/core/rules.js';
 import { runSeries } from '../../src/app/series.js';
 import { parseSampleText } from '../../src/sources/sample-file.js';
 import { toMetricsRecord } from '../../src/sources/metrics-record.js';
+import { analyze } from '../../src/core/analyze.js';
 
 const poisoned = () => JSON.parse('{"requests_per_sec": 100, "__proto__": {"error_rate": 0.9}, "constructor": 5, "toString": "x"}') as Record<string, unknown>;
 
@@ -52,5 +53,32 @@ describe('prototype names in metrics', () => {
     expect(config.rules.constructor).toMatchObject({ threshold: 10 });
     expect(config.rules.prototype).toMatchObject({ threshold: 20, direction: 'decrease' });
     expect(config.rules.toString).toBeUndefined();
+  });
+
+  it('a rule (and a query) may be called __proto__: kept from the file, its environments and flags, validated like any other', () => {
+    const file = parseConfigText('seqpulse.yml', 'metrics:\n  __proto__: { threshold: 10, critical: true }\nenvironments:\n  prod:\n    metrics:\n      __proto__: { threshold: 40 }\n');
+    const config = resolveConfig({ env: {}, flags: {}, defaultProject: 'p', file });
+    expect(Object.hasOwn(config.rules, '__proto__')).toBe(true);
+    expect(config.rules['__proto__']).toMatchObject({ threshold: 10, critical: true });
+    expect(Object.getPrototypeOf(config.rules)).toBeNull();
+    expect(config.configuredRules).toContain('__proto__');
+    const prod = resolveConfig({ env: { SEQPULSE_ENV: 'prod' }, flags: {}, defaultProject: 'p', file });
+    expect(prod.rules['__proto__']).toMatchObject({ threshold: 40, critical: true });
+
+    const queried = resolveConfig({ env: {}, flags: { source: 'prometheus', query: ['__proto__=up'] }, defaultProject: 'p', file });
+    expect(queried.source).toMatchObject({ type: 'prometheus' });
+    expect(Object.hasOwn((queried.source as { queries: object }).queries, '__proto__')).toBe(true);
+
+    const bad = parseConfigText('seqpulse.yml', 'metrics:\n  __proto__: { threshold: -1, treshold: 5 }\n');
+    expect(() => resolveConfig({ env: {}, flags: {}, defaultProject: 'p', file: bad })).toThrow(/seqpulse\.yml:2: metrics\.__proto__\.threshold: .*\n.*metrics\.__proto__\.treshold: unknown key/);
+  });
+
+  it('a metric called __proto__ is judged by its rule, from the config file to the verdict: a regression of it alone is a rollback', () => {
+    const file = parseConfigText('seqpulse.yml', 'metrics:\n  __proto__: { threshold: 10, critical: true }\n');
+    const config = resolveConfig({ env: {}, flags: {}, defaultProject: 'p', file });
+    const phase = (value: number) => parseSampleText('s.json', JSON.stringify(Array.from({ length: 8 }, (_, i) => JSON.parse(`{"metrics": {"requests_per_sec": 100, "__proto__": ${value + (i % 3)}}}`))));
+    const analysis = analyze({ pre: phase(100), post: phase(200), rules: config.rules, intervalMs: 1000 });
+    expect(analysis.metrics.find((m) => m.name === '__proto__')).toMatchObject({ status: 'regression' });
+    expect(analysis.verdict).toBe('rollback_recommended');
   });
 });

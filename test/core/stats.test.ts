@@ -202,3 +202,21 @@ describe('median (quickselect)', () => {
     expect(Number.isNaN(median([]))).toBe(true);
   });
 });
+
+describe('roundSig', () => {
+  it('never turns a finite number into a non-finite one, whatever its size and sign', async () => {
+    const { roundSig } = await import('../../src/core/stats/basic.js');
+    for (const v of [Number.MAX_VALUE, -Number.MAX_VALUE, 1.79769e308, 9.9999e307, Number.MIN_VALUE, -Number.MIN_VALUE]) {
+      for (const digits of [1, 3, 4, 10]) {
+        const r = roundSig(v, digits);
+        expect(Number.isFinite(r), `${v} to ${digits} digits`).toBe(true);
+        expect(Math.sign(r)).toBe(Math.sign(v));
+      }
+    }
+    // Within the range, still rounded.
+    expect(roundSig(123456)).toBe(123500);
+    expect(roundSig(1.234567e300, 3)).toBe(1.23e300);
+    expect(roundSig(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(Number.isNaN(roundSig(Number.NaN))).toBe(true);
+  });
+});

@@ -75,6 +75,29 @@ describe('seqpulse doctor', () => {
     }
   });
 
+  it('--json keeps every reported name whole (validly encoded); the human lines shorten long names and cut long lists', async () => {
+    const long = `queue_\u009b${'q'.repeat(400)}`;
+    const extra = Object.fromEntries([[long, 1], ...Array.from({ length: 40 }, (_, i) => [`extra_${i}`, i])]);
+    const app = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: 0.01, latency_p95: 120, requests_per_sec: 200, ...extra } });
+    try {
+      const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+      const json = await runCli(['doctor', '--endpoint', app.url, ...quick, '--json'], { cwd: tempDir(), env });
+      // C1 characters leave as \u escapes: the document parses, and gives the name back as the app sent it.
+      expect(json.stdout).not.toContain('\u009b');
+      const detail = (JSON.parse(json.stdout).checks as { name: string; detail: string }[]).find((c) => c.name === 'metrics')!.detail;
+      expect(detail).toContain(long);
+      for (let i = 0; i < 40; i++) expect(detail).toContain(`extra_${i}`);
+      expect(detail).not.toMatch(/more characters|and \d+ more/);
+
+      const human = await runCli(['doctor', '--endpoint', app.url, ...quick], { cwd: tempDir(), env });
+      expect(human.stdout).not.toContain(long);
+      expect(human.stdout).toContain('queue_\\x9b');
+      expect(human.stdout).toMatch(/reported, not judged: .*and 11 more/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('the config init writes (every default rule listed) flags only a real typo, not the default rules the app lacks', async () => {
     const app = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: 0.01, latency_p95: 120, requests_per_sec: 200 } });
     try {

@@ -84,6 +84,39 @@ describe('text from outside reaches the terminal escaped', () => {
   });
 });
 
+describe('colours on, and JSON logs', () => {
+  it('analyze <id> with colours on shows the stored verdict and its time escaped: a colour code from the store is text, not obeyed', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    const db = new BetterSqlite3(join(dir, '.seqpulse', 'seqpulse.db'));
+    db.prepare("update verdicts set report = json_set(report, '$.verdict', ?, '$.created_at', ?)").run('ok\x1b[8m hidden', '2024-01-01\x1b[8m\u202e');
+    db.close();
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    // FORCE_COLOR: our own colour codes pass (so a raw one from the store would too, unless escaped).
+    const r = await runCli(['analyze', id], { cwd: dir, env: { ...env, NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(r.stdout).toContain('\x1b[1m');
+    expect(r.stdout).toMatch(/stored verdict: ok\\x1b\[8m hidden .*made 2024-01-01\\x1b\[8m\\u202e\)/);
+    expect(r.stdout).not.toContain('\x1b[8m');
+    expect(r.stdout).not.toContain('\u202e');
+  });
+
+  it('--log-format json: C1 controls and bidi overrides from outside leave as \\u escapes, each line valid JSON with the text intact', async () => {
+    // A command source that fails with them on its stderr: its error text reaches the log lines.
+    const dir = tempDir();
+    const script = join(dir, 'metrics.js');
+    writeFileSync(script, `process.stderr.write(${JSON.stringify('down\u009b31m\u2028\u202eevil')}); process.exit(1);`);
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${process.execPath} ${script}`, '--pre-samples', '2', '--interval', '100ms', '--window', '200ms', '--retries', '0', '--log-format', 'json', '--', process.execPath, '-e', ''], { cwd: dir, env: {} });
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(3);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).not.toContain('\u2028');
+    // The sample lines carry the error as it was, in a field of its own.
+    const parsed = lines.map((line) => JSON.parse(line) as { errors?: string[] });
+    expect(parsed.some((l) => l.errors?.some((e) => e.endsWith('exit 1: down\u009b31m\u2028\u202eevil')))).toBe(true);
+  });
+});
+
 describe('__proto__ in a body is a metric name, nothing more', () => {
   it('with two endpoints, a "__proto__" object is stored as a metric and its fields are not judged', async () => {
     // PRE and POST both carry it, so an error_rate read through a prototype would have a baseline and a regression.
@@ -122,5 +155,56 @@ describe('derived secrets', () => {
     const everything = [r.stdout, r.stderr, shown.stdout, readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')].join('\n');
     expect(shown.stdout).toContain('authorization=Basic ***');
     for (const form of [basic, 's3cr/t!', 's3cr%2Ft!']) expect(everything).not.toContain(form);
+  });
+
+  it('a secret echoed inside nested values (objects, arrays) is masked like a flat field: stored and shown', async () => {
+    const secret = 'pw123-nested-secret';
+    const basic = Buffer.from(`u:${secret}`).toString('base64');
+    const dir = tempDir();
+    const script = join(dir, 'metrics.js');
+    // Echoed the way a proxy or a debug field would: plain, in an Authorization value, deep in objects and arrays.
+    const body = { metrics: { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100, flat: secret, nested: { auth: `Basic ${Buffer.from(`u:${secret}`).toString('base64')}`, deeper: [{ [`key_${secret}`]: secret }] }, arr: [secret, { b64: Buffer.from(secret).toString('base64url') }] } };
+    writeFileSync(script, `console.log(${JSON.stringify(JSON.stringify(body))});`);
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${process.execPath} ${script}`, '--pre-samples', '2', '--interval', '100ms', '--window', '200ms', '--json', '--', process.execPath, '-e', ''], { cwd: dir, env: { SEQPULSE_HMAC_SECRET: secret, SEQPULSE_SQL_URL: `postgres://u:${secret}@127.0.0.1:1/db` } });
+    expect(r.code, r.stderr).toBe(0);
+    const id = JSON.parse(r.stdout).deployment_id as string;
+    const shown = await runCli(['show', id, '--json'], { cwd: dir, env: {} });
+    const metrics = (JSON.parse(shown.stdout) as { samples: { metrics: Record<string, unknown> | null }[] }).samples.find((x) => x.metrics)!.metrics!;
+    expect(metrics.nested).toEqual({ auth: 'Basic ***', deeper: [{ 'key_***': '***' }] });
+    expect(metrics.arr).toEqual(['***', { b64: '***' }]);
+    const everything = [r.stdout, r.stderr, shown.stdout, readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')].join('\n');
+    for (const form of [secret, basic, Buffer.from(secret).toString('base64url')]) expect(everything).not.toContain(form);
+  });
+
+  it('credentials in an endpoint\'s query string (?token=, &api_key=) and in query texts are masked in output and store', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    const token = 'tok_qs_abcdef123456';
+    const endpoint = `${app.url}?instance=a&token=${token}&api_key=key-987654321`;
+    const r = await runCli(['run', ...fastFlags(endpoint, ['--json']), '--', process.execPath, '-e', ''], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    // The app got the real values: masking is for what seqpulse shows and keeps.
+    expect(app.requests[0]!.target).toContain(token);
+    const id = JSON.parse(r.stdout).deployment_id as string;
+    const shown = await runCli(['show', id], { cwd: dir, env });
+    expect(shown.stdout).toContain('?instance=a&token=***&api_key=***');
+    const json = await runCli(['show', id, '--json'], { cwd: dir, env });
+    const everything = [r.stdout, r.stderr, shown.stdout, json.stdout, readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')].join('\n');
+    for (const form of [token, 'key-987654321', Buffer.from(token).toString('base64')]) expect(everything).not.toContain(form);
+
+    // A query text that quotes the source token: stored masked.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [Date.now() / 1000, '1'] } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    track({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  up: { threshold: 50 }\n');
+    const promToken = 'prom-token-5551234';
+    const prom = await runCli(['start', '--source', 'prometheus', '--prometheus-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--query', `up=up{token="${promToken}"}`, '--pre-samples', '1', '--interval', '100ms', '--window', '200ms', '--json'], { cwd: dir, env: { SEQPULSE_SOURCE_TOKEN: promToken } });
+    expect(prom.code, prom.stderr).toBe(0);
+    const started = await runCli(['show', JSON.parse(prom.stdout).deployment_id, '--json'], { cwd: dir, env: {} });
+    expect(JSON.parse(started.stdout).run.settings.source_settings.queries).toEqual({ up: 'up{token="***"}' });
+    expect(readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')).not.toContain(promToken);
   });
 });

@@ -46,20 +46,21 @@ describe('finish uses the settings start stored', () => {
     expect(overridden.stderr).toMatch(/given to finish \(flags or SEQPULSE_\*\): interval 200ms, window 1s\./);
   });
 
-  it('the source and its queries are stored too: finish of a command-source run needs no --source again', async () => {
+  it('the source and its queries are stored too: finish of a command-source run needs no --source again, given the secret start had', async () => {
     const cwd = tempDir();
     const script = join(cwd, 'metrics.js');
     writeFileSync(script, `console.log(JSON.stringify({ metrics: ${JSON.stringify(DEFAULT_METRICS)} }));`);
-    const start = await runCli(['start', '--source', 'command', '--source-command', `${process.execPath} ${script}`, '--pre-samples', '3', '--interval', '100ms', '--window', '500ms', '--timeout', '2s', '--json'], { cwd, env: {} });
+    // Any secret both jobs have authenticates the stored settings (the command source needs none of its own).
+    const start = await runCli(['start', '--source', 'command', '--source-command', `${process.execPath} ${script}`, '--pre-samples', '3', '--interval', '100ms', '--window', '500ms', '--timeout', '2s', '--json'], { cwd, env });
     expect(start.code, start.stderr).toBe(0);
     const id = JSON.parse(start.stdout).deployment_id;
-    const finish = await runCli(['finish', id, '--json'], { cwd, env: {} });
+    const finish = await runCli(['finish', id, '--json'], { cwd, env });
     expect(finish.code, finish.stderr).toBe(0);
     expect(JSON.parse(finish.stdout).samples.post).toBe(5);
-    expect(finish.stderr).toMatch(/source command/);
+    expect(finish.stderr).toMatch(/finish uses the settings `start` stored .*source command/);
   });
 
-  it('a run stored by an older seqpulse (none of these settings) still finishes, with this command config, and says so', async () => {
+  it('a run stored by an older seqpulse (none of these settings, no MAC) still finishes, with its timing and this command\'s config, and says so', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     const start = await runCli(['start', '--endpoint', app.url, '--pre-samples', '3', '--interval', '100ms', '--window', '600ms', '--json'], { cwd, env });
@@ -68,11 +69,15 @@ describe('finish uses the settings start stored', () => {
     const old = { endpoints: [app.url], source: 'ds-metrics', interval_ms: 100, window_ms: 600, pre_samples: 3, timeout_ms: 5000, settle_ms: null };
     db.prepare('update runs set settings = ? where id = ?').run(JSON.stringify(old), id);
     db.close();
-    const finish = await runCli(['finish', id, '--persist', '2', '--quiet'], { cwd, env });
+    // Unauthenticated: the endpoints are this command's to give.
+    const bare = await runCli(['finish', id, '--quiet'], { cwd, env });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/endpoints: no endpoint given/);
+    expect(bare.stderr).toContain(`The settings \`start\` stored for run ${id} (source ds-metrics) were not used: they carry no authentication (stored by a seqpulse older than this check`);
+    const finish = await runCli(['finish', id, '--endpoint', app.url, '--persist', '2', '--quiet'], { cwd, env });
     expect(finish.code, finish.stderr).toBe(0);
     expect(posts(app)).toBe(6);
-    expect(finish.stderr).toMatch(/not stored by start \(an older seqpulse\), so from this command's config: retries 2, early exit on, on_endpoint_failure rollback, fail_on rollback, dry run off, baseline pre, history runs 5, rules/);
-    expect(finish.stderr).toMatch(/given to finish \(flags or SEQPULSE_\*\): persist 2/);
+    expect(finish.stderr).toMatch(/from them it takes only the timing: interval 100ms, window 600ms, settle default; the rest comes from this command's own config \(flags, SEQPULSE_\*, seqpulse\.yml\), not from the store: timeout 5s, source ds-metrics, rules \(7 metrics\); given to finish \(flags or SEQPULSE_\*\): persist 2, 1 endpoint\(s\)\./);
   });
 });
 

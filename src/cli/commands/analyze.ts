@@ -15,6 +15,7 @@ import type { CommandFlags } from '../options.js';
 import { printReport } from '../print.js';
 import { formatConfidence } from '../../core/wording.js';
 import type { Colors } from '../../output/colors.js';
+import { forDisplay } from '../../output/terminal.js';
 
 export async function analyzeCommand(id: string | undefined, flags: CommandFlags & { pre?: string; post?: string }): Promise<number> {
   const console = createConsole(flags);
@@ -63,7 +64,8 @@ function storedVsNew(report: VerdictReport, c: Colors): string {
   const stored = report.stored_verdict;
   const now = `${report.verdict ?? 'no verdict'} (confidence ${formatConfidence(report.confidence)})`;
   if (!stored) return c.dim(`  Judged again with the current config: ${now}. The store holds no verdict for this run.`);
-  const then = `${stored.verdict ?? 'no verdict'} (confidence ${formatConfidence(stored.confidence)}, made ${stored.created_at})`;
+  // Read from a store someone else may write: escaped, as every value from outside is (a colour code in it would otherwise pass with ours).
+  const then = `${forDisplay(String(stored.verdict ?? 'no verdict'))} (confidence ${formatConfidence(stored.confidence)}, made ${forDisplay(String(stored.created_at))})`;
   const same = stored.verdict === report.verdict;
   return [`  stored verdict: ${then}`, `  judged again:   ${now}${same ? ' — the same verdict' : c.bold(' — a different verdict')}`, c.dim('  The stored verdict is unchanged (judging again writes nothing).'), ''].join('\n');
 }

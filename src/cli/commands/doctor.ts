@@ -15,7 +15,8 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
     const config = await resolveCommandConfig(flags, console);
     checks = [
       { name: 'config', level: 'pass', detail: `${config.configFile ?? 'no config file (flags, environment, defaults)'}; project ${config.project}, env ${config.env}` },
-      ...(await runDoctor({ config, source: (c) => createSource(c, userAgent()), openStore: (location) => openStore(location, { timeoutMs: config.storeTimeoutMs }) })),
+      // JSON keeps the details whole (validly encoded); the lines for people are bounded.
+      ...(await runDoctor({ config, source: (c) => createSource(c, userAgent()), openStore: (location) => openStore(location, { timeoutMs: config.storeTimeoutMs }), full: console.json })),
     ];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -24,7 +24,7 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   let config: ResolvedConfig;
   let run: RunRecord;
   try {
-    ({ run, config } = await prepareFinish(loaded, id, result, store, (note, found) => console.logger.log('info', 'finish_settings', note, { deployment_id: found.id })));
+    ({ run, config } = await prepareFinish(loaded, id, result, store, (note, found, level) => console.logger.log(level, 'finish_settings', note, { deployment_id: found.id })));
   } catch (err) {
     await store.close();
     throw err;

@@ -10,6 +10,7 @@ import { findRun } from '../../app/find-run.js';
 import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
 import { displayable, forDisplay, NAME_WIDTH } from '../../output/terminal.js';
+import { withoutMac } from '../../app/settings-mac.js';
 
 export async function showCommand(id: string, flags: CommandFlags): Promise<number> {
   const console = createConsole(flags);
@@ -20,7 +21,7 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
   }, (where) => noStore(where, `no run with id ${id}`));
   const series = runSeries(samples, config.rules);
   if (console.json) {
-    console.stdout(JSON.stringify({ run: found, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
+    console.stdout(JSON.stringify({ run: { ...found, settings: withoutMac(found.settings) }, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
     return 0;
   }
   const c = console.out;

@@ -84,11 +84,14 @@ export function mean(values: ArrayLike<number>): number {
   return sum;
 }
 
-/** Rounds to a number of significant digits, for display and for stable JSON. */
+/**
+ * Rounds to a number of significant digits, for display and for stable JSON. Near the largest
+ * double, rounding up would overflow (1.7976931348623157e308 -> 1.798e308 = Infinity): a finite
+ * value stays finite, as it was.
+ */
 export function roundSig(value: number, digits = 4): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   const rounded = Number(value.toPrecision(digits));
-  // Near the largest double, rounding up would overflow: the value stays as it is.
   return Number.isFinite(rounded) ? rounded : value;
 }
 
