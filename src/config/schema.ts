@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
+/** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
+export const MAX_WINDOW_MS = 24 * 3_600_000;
+
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const parsed = parseDuration(value);
   if (!parsed.ok) {
@@ -55,7 +58,8 @@ const settingsShape = {
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
   pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
   interval: duration.describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
-  window: duration.describe('POST observation window. Default: 5m.'),
+  // A bound that holds whatever sets it (a flag, the config, a run's stored settings): every run ends.
+  window: duration.refine((ms) => ms <= MAX_WINDOW_MS, { message: 'must be at most 24h: seqpulse judges a deploy, it does not monitor (use a window of minutes to hours)' }).describe('POST observation window, at most 24h. Default: 5m.'),
   timeout: duration.describe('Budget of one request (or query, or command). Default: 5s.'),
   retries: z.number().int().min(0).max(10).describe('Extra attempts per sample on transient failures. Default: 2.'),
   fail_on: z.enum(['rollback', 'attention', 'never']).describe('Which verdict exits 1. Default: rollback.'),

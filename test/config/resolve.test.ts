@@ -94,6 +94,12 @@ describe('config layers', () => {
     expect(issuesOf(() => resolveConfig({ ...base, flags: { baseline: 'yesterday' } }))[0]).toMatchObject({ source: 'flags', key: '--baseline' });
   });
 
+  it('a window is at most 24h, whichever layer sets it (a run\'s stored settings go through the same schema)', () => {
+    expect(resolveConfig({ ...base, flags: { window: '24h' } }).windowMs).toBe(86_400_000);
+    expect(() => resolveConfig({ ...base, flags: { window: '25h' } })).toThrow(/--window: must be at most 24h/);
+    expect(() => resolveConfig({ ...base, env: { SEQPULSE_WINDOW: '30d' } })).toThrow(/must be at most 24h/);
+  });
+
   it('reads endpoints and the secret from the environment', () => {
     const c = resolveConfig({ ...base, env: { SEQPULSE_ENDPOINTS: 'http://a/ds-metrics, http://b/ds-metrics', SEQPULSE_HMAC_SECRET: 's3cret' } });
     expect(c.endpoints).toEqual(['http://a/ds-metrics', 'http://b/ds-metrics']);
