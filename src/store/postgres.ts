@@ -13,7 +13,7 @@
  * idle_in_transaction_session_timeout so that a session whose client froze or vanished mid-transaction
  * ends and frees its locks); TCP keepalive notices a peer that is gone altogether.
  */
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -23,6 +23,7 @@ import { optionName } from '../config/names.js';
 import { formatDuration } from '../config/duration.js';
 import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
 import { SeqpulseError, StoreError } from '../errors.js';
+import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
@@ -43,6 +44,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
   const shown = redactUserinfo(url);
   const timeoutMs = opts.timeoutMs;
   const sockets = new Set<Socket>();
+  const lookup = lookupWithin(timeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
@@ -54,9 +56,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     statement_timeout: timeoutMs,
     lock_timeout: Math.max(1, Math.floor(timeoutMs / 2)),
     idle_in_transaction_session_timeout: timeoutMs,
-    // pg's own socket, kept track of so the deadline can destroy it.
+    // pg's own socket, kept track of so the deadline can destroy it, with a lookup that ends (net/lookup.ts).
     stream: () => {
-      const socket = new Socket();
+      const socket = socketWithLookup(lookup);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       return socket;
