@@ -165,6 +165,62 @@ describe('a frozen Postgres as the --sync target', () => {
   }, 60_000);
 });
 
+describe('a signal while seqpulse waits on the --sync target after the window', () => {
+  it('SIGTERM during the overlap lookup on a frozen target: the waiting ends at once; the verdict is made, stored and printed; exit with its code', async () => {
+    const url = await freshDatabase();
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const local = join(cwd, '.seqpulse', 'seqpulse.db');
+    // A budget of a minute: without the signal, seqpulse would wait for it.
+    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
+    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { result, ms } = await whileFrozen(async () => {
+      await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored (the overlap lookup is next)');
+      const signalled = Date.now();
+      cli.child.kill('SIGTERM');
+      const done = await cli.done;
+      return { ...done, afterSignal: Date.now() - signalled };
+    });
+    expect(result.afterSignal).toBeLessThan(SLACK_MS);
+    expect(ms).toBeLessThan(60_000);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
+    expect(result.stderr).toMatch(/Shared store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ unavailable \(interrupted by SIGTERM\)/);
+    expect(localStates(local)).toEqual([`finished 1 ${POST_TICKS}`]);
+  }, 60_000);
+
+  it('SIGINT during the push (the run\'s row locked in the target): the push is given up at once, the local verdict stands with its exit code; `seqpulse sync` pushes it later', async () => {
+    const url = await freshDatabase();
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const local = join(cwd, '.seqpulse', 'seqpulse.db');
+    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--store-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
+    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    // Another session holds the announced run's row: the overlap lookup reads past it, the push's upsert waits for it.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from runs for update');
+      await waitFor(() => localStates(local).includes(`finished 1 ${POST_TICKS}`), 'the verdict to be stored locally (the push is next)', 30_000);
+      const signalled = Date.now();
+      cli.child.kill('SIGINT');
+      const result = await cli.done;
+      expect(Date.now() - signalled).toBeLessThan(SLACK_MS);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
+      expect(result.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@.*: interrupted by SIGINT\. The run is complete locally; push it later with `seqpulse sync`/);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    expect(localStates(local)).toEqual([`finished 1 ${POST_TICKS}`]);
+    expect(await sharedCounts(url)).toMatchObject({ runs: 1, samples: 0, verdicts: 0 });
+    expect((await runCli(['sync', '--to', url], { cwd })).code).toBe(0);
+    expect(await sharedCounts(url)).toEqual({ runs: 1, samples: 3 + POST_TICKS, verdicts: 1, ticks: 3 + POST_TICKS });
+  }, 60_000);
+});
+
 describe('a frozen Postgres as the store (--store postgres://)', () => {
   it('frozen during the POST window: exit 3 within store_timeout, saying the deploy went ahead; the next command marks the run abandoned', async () => {
     const url = await freshDatabase();
