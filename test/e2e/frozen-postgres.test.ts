@@ -95,18 +95,24 @@ async function whileFrozen<T>(work: () => Promise<T>): Promise<{ result: T; ms: 
   }
 }
 
+/** A fresh shared database and a `run --sync` to it, once its run is announced there (the connection open). */
+async function announcedRun(flags: string[]) {
+  const url = await freshDatabase();
+  const app = track(await startTestApp({ secret: TEST_SECRET }));
+  const cwd = tempDir();
+  const local = join(cwd, '.seqpulse', 'seqpulse.db');
+  const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, ...flags, '--json', '--', node, '-e', ''], { cwd, env });
+  await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+  return { url, cwd, local, cli };
+}
+
 /** A status that comes with a verdict, seen without one: what the issue found left behind for good. */
 const concludedWithoutVerdict = (state: string) => /^(finished|interrupted|deploy_failed) 0 /.test(state);
 
 describe('a frozen Postgres as the --sync target', () => {
   it('the run ends with its verdict and exit code within the window plus sync_timeout; the verdict is stored locally first; `seqpulse sync` then completes the shared store exactly', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '2s', '--store-timeout', '20s', '--json', '--', node, '-e', ''], { cwd, env });
     // The run is announced to the shared store once PRE is done: the connection is open, then the server stops answering.
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { url, cwd, local, cli } = await announcedRun(['--sync-timeout', '2s', '--store-timeout', '20s']);
     const seen = new Set<string>();
     const { result, ms: elapsed } = await whileFrozen(async () => {
       let exited = false;
@@ -142,12 +148,7 @@ describe('a frozen Postgres as the --sync target', () => {
   }, 60_000);
 
   it('seqpulse killed while it waits on the frozen store: the run is left observing, never finished without its verdict, and the next command marks it abandoned', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { cwd, local, cli } = await announcedRun(['--sync-timeout', '60s']);
     const { result: killed } = await whileFrozen(async () => {
       await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored');
       cli.child.kill('SIGKILL');
@@ -167,13 +168,8 @@ describe('a frozen Postgres as the --sync target', () => {
 
 describe('a signal while seqpulse waits on the --sync target after the window', () => {
   it('SIGTERM during the overlap lookup on a frozen target: the waiting ends at once; the verdict is made, stored and printed; exit with its code', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
     // A budget of a minute: without the signal, seqpulse would wait for it.
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { local, cli } = await announcedRun(['--sync-timeout', '60s']);
     const { result, ms } = await whileFrozen(async () => {
       await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored (the overlap lookup is next)');
       const signalled = Date.now();
@@ -190,12 +186,7 @@ describe('a signal while seqpulse waits on the --sync target after the window', 
   }, 60_000);
 
   it('SIGINT during the push (the run\'s row locked in the target): the push is given up at once, the local verdict stands with its exit code; `seqpulse sync` pushes it later', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--store-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { url, cwd, local, cli } = await announcedRun(['--sync-timeout', '60s', '--store-timeout', '60s']);
     // Another session holds the announced run's row: the overlap lookup reads past it, the push's upsert waits for it.
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
