@@ -12,14 +12,23 @@ export const KEEPALIVE_DELAY_MS = 10_000;
  * `work`, or the error `expired()` returns once `ms` have passed, whichever comes first. `expired`
  * is where the caller ends the work itself (destroys its connection): a promise cannot be
  * cancelled, only stopped being waited for. A late failure of `work` is swallowed, never unhandled.
+ * `cut`: ends the wait earlier, with its reason (another operation's deadline, a signal).
  */
-export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Error, cut?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onCut: (() => void) | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(expired()), Math.max(0, ms));
+    if (!cut) return;
+    onCut = () => reject(cut.reason);
+    if (cut.aborted) onCut();
+    else cut.addEventListener('abort', onCut, { once: true });
   });
   work.catch(() => undefined);
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return Promise.race([work, late]).finally(() => {
+    clearTimeout(timer);
+    if (onCut) cut?.removeEventListener('abort', onCut);
+  });
 }
 
 /** What `withDeadline`'s `expired` returns when the peer said nothing at all (a frozen server, a stuck process). */

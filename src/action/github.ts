@@ -1,13 +1,26 @@
 /**
  * Optional GitHub integration, with the token given: a sticky PR comment (one per project and env,
  * updated in place on every run) and a deployment status, or a commit status when the workflow was
- * not triggered by a deployment. The API is reached at GITHUB_API_URL (GitHub Enterprise, tests).
+ * not triggered by a deployment. The API is reached at GITHUB_API_URL (GitHub Enterprise, tests),
+ * through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY (or a loopback address) says not.
+ *
+ * Bounded: the verdict is out already, and the step must end. Every request of the comment and the
+ * status together has PUBLISH_BUDGET_MS, whatever the API does (never answers, or drips its answer
+ * a byte at a time, which no idle timeout notices); at the deadline the requests are aborted and
+ * their connections destroyed.
  */
 import * as github from '@actions/github';
+import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { formatDuration } from '../config/duration.js';
 import type { VerdictReport } from '../core/types.js';
+import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
+import { lookupWithin } from '../net/lookup.js';
 import { COMMENT_LIMIT, renderMarkdown } from '../output/markdown.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
+
+/** What publishing may take, all requests together: GitHub answers in well under a second when it answers at all. */
+export const PUBLISH_BUDGET_MS = 30_000;
 
 export interface GitHubTarget {
   token: string;
@@ -15,9 +28,26 @@ export interface GitHubTarget {
   status: boolean;
 }
 
-/** What was done, for the log; failures are returned, not thrown: the verdict decides the step, not the API. */
+/** What was done, for the log. A failure (refused, or no answer within the budget) is thrown: the caller warns, the verdict decides the step. */
 export async function publish(report: VerdictReport, target: GitHubTarget): Promise<string[]> {
-  const octokit = github.getOctokit(target.token, { baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com' });
+  const baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com';
+  const dispatcher = apiDispatcher(PUBLISH_BUDGET_MS);
+  const deadline = new AbortController();
+  // Our own fetch: the default one has no deadline, and its connections no lookup that ends.
+  const fetch = (url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher, signal: deadline.signal });
+  const octokit = github.getOctokit(target.token, { baseUrl, request: { fetch } });
+  try {
+    return await withDeadline(publishWith(octokit, report, target), PUBLISH_BUDGET_MS, () => {
+      deadline.abort();
+      return new Error(`the GitHub API at ${baseUrl} did not answer within ${formatDuration(PUBLISH_BUDGET_MS)}`);
+    });
+  } finally {
+    // Nothing is left open behind the step: a connection still waiting on the API goes now.
+    dispatcher.destroy().catch(() => undefined);
+  }
+}
+
+async function publishWith(octokit: Octokit, report: VerdictReport, target: GitHubTarget): Promise<string[]> {
   const ctx = github.context;
   const done: string[] = [];
   if (target.comment) {
@@ -27,6 +57,23 @@ export async function publish(report: VerdictReport, target: GitHubTarget): Prom
   }
   if (target.status) done.push(await verdictStatus(octokit, report));
   return done;
+}
+
+/**
+ * Connections to the API (or its proxy): a connect timeout, a lookup that ends (net/lookup.ts),
+ * TCP keepalive, and timeouts for the headers and between body chunks, each within the budget.
+ */
+function apiDispatcher(budgetMs: number): Dispatcher {
+  const connect = { timeout: budgetMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(budgetMs) };
+  const noProxy = process.env.no_proxy ?? process.env.NO_PROXY ?? '';
+  return new EnvHttpProxyAgent({
+    connect,
+    proxyTls: connect,
+    headersTimeout: budgetMs,
+    bodyTimeout: budgetMs,
+    // As @actions/http-client (what @actions/github uses by default) decides: a loopback API never goes through the proxy.
+    noProxy: noProxy.trim() === '*' ? '*' : [noProxy, 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(','),
+  });
 }
 
 export function commentMarker(report: Pick<VerdictReport, 'project' | 'env'>): string {

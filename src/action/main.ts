@@ -111,6 +111,7 @@ async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<numbe
           open: () => openActionStore(sync, config.storeTimeoutMs),
           shown: redactUserinfo(sync),
           budgetMs: config.syncTimeoutMs,
+          interrupts,
           unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
         })
       : undefined;

@@ -3,12 +3,19 @@
  * `finish`, `verdict` and `report` can say what happened:
  * - a run whose process died (kill -9, a crashed runner, a power cut) while it was on its way to a
  *   verdict: found by every command that opens the store, for runs of this host, whose process can
- *   be checked from here (runs of other hosts are left alone);
+ *   be checked from here (runs of other hosts are left to the next rule);
+ * - a run still on its way to a verdict with no news of it for QUIET_MS past the end its own
+ *   settings planned for it: settled by any command, whoever owned it. That is how a shared store
+ *   sheds the runs announced there by runners that are gone (an ephemeral CI runner whose final
+ *   push failed leaves its run `started` there), and how a `start` that nobody finished ends. A run
+ *   still within its planned window never qualifies, whatever its age;
  * - a run left with a final status but no verdict. seqpulse writes the two in one transaction, but
  *   older versions wrote the status first and the verdict after a query to the shared store, and a
  *   process cut off in between left the run "finished, no verdict" for good. Such a run is settled
  *   at once when its process is known to be gone, and by any command once it has been in that
  *   state for LEFT_BEHIND_MS whoever owned it (no version takes that long between the two writes).
+ * Settled by age, a run keeps its `updated_at` (abandonRun's `unchangedSince`): it is a guess made
+ * without its owner, and a copy its owner pushes later, concluded after all, still replaces it.
  */
 import { CONCLUDED_STATUSES, type RunRecord, type Store } from '../store/types.js';
 
@@ -16,32 +23,51 @@ import { CONCLUDED_STATUSES, type RunRecord, type Store } from '../store/types.j
 const LOOK_BACK_MS = 7 * 86_400_000;
 /** How long a run may sit with a final status and no verdict before any command settles it. */
 export const LEFT_BEHIND_MS = 15 * 60_000;
+/**
+ * How long a run on its way to a verdict may go without news past its planned end (PRE at twice
+ * its planned time, the window and one request's timeout, from the deploy when the store knows it,
+ * else from the start) before any command settles it. The deploy itself has no deadline; a day is
+ * far more than any deploy or any wait between `start` and `finish` should take.
+ */
+export const QUIET_MS = 24 * 3_600_000;
 
 export interface Owner {
   host: string;
   pid: number;
 }
 
-/** Marks the abandoned runs abandoned; returns them as they were (their status then says why). */
-export async function reapAbandoned(store: Store, self: Owner, isAlive: (pid: number) => boolean, now: number): Promise<RunRecord[]> {
+/**
+ * Marks the abandoned runs abandoned; returns them as they were (their status then says why).
+ * Without `self` (a store this command only pushes to), only the rules that do not depend on whose process is alive here apply.
+ */
+export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<RunRecord[]> {
   const reaped: RunRecord[] = [];
   for (const run of await store.unsettledRuns(new Date(now - LOOK_BACK_MS).toISOString())) {
-    if (!abandoned(run, self, isAlive, now)) continue;
-    // Conditional: a run that concluded since it was read is left as it is.
-    if (await store.abandonRun(run.id, run.status, new Date(now).toISOString())) reaped.push(run);
+    const why = abandoned(run, self, isAlive, now);
+    if (!why) continue;
+    // Conditional: a run that concluded (or, settled by age, changed at all) since it was read is left as it is.
+    if (await store.abandonRun(run.id, run.status, new Date(now).toISOString(), why === 'quiet' ? run.updated_at : undefined)) reaped.push(run);
   }
   return reaped;
 }
 
-function abandoned(run: RunRecord, self: Owner, isAlive: (pid: number) => boolean, now: number): boolean {
+function abandoned(run: RunRecord, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): 'owner gone' | 'quiet' | undefined {
   const owner = run.settings.owner;
-  const ownerGone = owner !== undefined && owner.host === self.host && owner.pid !== self.pid && !isAlive(owner.pid);
+  if (self && owner !== undefined && owner.host === self.host && owner.pid !== self.pid && !isAlive(owner.pid)) return 'owner gone';
   if ((CONCLUDED_STATUSES as readonly string[]).includes(run.status)) {
-    return ownerGone || Date.parse(run.finished_at ?? run.updated_at) <= now - LEFT_BEHIND_MS;
+    return Date.parse(run.finished_at ?? run.updated_at) <= now - LEFT_BEHIND_MS ? 'quiet' : undefined;
   }
-  // A `start` run waits for `finish` with no process behind it: that is not abandonment.
-  if (run.status === 'started' && run.command === null) return false;
-  return ownerGone;
+  return Math.max(plannedEnd(run), Date.parse(run.updated_at)) <= now - QUIET_MS ? 'quiet' : undefined;
+}
+
+/** When the run would have ended had everything gone to plan (the deploy taking no time). */
+export function plannedEnd(run: RunRecord): number {
+  const s = run.settings;
+  const ms = (value: number | undefined) => (Number.isFinite(value) && value! > 0 ? value! : 0);
+  const post = ms(s.window_ms) + ms(s.timeout_ms);
+  if (run.deployed_at) return Date.parse(run.deployed_at) + post;
+  // A lost PRE sample is replaced: PRE takes at most twice its planned time.
+  return Date.parse(run.created_at) + 2 * ms(s.pre_samples) * ms(s.interval_ms) + post;
 }
 
 /** Whether a process exists (signal 0 checks without sending anything). */

@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import type { VerdictReport } from '../core/types.js';
 import { formatDuration } from '../config/duration.js';
 import { KEEPALIVE_DELAY_MS } from '../deadline.js';
+import { lookupWithin } from '../net/lookup.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUserinfo } from '../redact.js';
 import { readBodyCapped } from '../sources/read-body.js';
@@ -13,9 +14,10 @@ const ANSWER_BYTES = 16 * 1024;
 
 /**
  * PUT replaces the group's metrics: the last run of a project/env is what the gateway shows. The
- * whole push (connect, send, answer) has `timeoutMs`; past it the connection is destroyed.
+ * whole push (connect, send, answer) has `timeoutMs`; past it, or once `stop` aborts (a signal),
+ * the connection is destroyed.
  */
-export async function pushRunMetrics(url: string, store: Store, report: VerdictReport, analysisSeconds: number | undefined, timeoutMs: number): Promise<void> {
+export async function pushRunMetrics(url: string, store: Store, report: VerdictReport, analysisSeconds: number | undefined, timeoutMs: number, stop?: AbortSignal): Promise<void> {
   const run = await store.getRun(report.deployment_id);
   if (!run) return;
   const target = new URL(pushPath(url, run.project, run.env));
@@ -25,14 +27,15 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
     target.username = target.password = '';
   }
   const body = selfMetricsText({ run, report, samples: await store.getSamples(run.id), analysisSeconds });
-  const agent = new Agent({ connect: { timeout: timeoutMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS } });
+  const agent = new Agent({ connect: { timeout: timeoutMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(timeoutMs) } });
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: deadline });
+    const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: stop ? AbortSignal.any([deadline, stop]) : deadline });
     const text = (await readBodyCapped(res.body, ANSWER_BYTES).catch(() => Buffer.alloc(0))).toString('utf8');
     if (deadline.aborted) throw deadline.reason;
     if (res.statusCode >= 300) throw new Error(`${redactUserinfo(url)} answered HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200).trim()}` : ''}`);
   } catch (err) {
+    if (stop?.aborted) throw stop.reason;
     if (deadline.aborted) throw new Error(`${redactUserinfo(url)} did not answer within ${formatDuration(timeoutMs)} (timeout)`);
     throw err;
   } finally {

@@ -7,11 +7,15 @@
  * Best effort, never in the run's way, and bounded: the steps a command waits for (the overlap
  * lookup, the push, closing) share one budget (sync_timeout), counted from the first of them. Past
  * it, whatever is in flight is abandoned (its connections destroyed), later steps are skipped, and
- * the command goes on with the exit code it had. Each operation on the store also has its own
- * deadline (store_timeout, in the store itself), so even the announcement in the background ends.
+ * the command goes on with the exit code it had. A SIGINT/SIGTERM received from the first of those
+ * steps on does the same at once: the run's outcome is settled by then (its verdict is stored
+ * locally first), and the user wants the command to end, not to wait on a shared store. Each
+ * operation on the store also has its own deadline (store_timeout, in the store itself), so even
+ * the announcement in the background ends.
  */
 import { formatDuration } from '../config/duration.js';
 import { withDeadline } from '../deadline.js';
+import type { Interrupts } from '../runner/signals.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { syncStores, type SyncCounts } from './sync.js';
 
@@ -22,7 +26,7 @@ export interface SharedPeer {
   overlapping(run: RunRecord, until: string): Promise<string[]>;
   /** Pushes one run (record, samples, verdict) from the local store; throws why it could not. */
   push(local: Store, runId: string): Promise<SyncCounts>;
-  /** Ends whatever is still going, within what is left of the budget. */
+  /** Ends whatever is still going, closing included, within what is left of the budget. */
   close(): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ export interface SharedPeerOptions {
   budgetMs: number;
   /** Told once, at the first failure of the announcement or the overlap lookup; the run goes on. */
   unavailable: (err: unknown) => void;
+  /** The command's interrupts: a signal while a step is waited for (or after) ends the waiting. */
+  interrupts?: Pick<Interrupts, 'onSignal'>;
   now?: () => number;
 }
 
@@ -42,7 +48,9 @@ export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
   let store: Promise<Store> | undefined;
   let told = false;
   let deadline: number | undefined;
-  let expired: Error | undefined;
+  let unsubscribe: (() => void) | undefined;
+  /** Aborted, with the reason, when waiting is over: the budget spent, or a signal. */
+  const over = new AbortController();
   // Steps run in order: the overlap query must see the announcement.
   let chain: Promise<unknown> = Promise.resolve();
 
@@ -52,9 +60,16 @@ export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
     store = undefined;
     void dropped?.then((s) => s.close()).catch(() => undefined);
   };
+  const stop = (reason: Error) => {
+    if (!over.signal.aborted) {
+      over.abort(reason);
+      drop();
+    }
+    return over.signal.reason as Error;
+  };
   const step = <T>(use: (s: Store) => Promise<T>): Promise<T> => {
     const next = chain.then(async () => {
-      if (expired) throw expired;
+      if (over.signal.aborted) throw over.signal.reason;
       const opened = (store ??= opts.open());
       try {
         return await use(await opened);
@@ -66,14 +81,13 @@ export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
     chain = next.catch(() => undefined);
     return next;
   };
-  /** A step the command waits for: within what is left of the budget, which starts with the first of them. */
+  /** A step the command waits for: within what is left of the budget, which starts with the first of them, and until a signal. */
   const awaited = <T>(work: Promise<T>): Promise<T> => {
-    deadline ??= now() + opts.budgetMs;
-    return withDeadline(work, deadline - now(), () => {
-      expired ??= new Error(`${opts.shown} did not answer within ${formatDuration(opts.budgetMs)} (sync_timeout)`);
-      drop();
-      return expired;
-    });
+    if (deadline === undefined) {
+      deadline = now() + opts.budgetMs;
+      unsubscribe = opts.interrupts?.onSignal((sig) => void stop(new Error(`interrupted by ${sig}`)));
+    }
+    return withDeadline(work, deadline - now(), () => stop(new Error(`${opts.shown} did not answer within ${formatDuration(opts.budgetMs)} (sync_timeout)`)), over.signal);
   };
   const tell = (err: unknown) => {
     if (told) return;
@@ -97,10 +111,14 @@ export function sharedPeer(opts: SharedPeerOptions): SharedPeer {
       return awaited(step((s) => syncStores(local, s, [runId])));
     },
     async close() {
-      await awaited(chain).catch(() => undefined);
-      const last = store;
-      store = undefined;
-      await (await last?.catch(() => undefined))?.close();
+      // Closing too fits in the budget: past it, or at a signal, the store is dropped (its sockets destroyed in the background).
+      const closing = chain.then(async () => {
+        const last = store;
+        store = undefined;
+        await (await last?.catch(() => undefined))?.close();
+      });
+      await awaited(closing).catch(() => undefined);
+      unsubscribe?.();
     },
   };
 }

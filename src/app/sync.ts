@@ -7,6 +7,7 @@
 import { SeqpulseError, StoreError } from '../errors.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import type { Store } from '../store/types.js';
+import { processAlive, reapAbandoned } from './abandoned.js';
 
 export interface SyncCounts {
   /** Runs inserted or updated in the target. */
@@ -15,6 +16,8 @@ export interface SyncCounts {
   verdicts: number;
   /** Runs that were already complete in the target. */
   upToDate: number;
+  /** Runs of the target (anyone's) settled as abandoned: no news of them for a day past their planned end (app/abandoned.ts). */
+  settled: number;
 }
 
 const PAGE = 250;
@@ -46,9 +49,19 @@ export async function syncTo(from: Store, target: string, open: (location: strin
   }
 }
 
-/** Everything in `from` that `to` lacks; or only the given runs. */
+/**
+ * Everything in `from` that `to` lacks; or only the given runs. Then the target's runs that nobody
+ * will conclude (their runners gone, their final push lost) are settled as abandoned, whoever
+ * owned them: only by age, never by whose process is alive here (another host may share this one's name).
+ */
 export async function syncStores(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {
-  const counts: SyncCounts = { runs: 0, samples: 0, verdicts: 0, upToDate: 0 };
+  const counts = await pushAll(from, to, only);
+  counts.settled = (await reapAbandoned(to, undefined, processAlive, Date.now())).length;
+  return counts;
+}
+
+async function pushAll(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {
+  const counts: SyncCounts = { runs: 0, samples: 0, verdicts: 0, upToDate: 0, settled: 0 };
   if (only) {
     const runs = [];
     for (const id of only) {

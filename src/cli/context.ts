@@ -78,7 +78,7 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';
   const sync = config.sync;
   const shared = sync
-    ? sharedPeer({ open: () => openStore(sync, { timeoutMs: config.storeTimeoutMs }), shown: redactUserinfo(sync), budgetMs: config.syncTimeoutMs, unavailable: warnShared(sync, console) })
+    ? sharedPeer({ open: () => openStore(sync, { timeoutMs: config.storeTimeoutMs }), shown: redactUserinfo(sync), budgetMs: config.syncTimeoutMs, unavailable: warnShared(sync, console), interrupts })
     : undefined;
   const io: AppIO = {
     store,

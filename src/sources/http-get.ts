@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { KEEPALIVE_DELAY_MS } from '../deadline.js';
+import { lookupWithin } from '../net/lookup.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { MAX_IN_FLIGHT } from './retrying.js';
@@ -183,11 +184,12 @@ async function drain(body: Dispatcher.ResponseData['body']): Promise<void> {
  * The connection pool of an HTTP source: a connect timeout, TCP keepalive, TLS verified unless
  * `insecure`, and at most MAX_IN_FLIGHT sockets per origin (many endpoints behind one load
  * balancer share an origin). Each request has its own deadline (getOnce), which destroys its
- * socket: a peer that accepts and never answers costs one request's timeout, nothing more.
+ * socket: a peer that accepts and never answers costs one request's timeout, nothing more; and so
+ * does a DNS server that never answers (net/lookup.ts).
  */
 export function sourceAgent(opts: { timeoutMs: number; insecure?: boolean }): Agent {
   return new Agent({
     connections: MAX_IN_FLIGHT,
-    connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS },
+    connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(opts.timeoutMs) },
   });
 }

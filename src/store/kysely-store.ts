@@ -35,12 +35,14 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       });
     },
 
-    async abandonRun(id, from, at) {
-      const result = await db
+    async abandonRun(id, from, at, unchangedSince) {
+      let update = db
         .updateTable('runs')
-        .set({ status: 'abandoned', finished_at: at, updated_at: now() })
+        .set({ status: 'abandoned', finished_at: at, updated_at: unchangedSince ?? now() })
         .where('id', '=', id)
-        .where('status', '=', from)
+        .where('status', '=', from);
+      if (unchangedSince !== undefined) update = update.where('updated_at', '=', unchangedSince);
+      const result = await update
         .where((eb) => eb.not(eb.exists(eb.selectFrom('verdicts').select('verdicts.run_id').whereRef('verdicts.run_id', '=', 'runs.id'))))
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;

@@ -13,7 +13,7 @@
  * idle_in_transaction_session_timeout so that a session whose client froze or vanished mid-transaction
  * ends and frees its locks); TCP keepalive notices a peer that is gone altogether.
  */
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -23,6 +23,7 @@ import { optionName } from '../config/names.js';
 import { formatDuration } from '../config/duration.js';
 import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
 import { SeqpulseError, StoreError } from '../errors.js';
+import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
@@ -43,6 +44,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
   const shown = redactUserinfo(url);
   const timeoutMs = opts.timeoutMs;
   const sockets = new Set<Socket>();
+  const lookup = lookupWithin(timeoutMs);
+  let cut = false;
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,
@@ -54,11 +57,14 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     statement_timeout: timeoutMs,
     lock_timeout: Math.max(1, Math.floor(timeoutMs / 2)),
     idle_in_transaction_session_timeout: timeoutMs,
-    // pg's own socket, kept track of so the deadline can destroy it.
+    // pg's own socket, kept track of so the deadline can destroy it, with a lookup that ends (net/lookup.ts).
     stream: () => {
-      const socket = new Socket();
+      const socket = socketWithLookup(lookup);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+      // One made after the store was cut off (for an operation that waited for a free connection)
+      // goes too. pg connects it in the same tick it asks for it, so it is destroyed once connecting.
+      if (cut) process.nextTick(() => socket.destroy());
       return socket;
     },
   });
@@ -67,7 +73,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
   // flight (or the next one) then fails, and that failure is what the caller sees.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  /** Every socket of the store destroyed, now and from now on. */
   const cutOff = () => {
+    cut = true;
     for (const socket of sockets) socket.destroy();
   };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -98,25 +106,32 @@ async function closeWithin(db: Kysely<Database>, cutOff: () => void): Promise<vo
 /**
  * Every operation of the store with its deadline, and its failures as StoreErrors naming the server
  * (masked) and the cause. Bugs (TypeError and kin) pass through unchanged.
+ *
+ * The first deadline that passes ends every operation still pending, at once: those on a connection
+ * (their sockets are destroyed) and those waiting for one, which would otherwise get a fresh
+ * connection to the same silent server and wait a deadline of their own.
  */
 function bounded(store: Store, o: { url: string; timeoutMs: number; cutOff: () => void; close: () => Promise<void> }): Store {
   const shown = redactUserinfo(o.url);
   let silent: StoreError | undefined;
+  const cut = new AbortController();
+  const expire = () => {
+    silent ??= new StoreError(
+      `store ${shown} did not answer within ${formatDuration(o.timeoutMs)} (store_timeout)`,
+      undefined,
+      `The server or the network to it stopped answering: its connections were closed. Check the server; if it is only slow, raise store_timeout (${optionName('store_timeout')}, SEQPULSE_STORE_TIMEOUT).`,
+    );
+    o.cutOff();
+    cut.abort(silent);
+    return silent;
+  };
   const wrapped: Record<string, unknown> = {};
   for (const [name, operation] of Object.entries(store) as [keyof Store, (...args: unknown[]) => Promise<unknown>][]) {
     wrapped[name] = async (...args: unknown[]) => {
       if (silent) throw silent;
       const ms = name === 'addSamples' || name === 'addSampleRows' ? bulkDeadline(o.timeoutMs, (args[0] as unknown[]).length) : o.timeoutMs;
       try {
-        return await withDeadline(operation(...args), ms, () => {
-          silent ??= new StoreError(
-            `store ${shown} did not answer within ${formatDuration(o.timeoutMs)} (store_timeout)`,
-            undefined,
-            `The server or the network to it stopped answering: its connections were closed. Check the server; if it is only slow, raise store_timeout (${optionName('store_timeout')}, SEQPULSE_STORE_TIMEOUT).`,
-          );
-          o.cutOff();
-          return silent;
-        });
+        return await withDeadline(operation(...args), ms, expire, cut.signal);
       } catch (err) {
         // Whatever was in flight when another operation's deadline cut the connections fails with that deadline's error.
         throw silent ?? storeFailure(err, o.url);

@@ -161,8 +161,11 @@ export interface Store {
   /**
    * Marks a run `abandoned` (at `at`) if it is still `from` and has no verdict; returns whether it
    * did. Conditional, so a run that concluded in the meantime is never overwritten.
+   * `unchangedSince`: only if the run was last updated then, and its `updated_at` is kept: the
+   * settling is a guess by someone other than its owner, so a copy of the run its owner pushes
+   * later (concluded after all) still replaces it.
    */
-  abandonRun(id: string, from: RunStatus, at: string): Promise<boolean>;
+  abandonRun(id: string, from: RunStatus, at: string, unchangedSince?: string): Promise<boolean>;
   /** Stores the verdict once. Returns false, storing nothing, when the run already has one. Fixtures and imports: a run's own verdict is written by `conclude`. */
   saveVerdict(report: VerdictReport): Promise<boolean>;
   getVerdict(runId: string): Promise<VerdictReport | undefined>;

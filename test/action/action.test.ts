@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PUBLISH_BUDGET_MS } from '../../src/action/github.js';
 import { INPUT_NAMES } from '../../src/action/inputs.js';
 import { ACTION_INPUTS } from '../../src/config/names.js';
 import { openStore } from '../../src/store/open.js';
@@ -374,4 +375,32 @@ describe('the Action (Node 24)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/::warning::GitHub comment\/status not written: .*\(the verdict stands\)/);
   });
+
+  it('a GitHub API that never answers, or drips its answer a byte at a time: the step ends within the publishing budget, with a warning, and the verdict decides it', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const apis = [track(await startFakeGitHub({ answer: 'never' })), track(await startFakeGitHub({ answer: 'drip' }))];
+    // Both at once: each waits out the whole budget.
+    const steps = await Promise.all(
+      apis.map(async (api) => {
+        const started = Date.now();
+        const r = await runAction({
+          node: NODE24,
+          workspace: tempDir('seqpulse-ws-'),
+          inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_x', 'comment-on-pr': 'true', 'deployment-status': 'true' }),
+          env: { GITHUB_API_URL: api.url },
+          event: { pull_request: { number: 1 } },
+        });
+        return { ...r, ms: Date.now() - started };
+      }),
+    );
+    for (const [i, step] of steps.entries()) {
+      expect(step.code).toBe(0);
+      expect(step.outputs.verdict).toBe('ok');
+      expect(step.stdout).toMatch(/::warning::GitHub comment\/status not written: the GitHub API at http:\/\/127\.0\.0\.1:\d+ did not answer within 30s \(the verdict stands\)/);
+      // The run itself (start-up, PRE, a 1 s window) takes a few seconds; then at most the budget.
+      expect(step.ms).toBeGreaterThanOrEqual(PUBLISH_BUDGET_MS);
+      expect(step.ms).toBeLessThan(PUBLISH_BUDGET_MS + 15_000);
+      expect(apis[i]!.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /repos/acme/shop/issues/1/comments']);
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LEFT_BEHIND_MS, reapAbandoned } from '../../src/app/abandoned.js';
+import { LEFT_BEHIND_MS, QUIET_MS, reapAbandoned, type Owner } from '../../src/app/abandoned.js';
 import { openStore } from '../../src/store/open.js';
 import type { RunRecord } from '../../src/store/types.js';
 import { run, verdict } from '../helpers/records.js';
@@ -13,14 +13,16 @@ const self = { host: 'runner-a', pid: 100 };
 const alive = new Set([100, 200]);
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 
-async function reaped(runs: RunRecord[], withVerdict: string[] = []) {
+async function reaped(runs: RunRecord[], withVerdict: string[] = [], me: Owner | null = self) {
   const store = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-reap-')), 'seqpulse.db'));
   try {
     await store.upsertRuns(runs);
     for (const id of withVerdict) await store.saveVerdict(verdict(id));
-    const ids = (await reapAbandoned(store, self, (pid) => alive.has(pid), NOW)).map((r) => r.id);
-    const statuses = Object.fromEntries(await Promise.all(runs.map(async (r) => [r.id, (await store.getRun(r.id))!.status] as const)));
-    return { ids, statuses };
+    const ids = (await reapAbandoned(store, me ?? undefined, (pid) => alive.has(pid), NOW)).map((r) => r.id);
+    const after = await Promise.all(runs.map(async (r) => (await store.getRun(r.id))!));
+    const statuses = Object.fromEntries(after.map((r) => [r.id, r.status]));
+    const updated = Object.fromEntries(after.map((r) => [r.id, r.updated_at]));
+    return { ids, statuses, updated };
   } finally {
     await store.close();
   }
@@ -48,5 +50,28 @@ describe('reapAbandoned', () => {
     const { ids, statuses } = await reaped([deadOwner, recentElsewhere, oldElsewhere, noOwner, judged], [judged.id]);
     expect(ids.sort()).toEqual([deadOwner.id, oldElsewhere.id, noOwner.id].sort());
     expect(statuses).toEqual({ [deadOwner.id]: 'abandoned', [recentElsewhere.id]: 'finished', [oldElsewhere.id]: 'abandoned', [noOwner.id]: 'abandoned', [judged.id]: 'finished' });
+  });
+
+  it('runs on their way to a verdict with no news for QUIET_MS past their planned end: settled whoever owned them, their updated_at kept; never one still within its planned window', async () => {
+    const day = 86_400_000;
+    const quiet = { created_at: ago(2 * day), updated_at: ago(2 * day) };
+    // Announced to a shared store by a runner that is gone: planned to end 2 days ago (PRE, a 10 s window).
+    const announced = run({ status: 'started', ...quiet, settings: owned('runner-b', 300) });
+    const unfinishedStart = run({ status: 'started', command: null, created_at: ago(QUIET_MS + 60_000), updated_at: ago(QUIET_MS + 60_000) });
+    // A three-day window that began two days ago: still within it.
+    const longWindow = run({ status: 'observing', ...quiet, deployed_at: ago(2 * day), settings: { ...owned('runner-b', 300), window_ms: 3 * day } });
+    // Ended its window over a day ago by the clock, but its owner wrote to it since.
+    const news = run({ status: 'deploying', created_at: ago(2 * day), updated_at: ago(QUIET_MS - 60_000), settings: owned('runner-b', 300) });
+    const { ids, statuses, updated } = await reaped([announced, unfinishedStart, longWindow, news]);
+    expect(ids.sort()).toEqual([announced.id, unfinishedStart.id].sort());
+    expect(statuses).toEqual({ [announced.id]: 'abandoned', [unfinishedStart.id]: 'abandoned', [longWindow.id]: 'observing', [news.id]: 'deploying' });
+    expect(updated[announced.id]).toBe(announced.updated_at);
+  });
+
+  it('without an owner to compare with (a store it only pushes to): the age rules only, not whose process is gone here', async () => {
+    const dead = run({ status: 'observing', created_at: ago(60_000), settings: owned('runner-a', 300) });
+    const { ids, statuses } = await reaped([dead], [], null);
+    expect(ids).toEqual([]);
+    expect(statuses).toEqual({ [dead.id]: 'observing' });
   });
 });

@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 const node = process.execPath;
@@ -99,4 +100,20 @@ describe('a peer that accepts and never answers', () => {
     expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ did not answer within 300ms \(timeout\)\. The run and its verdict are unaffected/);
     expect(r.stdout + r.stderr).not.toContain('gw-pass');
   });
+
+  it('the Pushgateway, and a SIGTERM while seqpulse waits on it: the push ends at once, the verdict and its exit code stand', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const gateway = track(await frozenPeer());
+    // A long timeout: without the signal, the push would wait a minute.
+    const flags = ['--endpoint', app.url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '60s'];
+    const cli = startCli(['run', ...flags, '--pushgateway', gateway.url, '--json', '--', node, '-e', ''], { cwd: tempDir(), env });
+    await waitFor(() => gateway.accepted() === 1, 'the push to reach the frozen gateway', 30_000);
+    const signalled = Date.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(Date.now() - signalled).toBeLessThan(SLACK_MS);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
+    expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/127\.0\.0\.1:\d+: interrupted by SIGTERM\. The run and its verdict are unaffected/);
+  }, 60_000);
 });

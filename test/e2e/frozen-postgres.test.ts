@@ -95,18 +95,24 @@ async function whileFrozen<T>(work: () => Promise<T>): Promise<{ result: T; ms: 
   }
 }
 
+/** A fresh shared database and a `run --sync` to it, once its run is announced there (the connection open). */
+async function announcedRun(flags: string[]) {
+  const url = await freshDatabase();
+  const app = track(await startTestApp({ secret: TEST_SECRET }));
+  const cwd = tempDir();
+  const local = join(cwd, '.seqpulse', 'seqpulse.db');
+  const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, ...flags, '--json', '--', node, '-e', ''], { cwd, env });
+  await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+  return { url, cwd, local, cli };
+}
+
 /** A status that comes with a verdict, seen without one: what the issue found left behind for good. */
 const concludedWithoutVerdict = (state: string) => /^(finished|interrupted|deploy_failed) 0 /.test(state);
 
 describe('a frozen Postgres as the --sync target', () => {
   it('the run ends with its verdict and exit code within the window plus sync_timeout; the verdict is stored locally first; `seqpulse sync` then completes the shared store exactly', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '2s', '--store-timeout', '20s', '--json', '--', node, '-e', ''], { cwd, env });
     // The run is announced to the shared store once PRE is done: the connection is open, then the server stops answering.
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { url, cwd, local, cli } = await announcedRun(['--sync-timeout', '2s', '--store-timeout', '20s']);
     const seen = new Set<string>();
     const { result, ms: elapsed } = await whileFrozen(async () => {
       let exited = false;
@@ -142,12 +148,7 @@ describe('a frozen Postgres as the --sync target', () => {
   }, 60_000);
 
   it('seqpulse killed while it waits on the frozen store: the run is left observing, never finished without its verdict, and the next command marks it abandoned', async () => {
-    const url = await freshDatabase();
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const cwd = tempDir();
-    const local = join(cwd, '.seqpulse', 'seqpulse.db');
-    const cli = startCli(['run', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json', '--', node, '-e', ''], { cwd, env });
-    await waitFor(async () => (await sharedCounts(url)).runs === 1, 'the run to be announced in the shared store');
+    const { cwd, local, cli } = await announcedRun(['--sync-timeout', '60s']);
     const { result: killed } = await whileFrozen(async () => {
       await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored');
       cli.child.kill('SIGKILL');
@@ -162,6 +163,52 @@ describe('a frozen Postgres as the --sync target', () => {
     const verdictOf = await runCli(['verdict', id, '--json'], { cwd });
     expect(verdictOf.code).toBe(3);
     expect(JSON.parse(verdictOf.stdout).error.message).toMatch(/was abandoned: the process observing it died/);
+  }, 60_000);
+});
+
+describe('a signal while seqpulse waits on the --sync target after the window', () => {
+  it('SIGTERM during the overlap lookup on a frozen target: the waiting ends at once; the verdict is made, stored and printed; exit with its code', async () => {
+    // A budget of a minute: without the signal, seqpulse would wait for it.
+    const { local, cli } = await announcedRun(['--sync-timeout', '60s']);
+    const { result, ms } = await whileFrozen(async () => {
+      await waitFor(() => localStates(local).includes(`observing 0 ${POST_TICKS}`), 'every POST sample to be stored (the overlap lookup is next)');
+      const signalled = Date.now();
+      cli.child.kill('SIGTERM');
+      const done = await cli.done;
+      return { ...done, afterSignal: Date.now() - signalled };
+    });
+    expect(result.afterSignal).toBeLessThan(SLACK_MS);
+    expect(ms).toBeLessThan(60_000);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
+    expect(result.stderr).toMatch(/Shared store postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/frozen_\w+ unavailable \(interrupted by SIGTERM\)/);
+    expect(localStates(local)).toEqual([`finished 1 ${POST_TICKS}`]);
+  }, 60_000);
+
+  it('SIGINT during the push (the run\'s row locked in the target): the push is given up at once, the local verdict stands with its exit code; `seqpulse sync` pushes it later', async () => {
+    const { url, cwd, local, cli } = await announcedRun(['--sync-timeout', '60s', '--store-timeout', '60s']);
+    // Another session holds the announced run's row: the overlap lookup reads past it, the push's upsert waits for it.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from runs for update');
+      await waitFor(() => localStates(local).includes(`finished 1 ${POST_TICKS}`), 'the verdict to be stored locally (the push is next)', 30_000);
+      const signalled = Date.now();
+      cli.child.kill('SIGINT');
+      const result = await cli.done;
+      expect(Date.now() - signalled).toBeLessThan(SLACK_MS);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'ok', status: 'finished', exit_code: 0 });
+      expect(result.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@.*: interrupted by SIGINT\. The run is complete locally; push it later with `seqpulse sync`/);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    expect(localStates(local)).toEqual([`finished 1 ${POST_TICKS}`]);
+    expect(await sharedCounts(url)).toMatchObject({ runs: 1, samples: 0, verdicts: 0 });
+    expect((await runCli(['sync', '--to', url], { cwd })).code).toBe(0);
+    expect(await sharedCounts(url)).toEqual({ runs: 1, samples: 3 + POST_TICKS, verdicts: 1, ticks: 3 + POST_TICKS });
   }, 60_000);
 });
 

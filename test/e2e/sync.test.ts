@@ -1,4 +1,5 @@
 /** Local first, shared store second: `--sync` after a run, and `seqpulse sync`, against the real test Postgres. */
+import { randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -136,4 +137,48 @@ describe('sync', () => {
     for (const r of results) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(await counts(url)).toEqual({ runs: 105, samples: 105 * 20, verdicts: 105 });
   }, 60_000);
+
+  it('`seqpulse sync` settles, in the shared store, runs nobody will conclude (a day without news past their planned end), whoever owned them; never one within its planned window; the owner\'s concluded copy still replaces it', async () => {
+    const url = await createTestDatabase();
+    const day = 86_400_000;
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const elsewhere = { ...run().settings, owner: { host: 'ephemeral-runner-7', pid: 4242 } };
+    // Announced by a CI runner that is gone: its final push failed, the shared store has it `started` for good.
+    const announced = run({ status: 'started', created_at: ago(2 * day), updated_at: ago(2 * day), settings: elsewhere });
+    // A three-day window that began two days ago, and a run announced an hour ago: both still going as far as anyone knows.
+    const longWindow = run({ status: 'observing', created_at: ago(2 * day), updated_at: ago(2 * day), deployed_at: ago(2 * day), settings: { ...elsewhere, window_ms: 3 * day } });
+    const recent = run({ status: 'started', created_at: ago(3_600_000), updated_at: ago(3_600_000), settings: elsewhere });
+    const shared = await openStore(url);
+    await shared.upsertRuns([announced, longWindow, recent]);
+    await shared.close();
+
+    const cwd = tempDir();
+    const local = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
+    await seed(local, [randomUUID()], 5);
+    await local.close();
+    const first = await runCli(['sync', '--to', url, '--json'], { cwd });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ pushed: { runs: 1 }, settled: 1 });
+    const states = async () => {
+      const store = await openStore(url);
+      try {
+        return Object.fromEntries(await Promise.all([announced, longWindow, recent].map(async (r) => [r.id, (await store.getRun(r.id))!.status] as const)));
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await states()).toEqual({ [announced.id]: 'abandoned', [longWindow.id]: 'observing', [recent.id]: 'started' });
+    const again = await runCli(['sync', '--to', url], { cwd });
+    expect(again.stdout).toMatch(/^Synced to .*; 1 runs already up to date\.\n$/);
+
+    // The runner was not gone after all: its own copy, concluded with a verdict, is pushed by its own sync.
+    const ownerCwd = tempDir();
+    const owner = await openStore(join(ownerCwd, '.seqpulse', 'seqpulse.db'));
+    await owner.createRun({ ...announced, status: 'finished', updated_at: ago(2 * day - 60_000), finished_at: ago(2 * day - 60_000) });
+    await owner.saveVerdict(verdict(announced.id));
+    await owner.close();
+    expect((await runCli(['sync', '--to', url], { cwd: ownerCwd })).code).toBe(0);
+    expect((await states())[announced.id]).toBe('finished');
+    expect(JSON.parse((await runCli(['verdict', announced.id, '--store', url, '--json'], { cwd })).stdout).deployment_id).toBe(announced.id);
+  });
 });

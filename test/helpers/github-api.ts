@@ -2,9 +2,13 @@
  * A stand-in for the GitHub REST API on 127.0.0.1 (the Action reaches it through GITHUB_API_URL):
  * the issue-comment, commit-status and deployment-status endpoints the Action uses, with state, so
  * a second run sees the comment the first one made. Records every request.
+ *
+ * Or, for the Action's deadline, an API that stops answering: `never` reads each request and says
+ * nothing (a frozen server: the connection stays open), `drip` sends a status line, headers and
+ * then one byte of its body every 300 ms for ever (no idle timeout ever fires).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ApiRequest {
   method: string;
@@ -20,9 +24,10 @@ export interface FakeGitHub {
   close(): Promise<void>;
 }
 
-export async function startFakeGitHub(): Promise<FakeGitHub> {
+export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}): Promise<FakeGitHub> {
   const api = { requests: [] as ApiRequest[], comments: [] as { id: number; body: string }[] } as FakeGitHub;
   let nextId = 1000;
+  const drips = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
@@ -30,6 +35,15 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const path = (req.url ?? '').split('?')[0]!;
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
       api.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
+      if (opts.answer === 'never') return;
+      if (opts.answer === 'drip') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000000' });
+        res.write('{"id":');
+        const drip = setInterval(() => res.write(' '), 300);
+        drips.add(drip);
+        res.on('close', () => (clearInterval(drip), drips.delete(drip)));
+        return;
+      }
       const send = (status: number, data: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(data));
@@ -52,8 +66,18 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       send(404, { message: 'Not Found' });
     });
   });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api.close = () => new Promise<void>((r) => server.close(() => r()));
+  api.close = () =>
+    new Promise<void>((r) => {
+      for (const drip of drips) clearInterval(drip);
+      for (const socket of sockets) socket.destroy();
+      server.close(() => r());
+    });
   return api;
 }

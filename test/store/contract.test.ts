@@ -130,6 +130,26 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await store.close();
   });
 
+  it('abandonRun with unchangedSince: only a run last updated then, and its updated_at is kept (so its owner\'s later copy still replaces it)', async () => {
+    const store = await open();
+    const seen = '2026-01-18T12:00:00.000Z';
+    const [quiet, touched] = [run({ status: 'started', updated_at: seen }), run({ status: 'started', updated_at: '2026-01-18T12:30:00.000Z' })];
+    await store.upsertRuns([quiet, touched]);
+    expect(await store.abandonRun(touched.id, 'started', '2026-01-20T00:00:00.000Z', seen)).toBe(false);
+    expect(await store.abandonRun(quiet.id, 'started', '2026-01-20T00:00:00.000Z', seen)).toBe(true);
+    expect(await store.getRun(quiet.id)).toMatchObject({ status: 'abandoned', finished_at: '2026-01-20T00:00:00.000Z', updated_at: seen });
+    // The owner's copy, concluded after all, arrives with its verdict: it replaces the guess.
+    const concluded = { ...quiet, status: 'finished' as const, updated_at: '2026-01-20T01:00:00.000Z', finished_at: '2026-01-18T12:06:00.000Z' };
+    const source = await openStore(tempDbPath());
+    await source.createRun(concluded);
+    await source.saveVerdict(verdict(quiet.id));
+    await store.upsertRuns([concluded], await source.verdictRowsOf([quiet.id]));
+    await source.close();
+    expect(await store.getRun(quiet.id)).toMatchObject({ status: 'finished', updated_at: concluded.updated_at });
+    expect(await store.getVerdict(quiet.id)).toBeDefined();
+    await store.close();
+  });
+
   it('unsettledRuns: runs on their way to a verdict, and runs an older version left concluded without one', async () => {
     const store = await open();
     const at = (d: number) => `2026-01-1${d}T00:00:00.000Z`;

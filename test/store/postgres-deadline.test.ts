@@ -58,16 +58,27 @@ describe('a Postgres store that stops answering', () => {
     await again.close();
   });
 
-  it('operations in flight when the server froze all end with the deadline', async () => {
-    const store = await openPostgresStore(server.url, { timeoutMs: DEADLINE_MS });
-    const runs = [run(), run(), run(), run(), run(), run()];
+  it('operations started one after another on a frozen server, beyond the pool\'s connections, all end at the first deadline (its start + store_timeout), not each at its own', async () => {
+    const deadlineMs = 4000;
+    const store = await openPostgresStore(server.url, { timeoutMs: deadlineMs });
+    const runs = Array.from({ length: 8 }, () => run());
     server.freeze();
     try {
-      // More than the pool's connections: some wait for a connection, the rest for the server.
-      const all = await timed(Promise.allSettled(runs.map((r) => store.createRun(r))));
-      expect(all.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-      const outcomes = (await Promise.allSettled(runs.map((r) => store.getRun(r.id)))).map((o) => o.status);
-      expect(outcomes.every((o) => o === 'rejected')).toBe(true);
+      const started = Date.now();
+      // One every 500 ms, the last 3.5 s in: more than the pool's 4 connections, so the later ones
+      // wait for a connection, and would get a fresh one to the frozen server once the first are cut.
+      const ends = await Promise.all(
+        runs.map(
+          (r, i) =>
+            new Promise<{ ms: number; error: unknown }>((resolve) =>
+              setTimeout(() => void store.createRun(r).then(() => resolve({ ms: Date.now() - started, error: undefined }), (error: unknown) => resolve({ ms: Date.now() - started, error })), i * 500),
+            ),
+        ),
+      );
+      expect(ends.every((e) => e.error instanceof StoreError && /did not answer within 4s \(store_timeout\)/.test((e.error as Error).message))).toBe(true);
+      expect(Math.min(...ends.map((e) => e.ms))).toBeGreaterThanOrEqual(deadlineMs - 50);
+      const last = Math.max(...ends.map((e) => e.ms));
+      expect(last, `the last operation ended ${last} ms after the first began: every one must end by the first deadline (${deadlineMs} ms) plus ${SLACK_MS / 2} ms`).toBeLessThan(deadlineMs + SLACK_MS / 2);
       await store.close();
     } finally {
       server.thaw();

@@ -1,4 +1,5 @@
 /** `seqpulse sync [--to URL]`: push local runs the shared store lacks. Safe to repeat. */
+import { QUIET_MS } from '../../app/abandoned.js';
 import { syncTo } from '../../app/sync.js';
 import { UsageError } from '../../errors.js';
 import { redactError, redactUserinfo } from '../../redact.js';
@@ -19,15 +20,18 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
     config,
     console,
     (store) => syncTo(store, target, (location) => openStore(location, { timeoutMs: config.storeTimeoutMs })),
-    () => ((local = false), { runs: 0, samples: 0, verdicts: 0, upToDate: 0 }),
+    () => ((local = false), { runs: 0, samples: 0, verdicts: 0, upToDate: 0, settled: 0 }),
   );
   if (!local) {
     if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 0 }));
     else console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
     return 0;
   }
-  if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate }));
-  else console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.`);
+  if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate, settled: counts.settled }));
+  else {
+    const settled = counts.settled > 0 ? ` ${counts.settled} runs there that nobody will conclude (no news for ${QUIET_MS / 3_600_000} hours past their planned end) marked abandoned.` : '';
+    console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.${settled}`);
+  }
   return 0;
 }
 

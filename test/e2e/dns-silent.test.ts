@@ -1,0 +1,65 @@
+/**
+ * A DNS server that never answers, for every remote part named by a host name: the store
+ * (`--store postgres://`), the `--sync` target, `seqpulse sync --to`, the Pushgateway. The C
+ * library's getaddrinfo would hold its thread (and process.exit with it) for resolv.conf's timeout
+ * × attempts, whatever seqpulse's own deadline said; each command here must exit within its
+ * deadline, having really asked the silent server (a real UDP server on 127.0.0.1).
+ */
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { startDns } from '../helpers/test-dns.js';
+
+const track = closeAfterEach();
+/** What an exit may take beyond the deadlines that bound it, on a loaded machine (process start-up, closing). */
+const SLACK_MS = 3000;
+const SHARED = 'postgres://u:secret-pw@db.example.internal/seqpulse';
+
+async function timedCli(args: string[], env: Record<string, string>) {
+  const started = Date.now();
+  const result = await runCli(args, { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET, ...env } });
+  return { ...result, ms: Date.now() - started };
+}
+
+describe('a DNS server that never answers', () => {
+  it('`seqpulse sync --to` a Postgres by name: exit 2 within store_timeout, the server named, the password masked', async () => {
+    const dns = track(await startDns());
+    const cwd = tempDir();
+    // Something to push, so the command gets as far as the target.
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } })).code).toBe(0);
+    const started = Date.now();
+    const r = await runCli(['sync', '--to', SHARED, '--store-timeout', '2s'], { cwd, env: dns.env });
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(2000 + SLACK_MS);
+    expect(r.stderr).toMatch(/store postgres:\/\/\*\*\*@db\.example\.internal\/seqpulse cannot be used \(.*(no answer within 2s|DNS lookup of db\.example\.internal)/);
+    expect(r.stderr).not.toContain('secret-pw');
+    expect(dns.asked()).toContain('db.example.internal');
+  }, 30_000);
+
+  it('--store postgres:// by name: exit 2 within store_timeout, before anything is deployed', async () => {
+    const dns = track(await startDns());
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const r = await timedCli(['run', ...fastFlags(app.url), '--store', SHARED, '--store-timeout', '2s', '--', process.execPath, '-e', 'console.log("DEPLOYED")'], dns.env);
+    expect(r.code).toBe(2);
+    expect(r.ms).toBeLessThan(2000 + SLACK_MS);
+    expect(r.stdout + r.stderr).not.toContain('DEPLOYED');
+    expect(dns.asked()).toContain('db.example.internal');
+  }, 30_000);
+
+  it('--sync and --pushgateway by name: the run keeps its verdict and exit code, with a warning for each, within the window plus their deadlines', async () => {
+    const dns = track(await startDns());
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const r = await timedCli(
+      ['run', ...fastFlags(app.url), '--sync', SHARED, '--sync-timeout', '2s', '--pushgateway', 'http://gateway.example.internal:9091', '--json', '--', process.execPath, '-e', ''],
+      dns.env,
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', exit_code: 0 });
+    expect(r.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@db\.example\.internal\/seqpulse/);
+    expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/gateway\.example\.internal:9091.*(DNS lookup of gateway\.example\.internal: no answer within 300ms|did not answer within 300ms)/);
+    // PRE (3 × 100 ms), the window (1 s), sync_timeout (2 s) and the Pushgateway's timeout (300 ms).
+    expect(r.ms).toBeLessThan(300 + 1000 + 2000 + 300 + SLACK_MS);
+    expect(dns.asked()).toEqual(expect.arrayContaining(['db.example.internal', 'gateway.example.internal']));
+  }, 30_000);
+});
