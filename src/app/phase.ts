@@ -80,6 +80,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
   // all (the app is down), and waiting longer for a baseline would only delay the deploy.
   let plannedDone = 0;
+  /** Ticks whose requests are under way. */
+  let inFlight = 0;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
   const ticks = plan.replaceFailed ? 2 * plan.count : plan.count;
 
@@ -88,8 +90,13 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
       { count: ticks, startAt: plan.startAt, intervalMs: plan.intervalMs },
       deps.clock,
       async (tick) => {
+        // An extra PRE tick replaces a failed one: while the ticks still in flight could complete PRE,
+        // it sends nothing (on a slow answer it would ask the app once more, and the answer would be
+        // thrown away as soon as the slow one came in).
+        if (tick.index >= plan.count && columns.length + inFlight >= plan.count) return;
         const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
         let results: EndpointResult[];
+        inFlight++;
         try {
           results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
         } catch (err) {
@@ -103,6 +110,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
           if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`);
           authError ??= err;
           results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
+        } finally {
+          inFlight--;
         }
         // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;

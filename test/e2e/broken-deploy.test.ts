@@ -211,6 +211,21 @@ describe('a lost PRE sample is replaced', () => {
     expect(r.stderr).toMatch(/PRE sample 13 \(extra, replacing a failed one; 12 planned\)/);
   });
 
+  it('a slow PRE answer is waited for, not replaced: the app is asked exactly the planned number of times, and every answer is kept', async () => {
+    // The last planned PRE request answers after 250 ms (interval 100 ms, timeout 300 ms): the extra
+    // ticks due meanwhile must not ask again, since the slow answer still completes PRE.
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    app.setPlan((_n, phase, k) => (phase === 'pre' && k === 11 ? { kind: 'delay', ms: 250 } : undefined));
+    const hook = track(await deployHook(() => undefined));
+    const cwd = tempDir();
+    const r = await runCli(['run', ...flags([app.url], ['--retries', '0']), '--json', '--', ...hook.argv()], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(app.requests.filter((q) => q.phase === 'pre')).toHaveLength(12);
+    const pre = (await samplesOf(cwd, JSON.parse(r.stdout).deployment_id)).filter((s) => s.phase === 'pre');
+    expect(pre.filter((s) => s.ok)).toHaveLength(12);
+    expect(pre).toHaveLength(12);
+  });
+
   it('an app that answers no PRE request at all gets no extra ticks: the deploy goes ahead after the planned 12 (exit 3 when POST fails too)', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET, mode: { kind: 'status', status: 503 } }));
     const hook = track(await deployHook(() => undefined));
