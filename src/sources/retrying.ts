@@ -3,6 +3,7 @@
  * `planRetry` whether and when to try again, sleep, repeat, never past the tick's deadline.
  * The attempt itself is the caller's (signed `/ds-metrics` GET, `/metrics` scrape, API query).
  */
+import { setMaxListeners } from 'node:events';
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
@@ -101,6 +102,9 @@ export async function eachUntilAuthError<E, R>(
 ): Promise<R[]> {
   const tick = new AbortController();
   const signal = AbortSignal.any([tick.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)]);
+  // Every request in flight listens to it (its own abort, its retry wait): up to `limit` of them at
+  // once is the design, not a leak, and Node's warning past 10 would reach the user's terminal.
+  setMaxListeners(Math.max(10, 4 * limit), signal);
   let authError: AuthError | undefined;
   const results: R[] = new Array(items.length);
   let next = 0;
