@@ -10,7 +10,8 @@ import { startPrometheus } from '../sources/prometheus/prometheus-server.js';
 import { describeWithTool } from '../helpers/system-tools.js';
 import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
 
-const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '500ms', '--retries', '1', '--json'];
+// Each sample starts a node process: on a busy runner that alone can take most of a second.
+const timing = ['--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '2s', '--retries', '1', '--json'];
 const node = process.execPath;
 
 describe('run with a command source', () => {
