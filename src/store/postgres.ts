@@ -134,12 +134,22 @@ function bounded(store: Store, o: { url: string; timeoutMs: number; cutOff: () =
         return await withDeadline(operation(...args), ms, expire, cut.signal);
       } catch (err) {
         // Whatever was in flight when another operation's deadline cut the connections fails with that deadline's error.
-        throw silent ?? storeFailure(err, o.url);
+        if (silent) throw silent;
+        // pg's own connect timeout is the same deadline (connectionTimeoutMillis), and may run out first:
+        // the server did not answer, whichever timer said so.
+        if (connectTimedOut(err)) throw expire();
+        throw storeFailure(err, o.url);
       }
     };
   }
   wrapped.close = o.close;
   return wrapped as unknown as Store;
+}
+
+/** pg-pool's errors for a connection that was not made within connectionTimeoutMillis. */
+function connectTimedOut(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return message === 'timeout exceeded when trying to connect' || message === 'Connection terminated due to connection timeout';
 }
 
 function storeFailure(err: unknown, url: string): unknown {
