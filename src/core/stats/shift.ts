@@ -66,6 +66,8 @@ export interface ShiftOptions {
   seFloor?: number;
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
+  /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for. */
+  driftFrom?: number;
 }
 
 /** MAD to standard deviation for a normal distribution. */
@@ -118,9 +120,6 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
   for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
 
-  // Read before the medians reorder the arrays: a trend PRE already had, and the step at the deploy beyond it.
-  const drift = n >= MIN_DRIFT_PRE ? driftBefore(a, b, badness, options.gap ?? 0, space) : undefined;
-
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
   const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
@@ -145,7 +144,7 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // part of what a healthy PRE-to-POST difference looks like. Two readings of it, the larger kept:
   // the random walk's rate from adjacent blocks of both phases, carried over the span between the
   // two windows; and how far POST's own thirds disagree (a wander slower than the blocks).
-  const wander = levelWander(r, n, m, spread, rho, space);
+  const wander = levelWander(r, n, m, spread, rho);
   const wanderVar = Math.max(wander.q * ((n + m) / 3 + (options.gap ?? 0)), slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0);
   const se = Math.max(Math.sqrt(noise + wanderVar), options.seFloor ?? 0);
   // Student's t: the noise part is estimated from the residuals (two centres taken from them), the
@@ -160,6 +159,16 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   if (se === 0) pValue = bad > 0 ? 0 : 1;
   else pValue = upperStudent(bad / se, df);
   if (badness === 'both') pValue = Math.min(1, 2 * pValue);
+
+  // A trend PRE already had, and the step at the deploy beyond it: read only for a move large enough
+  // to matter (it costs a trend and a filter over the series), from the values in time order again
+  // (the medians above reordered the arrays).
+  let drift: ShiftTest['drift'];
+  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= driftSize(options.driftFrom ?? 0, badness, log, ca)) {
+    for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
+    for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
+    drift = driftBefore(a, b, badness, options.gap ?? 0, space);
+  }
   return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
 }
 
@@ -232,7 +241,7 @@ const BLOCK = 4;
  * adjacent blocks' levels apart by 2b/3 q on average). A step at the deploy is between the phases,
  * never inside one, so it cannot pass for wander. `pairs`: the block differences it rests on.
  */
-function levelWander(r: Float64Array, n: number, m: number, spread: number, rho: number, space: Space): { q: number; pairs: number } {
+function levelWander(r: Float64Array, n: number, m: number, spread: number, rho: number): { q: number; pairs: number } {
   let sum = 0;
   let pairs = 0;
   for (const [from, length] of [
@@ -241,9 +250,7 @@ function levelWander(r: Float64Array, n: number, m: number, spread: number, rho:
   ] as const) {
     let previous = Number.NaN;
     for (let j = 0; j < Math.floor(length / BLOCK); j++) {
-      const block = space('m', BLOCK);
-      block.set(r.subarray(from + j * BLOCK, from + (j + 1) * BLOCK));
-      const level = medianInPlace(block);
+      const level = medianOfFour(r, from + j * BLOCK);
       if (j > 0) {
         sum += (level - previous) ** 2;
         pairs++;
@@ -257,6 +264,18 @@ function levelWander(r: Float64Array, n: number, m: number, spread: number, rho:
   // differences counts: on a level that does not wander, a few pairs would otherwise always find some.
   const excess = sum / pairs - blockNoise * (1 + Math.sqrt(2 / pairs));
   return { q: Math.max(0, (excess * 3) / (2 * BLOCK)), pairs };
+}
+
+/**
+ * The median of r[at..at+4): the mean of the two middle values, which is the sum less the smallest
+ * and the largest, halved. No copy: a long window has thousands of blocks.
+ */
+function medianOfFour(r: Float64Array, at: number): number {
+  const a = r[at]!;
+  const b = r[at + 1]!;
+  const c = r[at + 2]!;
+  const d = r[at + 3]!;
+  return (a + b + c + d - Math.min(a, b, c, d) - Math.max(a, b, c, d)) / 2;
 }
 
 /** Blocks POST is cut into for the slower wander, and the samples each needs at least. */
@@ -280,6 +299,12 @@ function blockWander(residuals: Float64Array, spread: number, rho: number, space
   const between = levels.reduce((a, v) => a + (v - mean) ** 2, 0) / (THIRDS - 1);
   const within = (spread * spread * medianFactor(len) * inflation(rho, len)) / len;
   return Math.max(0, between - within);
+}
+
+/** A relative move on the test's scale: a logarithm, or a share of PRE's centre on a linear scale. */
+function driftSize(fraction: number, badness: Badness, log: boolean, centre: number): number {
+  if (!log) return fraction * Math.abs(centre);
+  return badness === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
 }
 
 /** PRE samples needed before its own trend is read. */
