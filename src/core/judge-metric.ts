@@ -10,7 +10,7 @@
  * Pure.
  */
 import { median, medianInPlace, roundSig } from './stats/basic.js';
-import { powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
+import { inBadDirection, moveSize, powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
 import { trendOf, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
 import { countsOf } from './rate.js';
@@ -281,7 +281,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
 
 /** The change in the rule's bad direction, in percent of the baseline (Infinity from a zero baseline). Overflow-safe. */
 export function badPercent(rule: MetricRule, baseline: number, delta: number): number {
-  const bad = rule.direction === 'increase' ? delta : rule.direction === 'decrease' ? -delta : Math.abs(delta);
+  const bad = inBadDirection(delta, rule.direction);
   if (baseline === 0) return bad > 0 ? Number.POSITIVE_INFINITY : bad < 0 ? Number.NEGATIVE_INFINITY : 0;
   return ratioPct(bad, baseline);
 }
@@ -306,9 +306,7 @@ function finiteOrNull(v: number): number | null {
 
 /** A threshold-sized move on the test's scale (log or linear); undefined where it has no size (a zero baseline). */
 function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number | undefined {
-  const fraction = rule.threshold / 100;
-  if (t.log) return rule.direction === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
-  return baseline === 0 ? undefined : fraction * Math.abs(baseline / t.unit);
+  return !t.log && baseline === 0 ? undefined : moveSize(rule.threshold / 100, rule.direction, t.log, baseline / t.unit);
 }
 
 /**
@@ -325,8 +323,7 @@ function noiseZ(t: ShiftTest, scale: number, baseline: number, current: number, 
   // In the test's units (values past 1e154 would overflow the difference or the standard error).
   const [b, c] = [baseline / t.unit, current / t.unit];
   const d = t.log && b > 0 && c > 0 ? Math.log(c) - Math.log(b) : c - b;
-  const bad = rule.direction === 'increase' ? d : rule.direction === 'decrease' ? -d : Math.abs(d);
-  return bad / scale;
+  return inBadDirection(d, rule.direction) / scale;
 }
 
 /** The POST trend, in the rule's bad direction, and whether PRE already moved the same way as fast. */

@@ -95,6 +95,23 @@ export function roundSig(value: number, digits = 4): number {
   return Number.isFinite(rounded) ? rounded : value;
 }
 
+/** MAD to standard deviation for a normal distribution. */
+export const MAD_TO_SD = 1.4826;
+/** Mean absolute deviation to standard deviation for a normal distribution (sqrt(pi/2)). */
+export const MEAN_AD_TO_SD = 1.2533;
+
+/**
+ * Robust standard deviation from absolute deviations: their median (MAD), or their mean where more
+ * than half are zero. Reorders `abs`.
+ */
+export function sdFromAbsDeviations(abs: Float64Array): number {
+  if (abs.length === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < abs.length; i++) sum += abs[i]!;
+  const mad = MAD_TO_SD * medianInPlace(abs);
+  return mad > 0 ? mad : (MEAN_AD_TO_SD * sum) / abs.length;
+}
+
 export function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }

@@ -15,7 +15,7 @@
  *   than healthy deploys usually show is not evidence.
  * Pure.
  */
-import { medianInPlace, middlesInPlace } from './basic.js';
+import { medianInPlace, middlesInPlace, sdFromAbsDeviations } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
@@ -70,16 +70,12 @@ export interface ShiftOptions {
   driftFrom?: number;
 }
 
-/** MAD to standard deviation for a normal distribution. */
-const MAD_TO_SD = 1.4826;
-/** Mean absolute deviation to standard deviation for a normal distribution (sqrt(pi/2)). */
-const MEAN_AD_TO_SD = 1.2533;
 
 export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
   const { unit, log } = scaleUnit(before, after);
-  if (unit === 1) return { ...unscaledShiftTest(before, after, badness, space, options), unit };
+  if (unit === 1) return { ...unscaledShiftTest(before, after, log, badness, space, options), unit };
   const seFloor = options.seFloor === undefined || log ? options.seFloor : options.seFloor / unit;
-  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), badness, space, { ...options, seFloor });
+  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, { ...options, seFloor });
   return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit } };
 }
 
@@ -108,13 +104,10 @@ function divided(values: ArrayLike<number>, unit: number, out: Float64Array): Fl
   return out;
 }
 
-/** The test on values whose squares and logarithms are safe to take (shiftTest scales them first). */
-function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions): Omit<ShiftTest, 'unit'> {
+/** The test on values whose squares and logarithms are safe to take (shiftTest scales them first); `log`: every value is positive. */
+function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, log: boolean, badness: Badness, space: Space, options: ShiftOptions): Omit<ShiftTest, 'unit'> {
   const n = before.length;
   const m = after.length;
-  let log = true;
-  for (let i = 0; i < n && log; i++) log = before[i]! > 0;
-  for (let i = 0; i < m && log; i++) log = after[i]! > 0;
   const a = space('a', n);
   const b = space('b', m);
   for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
@@ -154,7 +147,7 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
 
   const raw = cb - ca;
   const delta = Math.abs(raw) <= epsilon ? 0 : raw;
-  const bad = badness === 'increase' ? delta : badness === 'decrease' ? -delta : Math.abs(delta);
+  const bad = inBadDirection(delta, badness);
   let pValue: number;
   if (se === 0) pValue = bad > 0 ? 0 : 1;
   else pValue = upperStudent(bad / se, df);
@@ -164,7 +157,7 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // to matter (it costs a trend and a filter over the series), from the values in time order again
   // (the medians above reordered the arrays).
   let drift: ShiftTest['drift'];
-  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= driftSize(options.driftFrom ?? 0, badness, log, ca)) {
+  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, ca)) {
     for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
     for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
@@ -212,7 +205,6 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
   const step = r.length > MAX_SPREAD_SAMPLE ? r.length / MAX_SPREAD_SAMPLE : 1;
   const count = step === 1 ? r.length : MAX_SPREAD_SAMPLE;
   const abs = space('a', count);
-  let sum = 0;
   let k = 0;
   let skip = step === 1 ? medians : 0;
   for (let j = 0; j < count; j++) {
@@ -222,11 +214,8 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
       continue;
     }
     abs[k++] = v;
-    sum += v;
   }
-  const mad = k > 0 ? MAD_TO_SD * medianInPlace(abs.subarray(0, k)) : 0;
-  if (mad > 0) return mad;
-  return k > 0 ? (MEAN_AD_TO_SD * sum) / k : 0;
+  return sdFromAbsDeviations(abs.subarray(0, k));
 }
 
 /** Residuals the spread is measured on at most. */
@@ -301,10 +290,18 @@ function blockWander(residuals: Float64Array, spread: number, rho: number, space
   return Math.max(0, between - within);
 }
 
-/** A relative move on the test's scale: a logarithm, or a share of PRE's centre on a linear scale. */
-function driftSize(fraction: number, badness: Badness, log: boolean, centre: number): number {
+/**
+ * A relative move (0.3 for 30%) on the test's scale: a logarithm, or a share of `centre` (PRE's, in
+ * the test's units) on a linear scale.
+ */
+export function moveSize(fraction: number, badness: Badness, log: boolean, centre: number): number {
   if (!log) return fraction * Math.abs(centre);
   return badness === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
+}
+
+/** A change as a move in the bad direction (either way for `both`). */
+export function inBadDirection(change: number, badness: Badness): number {
+  return badness === 'increase' ? change : badness === 'decrease' ? -change : Math.abs(change);
 }
 
 /** PRE samples needed before its own trend is read. */
@@ -319,7 +316,7 @@ function driftBefore(a: Float64Array, b: Float64Array, badness: Badness, gap: nu
   if (preTrendP >= DRIFT_ALPHA) return undefined;
   const step = stepAtDeploy(a, b, gap);
   if (!step || step.se === 0) return undefined;
-  const bad = badness === 'increase' ? step.delta : badness === 'decrease' ? -step.delta : Math.abs(step.delta);
+  const bad = inBadDirection(step.delta, badness);
   return { preTrendP, stepP: upperStudent(bad / step.se, Math.max(2, a.length + b.length - 3)) };
 }
 

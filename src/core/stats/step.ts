@@ -7,7 +7,7 @@
  * more it weighs the samples next to the deploy, so a drift that was under way is not read as the
  * deploy's step, and an abrupt step still is. Pure.
  */
-import { medianInPlace } from './basic.js';
+import { sdFromAbsDeviations } from './basic.js';
 
 export interface StepEstimate {
   delta: number;
@@ -16,18 +16,15 @@ export interface StepEstimate {
   s2: number;
 }
 
-const MAD_TO_SD = 1.4826;
-
 /** Robust variance of the differences x[i+k] - x[i] inside each run. */
 function diffVariance(runs: readonly Float64Array[], k: number): { v: number; count: number } {
-  const d: number[] = [];
-  for (const r of runs) for (let i = 0; i + k < r.length; i++) d.push(Math.abs(r[i + k]! - r[i]!));
-  if (d.length === 0) return { v: Number.NaN, count: 0 };
-  const work = Float64Array.from(d);
-  const mad = medianInPlace(work) * MAD_TO_SD;
-  if (mad > 0) return { v: mad * mad, count: d.length };
-  const mean = d.reduce((a, b) => a + b, 0) / d.length;
-  return { v: (mean * 1.2533) ** 2, count: d.length };
+  let count = 0;
+  for (const r of runs) count += Math.max(0, r.length - k);
+  if (count === 0) return { v: Number.NaN, count: 0 };
+  const d = new Float64Array(count);
+  let j = 0;
+  for (const r of runs) for (let i = 0; i + k < r.length; i++) d[j++] = Math.abs(r[i + k]! - r[i]!);
+  return { v: sdFromAbsDeviations(d) ** 2, count };
 }
 
 export function stepAtDeploy(pre: Float64Array, post: Float64Array, gap: number, lag = 4): StepEstimate | undefined {

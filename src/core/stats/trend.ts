@@ -7,7 +7,7 @@
  * far larger than the wiggles around it is a trend even when the wiggles are smooth. Long series
  * are first reduced to bin medians, which keeps the pairwise work bounded. Pure.
  */
-import { median, medianInPlace } from './basic.js';
+import { median, medianInPlace, sdFromAbsDeviations } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { upperStudent } from './distributions.js';
 import { exponentRange, unitOf } from './scale.js';
@@ -15,7 +15,6 @@ import { exponentRange, unitOf } from './scale.js';
 const MAX_BINS = 48;
 /** Values a bin's median is taken over at most (evenly spaced): bins of long windows hold hundreds. */
 const MAX_BIN_SAMPLE = 64;
-const MAD_TO_SD = 1.4826;
 
 export interface Trend {
   /** One-sided p-value for an upward trend (small = rising). */
@@ -55,9 +54,7 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   const slope = median(slopes);
   const intercept = median(ys.map((y, i) => y - slope * xs[i]!));
   const residuals = ys.map((y, i) => y - intercept - slope * xs[i]!);
-  const abs = residuals.map(Math.abs);
-  const mad = MAD_TO_SD * median(abs);
-  const scale = mad > 0 ? mad : (1.2533 * abs.reduce((a, b) => a + b, 0)) / n;
+  const scale = sdFromAbsDeviations(Float64Array.from(residuals, Math.abs));
   const rho = lag1([residuals], 3 * scale);
   const meanX = xs.reduce((a, b) => a + b, 0) / n;
   const sxx = xs.reduce((a, x) => a + (x - meanX) ** 2, 0);
