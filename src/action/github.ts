@@ -13,8 +13,8 @@ import * as github from '@actions/github';
 import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import type { VerdictReport } from '../core/types.js';
-import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
-import { lookupWithin } from '../net/lookup.js';
+import { withDeadline } from '../deadline.js';
+import { boundedConnect } from '../net/lookup.js';
 import { COMMENT_LIMIT, renderMarkdown } from '../output/markdown.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
@@ -64,7 +64,7 @@ async function publishWith(octokit: Octokit, report: VerdictReport, target: GitH
  * TCP keepalive, and timeouts for the headers and between body chunks, each within the budget.
  */
 function apiDispatcher(budgetMs: number): Dispatcher {
-  const connect = { timeout: budgetMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(budgetMs) };
+  const connect = boundedConnect(budgetMs);
   const noProxy = process.env.no_proxy ?? process.env.NO_PROXY ?? '';
   return new EnvHttpProxyAgent({
     connect,

@@ -2,8 +2,7 @@
 import { Agent, request } from 'undici';
 import type { VerdictReport } from '../core/types.js';
 import { formatDuration } from '../config/duration.js';
-import { KEEPALIVE_DELAY_MS } from '../deadline.js';
-import { lookupWithin } from '../net/lookup.js';
+import { boundedConnect } from '../net/lookup.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUserinfo } from '../redact.js';
 import { readBodyCapped } from '../sources/read-body.js';
@@ -27,7 +26,7 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
     target.username = target.password = '';
   }
   const body = selfMetricsText({ run, report, samples: await store.getSamples(run.id), analysisSeconds });
-  const agent = new Agent({ connect: { timeout: timeoutMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(timeoutMs) } });
+  const agent = new Agent({ connect: boundedConnect(timeoutMs) });
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
     const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: stop ? AbortSignal.any([deadline, stop]) : deadline });

@@ -18,6 +18,7 @@ import { Resolver } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { isIP, Socket, type LookupFunction } from 'node:net';
 import { formatDuration } from '../config/duration.js';
+import { KEEPALIVE_DELAY_MS } from '../deadline.js';
 import { candidateNames, hostsAddresses, searchSettings } from './resolver-files.js';
 
 /**
@@ -32,6 +33,14 @@ const TRIES = 2;
 const NOT_FOUND = new Set(['ENOTFOUND', 'ENODATA']);
 
 type Family = 0 | 4 | 6;
+
+/**
+ * Connect options for an HTTP client (undici's `connect`) that cannot hang on a remote part: a
+ * connect timeout, a lookup that ends, and TCP keepalive (a peer whose host is gone is noticed).
+ */
+export function boundedConnect(timeoutMs: number): { timeout: number; keepAlive: true; keepAliveInitialDelay: number; lookup: LookupFunction } {
+  return { timeout: timeoutMs, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(timeoutMs) };
+}
 
 /** A lookup for net.connect / tls.connect / undici's `connect.lookup`: every call ends within `ms`. */
 export function lookupWithin(ms: number): LookupFunction {

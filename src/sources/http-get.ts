@@ -6,8 +6,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
-import { KEEPALIVE_DELAY_MS } from '../deadline.js';
-import { lookupWithin } from '../net/lookup.js';
+import { boundedConnect } from '../net/lookup.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { MAX_IN_FLIGHT } from './retrying.js';
@@ -190,6 +189,6 @@ async function drain(body: Dispatcher.ResponseData['body']): Promise<void> {
 export function sourceAgent(opts: { timeoutMs: number; insecure?: boolean }): Agent {
   return new Agent({
     connections: MAX_IN_FLIGHT,
-    connect: { timeout: opts.timeoutMs, rejectUnauthorized: opts.insecure !== true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_DELAY_MS, lookup: lookupWithin(opts.timeoutMs) },
+    connect: { ...boundedConnect(opts.timeoutMs), rejectUnauthorized: opts.insecure !== true },
   });
 }
