@@ -6,7 +6,7 @@
  * otherwise `finish` takes their timing alone, and the rest from its own config.
  */
 import { formatDuration } from '../config/duration.js';
-import type { ResolvedConfig, SourceConfig } from '../config/resolve.js';
+import { MIN_INTERVAL_MS, timingIssues, type ResolvedConfig, type SourceConfig } from '../config/resolve.js';
 import { SettingsSchema, type Settings } from '../config/schema.js';
 import { byDoor, optionName } from '../config/names.js';
 import { UsageError } from '../errors.js';
@@ -215,10 +215,10 @@ function storedTiming(settings: RunSettings, config: ResolvedConfig): { settings
   if (settings.settle_ms === null) valid.add('settle');
   const interval = valid.has('interval') ? parsed.interval! : config.intervalMs;
   const window = valid.has('window') ? parsed.window! : config.windowMs;
-  if (interval < 10 || window < interval) {
+  if (timingIssues(interval, window).some((issue) => issue !== undefined)) {
     valid.delete('interval');
     valid.delete('window');
-    invalid.push(`interval ${formatDuration(interval)} and window ${formatDuration(window)}: the interval must be at least 10ms and the window no shorter than it`);
+    invalid.push(`interval ${formatDuration(interval)} and window ${formatDuration(window)}: the interval must be at least ${formatDuration(MIN_INTERVAL_MS)} and the window no shorter than it`);
   }
   return {
     settings: { ...settings, interval_ms: interval, window_ms: window, settle_ms: parsed.settle ?? null, persist: parsed.persist },

@@ -200,15 +200,31 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
-  if (config.intervalMs < 10) issues.push({ source: 'settings', key: 'interval', reason: `must be at least ${formatDuration(10)}` });
+  const [intervalIssue, windowIssue] = timingIssues(config.intervalMs, config.windowMs);
+  if (intervalIssue) issues.push(intervalIssue);
   for (const [key, ms] of [['timeout', config.timeoutMs], ['store_timeout', config.storeTimeoutMs], ['sync_timeout', config.syncTimeoutMs]] as const) {
     if (ms < 1) issues.push({ source: 'settings', key, reason: 'must be more than 0' });
   }
-  if (config.windowMs < config.intervalMs) {
-    issues.push({ source: 'settings', key: 'window', reason: `the observation window (${formatDuration(config.windowMs)}) is shorter than the interval (${formatDuration(config.intervalMs)}): no POST sample would be taken` });
-  }
+  if (windowIssue) issues.push(windowIssue);
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/** The shortest interval between samples. */
+export const MIN_INTERVAL_MS = 10;
+
+/**
+ * What is wrong with an interval and a window taken together (the interval too short, the window
+ * too short for one POST sample): [interval issue, window issue], each undefined when fine. Shared
+ * by a config and by a run's stored timing.
+ */
+export function timingIssues(intervalMs: number, windowMs: number): [ConfigIssue | undefined, ConfigIssue | undefined] {
+  return [
+    intervalMs < MIN_INTERVAL_MS ? { source: 'settings', key: 'interval', reason: `must be at least ${formatDuration(MIN_INTERVAL_MS)}` } : undefined,
+    windowMs < intervalMs
+      ? { source: 'settings', key: 'window', reason: `the observation window (${formatDuration(windowMs)}) is shorter than the interval (${formatDuration(intervalMs)}): no POST sample would be taken` }
+      : undefined,
+  ];
 }
 
 function sourceOf(pick: <K extends keyof Settings>(key: K) => Settings[K]): SourceConfig {
