@@ -44,7 +44,7 @@ ${rules.join('\n')}
 
 | metric | direction | threshold | attention | critical | other |
 |---|---|---|---|---|---|
-${Object.entries(DEFAULT_RULES).map(([name, r]) => `| \`${name}\` | ${r.direction} | ${r.threshold}% | ${r.attention}% | ${r.critical ? 'yes' : 'no'} | ${[r.volume ? `volume: ${r.volume}` : '', r.min_delta ? `min_delta: ${r.min_delta}` : '', r.trend ? 'trend' : '', r.aggregate !== 'mean' ? `aggregate: ${r.aggregate}` : ''].filter(Boolean).join(', ') || '—'} |`).join('\n')}
+${Object.entries(DEFAULT_RULES).map(([name, r]) => `| \`${name}\` | ${r.direction} | ${r.threshold}% | ${r.attention}% | ${r.critical ? 'yes' : 'no'} | ${[r.volume ? `volume: ${r.volume}` : '', r.min_delta ? `min_delta: ${r.min_delta}` : '', r.trend ? 'trend' : '', r.aggregate !== 'mean' ? `aggregate: ${r.aggregate}` : '', r.gradual !== 'regression' ? `gradual: ${r.gradual}` : ''].filter(Boolean).join(', ') || '—'} |`).join('\n')}
 `;
 }
 

@@ -47,6 +47,7 @@ export const RuleSchema = z.strictObject({
   min_samples: z.number().int().min(1).max(1000).optional().describe('Fewer samples than this in a phase: attention at most, never a regression.'),
   trend: z.boolean().optional().describe('Look for a steady rise (or fall) inside the POST window: latency creep, leaks.'),
   allow_negative: z.boolean().optional().describe('Accept negative values (most metrics cannot be negative: such values are set aside as invalid).'),
+  gradual: z.enum(['attention', 'regression']).optional().describe('A significant move past the threshold that came on gradually through the POST window, with no step at the deploy: attention (default for requests_per_sec: traffic follows its users) or a regression (default).'),
   enabled: z.boolean().optional().describe('false turns a default rule off (the metric is still stored, not judged).'),
 });
 export type RuleInput = z.infer<typeof RuleSchema>;

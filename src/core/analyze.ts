@@ -136,7 +136,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'drift' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -168,12 +168,14 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   // An endpoint that answered before and failed most of the window after is never ok, even when the test cannot confirm it.
   if (unconfirmed.length > 0) reasons.push({ kind: 'endpoint_unconfirmed', metrics: unconfirmed.map((f) => f.endpoint) });
   add('regression', regressions);
-  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable));
+  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable && !j.gradual));
   add('trend', judged.filter((j) => j.trending));
   // A big move the test cannot confirm, and the baseline's noise does not explain, is never ok.
   add('uncertain', judged.filter((j) => j.uncertain && !j.trendBeforeDeploy));
   // A real move past the threshold that only continues what PRE was already doing: not ok, not the deploy's to roll back.
   add('drift', judged.filter((j) => j.uncertain && j.trendBeforeDeploy));
+  // A significant move that came on through the window with no step at the deploy, where the rule says so (traffic): not the deploy's to roll back.
+  add('gradual', judged.filter((j) => j.gradual));
   // A baseline that varied more than the threshold cannot say a move is fine: not judged, not guessed.
   add('unstable', judged.filter((j) => j.unstable));
   // Missing or unreadable data never yields a silent ok.
@@ -219,6 +221,8 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
         return `Needs attention: ${list(first)} moved past the threshold, but too noisily to be sure`;
       case 'drift':
         return `Needs attention: ${list(first)} moved past the threshold, but was already moving that way before the deploy`;
+      case 'gradual':
+        return `Needs attention: ${list(first)} moved past the threshold, but gradually through the window, with no step at the deploy`;
       case 'unstable':
         return `Needs attention: the baseline of ${list(first)} is too unstable to judge (PRE varied by more than the threshold)`;
       case 'no_data':
@@ -314,6 +318,10 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   if (before.length > 0) {
     hints.push({ code: 'trend_before_deploy', severity: 'info', message: `${before.join(', ')} was already moving the same way before the deploy: the trend is not the deploy's.` });
   }
+  const gradual = named((j) => j.gradual);
+  if (gradual.length > 0) {
+    hints.push({ code: 'gradual_move', severity: 'info', message: `${gradual.join(', ')} moved past the threshold gradually through the window, with no step at the deploy: for traffic, usually its users (the day's cycle), which a deploy does not set; attention, not a rollback (rule key gradual).` });
+  }
   if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
     hints.push({ code: 'invalid_values', severity: 'info', message: 'Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.' });
   }
@@ -345,7 +353,7 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain', 'drift'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

@@ -36,6 +36,15 @@ const JUDGEABLE_POWER = 0.8;
 /** A step at the deploy beyond a drift PRE already had must pass this level to be the deploy's. */
 const DRIFT_STEP_ALPHA = 0.05;
 
+/**
+ * `gradual: attention`: a move is gradual when POST trends the bad way at this level and its trend
+ * line, at the deploy, shows less than this share of the whole move. A step injected at the deploy
+ * into real traffic keeps about all of its size there; a decline through an evening shows a
+ * fraction (measured on the real-noise suite, docs/analysis.md).
+ */
+const GRADUAL_TREND_ALPHA = 0.05;
+const GRADUAL_STEP_SHARE = 0.7;
+
 /** Significance level at which confidence reads a test's power (the level a regression is called at). */
 const POWER_ALPHA = 0.05;
 
@@ -79,6 +88,11 @@ export interface Measurement {
   unstable: boolean;
   /** PRE was already moving the bad way (see ShiftTest.drift). */
   drift?: { preTrendP: number; stepP: number };
+  /**
+   * POST's trend line: its change at the deploy (the line's value at the first judged POST sample
+   * against the baseline), in percent and in the bad direction, and the trend's p-value the bad way.
+   */
+  postLine?: { stepPct: number; stepBadPct: number; pValue: number };
   evidence: Evidence;
   fewSamples: boolean;
   lowVolume: boolean;
@@ -107,6 +121,8 @@ export interface MetricJudgement {
   withinNoise: boolean;
   /** Would be ok, but PRE varied too much to place a threshold-sized move: not judged, attention. */
   unstable: boolean;
+  /** A significant move past the threshold that came on gradually after the deploy, under `gradual: attention`: attention. */
+  gradual: boolean;
   /** Set by the analysis when a rise is explained by a rise in traffic. */
   explainedByTraffic?: boolean;
   /** The p-value after the correction for the number of metrics judged together (set by the analysis). */
@@ -205,6 +221,13 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
   const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
   if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end);
+  if (postTrend) {
+    m.postLine = {
+      stepPct: m.baseline !== 0 ? ratioPct(postTrend.intercept - m.baseline, m.baseline) : Number.NaN,
+      stepBadPct: badPercent(rule, m.baseline, postTrend.intercept - m.baseline),
+      pValue: rule.direction === 'decrease' ? postTrend.pValueDown : rule.direction === 'increase' ? postTrend.pValueUp : Math.min(1, 2 * Math.min(postTrend.pValueUp, postTrend.pValueDown)),
+    };
+  }
   if (skipped && skipped.values.length > 0) m.settleBadPct = badPercent(rule, m.baseline, medianInPlace(skipped.values) - m.baseline);
   return m;
 }
@@ -212,7 +235,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
 /** The status, given whether the metric's p-value passed the analysis's corrected thresholds. */
 export function classifyMetric(m: Measurement, significant: { regression: boolean; band: boolean }): MetricJudgement {
   const rule = m.rule;
-  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false };
+  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false, gradual: false };
   const evidence = m.evidence;
   // min_delta is carried along where it counts, so a report can draw the range the verdict allowed.
   const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, ...(rule.min_delta > 0 ? { min_delta: rule.min_delta } : {}), evidence };
@@ -232,6 +255,12 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   } else if (moved && m.badPct >= rule.threshold && (significant.regression || untestable)) {
     judgement.capped = m.fewSamples ? 'few_samples' : m.lowVolume ? 'low_volume' : null;
     status = judgement.capped ? 'warning' : 'regression';
+    // Came on gradually, with no step at the deploy, where the rule says that is not the deploy's to answer for.
+    if (status === 'regression' && rule.gradual === 'attention' && m.postLine && m.postLine.pValue < GRADUAL_TREND_ALPHA && m.postLine.stepBadPct < GRADUAL_STEP_SHARE * m.badPct) {
+      status = 'warning';
+      judgement.gradual = true;
+      evidence.gradual = { step_change_pct: roundPct(m.postLine.stepPct), trend_p: roundSig(m.postLine.pValue, 3) };
+    }
   } else if (moved && m.badPct >= rule.threshold) {
     // Past the threshold, not confirmed. Twice the threshold is never put down to noise (from a
     // zero baseline a move has no relative size: only the noise can say how large it is).

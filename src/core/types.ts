@@ -53,6 +53,12 @@ export interface MetricRule {
   trend: boolean;
   /** Negative values are impossible for most metrics (rates, durations, bytes) and are set aside as invalid. */
   allow_negative: boolean;
+  /**
+   * What a significant move past the threshold means when it came on gradually through the POST
+   * window, with no step at the deploy: 'regression' as any other, or 'attention' (traffic: a
+   * deploy that loses requests loses them at once; a slow decline is usually the day's own cycle).
+   */
+  gradual: 'attention' | 'regression';
 }
 
 export type Rules = Record<string, MetricRule>;
@@ -118,6 +124,11 @@ export interface Evidence {
    * beyond it (a large one means the move continues the trend rather than starting at the deploy).
    */
   drift?: { pre_trend_p: number; step_p: number };
+  /**
+   * A move that came on gradually after the deploy (rule key `gradual: attention`): the change at the
+   * deploy read off the POST window's trend line, in percent of the baseline, and that trend's p-value.
+   */
+  gradual?: { step_change_pct: number; trend_p: number };
 }
 
 export type HintSeverity = 'info' | 'warning' | 'critical';

@@ -277,6 +277,35 @@ describe('bands, trends and load', () => {
   const steady = (i: number) => ({ latency_p95: 100 * wobble(i, 0.02), memory_usage: 500 * wobble(i, 0.01), cpu_usage: 0.3 * wobble(i, 0.02), requests_per_sec: 100 * wobble(i, 0.02) });
   const pre = snaps(12, steady);
 
+  it('traffic that declines through the window with no step at the deploy is attention (gradual), a step at the deploy is a rollback; latency is judged on its whole move', () => {
+    // Flat before the deploy, then a steady decline from the deploy's level (the evening comes): -60 % by the end.
+    const flat = snaps(12, (i) => ({ requests_per_sec: 1000 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+    const fading = snaps(30, (i) => ({ requests_per_sec: 1000 * (1 - (0.75 * i) / 29) * wobble(i, 0.03) }));
+    const only = { requests_per_sec: rules.requests_per_sec! };
+    const a = analyze({ pre: flat, post: fading, rules: only });
+    const m = metric(a, 'requests_per_sec');
+    expect(m.change_pct!).toBeLessThan(-40);
+    expect(m.status).toBe('warning');
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toMatch(/requests_per_sec moved past the threshold, but gradually through the window, with no step at the deploy/);
+    expect(m.evidence.gradual!.step_change_pct).toBeGreaterThan(-20);
+    expect(m.evidence.gradual!.trend_p).toBeLessThan(0.05);
+    expect(a.details[0]).toMatch(/but gradually: [+-][\d.]+% at the deploy on the window's trend line \(trend p=[\d.e-]+\)/);
+    expect(codes(a)).toContain('gradual_move');
+    // The same decline, starting from a 60 % cut at the deploy: the step is the deploy's.
+    const cut = snaps(30, (i) => ({ requests_per_sec: 400 * (1 - (0.5 * i) / 29) * wobble(i, 0.03) }));
+    const b = analyze({ pre: flat, post: cut, rules: only });
+    expect(b.verdict).toBe('rollback_recommended');
+    expect(metric(b, 'requests_per_sec').evidence.gradual).toBeUndefined();
+    // A rule that judges the whole move (the default for every other metric): the same decline is a rollback.
+    const whole = analyze({ pre: flat, post: fading, rules: { requests_per_sec: { ...rules.requests_per_sec!, gradual: 'regression' } } });
+    expect(whole.verdict).toBe('rollback_recommended');
+    // Latency creeping up from the deploy's level to 2.2x (the default gradual: regression): a regression.
+    const creeping = snaps(30, (i) => ({ latency_p95: 100 * (1 + (1.2 * i) / 29) * wobble(i, 0.03) }));
+    const c = analyze({ pre: flat, post: creeping, rules: { latency_p95: rules.latency_p95! } });
+    expect(metric(c, 'latency_p95').status).toBe('regression');
+  });
+
   it('a significant move inside the attention band -> attention', () => {
     const post = snaps(30, (i) => ({ ...steady(i), latency_p95: 120 * wobble(i, 0.02) }));
     const a = analyze({ pre, post, rules });

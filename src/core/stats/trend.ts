@@ -23,6 +23,8 @@ export interface Trend {
   pValueDown: number;
   /** Theil-Sen slope per original sample. */
   slope: number;
+  /** The line's value at the first sample. */
+  intercept: number;
   points: number;
   /** Samples in the series. */
   length: number;
@@ -61,7 +63,7 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   const se = scale * Math.sqrt(inflation(rho) / sxx);
   const df = Math.max(2, (n - 2) * ((1 - rho * rho) / (1 + rho * rho)));
   const t = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : slope < 0 ? Number.NEGATIVE_INFINITY : 0;
-  return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope: slope * unit, points: n, length: series.length };
+  return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope: slope * unit, intercept: intercept * unit, points: n, length: series.length };
 }
 
 /** Median of `size` values from `start`, over an evenly spaced subset of MAX_BIN_SAMPLE of them. */
