@@ -77,20 +77,28 @@ describe('significance on real-looking noise', () => {
     expect(a.details[0]).toMatch(/within the baseline's own variability/);
   });
 
-  it('a baseline that varied by more than the threshold is too unstable to call a move fine', () => {
+  it('a baseline that varied by more than the threshold is too unstable to call a move fine; a POST where PRE was is ok, weakly', () => {
     const pre = snaps(3, (i) => ({ cpu_usage: [0.36, 0.19, 0.11][i] }));
-    const post = snaps(20, (i) => ({ cpu_usage: 0.21 * wobble(i, 0.04) }));
+    // +18 %: under the attention band, past a quarter of the threshold; the baseline cannot say whether it is +50 %.
+    const post = snaps(20, (i) => ({ cpu_usage: 0.225 * wobble(i, 0.04) }));
     const a = analyze({ pre, post, rules: { cpu_usage: rules.cpu_usage! }, settle: 0 });
     expect(a.verdict).toBe('attention');
     expect(a.summary).toMatch(/baseline of cpu_usage is too unstable to judge/);
     expect(codes(a)).toContain('baseline_unstable');
+    // POST centred where PRE was (+5 %): nothing moved to judge. ok, but its confidence (the power
+    // against a threshold-sized move) is low and the hint says the baseline could not have seen one.
+    const still = analyze({ pre, post: snaps(20, (i) => ({ cpu_usage: 0.2 * wobble(i, 0.04) })), rules: { cpu_usage: rules.cpu_usage! }, settle: 0 });
+    expect(still.verdict).toBe('ok');
+    expect(codes(still)).toContain('baseline_unstable');
+    expect(still.confidence).toBeLessThan(0.5);
   });
 
   it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
     // Traffic that jumps ±50 % from one sample to the next around a steady level (a few requests a
-    // second), and no change at the deploy: 3 PRE samples cannot say the level held, 24 can.
+    // second), and a small fall at the deploy: 3 PRE samples cannot say how far the level fell, 24 can.
     const jumpy = (i: number) => ({ requests_per_sec: 10 * [1, 1.6, 0.6, 1.4, 0.7, 1.1][i % 6]! });
-    const post = snaps(30, (i) => jumpy(i + 1));
+    // POST 15 % lower: inside the attention band, but far enough for a threshold-sized fall to hide behind a baseline this jumpy.
+    const post = snaps(30, (i) => ({ requests_per_sec: 0.85 * jumpy(i + 1).requests_per_sec }));
     const lone = { requests_per_sec: rules.requests_per_sec! };
     const few = analyze({ pre: snaps(3, jumpy), post, rules: lone });
     expect(few.verdict).toBe('attention');
