@@ -13,6 +13,9 @@
 //   this is the service's real per-request work), sampled every 10 s. Both traces are samples of
 //   the services' requests, not all of them; the "code" sample is so thin (minutes without a single
 //   request) that its counts are not a service's traffic, so only its latency is used.
+// - PlanetLab (March-April 2011, from the CoMon monitoring as CloudSim ships it), the CPU of single
+//   VMs on shared hosts, one sample every 5 minutes: far noisier than the Google jobs (one VM, not a
+//   job's tasks summed), jumping by half its level from one sample to the next; cpu_usage.
 // - Huawei Cloud's public serverless trace (2025), requests per 5 minutes of 15 functions over 2.5
 //   days (requests_per_sec): from steady ~600/s to bursty, mostly idle functions, with daily cycles.
 // - The NASA Kennedy Space Center web server (July and August 1995), requests per minute
@@ -61,6 +64,17 @@ function llm(name) {
   }
   const series = name === 'code' ? { latency_p95: p95 } : { requests_per_sec: rps, latency_p95: p95 };
   return (llmCache[name] = { name: `azure-llm-${name}`, intervalMs: STEP_S * 1000, series });
+}
+
+let planetlabCache;
+/** PlanetLab VMs: CPU (%) every 5 minutes, one day each. */
+function planetlab() {
+  planetlabCache ??= JSON.parse(readFileSync(new URL('planetlab-2011-cpu.json', DATA), 'utf8')).vms.map((v) => ({
+    name: `planetlab-${v.vm}`,
+    intervalMs: 300_000,
+    series: { cpu_usage: v.cpu },
+  }));
+  return planetlabCache;
 }
 
 let faasCache;
@@ -130,6 +144,9 @@ export const REAL_FAMILIES = [
   { name: 'web_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'nasa', times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
   { name: 'web_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'nasa', times: 2, effect: step({ requests_per_sec: 0.2 }) },
   { name: 'llm_conv_latency_and_traffic_x1.5', expected: 'rollback_recommended', source: 'conv', times: 1.5, effect: step({ latency_p95: 1.45, requests_per_sec: 0.4 }) },
+  { name: 'planetlab_healthy (noisy VM CPU)', expected: 'ok', source: 'planetlab' },
+  { name: 'planetlab_cpu_x1.5_threshold', expected: 'attention', source: 'planetlab', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
+  { name: 'planetlab_cpu_x2_threshold', expected: 'attention', source: 'planetlab', times: 2, effect: step({ cpu_usage: 2 }) },
 ];
 
 const median = (values) => {
@@ -165,7 +182,7 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   const rand = seeded(seed * 7919 + family.name.length * 104729);
   // History windows from a generator of their own: the windows judged are the same with or without history.
   const other = seeded(seed * 15485863 + family.name.length);
-  const pool = { vm: vms, faas, nasa }[family.source]?.() ?? [llm(family.source)];
+  const pool = { vm: vms, planetlab, faas, nasa }[family.source]?.() ?? [llm(family.source)];
   const out = [];
   for (let k = 0; k < count; k++) {
     const [trace, at] = pick(pool, family, rand, pre, POST);

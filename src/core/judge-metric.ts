@@ -33,15 +33,6 @@ const NOISE_EXPLAINS_Z = 1;
 /** Power against a threshold-sized move from which a baseline that varies by more than the threshold is still judgeable. */
 const JUDGEABLE_POWER = 0.8;
 
-/**
- * An unstable baseline raises attention only when POST moved the bad way by at least this share of
- * the threshold: then the baseline cannot say whether the move is a regression. A POST centred where
- * PRE was (or better) shows nothing to judge: ok, with the low confidence and the hint
- * `baseline_unstable` that say how little that ok is worth. On noisy per-VM CPU (PlanetLab, 5-minute
- * samples) this took healthy windows flagged from 36% to 15%, and cost 0.3 points of regressions
- * found at twice the threshold (docs/analysis.md).
- */
-const UNSTABLE_MOVE = 0.25;
 
 /** A step at the deploy beyond a drift PRE already had must pass this level to be the deploy's. */
 const DRIFT_STEP_ALPHA = 0.05;
@@ -305,7 +296,10 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     }
   }
 
-  if (status === 'ok' && m.unstable && m.badPct >= UNSTABLE_MOVE * rule.threshold) {
+  // An unstable baseline cannot say whether a move into the attention band is past the threshold:
+  // attention. A POST nearer where PRE was shows nothing to judge: ok, with the low confidence and
+  // the hint baseline_unstable that say how little that ok is worth (docs/analysis.md, "Status").
+  if (status === 'ok' && m.unstable && m.badPct >= rule.attention) {
     status = 'warning';
     judgement.unstable = true;
   }

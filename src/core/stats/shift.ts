@@ -131,7 +131,18 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
   const taken = (inflation(rho, n) + inflation(rho, m)) / (n + m);
   const spread = within / Math.sqrt(Math.max(0.1, 1 - taken));
-  const noise = spread * spread * ((medianFactor(n) * inflation(rho, n)) / n + (medianFactor(m) * inflation(rho, m)) / m);
+  // A phase clearly noisier than the pool (OWN_SPREAD_FROM times its spread) has its median's noise
+  // read from its own spread (Welch): a baseline that jumped about is not placed by a quiet POST
+  // (3 PRE samples from 0.11 to 0.36 and a steady POST at 0.25 gave p = 2e-8 with the spread
+  // pooled), nor the other way round. Short of that the pooled spread, which rests on every sample,
+  // is the better estimate (a phase's own, from a handful of samples, cost power for nothing).
+  const correction = within > 0 ? spread / within : 1;
+  const phaseSpread = (own: number) => (own > OWN_SPREAD_FROM * within ? own : within) * correction;
+  const sa = phaseSpread(preSpread);
+  const sb = phaseSpread(ownSpread(r.subarray(n, n + m), space));
+  const va = (sa * sa * medianFactor(n) * inflation(rho, n)) / n;
+  const vb = (sb * sb * medianFactor(m) * inflation(rho, m)) / m;
+  const noise = va + vb;
   // Real levels wander on their own (load, caches, neighbours): two windows side by side differ by
   // more than their noise even when nothing was deployed. That wander, read inside the phases, is
   // part of what a healthy PRE-to-POST difference looks like. Two readings of it, the larger kept:
@@ -142,7 +153,8 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   const se = Math.max(Math.sqrt(noise + wanderVar), options.seFloor ?? 0);
   // Student's t: the noise part is estimated from the residuals (two centres taken from them), the
   // wander part from a handful of block differences; Satterthwaite's degrees of freedom weigh them.
-  const noiseDf = Math.max(2, n + m - 2);
+  // Satterthwaite's degrees of freedom for the two phases' variances (n + m - 2 when they agree).
+  const noiseDf = Math.max(2, noise > 0 ? Math.min(n + m - 2, noise ** 2 / (va ** 2 / Math.max(1, n - 1) + vb ** 2 / Math.max(1, m - 1))) : n + m - 2);
   const df = wanderVar > 0 ? Math.max(2, (noise + wanderVar) ** 2 / (noise ** 2 / noiseDf + wanderVar ** 2 / Math.max(THIRDS - 1, wander.pairs))) : noiseDf;
 
   const raw = cb - ca;
@@ -220,6 +232,9 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
 
 /** Residuals the spread is measured on at most. */
 const MAX_SPREAD_SAMPLE = 4096;
+
+/** How many times the pooled spread a phase's own must be before the phase's median is given its own noise. */
+const OWN_SPREAD_FROM = 3;
 
 /** Samples per block when the level's wander is read from adjacent blocks. */
 const BLOCK = 4;
