@@ -194,7 +194,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   } else {
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMoves(name, rule, ctx);
-    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, seFloor: history?.sd, gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
+    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
     if (history) evidence.history = { runs: history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(history.sd) : history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
@@ -372,7 +372,7 @@ function trendFinding(rule: MetricRule, m: Measurement, trend: Trend, preTrend: 
   return { pValue, projectedBadPct: badPercent(rule, m.baseline, projected), endBadPct: badPercent(rule, m.baseline, end - m.baseline), preExisting: samePreTrend };
 }
 
-/** Runs of history needed before their moves set a noise floor. */
+/** Runs of history needed before their moves are pooled with the window's own noise. */
 const MIN_HEALTHY_RUNS = 3;
 /** Median of a chi-square with one degree of freedom: turns the median squared move into a variance. */
 const CHI2_1_MEDIAN = 0.4549;

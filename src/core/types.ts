@@ -117,7 +117,7 @@ export interface Evidence {
   trend?: { change_pct: number; p_value: number };
   /** Values present but not usable (strings, null, negative where impossible), per phase. */
   invalid: { pre: number; post: number };
-  /** Earlier healthy runs that set the noise floor: how many, and their typical PRE-to-POST move in percent. */
+  /** Earlier healthy runs pooled with the window's own noise: how many, and their typical PRE-to-POST move in percent. */
   history?: { runs: number; typical_change_pct: number };
   /**
    * PRE was already moving the bad way: the p-value of that trend, and of a step at the deploy

@@ -81,14 +81,21 @@ describe('shift test', () => {
     }
   });
 
-  it('a floor from earlier healthy runs widens the standard error, never narrows it', () => {
-    const pre = [100, 101, 99, 100, 102, 98];
-    const post = [120, 121, 119, 120, 122, 118];
+  it('earlier healthy runs are pooled with the window\'s own estimate, weighted by their degrees of freedom', () => {
+    const pre = [100, 104, 97, 101, 106, 95, 99, 103];
+    const post = [112, 108, 115, 110, 106, 117, 111, 109];
     const plain = shiftTest(pre, post, 'increase', space);
-    expect(shiftTest(pre, post, 'increase', space, { seFloor: plain.se / 10 }).se).toBe(plain.se);
-    const floored = shiftTest(pre, post, 'increase', space, { seFloor: 0.5 });
-    expect(floored.se).toBe(0.5);
-    expect(floored.pValue).toBeGreaterThan(plain.pValue);
+    const pooled = (sd: number, runs: number) => Math.sqrt((plain.df * plain.se ** 2 + runs * sd * sd) / (plain.df + runs));
+    // Healthy runs that moved far more than this window's noise: a wider error, a weaker p-value.
+    const wide = shiftTest(pre, post, 'increase', space, { history: { sd: 0.5, runs: 5 } });
+    expect(wide.se).toBeCloseTo(pooled(0.5, 5), 12);
+    expect(wide.pValue).toBeGreaterThan(plain.pValue);
+    // Healthy runs that hardly moved: a narrower error, with the runs' degrees of freedom added.
+    const narrow = shiftTest(pre, post, 'increase', space, { history: { sd: plain.se / 10, runs: 20 } });
+    expect(narrow.se).toBeCloseTo(pooled(plain.se / 10, 20), 12);
+    expect(narrow.se).toBeLessThan(plain.se);
+    expect(narrow.df).toBeCloseTo(plain.df + 20, 9);
+    expect(narrow.pValue).toBeLessThan(plain.pValue);
   });
 
   it('power: near alpha for a tiny move, near 1 for a move many standard errors wide', () => {

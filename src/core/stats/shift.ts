@@ -62,8 +62,12 @@ export interface ShiftOptions {
    * that line, not around its median, or a ramp would pass for noise and hide itself.
    */
   detrendAfter?: boolean;
-  /** The smallest standard error of the difference to allow: how far healthy runs moved from PRE to POST (in logarithms, or in the values' own units on a linear scale). */
-  seFloor?: number;
+  /**
+   * Earlier healthy runs: how far they moved from PRE to POST (a standard deviation, in logarithms,
+   * or in the values' own units on a linear scale), and how many there were. Pooled with this
+   * window's own estimate of a healthy move, weighted by their degrees of freedom.
+   */
+  history?: { sd: number; runs: number };
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
   /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for. */
@@ -74,8 +78,8 @@ export interface ShiftOptions {
 export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
   const { unit, log } = scaleUnit(before, after);
   if (unit === 1) return { ...unscaledShiftTest(before, after, log, badness, space, options), unit };
-  const seFloor = options.seFloor === undefined || log ? options.seFloor : options.seFloor / unit;
-  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, { ...options, seFloor });
+  const history = options.history === undefined || log ? options.history : { ...options.history, sd: options.history.sd / unit };
+  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, { ...options, history });
   return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit } };
 }
 
@@ -150,12 +154,16 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // two windows; and how far POST's own thirds disagree (a wander slower than the blocks).
   const wander = levelWander(r, n, m, spread, rho);
   const wanderVar = Math.max(wander.q * ((n + m) / 3 + (options.gap ?? 0)), slope === 0 ? blockWander(r.subarray(n, n + m), within, rho, space) : 0);
-  const se = Math.max(Math.sqrt(noise + wanderVar), options.seFloor ?? 0);
-  // Student's t: the noise part is estimated from the residuals (two centres taken from them), the
-  // wander part from a handful of block differences; Satterthwaite's degrees of freedom weigh them.
-  // Satterthwaite's degrees of freedom for the two phases' variances (n + m - 2 when they agree).
+  // Student's t: the noise part is estimated from the residuals (two centres taken from them; the
+  // two phases' variances weighed by Satterthwaite's degrees of freedom, n + m - 2 when they agree),
+  // the wander part from a handful of block differences; Satterthwaite's degrees of freedom again.
   const noiseDf = Math.max(2, noise > 0 ? Math.min(n + m - 2, noise ** 2 / (va ** 2 / Math.max(1, n - 1) + vb ** 2 / Math.max(1, m - 1))) : n + m - 2);
-  const df = wanderVar > 0 ? Math.max(2, (noise + wanderVar) ** 2 / (noise ** 2 / noiseDf + wanderVar ** 2 / Math.max(THIRDS - 1, wander.pairs))) : noiseDf;
+  const ownDf = wanderVar > 0 ? Math.max(2, (noise + wanderVar) ** 2 / (noise ** 2 / noiseDf + wanderVar ** 2 / Math.max(THIRDS - 1, wander.pairs))) : noiseDf;
+  // Earlier healthy runs are direct readings of how far a healthy PRE-to-POST move goes: pooled with
+  // this window's own estimate, each weighted by its degrees of freedom (a run's move is one).
+  const h = options.history;
+  const se = h ? Math.sqrt((ownDf * (noise + wanderVar) + h.runs * h.sd * h.sd) / (ownDf + h.runs)) : Math.sqrt(noise + wanderVar);
+  const df = h ? ownDf + h.runs : ownDf;
 
   const raw = cb - ca;
   const delta = Math.abs(raw) <= epsilon ? 0 : raw;
