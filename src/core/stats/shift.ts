@@ -135,15 +135,16 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
   const taken = (inflation(rho, n) + inflation(rho, m)) / (n + m);
   const spread = within / Math.sqrt(Math.max(0.1, 1 - taken));
-  // A phase clearly noisier than the pool (OWN_SPREAD_FROM times its spread) has its median's noise
-  // read from its own spread (Welch): a baseline that jumped about is not placed by a quiet POST
-  // (3 PRE samples from 0.11 to 0.36 and a steady POST at 0.25 gave p = 2e-8 with the spread
-  // pooled), nor the other way round. Short of that the pooled spread, which rests on every sample,
-  // is the better estimate (a phase's own, from a handful of samples, cost power for nothing).
+  // A baseline clearly noisier than the pool (OWN_SPREAD_FROM times its spread) has its median's
+  // noise read from its own spread (Welch): a baseline that jumped about is not placed by a quiet
+  // POST (3 PRE samples from 0.11 to 0.36 and a steady POST at 0.25 gave p = 2e-8 with the spread
+  // pooled). Short of that the pooled spread, which rests on every sample, is the better estimate (a
+  // phase's own, from a handful of samples, cost power for nothing). POST keeps the pooled spread: a
+  // POST that got noisier is itself a change, and the first few samples of an outage, judged on
+  // their own spread, let it run 1-2 samples longer (bench/early.js).
   const correction = within > 0 ? spread / within : 1;
-  const phaseSpread = (own: number) => (own > OWN_SPREAD_FROM * within ? own : within) * correction;
-  const sa = phaseSpread(preSpread);
-  const sb = phaseSpread(ownSpread(r.subarray(n, n + m), space));
+  const sa = (preSpread > OWN_SPREAD_FROM * within ? preSpread : within) * correction;
+  const sb = within * correction;
   const va = (sa * sa * medianFactor(n) * inflation(rho, n)) / n;
   const vb = (sb * sb * medianFactor(m) * inflation(rho, m)) / m;
   const noise = va + vb;
@@ -241,7 +242,7 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
 /** Residuals the spread is measured on at most. */
 const MAX_SPREAD_SAMPLE = 4096;
 
-/** How many times the pooled spread a phase's own must be before the phase's median is given its own noise. */
+/** How many times the pooled spread PRE's own must be before its median is given its own noise. */
 const OWN_SPREAD_FROM = 3;
 
 /** Samples per block when the level's wander is read from adjacent blocks. */
