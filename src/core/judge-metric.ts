@@ -33,7 +33,6 @@ const NOISE_EXPLAINS_Z = 1;
 /** Power against a threshold-sized move from which a baseline that varies by more than the threshold is still judgeable. */
 const JUDGEABLE_POWER = 0.8;
 
-
 /** A step at the deploy beyond a drift PRE already had must pass this level to be the deploy's. */
 const DRIFT_STEP_ALPHA = 0.05;
 
@@ -299,7 +298,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   // An unstable baseline cannot say whether a move into the attention band is past the threshold:
   // attention. A POST nearer where PRE was shows nothing to judge: ok, with the low confidence and
   // the hint baseline_unstable that say how little that ok is worth (docs/analysis.md, "Status").
-  if (status === 'ok' && m.unstable && m.badPct >= rule.attention) {
+  if (status === 'ok' && m.unstable && moved && m.badPct >= rule.attention) {
     status = 'warning';
     judgement.unstable = true;
   }

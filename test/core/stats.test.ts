@@ -81,6 +81,14 @@ describe('shift test', () => {
     }
   });
 
+  it('a noise far below the values (squares of its variance underflow) still gives a p-value: the degrees of freedom are taken in shares', () => {
+    // Found by the property test: PRE's own spread, 1e-81 of the largest value, made 0 / 0 of Satterthwaite's formula.
+    const t = shiftTest([0, 0, 1.0542197943230523e-81], [1, 0, 0], 'increase', space);
+    expect(t.pValue).toBeGreaterThanOrEqual(0);
+    expect(t.pValue).toBeLessThanOrEqual(1);
+    expect(Number.isFinite(t.df)).toBe(true);
+  });
+
   it('earlier healthy runs are pooled with the window\'s own estimate, weighted by their degrees of freedom', () => {
     const pre = [100, 104, 97, 101, 106, 95, 99, 103];
     const post = [112, 108, 115, 110, 106, 117, 111, 109];

@@ -158,8 +158,8 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // Student's t: the noise part is estimated from the residuals (two centres taken from them; the
   // two phases' variances weighed by Satterthwaite's degrees of freedom, n + m - 2 when they agree),
   // the wander part from a handful of block differences; Satterthwaite's degrees of freedom again.
-  const noiseDf = Math.max(2, noise > 0 ? Math.min(n + m - 2, noise ** 2 / (va ** 2 / Math.max(1, n - 1) + vb ** 2 / Math.max(1, m - 1))) : n + m - 2);
-  const ownDf = wanderVar > 0 ? Math.max(2, (noise + wanderVar) ** 2 / (noise ** 2 / noiseDf + wanderVar ** 2 / Math.max(THIRDS - 1, wander.pairs))) : noiseDf;
+  const noiseDf = Math.max(2, Math.min(n + m - 2, satterthwaite([va, Math.max(1, n - 1)], [vb, Math.max(1, m - 1)]) ?? n + m - 2));
+  const ownDf = wanderVar > 0 ? Math.max(2, satterthwaite([noise, noiseDf], [wanderVar, Math.max(THIRDS - 1, wander.pairs)]) ?? noiseDf) : noiseDf;
   // Earlier healthy runs are direct readings of how far a healthy PRE-to-POST move goes: pooled with
   // this window's own estimate, each weighted by its degrees of freedom (a run's move is one).
   const h = options.history;
@@ -241,6 +241,20 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
 
 /** Residuals the spread is measured on at most. */
 const MAX_SPREAD_SAMPLE = 4096;
+
+/**
+ * Satterthwaite's degrees of freedom for a sum of variance estimates, each [variance, its degrees of
+ * freedom]; undefined when they sum to nothing. In shares of the sum: squares of variances of
+ * 1e-162 (a relative noise of 1e-81) would vanish to 0 / 0.
+ */
+function satterthwaite(...parts: [number, number][]): number | undefined {
+  let total = 0;
+  for (const [v] of parts) total += v;
+  if (!(total > 0)) return undefined;
+  let den = 0;
+  for (const [v, df] of parts) den += (v / total) ** 2 / df;
+  return 1 / den;
+}
 
 /** How many times the pooled spread PRE's own must be before its median is given its own noise. */
 const OWN_SPREAD_FROM = 3;
