@@ -37,6 +37,8 @@ store: .seqpulse/seqpulse.db   # where runs, raw samples and verdicts are kept
 # min_samples: fewer samples than this in a phase: at most attention (default 3)
 # on_no_data:  attention | rollback | ignore (a metric reported before the deploy but not after)
 # trend:       watch for a steady rise inside the window (leaks, creep)
+# gradual:     attention | regression (a move past the threshold that came on gradually through
+#              the window, with no step at the deploy: traffic's is the day's cycle, attention)
 # aggregate:   mean | sum | max | min (how several endpoints' values are combined)
 # enabled:     false turns a default rule off
 metrics:
@@ -45,7 +47,7 @@ metrics:
   latency_p99:      { direction: increase, threshold: 40, trend: true }
   cpu_usage:        { direction: increase, threshold: 50 }
   memory_usage:     { direction: increase, threshold: 70, trend: true }
-  requests_per_sec: { direction: decrease, threshold: 40, critical: true, aggregate: sum }
+  requests_per_sec: { direction: decrease, threshold: 40, critical: true, aggregate: sum, gradual: attention }
   db_connections:   { direction: increase, threshold: 60, min_delta: 2, aggregate: sum }
   # A business metric of your own:
   # checkout_failures: { direction: increase, threshold: 25, critical: true }

@@ -4,7 +4,7 @@ import { optionName, useDoor } from '../../src/config/names.js';
 import { parseConfigText } from '../../src/config/file.js';
 import { resolveConfig, sourceIssues } from '../../src/config/resolve.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
-import { rule } from '../../src/core/rules.js';
+import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import { ConfigError } from '../../src/errors.js';
 
 const base = { env: {}, flags: {}, defaultProject: 'proj' };
@@ -111,6 +111,17 @@ describe('config layers', () => {
     expect(c.project).toBe('my-service');
     expect(c.windowMs).toBe(900_000);
     expect(c.rules.latency_p95?.threshold).toBe(20);
+    // The starter writes the default rules out: they are the defaults.
+    expect(c.rules.requests_per_sec).toEqual(DEFAULT_RULES.requests_per_sec);
+  });
+
+  it('gradual: a rule key with two values, checked', () => {
+    const ok = resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'metrics:\n  cpu_usage: { gradual: attention }\n') });
+    expect(ok.rules.cpu_usage?.gradual).toBe('attention');
+    expect(ok.rules.requests_per_sec?.gradual).toBe('attention');
+    expect(ok.rules.latency_p95?.gradual).toBe('regression');
+    const issues = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'metrics:\n  cpu_usage:\n    gradual: maybe\n') }));
+    expect(issues).toContainEqual(expect.objectContaining({ source: 'seqpulse.yml:3', key: 'metrics.cpu_usage.gradual' }));
   });
 });
 
