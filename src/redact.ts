@@ -87,9 +87,18 @@ export function redactError(err: unknown, url: string): string {
   return redactText(text, urlSecrets(url));
 }
 
+/**
+ * Shortest form of a secret masked wherever it appears in free text. A shorter one (a one-letter
+ * password) would mask every such letter of every message, garbling it and pointing at the secret
+ * anyway; it is still masked where it stands in a URL (userinfo, credential query parameters).
+ */
+const MIN_TEXT_SECRET = 4;
+
 /** The secrets with all their forms, longest first: a secret that contains another is masked whole. */
 function expand(secrets: readonly string[]): string[] {
-  return unique(secrets.flatMap(secretForms)).sort((a, b) => b.length - a.length);
+  return unique(secrets.flatMap(secretForms))
+    .filter((form) => form.length >= MIN_TEXT_SECRET)
+    .sort((a, b) => b.length - a.length);
 }
 
 /** base64 with and without its padding, and base64url (unpadded, as JWTs and URLs carry it). */

@@ -32,6 +32,14 @@ describe('derived secrets', () => {
     expect(redactText(`Basic ${basic}`, urlSecrets(url))).toBe('Basic ***');
   });
 
+  it('a secret too short to search for in free text (one letter) is masked in URLs, and leaves every other word whole', () => {
+    const url = 'postgres://app:p@db.internal:5432/runs';
+    const text = redactText(`connect to ${url} failed: password authentication failed (pool stopped)`, urlSecrets(url));
+    expect(text).toBe('connect to postgres://***@db.internal:5432/runs failed: password authentication failed (pool stopped)');
+    // From four characters on, every occurrence goes.
+    expect(redactText('the token abcd was refused; abcd', ['abcd'])).toBe('the token *** was refused; ***');
+  });
+
   it('query parameters named like credentials are masked in any URL; other parameters are left alone', () => {
     const text = 'GET https://h/ds-metrics?instance=a&token=abc123def&apiKey=K9&X-Amz-Signature=f00d&monkey=banana&client_secret=x#frag and http://h/?access_token=t1&page=2';
     expect(redactUserinfo(text)).toBe('GET https://h/ds-metrics?instance=a&token=***&apiKey=***&X-Amz-Signature=***&monkey=banana&client_secret=***#frag and http://h/?access_token=***&page=2');
