@@ -8,12 +8,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { finishRun, prepareFinish, runCycle, startRun } from '../app/cycle.js';
+import { abandonedMessage, processAlive, reapAbandoned } from '../app/abandoned.js';
 import type { AppIO } from '../app/io.js';
 import { sharedPeer, type SharedPeer } from '../app/shared.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
-import type { RunRecord } from '../store/types.js';
+import type { RunRecord, Store } from '../store/types.js';
 import { ExitCode, SeqpulseError, UsageError } from '../errors.js';
 import { useDoor } from '../config/names.js';
 import { formatConfidence } from '../core/wording.js';
@@ -98,6 +99,7 @@ async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<numbe
   const logger = createLogger({ format: loaded.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
   for (const warning of loaded.warnings) core.warning(warning);
   const store = await openActionStore(loaded.store, loaded.storeTimeoutMs);
+  await settleAbandoned(store);
   const interrupts = watchInterrupts();
   let source: MetricSource | undefined;
   let shared: SharedPeer | undefined;
@@ -196,6 +198,21 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   }
   // Without a verdict the summary says what happened ("No verdict: ...", "The deploy command failed ...").
   if (report.exit_code !== 0) core.setFailed(`seqpulse: ${report.verdict ? `${report.verdict}: ` : ''}${shown.summary}`);
+}
+
+/**
+ * Runs nobody will conclude, settled in the store this step opened (the workspace file or the
+ * team's Postgres), as every CLI command settles its own: by age only, since a runner cannot tell
+ * whether another runner's process is alive. A store that cannot be read for this fails the step
+ * like any store error, before anything is deployed.
+ */
+async function settleAbandoned(store: Store): Promise<void> {
+  try {
+    for (const reaped of await reapAbandoned(store, undefined, processAlive, Date.now())) core.warning(abandonedMessage(reaped));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 /** --sync for the Action: the run is complete here whatever happens to the push (within sync_timeout); a failure is a warning. */

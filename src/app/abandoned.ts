@@ -17,7 +17,7 @@
  * Settled by age, a run keeps its `updated_at` (abandonRun's `unchangedSince`): it is a guess made
  * without its owner, and a copy its owner pushes later, concluded after all, still replaces it.
  */
-import { CONCLUDED_STATUSES, type RunRecord, type Store } from '../store/types.js';
+import { CONCLUDED_STATUSES, OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
 
 /** Older runs were settled long ago, or are not worth a look at every command. */
 const LOOK_BACK_MS = 7 * 86_400_000;
@@ -36,17 +36,23 @@ export interface Owner {
   pid: number;
 }
 
+/** A run just settled as abandoned, as it was (its status then), and why. */
+export interface Reaped {
+  run: RunRecord;
+  why: 'owner gone' | 'quiet';
+}
+
 /**
- * Marks the abandoned runs abandoned; returns them as they were (their status then says why).
+ * Marks the abandoned runs abandoned; returns them as they were, with why.
  * Without `self` (a store this command only pushes to), only the rules that do not depend on whose process is alive here apply.
  */
-export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<RunRecord[]> {
-  const reaped: RunRecord[] = [];
+export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<Reaped[]> {
+  const reaped: Reaped[] = [];
   for (const run of await store.unsettledRuns(new Date(now - LOOK_BACK_MS).toISOString())) {
     const why = abandoned(run, self, isAlive, now);
     if (!why) continue;
     // Conditional: a run that concluded (or, settled by age, changed at all) since it was read is left as it is.
-    if (await store.abandonRun(run.id, run.status, new Date(now).toISOString(), why === 'quiet' ? run.updated_at : undefined)) reaped.push(run);
+    if (await store.abandonRun(run.id, run.status, new Date(now).toISOString(), why === 'quiet' ? run.updated_at : undefined)) reaped.push({ run, why });
   }
   return reaped;
 }
@@ -68,6 +74,18 @@ export function plannedEnd(run: RunRecord): number {
   if (run.deployed_at) return Date.parse(run.deployed_at) + post;
   // A lost PRE sample is replaced: PRE takes at most twice its planned time.
   return Date.parse(run.created_at) + 2 * ms(s.pre_samples) * ms(s.interval_ms) + post;
+}
+
+/** What happened to a run just marked abandoned, said once. */
+export function abandonedMessage({ run, why }: Reaped): string {
+  const kept = `Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`;
+  if (why === 'quiet' && OPEN_STATUSES.includes(run.status as OpenStatus)) {
+    return `Run ${run.id} (${run.project}/${run.env}) was abandoned: still ${run.status}, with no news of it for ${QUIET_MS / 3_600_000} hours past its planned end (its runner is gone, or a start was never finished). ${kept}`;
+  }
+  if (OPEN_STATUSES.includes(run.status as OpenStatus)) {
+    return `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. ${kept}`;
+  }
+  return `Run ${run.id} (${run.project}/${run.env}) was left ${run.status} without a verdict by an older seqpulse (cut off between writing its status and its verdict): nothing will judge it now. ${kept}`;
 }
 
 /** Whether a process exists (signal 0 checks without sending anything). */

@@ -13,11 +13,11 @@ import { systemClock } from '../sampling/clock.js';
 import { createSource } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
 import { hostname } from 'node:os';
-import { processAlive, reapAbandoned } from '../app/abandoned.js';
+import { abandonedMessage, processAlive, reapAbandoned } from '../app/abandoned.js';
 import { openStore } from '../store/open.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
-import { OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { NotFoundError, StoreError } from '../errors.js';
 import { optionName } from '../config/names.js';
 import { shownLocation, storeExists } from '../store/location.js';
@@ -128,23 +128,14 @@ export async function openCommandStore(config: ResolvedConfig, console: Console)
     return openSqlJsStore(null);
   }
   try {
-    for (const run of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
-      console.logger.log('warn', 'run_abandoned', abandonedMessage(run), { deployment_id: run.id });
+    for (const reaped of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
+      console.logger.log('warn', 'run_abandoned', abandonedMessage(reaped), { deployment_id: reaped.run.id });
     }
   } catch (err) {
     await store.close();
     throw err;
   }
   return store;
-}
-
-/** What happened to a run just marked abandoned, said once. */
-function abandonedMessage(run: RunRecord): string {
-  const kept = `Marked abandoned; the samples it took are kept (\`seqpulse show ${run.id}\`).`;
-  if (OPEN_STATUSES.includes(run.status as OpenStatus)) {
-    return `Run ${run.id} (${run.project}/${run.env}) was abandoned: its process ${run.settings.owner?.pid} is gone (killed or crashed) while ${run.status}. ${kept}`;
-  }
-  return `Run ${run.id} (${run.project}/${run.env}) was left ${run.status} without a verdict by an older seqpulse (cut off between writing its status and its verdict): nothing will judge it now. ${kept}`;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The bundled Action (dist/index.js) run as a real process the way the runner does, under Node 24
  * (GitHub's `node24` runtime) and Node 20, against a real local app and a stand-in GitHub API.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -15,6 +15,7 @@ import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
 import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
 import { startFakeGitHub } from '../helpers/github-api.js';
 import { node24 } from '../helpers/node24.js';
+import { run } from '../helpers/records.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
@@ -234,6 +235,23 @@ describe('the Action (Node 24)', () => {
     const [stored] = await storedRuns(workspace);
     expect(stored!.run!.id).toBe(id);
     expect(new Set(stored!.samples.map((s) => s.phase))).toEqual(new Set(['pre', 'post']));
+  });
+
+  it('runs in its store that nobody will conclude (a start never finished, days old) are settled as abandoned, with a warning', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const workspace = tempDir('seqpulse-ws-');
+    mkdirSync(join(workspace, '.seqpulse'));
+    const stale = run({ project: 'shop', env: 'staging', status: 'started', command: null, created_at: new Date(Date.now() - 3 * 86_400_000).toISOString(), updated_at: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+    const seeded = await openSqlJsStore(join(workspace, '.seqpulse/seqpulse.db'));
+    await seeded.upsertRuns([stale]);
+    await seeded.close();
+    const hook = track(await deployHook(() => undefined));
+    const r = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { command: deployScript(workspace, hook.argv()) }) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`::warning::Run ${stale.id} (shop/staging) was abandoned: still started, with no news of it for 24 hours past its planned end`);
+    const runs = await storedRuns(workspace);
+    expect(runs.find((x) => x.run!.id === stale.id)!.run!.status).toBe('abandoned');
+    expect(runs.find((x) => x.run!.id !== stale.id)!.verdict).toMatchObject({ verdict: 'ok' });
   });
 
   it('dry-run: the rollback it would give is reported everywhere, and the step does not fail', async () => {

@@ -18,7 +18,7 @@ async function reaped(runs: RunRecord[], withVerdict: string[] = [], me: Owner |
   try {
     await store.upsertRuns(runs);
     for (const id of withVerdict) await store.saveVerdict(verdict(id));
-    const ids = (await reapAbandoned(store, me ?? undefined, (pid) => alive.has(pid), NOW)).map((r) => r.id);
+    const ids = (await reapAbandoned(store, me ?? undefined, (pid) => alive.has(pid), NOW)).map((r) => r.run.id);
     const after = await Promise.all(runs.map(async (r) => (await store.getRun(r.id))!));
     const statuses = Object.fromEntries(after.map((r) => [r.id, r.status]));
     const updated = Object.fromEntries(after.map((r) => [r.id, r.updated_at]));
