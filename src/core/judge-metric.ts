@@ -10,7 +10,7 @@
  * Pure.
  */
 import { median, medianInPlace, roundSig } from './stats/basic.js';
-import { inBadDirection, moveSize, powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
+import { inBadDirection, moveSize, powerAt, shiftTest, type HistoryMoves, type ShiftTest } from './stats/shift.js';
 import { trendOf, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
 import { countsOf } from './rate.js';
@@ -194,7 +194,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMoves(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
-    if (history) evidence.history = { runs: history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(history.sd) : history.sd / Math.abs(median(before.values)))) };
+    if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
     const { before: baseline, after: current } = shift.medians;
@@ -377,11 +377,13 @@ const MIN_HEALTHY_RUNS = 3;
 const CHI2_1_MEDIAN = 0.4549;
 
 /**
- * How far this metric moved from PRE to POST in earlier healthy runs, on the shift test's scale
- * (log where every value is positive): a robust standard deviation of those moves around zero.
+ * How far this metric moved from PRE to POST in earlier healthy runs, on both of the shift test's
+ * scales, for it to take the one it judges on: in logarithms (the runs whose medians were both
+ * positive) and in the values' own units. Each a robust standard deviation of those moves around zero.
  */
-function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { sd: number; runs: number } | undefined {
-  const moves: number[] = [];
+function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { log?: HistoryMoves; linear?: HistoryMoves } | undefined {
+  const logMoves: number[] = [];
+  const linearMoves: number[] = [];
   for (const h of ctx.healthy) {
     const a = usableValues(name, rule, h.pre);
     const b = usableValues(name, rule, h.post);
@@ -389,8 +391,16 @@ function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { sd: 
     const [ma, mb] = [median(a), median(b)];
     const ratio = mb / ma;
     // A ratio past the largest double (or below the smallest) is a difference of logarithms.
-    moves.push(ma > 0 && mb > 0 ? (Number.isFinite(ratio) && ratio > 0 ? Math.log(ratio) : Math.log(mb) - Math.log(ma)) : mb - ma);
+    if (ma > 0 && mb > 0) logMoves.push(Number.isFinite(ratio) && ratio > 0 ? Math.log(ratio) : Math.log(mb) - Math.log(ma));
+    // Negative values allowed, a difference can pass the largest double: that run says nothing here.
+    if (Number.isFinite(mb - ma)) linearMoves.push(mb - ma);
   }
+  const log = movesSpread(logMoves);
+  const linear = movesSpread(linearMoves);
+  return log || linear ? { ...(log ? { log } : {}), ...(linear ? { linear } : {}) } : undefined;
+}
+
+function movesSpread(moves: number[]): HistoryMoves | undefined {
   if (moves.length < MIN_HEALTHY_RUNS) return undefined;
   // Squared on moves divided by a power of two near the largest: a move past 1e154 squares past the largest double.
   const unit = unitOf(exponentRange(moves), 400);

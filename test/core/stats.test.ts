@@ -95,15 +95,25 @@ describe('shift test', () => {
     const plain = shiftTest(pre, post, 'increase', space);
     const pooled = (sd: number, runs: number) => Math.sqrt((plain.df * plain.se ** 2 + runs * sd * sd) / (plain.df + runs));
     // Healthy runs that moved far more than this window's noise: a wider error, a weaker p-value.
-    const wide = shiftTest(pre, post, 'increase', space, { history: { sd: 0.5, runs: 5 } });
+    const wide = shiftTest(pre, post, 'increase', space, { history: { log: { sd: 0.5, runs: 5 } } });
     expect(wide.se).toBeCloseTo(pooled(0.5, 5), 12);
     expect(wide.pValue).toBeGreaterThan(plain.pValue);
     // Healthy runs that hardly moved: a narrower error, with the runs' degrees of freedom added.
-    const narrow = shiftTest(pre, post, 'increase', space, { history: { sd: plain.se / 10, runs: 20 } });
+    const narrow = shiftTest(pre, post, 'increase', space, { history: { log: { sd: plain.se / 10, runs: 20 } } });
     expect(narrow.se).toBeCloseTo(pooled(plain.se / 10, 20), 12);
     expect(narrow.se).toBeLessThan(plain.se);
     expect(narrow.df).toBeCloseTo(plain.df + 20, 9);
     expect(narrow.pValue).toBeLessThan(plain.pValue);
+    // Only the runs' moves on the test's own scale count: these values are all positive (a log
+    // scale), so moves in the values' units (a linear sd of 8) would be a different unit altogether.
+    expect(shiftTest(pre, post, 'increase', space, { history: { linear: { sd: 8, runs: 5 } } })).toEqual(plain);
+    // With a zero among them the test is linear, and takes the linear moves, in the values' units.
+    const linearPre = [0, ...pre.slice(1)];
+    const linearPlain = shiftTest(linearPre, post, 'increase', space);
+    const linear = shiftTest(linearPre, post, 'increase', space, { history: { log: { sd: 0.001, runs: 5 }, linear: { sd: 8, runs: 5 } } });
+    expect(linear.log).toBe(false);
+    expect(linear.history).toEqual({ sd: 8, runs: 5 });
+    expect(linear.se).toBeCloseTo(Math.sqrt((linearPlain.df * (linearPlain.se * linear.unit) ** 2 + 5 * 64) / (linearPlain.df + 5)) / linear.unit, 9);
   });
 
   it('power: near alpha for a tiny move, near 1 for a move many standard errors wide', () => {

@@ -49,6 +49,14 @@ export interface ShiftTest {
   drift?: { preTrendP: number; stepP: number };
   /** The medians of PRE and POST on the values' own scale. */
   medians: { before: number; after: number };
+  /** The earlier healthy runs pooled in (ShiftOptions.history), on the test's scale: in logarithms, or in the values' own units. */
+  history?: HistoryMoves;
+}
+
+/** How far healthy runs moved from PRE to POST: a standard deviation, and how many runs. */
+export interface HistoryMoves {
+  sd: number;
+  runs: number;
 }
 
 export type Badness = 'increase' | 'decrease' | 'both';
@@ -63,11 +71,12 @@ export interface ShiftOptions {
    */
   detrendAfter?: boolean;
   /**
-   * Earlier healthy runs: how far they moved from PRE to POST (a standard deviation, in logarithms,
-   * or in the values' own units on a linear scale), and how many there were. Pooled with this
-   * window's own estimate of a healthy move, weighted by their degrees of freedom.
+   * Earlier healthy runs: how far they moved from PRE to POST (a standard deviation) and how many
+   * there were, in logarithms (runs whose medians were all positive) and in the values' own units.
+   * The one on the test's scale is pooled with this window's own estimate of a healthy move,
+   * weighted by their degrees of freedom.
    */
-  history?: { sd: number; runs: number };
+  history?: { log?: HistoryMoves; linear?: HistoryMoves };
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
   /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for. */
@@ -77,10 +86,13 @@ export interface ShiftOptions {
 
 export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
   const { unit, log } = scaleUnit(before, after);
-  if (unit === 1) return { ...unscaledShiftTest(before, after, log, badness, space, options), unit };
-  const history = options.history === undefined || log ? options.history : { ...options.history, sd: options.history.sd / unit };
-  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, { ...options, history });
-  return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit } };
+  // Healthy runs' moves on the test's own scale: logarithms, or the values' units divided by `unit`.
+  const history = log ? options.history?.log : options.history?.linear;
+  const inner = { ...options, history: history && !log ? { ...history, sd: history.sd / unit } : history };
+  const found = history ? { history } : {};
+  if (unit === 1) return { ...unscaledShiftTest(before, after, log, badness, space, inner), unit, ...found };
+  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, inner);
+  return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit }, ...found };
 }
 
 /**
@@ -109,7 +121,7 @@ function divided(values: ArrayLike<number>, unit: number, out: Float64Array): Fl
 }
 
 /** The test on values whose squares and logarithms are safe to take (shiftTest scales them first); `log`: every value is positive. */
-function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, log: boolean, badness: Badness, space: Space, options: ShiftOptions): Omit<ShiftTest, 'unit'> {
+function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, log: boolean, badness: Badness, space: Space, options: Omit<ShiftOptions, 'history'> & { history?: HistoryMoves }): Omit<ShiftTest, 'unit'> {
   const n = before.length;
   const m = after.length;
   const a = space('a', n);
