@@ -308,6 +308,11 @@ describe('bands, trends and load', () => {
     const b = analyze({ pre: flat, post: cut, rules: only });
     expect(b.verdict).toBe('rollback_recommended');
     expect(metric(b, 'requests_per_sec').evidence.gradual).toBeUndefined();
+    // A bad version rolled out pod by pod: traffic falls through the first half of the window, then
+    // stays 60 % down. That is the deploy's, however it came on: the window ends on a plateau, not on
+    // a decline still under way.
+    const rollout = snaps(30, (i) => ({ requests_per_sec: 1000 * (i < 15 ? 1 - (0.6 * (i + 1)) / 15 : 0.4) * wobble(i, 0.03) }));
+    expect(analyze({ pre: flat, post: rollout, rules: only }).verdict).toBe('rollback_recommended');
     // A rule that judges the whole move (the default for every other metric): the same decline is a rollback.
     const whole = analyze({ pre: flat, post: fading, rules: { requests_per_sec: { ...rules.requests_per_sec!, gradual: 'regression' } } });
     expect(whole.verdict).toBe('rollback_recommended');
