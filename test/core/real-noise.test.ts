@@ -31,10 +31,10 @@ const PER_FAMILY = 60;
  */
 const FLOORS: Record<string, { okHealthy: number; rollbackHealthy: number; caught: number; okRegression: number; flagged: number }> = {
   default: { okHealthy: 0.9, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.9 },
-  code: { okHealthy: 0.55, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.7 },
-  nasa: { okHealthy: 0.8, rollbackHealthy: 0.05, caught: 0.75, okRegression: 0.05, flagged: 0.9 },
-  faas: { okHealthy: 0.5, rollbackHealthy: 0.2, caught: 0.55, okRegression: 0.2, flagged: 0.9 },
-  planetlab: { okHealthy: 0.75, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.8 },
+  code: { okHealthy: 0.75, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.8 },
+  nasa: { okHealthy: 0.9, rollbackHealthy: 0.02, caught: 0.8, okRegression: 0.05, flagged: 0.9 },
+  faas: { okHealthy: 0.6, rollbackHealthy: 0.1, caught: 0.55, okRegression: 0.2, flagged: 0.9 },
+  planetlab: { okHealthy: 0.85, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.8 },
 };
 
 describe.each(REAL_FAMILIES as Family[])('real-noise family $name (expected $expected)', (family) => {
