@@ -208,7 +208,7 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
  */
 async function settleAbandoned(store: Store): Promise<void> {
   try {
-    for (const reaped of await reapAbandoned(store, undefined, processAlive, Date.now())) core.warning(abandonedMessage(reaped));
+    for (const reaped of await reapAbandoned(store, undefined, processAlive, Date.now())) core.warning(forDisplay(abandonedMessage(reaped)));
   } catch (err) {
     await store.close();
     throw err;
