@@ -11,7 +11,7 @@
  */
 import { median, medianInPlace, roundSig } from './stats/basic.js';
 import { inBadDirection, moveSize, powerAt, shiftTest, type HistoryMoves, type ShiftTest } from './stats/shift.js';
-import { trendOf, type Trend } from './stats/trend.js';
+import { trendOf, trendPValue, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
 import { countsOf } from './rate.js';
 import type { Scratch } from './scratch.js';
@@ -228,7 +228,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     m.postLine = {
       stepPct: m.baseline !== 0 ? ratioPct(postTrend.intercept - m.baseline, m.baseline) : Number.NaN,
       stepBadPct: badPercent(rule, m.baseline, postTrend.intercept - m.baseline),
-      pValue: rule.direction === 'decrease' ? postTrend.pValueDown : rule.direction === 'increase' ? postTrend.pValueUp : Math.min(1, 2 * Math.min(postTrend.pValueUp, postTrend.pValueDown)),
+      pValue: trendPValue(postTrend, rule.direction),
     };
   }
   if (skipped && skipped.values.length > 0) m.settleBadPct = badPercent(rule, m.baseline, medianInPlace(skipped.values) - m.baseline);

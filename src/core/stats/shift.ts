@@ -11,15 +11,16 @@
  *   autocorrelated or drifting window cannot produce a tiny p-value (measured on real traces:
  *   docs/analysis.md);
  * - a trend PRE already had is told apart from a step at the deploy (step.ts);
- * - earlier healthy runs of the same service, when there are some, set a floor: a move no larger
- *   than healthy deploys usually show is not evidence.
+ * - earlier healthy runs of the same service, when there are some, are pooled with the window's
+ *   own estimate of a healthy move: a move no larger than healthy deploys usually show is not
+ *   evidence, and a service whose healthy deploys hardly move has its real moves found sooner.
  * Pure.
  */
 import { medianInPlace, middlesInPlace, sdFromAbsDeviations } from './basic.js';
 import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
-import { trendOf } from './trend.js';
+import { trendOf, trendPValue } from './trend.js';
 import { exponentRange, unitOf } from './scale.js';
 
 export interface ShiftTest {
@@ -154,11 +155,9 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   // phase's own, from a handful of samples, cost power for nothing). POST keeps the pooled spread: a
   // POST that got noisier is itself a change, and the first few samples of an outage, judged on
   // their own spread, let it run 1-2 samples longer (bench/early.js).
-  const correction = within > 0 ? spread / within : 1;
-  const sa = (preSpread > OWN_SPREAD_FROM * within ? preSpread : within) * correction;
-  const sb = within * correction;
+  const sa = preSpread > OWN_SPREAD_FROM * within ? preSpread * (within > 0 ? spread / within : 1) : spread;
   const va = (sa * sa * medianFactor(n) * inflation(rho, n)) / n;
-  const vb = (sb * sb * medianFactor(m) * inflation(rho, m)) / m;
+  const vb = (spread * spread * medianFactor(m) * inflation(rho, m)) / m;
   const noise = va + vb;
   // Real levels wander on their own (load, caches, neighbours): two windows side by side differ by
   // more than their noise even when nothing was deployed. That wander, read inside the phases, is
@@ -362,7 +361,7 @@ const DRIFT_ALPHA = 0.05;
 function driftBefore(a: Float64Array, b: Float64Array, badness: Badness, gap: number, space: Space): ShiftTest['drift'] {
   const t = trendOf(a, (k) => space('m', k));
   if (!t) return undefined;
-  const preTrendP = badness === 'increase' ? t.pValueUp : badness === 'decrease' ? t.pValueDown : Math.min(1, 2 * Math.min(t.pValueUp, t.pValueDown));
+  const preTrendP = trendPValue(t, badness);
   if (preTrendP >= DRIFT_ALPHA) return undefined;
   const step = stepAtDeploy(a, b, gap);
   if (!step || step.se === 0) return undefined;

@@ -66,6 +66,11 @@ export function trendOf(series: ArrayLike<number>, space?: (n: number) => Float6
   return { pValueUp: upperStudent(t, df), pValueDown: upperStudent(-t, df), slope: slope * unit, intercept: intercept * unit, points: n, length: series.length };
 }
 
+/** The trend's one-sided p-value in a direction (two-sided for `both`). */
+export function trendPValue(t: Trend, direction: 'increase' | 'decrease' | 'both'): number {
+  return direction === 'increase' ? t.pValueUp : direction === 'decrease' ? t.pValueDown : Math.min(1, 2 * Math.min(t.pValueUp, t.pValueDown));
+}
+
 /** Median of `size` values from `start`, over an evenly spaced subset of MAX_BIN_SAMPLE of them. */
 function stridedMedian(series: ArrayLike<number>, start: number, size: number, space?: (n: number) => Float64Array): number {
   const work = space ? space(MAX_BIN_SAMPLE) : new Float64Array(MAX_BIN_SAMPLE);
