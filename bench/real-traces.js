@@ -149,6 +149,24 @@ export const REAL_FAMILIES = [
   { name: 'planetlab_cpu_x2_threshold', expected: 'attention', source: 'planetlab', times: 2, effect: step({ cpu_usage: 2 }) },
 ];
 
+/**
+ * What the data show, whatever the labels say: the largest move of any ruled metric in its bad
+ * direction, POST's median against PRE's, in multiples of the metric's threshold. A healthy window
+ * whose traffic fell by half on its own, or an injected x2 that the real series' own fall hid, is
+ * told apart from a judge's mistake by this.
+ */
+export function observedMove(scenario, rules) {
+  let largest = Number.NEGATIVE_INFINITY;
+  for (const [name, rule] of Object.entries(rules)) {
+    const before = median(scenario.pre.map((s) => s.metrics[name]));
+    const after = median(scenario.post.map((s) => s.metrics[name]));
+    if (!(before > 0) || !scenario.post.some((s) => s.metrics[name] !== undefined)) continue;
+    const bad = rule.direction === 'decrease' ? before - after : rule.direction === 'increase' ? after - before : Math.abs(after - before);
+    largest = Math.max(largest, (100 * bad) / before / rule.threshold);
+  }
+  return largest;
+}
+
 const median = (values) => {
   const s = values.filter((v) => v !== undefined).sort((a, b) => a - b);
   return s.length === 0 ? 0 : (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;

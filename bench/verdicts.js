@@ -7,7 +7,7 @@
 import { analyze } from '../build/src/core/analyze.js';
 import { DEFAULT_RULES } from '../build/src/core/rules.js';
 import { DEFAULTS } from '../build/src/config/schema.js';
-import { REAL_FAMILIES, realScenarios } from './real-traces.js';
+import { REAL_FAMILIES, observedMove, realScenarios } from './real-traces.js';
 import { MIN_LOOK } from '../build/src/core/early.js';
 import { earlyDecisionBench } from './early.js';
 import { kayentaJudge, meanThresholdJudge } from './reference-judges.js';
@@ -26,16 +26,18 @@ function pct(n, d) {
 }
 
 /** Runs every judge over every family; returns per-judge totals and prints the per-family table. */
-function evaluate(title, families, casesOf, judgeSet = judges, print = true) {
+function evaluate(title, families, casesOf, judgeSet = judges, print = true, observed = false) {
   const rows = [];
-  const totals = Object.fromEntries(Object.keys(judgeSet).map((j) => [j, { healthy: 0, falseRollback: 0, falseAlarm: 0, regressions: 0, detected: 0, missed: 0, big: 0, bigMissed: 0, attention: 0, attentionCaught: 0 }]));
+  const totals = Object.fromEntries(Object.keys(judgeSet).map((j) => [j, { healthy: 0, falseRollback: 0, falseAlarm: 0, regressions: 0, detected: 0, missed: 0, big: 0, bigMissed: 0, attention: 0, attentionCaught: 0, seen: newSeen() }]));
   for (const family of families) {
     const cases = casesOf(family);
     const row = { family: family.name, expected: family.expected };
+    const moves = observed ? cases.map((c) => observedMove(c, DEFAULT_RULES)) : [];
     for (const [name, judge] of Object.entries(judgeSet)) {
       const verdicts = cases.map(judge);
       const t = totals[name];
       const share = (v) => verdicts.filter((x) => x === v).length;
+      if (observed) tallySeen(t.seen, family, verdicts, moves);
       if ((family.times ?? 0) >= 2) {
         t.big += cases.length;
         t.bigMissed += share('ok');
@@ -73,8 +75,50 @@ function evaluate(title, families, casesOf, judgeSet = judges, print = true) {
         'attention recall': pct(t.attentionCaught, t.attention),
       })),
     );
+    if (observed) printSeen(totals);
   }
   return totals;
+}
+
+function newSeen() {
+  return { healthy: 0, natural: 0, quietAlarm: 0, visible: 0, visibleDetected: 0, shownBig: 0, shownBigMissed: 0 };
+}
+
+/**
+ * The same verdicts against what the data showed (observedMove): healthy windows that moved past a
+ * threshold on their own, alarms where nothing did, detection of the injected moves that showed past
+ * their threshold, and oks where a move past twice its threshold showed. The targets stay on the
+ * labels; this tells a judge's mistakes from what the real series hid or did.
+ */
+function tallySeen(seen, family, verdicts, moves) {
+  verdicts.forEach((verdict, i) => {
+    if (family.expected === 'ok') {
+      seen.healthy++;
+      if (moves[i] >= 1) seen.natural++;
+      else if (verdict !== 'ok') seen.quietAlarm++;
+    }
+    if (family.expected === 'rollback_recommended' && moves[i] >= 1) {
+      seen.visible++;
+      if (verdict === 'rollback_recommended') seen.visibleDetected++;
+    }
+    if (family.expected !== 'ok' && moves[i] >= 2) {
+      seen.shownBig++;
+      if (verdict === 'ok') seen.shownBigMissed++;
+    }
+  });
+}
+
+function printSeen(totals) {
+  console.log('The same verdicts against what the data showed (POST median against PRE median, per metric):\n');
+  console.table(
+    Object.entries(totals).map(([judge, { seen }]) => ({
+      judge,
+      'healthy windows past a threshold on their own': pct(seen.natural, seen.healthy),
+      'false alarms where none moved past its threshold': pct(seen.quietAlarm, seen.healthy - seen.natural),
+      'detection where the injected move showed': pct(seen.visibleDetected, seen.visible),
+      'ok where a move past 2x showed': `${seen.shownBigMissed} of ${seen.shownBig}`,
+    })),
+  );
 }
 
 const failures = [];
@@ -96,6 +140,9 @@ const real = evaluate(
   `Real-noise suite: ${PER_FAMILY} windows per family and seed, seeds ${SEEDS.join(', ')}, PRE ${DEFAULTS.pre_samples} samples (the default), POST 30`,
   REAL_FAMILIES,
   (f) => SEEDS.flatMap((seed) => realScenarios(f, PER_FAMILY, seed, DEFAULTS.pre_samples)),
+  judges,
+  true,
+  true,
 );
 check('real noise', real.seqpulse, { maxFalseRollback: 0.01, maxFalseAlarm: 0.1, minDetection: 0.95, minAttentionRecall: 0.9 });
 
