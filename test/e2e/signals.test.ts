@@ -1,9 +1,10 @@
 /** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -82,6 +83,30 @@ describe('signals', () => {
     expect(stored.run?.result).toBe('success');
     expect(stored.verdict?.samples.post).toBeGreaterThanOrEqual(3);
     expect(existsSync(join(cwd, '.seqpulse/seqpulse.db'))).toBe(true);
+  });
+
+  it('a SIGTERM that comes before the POST window has started (finish waiting on a locked store) still ends it: exit 143 at once, not after the window', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const id = (await runCli(['start', ...fastFlags(app.url)], { cwd, env })).stdout.trim();
+    // Another writer holds the store: finish reads the run, then waits (busy timeout, 5 s) to mark it observed.
+    const lock = new BetterSqlite3(join(cwd, '.seqpulse/seqpulse.db'));
+    lock.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    const cli = startCli(['finish', id, '--window', '20s', '--json'], { cwd, env });
+    try {
+      await waitFor(() => cli.output.stderr.includes('finish uses the settings'), 'finish to read the run');
+      cli.child.kill('SIGTERM');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'finish to take the signal');
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    const r = await cli.done;
+    expect(r.code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(JSON.parse(r.stdout)).toMatchObject({ deployment_id: id, status: 'interrupted', interrupted_by: 'SIGTERM' });
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(1);
   });
 
   it('verdict <id> of an interrupted run gives the same exit code again', async () => {
