@@ -2,11 +2,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, deployHook, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
+import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -107,6 +109,37 @@ describe('signals', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(JSON.parse(r.stdout)).toMatchObject({ deployment_id: id, status: 'interrupted', interrupted_by: 'SIGTERM' });
     expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(1);
+  });
+
+  it('a SIGTERM taken while the run is being marked deploying (the store waiting on a lock): the deploy never starts; exit 143, stored as interrupted before the deploy', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const store = await createTestDatabase();
+    await (await openStore(store)).close();
+    // The write of status 'deploying' (and only that one) waits on a lock the test holds.
+    await asAdmin(store, [
+      `CREATE FUNCTION hold_deploying() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.status = 'deploying' THEN PERFORM pg_advisory_xact_lock(4242); END IF; RETURN NEW; END $$`,
+      'CREATE TRIGGER hold_deploying BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION hold_deploying()',
+    ]);
+    const holder = new pg.Client({ connectionString: store });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4242)');
+      const cli = startCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+      await waitFor(async () => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n) > 0, 'seqpulse to wait on the lock');
+      cli.child.kill('SIGTERM');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
+      await holder.query('SELECT pg_advisory_unlock(4242)');
+      const r = await cli.done;
+      expect(r.code).toBe(143);
+      expect(hook.calls).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', summary: expect.stringMatching(/before the deploy; nothing was deployed/) });
+      const { rows } = await holder.query('SELECT status FROM runs WHERE id = $1', [report.deployment_id]);
+      expect(rows).toEqual([{ status: 'interrupted' }]);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('verdict <id> of an interrupted run gives the same exit code again', async () => {
