@@ -4,10 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { DeployResult, VerdictReport } from '../core/types.js';
+import type { DeployResult, StopSignal, VerdictReport } from '../core/types.js';
 import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
-import type { StopSignal } from '../runner/signals.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';

@@ -14,6 +14,7 @@ Exit codes:
   3        no verdict could be made (for example no POST sample at all)
   4        the deploy command failed; its own exit code is in the output and the stored run
   130/143  interrupted by SIGINT/SIGTERM; the signal was passed to the deploy command
+  129      the same for SIGHUP (the terminal or SSH session went away)
 
 Environment: SEQPULSE_HMAC_SECRET, SEQPULSE_ENDPOINTS, SEQPULSE_PROJECT, SEQPULSE_ENV, SEQPULSE_WINDOW, ...
 (flags > SEQPULSE_* > seqpulse.yml > defaults). Docs: README.md.`;

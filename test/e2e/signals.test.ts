@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, runCli, startCli, startCliOnTerminal, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
 import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
@@ -28,6 +28,8 @@ describe('signals', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    // A hangup (the terminal or SSH session went away): 128 + 1, as a shell reports a process it ended.
+    ['SIGHUP', 129],
   ] as const)('%s during the deploy reaches the deploy command; exit %d; stored as interrupted', async (signal, code) => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     let deployed!: () => void;
@@ -68,6 +70,31 @@ describe('signals', () => {
     // SIGKILL was sent to the group before seqpulse exited; the kernel has it gone at once.
     await waitFor(() => processGone(pid), `the grandchild (pid ${pid}) to be gone`, 2000);
     expect((await onlyRun(cwd)).run?.status).toBe('interrupted');
+  });
+
+  it('the terminal hangs up during the deploy (its window or SSH session closed): the deploy gets SIGHUP, the run is stored as interrupted (129), nothing is left running', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const pids = join(cwd, 'pids');
+    const marker = join(cwd, 'deploy-got');
+    // In a session of its own, the deploy gets no SIGHUP from the terminal: only seqpulse can pass it on.
+    const deploy = `const fs = require('fs');
+      process.on('SIGHUP', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'SIGHUP'); process.exit(1); });
+      fs.writeFileSync(${JSON.stringify(pids)}, process.pid + ' ' + process.ppid);
+      setInterval(() => {}, 1000);`;
+    const terminal = startCliOnTerminal(['run', ...fastFlags(app.url), '--', process.execPath, '-e', deploy], { cwd, env });
+    await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the deploy to start');
+    const [deployPid, seqpulsePid] = readFileSync(pids, 'utf8').split(' ').map(Number) as [number, number];
+    terminal.child.kill('SIGKILL');
+    try {
+      await waitFor(() => processGone(seqpulsePid) && processGone(deployPid), 'seqpulse and the deploy to be gone');
+    } finally {
+      if (!processGone(deployPid)) process.kill(deployPid, 'SIGKILL');
+    }
+    expect(readFileSync(marker, 'utf8')).toBe('SIGHUP');
+    const stored = await onlyRun(cwd);
+    expect(stored.run?.status).toBe('interrupted');
+    expect(stored.verdict).toMatchObject({ interrupted_by: 'SIGHUP', exit_code: 129 });
   });
 
   it('SIGINT during the POST window -> exit 130, stored as interrupted, POST samples so far kept', async () => {
