@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, runCli, startCli, startCliOnTerminal, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, startCli, startCliOnTerminal, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
 import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
@@ -21,6 +21,15 @@ async function onlyRun(cwd: string) {
     return { run: await store.getRun(summary!.id), verdict: await store.getVerdict(summary!.id) };
   } finally {
     await store.close();
+  }
+}
+
+function reaped(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -114,27 +123,37 @@ describe('signals', () => {
     expect(existsSync(join(cwd, '.seqpulse/seqpulse.db'))).toBe(true);
   });
 
-  it('a SIGTERM that comes before the POST window has started (finish waiting on a locked store) still ends it: exit 143 at once, not after the window', async () => {
+  it('a SIGTERM taken after the deploy ended, before the POST window started (the store waiting on a lock), still ends the run at once: exit 143, not after the window', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
-    const id = (await runCli(['start', ...fastFlags(app.url)], { cwd, env })).stdout.trim();
-    // Another writer holds the store: finish reads the run, then waits (busy timeout, 5 s) to mark it observed.
-    const lock = new BetterSqlite3(join(cwd, '.seqpulse/seqpulse.db'));
-    lock.exec('BEGIN IMMEDIATE');
+    let lock: BetterSqlite3.Database | undefined;
+    // Another writer takes the store while the deploy runs: what seqpulse writes after it waits (busy timeout, 5 s).
+    const hook = track(
+      await deployHook(() => {
+        lock = new BetterSqlite3(join(cwd, '.seqpulse/seqpulse.db'));
+        lock.exec('BEGIN IMMEDIATE');
+      }),
+    );
+    const pidFile = join(cwd, 'deploy.pid');
+    const [node, flag, script] = hook.argv();
+    const deploy = [node!, flag!, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); ${script}`];
     const started = Date.now();
-    const cli = startCli(['finish', id, '--window', '20s', '--json'], { cwd, env });
+    const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--json', '--', ...deploy], { cwd, env });
     try {
-      await waitFor(() => cli.output.stderr.includes('finish uses the settings'), 'finish to read the run');
+      await waitFor(() => hook.calls > 0 && existsSync(pidFile), 'the deploy to run');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      // Reaped (not even a zombie): seqpulse has taken the deploy's exit, and goes on to the store.
+      await waitFor(() => reaped(pid), 'seqpulse to reap the deploy');
       cli.child.kill('SIGTERM');
-      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'finish to take the signal');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
     } finally {
-      lock.exec('ROLLBACK');
-      lock.close();
+      lock?.exec('ROLLBACK');
+      lock?.close();
     }
     const r = await cli.done;
     expect(r.code).toBe(143);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(JSON.parse(r.stdout)).toMatchObject({ deployment_id: id, status: 'interrupted', interrupted_by: 'SIGTERM' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', result: 'success', deploy_exit_code: 0 });
     expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(1);
   });
 
