@@ -13,6 +13,7 @@ export const ExitCode = {
   NoVerdict: 3,
   DeployFailed: 4,
   Internal: 70,
+  Sighup: 129,
   Sigint: 130,
   Sigterm: 143,
 } as const;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { DeployResult, VerdictReport } from '../core/types.js';
+import type { DeployResult, StopSignal, VerdictReport } from '../core/types.js';
 import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
@@ -39,6 +39,9 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const run = started.run;
 
   await io.store.updateRun(run.id, { status: 'deploying' });
+  // A signal taken while that write waited (a locked store) has nobody to pass it to: the deploy must not start.
+  const before = io.interrupts.received();
+  if (before) return interruptedBeforeDeploy(config, run, before, io);
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
   const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts, graceMs: config.killGraceMs });
   return afterDeploy(() => judgeDeploy(config, run, outcome, io));
@@ -209,17 +212,18 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   if (unreported) log.log('warn', 'rules_unreported', unreported, { phase: 'pre' });
 
   const interrupted = io.interrupts.received();
-  if (interrupted) {
-    const report = await concludeRun(io, run, { status: 'interrupted' }, {
-      ...reportOptions(config, io, interrupted),
-      outcome: { summary: `Interrupted by ${interrupted} before the deploy; nothing was deployed`, details: [] },
-    });
-    return { kind: 'report', report };
-  }
+  if (interrupted) return { kind: 'report', report: await interruptedBeforeDeploy(config, run, interrupted, io) };
   if (config.preSamples > 0 && pre.collected === 0) {
     log.log('warn', 'pre_unreachable', 'No endpoint answered before the deploy; deploying anyway (the app may be down and this deploy its fix). Without a baseline the verdict cannot be ok.', { phase: 'pre' });
   }
   return { kind: 'started', run };
+}
+
+function interruptedBeforeDeploy(config: ResolvedConfig, run: RunRecord, sig: StopSignal, io: AppIO): Promise<VerdictReport> {
+  return concludeRun(io, run, { status: 'interrupted' }, {
+    ...reportOptions(config, io, sig),
+    outcome: { summary: `Interrupted by ${sig} before the deploy; nothing was deployed`, details: [] },
+  });
 }
 
 async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO): Promise<VerdictReport> {
@@ -294,7 +298,7 @@ function phaseDeps(io: AppIO) {
   return { source: io.source(), clock: io.clock, progress: io.progress, logger: io.logger, signal: io.interrupts.signal };
 }
 
-function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: 'SIGINT' | 'SIGTERM'): ReportOptions {
+function reportOptions(config: ResolvedConfig, io: AppIO, interruptedBy?: StopSignal): ReportOptions {
   return { rules: config.rules, failOn: config.failOn, now: new Date(io.clock.now()).toISOString(), interruptedBy: interruptedBy ?? null, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure };
 }
 

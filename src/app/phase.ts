@@ -69,7 +69,9 @@ export interface PhaseOutcome {
 export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(deps.signal.reason);
-  deps.signal.addEventListener('abort', onOuterAbort, { once: true });
+  // A signal that came while the phase was being prepared (a store write waiting on a lock) stops it too: 'abort' fired then.
+  if (deps.signal.aborted) onOuterAbort();
+  else deps.signal.addEventListener('abort', onOuterAbort, { once: true });
   // Samples are handed to `save` and not kept: over an hour at 1 s they would be most of the memory.
   // Columns, filled as ticks arrive: the live view and the early decision judge them after every tick.
   const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));

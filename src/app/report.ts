@@ -2,7 +2,7 @@
 import { analyze } from '../core/analyze.js';
 import { exitCodeFor, type FailOn } from '../core/exit-code.js';
 import { earlyExitNote } from '../core/wording.js';
-import type { Analysis, MetricSnapshot, Rules, VerdictReport } from '../core/types.js';
+import type { Analysis, MetricSnapshot, Rules, StopSignal, VerdictReport } from '../core/types.js';
 import { ExitCode } from '../errors.js';
 import type { RunRecord } from '../store/types.js';
 import type { OnEndpointFailure } from '../core/outage.js';
@@ -14,7 +14,7 @@ export interface ReportOptions {
   failOn: FailOn;
   /** Creation time of the verdict (ISO). */
   now: string;
-  interruptedBy?: 'SIGINT' | 'SIGTERM' | null;
+  interruptedBy?: StopSignal | null;
   /** Replaces the analysis for runs that ended without one (deploy failed, interrupted). */
   outcome?: Pick<Analysis, 'summary' | 'details'>;
   /** `--baseline history`: POST samples of recent good runs, compared instead of this run's PRE. */

@@ -73,6 +73,8 @@ export interface CommandIO {
 export async function createAppIO(config: ResolvedConfig, console: Console, openedStore?: Store): Promise<CommandIO> {
   const store = openedStore ?? (await openCommandStore(config, console));
   const interrupts = watchInterrupts();
+  // Said at once: what follows (the deploy's grace period, closing a window, a verdict) may take a while.
+  interrupts.onSignal((sig, count) => console.logger.log('warn', 'signal_received', `${sig} received${count > 1 ? ' again' : ''}: stopping`));
   let source: MetricSource | undefined;
   // JSON logs and CI logs get one line per sample; a terminal gets the spinner.
   const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';

@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<void> {
 function outliveClosedPipes(...streams: NodeJS.WriteStream[]): void {
   for (const stream of streams) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
+      // EIO: a terminal that hung up (its SSH session or window closed); the SIGHUP is handled as an interrupt.
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
     });
   }
 }

@@ -14,6 +14,7 @@ Exit codes:
   3        no verdict could be made (for example no POST sample at all)
   4        the deploy command failed; its own exit code is in the output and the stored run
   130/143  interrupted by SIGINT/SIGTERM; the signal was passed to the deploy command
+  129      the same for SIGHUP (the terminal or SSH session went away)
 
 Environment: SEQPULSE_HMAC_SECRET, SEQPULSE_ENDPOINTS, SEQPULSE_PROJECT, SEQPULSE_ENV, SEQPULSE_WINDOW, ...
 (flags > SEQPULSE_* > seqpulse.yml > defaults). Docs: README.md.`;
@@ -45,7 +46,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .description('Pulls PRE samples, runs the deploy command given after `--` (no shell), samples POST over the window, and judges.')
     .argument('<command...>', 'the deploy command and its arguments, after --')
     .option('--shell', 'run the deploy command through the shell (/bin/sh -c): pipes, &&, globs; without it the command runs as argv, no shell')
-    .option('--kill-grace <duration>', 'time the deploy command gets after SIGINT/SIGTERM before its whole process group is killed (default: 10s)')
+    .option('--kill-grace <duration>', 'time the deploy command gets after SIGINT/SIGTERM/SIGHUP before its whole process group is killed (default: 10s)')
     .usage('[options] -- <command> [args...]')
     // From the command's first word on, every word is the command's: an option there is never taken as seqpulse's (deploy-args.ts).
     .passThroughOptions()

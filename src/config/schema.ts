@@ -69,7 +69,7 @@ const settingsShape = {
   sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
   store_timeout: duration.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. Default: 10s.'),
   sync_timeout: duration.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). Default: 30s.'),
-  kill_grace: duration.describe('Time the deploy command gets to exit after SIGINT/SIGTERM is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
+  kill_grace: duration.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
   log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
   settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
   early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),

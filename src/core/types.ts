@@ -6,6 +6,9 @@ import type { PhaseSamples } from './columns.js';
 import type { EndpointFailure, EndpointsInput } from './outage.js';
 import type { Scratch } from './scratch.js';
 
+/** A signal that interrupts a run (the terminal's Ctrl-C, a stop, a hangup). */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
 export type Phase = 'pre' | 'post';
 
 /** One metrics snapshot, as an app (or a sample file) reported it. Values are kept raw: numbers are judged, anything else is only stored. */
@@ -209,7 +212,7 @@ export interface VerdictReport extends Analysis {
   /** Set with `--dry-run`: the exit code the verdict would have given (the command exits 0 instead of 1). */
   dry_run?: { exit_code: number };
   /** Set when a signal interrupted the run. */
-  interrupted_by?: 'SIGINT' | 'SIGTERM';
+  interrupted_by?: StopSignal;
   /** `analyze <id>` only: the verdict the store holds for the run (unchanged by judging it again), to read next to the new one. */
   stored_verdict?: { verdict: Verdict | null; confidence: number; summary: string; created_at: string } | null;
 }

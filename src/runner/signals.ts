@@ -1,11 +1,17 @@
 /**
- * SIGINT/SIGTERM while a run is in progress: remembered (the run is stored as interrupted), turned
- * into an AbortSignal for sampling, and passed on to whoever listens (the deploy command).
+ * SIGINT/SIGTERM/SIGHUP while a run is in progress: remembered (the run is stored as interrupted),
+ * turned into an AbortSignal for sampling, and passed on to whoever listens (the deploy command).
+ * A hangup (the terminal or SSH session went away) is one too: left to its default, it ended
+ * seqpulse at once, with nothing stored and the deploy, in a process group of its own, running on.
  */
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+import type { StopSignal } from '../core/types.js';
+
+export type { StopSignal };
+
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export interface Interrupts {
-  /** Aborted on the first SIGINT/SIGTERM. */
+  /** Aborted on the first SIGINT/SIGTERM/SIGHUP. */
   readonly signal: AbortSignal;
   /** The first signal received, if any. */
   received(): StopSignal | null;
@@ -25,10 +31,8 @@ export function watchInterrupts(proc: NodeJS.Process = process): Interrupts {
     if (!controller.signal.aborted) controller.abort(new Error(`interrupted by ${sig}`));
     for (const listener of listeners) listener(sig, count);
   };
-  const onInt = () => handle('SIGINT');
-  const onTerm = () => handle('SIGTERM');
-  proc.on('SIGINT', onInt);
-  proc.on('SIGTERM', onTerm);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => handle(sig)] as const);
+  for (const [sig, handler] of handlers) proc.on(sig, handler);
   return {
     signal: controller.signal,
     received: () => first,
@@ -37,8 +41,7 @@ export function watchInterrupts(proc: NodeJS.Process = process): Interrupts {
       return () => listeners.delete(listener);
     },
     dispose() {
-      proc.off('SIGINT', onInt);
-      proc.off('SIGTERM', onTerm);
+      for (const [sig, handler] of handlers) proc.off(sig, handler);
       listeners.clear();
     },
   };

@@ -1,11 +1,14 @@
 /** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, startCli, startCliOnTerminal, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
+import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -21,10 +24,21 @@ async function onlyRun(cwd: string) {
   }
 }
 
+function reaped(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 describe('signals', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    // A hangup (the terminal or SSH session went away): 128 + 1, as a shell reports a process it ended.
+    ['SIGHUP', 129],
   ] as const)('%s during the deploy reaches the deploy command; exit %d; stored as interrupted', async (signal, code) => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     let deployed!: () => void;
@@ -67,6 +81,31 @@ describe('signals', () => {
     expect((await onlyRun(cwd)).run?.status).toBe('interrupted');
   });
 
+  it('the terminal hangs up during the deploy (its window or SSH session closed): the deploy gets SIGHUP, the run is stored as interrupted (129), nothing is left running', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const pids = join(cwd, 'pids');
+    const marker = join(cwd, 'deploy-got');
+    // In a session of its own, the deploy gets no SIGHUP from the terminal: only seqpulse can pass it on.
+    const deploy = `const fs = require('fs');
+      process.on('SIGHUP', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'SIGHUP'); process.exit(1); });
+      fs.writeFileSync(${JSON.stringify(pids)}, process.pid + ' ' + process.ppid);
+      setInterval(() => {}, 1000);`;
+    const terminal = startCliOnTerminal(['run', ...fastFlags(app.url), '--', process.execPath, '-e', deploy], { cwd, env });
+    await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the deploy to start');
+    const [deployPid, seqpulsePid] = readFileSync(pids, 'utf8').split(' ').map(Number) as [number, number];
+    terminal.child.kill('SIGKILL');
+    try {
+      await waitFor(() => processGone(seqpulsePid) && processGone(deployPid), 'seqpulse and the deploy to be gone');
+    } finally {
+      if (!processGone(deployPid)) process.kill(deployPid, 'SIGKILL');
+    }
+    expect(readFileSync(marker, 'utf8')).toBe('SIGHUP');
+    const stored = await onlyRun(cwd);
+    expect(stored.run?.status).toBe('interrupted');
+    expect(stored.verdict).toMatchObject({ interrupted_by: 'SIGHUP', exit_code: 129 });
+  });
+
   it('SIGINT during the POST window -> exit 130, stored as interrupted, POST samples so far kept', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const hook = track(await deployHook(() => undefined));
@@ -82,6 +121,71 @@ describe('signals', () => {
     expect(stored.run?.result).toBe('success');
     expect(stored.verdict?.samples.post).toBeGreaterThanOrEqual(3);
     expect(existsSync(join(cwd, '.seqpulse/seqpulse.db'))).toBe(true);
+  });
+
+  it('a SIGTERM taken after the deploy ended, before the POST window started (the store waiting on a lock), still ends the run at once: exit 143, not after the window', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    let lock: BetterSqlite3.Database | undefined;
+    // Another writer takes the store while the deploy runs: what seqpulse writes after it waits (busy timeout, 5 s).
+    const hook = track(
+      await deployHook(() => {
+        lock = new BetterSqlite3(join(cwd, '.seqpulse/seqpulse.db'));
+        lock.exec('BEGIN IMMEDIATE');
+      }),
+    );
+    const pidFile = join(cwd, 'deploy.pid');
+    const [node, flag, script] = hook.argv();
+    const deploy = [node!, flag!, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); ${script}`];
+    const started = Date.now();
+    const cli = startCli(['run', ...fastFlags(app.url, ['--window', '20s']), '--json', '--', ...deploy], { cwd, env });
+    try {
+      await waitFor(() => hook.calls > 0 && existsSync(pidFile), 'the deploy to run');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      // Reaped (not even a zombie): seqpulse has taken the deploy's exit, and goes on to the store.
+      await waitFor(() => reaped(pid), 'seqpulse to reap the deploy');
+      cli.child.kill('SIGTERM');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
+    } finally {
+      lock?.exec('ROLLBACK');
+      lock?.close();
+    }
+    const r = await cli.done;
+    expect(r.code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', result: 'success', deploy_exit_code: 0 });
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(1);
+  });
+
+  it('a SIGTERM taken while the run is being marked deploying (the store waiting on a lock): the deploy never starts; exit 143, stored as interrupted before the deploy', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const store = await createTestDatabase();
+    await (await openStore(store)).close();
+    // The write of status 'deploying' (and only that one) waits on a lock the test holds.
+    await asAdmin(store, [
+      `CREATE FUNCTION hold_deploying() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.status = 'deploying' THEN PERFORM pg_advisory_xact_lock(4242); END IF; RETURN NEW; END $$`,
+      'CREATE TRIGGER hold_deploying BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION hold_deploying()',
+    ]);
+    const holder = new pg.Client({ connectionString: store });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4242)');
+      const cli = startCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+      await waitFor(async () => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n) > 0, 'seqpulse to wait on the lock');
+      cli.child.kill('SIGTERM');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
+      await holder.query('SELECT pg_advisory_unlock(4242)');
+      const r = await cli.done;
+      expect(r.code).toBe(143);
+      expect(hook.calls).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', summary: expect.stringMatching(/before the deploy; nothing was deployed/) });
+      const { rows } = await holder.query('SELECT status FROM runs WHERE id = $1', [report.deployment_id]);
+      expect(rows).toEqual([{ status: 'interrupted' }]);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('verdict <id> of an interrupted run gives the same exit code again', async () => {

@@ -64,19 +64,25 @@ export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
  * writes comes back as `stdout` (a terminal has one screen).
  */
 export function runCliOnTerminal(args: string[], opts: CliOptions): Promise<CliResult> {
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const line = [process.execPath, BIN, ...args].map(quote).join(' ');
-  return runCliWith(['script', '-qec', line, '/dev/null'], opts);
+  return startCliOnTerminal(args, opts).done;
 }
 
-function runCliWith(argv: string[], opts: CliOptions): Promise<CliResult> {
+/** The same, started: killing `child` (the `script` process) closes the terminal, as closing its window or losing its SSH session does. */
+export function startCliOnTerminal(args: string[], opts: CliOptions): CliRun {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const line = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return startCliWith(['script', '-qec', line, '/dev/null'], opts);
+}
+
+function startCliWith(argv: string[], opts: CliOptions): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  return new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
+  return { child, output, done };
 }
 
 export interface DeployHook {
@@ -102,7 +108,7 @@ export async function deployHook(onDeploy: () => void | Promise<void>): Promise<
   hook.argv = ({ exitCode = 0, holdUntilSignal = false, marker } = {}) => {
     const script = holdUntilSignal
       ? `const fs = require('fs');
-         for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { fs.writeFileSync(${JSON.stringify(marker ?? '')}, s); process.exit(${exitCode}); });
+         for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => { fs.writeFileSync(${JSON.stringify(marker ?? '')}, s); process.exit(${exitCode}); });
          fetch(${JSON.stringify(url)}).then(() => console.log('deploy running'));
          setInterval(() => {}, 1000);`
       : `fetch(${JSON.stringify(url)}).then(() => { console.log('deployed'); process.exit(${exitCode}); });`;
