@@ -1,0 +1,66 @@
+/**
+ * Hostile command lines and config files, through the built CLI: every one is a usage or
+ * configuration error (exit 2) that names the file, key or flag, shows what came from outside
+ * escaped, and never an internal error or a stack trace. Real processes, real files.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const CRASH = /internal error|\n\s+at /;
+
+describe('command-line errors quote what was typed, escaped', () => {
+  it('a bad choice and an unknown option carrying escapes and a bidi override: exit 2, shown escaped on stderr; with --json, one JSON error on stdout', async () => {
+    const dir = tempDir();
+    const hostile = '\x1b[2J\x1b]0;pwned\x07\u202eevil';
+    const choice = await runCli(['run', '--fail-on', hostile, '--', 'true'], { cwd: dir });
+    expect(choice.code).toBe(2);
+    expect(choice.stderr).not.toMatch(RAW_CONTROL);
+    expect(choice.stderr).toContain("seqpulse: option '--fail-on <level>' argument '\\u001b[2J\\u001b]0;pwned\\u0007\\u202eevil' is invalid");
+    const unknown = await runCli(['history', `--bogus${hostile}`], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).not.toMatch(RAW_CONTROL);
+    expect(unknown.stderr).toMatch(/^seqpulse: unknown option '--bogus\\u001b\[2J/);
+
+    const json = await runCli(['run', '--json', '--fail-on', hostile, '--', 'true'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stdout).not.toMatch(RAW_CONTROL);
+    const error = (JSON.parse(json.stdout) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('usage_error');
+    // The text survives whole, as JSON escapes.
+    expect(error.message).toContain(`argument '${hostile}' is invalid`);
+  });
+});
+
+describe('hostile seqpulse.yml', () => {
+  async function withConfig(text: string) {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), text);
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json'], { cwd: dir });
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.code, r.stderr).toBe(2);
+    return r;
+  }
+
+  it('an alias bomb ("billion laughs") is a configuration error naming the file, not an internal error', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
+    const r = await withConfig(`${levels.join('\n')}\nproject: *l7\n`);
+    expect(r.stderr).toMatch(/^seqpulse: invalid configuration:\n {2}\S*seqpulse\.yml: \(yaml\): excessive alias count/);
+    expect(r.stderr).toContain('anchors and aliases');
+  });
+
+  it('YAML 1.1 tags (!!binary, !!set, !!timestamp) are refused with their line, not read as a Buffer\'s keys or a Set', async () => {
+    const binary = await withConfig('!!binary aGVsbG8gd29ybGQ=\n');
+    expect(binary.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag: tag:yaml\.org,2002:binary/);
+    expect(binary.stderr).not.toMatch(/readBigUInt64LE|: 0: unknown key/);
+    const set = await withConfig('project: x\nenv: !!set {a, b}\n');
+    expect(set.stderr).toMatch(/seqpulse\.yml:2: \(yaml\): unresolved tag: tag:yaml\.org,2002:set/);
+    const date = await withConfig('project: !!timestamp 2001-12-14\n');
+    expect(date.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag/);
+  });
+});
