@@ -65,3 +65,28 @@ describe('rows seqpulse cannot read are a clear store error, never a crash', () 
     db.close();
   });
 });
+
+describe('words of a stored verdict seqpulse does not know are text, escaped for each format', () => {
+  it('a status "constructor", a severity "toString", markup and a line break in a hint code, a deployment id and a status: no crash, no Object.prototype function shown, no Markdown row or HTML tag injected', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    const markup = 'x\n| injected | row |\n<img src=x onerror=alert(1)>`**';
+    const db = new BetterSqlite3(join(dir, '.seqpulse', 'seqpulse.db'));
+    db.prepare("update verdicts set report = json_set(report, '$.metrics[0].status', 'constructor', '$.metrics[1].status', ?, '$.hints', json_array(json_object('code', ?, 'severity', 'toString', 'message', 'm')), '$.deployment_id', ?, '$.result', ?)").run(markup, markup, `${id}\`|${markup}`, markup);
+    db.close();
+    const results = await Promise.all([['verdict', id], ['show', id], ['report', id, '--format', 'md'], ['report', id, '--format', 'html']].map((args) => runCli(args, { cwd: dir, env })));
+    for (const r of results) {
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/function Object|native code/);
+    }
+    const [, , md, html] = results;
+    expect(md!.stdout).not.toMatch(/^\| injected/m);
+    // Every `<` is escaped (`\<`): Markdown shows it, it opens no tag.
+    expect(md!.stdout).not.toMatch(/(?<!\\)<img/);
+    expect(md!.stdout).toContain(String.raw`**x\\n\| injected \| row \|\\n\<img src=x onerror=alert(1)\>\`\*\*** (toString)`);
+    expect(html!.stdout).not.toMatch(/<img/);
+  });
+});
