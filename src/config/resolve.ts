@@ -286,9 +286,23 @@ function either(key: keyof Settings, value: string, envVar?: string): string {
 }
 
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
+  // A `${NAME}` is said as such; what the schema would add about the same value (not a URL) is not.
+  const unexpanded = placeholders(file.data, []);
+  const keyOf = (path: readonly PropertyKey[]) => path.map(String).join('.');
+  for (const { path, value } of unexpanded) {
+    const setting = path.find((k): k is keyof Settings => Object.hasOwn(SettingsSchema.shape, k));
+    const variable = Object.keys(ENV_VARS).find((name) => ENV_VARS[name] === setting);
+    issues.push({
+      source: lineSource(file, path) ?? file.path,
+      key: keyOf(path),
+      // The placeholder, not the value: a secret's value is never quoted.
+      reason: `${setting === 'secret' || setting === 'source_token' ? 'a ${...} placeholder' : JSON.stringify(value.match(PLACEHOLDER)![0])} would be used as it is: seqpulse.yml does not expand environment variables${variable ? ` (set ${variable} instead)` : ''}`,
+    });
+  }
   const report = (issue: z.core.$ZodIssue) => {
     for (const path of issuePaths(issue)) {
-      issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue, path) });
+      if (unexpanded.some((u) => keyOf(u.path) === keyOf(path))) continue;
+      issues.push({ source: lineSource(file, path) ?? file.path, key: keyOf(path) || '(top level)', reason: reasonOf(issue, path) });
     }
   };
   const result = FileSchema.safeParse(file.data);
@@ -337,6 +351,21 @@ function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: Propert
     (parsed as Record<string, unknown>)[key] = record;
   }
   return parsed;
+}
+
+/**
+ * Strings of the file written as `${NAME}` (or `${{ secrets.NAME }}`, as in a workflow), which
+ * nothing expands: a secret or a URL would silently be that text. Queries and source commands are
+ * passed on as written (a query may have `${...}` of its own) and are not looked at.
+ */
+const PLACEHOLDER = /\$\{[^}]*\}+/;
+
+function placeholders(value: unknown, path: string[]): { path: string[]; value: string }[] {
+  if (typeof value === 'string') return PLACEHOLDER.test(value) ? [{ path, value }] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  const key = path[path.length - 1];
+  if (key === 'queries' || key === 'source_command') return [];
+  return Object.entries(value).flatMap(([k, v]) => placeholders(v, [...path, k]));
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

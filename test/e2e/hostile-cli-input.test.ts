@@ -76,4 +76,14 @@ describe('hostile seqpulse.yml', () => {
     expect(flags.stderr).toContain('flags: --interval: must be at least 10ms');
     expect(flags.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be more than 0');
   });
+
+  it('${NAME} in seqpulse.yml is not expanded: said, with the variable to set instead, never quoting a secret', async () => {
+    const r = await withConfig('secret: "pw-${HMAC}-9"\nproject: ${{ github.repository }}\nendpoints: ["${APP_URL}/ds-metrics"]\nqueries:\n  up: "up{job=\\"${job}\\"}"\n');
+    expect(r.stderr).toMatch(/seqpulse\.yml:1: secret: a \$\{\.\.\.\} placeholder would be used as it is: seqpulse\.yml does not expand environment variables \(set SEQPULSE_HMAC_SECRET instead\)/);
+    expect(r.stderr).toContain('seqpulse.yml:2: project: "${{ github.repository }}" would be used as it is');
+    expect(r.stderr).toMatch(/endpoints\.0: "\$\{APP_URL\}" would be used as it is.*\(set SEQPULSE_ENDPOINTS instead\)/);
+    // One reason per value: not also "must be an http:// URL"; queries are passed on as written.
+    expect(r.stderr).not.toMatch(/must be an http|queries|pw-/);
+  });
 });
+
