@@ -398,6 +398,11 @@ function flagLayer(flags: FlagValues, issues: ConfigIssue[]): Record<string, unk
   for (const [flag, key] of Object.entries(FLAG_FOR) as [keyof FlagValues, keyof Settings][]) {
     const value = flags[flag];
     if (value === undefined) continue;
+    // `--secret -- ./deploy.sh`: the parser gives a flag missing its value the `--` after it.
+    if (value === '--' || (Array.isArray(value) && value.includes('--'))) {
+      issues.push({ source: doorLayer().source, key: doorLayer().key(key), reason: 'has no value: the "--" after it (which starts the deploy command) was taken as its value' });
+      continue;
+    }
     if (flag === 'query') {
       const bad = (value as string[]).find((q) => q.indexOf('=') <= 0);
       if (bad !== undefined) issues.push({ source: doorLayer().source, key: doorLayer().key('queries'), reason: `"${bad}" is not name=expression (e.g. error_rate=rate(errors_total) / rate(requests_total))` });

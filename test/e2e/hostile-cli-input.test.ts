@@ -3,7 +3,7 @@
  * configuration error (exit 2) that names the file, key or flag, shows what came from outside
  * escaped, and never an internal error or a stack trace. Real processes, real files.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -32,6 +32,20 @@ describe('command-line errors quote what was typed, escaped', () => {
     expect(error.code).toBe('usage_error');
     // The text survives whole, as JSON escapes.
     expect(error.message).toContain(`argument '${hostile}' is invalid`);
+  });
+});
+
+describe('a flag missing its value', () => {
+  it('--secret, --project, --pre-range right before `--` do not take the `--` as their value: exit 2 naming each flag, nothing deployed', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'DEPLOYED');
+    for (const flag of ['--secret', '--project', '--pre-range']) {
+      const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', flag, '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], { cwd: dir });
+      expect(r.stderr).not.toMatch(CRASH);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`flags: ${flag}: has no value: the "--" after it (which starts the deploy command) was taken as its value`);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 });
 
