@@ -18,7 +18,9 @@ export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
   return parseSampleText(path, text);
 }
 
-export function parseSampleText(path: string, text: string): MetricSnapshot[] {
+export function parseSampleText(path: string, file: string): MetricSnapshot[] {
+  // A byte order mark (editors on Windows write one) is not part of the first sample, in JSON Lines either.
+  const text = file.replace(/^\uFEFF/, '');
   const trimmed = text.trim();
   if (trimmed === '') throw new UsageError(`${path}: the file is empty`, 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.');
   let whole: unknown;

@@ -49,6 +49,18 @@ describe('a flag missing its value', () => {
   });
 });
 
+describe('sample files', () => {
+  it('JSON Lines saved with a byte order mark and CRLF line ends read like the same file without them', async () => {
+    const dir = tempDir();
+    const line = JSON.stringify({ metrics: { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 } });
+    writeFileSync(join(dir, 'pre.jsonl'), `\uFEFF${line}\r\n${line}\r\n${line}\r\n`);
+    writeFileSync(join(dir, 'post.jsonl'), `${line}\n${line}\n${line}\n`);
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).samples).toMatchObject({ pre: 3, post: 3 });
+  });
+});
+
 describe('hostile seqpulse.yml', () => {
   async function withConfig(text: string) {
     const dir = tempDir();
