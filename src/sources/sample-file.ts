@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
@@ -20,7 +21,7 @@ export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
 
 export function parseSampleText(path: string, file: string): MetricSnapshot[] {
   // A byte order mark (editors on Windows write one) is not part of the first sample, in JSON Lines either.
-  const text = file.replace(/^\uFEFF/, '');
+  const text = withoutBom(file);
   const trimmed = text.trim();
   if (trimmed === '') throw new UsageError(`${path}: the file is empty`, 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.');
   let whole: unknown;
