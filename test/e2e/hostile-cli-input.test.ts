@@ -61,6 +61,21 @@ describe('sample files', () => {
   });
 });
 
+describe('sample timestamps', () => {
+  it('"1", "2", "3" (which Date.parse reads as the years 2001 to 2003, a year between samples) and "March 7" are refused naming the item; ISO 8601 is read', async () => {
+    const dir = tempDir();
+    const metrics = { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 };
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify([0, 1, 2].map((i) => ({ timestamp: `2026-01-18T12:0${i}:00Z`, metrics }))));
+    for (const [stamps, item] of [[['1', '2', '3'], 0], [['2026-01-18T12:00:00Z', 'March 7', '2026-01-18T12:02:00+01:00'], 1]] as const) {
+      writeFileSync(join(dir, 'pre.json'), JSON.stringify(stamps.map((timestamp) => ({ timestamp, metrics }))));
+      const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'ok.json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`pre.json: item ${item}: "timestamp" must be an ISO 8601 date string`);
+    }
+    expect((await runCli(['analyze', '--pre', 'ok.json', '--post', 'ok.json'], { cwd: dir })).code).toBe(0);
+  });
+});
+
 describe('hostile seqpulse.yml', () => {
   async function withConfig(text: string) {
     const dir = tempDir();
