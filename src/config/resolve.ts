@@ -320,11 +320,23 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
 }
 
 function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key: string) => string, issues: ConfigIssue[]): Settings {
-  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: reasonOf(issue) });
+  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: textReason(issue, raw) ?? reasonOf(issue) });
   const result = SettingsSchema.safeParse(raw);
   if (result.success) return withProtoNames(raw, result.data, [], report);
   result.error.issues.forEach(report);
   return {};
+}
+
+/**
+ * A variable or a flag is text: zod's "expected boolean, received string" says neither what was
+ * given nor what to give. Said with the value, for the yes/no and number settings.
+ */
+function textReason(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string | undefined {
+  const value = raw[String(issue.path[0] ?? '')];
+  if (issue.code !== 'invalid_type' || issue.path.length !== 1 || typeof value !== 'string') return undefined;
+  if (issue.expected === 'boolean') return `${JSON.stringify(value)} is not true or false`;
+  if (issue.expected === 'number') return `${JSON.stringify(value)} is not a number (write it in digits, e.g. 12)`;
+  return undefined;
 }
 
 /** Settings whose value maps metric names to something, and the schema of that something. */

@@ -126,5 +126,14 @@ describe('hostile seqpulse.yml', () => {
     // One reason per value: not also "must be an http:// URL"; queries are passed on as written.
     expect(r.stderr).not.toMatch(/must be an http|queries|pw-/);
   });
+
+  it('yes/no and number settings given as text (variables, flags) say the value and what to give, not "expected boolean, received string"', async () => {
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--retries', 'lots', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_EARLY_EXIT: 'maybe', SEQPULSE_PRE_SAMPLES: '1e3' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('environment: SEQPULSE_EARLY_EXIT: "maybe" is not true or false');
+    expect(r.stderr).toContain('environment: SEQPULSE_PRE_SAMPLES: "1e3" is not a number (write it in digits, e.g. 12)');
+    expect(r.stderr).toContain('flags: --retries: "lots" is not a number');
+    expect(r.stderr).not.toMatch(/received string/);
+  });
 });
 
