@@ -12,3 +12,8 @@ export function wellFormed(text: string): string {
   LONE_SURROGATE.lastIndex = 0;
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
 }
+
+/** The text without a leading byte order mark (which editors on Windows, and some servers, put before JSON). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

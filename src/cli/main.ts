@@ -3,7 +3,8 @@
  * that ends the process.
  */
 import { CommanderError } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { forTerminal } from '../output/terminal.js';
 import { printError } from './print.js';
 import { buildProgram } from './program.js';
 
@@ -39,15 +40,18 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and --version end with 0; commander has already printed its own error message otherwise.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    }
     const wantsJson = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
+    if (err instanceof CommanderError) {
+      // Help and --version end with 0; commander has already printed its own error message otherwise
+      // (on stderr): with --json, stdout still gets the one JSON object, an error like any other.
+      if (err.exitCode === 0) return ExitCode.Ok;
+      return wantsJson ? printError(jsonConsole(), new UsageError(err.message.replace(/^error: /, '')), () => undefined) : ExitCode.Usage;
+    }
     return printError(wantsJson ? jsonConsole() : undefined, err);
   }
 }
 
 function jsonConsole() {
-  return { json: true, stdout: (text: string) => void process.stdout.write(`${text}\n`) };
+  // Like every write (output/terminal.ts): a bidi override or C1 control quoted from an argument leaves as a \u escape, still valid JSON.
+  return { json: true, stdout: (text: string) => void process.stdout.write(forTerminal(`${text}\n`, false)) };
 }

@@ -3,6 +3,7 @@
  * table in --help. Command modules are imported only when their command runs, to keep start-up fast.
  */
 import { Command, Option } from 'commander';
+import { forTerminal } from '../output/terminal.js';
 import { version } from '../version.js';
 import { failOnOption, hideOptions, withCollectOptions, withExamples, withOutputOptions, withStoreOptions } from './options.js';
 
@@ -31,8 +32,9 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .description('Did this deploy make things worse? ok, attention or rollback_recommended, from PRE vs POST metrics.')
     .version(version(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
-    // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case.
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean')) })
+    // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case;
+    // they quote the arguments as typed, so they are made safe for a terminal like every other line.
+    .configureOutput({ outputError: (text, write) => write(forTerminal(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean'), false)) })
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
     .exitOverride()

@@ -28,17 +28,26 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
 
 export function parseConfigText(path: string, text: string): ConfigFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
+  // YAML 1.1's !!binary, !!set, !!omap, !!timestamp would give a Buffer, a Set, a Map, a Date where
+  // settings are text, numbers and maps: such a tag is left unresolved, and reported like any tag seqpulse does not read.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, resolveKnownTags: false });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({
+      problems.map((e) => ({
         source: `${path}:${lineCounter.linePos(e.pos[0]).line}`,
         key: '(yaml)',
         reason: e.message.split('\n')[0] ?? e.message,
       })),
     );
   }
-  const data = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (err) {
+    // An alias bomb ("billion laughs"): the yaml library refuses to expand aliases past a count.
+    throw new ConfigError([{ source: path, key: '(yaml)', reason: (err as Error).message }], 'Write the values out instead of repeating them through anchors and aliases (&name, *name).');
+  }
   return { path, data, lineOf: (keyPath) => keyLine(doc, lineCounter, keyPath) };
 }
 

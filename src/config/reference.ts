@@ -23,7 +23,9 @@ export function configReference(): string {
 # Configuration reference
 
 Settings come from flags, then \`SEQPULSE_*\` environment variables, then \`seqpulse.yml\` (with its
-\`environments:\` overrides for the selected env), then the defaults. Editors can complete and check
+\`environments:\` overrides for the selected env), then the defaults. \`seqpulse.yml\` does not expand
+environment variables: a value written \`\${NAME}\` is refused; set the setting's \`SEQPULSE_*\` variable
+instead (secrets belong there anyway). Editors can complete and check
 \`seqpulse.yml\` with [seqpulse.schema.json](seqpulse.schema.json): add
 \`# yaml-language-server: $schema=./docs/seqpulse.schema.json\` as its first line.
 

@@ -14,7 +14,7 @@ import type { ConfigFile } from './file.js';
 import { closestNames, didYouMean } from '../suggest.js';
 import { formatDuration } from './duration.js';
 import { doorLayer, ENV_VARS, FLAG_FOR, optionName, OTHER_ENV_VARS } from './names.js';
-import { DEFAULTS, FileSchema, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
+import { DEFAULTS, FileSchema, MIN_INTERVAL_MS, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
 export type { FailOn } from '../core/exit-code.js';
 import type { FailOn } from '../core/exit-code.js';
@@ -202,16 +202,12 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   }
   const [intervalIssue, windowIssue] = timingIssues(config.intervalMs, config.windowMs);
   if (intervalIssue) issues.push(intervalIssue);
-  for (const [key, ms] of [['timeout', config.timeoutMs], ['store_timeout', config.storeTimeoutMs], ['sync_timeout', config.syncTimeoutMs]] as const) {
-    if (ms < 1) issues.push({ source: 'settings', key, reason: 'must be more than 0' });
-  }
   if (windowIssue) issues.push(windowIssue);
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
 
-/** The shortest interval between samples. */
-export const MIN_INTERVAL_MS = 10;
+export { MIN_INTERVAL_MS };
 
 /**
  * What is wrong with an interval and a window taken together (the interval too short, the window
@@ -290,9 +286,23 @@ function either(key: keyof Settings, value: string, envVar?: string): string {
 }
 
 function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
+  // A `${NAME}` is said as such; what the schema would add about the same value (not a URL) is not.
+  const unexpanded = placeholders(file.data, []);
+  const keyOf = (path: readonly PropertyKey[]) => path.map(String).join('.');
+  for (const { path, value } of unexpanded) {
+    const setting = path.find((k): k is keyof Settings => Object.hasOwn(SettingsSchema.shape, k));
+    const variable = Object.keys(ENV_VARS).find((name) => ENV_VARS[name] === setting);
+    issues.push({
+      source: lineSource(file, path) ?? file.path,
+      key: keyOf(path),
+      // The placeholder, not the value: a secret's value is never quoted.
+      reason: `${setting === 'secret' || setting === 'source_token' ? 'a ${...} placeholder' : JSON.stringify(value.match(PLACEHOLDER)![0])} would be used as it is: seqpulse.yml does not expand environment variables${variable ? ` (set ${variable} instead)` : ''}`,
+    });
+  }
   const report = (issue: z.core.$ZodIssue) => {
     for (const path of issuePaths(issue)) {
-      issues.push({ source: lineSource(file, path) ?? file.path, key: path.map(String).join('.') || '(top level)', reason: reasonOf(issue, path) });
+      if (unexpanded.some((u) => keyOf(u.path) === keyOf(path))) continue;
+      issues.push({ source: lineSource(file, path) ?? file.path, key: keyOf(path) || '(top level)', reason: reasonOf(issue, path) });
     }
   };
   const result = FileSchema.safeParse(file.data);
@@ -310,11 +320,23 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
 }
 
 function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key: string) => string, issues: ConfigIssue[]): Settings {
-  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: reasonOf(issue) });
+  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: textReason(issue, raw) ?? reasonOf(issue) });
   const result = SettingsSchema.safeParse(raw);
   if (result.success) return withProtoNames(raw, result.data, [], report);
   result.error.issues.forEach(report);
   return {};
+}
+
+/**
+ * A variable or a flag is text: zod's "expected boolean, received string" says neither what was
+ * given nor what to give. Said with the value, for the yes/no and number settings.
+ */
+function textReason(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string | undefined {
+  const value = raw[String(issue.path[0] ?? '')];
+  if (issue.code !== 'invalid_type' || issue.path.length !== 1 || typeof value !== 'string') return undefined;
+  if (issue.expected === 'boolean') return `${JSON.stringify(value)} is not true or false`;
+  if (issue.expected === 'number') return `${JSON.stringify(value)} is not a number (write it in digits, e.g. 12)`;
+  return undefined;
 }
 
 /** Settings whose value maps metric names to something, and the schema of that something. */
@@ -341,6 +363,21 @@ function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: Propert
     (parsed as Record<string, unknown>)[key] = record;
   }
   return parsed;
+}
+
+/**
+ * Strings of the file written as `${NAME}` (or `${{ secrets.NAME }}`, as in a workflow), which
+ * nothing expands: a secret or a URL would silently be that text. Queries and source commands are
+ * passed on as written (a query may have `${...}` of its own) and are not looked at.
+ */
+const PLACEHOLDER = /\$\{[^}]*\}+/;
+
+function placeholders(value: unknown, path: string[]): { path: string[]; value: string }[] {
+  if (typeof value === 'string') return PLACEHOLDER.test(value) ? [{ path, value }] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  const key = path[path.length - 1];
+  if (key === 'queries' || key === 'source_command') return [];
+  return Object.entries(value).flatMap(([k, v]) => placeholders(v, [...path, k]));
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -373,6 +410,11 @@ function flagLayer(flags: FlagValues, issues: ConfigIssue[]): Record<string, unk
   for (const [flag, key] of Object.entries(FLAG_FOR) as [keyof FlagValues, keyof Settings][]) {
     const value = flags[flag];
     if (value === undefined) continue;
+    // `--secret -- ./deploy.sh`: the parser gives a flag missing its value the `--` after it.
+    if (value === '--' || (Array.isArray(value) && value.includes('--'))) {
+      issues.push({ source: doorLayer().source, key: doorLayer().key(key), reason: 'has no value: the "--" after it (which starts the deploy command) was taken as its value' });
+      continue;
+    }
     if (flag === 'query') {
       const bad = (value as string[]).find((q) => q.indexOf('=') <= 0);
       if (bad !== undefined) issues.push({ source: doorLayer().source, key: doorLayer().key('queries'), reason: `"${bad}" is not name=expression (e.g. error_rate=rate(errors_total) / rate(requests_total))` });
@@ -425,6 +467,8 @@ function reasonOf(issue: z.core.$ZodIssue, path: readonly PropertyKey[] = issue.
     const hint = didYouMean(key, knownKeysAt(path.slice(0, -1)));
     return `unknown key${hint || ' (check the spelling; docs/configuration.md lists every key)'}`;
   }
+  // A metric name that is not one: zod's own words ("invalid key in record") do not say why; the key's schema does.
+  if (issue.code === 'invalid_key') return `not a valid name: ${issue.issues[0]?.message ?? issue.message}`;
   return issue.message;
 }
 

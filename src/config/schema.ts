@@ -3,7 +3,7 @@
  * validated against it (so a wrong value is reported against the place it came from), then merged.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 /** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
 export const MAX_WINDOW_MS = 24 * 3_600_000;
@@ -16,6 +16,12 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return parsed.ms;
 });
+
+/** The shortest interval between samples. */
+export const MIN_INTERVAL_MS = 10;
+
+/** A budget of time that must leave room for something to happen: checked in the layer that sets it, so the error names that flag, variable or line. */
+const budget = duration.refine((ms) => ms >= 1, { message: 'must be more than 0' });
 
 const endpoint = z.string().refine(
   (value) => {
@@ -58,17 +64,17 @@ const settingsShape = {
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
   pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
-  interval: duration.describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
+  interval: duration.refine((ms) => ms >= MIN_INTERVAL_MS, { message: `must be at least ${formatDuration(MIN_INTERVAL_MS)}` }).describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
   // A bound that holds whatever sets it (a flag, the config, a run's stored settings): every run ends.
   window: duration.refine((ms) => ms <= MAX_WINDOW_MS, { message: 'must be at most 24h: seqpulse judges a deploy, it does not monitor (use a window of minutes to hours)' }).describe('POST observation window, at most 24h. Default: 5m.'),
-  timeout: duration.describe('Budget of one request (or query, or command). Default: 5s.'),
+  timeout: budget.describe('Budget of one request (or query, or command). Default: 5s.'),
   retries: z.number().int().min(0).max(10).describe('Extra attempts per sample on transient failures. Default: 2.'),
   fail_on: z.enum(['rollback', 'attention', 'never']).describe('Which verdict exits 1. Default: rollback.'),
   store: z.string().min(1).describe('Where runs are kept: a SQLite path or postgres://... Default: .seqpulse/seqpulse.db.'),
   on_store_error: z.enum(['fail', 'continue']).describe('A store that cannot be opened (read-only or full disk, not a database, server down): fail (exit 2, nothing deployed), or continue (a loud warning; the run and its verdict go ahead in memory and nothing is kept). Default: fail.'),
   sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
-  store_timeout: duration.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. Default: 10s.'),
-  sync_timeout: duration.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). Default: 30s.'),
+  store_timeout: budget.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. Default: 10s.'),
+  sync_timeout: budget.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). Default: 30s.'),
   kill_grace: duration.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
   log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
   settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),

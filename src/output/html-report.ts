@@ -11,13 +11,13 @@ import { metricChart } from './chart.js';
 import { esc } from './html-escape.js';
 import type { RunSeries } from './series.js';
 import { MAX_SENTENCE } from './terminal.js';
-import { statusLabel } from './words.js';
+import { lookup, statusLabel } from './words.js';
 
 const VERDICT_LABEL: Record<string, string> = { ok: 'OK', attention: 'ATTENTION', rollback_recommended: 'ROLLBACK RECOMMENDED' };
 
 export function renderHtmlReport(report: VerdictReport, run: RunRecord, series: RunSeries): string {
   const verdict = report.verdict ?? 'none';
-  const label = `${VERDICT_LABEL[verdict] ?? 'NO VERDICT'}${report.dry_run ? ' (DRY RUN)' : ''}`;
+  const label = `${lookup(VERDICT_LABEL, verdict) ?? 'NO VERDICT'}${report.dry_run ? ' (DRY RUN)' : ''}`;
   const title = `seqpulse ${report.project}/${report.env}: ${label}`;
   const deployedAt = run.deployed_at ? Date.parse(run.deployed_at) : Number.NaN;
   const dryRun = report.dry_run ? ` · dry run: this verdict would exit ${report.dry_run.exit_code}; it exited ${report.exit_code}` : '';

@@ -6,7 +6,7 @@
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import { forDisplay, MAX_SENTENCE, NAME_WIDTH } from './terminal.js';
-import { statusLabel } from './words.js';
+import { lookup, statusLabel } from './words.js';
 
 export interface MarkdownOptions {
   /** Hard cap on the document's length; the metric table is cut first, with a note saying so. */
@@ -31,10 +31,10 @@ export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}
   if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), '');
   if (report.hints.length > 0) {
     head.push(`${h}# Hints`, '');
-    head.push(...report.hints.map((x) => `- ${HINT_ICON[x.severity] ?? ''} **${x.code}** (${x.severity}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
+    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **${escapeText(x.code)}** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
   }
   const tail = [footer(report), ''];
-  const metrics = [...report.metrics].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
+  const metrics = [...report.metrics].sort((a, b) => (lookup(ORDER, a.status) ?? 9) - (lookup(ORDER, b.status) ?? 9));
   if (metrics.length === 0) return [...head, ...tail].join('\n');
 
   const budget = (opts.maxChars ?? Number.POSITIVE_INFINITY) - [...head, ...tail].join('\n').length - 200;
@@ -103,7 +103,7 @@ function metricRow(m: MetricResult): string {
     m.current === null ? '—' : formatNumber(m.current),
     m.change_pct === null ? '—' : formatPct(m.change_pct),
     formatThreshold(m.direction, m.threshold_pct),
-    `${STATUS_ICON[m.status] ?? ''}${statusLabel(m.status)}`,
+    `${lookup(STATUS_ICON, m.status) ?? ''}${escapeText(statusLabel(m.status))}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -113,9 +113,9 @@ const STATUS_ICON: Record<string, string> = { regression: '🔴 ', warning: '�
 function footer(report: VerdictReport): string {
   const s = report.samples;
   const parts = [`samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed`];
-  if (report.result !== null) parts.push(`deploy ${report.result}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`);
+  if (report.result !== null) parts.push(`deploy ${escapeText(report.result)}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`);
   if (report.early_exit) parts.push(earlyExitNote(report.verdict, report.early_exit));
-  parts.push(`deployment \`${report.deployment_id}\``);
+  parts.push(`deployment \`${escapeCell(report.deployment_id)}\``);
   return `<sub>${parts.join(' · ')} · seqpulse</sub>`;
 }
 

@@ -17,5 +17,13 @@ const STATUS_LABEL: Record<MetricStatus, string> = {
 
 /** A metric's status as people read it. */
 export function statusLabel(status: MetricStatus | string): string {
-  return STATUS_LABEL[status as MetricStatus] ?? status.replace(/_/g, ' ');
+  return lookup(STATUS_LABEL, status) ?? status.replace(/_/g, ' ');
+}
+
+/**
+ * `table[key]` when the table itself holds the key: a word read from a stored verdict
+ * (`constructor`, `toString`) never reaches Object.prototype's functions.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

@@ -8,6 +8,7 @@ import { Headers, signRequest } from '../signing/signature.js';
 import type { ParsedEndpoint } from './endpoint.js';
 import { getOnce, type GetOutcome } from './http-get.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
+import { withoutBom } from '../unicode.js';
 
 /** The transport outcome, with a 200 body decoded into the app's `metrics` object. */
 export type AttemptOutcome = Exclude<GetOutcome, { kind: 'ok' }> | { kind: 'ok'; status: number; metrics: Record<string, unknown>; latencyMs: number };
@@ -50,9 +51,12 @@ export function parseMetrics(body: Buffer): Record<string, unknown> | string {
   if (jsonNestingExceeds(body)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
+    // A byte order mark before the JSON is ignored, as RFC 8259 allows a parser to.
+    doc = JSON.parse(withoutBom(body.toString('utf8')));
   } catch {
-    return body.length === 0 ? 'empty body' : 'not JSON';
+    if (body.length === 0) return 'empty body';
+    // A proxy's error or login page answering in the app's place: said as such.
+    return /^\s*</.test(body.subarray(0, 64).toString('utf8')) ? 'HTML, not JSON (a proxy or login page answering for the app?)' : 'not JSON';
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'expected a JSON object';
   const metrics = (doc as Record<string, unknown>).metrics;

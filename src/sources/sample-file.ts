@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
@@ -18,7 +19,9 @@ export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
   return parseSampleText(path, text);
 }
 
-export function parseSampleText(path: string, text: string): MetricSnapshot[] {
+export function parseSampleText(path: string, file: string): MetricSnapshot[] {
+  // A byte order mark (editors on Windows write one) is not part of the first sample, in JSON Lines either.
+  const text = withoutBom(file);
   const trimmed = text.trim();
   if (trimmed === '') throw new UsageError(`${path}: the file is empty`, 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.');
   let whole: unknown;
@@ -49,13 +52,19 @@ export function parseSampleText(path: string, text: string): MetricSnapshot[] {
   return out;
 }
 
+/**
+ * A date, or a date and time with an optional zone: what Date.parse also reads, without the rest of
+ * what it reads ("1" is the year 2001, "March 7" a date), which would set the interval between samples.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 function toSnapshot(value: unknown, where: string): MetricSnapshot {
   const hint = 'Each sample is {"metrics": {"<name>": <number>, ...}}, optionally with "timestamp".';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: a sample must be a JSON object`, hint);
   const { metrics, timestamp } = value as { metrics?: unknown; timestamp?: unknown };
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) throw new UsageError(`${where}: "metrics" must be an object`, hint);
-  if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp)))) {
-    throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string`, hint);
+  if (timestamp !== undefined && (typeof timestamp !== 'string' || !ISO_8601.test(timestamp) || Number.isNaN(Date.parse(timestamp)))) {
+    throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string (e.g. 2026-01-18T12:15:00Z)`, hint);
   }
   const record = toMetricsRecord(metrics);
   return timestamp === undefined ? { metrics: record } : { timestamp, metrics: record };

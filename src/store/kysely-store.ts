@@ -6,6 +6,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
+import { storedCommand, storedMetrics, storedSettings, storedVerdict } from './stored-rows.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
@@ -130,7 +131,7 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
 
     async getVerdict(runId) {
       const row = await db.selectFrom('verdicts').select('report').where('run_id', '=', runId).executeTakeFirst();
-      return row && (JSON.parse(row.report) as VerdictReport);
+      return row && storedVerdict<VerdictReport>(row.report, runId);
     },
 
     async listRuns(filter: HistoryFilter) {
@@ -311,8 +312,8 @@ function runRecord(row: Selectable<RunsTable>): RunRecord {
     ...row,
     status: row.status as RunStatus,
     result: row.result as RunRecord['result'],
-    settings: JSON.parse(row.settings) as RunRecord['settings'],
-    command: row.command === null ? null : (JSON.parse(row.command) as string[]),
+    settings: storedSettings<RunRecord['settings']>(row.settings, row.id),
+    command: row.command === null ? null : storedCommand(row.command, row.id),
   };
 }
 
@@ -337,6 +338,6 @@ function sampleRecord(row: Selectable<SamplesTable>): StoredSample {
   const record = row as unknown as StoredSample;
   record.phase = row.phase as Phase;
   record.ok = row.ok === 1;
-  record.metrics = row.metrics === null ? null : (JSON.parse(row.metrics) as Record<string, unknown>);
+  record.metrics = row.metrics === null ? null : storedMetrics(row.metrics, row.run_id);
   return record;
 }

@@ -1,0 +1,139 @@
+/**
+ * Hostile command lines and config files, through the built CLI: every one is a usage or
+ * configuration error (exit 2) that names the file, key or flag, shows what came from outside
+ * escaped, and never an internal error or a stack trace. Real processes, real files.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const CRASH = /internal error|\n\s+at /;
+
+describe('command-line errors quote what was typed, escaped', () => {
+  it('a bad choice and an unknown option carrying escapes and a bidi override: exit 2, shown escaped on stderr; with --json, one JSON error on stdout', async () => {
+    const dir = tempDir();
+    const hostile = '\x1b[2J\x1b]0;pwned\x07\u202eevil';
+    const choice = await runCli(['run', '--fail-on', hostile, '--', 'true'], { cwd: dir });
+    expect(choice.code).toBe(2);
+    expect(choice.stderr).not.toMatch(RAW_CONTROL);
+    expect(choice.stderr).toContain("seqpulse: option '--fail-on <level>' argument '\\u001b[2J\\u001b]0;pwned\\u0007\\u202eevil' is invalid");
+    const unknown = await runCli(['history', `--bogus${hostile}`], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).not.toMatch(RAW_CONTROL);
+    expect(unknown.stderr).toMatch(/^seqpulse: unknown option '--bogus\\u001b\[2J/);
+
+    const json = await runCli(['run', '--json', '--fail-on', hostile, '--', 'true'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stdout).not.toMatch(RAW_CONTROL);
+    const error = (JSON.parse(json.stdout) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('usage_error');
+    // The text survives whole, as JSON escapes.
+    expect(error.message).toContain(`argument '${hostile}' is invalid`);
+  });
+});
+
+describe('a flag missing its value', () => {
+  it('--secret, --project, --pre-range right before `--` do not take the `--` as their value: exit 2 naming each flag, nothing deployed', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'DEPLOYED');
+    for (const flag of ['--secret', '--project', '--pre-range']) {
+      const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', flag, '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], { cwd: dir });
+      expect(r.stderr).not.toMatch(CRASH);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`flags: ${flag}: has no value: the "--" after it (which starts the deploy command) was taken as its value`);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('sample files', () => {
+  it('JSON Lines saved with a byte order mark and CRLF line ends read like the same file without them', async () => {
+    const dir = tempDir();
+    const line = JSON.stringify({ metrics: { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 } });
+    writeFileSync(join(dir, 'pre.jsonl'), `\uFEFF${line}\r\n${line}\r\n${line}\r\n`);
+    writeFileSync(join(dir, 'post.jsonl'), `${line}\n${line}\n${line}\n`);
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).samples).toMatchObject({ pre: 3, post: 3 });
+  });
+});
+
+describe('sample timestamps', () => {
+  it('"1", "2", "3" (which Date.parse reads as the years 2001 to 2003, a year between samples) and "March 7" are refused naming the item; ISO 8601 is read', async () => {
+    const dir = tempDir();
+    const metrics = { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 };
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify([0, 1, 2].map((i) => ({ timestamp: `2026-01-18T12:0${i}:00Z`, metrics }))));
+    for (const [stamps, item] of [[['1', '2', '3'], 0], [['2026-01-18T12:00:00Z', 'March 7', '2026-01-18T12:02:00+01:00'], 1]] as const) {
+      writeFileSync(join(dir, 'pre.json'), JSON.stringify(stamps.map((timestamp) => ({ timestamp, metrics }))));
+      const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'ok.json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`pre.json: item ${item}: "timestamp" must be an ISO 8601 date string`);
+    }
+    expect((await runCli(['analyze', '--pre', 'ok.json', '--post', 'ok.json'], { cwd: dir })).code).toBe(0);
+  });
+});
+
+describe('hostile seqpulse.yml', () => {
+  async function withConfig(text: string) {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), text);
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json'], { cwd: dir });
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.code, r.stderr).toBe(2);
+    return r;
+  }
+
+  it('an alias bomb ("billion laughs") is a configuration error naming the file, not an internal error', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) levels.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
+    const r = await withConfig(`${levels.join('\n')}\nproject: *l7\n`);
+    expect(r.stderr).toMatch(/^seqpulse: invalid configuration:\n {2}\S*seqpulse\.yml: \(yaml\): excessive alias count/);
+    expect(r.stderr).toContain('anchors and aliases');
+  });
+
+  it('YAML 1.1 tags (!!binary, !!set, !!timestamp) are refused with their line, not read as a Buffer\'s keys or a Set', async () => {
+    const binary = await withConfig('!!binary aGVsbG8gd29ybGQ=\n');
+    expect(binary.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag: tag:yaml\.org,2002:binary/);
+    expect(binary.stderr).not.toMatch(/readBigUInt64LE|: 0: unknown key/);
+    const set = await withConfig('project: x\nenv: !!set {a, b}\n');
+    expect(set.stderr).toMatch(/seqpulse\.yml:2: \(yaml\): unresolved tag: tag:yaml\.org,2002:set/);
+    const date = await withConfig('project: !!timestamp 2001-12-14\n');
+    expect(date.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag/);
+  });
+
+  it('an interval or timeout of 0 names the line, flag or variable that set it; a metric name that is not one says why', async () => {
+    const file = await withConfig('project: x\ntimeout: 0\ninterval: 0s\nmetrics:\n  "bad name\\e[2J": { threshold: 5 }\n');
+    expect(file.stderr).toMatch(/seqpulse\.yml:2: timeout: must be more than 0/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:3: interval: must be at least 10ms/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:5: metrics\.bad name\\u001b\[2J: not a valid name: metric names are letters, digits, _ \. : -/);
+    expect(file.stderr).not.toMatch(/settings: |invalid key in record/);
+    const dir = tempDir();
+    const flags = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--interval', '0', '--', 'true'], { cwd: dir, env: { SEQPULSE_STORE_TIMEOUT: '0ms' } });
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toContain('flags: --interval: must be at least 10ms');
+    expect(flags.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be more than 0');
+  });
+
+  it('${NAME} in seqpulse.yml is not expanded: said, with the variable to set instead, never quoting a secret', async () => {
+    const r = await withConfig('secret: "pw-${HMAC}-9"\nproject: ${{ github.repository }}\nendpoints: ["${APP_URL}/ds-metrics"]\nqueries:\n  up: "up{job=\\"${job}\\"}"\n');
+    expect(r.stderr).toMatch(/seqpulse\.yml:1: secret: a \$\{\.\.\.\} placeholder would be used as it is: seqpulse\.yml does not expand environment variables \(set SEQPULSE_HMAC_SECRET instead\)/);
+    expect(r.stderr).toContain('seqpulse.yml:2: project: "${{ github.repository }}" would be used as it is');
+    expect(r.stderr).toMatch(/endpoints\.0: "\$\{APP_URL\}" would be used as it is.*\(set SEQPULSE_ENDPOINTS instead\)/);
+    // One reason per value: not also "must be an http:// URL"; queries are passed on as written.
+    expect(r.stderr).not.toMatch(/must be an http|queries|pw-/);
+  });
+
+  it('yes/no and number settings given as text (variables, flags) say the value and what to give, not "expected boolean, received string"', async () => {
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--retries', 'lots', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_EARLY_EXIT: 'maybe', SEQPULSE_PRE_SAMPLES: '1e3' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('environment: SEQPULSE_EARLY_EXIT: "maybe" is not true or false');
+    expect(r.stderr).toContain('environment: SEQPULSE_PRE_SAMPLES: "1e3" is not a number (write it in digits, e.g. 12)');
+    expect(r.stderr).toContain('flags: --retries: "lots" is not a number');
+    expect(r.stderr).not.toMatch(/received string/);
+  });
+});
+

@@ -1,0 +1,92 @@
+/**
+ * Rows of a (shared) store that seqpulse did not write the way it writes them: a verdict that is
+ * not JSON or whose numbers are strings, settings without their endpoints, a sample whose metrics
+ * are not an object. Every command that reads them says which run and what is wrong (exit 2), with
+ * no internal error or stack trace, and leaves the row as it is. The built CLI, a real SQLite store.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+
+const track = closeAfterEach();
+const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+
+const CASES: [string, string, RegExp][] = [
+  ['a verdict that is not JSON', "update verdicts set report = 'not json'", /the verdict of run \S+ in a form seqpulse cannot read \(not JSON\)/],
+  ['a verdict whose baseline is a string', "update verdicts set report = json_set(report, '$.metrics[0].baseline', 'x')", /the verdict of run \S+ .*\(metrics\.0\.baseline: expected number, received string\)/],
+  ['a verdict whose confidence is a string', "update verdicts set report = json_set(report, '$.confidence', 'high')", /the verdict of run .*\(confidence: expected number/],
+  ['a verdict without samples', "update verdicts set report = json_set(report, '$.samples', null)", /the verdict of run .*\(samples: expected object/],
+  ['a verdict with a number for a detail', "update verdicts set report = json_set(report, '$.details', json('[1]'))", /the verdict of run .*\(details\.0: expected string/],
+  ['a verdict that is a number', "update verdicts set report = '42'", /the verdict of run .*\(\(top level\): expected object/],
+  ['settings that are not JSON', "update runs set settings = 'nope'", /the settings of run \S+ in a form seqpulse cannot read \(not JSON\)/],
+  ['settings without endpoints', "update runs set settings = '{}'", /the settings of run .*\(endpoints: expected array/],
+  ['a sample whose metrics are not JSON', "update samples set metrics = '{bad' where metrics is not null", /a sample of run \S+ in a form seqpulse cannot read \(not JSON\)/],
+];
+
+describe('rows seqpulse cannot read are a clear store error, never a crash', () => {
+  // One real run, its store copied for each case.
+  let template = '';
+  let id = '';
+  beforeAll(async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    template = join(dir, '.seqpulse', 'seqpulse.db');
+  });
+
+  it.each(CASES)('%s: verdict, show, report md/html, analyze <id> exit 2 naming the run and the field; the row is left as it is', async (_what, update, reason) => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.seqpulse'));
+    const store = join(dir, '.seqpulse', 'seqpulse.db');
+    copyFileSync(template, store);
+    const db = new BetterSqlite3(store);
+    db.prepare(update).run();
+    const dump = () => JSON.stringify([db.prepare('select * from runs').all(), db.prepare('select * from verdicts').all(), db.prepare('select * from samples').all()]);
+    const before = dump();
+    // `verdict` reads the run and its verdict, not its samples.
+    const verdict = update.includes('samples') ? [] : [['verdict', id]];
+    const commands = [...verdict, ['show', id], ['report', id, '--format', 'md'], ['report', id, '--format', 'html'], ['analyze', id]];
+    const results = await Promise.all(commands.map((args) => runCli(args, { cwd: dir, env })));
+    results.forEach((r, i) => {
+      const args = commands[i]!.join(' ');
+      expect(r.stderr, args).not.toMatch(/internal error|\n\s+at /);
+      expect(r.code, `${args}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(id);
+      expect(r.stderr).toMatch(reason);
+    });
+    const json = await runCli(['show', id, '--json'], { cwd: dir, env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error.code).toBe('store_error');
+    expect(dump()).toBe(before);
+    db.close();
+  });
+});
+
+describe('words of a stored verdict seqpulse does not know are text, escaped for each format', () => {
+  it('a status "constructor", a severity "toString", markup and a line break in a hint code, a deployment id and a status: no crash, no Object.prototype function shown, no Markdown row or HTML tag injected', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd: dir, env })).code).toBe(0);
+    const id = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env })).stdout)[0].id as string;
+    const markup = 'x\n| injected | row |\n<img src=x onerror=alert(1)>`**';
+    const db = new BetterSqlite3(join(dir, '.seqpulse', 'seqpulse.db'));
+    db.prepare("update verdicts set report = json_set(report, '$.metrics[0].status', 'constructor', '$.metrics[1].status', ?, '$.hints', json_array(json_object('code', ?, 'severity', 'toString', 'message', 'm')), '$.deployment_id', ?, '$.result', ?)").run(markup, markup, `${id}\`|${markup}`, markup);
+    db.close();
+    const results = await Promise.all([['verdict', id], ['show', id], ['report', id, '--format', 'md'], ['report', id, '--format', 'html']].map((args) => runCli(args, { cwd: dir, env })));
+    for (const r of results) {
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/function Object|native code/);
+    }
+    const [, , md, html] = results;
+    expect(md!.stdout).not.toMatch(/^\| injected/m);
+    // Every `<` is escaped (`\<`): Markdown shows it, it opens no tag.
+    expect(md!.stdout).not.toMatch(/(?<!\\)<img/);
+    expect(md!.stdout).toContain(String.raw`**x\\n\| injected \| row \|\\n\<img src=x onerror=alert(1)\>\`\*\*** (toString)`);
+    expect(html!.stdout).not.toMatch(/<img/);
+  });
+});
