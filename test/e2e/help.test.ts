@@ -84,6 +84,6 @@ describe('help per command', () => {
     writeFileSync(`${cwd}/seqpulse.yml`, 'windw: 5m\n');
     const r = await runCli(['history'], { cwd, env: { SEQPULSE_PRE_SAMPLES: 'many' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^seqpulse: invalid configuration:\n {2}.*seqpulse\.yml:1: windw: unknown key \(did you mean window\?\)\n {2}environment: SEQPULSE_PRE_SAMPLES: invalid input: expected number/);
+    expect(r.stderr).toMatch(/^seqpulse: invalid configuration:\n {2}.*seqpulse\.yml:1: windw: unknown key \(did you mean window\?\)\n {2}environment: SEQPULSE_PRE_SAMPLES: "many" is not a number \(write it in digits, e\.g\. 12\)\n$/);
   });
 });
