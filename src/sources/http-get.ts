@@ -7,6 +7,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { boundedConnect } from '../net/lookup.js';
+import { MAX_SHOWN, shorten } from '../output/terminal.js';
+import { redactUserinfo } from '../redact.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { MAX_IN_FLIGHT } from './retrying.js';
@@ -84,7 +86,8 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
         return { kind: 'failed', error: `HTTP ${status}`, status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...withBody, latencyMs: elapsed() };
       }
       // A 404 or a redirect is a wrong URL, not a passing hiccup: another attempt would get the same answer.
-      return { kind: 'failed', error: `HTTP ${status}`, status, retryable: false, ...withBody, latencyMs: elapsed() };
+      // A redirect is not followed: the signature is for this URL, and credentials go to no other host.
+      return { kind: 'failed', error: `HTTP ${status}${status >= 300 && status < 400 ? redirectedTo(res.headers.location, req) : ''}`, status, retryable: false, ...withBody, latencyMs: elapsed() };
     }
 
     const body = await readBodyCapped(res.body, req.maxBodyBytes, res.headers['content-length']);
@@ -101,6 +104,18 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     if (expiry) clearImmediate(expiry);
     req.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Where a 3xx pointed, credentials masked, for the error: `http://` answered with its `https://` twin is the common case. */
+function redirectedTo(location: string | string[] | undefined, req: Pick<GetRequest, 'origin' | 'path'>): string {
+  if (typeof location !== 'string') return '';
+  let target: string;
+  try {
+    target = new URL(location, `${req.origin}${req.path}`).href;
+  } catch {
+    return '';
+  }
+  return `: a redirect to ${shorten(redactUserinfo(target), MAX_SHOWN)}, not followed; if that is the right URL, configure it instead`;
 }
 
 const NETWORK_ERRORS: Record<string, string> = {

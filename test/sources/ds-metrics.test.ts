@@ -3,6 +3,8 @@
  * Timing is asserted on what the app recorded; synchronisation goes through the app's
  * waitForRequests and `wait` faults, never through sleeps.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../src/errors.js';
 import { createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
@@ -136,6 +138,19 @@ describe('retries', () => {
     const r = await one(source([a.url.replace('/ds-metrics', '/nope')]), tick(2_000));
     expect(r).toMatchObject({ ok: false, error: 'HTTP 404', http_status: 404, attempts: 1 });
     expect(a.requests).toHaveLength(1);
+  });
+
+  it('does not follow a redirect, to another host or not: the signature and credentials go nowhere else, and the error says where it pointed', async () => {
+    const elsewhere = await app();
+    // Where it points carries the credentials it was given, as a proxy echoing them may.
+    const redirector = createServer((_req, res) => res.writeHead(302, { location: elsewhere.url.replace('127.0.0.1', 'user:pa55word@localhost') }).end());
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => redirector.close(() => resolve())) });
+    const url = `http://user:pa55word@127.0.0.1:${(redirector.address() as AddressInfo).port}/ds-metrics`;
+    const r = await one(source([url]), tick(2_000));
+    expect(r).toMatchObject({ ok: false, http_status: 302, attempts: 1 });
+    expect(r.error).toBe(`HTTP 302: a redirect to ${elsewhere.url.replace('127.0.0.1', '***@localhost')}, not followed; if that is the right URL, configure it instead`);
+    expect(elsewhere.requests).toHaveLength(0);
   });
 
   it('retries a connection reset', async () => {
