@@ -71,7 +71,7 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
   req.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const res = await req.dispatcher.request({ origin: req.origin, path: req.path, method: 'GET', headers: req.headers, signal: controller.signal });
+    const res = await untilAborted(req.dispatcher.request({ origin: req.origin, path: req.path, method: 'GET', headers: req.headers, signal: controller.signal }), controller.signal);
     const status = res.statusCode;
 
     if (status === 401 || status === 403) {
@@ -104,6 +104,23 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     if (expiry) clearImmediate(expiry);
     req.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * `request`, or the abort's reason as soon as `signal` aborts. undici fails a request aborted while
+ * its connection is still being made (a TLS handshake the server never answers) only once that
+ * connection is made or its connect timeout fires, up to a second after it on undici's coarse
+ * timers: the attempt must not wait for it. What undici does afterwards is undici's (it drops the
+ * late connection for the aborted request); a late failure is swallowed.
+ */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  request.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([request, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
 }
 
 /** Where a 3xx pointed, credentials masked, for the error: `http://` answered with its `https://` twin is the common case. */

@@ -4,7 +4,7 @@
  * waitForRequests and `wait` faults, never through sleeps.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../src/errors.js';
 import { createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
@@ -254,6 +254,45 @@ describe('timeouts and deadlines', () => {
     expect(r.http_status).toBeUndefined();
     expect(elapsed).toBeGreaterThanOrEqual(195);
     expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('a TLS handshake the server never answers is cut at the timeout, and at once by an abort or close()', async () => {
+    // Accepts TCP, never says a word of TLS: the request is still connecting, where undici fails it
+    // only at its own connect timeout, up to a second late on its coarse timers (then drops the socket).
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.resume().on('error', () => undefined).on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => { for (const socket of sockets) socket.destroy(); silent.close(() => resolve()); }) });
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/ds-metrics`;
+    const connected = () => new Promise<void>((resolve) => (sockets.size > 0 ? resolve() : silent.once('connection', () => resolve())));
+    const dropped = () => Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+
+    let started = Date.now();
+    const r = await one(source([url], { timeoutMs: 300, retries: 0 }), tick(5_000));
+    expect(r).toMatchObject({ ok: false, error: 'timeout after 300ms', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(300 + 150);
+    await dropped();
+
+    const controller = new AbortController();
+    const pending = source([url], { timeoutMs: 1_000 }).collect(tick(10_000, { signal: controller.signal }));
+    await connected();
+    started = Date.now();
+    controller.abort(new Error('interrupted by SIGINT'));
+    expect((await pending)[0]).toMatchObject({ ok: false, error: 'aborted', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(150);
+    await dropped();
+
+    const s = source([url], { timeoutMs: 1_000 });
+    const abandoned = s.collect(tick(10_000));
+    await connected();
+    started = Date.now();
+    await s.close();
+    expect((await abandoned)[0]).toMatchObject({ ok: false, error: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(150);
+    await dropped();
   });
 
   it('a slow answer within the timeout is fine', async () => {

@@ -140,7 +140,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
       closing.abort(new Error('source closed'));
-      await agent.close();
+      await agent.destroy();
     },
   };
 }
