@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../src/errors.js';
 import { createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../../src/sources/types.js';
+import { TEST_DNS_SERVERS_VAR } from '../../src/net/lookup.js';
+import { startDns } from '../helpers/test-dns.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 const UA = 'seqpulse/0.0.0-test';
@@ -293,6 +295,21 @@ describe('timeouts and deadlines', () => {
     expect((await abandoned)[0]).toMatchObject({ ok: false, error: 'aborted' });
     expect(Date.now() - started).toBeLessThan(150);
     await dropped();
+  });
+
+  it('a DNS server that never answers holds an attempt no longer than its budget, clipped to the tick (the lookup itself has the source timeout)', async () => {
+    const dns = await startDns();
+    open.push(dns);
+    Object.assign(process.env, dns.env);
+    try {
+      const started = Date.now();
+      const r = await one(source(['http://app.example.internal:8080/ds-metrics'], { timeoutMs: 3_000, retries: 0 }), tick(400));
+      expect(r).toMatchObject({ ok: false, attempts: 1, error: expect.stringMatching(/^timeout after (3\d\d|400)ms$/) });
+      expect(Date.now() - started).toBeLessThan(400 + 150);
+      expect(dns.asked()).toContain('app.example.internal');
+    } finally {
+      delete process.env[TEST_DNS_SERVERS_VAR];
+    }
   });
 
   it('a slow answer within the timeout is fine', async () => {
