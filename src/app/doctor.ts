@@ -10,6 +10,7 @@ import { optionName } from '../config/names.js';
 import { CredentialsError, ExitCode, SeqpulseError, UsageError } from '../errors.js';
 import { redactError, redactText, redactUserinfo } from '../redact.js';
 import { queryIssues } from '../sources/factory.js';
+import { eachUntilAuthError } from '../sources/retrying.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
 import { storeDirectory } from '../store/directory.js';
 import { sqlitePath } from '../store/location.js';
@@ -65,35 +66,45 @@ export async function runDoctor({ config, source, openStore, full = false }: Doc
   return checks;
 }
 
-/** One sample from each endpoint (or from the source, for sources without endpoints). */
+/**
+ * One sample from each endpoint (or from the source, for sources without endpoints), all of them
+ * at once as a run samples them (MAX_IN_FLIGHT at a time): endpoints that never answer cost one
+ * timeout together, not one each. Their checks come in the configured order.
+ */
 async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], checks: Check[], bound: Bounds): Promise<EndpointResult[]> {
   const targets = config.source.type === 'ds-metrics' || config.source.type === 'prometheus-scrape' ? config.endpoints.map((e) => ({ ...config, endpoints: [e] })) : [config];
+  // Each target catches its own failures (a rejected signature is its check), so none ends the others.
+  const sampled = await eachUntilAuthError(targets, (target) => sampleOne(config, target, source, bound), []);
+  checks.push(...sampled.flatMap((s) => s.checks));
+  return sampled.flatMap((s) => s.answers);
+}
+
+async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source: DoctorDeps['source'], bound: Bounds): Promise<{ checks: Check[]; answers: EndpointResult[] }> {
+  const checks: Check[] = [];
   const answers: EndpointResult[] = [];
-  for (const target of targets) {
-    const label = target.endpoints.length === 1 ? redactUserinfo(target.endpoints[0]!) : config.source.type;
-    const src = source(target);
-    try {
-      const started = Date.now();
-      const results = await src.collect({ phase: 'pre', deploymentId: 'doctor', deadline: started + config.timeoutMs * (config.retries + 1) });
-      for (const r of results) {
-        if (r.ok) {
-          answers.push(r);
-          const count = Object.keys(r.metrics ?? {}).length;
-          checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${formatDuration(r.latency_ms ?? Date.now() - started)} with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
-        } else {
-          checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
-        }
+  const label = target.endpoints.length === 1 ? redactUserinfo(target.endpoints[0]!) : config.source.type;
+  const src = source(target);
+  try {
+    const started = Date.now();
+    const results = await src.collect({ phase: 'pre', deploymentId: 'doctor', deadline: started + config.timeoutMs * (config.retries + 1) });
+    for (const r of results) {
+      if (r.ok) {
+        answers.push(r);
+        const count = Object.keys(r.metrics ?? {}).length;
+        checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${formatDuration(r.latency_ms ?? Date.now() - started)} with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
+      } else {
+        checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
       }
-    } catch (err) {
-      const fix = err instanceof SeqpulseError ? err.hint : undefined;
-      // Rejected (or unsafe) credentials stop a run before the deploy: a configuration error.
-      const blocking = err instanceof CredentialsError || err instanceof UsageError;
-      checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(err instanceof Error ? err.message : String(err), config.redactions)), ...(fix ? { fix } : {}), ...(blocking ? { blocking } : {}) });
-    } finally {
-      await src.close();
     }
+  } catch (err) {
+    const fix = err instanceof SeqpulseError ? err.hint : undefined;
+    // Rejected (or unsafe) credentials stop a run before the deploy: a configuration error.
+    const blocking = err instanceof CredentialsError || err instanceof UsageError;
+    checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(err instanceof Error ? err.message : String(err), config.redactions)), ...(fix ? { fix } : {}), ...(blocking ? { blocking } : {}) });
+  } finally {
+    await src.close();
   }
-  return answers;
+  return { checks, answers };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Phase, Rules } from '../core/types.js';
 import { CredentialsError } from '../errors.js';
 import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
+import { shorten } from '../output/terminal.js';
 import type { Clock } from '../sampling/clock.js';
 import { runFixedRate } from '../sampling/schedule.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
@@ -180,6 +181,13 @@ export async function backfillPhase(
   return { samples, failed, collected: steps.length - failed };
 }
 
+/**
+ * Longest failure reason stored with a sample. A reason may quote what the source answered (a
+ * `/metrics` page's malformed token, a server's explanation): megabytes of it, stored with every
+ * sample of a window, would fill the disk. Sources mask secrets before this cut.
+ */
+export const MAX_STORED_ERROR = 2000;
+
 function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {
   return {
     id: randomUUID(),
@@ -191,7 +199,7 @@ function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, schedul
     taken_at: r.taken_at,
     ok: r.ok,
     http_status: r.http_status ?? null,
-    error: r.error ?? null,
+    error: r.error === undefined ? null : shorten(r.error, MAX_STORED_ERROR),
     attempts: r.attempts,
     latency_ms: r.latency_ms ?? null,
     metrics: r.ok ? (r.metrics ?? null) : null,

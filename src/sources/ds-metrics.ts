@@ -58,7 +58,8 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const ownAgent = opts.dispatcher ? undefined : sourceAgent({ timeoutMs, insecure: opts.insecure });
   const dispatcher: Dispatcher = opts.dispatcher ?? ownAgent!;
-  // Closing the source abandons whatever is still in flight, so close() cannot hang on a stuck app.
+  // Closing the source abandons whatever is still in flight, so close() cannot hang on a stuck app
+  // (destroy, not close: close() would wait for a connection still being made, a TLS handshake never answered).
   const closing = new AbortController();
 
   /** Belt and braces: no error text leaves this module with a secret in it, whatever produced it. */
@@ -86,7 +87,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
       closing.abort(new Error('source closed'));
-      await ownAgent?.close();
+      await ownAgent?.destroy();
     },
   };
 }

@@ -7,6 +7,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { boundedConnect } from '../net/lookup.js';
+import { MAX_SHOWN, shorten } from '../output/terminal.js';
+import { redactUserinfo } from '../redact.js';
 import { parseRetryAfter } from './backoff.js';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { MAX_IN_FLIGHT } from './retrying.js';
@@ -69,7 +71,7 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
   req.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const res = await req.dispatcher.request({ origin: req.origin, path: req.path, method: 'GET', headers: req.headers, signal: controller.signal });
+    const res = await untilAborted(req.dispatcher.request({ origin: req.origin, path: req.path, method: 'GET', headers: req.headers, signal: controller.signal }), controller.signal);
     const status = res.statusCode;
 
     if (status === 401 || status === 403) {
@@ -84,7 +86,8 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
         return { kind: 'failed', error: `HTTP ${status}`, status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...withBody, latencyMs: elapsed() };
       }
       // A 404 or a redirect is a wrong URL, not a passing hiccup: another attempt would get the same answer.
-      return { kind: 'failed', error: `HTTP ${status}`, status, retryable: false, ...withBody, latencyMs: elapsed() };
+      // A redirect is not followed: the signature is for this URL, and credentials go to no other host.
+      return { kind: 'failed', error: `HTTP ${status}${status >= 300 && status < 400 ? redirectedTo(res.headers.location, req) : ''}`, status, retryable: false, ...withBody, latencyMs: elapsed() };
     }
 
     const body = await readBodyCapped(res.body, req.maxBodyBytes, res.headers['content-length']);
@@ -101,6 +104,35 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     if (expiry) clearImmediate(expiry);
     req.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * `request`, or the abort's reason as soon as `signal` aborts. undici fails a request aborted while
+ * its connection is still being made (a TLS handshake the server never answers) only once that
+ * connection is made or its connect timeout fires, up to a second after it on undici's coarse
+ * timers: the attempt must not wait for it. What undici does afterwards is undici's (it drops the
+ * late connection for the aborted request); a late failure is swallowed.
+ */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  request.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([request, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
+}
+
+/** Where a 3xx pointed, credentials masked, for the error: `http://` answered with its `https://` twin is the common case. */
+function redirectedTo(location: string | string[] | undefined, req: Pick<GetRequest, 'origin' | 'path'>): string {
+  if (typeof location !== 'string') return '';
+  let target: string;
+  try {
+    target = new URL(location, `${req.origin}${req.path}`).href;
+  } catch {
+    return '';
+  }
+  return `: a redirect to ${shorten(redactUserinfo(target), MAX_SHOWN)}, not followed; if that is the right URL, configure it instead`;
 }
 
 const NETWORK_ERRORS: Record<string, string> = {

@@ -20,6 +20,7 @@ import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUserinfo } from '../redact.js';
 import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
+import { guardPgSocket } from '../net/pg-wire.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
 import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
 
@@ -151,7 +152,7 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     application_name: 'seqpulse',
     // A host name looked up by a lookup that ends (net/lookup.ts), not by getaddrinfo.
-    stream: () => socketWithLookup(lookupWithin(budgetMs)),
+    stream: () => guardPgSocket(socketWithLookup(lookupWithin(budgetMs))),
   });
   client.on('error', () => undefined);
   let lost = false;

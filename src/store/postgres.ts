@@ -24,6 +24,7 @@ import { formatDuration } from '../config/duration.js';
 import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
 import { SeqpulseError, StoreError } from '../errors.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
+import { guardPgSocket } from '../net/pg-wire.js';
 import { redactError, redactUserinfo } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate } from './migrations.js';
@@ -59,7 +60,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     idle_in_transaction_session_timeout: timeoutMs,
     // pg's own socket, kept track of so the deadline can destroy it, with a lookup that ends (net/lookup.ts).
     stream: () => {
-      const socket = socketWithLookup(lookup);
+      const socket = guardPgSocket(socketWithLookup(lookup));
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       // One made after the store was cut off (for an operation that waited for a free connection)

@@ -1,5 +1,6 @@
 /** `seqpulse doctor` against a real signed app, a real SQLite store and the test run's Postgres. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -187,6 +188,29 @@ describe('seqpulse doctor', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ ok: false, exit_code: 1 });
     expect(out.checks.find((c: { name: string }) => c.name.startsWith('sample ')).fix).toMatch(/--timeout.*A run would still deploy/);
+  });
+
+  it('endpoints that accept and never answer are sampled together: doctor takes one timeout, not one per endpoint', async () => {
+    const sockets = new Set<Socket>();
+    const frozen = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = frozen.address() as AddressInfo;
+      const endpoints = [1, 2, 3, 4, 5].flatMap((i) => ['--endpoint', `http://127.0.0.1:${port}/ds-metrics?replica=${i}`]);
+      const started = Date.now();
+      const r = await runCli(['doctor', ...endpoints, '--timeout', '2s', '--retries', '0', '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      // One after another, they took 5 x 2 s; together, 2 s and the process's start-up.
+      expect(Date.now() - started).toBeLessThan(2000 + 3500);
+      expect(r.code).toBe(1);
+      const samples = JSON.parse(r.stdout).checks.filter((c: { name: string }) => c.name.startsWith('sample '));
+      expect(samples.map((c: { name: string; detail: string }) => [c.name, c.detail])).toEqual([1, 2, 3, 4, 5].map((i) => [`sample http://127.0.0.1:${port}/ds-metrics?replica=${i}`, 'timeout after 2s']));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => frozen.close(() => resolve()));
+    }
   });
 
   it('an invalid config file is a failed check naming the file and line; an unusable sync target fails too', async () => {

@@ -3,10 +3,14 @@
  * Timing is asserted on what the app recorded; synchronisation goes through the app's
  * waitForRequests and `wait` faults, never through sleeps.
  */
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../src/errors.js';
 import { createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../../src/sources/types.js';
+import { TEST_DNS_SERVERS_VAR } from '../../src/net/lookup.js';
+import { startDns } from '../helpers/test-dns.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 const UA = 'seqpulse/0.0.0-test';
@@ -138,6 +142,19 @@ describe('retries', () => {
     expect(a.requests).toHaveLength(1);
   });
 
+  it('does not follow a redirect, to another host or not: the signature and credentials go nowhere else, and the error says where it pointed', async () => {
+    const elsewhere = await app();
+    // Where it points carries the credentials it was given, as a proxy echoing them may.
+    const redirector = createServer((_req, res) => res.writeHead(302, { location: elsewhere.url.replace('127.0.0.1', 'user:pa55word@localhost') }).end());
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => redirector.close(() => resolve())) });
+    const url = `http://user:pa55word@127.0.0.1:${(redirector.address() as AddressInfo).port}/ds-metrics`;
+    const r = await one(source([url]), tick(2_000));
+    expect(r).toMatchObject({ ok: false, http_status: 302, attempts: 1 });
+    expect(r.error).toBe(`HTTP 302: a redirect to ${elsewhere.url.replace('127.0.0.1', '***@localhost')}, not followed; if that is the right URL, configure it instead`);
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
   it('retries a connection reset', async () => {
     const a = await app();
     a.queueFault({ kind: 'reset' });
@@ -239,6 +256,60 @@ describe('timeouts and deadlines', () => {
     expect(r.http_status).toBeUndefined();
     expect(elapsed).toBeGreaterThanOrEqual(195);
     expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('a TLS handshake the server never answers is cut at the timeout, and at once by an abort or close()', async () => {
+    // Accepts TCP, never says a word of TLS: the request is still connecting, where undici fails it
+    // only at its own connect timeout, up to a second late on its coarse timers (then drops the socket).
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.resume().on('error', () => undefined).on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => { for (const socket of sockets) socket.destroy(); silent.close(() => resolve()); }) });
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/ds-metrics`;
+    const connected = () => new Promise<void>((resolve) => (sockets.size > 0 ? resolve() : silent.once('connection', () => resolve())));
+    const dropped = () => Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+
+    let started = Date.now();
+    const r = await one(source([url], { timeoutMs: 300, retries: 0 }), tick(5_000));
+    expect(r).toMatchObject({ ok: false, error: 'timeout after 300ms', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(300 + 150);
+    await dropped();
+
+    const controller = new AbortController();
+    const pending = source([url], { timeoutMs: 1_000 }).collect(tick(10_000, { signal: controller.signal }));
+    await connected();
+    started = Date.now();
+    controller.abort(new Error('interrupted by SIGINT'));
+    expect((await pending)[0]).toMatchObject({ ok: false, error: 'aborted', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(150);
+    await dropped();
+
+    const s = source([url], { timeoutMs: 1_000 });
+    const abandoned = s.collect(tick(10_000));
+    await connected();
+    started = Date.now();
+    await s.close();
+    expect((await abandoned)[0]).toMatchObject({ ok: false, error: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(150);
+    await dropped();
+  });
+
+  it('a DNS server that never answers holds an attempt no longer than its budget, clipped to the tick (the lookup itself has the source timeout)', async () => {
+    const dns = await startDns();
+    open.push(dns);
+    Object.assign(process.env, dns.env);
+    try {
+      const started = Date.now();
+      const r = await one(source(['http://app.example.internal:8080/ds-metrics'], { timeoutMs: 3_000, retries: 0 }), tick(400));
+      expect(r).toMatchObject({ ok: false, attempts: 1, error: expect.stringMatching(/^timeout after (3\d\d|400)ms$/) });
+      expect(Date.now() - started).toBeLessThan(400 + 150);
+      expect(dns.asked()).toContain('app.example.internal');
+    } finally {
+      delete process.env[TEST_DNS_SERVERS_VAR];
+    }
   });
 
   it('a slow answer within the timeout is fine', async () => {

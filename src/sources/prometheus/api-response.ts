@@ -9,14 +9,26 @@
  * - `warnings` and `infos` (partial responses, e.g. a remote store that did not answer) become
  *   notes; they never fail the sample.
  */
+import { shorten } from '../../output/terminal.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
 import { parseSampleValue } from './exposition.js';
+
+/** Longest text kept from an answer (an error, a warning): a server may explain itself in megabytes, and each sample stores it. */
+export const MAX_ANSWER_TEXT = 500;
+/** Warnings and infos kept from one answer; the rest are counted. */
+const MAX_NOTES = 5;
 
 export type ApiBody =
   | { status: 'success'; data: unknown; notes: string[] }
   | { status: 'error'; errorType: string; error: string; notes: string[] };
 
-/** The envelope of an API answer, or why it is not one. */
-export function decodeApiBody(body: Buffer): ApiBody | string {
+/**
+ * The envelope of an API answer, or why it is not one. Its texts are masked by `scrub` (a token the
+ * server echoes), then cut to MAX_ANSWER_TEXT; nesting that would overflow the stack of whatever
+ * walks it (String() of an array) is refused before parsing.
+ */
+export function decodeApiBody(body: Buffer, scrub: (text: string) => string = (t) => t): ApiBody | string {
+  if (jsonNestingExceeds(body)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
@@ -24,9 +36,12 @@ export function decodeApiBody(body: Buffer): ApiBody | string {
     return body.length === 0 ? 'empty body' : 'not JSON (is the URL a Prometheus server?)';
   }
   if (!isObject(doc)) return 'expected a JSON object';
-  const notes = [...strings(doc.warnings).map((w) => `warning: ${w}`), ...strings(doc.infos).map((i) => `info: ${i}`)];
+  const text = (v: unknown) => shorten(scrub(String(v)), MAX_ANSWER_TEXT);
+  const told = [...strings(doc.warnings).map((w) => ['warning', w]), ...strings(doc.infos).map((i) => ['info', i])];
+  const notes = told.slice(0, MAX_NOTES).map(([kind, t]) => `${kind}: ${text(t)}`);
+  if (told.length > MAX_NOTES) notes.push(`${told.length - MAX_NOTES} more warnings and infos`);
   if (doc.status === 'success') return { status: 'success', data: doc.data, notes };
-  if (doc.status === 'error') return { status: 'error', errorType: String(doc.errorType ?? 'unknown'), error: String(doc.error ?? 'no message'), notes };
+  if (doc.status === 'error') return { status: 'error', errorType: text(doc.errorType ?? 'unknown'), error: text(doc.error ?? 'no message'), notes };
   return 'no "status" field (is the URL a Prometheus server?)';
 }
 
@@ -40,7 +55,7 @@ export interface InstantValue {
 export function instantValue(data: unknown): InstantValue {
   if (!isObject(data)) return { note: 'malformed answer (no data)' };
   if (data.resultType === 'scalar') return point(data.result);
-  if (data.resultType !== 'vector') return { note: `returned a ${String(data.resultType)}, expected a scalar or a one-series vector` };
+  if (data.resultType !== 'vector') return { note: `returned a ${quoted(data.resultType)}, expected a scalar or a one-series vector` };
   const series = Array.isArray(data.result) ? data.result : [];
   if (series.length === 0) return { note: 'empty result' };
   if (series.length > 1) return { note: tooMany(series.length) };
@@ -56,7 +71,7 @@ export interface RangeValues {
 /** The one series of a range query's `data` (a matrix). */
 export function rangeValues(data: unknown): RangeValues {
   const points = new Map<number, number>();
-  if (!isObject(data) || data.resultType !== 'matrix') return { points, note: `returned a ${isObject(data) ? String(data.resultType) : 'malformed answer'}, expected a matrix` };
+  if (!isObject(data) || data.resultType !== 'matrix') return { points, note: `returned a ${isObject(data) ? quoted(data.resultType) : 'malformed answer'}, expected a matrix` };
   const series = Array.isArray(data.result) ? data.result : [];
   if (series.length === 0) return { points, note: 'empty result' };
   if (series.length > 1) return { points, note: tooMany(series.length) };
@@ -73,7 +88,7 @@ export function rangeValues(data: unknown): RangeValues {
 function point(raw: unknown): InstantValue {
   if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[1] !== 'string') return { note: 'malformed sample' };
   const value = parseSampleValue(raw[1]);
-  if (value === undefined) return { note: `malformed value ${JSON.stringify(raw[1])}` };
+  if (value === undefined) return { note: `malformed value ${JSON.stringify(shorten(raw[1], MAX_ANSWER_TEXT))}` };
   if (!Number.isFinite(value)) return { note: `value is ${raw[1]} (no value)` };
   return { value };
 }
@@ -86,6 +101,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.map(String) : [];
+/** A value from the answer, as a note may quote it. */
+function quoted(v: unknown): string {
+  return shorten(String(v), MAX_ANSWER_TEXT);
+}
+
+function strings(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
 }

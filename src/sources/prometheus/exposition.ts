@@ -74,7 +74,8 @@ function readComment(line: string, lineNo: number, out: Exposition): boolean {
 
 const NAME_START = /[a-zA-Z_:]/;
 const NAME_CHAR = /[a-zA-Z0-9_:]/;
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Unambiguous (a digit run is split in one way only), so a long run of digits that fails to match fails in linear time, not quadratic. */
+const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Parses a sample value the way Prometheus does, including `+Inf`, `-Inf` and `NaN` in any case. */
 export function parseSampleValue(token: string): number | undefined {

@@ -96,7 +96,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
       closing.abort(new Error('source closed'));
-      await agent.close();
+      await agent.destroy();
     },
   };
 }

@@ -71,7 +71,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
         // Prometheus stops evaluating at `timeout`, instead of working on for an answer nobody reads.
         const search = new URLSearchParams({ query, ...params, timeout: `${Math.max(1, Math.floor(budgetMs / 1000))}s` });
         const path = `${apiBase}/${endpoint}?${search}`;
-        const answer = readAnswer(await getOnce({ dispatcher: agent, origin: server.origin, path, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_ANSWER_BYTES, errorBodyBytes: ERROR_BODY_BYTES, now: Date.now, signal }));
+        const answer = readAnswer(scrub, await getOnce({ dispatcher: agent, origin: server.origin, path, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_ANSWER_BYTES, errorBodyBytes: ERROR_BODY_BYTES, now: Date.now, signal }));
         notes = answer.notes;
         return answer.outcome;
       },
@@ -140,7 +140,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
       closing.abort(new Error('source closed'));
-      await agent.close();
+      await agent.destroy();
     },
   };
 }
@@ -154,16 +154,19 @@ function atStep(values: ReturnType<typeof rangeValues> | undefined, at: number, 
 
 type AnswerOutcome = Exclude<GetOutcome, { kind: 'ok' }> | { kind: 'ok'; data: unknown; latencyMs: number };
 
-/** A transport outcome read as an API answer; on an error answer, the server's own explanation replaces a bare `HTTP 400`. */
-function readAnswer(outcome: GetOutcome): { outcome: AnswerOutcome; notes: string[] } {
+/**
+ * A transport outcome read as an API answer; on an error answer, the server's own explanation
+ * (masked by `scrub`, and cut) replaces a bare `HTTP 400`.
+ */
+function readAnswer(scrub: (text: string) => string, outcome: GetOutcome): { outcome: AnswerOutcome; notes: string[] } {
   if (outcome.kind === 'failed' && outcome.body) {
-    const explained = decodeApiBody(outcome.body);
+    const explained = decodeApiBody(outcome.body, scrub);
     if (typeof explained !== 'string' && explained.status === 'error') {
       return { outcome: { ...outcome, error: `${outcome.error} ${explained.errorType}: ${explained.error}` }, notes: explained.notes };
     }
   }
   if (outcome.kind !== 'ok') return { outcome, notes: [] };
-  const body = decodeApiBody(outcome.body);
+  const body = decodeApiBody(outcome.body, scrub);
   const { status, latencyMs } = outcome;
   if (typeof body === 'string') return { outcome: { kind: 'failed', error: `malformed answer: ${body}`, status, retryable: true, latencyMs }, notes: [] };
   if (body.status === 'error') return { outcome: { kind: 'failed', error: `${body.errorType}: ${body.error}`, status, retryable: false, latencyMs }, notes: body.notes };

@@ -105,4 +105,16 @@ describe('parseSampleValue', () => {
   it.each(['', '0x10', '1,5', 'one', '1e'])('refuses %j', (token) => expect(parseSampleValue(token)).toBeUndefined());
 
   it('reads NaN in any case', () => expect(parseSampleValue('nan')).toBeNaN());
+
+  it.each([
+    ['digits', (n: number) => `${'1'.repeat(n)}x`],
+    ['digits, a point, digits', (n: number) => `${'1'.repeat(n)}.${'1'.repeat(n)}x`],
+    ['digits and an exponent', (n: number) => `${'1'.repeat(n)}e${'1'.repeat(n)}x`],
+  ])('refuses 50,000 %s and then not a number in linear time (a page or an answer may send it)', (_what, token) => {
+    // 10 to 20 s each, the event loop held, when the pattern could split a digit run two ways; a megabyte of digits, hours.
+    const started = performance.now();
+    expect(parseSampleValue(token(50_000))).toBeUndefined();
+    expect(parseSampleValue(token(50_000).slice(0, -1))).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });
