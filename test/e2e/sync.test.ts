@@ -1,6 +1,6 @@
 /** Local first, shared store second: `--sync` after a run, and `seqpulse sync`, against the real test Postgres. */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
@@ -77,15 +77,21 @@ describe('sync', () => {
   it('two runners with their own local stores, syncing to one Postgres: overlapping runs both carry a concurrent_deployment hint', async () => {
     const url = await createTestDatabase();
     const app = await startTestApp({ secret: TEST_SECRET });
+    const [cwdA, cwdB] = [tempDir(), tempDir()];
+    // Runner A's deploy lasts until runner B has announced its run too, however slowly B starts:
+    // A's own look for overlapping runs, at its end, must find B.
+    const release = join(cwdA, 'release');
     try {
       const flags = (window: string) => [...fastFlags(app.url, ['--window', window]), '--sync', url, '--project', 'twin', '--env', 'prod', '--json'];
-      const [cwdA, cwdB] = [tempDir(), tempDir()];
-      const long = startCli(['run', ...flags('3s'), '--', process.execPath, '-e', ''], { cwd: cwdA, env });
+      const waitForRelease = `const fs = require('fs'); const t = setInterval(() => fs.existsSync(${JSON.stringify(release)}) && clearInterval(t), 20);`;
+      const long = startCli(['run', ...flags('1s'), '--', process.execPath, '-e', waitForRelease], { cwd: cwdA, env });
       // Runner A announced its run in the shared store while it runs.
       await waitFor(async () => (await counts(url)).runs === 1, 'the first run to be announced in the shared store');
-      const short = await runCli(['run', ...flags('500ms'), '--', process.execPath, '-e', ''], { cwd: cwdB, env });
+      const short = startCli(['run', ...flags('500ms'), '--', process.execPath, '-e', ''], { cwd: cwdB, env });
+      await waitFor(async () => (await counts(url)).runs === 2, 'the second run to be announced in the shared store');
+      writeFileSync(release, '');
       const first = JSON.parse((await long.done).stdout);
-      const second = JSON.parse(short.stdout);
+      const second = JSON.parse((await short.done).stdout);
       const hint = (r: { hints: { code: string; message: string }[] }) => r.hints.find((h) => h.code === 'concurrent_deployment');
       expect(hint(second)?.message).toContain(first.deployment_id);
       expect(hint(first)?.message).toContain(second.deployment_id);
@@ -93,6 +99,8 @@ describe('sync', () => {
       const stored = (r: { samples: { pre: number; post: number; failed: number } }) => r.samples.pre + r.samples.post + r.samples.failed;
       expect(await counts(url)).toEqual({ runs: 2, samples: stored(first) + stored(second), verdicts: 2 });
     } finally {
+      // Runner A's deploy ends even when the test failed before releasing it.
+      writeFileSync(release, '');
       await app.close();
     }
   });

@@ -42,16 +42,9 @@ export interface CliOptions {
 }
 
 export function startCli(args: string[], opts: CliOptions): CliRun {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const [command, ...prefixArgs] = opts.prefix ?? [process.execPath];
   const argv = opts.prefix ? [...prefixArgs, ...(prefixArgs.includes(process.execPath) ? [] : [process.execPath]), BIN, ...args] : [BIN, ...args];
-  const child = spawn(command!, argv, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
-  return { child, output, done };
+  return startCliWith([command!, ...argv], opts);
 }
 
 export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
@@ -77,7 +70,7 @@ export function startCliOnTerminal(args: string[], opts: CliOptions): CliRun {
 function startCliWith(argv: string[], opts: CliOptions): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
