@@ -5,10 +5,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { storedSamples } from '../helpers/records.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -39,16 +38,6 @@ async function frozenPeer(): Promise<{ url: string; accepted: () => number; clos
         server.close(() => resolve());
       }),
   };
-}
-
-async function storedSamples(cwd: string) {
-  const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
-  try {
-    const [run] = await store.listRuns({});
-    return await store.getSamples(run!.id);
-  } finally {
-    await store.close();
-  }
 }
 
 /** fastFlags' schedule: 3 PRE and 10 POST ticks at 100 ms, each request cut off at 300 ms. */

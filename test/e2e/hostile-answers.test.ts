@@ -6,10 +6,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, runCli, tempDir } from '../helpers/cli.js';
+import { storedSamples } from '../helpers/records.js';
 
 const node = process.execPath;
 const track = closeAfterEach();
@@ -31,16 +30,6 @@ async function answering(body: string, contentType: string): Promise<{ url: stri
         server.close(() => resolve());
       }),
   };
-}
-
-async function storedSamples(cwd: string) {
-  const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
-  try {
-    const [run] = await store.listRuns({});
-    return await store.getSamples(run!.id);
-  } finally {
-    await store.close();
-  }
 }
 
 describe('a source answering hostile bodies', () => {

@@ -1,5 +1,6 @@
 /** Records for store tests. */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { VerdictReport } from '../../src/core/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { RunRecord, StoredSample } from '../../src/store/types.js';
@@ -72,6 +73,17 @@ export async function storeWithFinishedRuns(path: string, count: number): Promis
     await store.addSamples(runs.flatMap((r) => [0, 1, 2].map((seq) => sample(r.id, seq, { a: seq }))));
     await store.saveVerdicts(runs.map((r) => verdict(r.id)));
     return runs;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The samples of the one run in the default store of a CLI run in `cwd`. */
+export async function storedSamples(cwd: string) {
+  const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
+  try {
+    const [run] = await store.listRuns({});
+    return await store.getSamples(run!.id);
   } finally {
     await store.close();
   }
