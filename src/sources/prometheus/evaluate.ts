@@ -120,8 +120,18 @@ function matches(m: Matcher, value: string): boolean {
   }
 }
 
+/**
+ * The series' identity: its labels in name order, each name and value length-prefixed (no value can
+ * pass for a separator). Built for every matching series of both scrapes, so kept cheap: a
+ * JSON.stringify of sorted entries took seconds on a page of 200,000 series.
+ */
 function seriesKey(s: Sample): string {
-  return JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let key = '';
+  for (const name of Object.keys(s.labels).sort()) {
+    const value = s.labels[name]!;
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  return key;
 }
 
 function sum(values: number[]): number {
