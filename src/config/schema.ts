@@ -64,7 +64,7 @@ const settingsShape = {
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
   pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
-  interval: duration.refine((ms) => ms >= MIN_INTERVAL_MS, { message: `must be at least ${formatDuration(MIN_INTERVAL_MS)}` }).describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
+  interval: duration.refine((ms) => ms >= MIN_INTERVAL_MS, { error: (issue) => `${typeof issue.input === 'number' ? formatDuration(issue.input) : 'this'} is too short: must be at least ${formatDuration(MIN_INTERVAL_MS)}` }).describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
   // A bound that holds whatever sets it (a flag, the config, a run's stored settings): every run ends.
   window: duration.refine((ms) => ms <= MAX_WINDOW_MS, { message: 'must be at most 24h: seqpulse judges a deploy, it does not monitor (use a window of minutes to hours)' }).describe('POST observation window, at most 24h. Default: 5m.'),
   timeout: budget.describe('Budget of one request (or query, or command). Default: 5s.'),

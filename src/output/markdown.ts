@@ -31,7 +31,7 @@ export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}
   if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), '');
   if (report.hints.length > 0) {
     head.push(`${h}# Hints`, '');
-    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **${escapeText(x.code)}** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
+    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **\`${escapeCell(x.code)}\`** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
   }
   const tail = [footer(report), ''];
   const metrics = [...report.metrics].sort((a, b) => (lookup(ORDER, a.status) ?? 9) - (lookup(ORDER, b.status) ?? 9));

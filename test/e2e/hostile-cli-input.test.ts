@@ -108,13 +108,13 @@ describe('hostile seqpulse.yml', () => {
   it('an interval or timeout of 0 names the line, flag or variable that set it; a metric name that is not one says why', async () => {
     const file = await withConfig('project: x\ntimeout: 0\ninterval: 0s\nmetrics:\n  "bad name\\e[2J": { threshold: 5 }\n');
     expect(file.stderr).toMatch(/seqpulse\.yml:2: timeout: must be more than 0/);
-    expect(file.stderr).toMatch(/seqpulse\.yml:3: interval: must be at least 10ms/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:3: interval: 0ms is too short: must be at least 10ms/);
     expect(file.stderr).toMatch(/seqpulse\.yml:5: metrics\.bad name\\u001b\[2J: not a valid name: metric names are letters, digits, _ \. : -/);
     expect(file.stderr).not.toMatch(/settings: |invalid key in record/);
     const dir = tempDir();
     const flags = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--interval', '0', '--', 'true'], { cwd: dir, env: { SEQPULSE_STORE_TIMEOUT: '0ms' } });
     expect(flags.code).toBe(2);
-    expect(flags.stderr).toContain('flags: --interval: must be at least 10ms');
+    expect(flags.stderr).toContain('flags: --interval: 0ms is too short: must be at least 10ms');
     expect(flags.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be more than 0');
   });
 

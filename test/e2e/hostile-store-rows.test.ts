@@ -84,9 +84,10 @@ describe('words of a stored verdict seqpulse does not know are text, escaped for
     }
     const [, , md, html] = results;
     expect(md!.stdout).not.toMatch(/^\| injected/m);
-    // Every `<` is escaped (`\<`): Markdown shows it, it opens no tag.
-    expect(md!.stdout).not.toMatch(/(?<!\\)<img/);
-    expect(md!.stdout).toContain(String.raw`**x\\n\| injected \| row \|\\n\<img src=x onerror=alert(1)\>\`\*\*** (toString)`);
+    // Outside code spans every `<` is escaped (`\<`); inside one (a hint code, as metric names), it is
+    // text to GitHub and a code span's backtick cannot be closed early (it becomes ').
+    expect(md!.stdout.replace(/`[^`\n]*`/g, '')).not.toMatch(/(?<!\\)<img/);
+    expect(md!.stdout).toContain(String.raw`**${'`'}x\\n\| injected \| row \|\\n<img src=x onerror=alert(1)>'**${'`'}** (toString)`);
     expect(html!.stdout).not.toMatch(/<img/);
   });
 });
