@@ -469,6 +469,7 @@ function reasonOf(issue: z.core.$ZodIssue, path: readonly PropertyKey[] = issue.
   }
   // A metric name that is not one: zod's own words ("invalid key in record") do not say why; the key's schema does.
   if (issue.code === 'invalid_key') return `not a valid name: ${issue.issues[0]?.message ?? issue.message}`;
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
   return issue.message;
 }
 

@@ -135,5 +135,15 @@ describe('hostile seqpulse.yml', () => {
     expect(r.stderr).toContain('flags: --retries: "lots" is not a number');
     expect(r.stderr).not.toMatch(/received string/);
   });
-});
 
+  it('a count given as a fraction (flag, variable, file) says it must be a whole number, not "expected int, received number"', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  foo: { threshold: 5, min_samples: 2.5 }\n');
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--retries', '1.5', '--', 'true'], { cwd: dir, env: { SEQPULSE_PRE_SAMPLES: '1.5' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('flags: --retries: must be a whole number');
+    expect(r.stderr).toContain('environment: SEQPULSE_PRE_SAMPLES: must be a whole number');
+    expect(r.stderr).toMatch(/seqpulse\.yml:2: metrics\.foo\.min_samples: must be a whole number/);
+    expect(r.stderr).not.toMatch(/expected int/);
+  });
+});
