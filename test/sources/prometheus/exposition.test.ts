@@ -86,6 +86,11 @@ describe('OpenMetrics 1.0', () => {
     expect(parsed.samples).toHaveLength(7);
   });
 
+  it('label values made only of escapes, escapes at either end, and empty values', () => {
+    const [sample] = parseExposition('a{x="\\\\",y="\\"\\n\\"",z="",w="\\\\end\\\\",v="q\\\\"} 1').samples;
+    expect(sample!.labels).toEqual({ x: '\\', y: '"\n"', z: '', w: '\\end\\', v: 'q\\' });
+  });
+
   it('refuses content after # EOF', () => {
     expect(() => parseExposition(`${page}foo_total 18\n`, true)).toThrow('line 13: content after "# EOF"');
   });
