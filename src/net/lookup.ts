@@ -92,8 +92,10 @@ async function dnsAddresses(name: string, family: Family, ms: number): Promise<L
       for (const r of [v4, v6]) if (r.status === 'rejected' && !NOT_FOUND.has(String((r.reason as NodeJS.ErrnoException).code))) failure ??= r.reason as NodeJS.ErrnoException;
       if (expired) break;
     }
-    if (expired) throw new LookupError(name, `no answer within ${formatDuration(ms)}`, 'EAI_AGAIN');
-    if (failure) throw new LookupError(name, failure.code === 'ETIMEOUT' ? 'no answer from the DNS server' : `the DNS server failed (${failure.code})`, 'EAI_AGAIN');
+    // c-ares' own retries are cut to end about at the deadline: whether its timeout or the deadline
+    // fires first is a race, and both mean the same to the user.
+    if (expired || failure?.code === 'ETIMEOUT') throw new LookupError(name, `no answer within ${formatDuration(ms)}`, 'EAI_AGAIN');
+    if (failure) throw new LookupError(name, `the DNS server failed (${failure.code})`, 'EAI_AGAIN');
     throw new LookupError(name, 'no such host', 'ENOTFOUND');
   } finally {
     clearTimeout(timer);
