@@ -6,7 +6,7 @@
  * otherwise `finish` takes their timing alone, and the rest from its own config.
  */
 import { formatDuration } from '../config/duration.js';
-import { MIN_INTERVAL_MS, timingIssues, type ResolvedConfig, type SourceConfig } from '../config/resolve.js';
+import { windowIssue, type ResolvedConfig, type SourceConfig } from '../config/resolve.js';
 import { SettingsSchema, type Settings } from '../config/schema.js';
 import { byDoor, optionName } from '../config/names.js';
 import { UsageError } from '../errors.js';
@@ -193,8 +193,8 @@ export function untrustedHint(run: RunRecord, reason: string): string {
 
 /**
  * The stored timing of a run whose settings are not authenticated, each value validated by the
- * settings schema (as if given as a flag) and together as a config is (interval at least 10ms,
- * the window no shorter than the interval). Invalid values are not used, and said why.
+ * settings schema (as if given as a flag: the interval at least 10ms) and together as a config is
+ * (the window no shorter than the interval). Invalid values are not used, and said why.
  */
 function storedTiming(settings: RunSettings, config: ResolvedConfig): { settings: RunSettings; valid: Set<keyof Settings>; invalid: string[] } {
   const asDuration = (ms: unknown) => (typeof ms === 'number' ? `${ms}ms` : ms);
@@ -215,10 +215,11 @@ function storedTiming(settings: RunSettings, config: ResolvedConfig): { settings
   if (settings.settle_ms === null) valid.add('settle');
   const interval = valid.has('interval') ? parsed.interval! : config.intervalMs;
   const window = valid.has('window') ? parsed.window! : config.windowMs;
-  if (timingIssues(interval, window).some((issue) => issue !== undefined)) {
+  // Each valid alone (the interval's minimum is the schema's), they may still not fit together.
+  if (windowIssue(interval, window)) {
     valid.delete('interval');
     valid.delete('window');
-    invalid.push(`interval ${formatDuration(interval)} and window ${formatDuration(window)}: the interval must be at least ${formatDuration(MIN_INTERVAL_MS)} and the window no shorter than it`);
+    invalid.push(`interval ${formatDuration(interval)} and window ${formatDuration(window)}: the window must be no shorter than the interval`);
   }
   return {
     settings: { ...settings, interval_ms: interval, window_ms: window, settle_ms: parsed.settle ?? null, persist: parsed.persist },

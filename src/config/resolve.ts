@@ -14,7 +14,7 @@ import type { ConfigFile } from './file.js';
 import { closestNames, didYouMean } from '../suggest.js';
 import { formatDuration } from './duration.js';
 import { doorLayer, ENV_VARS, FLAG_FOR, optionName, OTHER_ENV_VARS } from './names.js';
-import { DEFAULTS, FileSchema, MIN_INTERVAL_MS, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
+import { DEFAULTS, FileSchema, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
 export type { FailOn } from '../core/exit-code.js';
 import type { FailOn } from '../core/exit-code.js';
@@ -200,27 +200,21 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
-  const [intervalIssue, windowIssue] = timingIssues(config.intervalMs, config.windowMs);
-  if (intervalIssue) issues.push(intervalIssue);
-  if (windowIssue) issues.push(windowIssue);
+  const tooShort = windowIssue(config.intervalMs, config.windowMs);
+  if (tooShort) issues.push(tooShort);
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
 
-export { MIN_INTERVAL_MS };
-
 /**
- * What is wrong with an interval and a window taken together (the interval too short, the window
- * too short for one POST sample): [interval issue, window issue], each undefined when fine. Shared
- * by a config and by a run's stored timing.
+ * A window too short for one POST sample at this interval, or undefined. Each value alone is the
+ * schema's to check (the interval's minimum included); this is the two together. Shared by a config
+ * and by a run's stored timing.
  */
-export function timingIssues(intervalMs: number, windowMs: number): [ConfigIssue | undefined, ConfigIssue | undefined] {
-  return [
-    intervalMs < MIN_INTERVAL_MS ? { source: 'settings', key: 'interval', reason: `must be at least ${formatDuration(MIN_INTERVAL_MS)}` } : undefined,
-    windowMs < intervalMs
-      ? { source: 'settings', key: 'window', reason: `the observation window (${formatDuration(windowMs)}) is shorter than the interval (${formatDuration(intervalMs)}): no POST sample would be taken` }
-      : undefined,
-  ];
+export function windowIssue(intervalMs: number, windowMs: number): ConfigIssue | undefined {
+  return windowMs < intervalMs
+    ? { source: 'settings', key: 'window', reason: `the observation window (${formatDuration(windowMs)}) is shorter than the interval (${formatDuration(intervalMs)}): no POST sample would be taken` }
+    : undefined;
 }
 
 function sourceOf(pick: <K extends keyof Settings>(key: K) => Settings[K]): SourceConfig {

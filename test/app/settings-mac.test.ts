@@ -99,4 +99,13 @@ describe('finishConfig with unauthenticated settings', () => {
     expect(config.rules['__proto__']).toBeUndefined();
     expect(note).toMatch(/stored timing not used: interval: 5ms is too short: must be at least 10ms; window: "forever" is not a duration.*; persist: /);
   });
+
+  it('stored timing valid value by value but not together (a window shorter than the interval): neither is used, and the note says why', () => {
+    const record = started(commandConfig([]));
+    Object.assign(record.settings, { interval_ms: 30_000, window_ms: 20_000 });
+    const own = configOf({ secret: ['s1'], endpoint: ['http://app/ds-metrics'], interval: '2s', window: '20s' });
+    const { config, note } = finishConfig({ ...own, explicit: new Set() }, record);
+    expect(config).toMatchObject({ intervalMs: 2000, windowMs: 20_000 });
+    expect(note).toMatch(/stored timing not used: interval 30s and window 20s: the window must be no shorter than the interval/);
+  });
 });
