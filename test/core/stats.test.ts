@@ -89,6 +89,15 @@ describe('shift test', () => {
     expect(Number.isFinite(t.df)).toBe(true);
   });
 
+  it('a doubling after a PRE flat to its last bits is a step at the deploy, not the continuation of a drift', () => {
+    // Found by the property test: PRE rising by 4e-8 (a "trend", p = 0.03) and a diffuse prior 30
+    // orders of magnitude above that noise left the step estimate no digit: step p = 1, attention.
+    const pre = [-3.079393989802171e-8, -3.8972159444039534e-8, 0, -6.106226635438361e-16, 0, 0, 0, 0].map((n) => 0.01 * (1 + n));
+    const t = shiftTest(pre, pre.map((v) => v * 2), 'increase', space, { driftFrom: 0.3 });
+    expect(t.pValue).toBeLessThan(1e-6);
+    expect(t.drift?.stepP ?? 0).toBeLessThan(1e-6);
+  });
+
   it('earlier healthy runs are pooled with the window\'s own estimate, weighted by their degrees of freedom', () => {
     const pre = [100, 104, 97, 101, 106, 95, 99, 103];
     const post = [112, 108, 115, 110, 106, 117, 111, 109];

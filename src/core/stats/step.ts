@@ -37,42 +37,44 @@ export function stepAtDeploy(pre: Float64Array, post: Float64Array, gap: number,
   if (!(v1.count > 0)) return undefined;
   const q = vk.count > 0 && Number.isFinite(vk.v) ? Math.max(0, (vk.v - v1.v) / (k - 1)) : 0;
   const s2 = Math.max((v1.v - q) / 2, v1.v / 20, 0);
-  // Kalman filter over [mu, delta], with a diffuse start: a prior variance far larger than anything
-  // in the data, in the data's own units (so the estimate does not depend on them).
-  let range = 0;
-  for (const x of [pre, post]) for (let i = 0; i < x.length; i++) range = Math.max(range, Math.abs(x[i]! - pre[0]!));
-  const big = 1e8 * Math.max(s2 + q, range * range, Number.MIN_VALUE);
+  // Kalman filter over [mu, delta], started exactly as a diffuse prior would leave it, without one:
+  // a prior variance "far larger than anything" next to a noise of the values' last bits (a PRE flat
+  // to 1e-8) spans 30 orders of magnitude, and the updates lost every digit of the step (a doubling
+  // read as p = 1). The first PRE sample places the level (its variance: the noise); delta is known
+  // from nothing until the first POST sample, which places it at that sample less the level.
   let mu = pre[0]!;
-  let d = 0;
-  let p11 = big;
-  let p12 = 0;
-  let p22 = big;
-  const observe = (y: number, z: number) => {
-    // y = mu + z * d + e
-    const f = p11 + 2 * z * p12 + z * z * p22 + s2;
-    const v = y - mu - z * d;
-    const k1 = (p11 + z * p12) / f;
-    const k2 = (p12 + z * p22) / f;
+  let p11 = s2;
+  for (let i = 1; i < n; i++) {
+    p11 += q;
+    const k = p11 / (p11 + s2);
+    mu += k * (pre[i]! - mu);
+    p11 -= k * p11;
+  }
+  for (let g = 0; g < gap; g++) p11 += q;
+  p11 += q;
+  // The first POST sample says nothing of the level (delta takes all of it): delta = y - mu, with the
+  // level's variance and the sample's own noise, and minus the level's variance as their covariance.
+  let d = post[0]! - mu;
+  let p22 = p11 + s2;
+  let p12 = -p11;
+  const observe = (y: number) => {
+    // y = mu + d + e
+    const f = p11 + 2 * p12 + p22 + s2;
+    const v = y - mu - d;
+    const k1 = (p11 + p12) / f;
+    const k2 = (p12 + p22) / f;
     mu += k1 * v;
     d += k2 * v;
-    const n11 = p11 - k1 * (p11 + z * p12);
-    const n12 = p12 - k1 * (p12 + z * p22);
-    const n22 = p22 - k2 * (p12 + z * p22);
+    const n11 = p11 - k1 * (p11 + p12);
+    const n12 = p12 - k1 * (p12 + p22);
+    const n22 = p22 - k2 * (p12 + p22);
     p11 = n11;
     p12 = n12;
     p22 = n22;
   };
-  const predict = () => {
+  for (let i = 1; i < m; i++) {
     p11 += q;
-  };
-  for (let i = 0; i < n; i++) {
-    if (i > 0) predict();
-    observe(pre[i]!, 0);
-  }
-  for (let g = 0; g < gap; g++) predict();
-  for (let i = 0; i < m; i++) {
-    predict();
-    observe(post[i]!, 1);
+    observe(post[i]!);
   }
   // A level the differences cannot measure (no noise and no wander at all) gives no estimate.
   if (!Number.isFinite(d) || !Number.isFinite(p22)) return undefined;
