@@ -141,7 +141,10 @@ describe('the judge, for any finite magnitude (issue 16: the statistics are over
     const scaled = (s: MetricSnapshot[], k: number) => s.map((x) => ({ metrics: Object.fromEntries(Object.entries(x.metrics).map(([n, v]) => [n, times(v as number, k)])) }));
     const cases = fc.tuple(anyPhase(3, 25), anyPhase(3, 25)).chain(([pre, post]) => {
       const e = exponents(pre, post);
-      return fc.tuple(fc.constant(pre), fc.constant(post), fc.integer({ min: -1021 - e.min, max: 1022 - e.max }));
+      // A median may be half of the smallest value (the middle of 0 and it): that too must stay a
+      // normal double, or it loses its last bits and the change its last digit (found by this test:
+      // a baseline halved from just above 2^-1021 into the subnormal range).
+      return fc.tuple(fc.constant(pre), fc.constant(post), fc.integer({ min: -1020 - e.min, max: 1022 - e.max }));
     });
     fc.assert(fc.property(cases, ([pre, post, k]) => {
       const p = snapshots(pre);
