@@ -142,7 +142,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (issues.length > 0) throw new ConfigError(issues);
 
   const envName = flags.env ?? env.env ?? file.env ?? DEFAULTS.env;
-  const override: Settings = file.environments?.[envName] ?? {};
+  // Own keys only: `--env toString` names no environment of the file, not Object.prototype's member.
+  const override: Settings = (file.environments && Object.hasOwn(file.environments, envName) ? file.environments[envName] : undefined) ?? {};
   const pick = <K extends keyof Settings>(key: K): Settings[K] => flags[key] ?? env[key] ?? override[key] ?? file[key];
 
   const source = input.file?.path ?? 'config';
@@ -308,6 +309,12 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
   const parsed = withProtoNames(data, result.data, [], report);
   const environments = data.environments;
   if (isMap(environments)) {
+    // An environment may be called `__proto__` too; zod's record leaves that key out like a metric's.
+    if (Object.hasOwn(environments, '__proto__')) {
+      const result = EnvironmentSchema.safeParse(environments['__proto__']);
+      if (!result.success) result.error.issues.forEach((issue) => report({ ...issue, path: ['environments', '__proto__', ...issue.path] }));
+      else parsed.environments = Object.assign(Object.create(null) as Record<string, Settings>, parsed.environments, { ['__proto__']: result.data });
+    }
     for (const [name, layer] of Object.entries(parsed.environments ?? {})) withProtoNames(environments[name], layer, ['environments', name], report);
   }
   return parsed;
@@ -332,6 +339,9 @@ function textReason(issue: z.core.$ZodIssue, raw: Record<string, unknown>): stri
   if (issue.expected === 'number') return `${JSON.stringify(value)} is not a number (write it in digits, e.g. 12)`;
   return undefined;
 }
+
+/** One entry of `environments:`. */
+const EnvironmentSchema = FileSchema.shape.environments.unwrap().valueType;
 
 /** Settings whose value maps metric names to something, and the schema of that something. */
 const BY_METRIC = { metrics: RuleSchema, queries: SettingsSchema.shape.queries.unwrap().valueType } as const;
@@ -464,7 +474,20 @@ function reasonOf(issue: z.core.$ZodIssue, path: readonly PropertyKey[] = issue.
   // A metric name that is not one: zod's own words ("invalid key in record") do not say why; the key's schema does.
   if (issue.code === 'invalid_key') return `not a valid name: ${issue.issues[0]?.message ?? issue.message}`;
   if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  // zod's own wording only: a message the schema gave is kept.
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^too (small|big)\b/i.test(issue.message)) return boundReason(issue);
   return issue.message;
+}
+
+/** A bound in words ("must be at least 1"), not zod's "too small: expected number to be >=1". */
+function boundReason(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' entries' : '';
+  if (!issue.inclusive) return `must be ${small ? 'more' : 'less'} than ${bound}${unit}`;
+  // A string of at least 1 character is one that is not empty.
+  if (small && bound === 1 && unit !== '') return 'must not be empty';
+  return `must be at ${small ? 'least' : 'most'} ${bound}${unit}`;
 }
 
 /** The keys the config file accepts at `path` (the top level, a metric rule, an environment). */

@@ -78,6 +78,18 @@ describe('config layers', () => {
     expect(prod.rules.latency_p95?.direction).toBe('increase');
   });
 
+  it('an environment may be called __proto__ or constructor: its overrides apply, and a name with no entry takes none', () => {
+    const file = parseConfigText('seqpulse.yml', 'window: 5m\nenvironments:\n  __proto__:\n    window: 15m\n  constructor:\n    window: 10m\n');
+    expect(resolveConfig({ ...base, file, flags: { env: '__proto__' } }).windowMs).toBe(900_000);
+    expect(resolveConfig({ ...base, file, flags: { env: 'constructor' } }).windowMs).toBe(600_000);
+    // Names of Object.prototype's members are no environment of this file.
+    const plain = parseConfigText('seqpulse.yml', 'window: 5m\nenvironments:\n  prod:\n    window: 15m\n');
+    for (const env of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) expect(resolveConfig({ ...base, file: plain, flags: { env } }).windowMs).toBe(300_000);
+    // An invalid __proto__ environment is an error with its key, not dropped.
+    const bad = parseConfigText('seqpulse.yml', 'environments:\n  __proto__:\n    window: soon\n');
+    expect(() => resolveConfig({ ...base, file: bad })).toThrow(/environments\.__proto__\.window/);
+  });
+
   it('adds custom metrics and disables default ones', () => {
     const file = parseConfigText('seqpulse.yml', 'metrics:\n  orders_per_min: { direction: decrease, threshold: 20, critical: true }\n  memory_usage: { enabled: false }\n');
     const c = resolveConfig({ ...base, file });
@@ -153,6 +165,14 @@ describe('config errors name the source, key and reason', () => {
     const keys = issues.map((i) => `${i.source} ${i.key}`);
     expect(keys).toEqual(expect.arrayContaining(['seqpulse.yml:1 pre_samples', 'seqpulse.yml:2 window', 'seqpulse.yml:4 metrics.error_rate.direction']));
     expect(issues.find((i) => i.key === 'window')?.reason).toMatch(/not a duration/);
+  });
+
+  it('bounds in words: "must be at least 1", not zod\'s "too small: expected number to be >=1"', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'pre_samples: 100000\n'), flags: { persist: '0', env: '' } }));
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:1', key: 'pre_samples', reason: 'must be at most 10000' });
+    expect(issues).toContainEqual(expect.objectContaining({ key: '--persist', reason: 'must be at least 1' }));
+    expect(issues).toContainEqual(expect.objectContaining({ key: '--env', reason: 'must not be empty' }));
+    for (const issue of issues) expect(issue.reason).not.toMatch(/too (small|big)|expected/i);
   });
 
   it('a custom metric without a threshold', () => {
