@@ -31,7 +31,7 @@ export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}
   if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), '');
   if (report.hints.length > 0) {
     head.push(`${h}# Hints`, '');
-    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **\`${escapeCell(x.code)}\`** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
+    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **${codeSpan(x.code)}** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
   }
   const tail = [footer(report), ''];
   const metrics = [...report.metrics].sort((a, b) => (lookup(ORDER, a.status) ?? 9) - (lookup(ORDER, b.status) ?? 9));
@@ -98,7 +98,7 @@ function headline(report: VerdictReport): string {
 
 function metricRow(m: MetricResult): string {
   const cells = [
-    `\`${escapeCell(m.name)}\``,
+    codeSpan(m.name, true),
     m.baseline === null ? '—' : formatNumber(m.baseline),
     m.current === null ? '—' : formatNumber(m.current),
     m.change_pct === null ? '—' : formatPct(m.change_pct),
@@ -115,7 +115,7 @@ function footer(report: VerdictReport): string {
   const parts = [`samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed`];
   if (report.result !== null) parts.push(`deploy ${escapeText(report.result)}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`);
   if (report.early_exit) parts.push(earlyExitNote(report.verdict, report.early_exit));
-  parts.push(`deployment \`${escapeCell(report.deployment_id)}\``);
+  parts.push(`deployment ${codeSpan(report.deployment_id)}`);
   return `<sub>${parts.join(' · ')} · seqpulse</sub>`;
 }
 
@@ -125,6 +125,13 @@ function escapeText(text: string, max?: number): string {
   return forDisplay(text, max).replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
 }
 
-function escapeCell(text: string): string {
-  return forDisplay(text, NAME_WIDTH).replace(/[`|\\]/g, (ch) => (ch === '`' ? "'" : `\\${ch}`));
+/**
+ * A code span (a metric name, a hint code, an id): a backtick would close it early ('). Inside one a
+ * backslash is literal, so it is left alone, except in a table row, where a pipe must be written \|
+ * and backslashes right before it doubled (GitHub reads \\ as one escaped backslash, and the pipe
+ * after it would end the cell).
+ */
+function codeSpan(text: string, inTable = false): string {
+  const safe = forDisplay(text, NAME_WIDTH).replace(/`/g, "'");
+  return `\`${inTable ? safe.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes}\\|`) : safe}\``;
 }

@@ -66,3 +66,27 @@ describe('the HTML table', () => {
     expect(outputs.html).toMatch(/<td>rate test, p=1e-9|<td>rate test, p=0\.004, estimated counts<\/td>/);
   });
 });
+
+describe('Markdown code spans (metric names, hint codes, the deployment id)', () => {
+  const named = (name: string): VerdictReport => ({ ...report, deployment_id: 'run\\1', metrics: [{ ...report.metrics[1]!, name }], hints: [{ code: 'odd\\code', severity: 'info', message: 'm' }] });
+  const row = (md: string) => md.split('\n').find((line) => line.startsWith('| `'))!;
+
+  it('show a backslash as one backslash: a code span takes it literally', () => {
+    const md = renderMarkdown(named('C:\\tmp\\x'));
+    expect(row(md)).toContain('`C:\\tmp\\x`');
+    expect(md).toContain('`odd\\code`');
+    expect(md).toContain('deployment `run\\1`');
+  });
+
+  it('in a table row a pipe is escaped, and a backslash before it cannot unescape it', () => {
+    // GitHub's table scanner reads \\ as one escaped backslash: a pipe after it would end the cell.
+    const cells = (line: string) => line.replace(/\\\\/g, '').replace(/\\\|/g, '').split('|').length - 2;
+    const plain = row(renderMarkdown(report));
+    for (const name of ['a|b', 'a\\|b', 'a\\\\|b', 'a`b|']) {
+      const line = row(renderMarkdown(named(name)));
+      expect(cells(line)).toBe(cells(plain));
+    }
+    expect(row(renderMarkdown(named('a|b')))).toContain('`a\\|b`');
+    expect(row(renderMarkdown(named('a`b')))).toContain("`a'b`");
+  });
+});
