@@ -302,7 +302,8 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   if (few.length > 0) {
     hints.push({ code: 'too_few_samples', severity: 'info', message: `Too few samples to test ${few.join(', ')} for significance; judged on thresholds alone, with lower confidence.` });
   }
-  const unstable = named((j) => j.measurement.unstable || (!j.measurement.missing && !j.result.evidence.untestable && j.measurement.power < UNSTABLE_POWER));
+  // What the samples could not have seen: a regression they did find needs no such caveat.
+  const unstable = named((j) => j.result.status !== 'regression' && (j.measurement.unstable || (!j.measurement.missing && !j.result.evidence.untestable && j.measurement.power < UNSTABLE_POWER)));
   if (unstable.length > 0) {
     hints.push({
       code: 'baseline_unstable',

@@ -96,6 +96,22 @@ describe('significance on real-looking noise', () => {
     expect(still.confidence).toBeLessThan(0.5);
   });
 
+  it('a regression the test found is not said to be one that "could go unseen": the baseline hint is about what was not found', () => {
+    // The demo's bad deploy: errors from a few in a thousand requests to 6 %, on low traffic. The
+    // rate test confirms it (p ~ 1e-9), though its power against a mere +50 % was low.
+    const pre = snaps(12, (i) => ({ error_rate: 0.004 * wobble(i, 0.3), requests_per_sec: 10 * wobble(i, 0.05) }));
+    const post = snaps(8, (i) => ({ error_rate: 0.06 * wobble(i, 0.2), requests_per_sec: 10 * wobble(i, 0.05) }));
+    const lone = { error_rate: rules.error_rate!, requests_per_sec: rules.requests_per_sec! };
+    const a = analyze({ pre, post, rules: lone, settle: 0, intervalMs: 10_000 });
+    expect(status(a, 'error_rate')).toBe('regression');
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.hints.find((h) => h.code === 'baseline_unstable')?.message ?? '').not.toMatch(/error_rate/);
+    // The same baseline with nothing found: the hint is the ok's caveat.
+    const calm = analyze({ pre, post: snaps(8, (i) => ({ error_rate: 0.004 * wobble(i + 3, 0.3), requests_per_sec: 10 * wobble(i, 0.05) })), rules: lone, settle: 0, intervalMs: 10_000 });
+    expect(calm.verdict).toBe('ok');
+    expect(calm.hints.find((h) => h.code === 'baseline_unstable')?.message).toMatch(/error_rate/);
+  });
+
   it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
     // Traffic that jumps ±50 % from one sample to the next around a steady level (a few requests a
     // second), and a fall at the deploy: 3 PRE samples cannot say how far the level fell, 24 can.
