@@ -21,7 +21,7 @@ import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
 import { trendOf, trendPValue } from './trend.js';
-import { exponentRange, unitOf } from './scale.js';
+import { magnitudes, unitOf } from './scale.js';
 
 export interface ShiftTest {
   /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
@@ -104,16 +104,11 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
  * bit, for a series and the same series times any power of two.
  */
 function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean } {
-  const log = allPositive(before) && allPositive(after);
+  const { range, positive: log } = magnitudes(before, after);
   // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
   // freedom from two variance estimates) are fourth powers, and stay finite. A logarithm takes any
   // finite value.
-  return { unit: unitOf(exponentRange(before, after), log ? 1023 : 200), log };
-}
-
-function allPositive(values: ArrayLike<number>): boolean {
-  for (let i = 0; i < values.length; i++) if (!(values[i]! > 0)) return false;
-  return true;
+  return { unit: unitOf(range, log ? 1023 : 200), log };
 }
 
 /**
