@@ -106,7 +106,7 @@ export class PhaseColumns {
  * read row by row into a small scratch area (all lookups in one object at a time, sequential
  * writes), then copied column by column. The scratch stays in cache, and nothing the size of the
  * whole phase is allocated twice. A function of its own, on plain arrays: as a method reading the
- * columns through the instance, the same loops measured about 20% slower (bench/README.md).
+ * columns through the instance, the same loops took 15-20% more CPU (bench/README.md).
  */
 function fill(columns: readonly MetricColumn[], names: readonly string[], snapshots: readonly MetricSnapshot[]): void {
   const width = names.length;
