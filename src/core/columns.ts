@@ -39,26 +39,7 @@ export class PhaseColumns {
 
   static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>): PhaseColumns {
     const columns = new PhaseColumns(names, Math.max(1, snapshots.length));
-    // Filled block by block: a block of snapshots is read row by row into a small scratch area (all
-    // lookups in one object at a time, sequential writes), then copied column by column. The scratch
-    // stays in cache, and nothing the size of the whole phase is allocated twice.
-    const width = columns.names.length;
-    const values = new Float64Array(width * BLOCK);
-    const state = new Uint8Array(width * BLOCK);
-    for (let start = 0; start < snapshots.length; start += BLOCK) {
-      const rows = Math.min(BLOCK, snapshots.length - start);
-      for (let r = 0; r < rows; r++) {
-        const metrics = snapshots[start + r]!.metrics;
-        for (let k = 0; k < width; k++) store(metrics, columns.names[k]!, values, state, r * width + k);
-      }
-      for (let k = 0; k < width; k++) {
-        const col = columns.list[k]!;
-        for (let r = 0; r < rows; r++) {
-          col.values[start + r] = values[r * width + k]!;
-          col.state[start + r] = state[r * width + k]!;
-        }
-      }
-    }
+    fill(columns.list, columns.names, snapshots);
     columns.size = snapshots.length;
     return columns;
   }
@@ -117,6 +98,33 @@ export class PhaseColumns {
     this.names.length = 0;
     this.names.push(...this.cols.keys());
     this.list = [...this.cols.values()];
+  }
+}
+
+/**
+ * Fills `columns` (one per name, each as long as `snapshots`) block by block: a block of snapshots is
+ * read row by row into a small scratch area (all lookups in one object at a time, sequential
+ * writes), then copied column by column. The scratch stays in cache, and nothing the size of the
+ * whole phase is allocated twice. A function of its own, on plain arrays: as a method reading the
+ * columns through the instance, the same loops took 15-20% more CPU (bench/README.md).
+ */
+function fill(columns: readonly MetricColumn[], names: readonly string[], snapshots: readonly MetricSnapshot[]): void {
+  const width = names.length;
+  const values = new Float64Array(width * BLOCK);
+  const state = new Uint8Array(width * BLOCK);
+  for (let start = 0; start < snapshots.length; start += BLOCK) {
+    const rows = Math.min(BLOCK, snapshots.length - start);
+    for (let r = 0; r < rows; r++) {
+      const metrics = snapshots[start + r]!.metrics;
+      for (let k = 0; k < width; k++) store(metrics, names[k]!, values, state, r * width + k);
+    }
+    for (let k = 0; k < width; k++) {
+      const col = columns[k]!;
+      for (let r = 0; r < rows; r++) {
+        col.values[start + r] = values[r * width + k]!;
+        col.state[start + r] = state[r * width + k]!;
+      }
+    }
   }
 }
 

@@ -48,7 +48,7 @@ const GRADUAL_STEP_SHARE = 0.7;
 /** Significance level at which confidence reads a test's power (the level a regression is called at). */
 const POWER_ALPHA = 0.05;
 
-const SHIFT_SLOTS = { a: 'test_a', b: 'test_b', r: 'test_r', m: 'median', scaled_before: 'test_scaled_before', scaled_after: 'test_scaled_after' } as const;
+const SHIFT_SLOTS = { a: 'test_a', b: 'test_b', r: 'test_r', m: 'median' } as const;
 
 export interface JudgeContext {
   /** Earlier healthy runs, as columns. */

@@ -12,7 +12,7 @@
  * A Scratch is never used by two analyses at once and is not shared between callers, so the
  * judge stays pure: its results never depend on what a Scratch held before.
  */
-export type Slot = 'before' | 'before_volume' | 'after' | 'after_volume' | 'skipped' | 'skipped_volume' | 'test_a' | 'test_b' | 'test_r' | 'test_scaled_before' | 'test_scaled_after' | 'median';
+export type Slot = 'before' | 'before_volume' | 'after' | 'after_volume' | 'skipped' | 'skipped_volume' | 'test_a' | 'test_b' | 'test_r' | 'median';
 
 /** Tables kept at most; past it the oldest go (a long window's live view meets few sizes, but they change). */
 const MAX_TABLES = 64;

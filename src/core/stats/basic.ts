@@ -35,30 +35,67 @@ export function middlesInPlace(work: Float64Array): [number, number] {
   return [n % 2 === 1 ? hi : maxBelow(work, n >> 1), hi];
 }
 
-/** k-th smallest (0-based), partially reordering `a` (Hoare's selection). */
+/**
+ * k-th smallest (0-based), partially reordering `a` so that a[0..k) <= a[k] <= a(k..]: Floyd and
+ * Rivest's selection (CACM 18(3), 1975). Before partitioning a long range around a[k], it selects
+ * recursively in a small sample of the range around where the k-th value should fall, so the pivot
+ * lands next to the answer and one partition leaves little to look at. Measured on 10,000 values,
+ * about 25% faster than Hoare's selection with a middle pivot (the medians of long windows were the
+ * judge's largest single cost; bench/README.md). The k-th value is the same whichever way it is found.
+ */
 function select(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (left < right) {
-    const pivot = a[(left + right) >> 1]!;
+  selectIn(a, 0, a.length - 1, k);
+  return a[k]!;
+}
+
+/** select, on a[left..right] only. */
+function selectIn(a: Float64Array, left: number, right: number, k: number): void {
+  while (right > left) {
+    if (right - left > FR_SAMPLE_FROM) narrowAround(a, left, right, k);
+    // Partition [left, right] around t = a[k], with sentinels at both ends (a[left] = t <= a[right]).
+    const t = a[k]!;
     let i = left;
     let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
+    swap(a, left, k);
+    if (a[right]! > t) swap(a, right, left);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
+      while (a[i]! < t) i++;
+      while (a[j]! > t) j--;
     }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k]!;
+    if (a[left] === t) swap(a, left, j);
+    else swap(a, ++j, right);
+    // a[j] = t, in its sorted place; keep the side that holds k.
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
-  return a[k]!;
+}
+
+/** Ranges longer than this are first narrowed by selecting in a sample (Floyd and Rivest's constant). */
+const FR_SAMPLE_FROM = 600;
+
+/**
+ * Moves a value close to the k-th smallest of a[left..right] to a[k]: selects in the sub-range
+ * around k of about n^(2/3) values, which (the values being in no particular order) holds a sample
+ * of the range whose matching order statistic is, with high probability, just next to the answer.
+ */
+function narrowAround(a: Float64Array, left: number, right: number, k: number): void {
+  const n = right - left + 1;
+  const i = k - left + 1;
+  const z = Math.log(n);
+  const s = 0.5 * Math.exp((2 * z) / 3);
+  const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (i < n / 2 ? -1 : 1);
+  const from = Math.max(left, Math.floor(k - (i * s) / n + sd));
+  const to = Math.min(right, Math.floor(k + ((n - i) * s) / n + sd));
+  selectIn(a, from, to, k);
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /** After select(a, k): the largest value among a[0..k-1]. */

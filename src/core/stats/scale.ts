@@ -20,17 +20,28 @@ export function binaryExponent(x: number): number {
 
 /** The exponents of the smallest and largest non-zero |value| (undefined when every value is 0). */
 export function exponentRange(...series: ArrayLike<number>[]): { min: number; max: number } | undefined {
+  return magnitudes(...series).range;
+}
+
+/**
+ * exponentRange, and whether every value is positive (NaN is not), from one pass over the values:
+ * the shift test needs both of series of thousands of values.
+ */
+export function magnitudes(...series: ArrayLike<number>[]): { range: { min: number; max: number } | undefined; positive: boolean } {
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
+  let positive = true;
   for (const values of series) {
     for (let i = 0; i < values.length; i++) {
-      const v = Math.abs(values[i]!);
+      const x = values[i]!;
+      if (!(x > 0)) positive = false;
+      const v = Math.abs(x);
       if (v === 0) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
   }
-  return hi === 0 ? undefined : { min: binaryExponent(lo), max: binaryExponent(hi) };
+  return { range: hi === 0 ? undefined : { min: binaryExponent(lo), max: binaryExponent(hi) }, positive };
 }
 
 /**

@@ -21,7 +21,7 @@ import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
 import { trendOf, trendPValue } from './trend.js';
-import { exponentRange, unitOf } from './scale.js';
+import { magnitudes, unitOf } from './scale.js';
 
 export interface ShiftTest {
   /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
@@ -63,7 +63,7 @@ export interface HistoryMoves {
 export type Badness = 'increase' | 'decrease' | 'both';
 
 /** Work space: `n` values for the given use; the test reorders what it is given. */
-export type Space = (use: 'a' | 'b' | 'r' | 'm' | 'scaled_before' | 'scaled_after', n: number) => Float64Array;
+export type Space = (use: 'a' | 'b' | 'r' | 'm', n: number) => Float64Array;
 
 export interface ShiftOptions {
   /**
@@ -91,8 +91,8 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
   const history = log ? options.history?.log : options.history?.linear;
   const inner = { ...options, history: history && !log ? { ...history, sd: history.sd / unit } : history };
   const found = history ? { history } : {};
-  if (unit === 1) return { ...unscaledShiftTest(before, after, log, badness, space, inner), unit, ...found };
-  const t = unscaledShiftTest(divided(before, unit, space('scaled_before', before.length)), divided(after, unit, space('scaled_after', after.length)), log, badness, space, inner);
+  const t = scaledShiftTest(before, after, unit, log, badness, space, inner);
+  // Multiplying back by a power of two is exact (by 1, a no-op).
   return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit }, ...found };
 }
 
@@ -104,31 +104,31 @@ export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, b
  * bit, for a series and the same series times any power of two.
  */
 function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean } {
-  const log = allPositive(before) && allPositive(after);
+  const { range, positive: log } = magnitudes(before, after);
   // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
   // freedom from two variance estimates) are fourth powers, and stay finite. A logarithm takes any
   // finite value.
-  return { unit: unitOf(exponentRange(before, after), log ? 1023 : 200), log };
+  return { unit: unitOf(range, log ? 1023 : 200), log };
 }
 
-function allPositive(values: ArrayLike<number>): boolean {
-  for (let i = 0; i < values.length; i++) if (!(values[i]! > 0)) return false;
-  return true;
-}
-
-function divided(values: ArrayLike<number>, unit: number, out: Float64Array): Float64Array {
-  for (let i = 0; i < values.length; i++) out[i] = values[i]! / unit;
+/**
+ * The values on the test's scale, in time order: divided by `unit`, then their logarithms when `log`.
+ * One pass, written once: `a` and `b` stay in time order through the test (the medians select in a
+ * copy), so the drift check reads them again instead of taking every logarithm a second time.
+ */
+function onTestScale(values: ArrayLike<number>, unit: number, log: boolean, out: Float64Array): Float64Array {
+  // Dividing by a power of two is exact, and by 1 a no-op: the same numbers as dividing first, then taking logs.
+  if (log) for (let i = 0; i < values.length; i++) out[i] = Math.log(values[i]! / unit);
+  else for (let i = 0; i < values.length; i++) out[i] = values[i]! / unit;
   return out;
 }
 
-/** The test on values whose squares and logarithms are safe to take (shiftTest scales them first); `log`: every value is positive. */
-function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, log: boolean, badness: Badness, space: Space, options: Omit<ShiftOptions, 'history'> & { history?: HistoryMoves }): Omit<ShiftTest, 'unit'> {
+/** The test on the values divided by `unit`, whose squares and logarithms are then safe to take; `log`: every value is positive. */
+function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, unit: number, log: boolean, badness: Badness, space: Space, options: Omit<ShiftOptions, 'history'> & { history?: HistoryMoves }): Omit<ShiftTest, 'unit'> {
   const n = before.length;
   const m = after.length;
-  const a = space('a', n);
-  const b = space('b', m);
-  for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
-  for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
+  const a = onTestScale(before, unit, log, space('a', n));
+  const b = onTestScale(after, unit, log, space('b', m));
 
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
@@ -186,12 +186,9 @@ function unscaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, 
   if (badness === 'both') pValue = Math.min(1, 2 * pValue);
 
   // A trend PRE already had, and the step at the deploy beyond it: read only for a move large enough
-  // to matter (it costs a trend and a filter over the series), from the values in time order again
-  // (the medians above reordered the arrays).
+  // to matter (it costs a trend and a filter over the series), from `a` and `b`, still in time order.
   let drift: ShiftTest['drift'];
   if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, ca)) {
-    for (let i = 0; i < n; i++) a[i] = log ? Math.log(before[i]!) : before[i]!;
-    for (let i = 0; i < m; i++) b[i] = log ? Math.log(after[i]!) : after[i]!;
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
   }
   return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
@@ -212,14 +209,17 @@ function copyOf(values: Float64Array, space: Space): Float64Array {
   return out;
 }
 
-/** The phase's median, on the test's scale and on the values' own; its residuals (around the median, or around a line of this slope) are written to r[offset..]. */
+/**
+ * The phase's median, on the test's scale and on the values' own; its residuals (around the median,
+ * or around a line of this slope) are written to r[offset..]. `values` is left in time order.
+ */
 function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, log: boolean): [number, number] {
   if (values.length === 0) return [Number.NaN, Number.NaN];
   const n = values.length;
   for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
   const line = slope === 0 ? 0 : medianInPlace(copyOf(r.subarray(offset, offset + n), space));
   // The two middle values give the median on both scales (the log is monotonic) from one selection.
-  const [lo, hi] = middlesInPlace(values);
+  const [lo, hi] = middlesInPlace(copyOf(values, space));
   const c = lo === hi ? hi : hi / 2 + lo / 2;
   const raw = log ? (lo === hi ? Math.exp(hi) : Math.exp(hi) / 2 + Math.exp(lo) / 2) : c;
   const level = slope === 0 ? c : line;
@@ -236,7 +236,7 @@ function robustSpread(r: Float64Array, space: Space, medians = 0): number {
   // percent, and keeps a long window's verdict cheap.
   const step = r.length > MAX_SPREAD_SAMPLE ? r.length / MAX_SPREAD_SAMPLE : 1;
   const count = step === 1 ? r.length : MAX_SPREAD_SAMPLE;
-  const abs = space('a', count);
+  const abs = space('m', count);
   let k = 0;
   let skip = step === 1 ? medians : 0;
   for (let j = 0; j < count; j++) {
