@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { aggregateTick } from '../core/aggregate.js';
-import { metricNames, PhaseColumns } from '../core/columns.js';
+import { emptyColumns, type PhaseColumns } from '../core/columns.js';
 import { ALL_ENDPOINTS, type EndpointTally } from '../core/outage.js';
 import type { Phase, Rules } from '../core/types.js';
 import { CredentialsError } from '../errors.js';
@@ -75,7 +75,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   else deps.signal.addEventListener('abort', onOuterAbort, { once: true });
   // Samples are handed to `save` and not kept: over an hour at 1 s they would be most of the memory.
   // Columns, filled as ticks arrive: the live view and the early decision judge them after every tick.
-  const columns = new PhaseColumns(metricNames(plan.rules), Math.min(plan.count, 1024));
+  const columns = emptyColumns(plan.rules, Math.min(plan.count, 1024));
   let failed = 0;
   const progress: TickProgress = { ticks: 0, settling: 0 };
   let stoppedAfter: number | undefined;

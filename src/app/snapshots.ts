@@ -1,6 +1,6 @@
 /** Raw stored samples -> one aggregated snapshot per tick and phase, the analysis input. */
 import { aggregateTick } from '../core/aggregate.js';
-import { metricNames, PhaseColumns, type PhaseSamples } from '../core/columns.js';
+import { emptyColumns, PhaseColumns, type PhaseSamples } from '../core/columns.js';
 import { EndpointTally, type EndpointAvailability } from '../core/outage.js';
 import type { MetricSnapshot, Phase, Rules } from '../core/types.js';
 import type { SampleKey, Store, StoredSample } from '../store/types.js';
@@ -95,8 +95,7 @@ export async function* ticksFrom(pages: AsyncIterable<readonly StoredSample[]>, 
  * every request's outcome per endpoint (`settle`: the POST ticks of the settle period).
  */
 export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules, settle = 0): Promise<Phases & { pre: PhaseColumns; post: PhaseColumns; endpoints: EndpointAvailability[] }> {
-  const names = metricNames(rules);
-  const out = { pre: new PhaseColumns(names), post: new PhaseColumns(names), failed: { pre: 0, post: 0 }, settling: 0 };
+  const out = { pre: emptyColumns(rules), post: emptyColumns(rules), failed: { pre: 0, post: 0 }, settling: 0 };
   const tally = new EndpointTally(settle);
   for await (const { phase, snapshot, samples } of ticks) {
     if (snapshot) out[phase].append(snapshot);

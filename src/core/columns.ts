@@ -7,6 +7,16 @@
  */
 import type { MetricSnapshot, Rules } from './types.js';
 
+/**
+ * A share the samples do not report, read from two counters instead: an app may report only
+ * `errors_total` and `requests_total` (SPEC §4), and its error rate must still be judged.
+ */
+export interface DerivedShare {
+  name: string;
+  events: string;
+  requests: string;
+}
+
 /** What a sample held for a metric. */
 export const ABSENT = 0;
 export const NUMBER = 1;
@@ -29,18 +39,24 @@ export class PhaseColumns {
   private list: MetricColumn[] = [];
   private size = 0;
   private capacity: number;
+  private readonly derived: readonly DerivedShare[];
 
-  /** `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped. */
-  constructor(names: Iterable<string>, capacity = 16) {
+  /**
+   * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
+   * `derived`: shares filled in from their counters where a sample does not report them.
+   */
+  constructor(names: Iterable<string>, capacity = 16, derived: readonly DerivedShare[] = []) {
     this.capacity = capacity;
     for (const name of names) this.cols.set(name, { values: new Float64Array(capacity), state: new Uint8Array(capacity) });
+    this.derived = derived.filter((d) => this.cols.has(d.name) && this.cols.has(d.events) && this.cols.has(d.requests));
     this.index();
   }
 
-  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>): PhaseColumns {
-    const columns = new PhaseColumns(names, Math.max(1, snapshots.length));
+  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>, derived: readonly DerivedShare[] = []): PhaseColumns {
+    const columns = new PhaseColumns(names, Math.max(1, snapshots.length), derived);
     fill(columns.list, columns.names, snapshots);
     columns.size = snapshots.length;
+    columns.derive(1, columns.size);
     return columns;
   }
 
@@ -63,6 +79,7 @@ export class PhaseColumns {
       store(metrics, name, col.values, col.state, i);
     }
     this.size = i + 1;
+    this.derive(i, i + 1);
   }
 
   /** The metric's column over samples [from, to); views, not copies. */
@@ -80,6 +97,28 @@ export class PhaseColumns {
     view.size = view.capacity = this.size - from;
     view.index();
     return view;
+  }
+
+  /**
+   * Samples [from, to) that lack a derived share get it from the counters' deltas since the sample
+   * before (the first sample of a phase has none). A counter that went down (a restart) or an
+   * interval without requests gives no value: the sample stays without one.
+   */
+  private derive(from: number, to: number): void {
+    for (const d of this.derived) {
+      const share = this.cols.get(d.name)!;
+      const events = this.cols.get(d.events)!;
+      const requests = this.cols.get(d.requests)!;
+      for (let i = Math.max(1, from); i < to; i++) {
+        if (share.state[i] !== ABSENT) continue;
+        if (events.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i] !== NUMBER || requests.state[i - 1] !== NUMBER) continue;
+        const e = events.values[i]! - events.values[i - 1]!;
+        const n = requests.values[i]! - requests.values[i - 1]!;
+        if (!(e >= 0 && n > 0 && e <= n && Number.isFinite(n))) continue;
+        share.values[i] = e / n;
+        share.state[i] = NUMBER;
+      }
+    }
   }
 
   private grow(): void {
@@ -148,7 +187,17 @@ export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
 
 /** Columns for the rules' metrics, converting snapshots once (columns already built are used as they are). */
 export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {
-  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules));
+  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules), derivedShares(rules));
+}
+
+/** Empty columns for these rules, filled as samples arrive (`append`). */
+export function emptyColumns(rules: Rules, capacity?: number): PhaseColumns {
+  return new PhaseColumns(metricNames(rules), capacity, derivedShares(rules));
+}
+
+/** The rules' shares that counters can stand in for. */
+export function derivedShares(rules: Rules): DerivedShare[] {
+  return Object.entries(rules).flatMap(([name, rule]) => (rule.counters ? [{ name, events: rule.counters.events, requests: rule.counters.requests }] : []));
 }
 
 /** The metrics the judge reads for these rules: each rule's metric, its volume metric and its counters. */

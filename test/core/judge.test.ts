@@ -267,6 +267,21 @@ describe('count-aware error rates', () => {
     expect(a.details[0]).toMatch(/100 errors in 10000 requests before, 420 in 14000 after \(counted/);
   });
 
+  it('an app that reports only the counters (no error_rate) has its error rate judged from their deltas (SPEC §4)', () => {
+    // 2000 requests a sample; 20 errors a sample before (1 %), 100 after (5 %); no error_rate, no requests_per_sec.
+    const pre = snaps(8, (i) => ({ errors_total: 5000 + 20 * i, requests_total: 900_000 + 2000 * i }));
+    const post = snaps(12, (i) => ({ errors_total: 100 * (i + 1), requests_total: 2000 * (i + 1) }));
+    const a = analyze({ pre, post, rules, intervalMs: 10_000, settle: 0 });
+    expect(metric(a, 'error_rate')).toMatchObject({ baseline: 0.01, current: 0.05, status: 'regression' });
+    expect(metric(a, 'error_rate').evidence.counts).toMatchObject({ pre_events: 140, pre_requests: 14_000, post_events: 1100, post_requests: 22_000, estimated: false });
+    expect(a.verdict).toBe('rollback_recommended');
+
+    // The same counters at an unchanged error rate: judged, and ok.
+    const steady = snaps(12, (i) => ({ errors_total: 20 * (i + 1), requests_total: 2000 * (i + 1) }));
+    const b = analyze({ pre, post: steady, rules, intervalMs: 10_000, settle: 0 });
+    expect(metric(b, 'error_rate')).toMatchObject({ baseline: 0.01, current: 0.01, status: 'ok' });
+  });
+
   it('the same traffic gives about the same p-value whatever the sampling interval (rolling 60 s rates)', () => {
     // One second of traffic at a time: 50 req/s, errors at 1 % before and 1.4 % after, in bursts.
     const seconds = (n: number, rate: number, seed: number) => {

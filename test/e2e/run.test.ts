@@ -91,6 +91,30 @@ describe('seqpulse run', () => {
     expect(again.stdout).toMatch(/stored verdict: rollback_recommended .*\n +judged again: +ok .* — a different verdict/);
   });
 
+  it('an app that reports only errors_total/requests_total: the error rate is judged from their deltas (SPEC §4)', async () => {
+    // 200 requests a sample; 2 errors each before the deploy (1 %), 20 after (10 %). No error_rate, no requests_per_sec.
+    let errors = 0;
+    let requests = 0;
+    const app = track(
+      await startTestApp({
+        secret: TEST_SECRET,
+        metrics: (_n, phase) => {
+          requests += 200;
+          errors += phase === 'post' ? 20 : 2;
+          return { errors_total: errors, requests_total: requests, latency_p95: 120 };
+        },
+      }),
+    );
+    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '5']), '--no-early-exit', '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    const errorRate = report.metrics.find((m: { name: string }) => m.name === 'error_rate');
+    expect(errorRate).toMatchObject({ baseline: 0.01, current: 0.1, status: 'regression' });
+    expect(errorRate.evidence.counts.estimated).toBe(false);
+    expect(report.details[0]).toMatch(/^error_rate changed by \+900% .*\(counted/);
+  });
+
   it('--dry-run reports the rollback it would give, and exits 0', async () => {
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
     const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
