@@ -115,6 +115,19 @@ describe('seqpulse run', () => {
     expect(report.details[0]).toMatch(/^error_rate changed by \+900% .*\(counted/);
   });
 
+  it('429 with Retry-After: the endpoint is not asked again before the pause is over, even at the next ticks (SPEC §4)', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    app.queueFault({ kind: 'status', status: 429, retryAfter: 1 });
+    // 12 PRE ticks of 100 ms: the pause holds the first ten or so, the rest and the extra ticks answer.
+    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '12']), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+    expect(r.code).toBe(0);
+    const [limited, next] = app.requests;
+    expect(limited!.response).toBe('status');
+    expect(next!.time - limited!.time).toBeGreaterThanOrEqual(1_000 - 5);
+    // The PRE samples the pause cost were replaced by extra ticks.
+    expect(JSON.parse(r.stdout).samples.pre).toBe(12);
+  });
+
   it('--dry-run reports the rollback it would give, and exits 0', async () => {
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
     const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));

@@ -210,6 +210,25 @@ describe('429 and Retry-After', () => {
     expect(a.requests).toHaveLength(1);
   });
 
+  it('holds the endpoint until Retry-After has passed, across ticks: no request to it before then', async () => {
+    const a = await app();
+    a.queueFault({ kind: 'status', status: 429, retryAfter: 2 });
+    const s = source([a.url]);
+    // The pause outlasts this tick: given up, as before.
+    expect(await one(s, tick(300))).toMatchObject({ ok: false, error: 'HTTP 429', http_status: 429, attempts: 1 });
+    // The next tick ends before the pause does: nothing is sent, and the result says why.
+    const held = await one(s, tick(300));
+    expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
+    expect(held.error).toMatch(/^HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(a.requests).toHaveLength(1);
+    // A tick that reaches past the pause waits for it, then asks.
+    const r = await one(s, tick(3_000));
+    expect(r).toMatchObject({ ok: true, attempts: 1 });
+    expect(a.requests).toHaveLength(2);
+    expect(a.requests[1]!.time - a.requests[0]!.time).toBeGreaterThanOrEqual(2_000 - 5);
+    expectCleanSignatures(a);
+  });
+
   it('ignores Retry-After on other statuses', async () => {
     const a = await app();
     a.queueFault({ kind: 'status', status: 500, retryAfter: 30 });
