@@ -203,6 +203,11 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   }
   const tooShort = windowIssue(config.intervalMs, config.windowMs);
   if (tooShort) issues.push(tooShort);
+  // The judge cannot set aside the whole window: it would judge the settle samples after all,
+  // silently, the restart blips the setting was meant to keep out.
+  if (config.settleMs !== undefined && config.settleMs >= config.windowMs) {
+    issues.push({ source: 'settings', key: 'settle', reason: `the settle period (${formatDuration(config.settleMs)}) is not shorter than the observation window (${formatDuration(config.windowMs)}): no POST sample would be left to judge` });
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }

@@ -192,6 +192,12 @@ describe('config errors name the source, key and reason', () => {
     expect(issues[0]).toMatchObject({ key: 'window', reason: expect.stringContaining('shorter than the interval') });
   });
 
+  it('a settle period as long as the window: nothing would be left to judge', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '2s', interval: '100ms', settle: '2s' } }));
+    expect(issues).toEqual([{ source: 'settings', key: 'settle', reason: 'the settle period (2s) is not shorter than the observation window (2s): no POST sample would be left to judge' }]);
+    expect(resolveConfig({ ...base, flags: { window: '2s', interval: '100ms', settle: '1500ms' } }).settleMs).toBe(1500);
+  });
+
   it('YAML syntax errors carry the line', () => {
     expect(() => parseConfigText('seqpulse.yml', 'project: x\nmetrics: [\n')).toThrow(/seqpulse.yml:\d+: \(yaml\)/);
   });

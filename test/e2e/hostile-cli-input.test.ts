@@ -147,3 +147,14 @@ describe('hostile seqpulse.yml', () => {
     expect(r.stderr).not.toMatch(/expected int/);
   });
 });
+
+describe('a settle period that leaves nothing to judge', () => {
+  it('--settle as long as --window: exit 2 naming settle, nothing deployed (the judge would otherwise judge the settle samples after all)', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'deployed');
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's', '--interval', '100ms', '--window', '2s', '--settle', '5s', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('settle: the settle period (5s) is not shorter than the observation window (2s): no POST sample would be left to judge');
+    expect(existsSync(marker)).toBe(false);
+  });
+});
