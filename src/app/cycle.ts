@@ -37,6 +37,7 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const started = await startPhase(config, io, argv.map((arg) => redactText(arg, config.redactions)));
   if (started.kind === 'report') return started.report;
   const run = started.run;
+  io = forRun(io, run.id);
 
   await io.store.updateRun(run.id, { status: 'deploying' });
   // A signal taken while that write waited (a locked store) has nobody to pass it to: the deploy must not start.
@@ -58,6 +59,7 @@ async function judgeDeploy(config: ResolvedConfig, run: RunRecord, outcome: Depl
   // Recorded at once: whatever happens next, the store knows how the deploy went.
   await io.store.updateRun(run.id, deployState);
   log.log(result === 'failed' ? 'warn' : 'info', 'deploy_ended', `Deploy command ended: ${describeDeploy(outcome)} after ${formatDuration(outcome.durationMs)}`, {
+    phase: 'deploy',
     exit_code: outcome.exitCode,
     signal: outcome.signal,
     duration_ms: outcome.durationMs,
@@ -111,7 +113,7 @@ export async function prepareFinish(config: ResolvedConfig, id: string, result: 
 /** `seqpulse finish <id>`: POST half, or the stored verdict again when the run already has one. */
 export async function finishRun(config: ResolvedConfig, run: RunRecord, result: DeployResult, io: AppIO): Promise<CycleOutcome> {
   // `finish` comes after the deploy, whoever ran it.
-  return afterDeploy(() => finishDeployed(config, run, result, io));
+  return afterDeploy(() => finishDeployed(config, run, result, forRun(io, run.id)));
 }
 
 /**
@@ -171,7 +173,8 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
     deployed_at: null,
     finished_at: null,
   };
-  const log = io.logger.with({ deployment_id: run.id });
+  io = forRun(io, run.id);
+  const log = io.logger;
   const buffered: StoredSample[] = [];
   const preRange = config.source.type === 'prometheus' ? config.source.preRangeMs : undefined;
   const targets = sampledFrom(config).length;
@@ -292,6 +295,12 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
     });
   }
   return concludeRun(io, run, { status: 'finished' }, { ...reportOptions(config, io), history, healthy: healthy.windows });
+}
+
+/** The command's IO for one run: with --log-format json, every line names the run (`deployment_id`), progress included. */
+function forRun(io: AppIO, id: string): AppIO {
+  const fields = { deployment_id: id };
+  return { ...io, logger: io.logger.with(fields), progress: io.progress.with(fields) };
 }
 
 function phaseDeps(io: AppIO) {

@@ -110,7 +110,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
             stop.abort(err);
             return;
           }
-          if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`);
+          if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`, { phase: plan.phase });
           authError ??= err;
           results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
         } finally {

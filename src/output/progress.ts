@@ -28,38 +28,49 @@ export interface Progress {
   sample(p: SampleProgress, now: number): void;
   /** Clears the spinner before other output is written. */
   stop(): void;
+  /** The same progress (one spinner), its log lines also carrying these fields (the deployment id, once there is one). */
+  with(fields: Record<string, unknown>): Progress;
 }
 
 export type ProgressMode = 'spinner' | 'lines' | 'silent';
 
 export function createProgress(mode: ProgressMode, logger: Logger, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (mode === 'silent') return { phase: () => undefined, sample: () => undefined, stop: () => undefined };
+  if (mode === 'silent') {
+    const silent: Progress = { phase: () => undefined, sample: () => undefined, stop: () => undefined, with: () => silent };
+    return silent;
+  }
   if (mode === 'lines') {
     return {
       phase: (phase, message) => logger.log('info', 'phase', message, { phase }),
       sample: (p) =>
         logger.log(p.answered === 0 ? 'warn' : 'info', 'sample', line(p), { phase: p.phase, index: p.index, answered: p.answered, endpoints: p.endpoints, errors: p.errors, ...(p.live === undefined ? {} : { live: p.live }) }),
       stop: () => undefined,
+      with: (fields) => createProgress('lines', logger.with(fields), stream),
     };
   }
   // A terminal that reports no width (a pseudo-terminal nobody sized) would make the spinner's
   // redraw loop forever counting the lines it wrapped onto: plain lines there.
   if (!(stream.columns > 0)) return createProgress('lines', logger, stream);
-  let spinner: Ora | undefined;
+  return spinnerProgress(logger, stream, {});
+}
+
+/** `state` is shared by the progress and those made `with` more fields: one spinner on the terminal, whoever stops it. */
+function spinnerProgress(logger: Logger, stream: NodeJS.WriteStream, state: { spinner?: Ora | undefined }): Progress {
   return {
     phase(phase, message) {
-      spinner?.stop();
+      state.spinner?.stop();
       // discardStdin would put the terminal in raw mode and swallow Ctrl-C's SIGINT.
-      spinner = phase === 'deploy' ? undefined : ora({ text: escapeControls(message), stream, discardStdin: false }).start();
+      state.spinner = phase === 'deploy' ? undefined : ora({ text: escapeControls(message), stream, discardStdin: false }).start();
       if (phase === 'deploy') logger.log('info', 'phase', message, { phase });
     },
     sample(p, now) {
-      if (spinner) spinner.text = `${escapeControls(line(p))} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
+      if (state.spinner) state.spinner.text = `${escapeControls(line(p))} · ${p.index + 1 < p.total ? `${formatDuration(Math.max(0, p.endsAt - now))} left` : 'finishing'}`;
     },
     stop() {
-      spinner?.stop();
-      spinner = undefined;
+      state.spinner?.stop();
+      state.spinner = undefined;
     },
+    with: (fields) => spinnerProgress(logger.with(fields), stream, state),
   };
 }
 

@@ -128,6 +128,19 @@ describe('seqpulse run', () => {
     expect(JSON.parse(r.stdout).samples.pre).toBe(12);
   });
 
+  it('--log-format json: every line of the run carries deployment_id, phase and event (README, Observing seqpulse)', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const hook = track(await deployHook(() => undefined));
+    const r = await runCli(['run', ...fastFlags(app.url), '--log-format', 'json', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code).toBe(0);
+    const id = JSON.parse(r.stdout).deployment_id;
+    // The deploy command's own output shares stderr; every other line is a log object.
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['phase', 'sample', 'pre_done', 'deploy_ended']));
+    const partial = lines.filter((l) => l.deployment_id !== id || typeof l.phase !== 'string' || typeof l.event !== 'string');
+    expect(partial).toEqual([]);
+  });
+
   it('--dry-run reports the rollback it would give, and exits 0', async () => {
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
     const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
