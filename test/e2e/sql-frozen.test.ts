@@ -37,7 +37,13 @@ describe('sql source on a Postgres that freezes during the window', () => {
     );
     try {
       // Frozen at the deploy; thawed once two POST samples have failed.
-      await waitFor(() => (cli.output.stderr.match(/"event":"sample","phase":"post","index":\d+,"answered":0/g) ?? []).length >= 2, 'two failed POST samples while frozen', 30_000);
+      const failedPost = () =>
+        cli.output.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('{') && l.endsWith('}'))
+          .map((l) => JSON.parse(l) as { event?: string; phase?: string; answered?: number })
+          .filter((l) => l.event === 'sample' && l.phase === 'post' && l.answered === 0).length;
+      await waitFor(() => failedPost() >= 2, 'two failed POST samples while frozen', 30_000);
       frozen.thaw();
       const r = await cli.done;
       const elapsed = Date.now() - started;
