@@ -2,21 +2,60 @@
  * Sample files for `analyze --pre/--post` (SPEC §5): one sample `{"metrics": {...}}`, a JSON array
  * of samples, or JSON Lines. Errors name the file, the line or item, and what was wrong.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
 import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
+/**
+ * The most a sample file may hold. Days of samples at a 10 s interval are a few tens of MiB; past
+ * this it is not a sample file (`/dev/zero`, a log, a dump), and reading it whole would take the
+ * memory of the machine before JSON.parse even started.
+ */
+export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
+
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
+  return parseSampleText(path, await readCapped(path));
+}
+
+/** The file's text, read in chunks up to MAX_SAMPLE_FILE_BYTES: a device or pipe that never ends is cut there, not buffered. */
+async function readCapped(path: string): Promise<string> {
+  const cannot = (err: unknown): UsageError => {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
+    if (code === 'ENOENT') return new UsageError(`${path}: file not found`);
+    if (code === 'EISDIR') return new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
+    return new UsageError(`${path}: cannot be read (${code ?? String(err)})`);
+  };
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw cannot(err);
   }
-  return parseSampleText(path, text);
+  try {
+    if ((await file.stat()).isDirectory()) throw cannot(Object.assign(new Error('directory'), { code: 'EISDIR' }));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.read(chunk, 0, chunk.length, null));
+      } catch (err) {
+        throw cannot(err);
+      }
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_SAMPLE_FILE_BYTES) {
+        throw new UsageError(`${path}: larger than ${MAX_SAMPLE_FILE_BYTES / 1024 / 1024} MiB: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
+      }
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 export function parseSampleText(path: string, file: string): MetricSnapshot[] {

@@ -59,6 +59,19 @@ describe('sample files', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).samples).toMatchObject({ pre: 3, post: 3 });
   });
+
+  it('a device or pipe that never ends (/dev/zero) is refused once past the size cap, not read until memory runs out; a directory says it is one', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const endless = await runCli(['analyze', '--pre', '/dev/zero', '--post', 'ok.json'], { cwd: dir });
+    expect(endless.stderr).not.toMatch(CRASH);
+    expect(endless.code, endless.stderr).toBe(2);
+    expect(endless.stderr).toContain('seqpulse: /dev/zero: larger than 64 MiB: not a sample file');
+    expect(endless.stderr).not.toMatch(/RangeError|Invalid string length/);
+    const folder = await runCli(['analyze', '--pre', 'ok.json', '--post', '.'], { cwd: dir });
+    expect(folder.code, folder.stderr).toBe(2);
+    expect(folder.stderr).toContain('seqpulse: .: is a directory, not a sample file');
+  });
 });
 
 describe('sample timestamps', () => {
