@@ -2,9 +2,9 @@
  * Sample files for `analyze --pre/--post` (SPEC §5): one sample `{"metrics": {...}}`, a JSON array
  * of samples, or JSON Lines. Errors name the file, the line or item, and what was wrong.
  */
-import { open } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import { FileTooLargeError, readTextCapped } from '../files.js';
 import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
@@ -16,46 +16,18 @@ import { toMetricsRecord } from './metrics-record.js';
 export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
-  return parseSampleText(path, await readCapped(path));
-}
-
-/** The file's text, read in chunks up to MAX_SAMPLE_FILE_BYTES: a device or pipe that never ends is cut there, not buffered. */
-async function readCapped(path: string): Promise<string> {
-  const cannot = (err: unknown): UsageError => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return new UsageError(`${path}: file not found`);
-    if (code === 'EISDIR') return new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
-    return new UsageError(`${path}: cannot be read (${code ?? String(err)})`);
-  };
-  let file;
+  let text: string;
   try {
-    file = await open(path, 'r');
+    text = await readTextCapped(path, MAX_SAMPLE_FILE_BYTES);
   } catch (err) {
-    throw cannot(err);
-  }
-  try {
-    if ((await file.stat()).isDirectory()) throw cannot(Object.assign(new Error('directory'), { code: 'EISDIR' }));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(1024 * 1024);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await file.read(chunk, 0, chunk.length, null));
-      } catch (err) {
-        throw cannot(err);
-      }
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > MAX_SAMPLE_FILE_BYTES) {
-        throw new UsageError(`${path}: larger than ${MAX_SAMPLE_FILE_BYTES / 1024 / 1024} MiB: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
-      }
-      chunks.push(chunk.subarray(0, bytesRead));
+    if (err instanceof FileTooLargeError) {
+      throw new UsageError(`${path}: ${err.message}: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
     }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    await file.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
+    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
   }
+  return parseSampleText(path, text);
 }
 
 export function parseSampleText(path: string, file: string): MetricSnapshot[] {

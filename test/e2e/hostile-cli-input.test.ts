@@ -108,6 +108,16 @@ describe('hostile seqpulse.yml', () => {
     expect(r.stderr).toContain('anchors and aliases');
   });
 
+  it('--config /dev/zero (a device that never ends) is refused past the size cap, not read until memory runs out', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json', '--config', '/dev/zero'], { cwd: dir });
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('/dev/zero: (file): larger than 4 MiB: not a seqpulse config file');
+    expect(r.stderr).not.toMatch(/RangeError|Invalid string length/);
+  });
+
   it('YAML 1.1 tags (!!binary, !!set, !!timestamp) are refused with their line, not read as a Buffer\'s keys or a Set', async () => {
     const binary = await withConfig('!!binary aGVsbG8gd29ybGQ=\n');
     expect(binary.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag: tag:yaml\.org,2002:binary/);
