@@ -47,6 +47,13 @@ describe('a flag missing its value', () => {
     }
     expect(existsSync(marker)).toBe(false);
   });
+
+  it('--secret right before another option takes it as its value: the words then quoted back (with the real --secret among them) show the secret masked', async () => {
+    const r = await runCli(['run', '--secret', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret-QWERTY', '--', 'true'], { cwd: tempDir() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('"http://127.0.0.1:9/ds-metrics --secret ***" comes before --');
+    expect(r.stderr).not.toContain('s3cret-QWERTY');
+  });
 });
 
 describe('sample files', () => {
