@@ -156,6 +156,19 @@ describe('prune', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--older-than: "a while" is not a duration/);
   });
+
+  it('an age longer than the clock has run (--older-than 99999999999d, history --since 99999999999d) means "from the start", not an internal error (Invalid time value, exit 70)', async () => {
+    const cwd = tempDir();
+    const prune = await runCli(['prune', '--older-than', '99999999999d', '--json'], { cwd });
+    expect(prune.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(JSON.parse(prune.stdout)).toEqual({ before: '1970-01-01T00:00:00.000Z', deleted: { runs: 0, samples: 0 } });
+    const past = await runCli(['prune', '--older-than', '100000000h'], { cwd });
+    expect(past.stdout).toContain('created before 1970-01-01T00:00:00.000Z');
+    const history = await runCli(['history', '--since', '99999999999d'], { cwd });
+    expect(history.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(history.code, history.stderr).toBe(0);
+  });
 });
 
 describe('init', () => {
