@@ -148,6 +148,18 @@ describe('hostile seqpulse.yml', () => {
     expect(flags.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be more than 0');
   });
 
+  it('a wait past what a timer can hold (--timeout 25d: Node set it to 1 ms, every request timed out at once and warned on stderr) is refused naming the flag, variable or line', async () => {
+    const file = await withConfig('interval: 30d\nsettle: 999999999999h\n');
+    expect(file.stderr).toMatch(/seqpulse\.yml:1: interval: must be at most 24h/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:2: settle: must be at most 24h/);
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--timeout', '25d', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_KILL_GRACE: '999999999999h', SEQPULSE_STORE_TIMEOUT: '30d' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('flags: --timeout: must be at most 24h');
+    expect(r.stderr).toContain('environment: SEQPULSE_KILL_GRACE: must be at most 24h');
+    expect(r.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be at most 24h');
+    expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
+  });
+
   it('${NAME} in seqpulse.yml is not expanded: said, with the variable to set instead, never quoting a secret', async () => {
     const r = await withConfig('secret: "pw-${HMAC}-9"\nproject: ${{ github.repository }}\nendpoints: ["${APP_URL}/ds-metrics"]\nqueries:\n  up: "up{job=\\"${job}\\"}"\n');
     expect(r.stderr).toMatch(/seqpulse\.yml:1: secret: a \$\{\.\.\.\} placeholder would be used as it is: seqpulse\.yml does not expand environment variables \(set SEQPULSE_HMAC_SECRET instead\)/);
