@@ -35,6 +35,20 @@ describe('command-line errors quote what was typed, escaped', () => {
   });
 });
 
+describe('a URL with credentials in the wrong place', () => {
+  it('a postgres:// URL given to a flag that takes a choice (--source instead of --sql-url) is quoted back with its password masked, on stderr and in --json', async () => {
+    const dir = tempDir();
+    const r = await runCli(['doctor', '--source', 'postgres://ci:pw-QRS123@db.internal/app'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--source <type>' argument 'postgres://***@db.internal/app' is invalid");
+    expect(r.stderr).not.toContain('pw-QRS123');
+    const json = await runCli(['history', '--json', '--verdict', 'https://u:pw-QRS123@h/x'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stdout + json.stderr).not.toContain('pw-QRS123');
+    expect(JSON.parse(json.stdout).error.message).toContain("'https://***@h/x'");
+  });
+});
+
 describe('a flag missing its value', () => {
   it('--secret, --project, --pre-range right before `--` do not take the `--` as their value: exit 2 naming each flag, nothing deployed', async () => {
     const dir = tempDir();
