@@ -46,6 +46,9 @@ describe('a URL with credentials in the wrong place', () => {
     expect(json.code).toBe(2);
     expect(json.stdout + json.stderr).not.toContain('pw-QRS123');
     expect(JSON.parse(json.stdout).error.message).toContain("'https://***@h/x'");
+    const limit = await runCli(['history', '--limit', 'https://u:pw-QRS123@h/x'], { cwd: dir });
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('--limit must be a positive whole number, not "https://***@h/x"');
   });
 });
 
