@@ -79,6 +79,16 @@ async function sampleEach(config: ResolvedConfig, source: DoctorDeps['source'], 
   return sampled.flatMap((s) => s.answers);
 }
 
+/** What to check when a sample failed, for the kind of source that failed: a command has no URL to check. */
+function sampleFix(type: ResolvedConfig['source']['type']): string {
+  const what =
+    type === 'command' ? `that the command (${optionName('source_command')}) prints one sample as JSON, {"metrics": {...}}, and ends within the timeout (${optionName('timeout')})`
+    : type === 'sql' ? `the database URL (${optionName('sql_url')}), that the database is reachable from here, the queries, and the timeout (${optionName('timeout')})`
+    : type === 'prometheus' ? `the Prometheus URL (${optionName('prometheus_url')}), that it is reachable from here, the queries, and the timeout (${optionName('timeout')})`
+    : `the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')})`;
+  return `Check ${what}. A run would still deploy, and judge with what it gets.`;
+}
+
 async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source: DoctorDeps['source'], bound: Bounds): Promise<{ checks: Check[]; answers: EndpointResult[] }> {
   const checks: Check[] = [];
   const answers: EndpointResult[] = [];
@@ -93,7 +103,7 @@ async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source:
         const count = Object.keys(r.metrics ?? {}).length;
         checks.push({ name: `sample ${label}`, level: 'pass', detail: `answered in ${formatDuration(r.latency_ms ?? Date.now() - started)} with ${count} metric(s)${r.error ? `; ${r.error}` : ''}` });
       } else {
-        checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(r.error ?? 'no answer', config.redactions)), fix: `Check the URL, that the app is up and reachable from here, and the timeout (${optionName('timeout')}). A run would still deploy, and judge with what it gets.` });
+        checks.push({ name: `sample ${label}`, level: 'fail', detail: bound.cut(redactText(r.error ?? 'no answer', config.redactions)), fix: sampleFix(config.source.type) });
       }
     }
   } catch (err) {

@@ -8,6 +8,7 @@
  * and `minutes` would be run).
  */
 import { UsageError } from '../errors.js';
+import { MASK, redactUserinfo } from '../redact.js';
 
 const UNITS: [RegExp, string][] = [
   [/^(ms|millis?|milliseconds?)$/i, 'ms'],
@@ -19,6 +20,26 @@ const UNITS: [RegExp, string][] = [
 
 /** `run`'s options that take a duration. */
 const DURATION_OPTIONS = new Set(['--interval', '--window', '--timeout', '--settle', '--pre-range', '--store-timeout', '--sync-timeout', '--kill-grace']);
+
+/** Options whose value is a secret: masked wherever these errors quote the words typed. */
+const SECRET_OPTIONS = new Set(['--secret', '--source-token']);
+
+/**
+ * Words of the command line as these errors quote them: the value of a secret option and the
+ * credentials of a URL masked. A flag missing its value (`--secret --endpoint URL --secret s3cr3t
+ * -- true`: the first --secret takes `--endpoint`) leaves the real --secret and its value among the
+ * words quoted back.
+ */
+function shown(words: readonly string[]): string {
+  return words
+    .map((word, i) => {
+      const joined = /^(--[a-z-]+)=/.exec(word);
+      if (joined && SECRET_OPTIONS.has(joined[1]!)) return `${joined[1]}=${MASK}`;
+      if (i > 0 && SECRET_OPTIONS.has(words[i - 1]!)) return MASK;
+      return redactUserinfo(word);
+    })
+    .join(' ');
+}
 
 const FIX = 'put the deploy command after --: seqpulse run [seqpulse options] -- <command> [its arguments]';
 
@@ -42,14 +63,14 @@ export function checkDeployArgs(raw: readonly string[], command: readonly string
   }
   const dashes = rest.indexOf('--');
   if (dashes >= 0) {
-    const words = command.slice(0, dashes + 1).join(' ');
+    const words = shown(command.slice(0, dashes + 1));
     throw new UsageError(`"${words}" comes before --, so it would be run as part of the deploy command`, `Give seqpulse's options before --, and ${FIX}.`);
   }
   const misplaced = rest.find((word) => word.startsWith('-') && word !== '-');
   if (misplaced) {
     throw new UsageError(
-      `${misplaced} comes after the deploy command's first word (${first}) without --: it is not clear whether it is seqpulse's or the command's`,
-      `${FIX.charAt(0).toUpperCase()}${FIX.slice(1)}; e.g. seqpulse run -- ${command.join(' ')} (seqpulse's own options go before --).`,
+      `${shown([misplaced])} comes after the deploy command's first word (${shown([first])}) without --: it is not clear whether it is seqpulse's or the command's`,
+      `${FIX.charAt(0).toUpperCase()}${FIX.slice(1)}; e.g. seqpulse run -- ${shown(command)} (seqpulse's own options go before --).`,
     );
   }
 }

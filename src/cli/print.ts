@@ -6,6 +6,7 @@ import { renderSparklines } from '../output/sparkline.js';
 import { renderVerdict } from '../output/verdict-text.js';
 import type { Console } from './context.js';
 import { forTerminal } from '../output/terminal.js';
+import { redactUserinfo } from '../redact.js';
 
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
@@ -19,8 +20,11 @@ export function printReport(console: Console, report: VerdictReport, series?: Ru
 /** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */
 export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write: (s: string) => void = (s) => void process.stderr.write(s)): number {
   if (err instanceof SeqpulseError) {
-    if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null } }, null, 2));
-    write(forTerminal(`seqpulse: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`, false));
+    // A URL's credentials in a value quoted back (--limit https://u:pw@h/x) are not printed.
+    const message = redactUserinfo(err.message);
+    const hint = err.hint === undefined ? undefined : redactUserinfo(err.hint);
+    if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message, hint: hint ?? null } }, null, 2));
+    write(forTerminal(`seqpulse: ${message}\n${hint ? `  ${hint}\n` : ''}`, false));
     return err.exitCode;
   }
   if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: String(err), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { forTerminal } from '../output/terminal.js';
+import { redactUserinfo } from '../redact.js';
 import { version } from '../version.js';
 import { failOnOption, hideOptions, withCollectOptions, withExamples, withOutputOptions, withStoreOptions } from './options.js';
 
@@ -34,7 +35,8 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .showHelpAfterError('(run with --help for usage)')
     // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case;
     // they quote the arguments as typed, so they are made safe for a terminal like every other line.
-    .configureOutput({ outputError: (text, write) => write(forTerminal(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean'), false)) })
+    // A URL's credentials typed into the wrong flag (--source postgres://u:pw@db/x) are not quoted back.
+    .configureOutput({ outputError: (text, write) => write(forTerminal(redactUserinfo(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean')), false)) })
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
     .exitOverride()

@@ -2,10 +2,13 @@
  * Reading `seqpulse.yml`: YAML syntax errors and the line of any key, so schema errors can say
  * `seqpulse.yml:12 metrics.error_rate.threshold`.
  */
-import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { byDoor } from './names.js';
+import { FileTooLargeError, readTextCapped } from '../files.js';
+
+/** The most a config file may hold: thousands of metric rules are a few hundred KiB. */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 
 export interface ConfigFile {
   path: string;
@@ -17,10 +20,11 @@ export interface ConfigFile {
 export async function readConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextCapped(path, MAX_CONFIG_FILE_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(err)})`;
+    const reason =
+      err instanceof FileTooLargeError ? `${err.message}: not a seqpulse config file` : code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(err)})`;
     throw new ConfigError([{ source: path, key: '(file)', reason }], `Pass an existing file with ${byDoor({ cli: '--config', action: 'input config' })}, or run \`seqpulse init\` to write one.`);
   }
   return parseConfigText(path, text);

@@ -20,8 +20,18 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 /** The shortest interval between samples. */
 export const MIN_INTERVAL_MS = 10;
 
+/**
+ * The longest wait any setting may ask for (a timeout, an interval, a grace period), as for the
+ * window: a day. Past 2^31 ms (24.8 days) a timer would not wait at all: Node sets it to 1 ms (and
+ * warns on stderr), so `--timeout 25d` made every request time out at once.
+ */
+export const MAX_WAIT_MS = 24 * 3_600_000;
+
+/** A duration something waits for: at most MAX_WAIT_MS, checked in the layer that sets it. */
+const wait = duration.refine((ms) => ms <= MAX_WAIT_MS, { message: 'must be at most 24h' });
+
 /** A budget of time that must leave room for something to happen: checked in the layer that sets it, so the error names that flag, variable or line. */
-const budget = duration.refine((ms) => ms >= 1, { message: 'must be more than 0' });
+const budget = wait.refine((ms) => ms >= 1, { message: 'must be more than 0' });
 
 const endpoint = z.string().refine(
   (value) => {
@@ -64,7 +74,7 @@ const settingsShape = {
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
   pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),
-  interval: duration.refine((ms) => ms >= MIN_INTERVAL_MS, { error: (issue) => `${typeof issue.input === 'number' ? formatDuration(issue.input) : 'this'} is too short: must be at least ${formatDuration(MIN_INTERVAL_MS)}` }).describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
+  interval: wait.refine((ms) => ms >= MIN_INTERVAL_MS, { error: (issue) => `${typeof issue.input === 'number' ? formatDuration(issue.input) : 'this'} is too short: must be at least ${formatDuration(MIN_INTERVAL_MS)}` }).describe('Time between samples (500ms, 10s, 1m). Default: 10s.'),
   // A bound that holds whatever sets it (a flag, the config, a run's stored settings): every run ends.
   window: duration.refine((ms) => ms <= MAX_WINDOW_MS, { message: 'must be at most 24h: seqpulse judges a deploy, it does not monitor (use a window of minutes to hours)' }).describe('POST observation window, at most 24h. Default: 5m.'),
   timeout: budget.describe('Budget of one request (or query, or command). Default: 5s.'),
@@ -75,9 +85,9 @@ const settingsShape = {
   sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
   store_timeout: budget.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. Default: 10s.'),
   sync_timeout: budget.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). Default: 30s.'),
-  kill_grace: duration.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
+  kill_grace: wait.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL). Default: 10s.'),
   log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
-  settle: duration.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
+  settle: wait.describe('POST time set aside after the deploy before comparing (restarts, warm-up). Default: a tenth of the window, at most 1m.'),
   early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),
   persist: z.number().int().min(1).max(100).describe('POST samples in a row a regression must hold before an early rollback. Default: 3.'),
   on_endpoint_failure: z

@@ -2,18 +2,29 @@
  * Sample files for `analyze --pre/--post` (SPEC §5): one sample `{"metrics": {...}}`, a JSON array
  * of samples, or JSON Lines. Errors name the file, the line or item, and what was wrong.
  */
-import { readFile } from 'node:fs/promises';
 import type { MetricSnapshot } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import { FileTooLargeError, readTextCapped } from '../files.js';
 import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
+
+/**
+ * The most a sample file may hold. Days of samples at a 10 s interval are a few tens of MiB; past
+ * this it is not a sample file (`/dev/zero`, a log, a dump), and reading it whole would take the
+ * memory of the machine before JSON.parse even started.
+ */
+export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextCapped(path, MAX_SAMPLE_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLargeError) {
+      throw new UsageError(`${path}: ${err.message}: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
+    }
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
     throw new UsageError(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
   }
   return parseSampleText(path, text);

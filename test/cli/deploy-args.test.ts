@@ -36,3 +36,25 @@ describe('the deploy command after --', () => {
     expect(() => check('run --window=5m minutes', 'minutes')).not.toThrow();
   });
 });
+
+describe('the words quoted back keep secrets out', () => {
+  const message = (typed: string, firstWord: string): string => {
+    try {
+      check(typed, firstWord);
+    } catch (err) {
+      const e = err as { message: string; hint?: string };
+      return `${e.message}\n${e.hint ?? ''}`;
+    }
+    return expect.unreachable();
+  };
+
+  it('a flag that took the next option as its value (--secret --endpoint URL --secret s3cr3t -- true) quotes the rest with the secret, a token and URL passwords masked', () => {
+    const words = message('run --secret --endpoint http://127.0.0.1:9/ds-metrics --secret s3cr3t-XYZ --source-token=tok-ABC --store postgres://ci:pw-QRS@db/seqpulse -- true', 'http://127.0.0.1:9/ds-metrics');
+    expect(words).toContain('"http://127.0.0.1:9/ds-metrics --secret *** --source-token=*** --store postgres://***@db/seqpulse" comes before --');
+    expect(words).not.toMatch(/s3cr3t-XYZ|tok-ABC|pw-QRS/);
+    const after = message('run ./deploy.sh --secret=s3cr3t-XYZ --sql-url postgres://u:pw-QRS@db/x', './deploy.sh');
+    expect(after).toContain('--secret=*** comes after the deploy command');
+    expect(after).toContain('seqpulse run -- ./deploy.sh --secret=*** --sql-url postgres://***@db/x');
+    expect(after).not.toMatch(/s3cr3t-XYZ|pw-QRS/);
+  });
+});

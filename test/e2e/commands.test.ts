@@ -1,5 +1,5 @@
 /** The reading commands and the dry run, through the built CLI. */
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
@@ -156,6 +156,19 @@ describe('prune', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--older-than: "a while" is not a duration/);
   });
+
+  it('an age longer than the clock has run (--older-than 99999999999d, history --since 99999999999d) means "from the start", not an internal error (Invalid time value, exit 70)', async () => {
+    const cwd = tempDir();
+    const prune = await runCli(['prune', '--older-than', '99999999999d', '--json'], { cwd });
+    expect(prune.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(JSON.parse(prune.stdout)).toEqual({ before: '1970-01-01T00:00:00.000Z', deleted: { runs: 0, samples: 0 } });
+    const past = await runCli(['prune', '--older-than', '100000000h'], { cwd });
+    expect(past.stdout).toContain('created before 1970-01-01T00:00:00.000Z');
+    const history = await runCli(['history', '--since', '99999999999d'], { cwd });
+    expect(history.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(history.code, history.stderr).toBe(0);
+  });
 });
 
 describe('init', () => {
@@ -173,5 +186,32 @@ describe('init', () => {
     const history = await runCli(['history'], { cwd });
     expect(history.code).toBe(0);
     expect(history.stderr).toBe('');
+  });
+
+  it('a full disk (the file size limit) leaves no half seqpulse.yml, which the next init refused to overwrite, and keeps the old one with --force', async () => {
+    const cwd = tempDir();
+    // `ulimit -f` counts 512-byte blocks in a POSIX shell: 1 KiB of a 3 KiB file.
+    const full = { cwd, prefix: ['sh', '-c', 'ulimit -f 2 && exec "$0" "$@"'] };
+    const failed = await runCli(['init'], full);
+    expect(failed.code, failed.stderr).toBe(2);
+    expect(failed.stderr).toContain('seqpulse.yml: cannot be written (EFBIG)');
+    expect(readdirSync(cwd)).toEqual([]);
+    expect((await runCli(['init'], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, 'seqpulse.yml'), 'project: mine\n');
+    expect((await runCli(['init', '--force'], full)).code).toBe(2);
+    expect(readFileSync(join(cwd, 'seqpulse.yml'), 'utf8')).toBe('project: mine\n');
+    expect(readdirSync(cwd)).toEqual(['seqpulse.yml']);
+  });
+
+  it('--path with escapes and a bidi override is shown escaped; a directory says it is one', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['init', '--path', 'x\x1b]0;pwn\x07\u202e.yml'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(r.stderr).toContain('x\\u001b]0;pwn\\u0007\\u202e.yml');
+    const dir = await runCli(['init', '--path', '.', '--force'], { cwd });
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain(`${cwd}: is a directory`);
   });
 });

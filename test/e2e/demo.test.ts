@@ -1,6 +1,11 @@
 /** `seqpulse demo`, the README's first command, exactly as a newcomer runs it. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('seqpulse demo', () => {
   it('runs a healthy deploy (ok) and a regressing one (rollback_recommended), and leaves nothing behind', async () => {
@@ -25,4 +30,21 @@ describe('seqpulse demo', () => {
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(cwd)).toEqual([]);
   }, 60_000);
+
+  it('--log-format bogus is a usage error before anything starts, as in every other command (it ran the whole demo, exit 0)', async () => {
+    const r = await runCli(['demo', '--log-format', 'bogus'], { cwd: tempDir() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('flags: --log-format: invalid option');
+    expect(r.stderr).not.toContain('Example app listening');
+  });
+
+  it('a --store path carrying escapes and a bidi override is shown escaped (it was written raw to the terminal)', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'f'), '');
+    // Under a file, so the store cannot be opened and the demo stops after saying where runs are kept.
+    const r = await runCli(['demo', '--store', 'f/\x1b]0;pwn\x07\u202e.db'], { cwd });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).toContain('Runs are kept in f/\\u001b]0;pwn\\u0007\\u202e.db.');
+  });
 });

@@ -190,6 +190,16 @@ describe('seqpulse doctor', () => {
     expect(out.checks.find((c: { name: string }) => c.name.startsWith('sample ')).fix).toMatch(/--timeout.*A run would still deploy/);
   });
 
+  it('a source command that prints no JSON gets a fix about the command, not "Check the URL, that the app is up"', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['doctor', '--source', 'command', '--source-command', 'echo not-json', ...quick, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    const sample = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'sample command');
+    expect(sample.level).toBe('fail');
+    expect(sample.fix).toMatch(/^Check that the command \(--source-command\) prints one sample as JSON/);
+    expect(sample.fix).not.toMatch(/URL|the app is up/);
+  });
+
   it('endpoints that accept and never answer are sampled together: doctor takes one timeout, not one per endpoint', async () => {
     const sockets = new Set<Socket>();
     const frozen = createServer((socket) => {

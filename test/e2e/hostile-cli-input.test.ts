@@ -35,6 +35,23 @@ describe('command-line errors quote what was typed, escaped', () => {
   });
 });
 
+describe('a URL with credentials in the wrong place', () => {
+  it('a postgres:// URL given to a flag that takes a choice (--source instead of --sql-url) is quoted back with its password masked, on stderr and in --json', async () => {
+    const dir = tempDir();
+    const r = await runCli(['doctor', '--source', 'postgres://ci:pw-QRS123@db.internal/app'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--source <type>' argument 'postgres://***@db.internal/app' is invalid");
+    expect(r.stderr).not.toContain('pw-QRS123');
+    const json = await runCli(['history', '--json', '--verdict', 'https://u:pw-QRS123@h/x'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stdout + json.stderr).not.toContain('pw-QRS123');
+    expect(JSON.parse(json.stdout).error.message).toContain("'https://***@h/x'");
+    const limit = await runCli(['history', '--limit', 'https://u:pw-QRS123@h/x'], { cwd: dir });
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('--limit must be a positive whole number, not "https://***@h/x"');
+  });
+});
+
 describe('a flag missing its value', () => {
   it('--secret, --project, --pre-range right before `--` do not take the `--` as their value: exit 2 naming each flag, nothing deployed', async () => {
     const dir = tempDir();
@@ -47,6 +64,13 @@ describe('a flag missing its value', () => {
     }
     expect(existsSync(marker)).toBe(false);
   });
+
+  it('--secret right before another option takes it as its value: the words then quoted back (with the real --secret among them) show the secret masked', async () => {
+    const r = await runCli(['run', '--secret', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret-QWERTY', '--', 'true'], { cwd: tempDir() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('"http://127.0.0.1:9/ds-metrics --secret ***" comes before --');
+    expect(r.stderr).not.toContain('s3cret-QWERTY');
+  });
 });
 
 describe('sample files', () => {
@@ -58,6 +82,19 @@ describe('sample files', () => {
     const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).samples).toMatchObject({ pre: 3, post: 3 });
+  });
+
+  it('a device or pipe that never ends (/dev/zero) is refused once past the size cap, not read until memory runs out; a directory says it is one', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const endless = await runCli(['analyze', '--pre', '/dev/zero', '--post', 'ok.json'], { cwd: dir });
+    expect(endless.stderr).not.toMatch(CRASH);
+    expect(endless.code, endless.stderr).toBe(2);
+    expect(endless.stderr).toContain('seqpulse: /dev/zero: larger than 64 MiB: not a sample file');
+    expect(endless.stderr).not.toMatch(/RangeError|Invalid string length/);
+    const folder = await runCli(['analyze', '--pre', 'ok.json', '--post', '.'], { cwd: dir });
+    expect(folder.code, folder.stderr).toBe(2);
+    expect(folder.stderr).toContain('seqpulse: .: is a directory, not a sample file');
   });
 });
 
@@ -95,6 +132,16 @@ describe('hostile seqpulse.yml', () => {
     expect(r.stderr).toContain('anchors and aliases');
   });
 
+  it('--config /dev/zero (a device that never ends) is refused past the size cap, not read until memory runs out', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json', '--config', '/dev/zero'], { cwd: dir });
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('/dev/zero: (file): larger than 4 MiB: not a seqpulse config file');
+    expect(r.stderr).not.toMatch(/RangeError|Invalid string length/);
+  });
+
   it('YAML 1.1 tags (!!binary, !!set, !!timestamp) are refused with their line, not read as a Buffer\'s keys or a Set', async () => {
     const binary = await withConfig('!!binary aGVsbG8gd29ybGQ=\n');
     expect(binary.stderr).toMatch(/seqpulse\.yml:1: \(yaml\): unresolved tag: tag:yaml\.org,2002:binary/);
@@ -116,6 +163,18 @@ describe('hostile seqpulse.yml', () => {
     expect(flags.code).toBe(2);
     expect(flags.stderr).toContain('flags: --interval: 0ms is too short: must be at least 10ms');
     expect(flags.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be more than 0');
+  });
+
+  it('a wait past what a timer can hold (--timeout 25d: Node set it to 1 ms, every request timed out at once and warned on stderr) is refused naming the flag, variable or line', async () => {
+    const file = await withConfig('interval: 30d\nsettle: 999999999999h\n');
+    expect(file.stderr).toMatch(/seqpulse\.yml:1: interval: must be at most 24h/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:2: settle: must be at most 24h/);
+    const r = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--timeout', '25d', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_KILL_GRACE: '999999999999h', SEQPULSE_STORE_TIMEOUT: '30d' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('flags: --timeout: must be at most 24h');
+    expect(r.stderr).toContain('environment: SEQPULSE_KILL_GRACE: must be at most 24h');
+    expect(r.stderr).toContain('environment: SEQPULSE_STORE_TIMEOUT: must be at most 24h');
+    expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
   });
 
   it('${NAME} in seqpulse.yml is not expanded: said, with the variable to set instead, never quoting a secret', async () => {

@@ -14,6 +14,7 @@ import { startDemoApp } from '../../demo/app.js';
 import { createAppIO, createConsole } from '../context.js';
 import type { OutputFlags } from '../options.js';
 import { printReport } from '../print.js';
+import { forTerminal } from '../../output/terminal.js';
 
 const DEPLOYS = [
   { version: 'v2-healthy', expect: 'ok', title: 'Deploy 1: v2 with a harmless change' },
@@ -22,10 +23,13 @@ const DEPLOYS = [
 
 export async function demoCommand(flags: OutputFlags & { store?: string }): Promise<number> {
   const console = createConsole(flags);
+  // The store path is the user's text: shown like every other line that reaches the terminal.
   const say = (text: string) => {
-    if (!console.json && !console.quiet) process.stderr.write(`${text}\n`);
+    if (!console.json && !console.quiet) process.stderr.write(forTerminal(`${text}\n`, console.err.isColorSupported));
   };
   const secret = randomBytes(24).toString('hex');
+  // The flags are checked before anything starts, as every other command does (an invalid --log-format is exit 2).
+  demoConfig('http://127.0.0.1/ds-metrics', secret, flags.store ?? '.seqpulse/seqpulse.db', flags.logFormat);
   const tempDir = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'seqpulse-demo-'));
   const app = await startDemoApp({ secret, seed: 42 });
   const reports: VerdictReport[] = [];
@@ -40,7 +44,7 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
     for (const deploy of DEPLOYS) {
       app.setVersion('v1');
       say(`\n${console.err.bold(deploy.title)}`);
-      const config = demoConfig(app.url, secret, flags.store ?? join(tempDir!, 'seqpulse.db'));
+      const config = demoConfig(app.url, secret, flags.store ?? join(tempDir!, 'seqpulse.db'), flags.logFormat);
       const { io, dispose } = await createAppIO(config, console);
       try {
         // A real child process does the "deploy": it tells the example app to switch versions.
@@ -78,10 +82,10 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
 }
 
 /** The demo's settings go through the same resolver as everyone's: only the short timings differ. */
-function demoConfig(url: string, secret: string, store: string): ResolvedConfig {
+function demoConfig(url: string, secret: string, store: string, logFormat: string | undefined): ResolvedConfig {
   return resolveConfig({
     env: {},
     defaultProject: 'demo-shop',
-    flags: { endpoint: [url], secret: [secret], env: 'demo', preSamples: '12', interval: '400ms', window: '8s', timeout: '1s', store },
+    flags: { endpoint: [url], secret: [secret], env: 'demo', preSamples: '12', interval: '400ms', window: '8s', timeout: '1s', store, logFormat },
   });
 }

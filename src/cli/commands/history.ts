@@ -56,7 +56,8 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
 /** `--since` takes an ISO date or a time back from now: a duration (24h) or days (7d). */
 function sinceToIso(value: string): string {
   const back = parseDuration(value);
-  if (back.ok) return new Date(Date.now() - back.ms).toISOString();
+  // A duration longer than the clock has run (99999999999d) reaches back to its start, not past what a Date can hold.
+  if (back.ok) return new Date(Math.max(0, Date.now() - back.ms)).toISOString();
   const date = Date.parse(value);
   if (Number.isNaN(date)) throw new UsageError(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${value}"`);
   return new Date(date).toISOString();

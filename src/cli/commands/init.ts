@@ -1,18 +1,22 @@
 /** `seqpulse init`: writes the commented starter seqpulse.yml. */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { STARTER_CONFIG } from '../../config/starter.js';
 import { UsageError } from '../../errors.js';
+import { writeTextAtomic } from '../../files.js';
+import { forTerminal } from '../../output/terminal.js';
 
 export async function initCommand(flags: { force?: boolean; path?: string }): Promise<number> {
   const path = resolve(process.cwd(), flags.path ?? 'seqpulse.yml');
   try {
-    await writeFile(path, STARTER_CONFIG, { flag: flags.force ? 'w' : 'wx' });
+    // Whole or not at all: a full disk leaves no half seqpulse.yml (which the next init would refuse to overwrite).
+    await writeTextAtomic(path, STARTER_CONFIG, { overwrite: flags.force === true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists`, 'Use --force to overwrite it.');
+    if (code === 'EISDIR') throw new UsageError(`${path}: is a directory`, 'Give --path a file name, e.g. --path deploy/seqpulse.yml.');
     throw new UsageError(`${path}: cannot be written (${code ?? String(err)})`);
   }
-  process.stderr.write(`Wrote ${path}. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with \`seqpulse doctor\`, then deploy through \`seqpulse run -- <your deploy command>\`.\n`);
+  // The path is the user's text: escaped like every other line that reaches the terminal.
+  process.stderr.write(forTerminal(`Wrote ${path}. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with \`seqpulse doctor\`, then deploy through \`seqpulse run -- <your deploy command>\`.\n`, false));
   return 0;
 }

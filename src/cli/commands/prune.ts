@@ -11,7 +11,8 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   const age = parseDuration(flags.olderThan);
   if (!age.ok || age.ms <= 0) throw new UsageError(`--older-than: ${age.ok ? 'must be more than 0' : age.reason}`);
   const config = await resolveCommandConfig(flags, console);
-  const before = new Date(Date.now() - age.ms).toISOString();
+  // An age longer than the clock has run (99999999999d) reaches back to its start, not past what a Date can hold.
+  const before = new Date(Math.max(0, Date.now() - age.ms)).toISOString();
   const where = shownLocation(config.store);
   // Nothing to delete where there is no store: none is created for it.
   const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }));

@@ -1,5 +1,4 @@
 /** `seqpulse report <id> [--format html|md|json] [-o file]`: a run's verdict, for people to read and share. */
-import { writeFileSync } from 'node:fs';
 import { whyNoVerdict } from '../../app/no-verdict.js';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../output/html-report.js';
@@ -10,6 +9,7 @@ import { findRun } from '../../app/find-run.js';
 import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
 import { forTerminal } from '../../output/terminal.js';
+import { writeTextAtomic } from '../../files.js';
 
 export async function reportCommand(id: string, flags: CommandFlags & { format?: string; output?: string }): Promise<number> {
   if (flags.json) throw new UsageError('report has no --json: the format is chosen with --format json', `For the verdict as JSON on stdout: seqpulse report ${id} --format json -o -`);
@@ -36,7 +36,8 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
     return 0;
   }
   try {
-    writeFileSync(target, text);
+    // Whole or not at all: a full disk leaves the file as it was, not a report cut half way.
+    await writeTextAtomic(target, text, { overwrite: true });
   } catch (err) {
     throw new UsageError(`cannot write the report to ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'Check that the directory exists and is writable, or print it with `-o -`.');
   }
