@@ -136,7 +136,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'band' | 'trend' | 'uncertain' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'capped' | 'band' | 'trend' | 'uncertain' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -168,7 +168,9 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   // An endpoint that answered before and failed most of the window after is never ok, even when the test cannot confirm it.
   if (unconfirmed.length > 0) reasons.push({ kind: 'endpoint_unconfirmed', metrics: unconfirmed.map((f) => f.endpoint) });
   add('regression', regressions);
-  add('band', judged.filter((j) => j.result.status === 'warning' && !j.uncertain && !j.trending && !j.unstable && !j.gradual));
+  // Past the threshold and significant, on too few samples or too little traffic to be called a regression.
+  add('capped', judged.filter((j) => j.capped !== null));
+  add('band', judged.filter((j) => j.result.status === 'warning' && j.capped === null && !j.uncertain && !j.trending && !j.unstable && !j.gradual));
   add('trend', judged.filter((j) => j.trending));
   // A big move the test cannot confirm, and the baseline's noise does not explain, is never ok.
   add('uncertain', judged.filter((j) => j.uncertain && !j.trendBeforeDeploy));
@@ -213,6 +215,10 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
         return `Needs attention: ${unconfirmed.map((f) => f.message).join('; ')} (too few requests to confirm it is the deploy)`;
       case 'regression':
         return `Regression detected: ${list(first)}`;
+      case 'capped': {
+        const lowVolume = judged.some((j) => first.metrics.includes(j.result.name) && j.capped === 'low_volume');
+        return `Needs attention: ${list(first)} moved past the threshold, on ${lowVolume ? 'too little traffic' : 'too few samples'} to call it a regression`;
+      }
       case 'band':
         return `Needs attention: ${list(first)} moved into the attention band`;
       case 'trend':
@@ -335,6 +341,9 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
  * - rollback_recommended: 1 - the corrected p-value of the weakest regression (or failing endpoint) the rollback rests on;
  * - attention: 1 - the corrected p-value of the strongest tested finding (a regression, a band, a
  *   trend, a large unconfirmed move); 0 when it rests on missing data alone (nothing was compared);
+ * - a finding on fewer samples than its rule's min_samples counts for that share of its strength
+ *   (one POST sample of three: a third): a p-value from a sample or two is no certainty (SPEC 6:
+ *   confidence falls when samples are few);
  * - ok: the smallest power, over the judged metrics, to find a threshold-sized regression: how
  *   surely a real one would have been seen with these samples and this much noise.
  * It is rounded to two decimals.
@@ -348,13 +357,16 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
     if (failure !== undefined) return 1 - failure;
     const j = byName.get(name);
     const p = j?.trending ? j.measurement.trend?.pValue : j?.adjustedP;
-    return p === null || p === undefined ? 0 : 1 - p;
+    if (p === null || p === undefined) return 0;
+    const { pre, post } = j!.measurement.samples;
+    const needed = Math.max(1, j!.measurement.rule.min_samples);
+    return (1 - p) * Math.min(1, pre / needed, post / needed);
   };
   let c: number;
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'band', 'trend', 'uncertain', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'capped', 'band', 'trend', 'uncertain', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

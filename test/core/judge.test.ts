@@ -96,6 +96,25 @@ describe('significance on real-looking noise', () => {
     expect(still.confidence).toBeLessThan(0.5);
   });
 
+  it('a significant move past the threshold on too few samples is attention saying so, with confidence scaled to the samples it had (SPEC 6)', () => {
+    const pre = snaps(2, (i) => ({ error_rate: [0.01, 0.012][i], requests_per_sec: [100, 105][i] }));
+    const post = snaps(1, () => ({ error_rate: 0.05, requests_per_sec: 100 }));
+    const lone = { error_rate: rules.error_rate!, requests_per_sec: rules.requests_per_sec! };
+    const a = analyze({ pre, post, rules: lone, settle: 0, intervalMs: 10_000 });
+    // The count test alone would say p ~ 5e-10; three samples per phase are what a regression needs.
+    expect(metric(a, 'error_rate').evidence.p_value!).toBeLessThan(1e-6);
+    expect(status(a, 'error_rate')).toBe('warning');
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: error_rate moved past the threshold, on too few samples to call it a regression');
+    // One POST sample of the three needed: a third of the evidence's strength, not 1.00.
+    expect(a.confidence).toBe(0.33);
+    expect(codes(a)).toContain('too_few_samples');
+    // The same move on three samples a phase is a regression, at full strength.
+    const enough = analyze({ pre: snaps(3, (i) => ({ error_rate: [0.01, 0.012, 0.011][i], requests_per_sec: 100 })), post: snaps(3, () => ({ error_rate: 0.05, requests_per_sec: 100 })), rules: lone, settle: 0, intervalMs: 10_000 });
+    expect(enough.verdict).toBe('rollback_recommended');
+    expect(enough.confidence).toBeGreaterThan(0.99);
+  });
+
   it('a regression the test found is not said to be one that "could go unseen": the baseline hint is about what was not found', () => {
     // The demo's bad deploy: errors from a few in a thousand requests to 6 %, on low traffic. The
     // rate test confirms it (p ~ 1e-9), though its power against a mere +50 % was low.
