@@ -122,7 +122,11 @@ function footer(report: VerdictReport): string {
 /** Text from the app or the config (metric names, messages) must not become Markdown or HTML. */
 /** Control characters shown escaped and long values shortened (terminal.ts), then Markdown's markup escaped. */
 function escapeText(text: string, max?: number): string {
-  return forDisplay(text, max).replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
+  // An @ before a name would mention a user or a team in a PR comment (a project called @org/oncall
+  // pages them on every deploy): a word joiner after it keeps the text and drops the mention.
+  return forDisplay(text, max)
+    .replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`)
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, '@\u2060');
 }
 
 /**

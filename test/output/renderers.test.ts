@@ -90,3 +90,13 @@ describe('Markdown code spans (metric names, hint codes, the deployment id)', ()
     expect(row(renderMarkdown(named('a`b')))).toContain("`a'b`");
   });
 });
+
+describe('Markdown mentions', () => {
+  it('a project, env, summary or detail with @name mentions nobody in a PR comment; the text still reads @name', () => {
+    const md = renderMarkdown({ ...report, project: '@org/oncall', env: 'prod@eu', summary: 'Needs attention: @here moved', details: ['ping @octocat'] });
+    // GitHub turns @ followed by a name into a mention: never an @ directly before a name character.
+    expect(md).not.toMatch(/@[\p{L}\p{N}_-]/u);
+    const read = md.replaceAll('\u2060', '');
+    for (const text of ['@org/oncall', 'prod@eu', '@here moved', 'ping @octocat']) expect(read).toContain(text);
+  });
+});
