@@ -5,13 +5,12 @@
  * error that no retry will fix.
  */
 import type { Dispatcher } from 'undici';
-import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { AuthError, UsageError } from '../errors.js';
 import { attemptOnce } from './attempt.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { redactText } from '../redact.js';
-import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from './retrying.js';
+import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, RetryAfterHolds, withRetries } from './retrying.js';
 import { sourceAgent } from './http-get.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
@@ -63,24 +62,15 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   // (destroy, not close: close() would wait for a connection still being made, a TLS handshake never answered).
   const closing = new AbortController();
 
-  // SPEC §4: 429 honours Retry-After. The pause is the endpoint's, not the tick's: until it has
-  // passed, later ticks send nothing to that endpoint (they wait for it when it ends in time).
-  const heldUntil = new Map<ParsedEndpoint, { until: number; status: number | undefined }>();
+  // SPEC §4: 429 honours Retry-After, across ticks.
+  const holds = new RetryAfterHolds<ParsedEndpoint>(now, sleep);
 
   /** Belt and braces: no error text leaves this module with a secret in it, whatever produced it. */
   const scrub = (text: string): string => redactText(text, secrets);
 
   async function sampleEndpoint(endpoint: ParsedEndpoint, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
-    const held = heldUntil.get(endpoint);
-    if (held) {
-      const t = now();
-      if (held.until >= req.deadline) {
-        const status = held.status === undefined ? {} : { http_status: held.status };
-        return { endpoint: endpoint.display, ok: false, attempts: 0, taken_at: iso(t), ...status, error: `HTTP ${held.status ?? 429}: Retry-After not over yet (${formatDuration(held.until - t)} left)` };
-      }
-      if (held.until > t) await sleep(held.until - t, signal);
-      heldUntil.delete(endpoint);
-    }
+    const held = await holds.before(endpoint, req.deadline, signal);
+    if (held) return { endpoint: endpoint.display, ok: false, attempts: 0, taken_at: iso(now()), ...held };
     const { last, attempts, at } = await withRetries(
       (budgetMs) =>
         attemptOnce({ dispatcher, endpoint, secret: secrets, phase: req.phase, deploymentId: req.deploymentId, userAgent: opts.userAgent, timeoutMs: budgetMs, maxBodyBytes, now, signal }),
@@ -90,7 +80,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
       return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
     }
     if (last?.kind === 'auth') throw new AuthError(endpoint.display, last.status);
-    if (last?.kind === 'failed' && last.retryAfterMs !== undefined) heldUntil.set(endpoint, { until: at + last.retryAfterMs, status: last.status });
+    holds.after(endpoint, last, at);
     const failure = describeFailure(last, signal);
     return { endpoint: endpoint.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
   }

@@ -4,6 +4,7 @@
  * The attempt itself is the caller's (signed `/ds-metrics` GET, `/metrics` scrape, API query).
  */
 import { setMaxListeners } from 'node:events';
+import { formatDuration } from '../config/duration.js';
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
@@ -63,6 +64,38 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
     if (decision.delayMs > 0) await opts.sleep(decision.delayMs, opts.signal);
   }
   return { last, attempts, at };
+}
+
+/**
+ * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
+ * tick's: until it has passed, later ticks send that peer nothing (a tick whose deadline comes
+ * first reports the sample as failed without asking; one that reaches past it waits, then asks).
+ */
+export class RetryAfterHolds<K> {
+  private readonly held = new Map<K, { until: number; status: number | undefined }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  ) {}
+
+  /** Before asking `key`: waits out its pause, or returns the failure to report when the pause runs past `deadline`. */
+  async before(key: K, deadline: number, signal: AbortSignal): Promise<{ error: string; http_status?: number } | undefined> {
+    const held = this.held.get(key);
+    if (!held) return undefined;
+    const t = this.now();
+    if (held.until >= deadline) {
+      return { error: `HTTP ${held.status ?? 429}: Retry-After not over yet (${formatDuration(held.until - t)} left)`, ...(held.status === undefined ? {} : { http_status: held.status }) };
+    }
+    if (held.until > t) await this.sleep(held.until - t, signal);
+    if (this.held.get(key) === held) this.held.delete(key);
+    return undefined;
+  }
+
+  /** After asking `key`: a last failure that asked for a pause holds the key until it ends. */
+  after(key: K, last: RetriableOutcome | undefined, at: number): void {
+    if (last?.kind === 'failed' && last.retryAfterMs !== undefined) this.held.set(key, { until: at + last.retryAfterMs, status: last.status });
+  }
 }
 
 /** Why a request produced nothing, for `EndpointResult.error`/`http_status`/`latency_ms`. */

@@ -13,7 +13,7 @@ import type { Phase } from '../../core/types.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent } from '../http-get.js';
-import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, withRetries } from '../retrying.js';
+import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { AUTH_HINT, authorization, scrubber } from './credentials.js';
 import { evaluate, type Scrape } from './evaluate.js';
@@ -62,10 +62,14 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
   const closing = new AbortController();
   /** The last successful scrape of each target, per phase: what the next rate is taken against. */
   const previous = targets.map(() => new Map<Phase, Scrape>());
+  // A target that answered 429 (or 503) with Retry-After is left alone until then, across ticks.
+  const holds = new RetryAfterHolds<number>(Date.now, abortableSleep);
 
   async function scrapeTarget(index: number, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
     const target = targets[index]!;
     const headers = { accept: ACCEPT, 'user-agent': opts.userAgent, ...authorization(target, opts.token) };
+    const held = await holds.before(index, req.deadline, signal);
+    if (held) return { endpoint: target.display, ok: false, attempts: 0, taken_at: iso(Date.now()), ...held };
     const { last, attempts, at } = await withRetries(
       async (budgetMs) => {
         const outcome = await getOnce({ dispatcher: agent, origin: target.origin, path: target.target, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_PAGE_BYTES, now: Date.now, signal });
@@ -77,6 +81,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
       { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
     );
     if (last?.kind === 'auth') throw new AuthError(target.display, last.status, AUTH_HINT);
+    holds.after(index, last, at);
     if (last?.kind !== 'ok') {
       const failure = describeFailure(last, signal);
       return { endpoint: target.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };

@@ -14,7 +14,7 @@ import { AuthError, UsageError } from '../../errors.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
-import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, withRetries } from '../retrying.js';
+import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
 import { AUTH_HINT, authorization, scrubber } from './credentials.js';
@@ -63,10 +63,14 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
   const headers = { accept: 'application/json', 'user-agent': opts.userAgent, ...authorization(server, opts.token) };
   const agent = sourceAgent({ timeoutMs, insecure: opts.insecure });
   const closing = new AbortController();
+  // A server that answered 429 (or 503) with Retry-After is asked nothing until then, across ticks.
+  const holds = new RetryAfterHolds<'server'>(Date.now, abortableSleep);
 
   async function ask(metric: string, query: string, endpoint: 'query' | 'query_range', params: Record<string, string>, deadline: number, signal: AbortSignal): Promise<QueryAnswer> {
     let notes: string[] = [];
-    const { last, attempts } = await withRetries(
+    const held = await holds.before('server', deadline, signal);
+    if (held) return { metric, failure: held, notes, attempts: 0 };
+    const { last, attempts, at } = await withRetries(
       async (budgetMs) => {
         // Prometheus stops evaluating at `timeout`, instead of working on for an answer nobody reads.
         const search = new URLSearchParams({ query, ...params, timeout: `${Math.max(1, Math.floor(budgetMs / 1000))}s` });
@@ -78,6 +82,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
       { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
     );
     if (last?.kind === 'auth') throw new AuthError(server.display, last.status, AUTH_HINT);
+    holds.after('server', last, at);
     if (last?.kind === 'ok') return { metric, data: last.data, notes, attempts, latencyMs: last.latencyMs };
     const failure = describeFailure(last, signal);
     return { metric, failure: { error: explain(failure.error, failure.http_status, query), ...(failure.http_status === undefined ? {} : { http_status: failure.http_status }) }, notes, attempts, ...(failure.latency_ms === undefined ? {} : { latencyMs: failure.latency_ms }) };

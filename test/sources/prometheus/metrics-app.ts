@@ -23,7 +23,7 @@ export interface MetricsApp {
   /** Headers of every /metrics request, in order. */
   scrapes: IncomingHttpHeaders[];
   /** Serve this body (200) from /metrics instead of the registry, until set back to undefined. */
-  override: { body: string; status: number } | undefined;
+  override: { body: string; status: number; headers?: Record<string, string> } | undefined;
   /** Requests handled by the app itself (not /metrics). */
   served(): number;
   /** Sends `n` real requests to /work; `status(i)` and `seconds(i)` describe request i. */
@@ -71,7 +71,7 @@ export async function startMetricsApp(opts: MetricsAppOptions = {}): Promise<Met
       return;
     }
     if (app.override) {
-      res.writeHead(app.override.status, { 'content-type': 'text/plain' }).end(app.override.body);
+      res.writeHead(app.override.status, { 'content-type': 'text/plain', ...app.override.headers }).end(app.override.body);
       return;
     }
     m.registry.metrics().then(

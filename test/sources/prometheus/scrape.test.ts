@@ -189,6 +189,25 @@ describe('failures', () => {
     expect(r).toMatchObject({ ok: false, attempts: 1, http_status: 404, error: 'HTTP 404' });
   });
 
+  it('a 429 with Retry-After holds the target across ticks: nothing is scraped before the pause ends (SPEC 4)', async () => {
+    const a = await app();
+    const s = source([a.metricsUrl], { retries: 0 });
+    const soon = (ms: number): CollectRequest => ({ phase: 'pre', deploymentId: 'dep-1', deadline: Date.now() + ms });
+    a.override = { status: 429, body: 'slow down', headers: { 'retry-after': '2' } };
+    expect(await one(s, soon(300))).toMatchObject({ ok: false, http_status: 429, attempts: 1 });
+    a.override = undefined;
+    // The next tick ends before the pause: nothing is sent, and the result says why.
+    const held = await one(s, soon(300));
+    expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
+    expect(held.error).toMatch(/^HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(a.scrapes).toHaveLength(1);
+    // A tick that reaches past the pause waits for it, then scrapes.
+    const started = Date.now();
+    expect(await one(s, soon(4_000))).toMatchObject({ ok: true, attempts: 1 });
+    expect(a.scrapes).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('a failed scrape does not break the next rate: it is taken against the last good scrape', async () => {
     const a = await app();
     const s = source([a.metricsUrl], { retries: 0 });

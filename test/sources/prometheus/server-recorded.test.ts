@@ -110,6 +110,22 @@ describe('collect: one instant query per metric', () => {
     expect(a.requestsFor('sum(a)')).toHaveLength(2);
   });
 
+  it('a 429 with Retry-After holds the server across ticks: no query is sent before the pause ends (SPEC 4)', async () => {
+    const a = await api({ 'sum(a)': [{ status: 429, raw: 'slow down', headers: { 'retry-after': '2' } }, { body: vector('1') }] });
+    const s = source(a.url, { a: 'sum(a)' });
+    expect(await one(s, tick(300))).toMatchObject({ ok: false, http_status: 429, attempts: 1 });
+    // The next tick ends before the pause: nothing is sent, and the result says why.
+    const held = await one(s, tick(300));
+    expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
+    expect(held.error).toMatch(/^a: HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(a.requestsFor('sum(a)')).toHaveLength(1);
+    // A tick that reaches past the pause waits for it, then asks.
+    const started = Date.now();
+    expect(await one(s, tick(4_000))).toMatchObject({ ok: true, metrics: { a: 1 }, attempts: 1 });
+    expect(a.requestsFor('sum(a)')).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('a Retry-After beyond the tick is not waited for', async () => {
     const a = await api({ 'sum(a)': [{ status: 503, body: apiError('unavailable', 'too many queries'), headers: { 'retry-after': '120' } }, { body: vector('1') }] });
     const r = await one(source(a.url, { a: 'sum(a)' }), tick(5_000));
