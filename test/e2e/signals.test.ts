@@ -172,7 +172,11 @@ describe('signals', () => {
     try {
       await holder.query('SELECT pg_advisory_lock(4242)');
       const cli = startCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
-      await waitFor(async () => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n) > 0, 'seqpulse to wait on the lock');
+      // This lock in this database only: pg_locks is the whole cluster's, and another test's run
+      // waiting on an advisory lock of its own (a migration) would let the signal go before this
+      // seqpulse has its handlers (Node's default for SIGTERM is to die without a word).
+      const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4242 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      await waitFor(async () => Number((await holder.query(waiting)).rows[0].n) > 0, 'seqpulse to wait on the lock');
       cli.child.kill('SIGTERM');
       await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
       await holder.query('SELECT pg_advisory_unlock(4242)');
