@@ -54,7 +54,7 @@ export async function run(): Promise<number> {
     for (const warning of unknownInputs()) core.warning(warning);
     const inputs = readInputs();
     [...(inputs.flags.secret ?? []), inputs.flags.sourceToken, inputs.githubToken].forEach(mask);
-    const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath });
+    const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath, ...(inputs.mode === 'finish' ? { timingLater: true } : {}) });
     config.redactions.forEach(mask);
     where = { project: config.project, env: config.env };
     const code = await step(inputs, config);

@@ -3,7 +3,7 @@
  * PRE samples -> deploy -> POST samples over the window -> verdict, everything stored as it happens.
  */
 import { randomUUID } from 'node:crypto';
-import type { ResolvedConfig } from '../config/resolve.js';
+import { timingIssues, type ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, StopSignal, VerdictReport } from '../core/types.js';
 import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
@@ -98,6 +98,9 @@ export async function prepareFinish(config: ResolvedConfig, id: string, result: 
   // Nothing to collect: finishRun returns the verdict, or says why the run cannot be finished.
   if (result !== 'success' || run.status !== 'started' || (await store.getVerdict(run.id))) return { run, config };
   const { config: finishing, note, check } = finishConfig(config, run);
+  // The window finish observes is the stored one unless it was given its own (resolveConfig left this to here).
+  const timing = timingIssues(finishing);
+  if (timing.length > 0) throw new ConfigError(timing);
   try {
     requireCollection(finishing);
   } catch (err) {

@@ -54,8 +54,9 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
   };
 }
 
-export async function resolveCommandConfig(flags: CommandFlags, console: Console): Promise<ResolvedConfig> {
-  const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: configFlags(flags), configPath: flags.config });
+/** `timingLater`: see ResolveInput.timingLater (`finish`). */
+export async function resolveCommandConfig(flags: CommandFlags, console: Console, opts: { timingLater?: boolean } = {}): Promise<ResolvedConfig> {
+  const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: configFlags(flags), configPath: flags.config, ...opts });
   if (config.logFormat !== console.logFormat) {
     console.logFormat = config.logFormat;
     console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err) });

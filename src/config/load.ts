@@ -14,13 +14,15 @@ export interface LoadOptions {
   flags: FlagValues;
   /** --config FILE; an explicit file must exist, the default one is optional. */
   configPath?: string;
+  /** See ResolveInput.timingLater. */
+  timingLater?: boolean;
 }
 
 export async function loadConfig(opts: LoadOptions): Promise<ResolvedConfig> {
   const explicit = opts.configPath ?? nonEmpty(opts.env.SEQPULSE_CONFIG);
   const path = explicit ?? CONFIG_NAMES.find((name) => existsSync(resolve(opts.cwd, name)));
   const file = path === undefined ? undefined : await readConfigFile(resolve(opts.cwd, path)).then((f) => ({ ...f, path }));
-  return resolveConfig({ file, env: opts.env, flags: opts.flags, defaultProject: basename(opts.cwd) || 'default' });
+  return resolveConfig({ file, env: opts.env, flags: opts.flags, defaultProject: basename(opts.cwd) || 'default', ...(opts.timingLater ? { timingLater: true } : {}) });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

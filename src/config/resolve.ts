@@ -128,6 +128,11 @@ export interface ResolveInput {
   flags: FlagValues;
   /** Fallback project name (the working directory's name). */
   defaultProject: string;
+  /**
+   * The interval, window and settle period are checked together later (timingIssues): `finish`
+   * observes with the timing `start` stored unless given its own, which this config does not know.
+   */
+  timingLater?: boolean;
 }
 
 export function resolveConfig(input: ResolveInput): ResolvedConfig {
@@ -201,6 +206,17 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
+  if (!input.timingLater) issues.push(...timingIssues(config));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+/**
+ * The interval, window and settle period together (each alone is the schema's to check). `finish`
+ * checks them once the timing `start` stored is merged in (ResolveInput.timingLater).
+ */
+export function timingIssues(config: Pick<ResolvedConfig, 'intervalMs' | 'windowMs' | 'settleMs'>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   const tooShort = windowIssue(config.intervalMs, config.windowMs);
   if (tooShort) issues.push(tooShort);
   // The judge cannot set aside the whole window: it would judge the settle samples after all,
@@ -208,8 +224,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (config.settleMs !== undefined && config.settleMs >= config.windowMs) {
     issues.push({ source: 'settings', key: 'settle', reason: `the settle period (${formatDuration(config.settleMs)}) is not shorter than the observation window (${formatDuration(config.windowMs)}): no POST sample would be left to judge` });
   }
-  if (issues.length > 0) throw new ConfigError(issues);
-  return config;
+  return issues;
 }
 
 /**

@@ -1,4 +1,6 @@
 /** `start` and `finish` as separate processes, the way a pipeline with a separate deploy job uses them. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
@@ -47,6 +49,25 @@ describe('start / finish', () => {
     expect(finish.code).toBe(0);
     expect(finish.stdout.trim()).toBe('ok');
     expect(app.requests.filter((q) => q.phase === 'post')).toHaveLength(5);
+  });
+
+  it('finish checks --settle against the window it will observe (the one start stored), not its own config\'s', async () => {
+    app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    // finish's own config says 500ms; start stored 2s, which finish uses (a file's window is no flag).
+    writeFileSync(join(cwd, 'seqpulse.yml'), 'window: 500ms\n');
+    const id = (await runCli(['start', ...fastFlags(app.url, ['--window', '2s'])], { cwd, env })).stdout.trim();
+    // 1s is shorter than the stored 2s window: a run, not a configuration error against the 500ms.
+    const ok = await runCli(['finish', id, '--settle', '1s', '--json'], { cwd, env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).metrics[0].evidence.settle_skipped).toBeGreaterThan(0);
+    // Past the stored window: refused before anything is sampled, naming the window that applies.
+    const id2 = (await runCli(['start', ...fastFlags(app.url, ['--window', '2s'])], { cwd, env })).stdout.trim();
+    const posts = app.requests.filter((q) => q.phase === 'post').length;
+    const bad = await runCli(['finish', id2, '--settle', '3s'], { cwd, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('the settle period (3s) is not shorter than the observation window (2s)');
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBe(posts);
   });
 
   it('finish --result failed -> exit 4 without sampling', async () => {

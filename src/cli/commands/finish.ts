@@ -19,7 +19,8 @@ export async function finishCommand(id: string, flags: CommandFlags & { result?:
   const console = createConsole(flags);
   const result = flags.result ?? 'success';
   if (result !== 'success' && result !== 'failed') throw new UsageError(`--result must be success or failed, not "${result}"`);
-  const loaded = await resolveCommandConfig(flags, console);
+  // Its interval, window and settle period are checked once the timing start stored is merged in.
+  const loaded = await resolveCommandConfig(flags, console, { timingLater: true });
   const store = await openCommandStore(loaded, console);
   let config: ResolvedConfig;
   let run: RunRecord;
