@@ -326,15 +326,10 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
     return {};
   }
   const data = file.data as Record<string, unknown>;
-  const parsed = withProtoNames(data, result.data, [], report);
+  // An environment may be called `__proto__` too, like a metric.
+  const parsed = withProtoNames(data, result.data, [], report, BY_NAME_IN_FILE);
   const environments = data.environments;
   if (isMap(environments)) {
-    // An environment may be called `__proto__` too; zod's record leaves that key out like a metric's.
-    if (Object.hasOwn(environments, '__proto__')) {
-      const result = EnvironmentSchema.safeParse(environments['__proto__']);
-      if (!result.success) result.error.issues.forEach((issue) => report({ ...issue, path: ['environments', '__proto__', ...issue.path] }));
-      else parsed.environments = Object.assign(Object.create(null) as Record<string, Settings>, parsed.environments, { ['__proto__']: result.data });
-    }
     for (const [name, layer] of Object.entries(parsed.environments ?? {})) withProtoNames(environments[name], layer, ['environments', name], report);
   }
   return parsed;
@@ -360,29 +355,30 @@ function textReason(issue: z.core.$ZodIssue, raw: Record<string, unknown>): stri
   return undefined;
 }
 
-/** One entry of `environments:`. */
-const EnvironmentSchema = FileSchema.shape.environments.unwrap().valueType;
-
 /** Settings whose value maps metric names to something, and the schema of that something. */
 const BY_METRIC = { metrics: RuleSchema, queries: SettingsSchema.shape.queries.unwrap().valueType } as const;
+
+/** The same at the top of the file, which also maps environment names to their settings. */
+const BY_NAME_IN_FILE = { ...BY_METRIC, environments: FileSchema.shape.environments.unwrap().valueType } as const;
 
 /**
  * A metric may be called `__proto__` (it is a name like any other, judged only by a rule of that
  * name), but zod builds a record as a plain object and so leaves that key out. Its rule (or query)
- * is validated here with the same schema, and put back into a record with no prototype.
+ * is validated here with the same schema, and put back into a record with no prototype. The same
+ * holds for an environment of the file (`byNames`: the records to look in, and their value schema).
  */
-function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: PropertyKey[], report: (issue: z.core.$ZodIssue) => void): T {
+function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: PropertyKey[], report: (issue: z.core.$ZodIssue) => void, byNames: Record<string, z.ZodType> = BY_METRIC): T {
   if (!isMap(raw)) return parsed;
-  for (const key of Object.keys(BY_METRIC) as (keyof typeof BY_METRIC)[]) {
+  for (const [key, schema] of Object.entries(byNames)) {
     const byName = raw[key];
     if (!isMap(byName) || !Object.hasOwn(byName, '__proto__')) continue;
-    const result = BY_METRIC[key].safeParse(byName['__proto__']);
+    const result = schema.safeParse(byName['__proto__']);
     if (!result.success) {
       for (const issue of result.error.issues) report({ ...issue, path: [...at, key, '__proto__', ...issue.path] });
       continue;
     }
     // No prototype: assigning `__proto__` then makes a key, not a prototype.
-    const record = Object.assign(Object.create(null) as Record<string, unknown>, parsed[key]);
+    const record = Object.assign(Object.create(null) as Record<string, unknown>, (parsed as Record<string, unknown>)[key]);
     record['__proto__'] = result.data;
     (parsed as Record<string, unknown>)[key] = record;
   }
