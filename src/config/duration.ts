@@ -35,3 +35,11 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('');
 }
+
+/**
+ * The moment `ms` before `now`, as ISO 8601 (`--since 7d`, `--older-than 30d`). A duration longer
+ * than the clock has run (99999999999d) reaches back to its start, not past what a Date can hold.
+ */
+export function isoBefore(ms: number, now = Date.now()): string {
+  return new Date(Math.max(0, now - ms)).toISOString();
+}

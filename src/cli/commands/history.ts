@@ -1,6 +1,6 @@
 /** `seqpulse history`: runs with their verdicts, newest first. */
 import Table from 'cli-table3';
-import { parseDuration } from '../../config/duration.js';
+import { isoBefore, parseDuration } from '../../config/duration.js';
 import type { Verdict } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
@@ -56,8 +56,7 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
 /** `--since` takes an ISO date or a time back from now: a duration (24h) or days (7d). */
 function sinceToIso(value: string): string {
   const back = parseDuration(value);
-  // A duration longer than the clock has run (99999999999d) reaches back to its start, not past what a Date can hold.
-  if (back.ok) return new Date(Math.max(0, Date.now() - back.ms)).toISOString();
+  if (back.ok) return isoBefore(back.ms);
   const date = Date.parse(value);
   if (Number.isNaN(date)) throw new UsageError(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${value}"`);
   return new Date(date).toISOString();

@@ -1,5 +1,5 @@
 /** `seqpulse prune --older-than 30d`: retention, in batches; says what it deleted. */
-import { parseDuration } from '../../config/duration.js';
+import { isoBefore, parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
 import type { CommandFlags } from '../options.js';
@@ -11,8 +11,7 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   const age = parseDuration(flags.olderThan);
   if (!age.ok || age.ms <= 0) throw new UsageError(`--older-than: ${age.ok ? 'must be more than 0' : age.reason}`);
   const config = await resolveCommandConfig(flags, console);
-  // An age longer than the clock has run (99999999999d) reaches back to its start, not past what a Date can hold.
-  const before = new Date(Math.max(0, Date.now() - age.ms)).toISOString();
+  const before = isoBefore(age.ms);
   const where = shownLocation(config.store);
   // Nothing to delete where there is no store: none is created for it.
   const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }));
