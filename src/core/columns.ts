@@ -111,11 +111,9 @@ export class PhaseColumns {
       const requests = this.cols.get(d.requests)!;
       for (let i = Math.max(1, from); i < to; i++) {
         if (share.state[i] !== ABSENT) continue;
-        if (events.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i] !== NUMBER || requests.state[i - 1] !== NUMBER) continue;
-        const e = events.values[i]! - events.values[i - 1]!;
-        const n = requests.values[i]! - requests.values[i - 1]!;
-        if (!(e >= 0 && n > 0 && e <= n && Number.isFinite(n))) continue;
-        share.values[i] = e / n;
+        const delta = counterDelta(events, requests, i);
+        if (!delta || !(delta.requests > 0)) continue;
+        share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
       }
     }
@@ -184,6 +182,20 @@ function store(metrics: Record<string, unknown>, name: string, values: Float64Ar
 
 /** Samples as the judge takes them: snapshots (files, the store) or columns built as they arrived. */
 export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
+
+/**
+ * What two monotonic counters (events, requests) counted between sample i - 1 and sample i, or
+ * undefined where either is missing or went down. A counter that went down restarted, and what it
+ * counted in between is unknown: the interval is left out. (Taking the new value as the count would
+ * be right for one process, but the counters of several endpoints are combined, and one restarting
+ * would then count everything.)
+ */
+export function counterDelta(events: MetricColumn, requests: MetricColumn, i: number): { events: number; requests: number } | undefined {
+  if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) return undefined;
+  const e = events.values[i]! - events.values[i - 1]!;
+  const n = requests.values[i]! - requests.values[i - 1]!;
+  return e >= 0 && n >= 0 && e <= n && Number.isFinite(n) ? { events: e, requests: n } : undefined;
+}
 
 /** Columns for the rules' metrics, converting snapshots once (columns already built are used as they are). */
 export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {

@@ -5,7 +5,7 @@
  * from the rate and the request rate (rate x requests/s x interval), and said to be estimates.
  * A rate outside [0, 1] is not a share: the metric is then judged as a plain level. Pure.
  */
-import { NUMBER, type PhaseColumns } from './columns.js';
+import { counterDelta, NUMBER, type PhaseColumns } from './columns.js';
 import type { Counts } from './stats/binomial.js';
 import type { MetricRule } from './types.js';
 
@@ -36,14 +36,8 @@ function counterDeltas(counters: NonNullable<MetricRule['counters']>, phase: Pha
   const requests = phase.column(counters.requests);
   const out: Counts[] = [];
   for (let i = from; i < phase.length; i++) {
-    if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) continue;
-    const e = events.values[i]! - events.values[i - 1]!;
-    const n = requests.values[i]! - requests.values[i - 1]!;
-    // A counter that went down restarted, and what it counted in between is unknown: the interval
-    // is left out. (Taking the new value as the count would be right for one process, but the
-    // counters of several endpoints are combined, and one restarting would then count everything.)
-    if (!(e >= 0 && n >= 0 && e <= n && Number.isFinite(n))) continue;
-    out.push({ events: e, requests: n });
+    const delta = counterDelta(events, requests, i);
+    if (delta) out.push(delta);
   }
   return out;
 }
