@@ -5,7 +5,6 @@
 import { CommanderError } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
 import { forTerminal } from '../output/terminal.js';
-import { redactUserinfo } from '../redact.js';
 import { printError } from './print.js';
 import { buildProgram } from './program.js';
 
@@ -46,7 +45,7 @@ export async function runCli(argv: string[]): Promise<number> {
       // Help and --version end with 0; commander has already printed its own error message otherwise
       // (on stderr): with --json, stdout still gets the one JSON object, an error like any other.
       if (err.exitCode === 0) return ExitCode.Ok;
-      return wantsJson ? printError(jsonConsole(), new UsageError(redactUserinfo(err.message.replace(/^error: /, ''))), () => undefined) : ExitCode.Usage;
+      return wantsJson ? printError(jsonConsole(), new UsageError(err.message.replace(/^error: /, '')), () => undefined) : ExitCode.Usage;
     }
     return printError(wantsJson ? jsonConsole() : undefined, err);
   }
