@@ -64,21 +64,43 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
 }
 
 /**
- * A date, or a date and time with an optional zone: what Date.parse also reads, without the rest of
- * what it reads ("1" is the year 2001, "March 7" a date), which would set the interval between samples.
+ * A date, or a date and time with an optional zone, in ISO 8601's extended form (2026-01-18T12:15:00Z)
+ * or its basic form (20260118T121500Z): what Date.parse also reads, without the rest of what it reads
+ * ("1" is the year 2001, "March 7" a date), which would set the interval between samples.
  */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_EXTENDED = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?:\d{2})?)?)?$/i;
+
+/**
+ * The timestamp in the extended form Date.parse reads, or undefined when it is no ISO 8601 date. The
+ * basic form, a decimal comma, a zone of hours alone (+01) or without its colon are ISO 8601 too,
+ * and Date.parse reads none of them reliably: each is written out as the extended form.
+ */
+export function isoTimestamp(text: string): string | undefined {
+  const parts = ISO_EXTENDED.exec(text) ?? ISO_BASIC.exec(text);
+  if (!parts) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, zone] = parts;
+  // Date.parse rolls 2026-02-30 over into March: a day the month does not have is no date.
+  if (new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() !== Number(day)) return undefined;
+  let out = `${year}-${month}-${day}`;
+  if (hour !== undefined) {
+    out += `T${hour}:${minute}${second !== undefined ? `:${second}` : ''}${fraction !== undefined ? `.${fraction}` : ''}`;
+    if (zone !== undefined) out += zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.length > 3 ? zone.slice(-2) : '00'}`;
+  }
+  return Number.isNaN(Date.parse(out)) ? undefined : out;
+}
 
 function toSnapshot(value: unknown, where: string): MetricSnapshot {
   const hint = 'Each sample is {"metrics": {"<name>": <number>, ...}}, optionally with "timestamp".';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: a sample must be a JSON object`, hint);
   const { metrics, timestamp } = value as { metrics?: unknown; timestamp?: unknown };
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) throw new UsageError(`${where}: "metrics" must be an object`, hint);
-  if (timestamp !== undefined && (typeof timestamp !== 'string' || !ISO_8601.test(timestamp) || Number.isNaN(Date.parse(timestamp)))) {
-    throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string (e.g. 2026-01-18T12:15:00Z)`, hint);
+  const stamp = typeof timestamp === 'string' ? isoTimestamp(timestamp) : undefined;
+  if (timestamp !== undefined && stamp === undefined) {
+    throw new UsageError(`${where}: "timestamp" must be an ISO 8601 date string (e.g. 2026-01-18T12:15:00Z or 20260118T121500Z)`, hint);
   }
   const record = toMetricsRecord(metrics);
-  return timestamp === undefined ? { metrics: record } : { timestamp, metrics: record };
+  return stamp === undefined ? { metrics: record } : { timestamp: stamp, metrics: record };
 }
 
 /** The time between samples, from their timestamps (median gap), when the file has them. */

@@ -103,13 +103,30 @@ describe('sample timestamps', () => {
     const dir = tempDir();
     const metrics = { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 };
     writeFileSync(join(dir, 'ok.json'), JSON.stringify([0, 1, 2].map((i) => ({ timestamp: `2026-01-18T12:0${i}:00Z`, metrics }))));
-    for (const [stamps, item] of [[['1', '2', '3'], 0], [['2026-01-18T12:00:00Z', 'March 7', '2026-01-18T12:02:00+01:00'], 1]] as const) {
+    const refused = [
+      [['1', '2', '3'], 0],
+      [['2026-01-18T12:00:00Z', 'March 7', '2026-01-18T12:02:00+01:00'], 1],
+      // Date.parse reads it as March 2.
+      [['2026-01-18T12:00:00Z', '2026-01-18T12:01:00Z', '2026-02-30T12:02:00Z'], 2],
+    ] as const;
+    for (const [stamps, item] of refused) {
       writeFileSync(join(dir, 'pre.json'), JSON.stringify(stamps.map((timestamp) => ({ timestamp, metrics }))));
       const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'ok.json'], { cwd: dir });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(`pre.json: item ${item}: "timestamp" must be an ISO 8601 date string`);
     }
     expect((await runCli(['analyze', '--pre', 'ok.json', '--post', 'ok.json'], { cwd: dir })).code).toBe(0);
+  });
+
+  it("ISO 8601's basic form, a decimal comma and a zone of hours alone are read (Date.parse reads none of them)", async () => {
+    const dir = tempDir();
+    const metrics = { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 };
+    // Three samples a minute apart, each written differently (test/sources/sample-file.test.ts: the instants).
+    const stamps = ['20260118T120000Z', '2026-01-18T13:01:00,0+01', '20260118T110200-0100'];
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify(stamps.map((timestamp) => ({ timestamp, metrics }))));
+    const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { verdict: string }).verdict).toBe('ok');
   });
 });
 
