@@ -3,6 +3,7 @@
  * of samples, or JSON Lines. Errors name the file, the line or item, and what was wrong.
  */
 import type { MetricSnapshot } from '../core/types.js';
+import { isoTimestamp } from '../config/duration.js';
 import { UsageError } from '../errors.js';
 import { FileTooLargeError, readTextCapped } from '../files.js';
 import { withoutBom } from '../unicode.js';
@@ -61,33 +62,6 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
     out.push(toSnapshot(value, `${path}:${i + 1}`));
   });
   return out;
-}
-
-/**
- * A date, or a date and time with an optional zone, in ISO 8601's extended form (2026-01-18T12:15:00Z)
- * or its basic form (20260118T121500Z): what Date.parse also reads, without the rest of what it reads
- * ("1" is the year 2001, "March 7" a date), which would set the interval between samples.
- */
-const ISO_EXTENDED = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?:\d{2})?)?)?$/i;
-
-/**
- * The timestamp in the extended form Date.parse reads, or undefined when it is no ISO 8601 date. The
- * basic form, a decimal comma, a zone of hours alone (+01) or without its colon are ISO 8601 too,
- * and Date.parse reads none of them reliably: each is written out as the extended form.
- */
-export function isoTimestamp(text: string): string | undefined {
-  const parts = ISO_EXTENDED.exec(text) ?? ISO_BASIC.exec(text);
-  if (!parts) return undefined;
-  const [, year, month, day, hour, minute, second, fraction, zone] = parts;
-  // Date.parse rolls 2026-02-30 over into March: a day the month does not have is no date.
-  if (new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() !== Number(day)) return undefined;
-  let out = `${year}-${month}-${day}`;
-  if (hour !== undefined) {
-    out += `T${hour}:${minute}${second !== undefined ? `:${second}` : ''}${fraction !== undefined ? `.${fraction}` : ''}`;
-    if (zone !== undefined) out += zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.length > 3 ? zone.slice(-2) : '00'}`;
-  }
-  return Number.isNaN(Date.parse(out)) ? undefined : out;
 }
 
 function toSnapshot(value: unknown, where: string): MetricSnapshot {

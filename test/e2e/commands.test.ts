@@ -169,6 +169,16 @@ describe('prune', () => {
     expect(history.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(history.code, history.stderr).toBe(0);
   });
+
+  it('history --since takes an ISO 8601 date (either form), not whatever Date.parse reads ("March 7" is in 2001)', async () => {
+    const cwd = tempDir();
+    for (const since of ['2026-01-18', '20260118T121500Z']) expect((await runCli(['history', '--since', since], { cwd })).code).toBe(0);
+    for (const since of ['March 7', '2026-02-30', '18.01.2026']) {
+      const r = await runCli(['history', '--since', since], { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${since}"`);
+    }
+  });
 });
 
 describe('init', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { intervalOf, isoTimestamp } from '../../src/sources/sample-file.js';
+import { isoTimestamp } from '../../src/config/duration.js';
+import { intervalOf } from '../../src/sources/sample-file.js';
 
 describe('sample timestamps (ISO 8601)', () => {
   it('the basic form, a decimal comma and zones without a colon or minutes name the same instants as the extended form', () => {

@@ -1,6 +1,6 @@
 /** `seqpulse history`: runs with their verdicts, newest first. */
 import Table from 'cli-table3';
-import { isoBefore, parseDuration } from '../../config/duration.js';
+import { isoBefore, isoTimestamp, parseDuration } from '../../config/duration.js';
 import type { Verdict } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
@@ -57,7 +57,8 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
 function sinceToIso(value: string): string {
   const back = parseDuration(value);
   if (back.ok) return isoBefore(back.ms);
-  const date = Date.parse(value);
+  // ISO 8601 only: Date.parse also reads "March 7" (in 2001).
+  const date = Date.parse(isoTimestamp(value) ?? '');
   if (Number.isNaN(date)) throw new UsageError(`--since must be a date (2026-01-18) or a duration back from now (24h, 7d), not "${value}"`);
   return new Date(date).toISOString();
 }
