@@ -9,7 +9,7 @@
  * window is caught by the trend test, unless the same rise was already there before the deploy.
  * Pure.
  */
-import { median, medianInPlace, roundSig } from './stats/basic.js';
+import { median, medianInPlace, roundSig, sdFromAbsDeviations } from './stats/basic.js';
 import { inBadDirection, moveSize, powerAt, shiftTest, type HistoryMoves, type ShiftTest } from './stats/shift.js';
 import { trendOf, trendPValue, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
@@ -21,6 +21,13 @@ import { exponentRange, unitOf } from './stats/scale.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
+
+/**
+ * A trend is the deploy's only when the end of the window sits this many of PRE's own standard
+ * deviations past the baseline: a real series wanders (a thin sample's p95 drifts for minutes), and
+ * a rise that ends inside what PRE already ranged over is that wander, not a leak or a creep.
+ */
+const TREND_END_SPREADS = 3;
 
 /**
  * A move past the threshold that the test cannot confirm is put down to noise only when it is
@@ -96,7 +103,8 @@ export interface Measurement {
   evidence: Evidence;
   fewSamples: boolean;
   lowVolume: boolean;
-  trend?: { pValue: number; projectedBadPct: number; endBadPct: number; preExisting: boolean };
+  /** endSpreads: the end of the window past the baseline, in the bad direction, in PRE's own standard deviations. */
+  trend?: { pValue: number; projectedBadPct: number; endBadPct: number; endSpreads: number; preExisting: boolean };
   /** The settle period's median move in the bad direction, in percent (null without a settle period). */
   settleBadPct: number | null;
   /** Usable values per phase (POST: after the settle period). */
@@ -223,7 +231,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const raw = measured.current - measured.baseline;
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
   const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
-  if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end);
+  if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, spreadOf(before.values, scratch));
   if (postTrend) {
     m.postLine = {
       stepPct: m.baseline !== 0 ? ratioPct(postTrend.intercept - m.baseline, m.baseline) : Number.NaN,
@@ -285,7 +293,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     // A quarter of the threshold over one window is a steady drift worth a look (a leak, a creep),
     // provided the end of the window really sits that far past the baseline (not a dip recovering).
     const band = rule.threshold / 4;
-    if (m.trend.pValue < TREND_ALPHA && m.trend.projectedBadPct >= band && m.trend.endBadPct >= band) {
+    if (m.trend.pValue < TREND_ALPHA && m.trend.projectedBadPct >= band && m.trend.endBadPct >= band && m.trend.endSpreads >= TREND_END_SPREADS) {
       if (m.trend.preExisting) judgement.trendBeforeDeploy = true;
       else {
         judgement.trending = true;
@@ -362,13 +370,25 @@ function noiseZ(t: ShiftTest, scale: number, baseline: number, current: number, 
 }
 
 /** The POST trend, in the rule's bad direction, and whether PRE already moved the same way as fast. */
-function trendFinding(rule: MetricRule, m: Measurement, trend: Trend, preTrend: Trend | undefined, end: number): Measurement['trend'] {
+function trendFinding(rule: MetricRule, m: Measurement, trend: Trend, preTrend: Trend | undefined, end: number, preSd: number): Measurement['trend'] {
   const down = rule.direction === 'decrease';
   const projected = trend.slope * (trend.length - 1);
   const pValue = down ? trend.pValueDown : trend.pValueUp;
   const samePreTrend =
     preTrend !== undefined && (down ? preTrend.pValueDown : preTrend.pValueUp) < 0.05 && (down ? -preTrend.slope : preTrend.slope) >= 0.5 * (down ? -trend.slope : trend.slope);
-  return { pValue, projectedBadPct: badPercent(rule, m.baseline, projected), endBadPct: badPercent(rule, m.baseline, end - m.baseline), preExisting: samePreTrend };
+  const endBad = inBadDirection(end - m.baseline, rule.direction);
+  // A PRE without spread (flat, or a single sample) leaves any move past it.
+  const endSpreads = preSd > 0 ? endBad / preSd : endBad > 0 ? Number.POSITIVE_INFINITY : 0;
+  return { pValue, projectedBadPct: badPercent(rule, m.baseline, projected), endBadPct: badPercent(rule, m.baseline, end - m.baseline), endSpreads, preExisting: samePreTrend };
+}
+
+/** A robust standard deviation of the values (PRE's own spread, in the values' units). */
+function spreadOf(values: Float64Array, scratch: Scratch): number {
+  const work = scratch.take('median', values.length);
+  work.set(values);
+  const centre = medianInPlace(work);
+  for (let i = 0; i < values.length; i++) work[i] = Math.abs(values[i]! - centre);
+  return sdFromAbsDeviations(work);
 }
 
 /** Runs of history needed before their moves are pooled with the window's own noise. */

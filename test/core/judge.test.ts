@@ -390,6 +390,19 @@ describe('bands, trends and load', () => {
     expect(a.summary).toMatch(/memory_usage kept rising through the window/);
   });
 
+  it('a rise that ends inside what PRE already ranged over is the series wandering, not a creep; after a quiet PRE the same rise is', () => {
+    // A thin sample's p95 drifts for minutes on end: POST climbs steadily by ~12 %, which PRE's own
+    // swings (~10 % standard deviation) cover; the trend alone is significant either way.
+    const lone = { latency_p95: rules.latency_p95! };
+    const rising = snaps(30, (i) => ({ latency_p95: 100 * (1 + 0.005 * i) * wobble(i, 0.005) }));
+    const wandering = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.15) })), post: rising, rules: lone, settle: 0 });
+    expect(metric(wandering, 'latency_p95').evidence.trend!.p_value).toBeLessThan(0.01);
+    expect(wandering.verdict).toBe('ok');
+    const quiet = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.005) })), post: rising, rules: lone, settle: 0 });
+    expect(quiet.verdict).toBe('attention');
+    expect(quiet.summary).toMatch(/latency_p95 kept rising through the window/);
+  });
+
   it('a rise that was already there before the deploy, as fast, is not the deploy\'s', () => {
     const climbing = (i: number) => ({ memory_usage: 500 * (1 + 0.01 * i) * wobble(i, 0.003) });
     const a = analyze({ pre: snaps(12, climbing), post: snaps(30, (i) => climbing(i + 12)), rules: { memory_usage: rules.memory_usage! }, settle: 0 });
