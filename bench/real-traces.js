@@ -16,6 +16,9 @@
 // - PlanetLab (March-April 2011, from the CoMon monitoring as CloudSim ships it), the CPU of single
 //   VMs on shared hosts, one sample every 5 minutes: far noisier than the Google jobs (one VM, not a
 //   job's tasks summed), jumping by half its level from one sample to the next; cpu_usage.
+// - Azure VMs (2017, the Azure Public Dataset V1), the average CPU of 178 VMs per 5 minutes, 3 days
+//   each: continuous values (no whole-percent steps), mostly lightly loaded (median 3%), 78 of them
+//   with a marked daily cycle; cpu_usage.
 // - Huawei Cloud's public serverless trace (2025), requests per 5 minutes of 15 functions over 2.5
 //   days (requests_per_sec): from steady ~600/s to bursty, mostly idle functions, with daily cycles.
 // - The NASA Kennedy Space Center web server (July and August 1995), requests per minute
@@ -75,6 +78,17 @@ function planetlab() {
     series: { cpu_usage: v.cpu },
   }));
   return planetlabCache;
+}
+
+let azureCache;
+/** Azure VMs: average CPU (%) per 5 minutes, three days each. */
+function azure() {
+  azureCache ??= JSON.parse(readFileSync(new URL('azure-vm-2017-cpu.json', DATA), 'utf8')).vms.map((v) => ({
+    name: `azure-${v.vm}`,
+    intervalMs: 300_000,
+    series: { cpu_usage: v.cpu },
+  }));
+  return azureCache;
 }
 
 let faasCache;
@@ -147,6 +161,9 @@ export const REAL_FAMILIES = [
   { name: 'planetlab_healthy (noisy VM CPU)', expected: 'ok', source: 'planetlab' },
   { name: 'planetlab_cpu_x1.5_threshold', expected: 'attention', source: 'planetlab', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
   { name: 'planetlab_cpu_x2_threshold', expected: 'attention', source: 'planetlab', times: 2, effect: step({ cpu_usage: 2 }) },
+  { name: 'azure_vm_healthy (CPU, daily cycles)', expected: 'ok', source: 'azure' },
+  { name: 'azure_vm_cpu_x1.5_threshold', expected: 'attention', source: 'azure', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
+  { name: 'azure_vm_cpu_x2_threshold', expected: 'attention', source: 'azure', times: 2, effect: step({ cpu_usage: 2 }) },
 ];
 
 /**
@@ -200,7 +217,7 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   const rand = seeded(seed * 7919 + family.name.length * 104729);
   // History windows from a generator of their own: the windows judged are the same with or without history.
   const other = seeded(seed * 15485863 + family.name.length);
-  const pool = { vm: vms, planetlab, faas, nasa }[family.source]?.() ?? [llm(family.source)];
+  const pool = { vm: vms, planetlab, azure, faas, nasa }[family.source]?.() ?? [llm(family.source)];
   const out = [];
   for (let k = 0; k < count; k++) {
     const [trace, at] = pick(pool, family, rand, pre, POST);
