@@ -55,10 +55,13 @@ export function withCollectOptions(cmd: Command): Command {
     .option('--pushgateway <url>', "push seqpulse's own metrics (samples, failures, durations, verdict) to this Prometheus Pushgateway after the run");
 }
 
-/** Output options; `quiet` only for the commands whose result is a verdict (`--quiet` prints just that). */
-export function withOutputOptions(cmd: Command, opts: { quiet?: boolean; json?: boolean } = {}): Command {
+/**
+ * The output options every command takes (SPEC 3 names them core options). `quiet`: what `--quiet`
+ * leaves of the output, for commands whose result is not a verdict (by default: only the verdict).
+ */
+export function withOutputOptions(cmd: Command, opts: { quiet?: string; json?: boolean } = {}): Command {
   if (opts.json !== false) cmd.option('--json', 'print exactly one JSON document on stdout');
-  if (opts.quiet !== false) cmd.option('--quiet', 'print only the verdict');
+  cmd.option('--quiet', opts.quiet ?? 'print only the verdict');
   return cmd.option('--no-color', 'no colours (also NO_COLOR)').option('--log-format <format>', 'text | json logs on stderr');
 }
 

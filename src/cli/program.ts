@@ -116,14 +116,14 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .option('--since <when>', 'only runs since a date or a time back (24h, 7d)')
     .option('--limit <n>', 'at most this many runs (default: 50)')
     .action((flags) => done(import('./commands/history.js').then((m) => m.historyCommand(flags))));
-  withOutputOptions(history, { quiet: false });
+  withOutputOptions(history, { quiet: "print only the runs' ids, one per line" });
   withExamples(history, [
     ['seqpulse history', 'the last 50 runs in .seqpulse/seqpulse.db'],
     ['seqpulse history --project checkout-api --verdict rollback_recommended --since 7d', 'last week\'s rollbacks of one service'],
     ['seqpulse history --store postgres://reader@db/seqpulse --json', "the team's store, as JSON"],
   ]);
 
-  const show = withOutputOptions(withStoreOptions(program.command('show')), { quiet: false })
+  const show = withOutputOptions(withStoreOptions(program.command('show')), { quiet: "print only the run's verdict (its status when it has none)" })
     .summary('one run in full: settings, deploy, per-metric series, verdict')
     .argument('<deployment-id>')
     .action((id: string, flags) => done(import('./commands/show.js').then((m) => m.showCommand(id, flags))));
@@ -151,6 +151,8 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .addOption(new Option('--out <file>', 'the same as --output (the name SPEC §2 gives)').hideHelp())
     // Every other command's JSON switch: taken only to say which option this one has for it.
     .addOption(new Option('--json').hideHelp())
+    .option('--quiet', 'no line saying where the report was written')
+    .option('--no-color', 'no colours (also NO_COLOR)')
     .option('--log-format <format>', 'text | json logs on stderr')
     .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, { ...flags, output: flags.output ?? flags.out }))));
   withExamples(report, [
@@ -159,7 +161,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     ['seqpulse report 3f2a9c1e -o postmortem/deploy.html', 'to a file of your choice'],
   ]);
 
-  const sync = withOutputOptions(withStoreOptions(program.command('sync')), { quiet: false })
+  const sync = withOutputOptions(withStoreOptions(program.command('sync')), { quiet: 'print nothing when it succeeds (errors still go to stderr)' })
     .summary('push local runs not yet in the shared store; safe to repeat')
     .option('--to <url>', 'the shared store (default: SEQPULSE_SYNC or sync: in seqpulse.yml)')
     .action((flags) => done(import('./commands/sync.js').then((m) => m.syncCommand(flags))));
@@ -168,7 +170,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     ['seqpulse sync', 'to the sync: target of seqpulse.yml'],
   ]);
 
-  const prune = withOutputOptions(withStoreOptions(program.command('prune')), { quiet: false })
+  const prune = withOutputOptions(withStoreOptions(program.command('prune')), { quiet: 'print nothing when it succeeds (errors still go to stderr)' })
     .summary('retention: delete runs older than a duration, with their samples and verdicts')
     .option('--older-than <duration>', 'e.g. 30d, 12h')
     .action((flags) => done(import('./commands/prune.js').then((m) => m.pruneCommand(flags))));
@@ -177,8 +179,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     ['seqpulse prune --older-than 90d --store postgres://admin@db/seqpulse', 'on the shared store'],
   ]);
 
-  const init = program
-    .command('init')
+  const init = withOutputOptions(program.command('init'), { quiet: 'print nothing when it succeeds' })
     .summary('write a commented starter seqpulse.yml')
     .option('--path <file>', 'where to write it (default: ./seqpulse.yml)')
     .option('--force', 'overwrite an existing file')

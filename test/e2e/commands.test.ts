@@ -28,6 +28,36 @@ describe('help and version', () => {
   });
 });
 
+describe('--quiet and --json beyond the verdict commands', () => {
+  it('--quiet leaves what scripts use: history the ids, show the verdict, sync and prune nothing; init --json the path it wrote', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    try {
+      const run = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', 'process.exit(0)'], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      expect(run.code, run.stderr).toBe(0);
+      const id: string = JSON.parse(run.stdout).deployment_id;
+      expect((await runCli(['history', '--quiet'], { cwd })).stdout).toBe(`${id}\n`);
+      expect((await runCli(['history', '--quiet', '--verdict', 'rollback_recommended'], { cwd })).stdout).toBe('');
+      expect((await runCli(['show', id, '--quiet'], { cwd })).stdout).toBe('ok\n');
+      for (const quiet of [['sync', '--to', join(cwd, 'team.db')], ['prune', '--older-than', '30d']]) {
+        const r = await runCli([...quiet, '--quiet'], { cwd });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout + r.stderr).toBe('');
+      }
+      const report = await runCli(['report', id, '--format', 'md', '-o', 'r.md', '--quiet'], { cwd });
+      expect(report.code, report.stderr).toBe(0);
+      expect(report.stderr).toBe('');
+      expect(readFileSync(join(cwd, 'r.md'), 'utf8')).toContain(id);
+    } finally {
+      await app.close();
+    }
+    const init = await runCli(['init', '--json'], { cwd });
+    expect(init.code).toBe(0);
+    expect(JSON.parse(init.stdout)).toEqual({ path: join(realpathSync(cwd), 'seqpulse.yml') });
+    expect(init.stderr).toBe('');
+  });
+});
+
 describe('analyze --pre/--post (dry run)', () => {
   const pre = [0.01, 0.011, 0.0095].map((e) => ({ metrics: { error_rate: e, latency_p95: 120, requests_per_sec: 200 } }));
 

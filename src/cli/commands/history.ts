@@ -33,6 +33,11 @@ export async function historyCommand(flags: CommandFlags & { verdict?: string; s
     console.stdout(JSON.stringify(runs, null, 2));
     return 0;
   }
+  // For scripts: the ids alone (`for id in $(seqpulse history --quiet --verdict rollback_recommended)`).
+  if (console.quiet) {
+    if (runs.length > 0) console.stdout(runs.map((r) => r.id).join('\n'));
+    return 0;
+  }
   if (!exists) {
     console.stdout(`No runs: there is no store at ${where} (nothing was run from here yet, or the runs are elsewhere: ${optionName('store')}).`);
     return 0;

@@ -4,8 +4,11 @@ import { STARTER_CONFIG } from '../../config/starter.js';
 import { UsageError } from '../../errors.js';
 import { writeTextAtomic } from '../../files.js';
 import { forTerminal } from '../../output/terminal.js';
+import { createConsole } from '../context.js';
+import type { OutputFlags } from '../options.js';
 
-export async function initCommand(flags: { force?: boolean; path?: string }): Promise<number> {
+export async function initCommand(flags: OutputFlags & { force?: boolean; path?: string }): Promise<number> {
+  const console = createConsole(flags);
   const path = resolve(process.cwd(), flags.path ?? 'seqpulse.yml');
   try {
     // Whole or not at all: a full disk leaves no half seqpulse.yml (which the next init would refuse to overwrite).
@@ -16,7 +19,11 @@ export async function initCommand(flags: { force?: boolean; path?: string }): Pr
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory`, 'Give --path a file name, e.g. --path deploy/seqpulse.yml.');
     throw new UsageError(`${path}: cannot be written (${code ?? String(err)})`);
   }
+  if (console.json) console.stdout(JSON.stringify({ path }));
+  if (console.json || console.quiet) return 0;
+  const next = `Wrote ${path}. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with \`seqpulse doctor\`, then deploy through \`seqpulse run -- <your deploy command>\`.`;
+  if (console.logFormat === 'json') console.logger.log('info', 'config_written', next, { path });
   // The path is the user's text: escaped like every other line that reaches the terminal.
-  process.stderr.write(forTerminal(`Wrote ${path}. Set SEQPULSE_HMAC_SECRET and adjust endpoints:, check everything with \`seqpulse doctor\`, then deploy through \`seqpulse run -- <your deploy command>\`.\n`, false));
+  else process.stderr.write(forTerminal(`${next}\n`, false));
   return 0;
 }

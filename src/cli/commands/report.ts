@@ -41,7 +41,7 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
   } catch (err) {
     throw new UsageError(`cannot write the report to ${target} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'Check that the directory exists and is writable, or print it with `-o -`.');
   }
-  console.logger.log('info', 'report_written', `Report written to ${target}${flags.output === undefined ? ' (to print it instead: -o -, or pipe it)' : ''}`);
+  if (!console.quiet) console.logger.log('info', 'report_written', `Report written to ${target}${flags.output === undefined ? ' (to print it instead: -o -, or pipe it)' : ''}`);
   return 0;
 }
 

@@ -24,6 +24,10 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     console.stdout(JSON.stringify({ run: { ...found, settings: withoutMac(found.settings) }, verdict: verdict ?? null, series: series.byMetric, samples }, null, 2));
     return 0;
   }
+  if (console.quiet) {
+    console.stdout(verdict ? (verdict.verdict ?? verdict.status) : found.status);
+    return 0;
+  }
   const c = console.out;
   // The run may come from a shared store and its metrics from the app: laid out escaped and shortened.
   const run = displayable(found);

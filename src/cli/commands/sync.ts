@@ -24,11 +24,11 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   );
   if (!local) {
     if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 0 }));
-    else console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
+    else if (!console.quiet) console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
     return 0;
   }
   if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate, settled: counts.settled }));
-  else {
+  else if (!console.quiet) {
     const settled = counts.settled > 0 ? ` ${counts.settled} runs there that nobody will conclude (no news for ${QUIET_MS / 3_600_000} hours past their planned end) marked abandoned.` : '';
     console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date.${settled}`);
   }
