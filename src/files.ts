@@ -37,6 +37,19 @@ export async function readTextCapped(path: string, maxBytes: number): Promise<st
   }
 }
 
+/** A stream's text (UTF-8, standard input), FileTooLargeError past `maxBytes`: what readTextCapped is for a file. */
+export async function readStreamCapped(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const piece of stream) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    total += chunk.length;
+    if (total > maxBytes) throw new FileTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
 function fsError(message: string, code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
 }

@@ -84,8 +84,8 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
   const analyze = withOutputOptions(withStoreOptions(program.command('analyze')))
     .summary('dry run on sample files (--pre/--post), or re-judge a stored run with the current config')
     .argument('[deployment-id]', 'a stored run to judge again (the stored verdict is unchanged)')
-    .option('--pre <file>', 'PRE samples file (JSON, JSON array or JSON Lines)')
-    .option('--post <file>', 'POST samples file')
+    .option('--pre <file>', 'PRE samples file (JSON, JSON array or JSON Lines); - for standard input')
+    .option('--post <file>', 'POST samples file; - for standard input')
     .option('--project <name>', 'project name in the verdict of sample files')
     .addOption(failOnOption())
     .action((id: string | undefined, flags) => done(import('./commands/analyze.js').then((m) => m.analyzeCommand(id, flags))));

@@ -5,7 +5,7 @@
 import type { MetricSnapshot } from '../core/types.js';
 import { isoTimestamp } from '../config/duration.js';
 import { UsageError } from '../errors.js';
-import { FileTooLargeError, readTextCapped } from '../files.js';
+import { FileTooLargeError, readStreamCapped, readTextCapped } from '../files.js';
 import { withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
@@ -16,20 +16,23 @@ import { toMetricsRecord } from './metrics-record.js';
  */
 export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
 
-export async function readSampleFile(path: string): Promise<MetricSnapshot[]> {
+/** `-`: standard input (a pipe from a query or another tool), named "stdin" in errors. */
+export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer | string> = process.stdin): Promise<MetricSnapshot[]> {
   let text: string;
   try {
-    text = await readTextCapped(path, MAX_SAMPLE_FILE_BYTES);
+    text = path === '-' ? await readStreamCapped(stdin, MAX_SAMPLE_FILE_BYTES) : await readTextCapped(path, MAX_SAMPLE_FILE_BYTES);
   } catch (err) {
     if (err instanceof FileTooLargeError) {
-      throw new UsageError(`${path}: ${err.message}: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
+      throw new UsageError(`${shown(path)}: ${err.message}: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
-    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
+    throw new UsageError(`${shown(path)}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
   }
-  return parseSampleText(path, text);
+  return parseSampleText(shown(path), text);
 }
+
+const shown = (path: string) => (path === '-' ? 'stdin' : path);
 
 export function parseSampleText(path: string, file: string): MetricSnapshot[] {
   // A byte order mark (editors on Windows write one) is not part of the first sample, in JSON Lines either.

@@ -98,6 +98,26 @@ describe('sample files', () => {
   });
 });
 
+describe('samples from standard input', () => {
+  it('--pre - reads PRE from a pipe; errors name stdin; both - at once is a usage error', async () => {
+    const dir = tempDir();
+    const steady = { error_rate: 0.01, latency_p95: 100, requests_per_sec: 100 };
+    writeFileSync(join(dir, 'pre.jsonl'), [0, 1, 2].map(() => JSON.stringify({ metrics: steady })).join('\n'));
+    writeFileSync(join(dir, 'post.json'), JSON.stringify([0, 1, 2].map(() => ({ metrics: { ...steady, latency_p95: 400 } }))));
+    const piped = await runCli(['analyze', '--pre', '-', '--post', 'post.json', '--json'], { cwd: dir, prefix: ['sh', '-c', 'cat pre.jsonl | exec "$0" "$@"'] });
+    expect(piped.code, piped.stderr).toBe(0);
+    const report = JSON.parse(piped.stdout) as { verdict: string; metrics: { name: string; baseline: number }[] };
+    expect(report.verdict).toBe('attention');
+    expect(report.metrics.find((m) => m.name === 'latency_p95')!.baseline).toBe(100);
+    const bad = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', '-'], { cwd: dir, prefix: ['sh', '-c', 'echo "{nope" | exec "$0" "$@"'] });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^seqpulse: stdin: not valid JSON/);
+    const both = await runCli(['analyze', '--pre', '-', '--post', '-'], { cwd: dir, prefix: ['sh', '-c', 'exec "$0" "$@" < pre.jsonl'] });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--pre and --post cannot both be -');
+  });
+});
+
 describe('sample timestamps', () => {
   it('"1", "2", "3" (which Date.parse reads as the years 2001 to 2003, a year between samples) and "March 7" are refused naming the item; ISO 8601 is read', async () => {
     const dir = tempDir();

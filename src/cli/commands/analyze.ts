@@ -27,6 +27,7 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
   const now = new Date().toISOString();
   let report: VerdictReport;
   if (id === undefined) {
+    if (flags.pre === '-' && flags.post === '-') throw new UsageError('--pre and --post cannot both be - (standard input holds one file)', 'Give one of them as a file.');
     const [pre, post] = await Promise.all([readSampleFile(flags.pre!), readSampleFile(flags.post!)]);
     const analysis = analyze({ pre, post, rules: config.rules, intervalMs: intervalOf(post) ?? intervalOf(pre), settle: config.settleMs === undefined ? undefined : Math.ceil(config.settleMs / (intervalOf(post) ?? 1000)) });
     report = {
