@@ -109,6 +109,12 @@ export interface Measurement {
   settleBadPct: number | null;
   /** Usable values per phase (POST: after the settle period). */
   samples: { pre: number; post: number };
+  /**
+   * The median of the PRE-to-POST moves of every pair of samples (the Hodges-Lehmann shift, the
+   * estimate that goes with a rank test), in the bad direction, in percent of the baseline: the move
+   * the samples show pair by pair, where the phases' medians can stand for little. Shift-tested metrics only.
+   */
+  pairBadPct?: number;
 }
 
 export interface MetricJudgement {
@@ -131,6 +137,8 @@ export interface MetricJudgement {
   unstable: boolean;
   /** A significant move past the threshold that came on gradually after the deploy, under `gradual: attention`: attention. */
   gradual: boolean;
+  /** The PRE-to-POST pairs moved past the threshold, the medians did not: attention (Measurement.pairBadPct). */
+  pairwise: boolean;
   /** Set by the analysis when a rise is explained by a rise in traffic. */
   explainedByTraffic?: boolean;
   /** The p-value after the correction for the number of metrics judged together (set by the analysis). */
@@ -181,7 +189,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
   const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, (n) => scratch.take('median', n)) : Number.NaN;
 
-  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean };
+  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift' | 'pairBadPct'> & { unstable?: boolean };
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
@@ -222,6 +230,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
       // PRE's own samples varied by more than the threshold, and the samples are too few for their
       // medians to place a threshold-sized move anyway: the baseline cannot say a move is fine.
       unstable: size !== undefined && shift.preSpread >= size && power < JUDGEABLE_POWER,
+      pairBadPct: pairwiseBadPct(before.values, after.values, rule, baseline, shift.log, scratch),
       ...(shift.drift ? { drift: shift.drift } : {}),
     };
   }
@@ -246,7 +255,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
 /** The status, given whether the metric's p-value passed the analysis's corrected thresholds. */
 export function classifyMetric(m: Measurement, significant: { regression: boolean; band: boolean }): MetricJudgement {
   const rule = m.rule;
-  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false, gradual: false };
+  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false, gradual: false, pairwise: false };
   const evidence = m.evidence;
   // min_delta is carried along where it counts, so a report can draw the range the verdict allowed.
   const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, ...(rule.min_delta > 0 ? { min_delta: rule.min_delta } : {}), evidence };
@@ -301,6 +310,16 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
         judgement.uncertain = false;
       }
     }
+  }
+
+  // The medians say no move past the threshold (or an improvement), the PRE-to-POST pairs say one:
+  // samples spread or clustered so that a phase's median stands for little (a level alternating
+  // between two values puts an even phase's median between them, an odd one's on one of them, and
+  // a doubling read as -87%). Never ok: attention, with both figures.
+  if ((status === 'ok' || status === 'improvement') && m.pairBadPct !== undefined && m.pairBadPct >= rule.threshold && Math.abs((m.pairBadPct / 100) * m.baseline) >= rule.min_delta) {
+    status = 'warning';
+    judgement.pairwise = true;
+    evidence.pairwise = { change_pct: roundPct(rule.direction === 'decrease' ? -m.pairBadPct : m.pairBadPct) };
   }
 
   // An unstable baseline cannot say whether a move into the attention band is past the threshold:
@@ -453,4 +472,35 @@ function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Sc
     values[n++] = v;
   }
   return { values: values.subarray(0, n), invalid, present };
+}
+
+/** Samples per phase the pairs are formed from at most (evenly spaced): 64 x 64 moves. */
+const MAX_PAIR_SIDE = 64;
+
+/**
+ * The Hodges-Lehmann shift between the phases in the bad direction, in percent: the median of every
+ * PRE-to-POST pair's move, as a ratio when every value is positive (`positive`: the shift test's log
+ * scale), otherwise as a difference in percent of the baseline. Undefined without a relative size.
+ */
+function pairwiseBadPct(before: Float64Array, after: Float64Array, rule: MetricRule, baseline: number, positive: boolean, scratch: Scratch): number | undefined {
+  const n = Math.min(before.length, MAX_PAIR_SIDE);
+  const k = Math.min(after.length, MAX_PAIR_SIDE);
+  if (n === 0 || k === 0 || (!positive && baseline === 0)) return undefined;
+  // Each value's logarithm once (a pair's move is their difference), in the work array's tail.
+  const moves = scratch.take('median', n * k + n + k);
+  const a = moves.subarray(n * k, n * k + n);
+  const b = moves.subarray(n * k + n);
+  for (let i = 0; i < n; i++) {
+    const v = before[Math.floor((i * before.length) / n)]!;
+    a[i] = positive ? Math.log(v) : v;
+  }
+  for (let j = 0; j < k; j++) {
+    const v = after[Math.floor((j * after.length) / k)]!;
+    b[j] = positive ? Math.log(v) : v;
+  }
+  let w = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) moves[w++] = b[j]! - a[i]!;
+  const mid = medianInPlace(moves.subarray(0, n * k));
+  const change = positive ? Math.expm1(mid) * 100 : (mid / Math.abs(baseline)) * 100;
+  return rule.direction === 'decrease' ? -change : rule.direction === 'increase' ? change : Math.abs(change);
 }

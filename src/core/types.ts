@@ -132,6 +132,11 @@ export interface Evidence {
    * deploy read off the POST window's trend line, in percent of the baseline, and that trend's p-value.
    */
   gradual?: { step_change_pct: number; trend_p: number };
+  /**
+   * The samples moved past the threshold pair by pair while the medians did not: the median of the
+   * PRE-to-POST moves of every pair of samples (Hodges-Lehmann), in percent of the baseline.
+   */
+  pairwise?: { change_pct: number };
 }
 
 export type HintSeverity = 'info' | 'warning' | 'critical';

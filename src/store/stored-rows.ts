@@ -32,6 +32,7 @@ const MetricResultSchema = z.looseObject({
     trend: z.looseObject({ change_pct: num, p_value: num }).optional(),
     drift: z.looseObject({ pre_trend_p: num, step_p: num }).optional(),
     gradual: z.looseObject({ step_change_pct: num, trend_p: num }).optional(),
+    pairwise: z.looseObject({ change_pct: num }).optional(),
   }),
 });
 

@@ -45,6 +45,27 @@ describe('significance on real-looking noise', () => {
     expect(a.details[0]).toMatch(/not confirmed: too few or too noisy samples to be sure/);
   });
 
+  it('a level alternating between two values that doubled is never ok: the PRE-to-POST pairs show the doubling the medians hide', () => {
+    // A job every other interval (real Azure VMs do this): 21% then 0.6% CPU. An even PRE's median
+    // falls between the two levels, an odd POST's on the lower one: the medians read a doubling as -87%.
+    const level = (i: number, f: number) => f * (i % 2 === 0 ? 21 * wobble(i, 0.01) : 0.62 * wobble(i, 0.05));
+    const pre = snaps(12, (i) => ({ cpu_usage: level(i, 1) }));
+    const post = snaps(30, (i) => ({ cpu_usage: level(i, 2) }));
+    const a = analyze({ pre, post, rules: { cpu_usage: rules.cpu_usage! } });
+    const cpu = metric(a, 'cpu_usage');
+    expect(cpu.change_pct).toBeLessThan(0);
+    expect(cpu.status).toBe('warning');
+    expect(cpu.evidence.pairwise!.change_pct).toBeGreaterThan(90);
+    expect(cpu.evidence.pairwise!.change_pct).toBeLessThan(110);
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: cpu_usage moved past the threshold sample for sample, though not by its median');
+    expect(a.details[0]).toMatch(/; sample for sample it moved \+\d+(\.\d)?% \(the median of every PRE-to-POST pair's move\), past the threshold/);
+    // The same series unchanged: ok, no pairwise finding.
+    const same = analyze({ pre, post: snaps(30, (i) => ({ cpu_usage: level(i, 1) })), rules: { cpu_usage: rules.cpu_usage! } });
+    expect(same.verdict).toBe('ok');
+    expect(metric(same, 'cpu_usage').evidence.pairwise).toBeUndefined();
+  });
+
   it('an unconfirmed move twice the baseline\'s own spread is not put down to noise: attention', () => {
     // Three samples a side, the POST ones scattered widely: +110 % on a 100 % threshold, not
     // significant, but two of PRE's own standard deviations away from it.
