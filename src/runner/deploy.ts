@@ -72,6 +72,10 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
     const unsubscribe = opts.interrupts.onSignal((sig, count) => {
       if (count > 1) return killGroup();
       signalGroup(child.pid, sig);
+      // A stopped member (SIGSTOP, a debugger) would only see the signal once continued, at the
+      // SIGKILL that ends the grace period: continued now, it can act on it (as `kill` does for a
+      // stopped job, and systemd after its SIGTERM).
+      signalGroup(child.pid, 'SIGCONT');
       killTimer ??= setTimeout(killGroup, opts.graceMs ?? DEFAULT_GRACE_MS);
     });
     child.once('error', (err: NodeJS.ErrnoException) => {

@@ -30,8 +30,12 @@ export function backoffDelay(failedAttempts: number, random: () => number, polic
  * `Retry-After` as a delay in ms from `nowMs`: either delay-seconds (`120`) or an HTTP date
  * (`Wed, 21 Oct 2015 07:28:00 GMT`). A date in the past means "now" (0). Anything unparsable is
  * ignored (undefined) rather than trusted, so a broken header falls back to normal backoff.
+ *
+ * A date is the server's clock, not ours: it is read against the answer's own `Date` header when
+ * that parses (`serverDate`), so a server whose clock is an hour ahead asking for a pause of 2 s
+ * gets 2 s, not an hour and 2 s (an hour of POST samples not taken reads as a failing endpoint).
  */
-export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number, serverDate?: string | readonly string[]): number | undefined {
   const raw = (Array.isArray(value) ? value[0] : value) as string | undefined;
   if (raw === undefined) return undefined;
   const text = raw.trim();
@@ -44,7 +48,9 @@ export function parseRetryAfter(value: string | readonly string[] | undefined, n
   if (!/[a-z]/i.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
+  const dateText = (Array.isArray(serverDate) ? serverDate[0] : serverDate) as string | undefined;
+  const sent = dateText !== undefined && /[a-z]/i.test(dateText) ? Date.parse(dateText) : NaN;
+  return Math.max(0, at - (Number.isNaN(sent) ? nowMs : sent));
 }
 
 export interface RetryInput {

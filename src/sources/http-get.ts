@@ -82,7 +82,7 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
       const body = await errorBody(res.body, req.errorBodyBytes ?? 0);
       const withBody = body && body.length > 0 ? { body } : {};
       if (status === 429 || status >= 500) {
-        const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after'], req.now()) : undefined;
+        const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after'], req.now(), res.headers.date) : undefined;
         return { kind: 'failed', error: `HTTP ${status}`, status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...withBody, latencyMs: elapsed() };
       }
       // A 404 or a redirect is a wrong URL, not a passing hiccup: another attempt would get the same answer.

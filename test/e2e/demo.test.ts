@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -29,6 +30,18 @@ describe('seqpulse demo', () => {
     // The demo keeps its runs in a temporary store, not in the user's working directory.
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(cwd)).toEqual([]);
+  }, 60_000);
+
+  it('--json interrupted by SIGTERM still prints its one JSON document, with the interrupted run, and exits 143 (stdout was left empty)', async () => {
+    const cli = startCli(['demo', '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: undefined } });
+    await waitFor(() => cli.output.stderr.includes('POST sample 1/'), 'the first deploy to be observed', 30_000);
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(143);
+    const { runs, store } = JSON.parse(r.stdout);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'interrupted', verdict: null, exit_code: 143, interrupted_by: 'SIGTERM' });
+    expect(store).toMatchObject({ path: null, kept: false });
   }, 60_000);
 
   it('--log-format bogus is a usage error before anything starts, as in every other command (it ran the whole demo, exit 0)', async () => {

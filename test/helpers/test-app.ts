@@ -28,8 +28,11 @@ import { Headers, NonceCache, verifyRequest, type VerifyResult } from '../../src
 export type Fault =
   /** 200 `{"metrics": ...}` from the metrics provider. */
   | { kind: 'healthy' }
-  /** Any status, e.g. 503, 500, 429 (with `retryAfter`: seconds or an HTTP date), or 401/403. */
-  | { kind: 'status'; status: number; retryAfter?: number | string; body?: string }
+  /**
+   * Any status, e.g. 503, 500, 429 (with `retryAfter`: seconds or an HTTP date), or 401/403.
+   * `date` replaces the `Date` header (the app's own clock, which may be off).
+   */
+  | { kind: 'status'; status: number; retryAfter?: number | string; date?: string; body?: string }
   /** Never answers; the connection stays open until the client gives up or the app closes. */
   | { kind: 'hang' }
   /** 200 with this body (default: invalid JSON). Use `'{"foo":1}'` for JSON without `metrics`. */
@@ -258,7 +261,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       case 'healthy':
         return healthy(record, res);
       case 'status': {
-        const extra = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
+        const extra = { ...(fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) }), ...(fault.date === undefined ? {} : { date: fault.date }) };
         res.writeHead(fault.status, { 'content-type': 'application/json', ...extra });
         res.end(fault.body ?? JSON.stringify({ error: `HTTP ${fault.status}` }));
         return;

@@ -104,6 +104,20 @@ describe('runDeploy', () => {
     expect(await running).toMatchObject({ exitCode: 143, signal: null });
   });
 
+  it('a stopped command (SIGSTOP) gets the signal too: the group is continued after it, so its handler runs and it exits within the grace period instead of being killed at its end', async () => {
+    const { interrupts, fire } = manualInterrupts();
+    const dir = tmp();
+    const pidFile = join(dir, 'pid');
+    const child = `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(join(dir, 'handled'))}, ''); process.exit(0); });
+      require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.kill(process.pid, 'SIGSTOP'); setInterval(() => {}, 1000);`;
+    const running = runDeploy([node, '-e', child], { stdout: 'stderr', interrupts, graceMs: 60_000 });
+    const pid = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), 'the command to start');
+    await waitFor(() => processState(pid) === 'T', 'the command to be stopped');
+    fire('SIGTERM');
+    expect(await running).toMatchObject({ exitCode: 0, signal: null });
+    expect(existsSync(join(dir, 'handled'))).toBe(true);
+  });
+
   it('without a signal, what the command leaves running on purpose (a server it started) is not touched', async () => {
     const dir = tmp();
     const { interrupts } = manualInterrupts();
@@ -130,3 +144,13 @@ describe('runDeploy', () => {
     expect((await running).signal).toBe('SIGKILL');
   });
 });
+
+/** A process's state letter from /proc (R, S, T for stopped, Z...). */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}

@@ -38,6 +38,17 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 18 Jan 2026 11:59:00 GMT', now)).toBe(0);
   });
 
+  it("reads an HTTP date against the server's Date header when it parses, its clock being what the date is on", () => {
+    // The server's clock is an hour ahead; by it, the pause is 5 s.
+    expect(parseRetryAfter('Sun, 18 Jan 2026 13:00:05 GMT', now, 'Sun, 18 Jan 2026 13:00:00 GMT')).toBe(5000);
+    expect(parseRetryAfter('Sun, 18 Jan 2026 13:00:05 GMT', now, ['Sun, 18 Jan 2026 13:00:00 GMT'])).toBe(5000);
+    expect(parseRetryAfter('Sun, 18 Jan 2026 12:59:00 GMT', now, 'Sun, 18 Jan 2026 13:00:00 GMT')).toBe(0);
+    // No usable Date header: our own clock.
+    for (const date of [undefined, '', 'garbage', '12345']) expect(parseRetryAfter('Sun, 18 Jan 2026 12:00:05 GMT', now, date), String(date)).toBe(5000);
+    // delay-seconds never depend on either clock.
+    expect(parseRetryAfter('2', now, 'Sun, 18 Jan 2026 13:00:00 GMT')).toBe(2000);
+  });
+
   it('ignores what it cannot trust', () => {
     for (const bad of [undefined, '', '  ', '-1', '1.5', 'soon', '1e3']) expect(parseRetryAfter(bad, now), String(bad)).toBeUndefined();
   });

@@ -201,6 +201,18 @@ describe('429 and Retry-After', () => {
     expect(sleeps[0]).toBeLessThanOrEqual(3_000);
   });
 
+  it("reads an HTTP-date Retry-After against the server's own clock (its Date header): a server an hour ahead asking for 2 s is not held for an hour", async () => {
+    const a = await app();
+    // The app's clock is an hour ahead; it asks for a pause of 2 s, by its clock.
+    const serverNow = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000);
+    const at = new Date(serverNow.getTime() + 2_000);
+    a.queueFault({ kind: 'status', status: 429, retryAfter: at.toUTCString(), date: serverNow.toUTCString() });
+    const sleeps: number[] = [];
+    const r = await one(source([a.url], { sleep: async (ms) => void sleeps.push(ms) }), tick(10_000));
+    expect(r).toMatchObject({ ok: true, attempts: 2 });
+    expect(sleeps).toEqual([2_000]);
+  });
+
   it('stops retrying when Retry-After does not fit before the deadline', async () => {
     const a = await app({ mode: { kind: 'status', status: 429, retryAfter: 30 } });
     const started = Date.now();

@@ -33,6 +33,12 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
   const tempDir = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'seqpulse-demo-'));
   const app = await startDemoApp({ secret, seed: 42 });
   const reports: VerdictReport[] = [];
+  // What the text output says on stderr, in the document: whether the ids can be looked up afterwards.
+  const store = flags.store
+    ? { path: flags.store, kept: true, note: `seqpulse history --store ${flags.store}` }
+    : { path: null, kept: false, note: 'a temporary store, deleted when the demo ended: these ids cannot be looked up. To keep them: seqpulse demo --store demo.db' };
+  // --json: one document on stdout however the demo ends, an interrupted one included.
+  const printJson = () => console.json && console.stdout(JSON.stringify({ runs: reports, store }, null, 2));
   try {
     say(console.err.bold('seqpulse demo'));
     say(`Example app listening on ${app.url} (signed /ds-metrics, running v1).`);
@@ -53,7 +59,10 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
         const report = await runCycle(config, argv, io);
         reports.push(report);
         if (!console.json) printReport(console, report);
-        if (report.status === 'interrupted') return report.exit_code;
+        if (report.status === 'interrupted') {
+          printJson();
+          return report.exit_code;
+        }
       } finally {
         await dispose();
       }
@@ -62,11 +71,7 @@ export async function demoCommand(flags: OutputFlags & { store?: string }): Prom
     await app.close();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
-  // What the text output says on stderr, in the document: whether the ids can be looked up afterwards.
-  const store = flags.store
-    ? { path: flags.store, kept: true, note: `seqpulse history --store ${flags.store}` }
-    : { path: null, kept: false, note: 'a temporary store, deleted when the demo ended: these ids cannot be looked up. To keep them: seqpulse demo --store demo.db' };
-  if (console.json) console.stdout(JSON.stringify({ runs: reports, store }, null, 2));
+  printJson();
   const asExpected = reports.every((r, i) => r.verdict === DEPLOYS[i]!.expect);
   say(
     asExpected
