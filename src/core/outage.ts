@@ -32,6 +32,12 @@ export const FAILURE_SHARE = 0.5;
 export const MIN_FAILURES = 3;
 /** Where a signature rejected after the deploy is recorded (the whole tick): not an endpoint's failure. */
 export const ALL_ENDPOINTS = '*';
+/**
+ * In the error of a sample no request was sent for: the endpoint had asked for a pause (429/503 with
+ * Retry-After) that was not over. Not a request, so neither a failure nor an answer of the endpoint:
+ * a pause of a year asked once must not read as every request of the window failing.
+ */
+export const NOT_ASKED = 'not asked, Retry-After not over yet';
 
 export type OnEndpointFailure = 'rollback' | 'attention' | 'no_verdict';
 
@@ -184,6 +190,7 @@ export class EndpointTally {
   add(phase: Phase, seq: number, endpoint: string, ok: boolean, error?: string | null): void {
     // A signature rejected after the deploy is a configuration problem (SPEC §4), not an outage.
     if (endpoint === ALL_ENDPOINTS) return;
+    if (!ok && error?.includes(NOT_ASKED)) return;
     let e = this.byEndpoint.get(endpoint);
     if (!e) this.byEndpoint.set(endpoint, (e = blank(endpoint)));
     const bucket = phase === 'pre' ? e.pre : seq < this.settle ? e.settling : e.post;

@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { formatDuration } from '../config/duration.js';
+import { NOT_ASKED } from '../core/outage.js';
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
@@ -69,7 +70,8 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
 /**
  * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
  * tick's: until it has passed, later ticks send that peer nothing (a tick whose deadline comes
- * first reports the sample as failed without asking; one that reaches past it waits, then asks).
+ * first reports the sample as failed without asking, marked NOT_ASKED: no request, so not counted
+ * against the endpoint; one that reaches past it waits, then asks).
  */
 export class RetryAfterHolds<K> {
   private readonly held = new Map<K, { until: number; status: number | undefined }>();
@@ -85,7 +87,7 @@ export class RetryAfterHolds<K> {
     if (!held) return undefined;
     const t = this.now();
     if (held.until >= deadline) {
-      return { error: `HTTP ${held.status ?? 429}: Retry-After not over yet (${formatDuration(held.until - t)} left)`, ...(held.status === undefined ? {} : { http_status: held.status }) };
+      return { error: `HTTP ${held.status ?? 429} earlier: ${NOT_ASKED} (${formatDuration(held.until - t)} left)`, ...(held.status === undefined ? {} : { http_status: held.status }) };
     }
     if (held.until > t) await this.sleep(held.until - t, signal);
     if (this.held.get(key) === held) this.held.delete(key);

@@ -130,6 +130,23 @@ describe('seqpulse run', () => {
     expect(JSON.parse(r.stdout).samples.pre).toBe(6);
   });
 
+  it('a pause of a day asked once after the deploy is one failed request, not every tick of the window failing: no data, no verdict (exit 3), never a rollback', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    let deployedAt = 0;
+    const hook = track(await deployHook(() => {
+      deployedAt = app.requests.length;
+      app.queueFault({ kind: 'status', status: 429, retryAfter: 86_400 });
+    }));
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(3);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBeNull();
+    expect(report.failing_endpoints).toBeUndefined();
+    // One POST request was sent (the 429); every later tick held off without asking.
+    expect(app.requests.length - deployedAt).toBe(1);
+    expect(JSON.stringify(report)).not.toMatch(/failed \d+ of \d+ POST requests/);
+  });
+
   it('--log-format json: every line of the run carries deployment_id, phase and event (README, Observing seqpulse)', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const hook = track(await deployHook(() => undefined));

@@ -231,7 +231,7 @@ describe('429 and Retry-After', () => {
     // The next tick ends before the pause does: nothing is sent, and the result says why.
     const held = await one(s, tick(300));
     expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
-    expect(held.error).toMatch(/^HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(held.error).toMatch(/^HTTP 429 earlier: not asked, Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
     expect(a.requests).toHaveLength(1);
     // A tick that reaches past the pause waits for it, then asks.
     const r = await one(s, tick(3_000));

@@ -199,7 +199,7 @@ describe('failures', () => {
     // The next tick ends before the pause: nothing is sent, and the result says why.
     const held = await one(s, soon(300));
     expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
-    expect(held.error).toMatch(/^HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(held.error).toMatch(/^HTTP 429 earlier: not asked, Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
     expect(a.scrapes).toHaveLength(1);
     // A tick that reaches past the pause waits for it, then scrapes.
     const started = Date.now();

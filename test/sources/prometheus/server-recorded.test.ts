@@ -117,7 +117,7 @@ describe('collect: one instant query per metric', () => {
     // The next tick ends before the pause: nothing is sent, and the result says why.
     const held = await one(s, tick(300));
     expect(held).toMatchObject({ ok: false, http_status: 429, attempts: 0 });
-    expect(held.error).toMatch(/^a: HTTP 429: Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
+    expect(held.error).toMatch(/^a: HTTP 429 earlier: not asked, Retry-After not over yet \(\d+(\.\d+)?(ms|s) left\)$/);
     expect(a.requestsFor('sum(a)')).toHaveLength(1);
     // A tick that reaches past the pause waits for it, then asks.
     const started = Date.now();
