@@ -58,7 +58,10 @@ function waitingFor(state: LookState): string | undefined {
         ? `not yet decisive: held ${state.held} of ${state.needs} samples (alone; a second metric moving with it would decide sooner)`
         : `not yet decisive: held ${state.held} of ${state.needs} samples`;
     case 'endpoint':
-      return `${state.endpoint} failing, not yet decisive: ${state.failed} of ${state.needs} failed requests`;
+      // Past the count, the test against its failures before the deploy is what is still missing.
+      return state.failed >= state.needs
+        ? `${state.endpoint} failing, not yet decisive: ${state.failed} failed requests (${state.needs} make a finding), not yet more than its failures before the deploy explain`
+        : `${state.endpoint} failing, not yet decisive: ${state.failed} of ${state.needs} failed requests`;
     case 'decisive':
       return 'decisive: ending the window';
     case 'waiting':

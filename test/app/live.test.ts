@@ -32,6 +32,8 @@ describe('the live line', () => {
   it('names another metric or an endpoint the decision is about', () => {
     expect(liveText(metric('latency_p95', 40, 'warning'), { kind: 'not_decisive', metric: 'error_rate', p: 0.2, needs: 0.001 })).toBe('latency_p95 +40% (attention) · error_rate: not yet decisive: p=0.2, needs 0.001');
     expect(liveText(undefined, { kind: 'endpoint', endpoint: 'http://a/ds-metrics', failed: 3, needs: 14 })).toBe('http://a/ds-metrics failing, not yet decisive: 3 of 14 failed requests');
+    // Past the count (an endpoint already flaky before the deploy), never "5 of 4".
+    expect(liveText(undefined, { kind: 'endpoint', endpoint: 'http://a/ds-metrics', failed: 5, needs: 4 })).toBe('http://a/ds-metrics failing, not yet decisive: 5 failed requests (4 make a finding), not yet more than its failures before the deploy explain');
   });
 
   it('a healthy window reads as it is', () => {
