@@ -80,15 +80,21 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     for (const socket of sockets) socket.destroy();
   };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let silent = false;
   try {
     await withDeadline(migrate(db), timeoutMs, () => {
       cutOff();
+      silent = true;
       return new Error(`no answer within ${formatDuration(timeoutMs)}: store_timeout`);
     });
   } catch (err) {
     await closeWithin(db, cutOff);
     const reason = redactError(err, url);
-    throw new StoreError(`store ${shown} cannot be used (${reason})`, undefined, 'Check the server is reachable and the user may create tables in that database.');
+    // A server that never answered is not one that refused: the advice differs.
+    const hint = silent
+      ? 'The server accepted no query in time: check it is up and not overloaded or paused, and the network path to it; a slow link may need a longer store_timeout.'
+      : 'Check the server is reachable and the user may create tables in that database.';
+    throw new StoreError(`store ${shown} cannot be used (${reason})`, undefined, hint);
   }
   const store = kyselyStore(db, { addSampleRows: (rows) => copySamples(pool, rows, bulkDeadline(timeoutMs, rows.length)) });
   return bounded(store, { url, timeoutMs, cutOff, close: () => closeWithin(db, cutOff) });

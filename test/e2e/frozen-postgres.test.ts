@@ -231,6 +231,15 @@ describe('a frozen Postgres as the store (--store postgres://)', () => {
     expect(history.stderr).toMatch(/was abandoned: its process \d+ is gone/);
   }, 60_000);
 
+  it('frozen when a command opens it: exit 2 within store_timeout, with advice for a server that does not answer (not for one that refused)', async () => {
+    const url = await freshDatabase();
+    const { result } = await whileFrozen(() => runCli(['history', '--store', url, '--store-timeout', '1s'], { cwd: tempDir() }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no answer within 1s: store_timeout/);
+    expect(result.stderr).toContain('The server accepted no query in time');
+    expect(result.stderr).not.toContain('may create tables');
+  }, 60_000);
+
   it('frozen before the deploy: exit 2 within store_timeout, and nothing is deployed', async () => {
     const url = await freshDatabase();
     const app = track(await startTestApp({ secret: TEST_SECRET }));
