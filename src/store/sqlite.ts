@@ -110,6 +110,7 @@ function hintFor(code: string): string {
   if (isBusy(code)) {
     return 'Another process holds a write transaction on it (another seqpulse, a sync, an open sqlite3 shell): let it finish, or give this run its own --store.';
   }
-  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return 'Free some disk space where --store points, or point --store elsewhere; what was stored before is kept.';
+  // The same store may be --store or a sync target (--to, --sync): the hint names the path's disk, not a flag.
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return 'Free some disk space where that file is, or give another location (--store, or --to / --sync for a sync target); what was stored before is kept.';
   return HINT;
 }
