@@ -235,6 +235,7 @@ describe('init', () => {
     const failed = await runCli(['init'], full);
     expect(failed.code, failed.stderr).toBe(2);
     expect(failed.stderr).toContain('seqpulse.yml: cannot be written (EFBIG)');
+    expect(failed.stderr).toContain('The disk (or the file size limit) is full: free some space, or write it elsewhere with --path.');
     expect(readdirSync(cwd)).toEqual([]);
     expect((await runCli(['init'], { cwd })).code).toBe(0);
     writeFileSync(join(cwd, 'seqpulse.yml'), 'project: mine\n');

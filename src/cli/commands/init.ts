@@ -17,7 +17,8 @@ export async function initCommand(flags: OutputFlags & { force?: boolean; path?:
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists`, 'Use --force to overwrite it.');
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory`, 'Give --path a file name, e.g. --path deploy/seqpulse.yml.');
-    throw new UsageError(`${path}: cannot be written (${code ?? String(err)})`);
+    const full = code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT';
+    throw new UsageError(`${path}: cannot be written (${code ?? String(err)})`, full ? 'The disk (or the file size limit) is full: free some space, or write it elsewhere with --path. Nothing was left half written.' : 'Check that the directory exists and is writable, or write it elsewhere with --path.');
   }
   if (console.json) console.stdout(JSON.stringify({ path }));
   if (console.json || console.quiet) return 0;
