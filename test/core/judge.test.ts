@@ -514,6 +514,48 @@ describe('early decision', () => {
     expect(decisiveRegression(at, { planned: 100_000 })).toBeUndefined();
   });
 
+  it('a second metric that regressed with the critical one corroborates it at the verdict\'s own level, if it held too', () => {
+    // Errors x5 and CPU +60 %, in a long window: the errors are decisive at the look's share of the
+    // budget (0.005 / 356 looks), CPU only at the verdict's 0.05. It corroborates all the same: the
+    // stop rests on the errors, so the window ends at the first look, not after LONE_HOLD samples.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), cpu_usage: 0.3 * wobble(i, 0.03) }));
+    const both = snaps(5, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), cpu_usage: 0.48 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    const cpu = judgeAll({ ...at, post: both }).find((j) => j.result.name === 'cpu_usage')!;
+    expect(cpu.result.status).toBe('regression');
+    expect(cpu.adjustedP!).toBeGreaterThan(0.005 / 356);
+    expect(decisiveRegression({ ...at, post: both }, { planned: 360 })).toEqual(['cpu_usage', 'error_rate']);
+    // CPU's latest sample back under its threshold: it did not hold for `persist` samples, so it
+    // corroborates nothing, and the errors alone must outlast a burst.
+    const dipped = [...both.slice(0, 4), { metrics: { ...both[4]!.metrics, cpu_usage: 0.33 } }];
+    expect(judgeAll({ ...at, post: dipped }).find((j) => j.result.name === 'cpu_usage')!.result.status).toBe('regression');
+    expect(decisiveRegression({ ...at, post: dipped }, { planned: 360 })).toBeUndefined();
+  });
+
+  it('two regressions that are not critical end the window together, as their rollback would', () => {
+    // Latency and CPU doubled, errors and traffic unchanged: two regressions make a rollback, and two
+    // that moved together and held are decisive at the first look.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03), cpu_usage: 0.3 * wobble(i, 0.03) }));
+    const slow = snaps(5, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 200 * wobble(i, 0.03), cpu_usage: 0.6 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    expect(decisiveRegression({ ...at, post: slow.slice(0, 4) }, { planned: 30 })).toBeUndefined();
+    expect(decisiveRegression({ ...at, post: slow }, { planned: 30 })).toEqual(['cpu_usage', 'latency_p95']);
+  });
+
+  it('a regression whose latest sample fell back under its threshold did not hold: it neither decides nor counts as the critical one', () => {
+    // Errors x5 and latency +50 % for 12 settled samples, but the latest error rate is +47 %: under
+    // the threshold, though near enough to pass the cheap pre-check. The errors did not hold, and
+    // latency is not critical: it cannot end the window alone, however long it held.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+    const bad = snaps(14, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 150 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    expect(decisiveRegression({ ...at, post: bad }, { planned: 30 })).toEqual(['error_rate', 'latency_p95']);
+    const dipped = [...bad.slice(0, 13), { metrics: { ...bad[13]!.metrics, error_rate: 0.0147 } }];
+    const errors = judgeAll({ ...at, post: dipped }).find((j) => j.result.name === 'error_rate')!;
+    expect(errors.result.status).toBe('regression');
+    expect(decisiveRegression({ ...at, post: dipped }, { planned: 30 })).toBeUndefined();
+  });
+
   it('a healthy window is never decided early', () => {
     const post = snaps(20, (i) => ({ error_rate: 0.011 * wobble(i, 0.1), requests_per_sec: 198 * wobble(i, 0.03) }));
     expect(decisiveRegression({ ...input, post }, { planned: 20 })).toBeUndefined();
