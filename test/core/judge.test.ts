@@ -432,6 +432,56 @@ describe('earlier healthy runs as baseline evidence', () => {
     expect(status(a, 'latency_p95')).not.toBe('regression');
     expect(metric(a, 'latency_p95').evidence.history).toMatchObject({ runs: 5 });
   });
+
+  it('healthy deploys that hardly moved narrow the test: a move too noisy to confirm alone is a regression, at any level of the metric', () => {
+    // Ten earlier runs whose latency landed within 2 % of its PRE level. This window is noisy (±30 %)
+    // and moved +45 %: alone, the test cannot confirm it (p ~ 0.05); the runs say a healthy deploy of
+    // this service does not move like that.
+    const lone = { latency_p95: { ...rules.latency_p95!, trend: false } };
+    const at = (level: number) => {
+      const steady = (f: number) => snaps(12, (i) => ({ latency_p95: 100 * level * f * wobble(i, 0.02) }));
+      const healthy = [1.01, 0.99, 1.02, 0.98, 1, 1.01, 0.99, 1.02, 0.98, 1].map((f) => ({ pre: steady(1), post: steady(f) }));
+      const pre = snaps(8, (i) => ({ latency_p95: 100 * level * wobble(i, 0.3) }));
+      const post = snaps(8, (i) => ({ latency_p95: 145 * level * wobble(i + 1, 0.3) }));
+      return { alone: judgeAll({ pre, post, rules: lone, settle: 0 })[0]!, withHistory: judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]! };
+    };
+    const { alone, withHistory } = at(1);
+    expect(alone.result.status).toBe('warning');
+    expect(alone.measurement.pValue!).toBeGreaterThan(0.05);
+    expect(withHistory.result.status).toBe('regression');
+    expect(withHistory.measurement.pValue!).toBeLessThan(alone.measurement.pValue! / 2);
+    // The runs' typical move, as the evidence reports it: about 1.5 %, not the metric's level.
+    expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
+    // Moves are ratios: the same service at a thousand times the level gets the same verdict and p-value.
+    const scaled = at(1000).withHistory;
+    expect(scaled.result.status).toBe('regression');
+    expect(scaled.measurement.pValue).toBeCloseTo(withHistory.measurement.pValue!, 12);
+    // Runs that never reported the metric in one of their phases say nothing about it.
+    const blind = Array.from({ length: 10 }, () => ({ pre: snaps(12, () => ({ latency_p95: 100 })), post: snaps(12, () => ({ other: 1 })) }));
+    const none = judgeAll({ pre: snaps(8, (i) => ({ latency_p95: 100 * wobble(i, 0.3) })), post: snaps(8, (i) => ({ latency_p95: 145 * wobble(i + 1, 0.3) })), rules: lone, settle: 0, healthy: blind })[0]!;
+    expect(none.result.evidence.history).toBeUndefined();
+    expect(none.measurement.pValue).toBe(alone.measurement.pValue);
+  });
+
+  it('on a linear scale (a zero among the values) the runs\' moves in the values\' own units are the ones pooled', () => {
+    // A queue whose healthy deploys land within 0.2 of a level of 10; this window (one empty
+    // sample in PRE, so no logarithms) moved +45 % too noisily to confirm alone.
+    const lone = { queue: rule('increase', 30) };
+    const steady = (level: number) => snaps(12, (i) => ({ queue: i === 5 ? 0 : level * wobble(i, 0.02) }));
+    const healthy = [0.2, -0.2, 0.1, -0.1, 0, 0.2, -0.2, 0.1, -0.1, 0].map((d) => ({ pre: steady(10), post: steady(10 + d) }));
+    const pre = snaps(8, (i) => ({ queue: i === 3 ? 0 : 10 * wobble(i, 0.35) }));
+    const post = snaps(8, (i) => ({ queue: 14.5 * wobble(i + 1, 0.35) }));
+    const alone = judgeAll({ pre, post, rules: lone, settle: 0 })[0]!;
+    expect(alone.result.status).toBe('warning');
+    const withHistory = judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]!;
+    expect(withHistory.result.status).toBe('regression');
+    // A move of about 0.16 on a level of 10.
+    expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
+  });
 });
 
 describe('confidence is the strength of the evidence', () => {
