@@ -221,6 +221,16 @@ describe('significance on real-looking noise', () => {
     expect(a.verdict).toBe('attention');
   });
 
+  it('with a single sample a side, a move into the attention band is not judged (the band needs a test); past the threshold it is attention', () => {
+    const lone = { latency_p95: { ...rules.latency_p95!, trend: false } };
+    const band = analyze({ pre: snaps(1, () => ({ latency_p95: 100 })), post: snaps(1, () => ({ latency_p95: 120 })), rules: lone, settle: 0 });
+    expect(metric(band, 'latency_p95').evidence.untestable).toBe(true);
+    expect(status(band, 'latency_p95')).toBe('ok');
+    const past = analyze({ pre: snaps(1, () => ({ latency_p95: 100 })), post: snaps(1, () => ({ latency_p95: 140 })), rules: lone, settle: 0 });
+    expect(status(past, 'latency_p95')).toBe('warning');
+    expect(past.verdict).toBe('attention');
+  });
+
   it('many metrics judged at once: the correction keeps one marginal p-value from deciding', () => {
     const noisy = (level: number) => (i: number) => ({ v: level * (1 + 0.25 * Math.sin(i * 1.9)) });
     const pre = snaps(6, noisy(100));
@@ -330,6 +340,7 @@ describe('count-aware error rates', () => {
     const a = analyze({ pre, post, rules: custom, intervalMs: 10_000, settle: 0 });
     expect(status(a, 'error_rate')).toBe('warning');
     expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: error_rate moved past the threshold, on too little traffic to call it a regression');
     expect(codes(a)).toContain('low_traffic');
   });
 });
@@ -386,6 +397,7 @@ describe('bands, trends and load', () => {
     expect(status(a, 'memory_usage')).toBe('warning');
     expect(metric(a, 'memory_usage').evidence.trend!.p_value).toBeLessThan(0.01);
     expect(codes(a)).toContain('memory_leak_suspected');
+    expect(codes(a)).not.toContain('steady_creep');
     expect(a.verdict).toBe('attention');
     expect(a.summary).toMatch(/memory_usage kept rising through the window/);
   });
@@ -401,6 +413,9 @@ describe('bands, trends and load', () => {
     const quiet = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.005) })), post: rising, rules: lone, settle: 0 });
     expect(quiet.verdict).toBe('attention');
     expect(quiet.summary).toMatch(/latency_p95 kept rising through the window/);
+    // Latency creeping is a creep, not a leak.
+    expect(codes(quiet)).toContain('steady_creep');
+    expect(codes(quiet)).not.toContain('memory_leak_suspected');
   });
 
   it('a rise that was already there before the deploy, as fast, is not the deploy\'s', () => {
@@ -408,6 +423,9 @@ describe('bands, trends and load', () => {
     const a = analyze({ pre: snaps(12, climbing), post: snaps(30, (i) => climbing(i + 12)), rules: { memory_usage: rules.memory_usage! }, settle: 0 });
     expect(codes(a)).toContain('trend_before_deploy');
     expect(codes(a)).not.toContain('memory_leak_suspected');
+    // Still under its threshold: nothing else to say, ok.
+    expect(status(a, 'memory_usage')).toBe('ok');
+    expect(a.verdict).toBe('ok');
   });
 
   it('CPU rising no more than traffic is the load, not the code', () => {
@@ -416,6 +434,21 @@ describe('bands, trends and load', () => {
     expect(status(a, 'cpu_usage')).toBe('ok');
     expect(codes(a)).toContain('load_follows_traffic');
     expect(a.verdict).toBe('ok');
+  });
+
+  it('only resources that scale with load are explained by traffic, only inside the attention band, and only up to the rise in traffic', () => {
+    // Traffic +60 %; latency +20 % (its attention band) is not a resource: still attention.
+    const latency = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), latency_p95: 120 * wobble(i, 0.02), requests_per_sec: 160 * wobble(i, 0.02) })), rules });
+    expect(status(latency, 'latency_p95')).toBe('warning');
+    expect(codes(latency)).not.toContain('load_follows_traffic');
+    expect(latency.verdict).toBe('attention');
+    // CPU +30 % with traffic up only +10 %: CPU rose more than the load did.
+    const costlier = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), cpu_usage: 0.39 * wobble(i, 0.02), requests_per_sec: 110 * wobble(i, 0.02) })), rules });
+    expect(status(costlier, 'cpu_usage')).toBe('warning');
+    expect(costlier.verdict).toBe('attention');
+    // CPU +60 % (past its threshold) with traffic +70 %: a regression stays one.
+    const past = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), cpu_usage: 0.48 * wobble(i, 0.02), requests_per_sec: 170 * wobble(i, 0.02) })), rules });
+    expect(status(past, 'cpu_usage')).toBe('regression');
   });
 });
 

@@ -182,6 +182,8 @@ describe('the verdict', () => {
     expect(a.summary).toBe(`Needs attention: ${said} (too few requests to confirm it is the deploy)`);
     expect(a.details[0]).toBe(`${said}; more than half the settled window, but not significant (failure test p=0.2): attention`);
     expect(a.hints[0]).toMatchObject({ code: 'endpoint_failures_unconfirmed', severity: 'warning' });
+    // Confidence is 1 - the failure test's p-value.
+    expect(a.confidence).toBe(0.8);
     expect(a.failing_endpoints).toBeUndefined();
     // Without any POST data at all (a single endpoint), the same failures are still attention, not "no POST sample".
     const alone = tally(1, { [URL_C]: { pre: 'o', post: 'xxxxx' } });
