@@ -102,7 +102,9 @@ describe('analyze', () => {
     const { error_rate: _drop, ...rest } = healthy;
     const a = analyze({ pre: series(5, healthy), post: series(10, rest), rules });
     expect(a.verdict).toBe('attention');
-    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('no_data');
+    // What it was before is said; after, there is nothing.
+    expect(a.metrics.find((m) => m.name === 'error_rate')).toMatchObject({ status: 'no_data', current: null, change_pct: null });
+    expect(a.metrics.find((m) => m.name === 'error_rate')!.baseline).toBeCloseTo(0.01, 3);
     expect(a.summary).toBe('Needs attention: missing data for error_rate');
     // Nothing was compared for it: the attention rests on missing data alone.
     expect(a.confidence).toBe(0);
@@ -156,7 +158,8 @@ describe('analyze', () => {
   it('a metric with no value before the deploy is never a silent ok: attention, no baseline for it', () => {
     const { latency_p95: _late, ...rest } = healthy;
     const a = analyze({ pre: series(5, rest), post: series(10, healthy), rules });
-    expect(a.metrics.find((m) => m.name === 'latency_p95')?.status).toBe('no_baseline');
+    expect(a.metrics.find((m) => m.name === 'latency_p95')).toMatchObject({ status: 'no_baseline', baseline: null });
+    expect(a.metrics.find((m) => m.name === 'latency_p95')!.current).toBeCloseTo(120, -1);
     expect(a.verdict).toBe('attention');
     expect(a.summary).toBe('Needs attention: no baseline for latency_p95');
   });

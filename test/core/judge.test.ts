@@ -23,6 +23,14 @@ describe('settle period', () => {
     expect(codes(a)).toContain('transient_blip_recovered');
   });
 
+  it('the settle period is set aside only when enough samples remain to judge', () => {
+    // min_samples 3: 6 POST samples leave 3 after a settle of 3; 5 would leave 2, so none is set aside.
+    const six = analyze({ pre, post: snaps(6, (i) => ({ latency_p95: 100 * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) })), rules, settle: 3 });
+    expect(six.metrics[0]!.evidence.settle_skipped).toBe(3);
+    const five = analyze({ pre, post: snaps(5, (i) => ({ latency_p95: 100 * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) })), rules, settle: 3 });
+    expect(five.metrics[0]!.evidence.settle_skipped).toBe(0);
+  });
+
   it('a step that persists is', () => {
     const post = snaps(30, (i) => ({ latency_p95: 190 * wobble(i, 0.03), latency_p99: 290 * wobble(i, 0.03) }));
     const a = analyze({ pre, post, rules });
@@ -75,6 +83,13 @@ describe('significance on real-looking noise', () => {
     expect(a.verdict).toBe('ok');
     expect(codes(a)).toContain('moved_within_noise');
     expect(a.details[0]).toMatch(/within the baseline's own variability/);
+    // Errors +90 % on the same traffic: still not confirmed, but past one standard error of the
+    // difference of the rates: the noise no longer explains it. Attention, never ok.
+    const more = judgeAll({ pre, post: snaps(27, () => ({ error_rate: 0.019, requests_per_sec: 2 })), rules: lone, settle: 0, intervalMs: 10_000 }).find((x) => x.result.name === 'error_rate')!;
+    expect(more.adjustedP!).toBeGreaterThan(0.05);
+    expect(more.measurement.noiseZ).toBeGreaterThan(1);
+    expect(more.withinNoise).toBe(false);
+    expect(more.result.status).toBe('warning');
   });
 
   it('a baseline that varied by more than the threshold is too unstable to call a move fine; a POST where PRE was is ok, weakly', () => {
@@ -129,6 +144,17 @@ describe('significance on real-looking noise', () => {
     const calm = analyze({ pre, post: snaps(8, (i) => ({ error_rate: 0.004 * wobble(i + 3, 0.3), requests_per_sec: 10 * wobble(i, 0.05) })), rules: lone, settle: 0, intervalMs: 10_000 });
     expect(calm.verdict).toBe('ok');
     expect(calm.hints.find((h) => h.code === 'baseline_unstable')?.message).toMatch(/error_rate/);
+  });
+
+  it('a quiet baseline is not unstable, however noisy POST is: a move into the band that the test does not confirm is ok', () => {
+    // Three quiet PRE samples, a POST swinging ±30 % around +27 %: the test's power is low (POST's
+    // noise), but PRE itself varied by far less than the threshold: it places its level.
+    const cpu = { cpu_usage: rules.cpu_usage! };
+    const j = judgeAll({ pre: snaps(3, (i) => ({ cpu_usage: 0.3 * wobble(i, 0.02) })), post: snaps(10, (i) => ({ cpu_usage: 0.38 * wobble(i, 0.3) })), rules: cpu, settle: 0 })[0]!;
+    expect(j.result.change_pct!).toBeGreaterThan(25);
+    expect(j.measurement.power).toBeLessThan(0.8);
+    expect(j.measurement.unstable).toBe(false);
+    expect(j.result.status).toBe('ok');
   });
 
   it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
@@ -219,6 +245,18 @@ describe('significance on real-looking noise', () => {
     expect(status(a, 'latency_p95')).toBe('warning'); // capped: fewer than min_samples
     expect(codes(a)).toContain('too_few_samples');
     expect(a.verdict).toBe('attention');
+    // Ten POST samples still make a test (untestable is neither phase having two values).
+    expect(metric(a, 'latency_p95').evidence.untestable).toBe(false);
+    expect(metric(a, 'latency_p95').evidence.p_value).not.toBeNull();
+    // The same on the other side: one POST sample after twelve PRE ones.
+    const short = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.02) })), post: snaps(1, () => ({ latency_p95: 200 })), rules, settle: 0 });
+    expect(metric(short, 'latency_p95').evidence.untestable).toBe(false);
+    expect(status(short, 'latency_p95')).toBe('warning');
+    expect(codes(short)).toContain('too_few_samples');
+    for (const [n, m] of [[1, 2], [2, 1], [2, 2]] as const) {
+      const few = analyze({ pre: snaps(n, (i) => ({ latency_p95: 100 + i })), post: snaps(m, (i) => ({ latency_p95: 200 + i })), rules, settle: 0 });
+      expect(metric(few, 'latency_p95').evidence.untestable, `${n} PRE, ${m} POST`).toBe(false);
+    }
   });
 
   it('with a single sample a side, a move into the attention band is not judged (the band needs a test); past the threshold it is attention', () => {
@@ -535,6 +573,9 @@ describe('odd data', () => {
     const a = analyze({ pre: snaps(5, () => ({ requests_per_sec: 100 })), post: snaps(10, (i) => ({ requests_per_sec: i === 3 ? -5 : 100 })), rules });
     expect(a.details).toContain('requests_per_sec: 1 invalid value ignored (not a number, or negative)');
     expect(a.verdict).toBe('ok');
+    // One in the settle period counts too.
+    const settling = analyze({ pre: snaps(5, () => ({ requests_per_sec: 100 })), post: snaps(10, (i) => ({ requests_per_sec: i === 0 ? -5 : 100 })), rules });
+    expect(metric(settling, 'requests_per_sec').evidence).toMatchObject({ settle_skipped: 1, invalid: { pre: 0, post: 1 } });
   });
 
   it('numbers near the largest doubles get the verdict their size calls for', () => {
