@@ -64,7 +64,11 @@ describe('significance on real-looking noise', () => {
     expect(j.measurement.noiseZ).toBeGreaterThan(1);
     expect(j.withinNoise).toBe(false);
     expect(j.result.status).toBe('warning');
-    expect(analyze({ pre, post, rules: queue, settle: 0 }).summary).toMatch(/queue moved past the threshold, but too noisily to be sure/);
+    const a = analyze({ pre, post, rules: queue, settle: 0 });
+    expect(a.summary).toMatch(/queue moved past the threshold, but too noisily to be sure/);
+    // Confidence in an attention is 1 - the corrected p-value of its strongest tested finding: weak here.
+    expect(j.adjustedP!).toBeGreaterThan(0.05);
+    expect(a.confidence).toBeCloseTo(1 - j.adjustedP!, 2);
   });
 
   it('an error rate past the threshold by less than the noise of its counts is noise: ok, and said so', () => {
@@ -245,6 +249,8 @@ describe('significance on real-looking noise', () => {
     expect(status(a, 'latency_p95')).toBe('warning'); // capped: fewer than min_samples
     expect(codes(a)).toContain('too_few_samples');
     expect(a.verdict).toBe('attention');
+    // One PRE sample of the three a finding needs: at most a third of its strength.
+    expect(a.confidence).toBeLessThanOrEqual(0.34);
     // Ten POST samples still make a test (untestable is neither phase having two values).
     expect(metric(a, 'latency_p95').evidence.untestable).toBe(false);
     expect(metric(a, 'latency_p95').evidence.p_value).not.toBeNull();
