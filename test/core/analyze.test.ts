@@ -22,6 +22,9 @@ describe('analyze', () => {
     expect(a.verdict).toBe('ok');
     expect(a.confidence).toBeGreaterThan(0.9);
     expect(a.summary).toBe('No significant regression detected');
+    // Nothing to explain: no detail line, no hint.
+    expect(a.details).toEqual([]);
+    expect(a.hints).toEqual([]);
     expect(a.metrics).toHaveLength(7);
     expect(a.metrics.every((m) => m.status === 'ok')).toBe(true);
   });
@@ -45,13 +48,27 @@ describe('analyze', () => {
     const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, latency_p95: 170 }, 0), rules });
     expect(a.verdict).toBe('attention');
     expect(a.summary).toBe('Regression detected: latency_p95');
+    expect(a.details[0]).toMatch(/^latency_p95 changed by \+41\.7%/);
     expect(a.hints.map((h) => h.code)).toContain('latency_without_cpu');
   });
 
   it('latency and CPU up together -> rollback with a saturation hint', () => {
     const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, latency_p95: 200, cpu_usage: 0.7 }, 0), rules });
     expect(a.verdict).toBe('rollback_recommended');
+    expect(a.summary).toBe('Multiple regressions detected: latency_p95, cpu_usage');
     expect(a.hints.map((h) => h.code)).toContain('saturation');
+  });
+
+  it('a critical regression names the others that regressed with it; the details list regressions first', () => {
+    const a = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, error_rate: 0.03, memory_usage: 1024 }, 0), rules });
+    expect(a.verdict).toBe('rollback_recommended');
+    expect(a.summary).toBe('Critical regression detected: error_rate (also regressed: memory_usage)');
+    const alone = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, error_rate: 0.03 }, 0), rules });
+    expect(alone.summary).toBe('Critical regression detected: error_rate');
+    // memory_usage (listed after cpu_usage, which improved) comes before it in the details.
+    const b = analyze({ pre: series(5, healthy, 0), post: series(10, { ...healthy, cpu_usage: 0.1, memory_usage: 1024 }, 0), rules });
+    expect(b.details[0]).toMatch(/^memory_usage changed by \+100%/);
+    expect(b.details[1]).toMatch(/^cpu_usage changed by -71(\.\d)?%.*improved/);
   });
 
   it('direction matters: traffic going up and errors going down are not regressions', () => {
@@ -85,8 +102,12 @@ describe('analyze', () => {
     const { error_rate: _drop, ...rest } = healthy;
     const a = analyze({ pre: series(5, healthy), post: series(10, rest), rules });
     expect(a.verdict).toBe('attention');
-    expect(a.metrics.find((m) => m.name === 'error_rate')?.status).toBe('no_data');
-    expect(a.confidence).toBeLessThan(0.9);
+    // What it was before is said; after, there is nothing.
+    expect(a.metrics.find((m) => m.name === 'error_rate')).toMatchObject({ status: 'no_data', current: null, change_pct: null });
+    expect(a.metrics.find((m) => m.name === 'error_rate')!.baseline).toBeCloseTo(0.01, 3);
+    expect(a.summary).toBe('Needs attention: missing data for error_rate');
+    // Nothing was compared for it: the attention rests on missing data alone.
+    expect(a.confidence).toBe(0);
     expect(a.hints.map((h) => h.code)).toContain('metrics_missing_after_deploy');
   });
 
@@ -102,6 +123,7 @@ describe('analyze', () => {
   it('no PRE sample at all -> never ok', () => {
     const a = analyze({ pre: [], post: series(10, healthy), rules, expected: { pre: 3, post: 10 } });
     expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: no baseline could be collected before the deploy');
     expect(a.confidence).toBeLessThanOrEqual(0.5);
     expect(a.hints.map((h) => h.code)).toContain('no_baseline');
   });
@@ -115,7 +137,13 @@ describe('analyze', () => {
   it('most POST samples missing -> attention, not ok', () => {
     const a = analyze({ pre: series(5, healthy), post: series(3, healthy), rules, expected: { pre: 5, post: 30 }, failed: 27 });
     expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: too many samples failed to judge with confidence');
+    expect(a.details).toContain('27 samples failed (no endpoint answered)');
     expect(a.confidence).toBeLessThan(0.6);
+    // Half the planned samples is not fewer than half: judged as usual.
+    const half = analyze({ pre: series(5, healthy), post: series(15, healthy), rules, expected: { pre: 5, post: 30 }, failed: 1 });
+    expect(half.verdict).toBe('ok');
+    expect(half.details).toContain('1 sample failed (no endpoint answered)');
   });
 
   it('confidence falls with missing and few samples', () => {
@@ -125,6 +153,47 @@ describe('analyze', () => {
     expect(full).toBeGreaterThan(some);
     expect(some).toBeGreaterThan(few);
     for (const c of [full, some, few]) expect(c).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a metric with no value before the deploy is never a silent ok: attention, no baseline for it', () => {
+    const { latency_p95: _late, ...rest } = healthy;
+    const a = analyze({ pre: series(5, rest), post: series(10, healthy), rules });
+    expect(a.metrics.find((m) => m.name === 'latency_p95')).toMatchObject({ status: 'no_baseline', baseline: null });
+    expect(a.metrics.find((m) => m.name === 'latency_p95')!.current).toBeCloseTo(120, -1);
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: no baseline for latency_p95');
+  });
+
+  it('none of the known metrics reported, before or after: attention, never ok', () => {
+    const a = analyze({ pre: series(5, { custom: 1 }), post: series(10, { custom: 1 }), rules });
+    expect(a.metrics).toEqual([]);
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: none of the known metrics was reported');
+    expect(a.details).toContain('None of the known metrics was reported by the endpoints');
+    // With no PRE sample either, the missing baseline is what is said first.
+    const bare = analyze({ pre: [], post: series(10, { custom: 1 }), rules });
+    expect(bare.verdict).toBe('attention');
+    expect(bare.summary).toBe('Needs attention: no baseline could be collected before the deploy');
+    expect(bare.hints.map((h) => h.code)).toContain('no_baseline');
+    expect(analyze({ pre: series(5, healthy), post: series(10, healthy), rules }).hints.map((h) => h.code)).not.toContain('no_baseline');
+  });
+
+  it('on_no_data: rollback concerns a metric that went missing, not one that kept reporting', () => {
+    const strict = { ...rules, orders: { ...rules.cpu_usage!, direction: 'decrease' as const, on_no_data: 'rollback' as const, critical: false } };
+    const a = analyze({ pre: series(5, { ...healthy, orders: 10 }), post: series(10, { ...healthy, orders: 10 }), rules: strict });
+    expect(a.verdict).toBe('ok');
+    const gone = analyze({ pre: series(5, { ...healthy, orders: 10 }), post: series(10, healthy), rules: strict });
+    expect(gone.verdict).toBe('rollback_recommended');
+    expect(gone.summary).toBe('No data after the deploy for orders, which the rules treat as a rollback');
+    expect(gone.confidence).toBe(0.5);
+  });
+
+  it('invalid values are counted in the details, one or several', () => {
+    const post = series(10, healthy);
+    post[3] = { metrics: { ...healthy, error_rate: 'NaN' } };
+    post[5] = { metrics: { ...healthy, error_rate: null } };
+    expect(analyze({ pre: series(5, healthy), post, rules }).details).toContain('error_rate: 2 invalid values ignored (not a number, or negative)');
+    expect(analyze({ pre: series(5, healthy), post: series(10, healthy), rules }).details.filter((d) => d.includes('invalid'))).toEqual([]);
   });
 
   it('metrics without a rule are not judged; rule metrics never reported are not listed', () => {

@@ -23,6 +23,14 @@ describe('settle period', () => {
     expect(codes(a)).toContain('transient_blip_recovered');
   });
 
+  it('the settle period is set aside only when enough samples remain to judge', () => {
+    // min_samples 3: 6 POST samples leave 3 after a settle of 3; 5 would leave 2, so none is set aside.
+    const six = analyze({ pre, post: snaps(6, (i) => ({ latency_p95: 100 * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) })), rules, settle: 3 });
+    expect(six.metrics[0]!.evidence.settle_skipped).toBe(3);
+    const five = analyze({ pre, post: snaps(5, (i) => ({ latency_p95: 100 * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) })), rules, settle: 3 });
+    expect(five.metrics[0]!.evidence.settle_skipped).toBe(0);
+  });
+
   it('a step that persists is', () => {
     const post = snaps(30, (i) => ({ latency_p95: 190 * wobble(i, 0.03), latency_p99: 290 * wobble(i, 0.03) }));
     const a = analyze({ pre, post, rules });
@@ -77,7 +85,11 @@ describe('significance on real-looking noise', () => {
     expect(j.measurement.noiseZ).toBeGreaterThan(1);
     expect(j.withinNoise).toBe(false);
     expect(j.result.status).toBe('warning');
-    expect(analyze({ pre, post, rules: queue, settle: 0 }).summary).toMatch(/queue moved past the threshold, but too noisily to be sure/);
+    const a = analyze({ pre, post, rules: queue, settle: 0 });
+    expect(a.summary).toMatch(/queue moved past the threshold, but too noisily to be sure/);
+    // Confidence in an attention is 1 - the corrected p-value of its strongest tested finding: weak here.
+    expect(j.adjustedP!).toBeGreaterThan(0.05);
+    expect(a.confidence).toBeCloseTo(1 - j.adjustedP!, 2);
   });
 
   it('an error rate past the threshold by less than the noise of its counts is noise: ok, and said so', () => {
@@ -96,6 +108,13 @@ describe('significance on real-looking noise', () => {
     expect(a.verdict).toBe('ok');
     expect(codes(a)).toContain('moved_within_noise');
     expect(a.details[0]).toMatch(/within the baseline's own variability/);
+    // Errors +90 % on the same traffic: still not confirmed, but past one standard error of the
+    // difference of the rates: the noise no longer explains it. Attention, never ok.
+    const more = judgeAll({ pre, post: snaps(27, () => ({ error_rate: 0.019, requests_per_sec: 2 })), rules: lone, settle: 0, intervalMs: 10_000 }).find((x) => x.result.name === 'error_rate')!;
+    expect(more.adjustedP!).toBeGreaterThan(0.05);
+    expect(more.measurement.noiseZ).toBeGreaterThan(1);
+    expect(more.withinNoise).toBe(false);
+    expect(more.result.status).toBe('warning');
   });
 
   it('a baseline that varied by more than the threshold is too unstable to call a move fine; a POST where PRE was is ok, weakly', () => {
@@ -150,6 +169,17 @@ describe('significance on real-looking noise', () => {
     const calm = analyze({ pre, post: snaps(8, (i) => ({ error_rate: 0.004 * wobble(i + 3, 0.3), requests_per_sec: 10 * wobble(i, 0.05) })), rules: lone, settle: 0, intervalMs: 10_000 });
     expect(calm.verdict).toBe('ok');
     expect(calm.hints.find((h) => h.code === 'baseline_unstable')?.message).toMatch(/error_rate/);
+  });
+
+  it('a quiet baseline is not unstable, however noisy POST is: a move into the band that the test does not confirm is ok', () => {
+    // Three quiet PRE samples, a POST swinging ±30 % around +27 %: the test's power is low (POST's
+    // noise), but PRE itself varied by far less than the threshold: it places its level.
+    const cpu = { cpu_usage: rules.cpu_usage! };
+    const j = judgeAll({ pre: snaps(3, (i) => ({ cpu_usage: 0.3 * wobble(i, 0.02) })), post: snaps(10, (i) => ({ cpu_usage: 0.38 * wobble(i, 0.3) })), rules: cpu, settle: 0 })[0]!;
+    expect(j.result.change_pct!).toBeGreaterThan(25);
+    expect(j.measurement.power).toBeLessThan(0.8);
+    expect(j.measurement.unstable).toBe(false);
+    expect(j.result.status).toBe('ok');
   });
 
   it('a baseline that varies by more than the threshold is still judgeable when it has samples enough to place its level', () => {
@@ -240,6 +270,30 @@ describe('significance on real-looking noise', () => {
     expect(status(a, 'latency_p95')).toBe('warning'); // capped: fewer than min_samples
     expect(codes(a)).toContain('too_few_samples');
     expect(a.verdict).toBe('attention');
+    // One PRE sample of the three a finding needs: at most a third of its strength.
+    expect(a.confidence).toBeLessThanOrEqual(0.34);
+    // Ten POST samples still make a test (untestable is neither phase having two values).
+    expect(metric(a, 'latency_p95').evidence.untestable).toBe(false);
+    expect(metric(a, 'latency_p95').evidence.p_value).not.toBeNull();
+    // The same on the other side: one POST sample after twelve PRE ones.
+    const short = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.02) })), post: snaps(1, () => ({ latency_p95: 200 })), rules, settle: 0 });
+    expect(metric(short, 'latency_p95').evidence.untestable).toBe(false);
+    expect(status(short, 'latency_p95')).toBe('warning');
+    expect(codes(short)).toContain('too_few_samples');
+    for (const [n, m] of [[1, 2], [2, 1], [2, 2]] as const) {
+      const few = analyze({ pre: snaps(n, (i) => ({ latency_p95: 100 + i })), post: snaps(m, (i) => ({ latency_p95: 200 + i })), rules, settle: 0 });
+      expect(metric(few, 'latency_p95').evidence.untestable, `${n} PRE, ${m} POST`).toBe(false);
+    }
+  });
+
+  it('with a single sample a side, a move into the attention band is not judged (the band needs a test); past the threshold it is attention', () => {
+    const lone = { latency_p95: { ...rules.latency_p95!, trend: false } };
+    const band = analyze({ pre: snaps(1, () => ({ latency_p95: 100 })), post: snaps(1, () => ({ latency_p95: 120 })), rules: lone, settle: 0 });
+    expect(metric(band, 'latency_p95').evidence.untestable).toBe(true);
+    expect(status(band, 'latency_p95')).toBe('ok');
+    const past = analyze({ pre: snaps(1, () => ({ latency_p95: 100 })), post: snaps(1, () => ({ latency_p95: 140 })), rules: lone, settle: 0 });
+    expect(status(past, 'latency_p95')).toBe('warning');
+    expect(past.verdict).toBe('attention');
   });
 
   it('many metrics judged at once: the correction keeps one marginal p-value from deciding', () => {
@@ -351,6 +405,7 @@ describe('count-aware error rates', () => {
     const a = analyze({ pre, post, rules: custom, intervalMs: 10_000, settle: 0 });
     expect(status(a, 'error_rate')).toBe('warning');
     expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: error_rate moved past the threshold, on too little traffic to call it a regression');
     expect(codes(a)).toContain('low_traffic');
   });
 });
@@ -407,6 +462,7 @@ describe('bands, trends and load', () => {
     expect(status(a, 'memory_usage')).toBe('warning');
     expect(metric(a, 'memory_usage').evidence.trend!.p_value).toBeLessThan(0.01);
     expect(codes(a)).toContain('memory_leak_suspected');
+    expect(codes(a)).not.toContain('steady_creep');
     expect(a.verdict).toBe('attention');
     expect(a.summary).toMatch(/memory_usage kept rising through the window/);
   });
@@ -422,6 +478,9 @@ describe('bands, trends and load', () => {
     const quiet = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.005) })), post: rising, rules: lone, settle: 0 });
     expect(quiet.verdict).toBe('attention');
     expect(quiet.summary).toMatch(/latency_p95 kept rising through the window/);
+    // Latency creeping is a creep, not a leak.
+    expect(codes(quiet)).toContain('steady_creep');
+    expect(codes(quiet)).not.toContain('memory_leak_suspected');
   });
 
   it('a rise that was already there before the deploy, as fast, is not the deploy\'s', () => {
@@ -429,6 +488,9 @@ describe('bands, trends and load', () => {
     const a = analyze({ pre: snaps(12, climbing), post: snaps(30, (i) => climbing(i + 12)), rules: { memory_usage: rules.memory_usage! }, settle: 0 });
     expect(codes(a)).toContain('trend_before_deploy');
     expect(codes(a)).not.toContain('memory_leak_suspected');
+    // Still under its threshold: nothing else to say, ok.
+    expect(status(a, 'memory_usage')).toBe('ok');
+    expect(a.verdict).toBe('ok');
   });
 
   it('CPU rising no more than traffic is the load, not the code', () => {
@@ -437,6 +499,21 @@ describe('bands, trends and load', () => {
     expect(status(a, 'cpu_usage')).toBe('ok');
     expect(codes(a)).toContain('load_follows_traffic');
     expect(a.verdict).toBe('ok');
+  });
+
+  it('only resources that scale with load are explained by traffic, only inside the attention band, and only up to the rise in traffic', () => {
+    // Traffic +60 %; latency +20 % (its attention band) is not a resource: still attention.
+    const latency = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), latency_p95: 120 * wobble(i, 0.02), requests_per_sec: 160 * wobble(i, 0.02) })), rules });
+    expect(status(latency, 'latency_p95')).toBe('warning');
+    expect(codes(latency)).not.toContain('load_follows_traffic');
+    expect(latency.verdict).toBe('attention');
+    // CPU +30 % with traffic up only +10 %: CPU rose more than the load did.
+    const costlier = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), cpu_usage: 0.39 * wobble(i, 0.02), requests_per_sec: 110 * wobble(i, 0.02) })), rules });
+    expect(status(costlier, 'cpu_usage')).toBe('warning');
+    expect(costlier.verdict).toBe('attention');
+    // CPU +60 % (past its threshold) with traffic +70 %: a regression stays one.
+    const past = analyze({ pre, post: snaps(30, (i) => ({ ...steady(i), cpu_usage: 0.48 * wobble(i, 0.02), requests_per_sec: 170 * wobble(i, 0.02) })), rules });
+    expect(status(past, 'cpu_usage')).toBe('regression');
   });
 });
 
@@ -452,6 +529,56 @@ describe('earlier healthy runs as baseline evidence', () => {
     const a = analyze({ pre, post, rules: lone, settle: 0, healthy });
     expect(status(a, 'latency_p95')).not.toBe('regression');
     expect(metric(a, 'latency_p95').evidence.history).toMatchObject({ runs: 5 });
+  });
+
+  it('healthy deploys that hardly moved narrow the test: a move too noisy to confirm alone is a regression, at any level of the metric', () => {
+    // Ten earlier runs whose latency landed within 2 % of its PRE level. This window is noisy (±30 %)
+    // and moved +45 %: alone, the test cannot confirm it (p ~ 0.05); the runs say a healthy deploy of
+    // this service does not move like that.
+    const lone = { latency_p95: { ...rules.latency_p95!, trend: false } };
+    const at = (level: number) => {
+      const steady = (f: number) => snaps(12, (i) => ({ latency_p95: 100 * level * f * wobble(i, 0.02) }));
+      const healthy = [1.01, 0.99, 1.02, 0.98, 1, 1.01, 0.99, 1.02, 0.98, 1].map((f) => ({ pre: steady(1), post: steady(f) }));
+      const pre = snaps(8, (i) => ({ latency_p95: 100 * level * wobble(i, 0.3) }));
+      const post = snaps(8, (i) => ({ latency_p95: 145 * level * wobble(i + 1, 0.3) }));
+      return { alone: judgeAll({ pre, post, rules: lone, settle: 0 })[0]!, withHistory: judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]! };
+    };
+    const { alone, withHistory } = at(1);
+    expect(alone.result.status).toBe('warning');
+    expect(alone.measurement.pValue!).toBeGreaterThan(0.05);
+    expect(withHistory.result.status).toBe('regression');
+    expect(withHistory.measurement.pValue!).toBeLessThan(alone.measurement.pValue! / 2);
+    // The runs' typical move, as the evidence reports it: about 1.5 %, not the metric's level.
+    expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
+    // Moves are ratios: the same service at a thousand times the level gets the same verdict and p-value.
+    const scaled = at(1000).withHistory;
+    expect(scaled.result.status).toBe('regression');
+    expect(scaled.measurement.pValue).toBeCloseTo(withHistory.measurement.pValue!, 12);
+    // Runs that never reported the metric in one of their phases say nothing about it.
+    const blind = Array.from({ length: 10 }, () => ({ pre: snaps(12, () => ({ latency_p95: 100 })), post: snaps(12, () => ({ other: 1 })) }));
+    const none = judgeAll({ pre: snaps(8, (i) => ({ latency_p95: 100 * wobble(i, 0.3) })), post: snaps(8, (i) => ({ latency_p95: 145 * wobble(i + 1, 0.3) })), rules: lone, settle: 0, healthy: blind })[0]!;
+    expect(none.result.evidence.history).toBeUndefined();
+    expect(none.measurement.pValue).toBe(alone.measurement.pValue);
+  });
+
+  it('on a linear scale (a zero among the values) the runs\' moves in the values\' own units are the ones pooled', () => {
+    // A queue whose healthy deploys land within 0.2 of a level of 10; this window (one empty
+    // sample in PRE, so no logarithms) moved +45 % too noisily to confirm alone.
+    const lone = { queue: rule('increase', 30) };
+    const steady = (level: number) => snaps(12, (i) => ({ queue: i === 5 ? 0 : level * wobble(i, 0.02) }));
+    const healthy = [0.2, -0.2, 0.1, -0.1, 0, 0.2, -0.2, 0.1, -0.1, 0].map((d) => ({ pre: steady(10), post: steady(10 + d) }));
+    const pre = snaps(8, (i) => ({ queue: i === 3 ? 0 : 10 * wobble(i, 0.35) }));
+    const post = snaps(8, (i) => ({ queue: 14.5 * wobble(i + 1, 0.35) }));
+    const alone = judgeAll({ pre, post, rules: lone, settle: 0 })[0]!;
+    expect(alone.result.status).toBe('warning');
+    const withHistory = judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]!;
+    expect(withHistory.result.status).toBe('regression');
+    // A move of about 0.16 on a level of 10.
+    expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
+    expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
   });
 });
 
@@ -473,6 +600,9 @@ describe('odd data', () => {
     const a = analyze({ pre: snaps(5, () => ({ requests_per_sec: 100 })), post: snaps(10, (i) => ({ requests_per_sec: i === 3 ? -5 : 100 })), rules });
     expect(a.details).toContain('requests_per_sec: 1 invalid value ignored (not a number, or negative)');
     expect(a.verdict).toBe('ok');
+    // One in the settle period counts too.
+    const settling = analyze({ pre: snaps(5, () => ({ requests_per_sec: 100 })), post: snaps(10, (i) => ({ requests_per_sec: i === 0 ? -5 : 100 })), rules });
+    expect(metric(settling, 'requests_per_sec').evidence).toMatchObject({ settle_skipped: 1, invalid: { pre: 0, post: 1 } });
   });
 
   it('numbers near the largest doubles get the verdict their size calls for', () => {
@@ -533,6 +663,48 @@ describe('early decision', () => {
     const at = { pre: base, rules, intervalMs: 10_000, settle: 2, post: modest };
     expect(decisiveRegression(at, { planned: 8 })?.sort()).toEqual(['error_rate', 'latency_p95']);
     expect(decisiveRegression(at, { planned: 100_000 })).toBeUndefined();
+  });
+
+  it('a second metric that regressed with the critical one corroborates it at the verdict\'s own level, if it held too', () => {
+    // Errors x5 and CPU +60 %, in a long window: the errors are decisive at the look's share of the
+    // budget (0.005 / 356 looks), CPU only at the verdict's 0.05. It corroborates all the same: the
+    // stop rests on the errors, so the window ends at the first look, not after LONE_HOLD samples.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), cpu_usage: 0.3 * wobble(i, 0.03) }));
+    const both = snaps(5, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), cpu_usage: 0.48 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    const cpu = judgeAll({ ...at, post: both }).find((j) => j.result.name === 'cpu_usage')!;
+    expect(cpu.result.status).toBe('regression');
+    expect(cpu.adjustedP!).toBeGreaterThan(0.005 / 356);
+    expect(decisiveRegression({ ...at, post: both }, { planned: 360 })).toEqual(['cpu_usage', 'error_rate']);
+    // CPU's latest sample back under its threshold: it did not hold for `persist` samples, so it
+    // corroborates nothing, and the errors alone must outlast a burst.
+    const dipped = [...both.slice(0, 4), { metrics: { ...both[4]!.metrics, cpu_usage: 0.33 } }];
+    expect(judgeAll({ ...at, post: dipped }).find((j) => j.result.name === 'cpu_usage')!.result.status).toBe('regression');
+    expect(decisiveRegression({ ...at, post: dipped }, { planned: 360 })).toBeUndefined();
+  });
+
+  it('two regressions that are not critical end the window together, as their rollback would', () => {
+    // Latency and CPU doubled, errors and traffic unchanged: two regressions make a rollback, and two
+    // that moved together and held are decisive at the first look.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03), cpu_usage: 0.3 * wobble(i, 0.03) }));
+    const slow = snaps(5, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 200 * wobble(i, 0.03), cpu_usage: 0.6 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    expect(decisiveRegression({ ...at, post: slow.slice(0, 4) }, { planned: 30 })).toBeUndefined();
+    expect(decisiveRegression({ ...at, post: slow }, { planned: 30 })).toEqual(['cpu_usage', 'latency_p95']);
+  });
+
+  it('a regression whose latest sample fell back under its threshold did not hold: it neither decides nor counts as the critical one', () => {
+    // Errors x5 and latency +50 % for 12 settled samples, but the latest error rate is +47 %: under
+    // the threshold, though near enough to pass the cheap pre-check. The errors did not hold, and
+    // latency is not critical: it cannot end the window alone, however long it held.
+    const base = snaps(12, (i) => ({ error_rate: 0.01 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 100 * wobble(i, 0.03) }));
+    const bad = snaps(14, (i) => ({ error_rate: 0.05 * wobble(i, 0.1), requests_per_sec: 200 * wobble(i, 0.03), latency_p95: 150 * wobble(i, 0.03) }));
+    const at = { pre: base, rules, intervalMs: 10_000, settle: 2 };
+    expect(decisiveRegression({ ...at, post: bad }, { planned: 30 })).toEqual(['error_rate', 'latency_p95']);
+    const dipped = [...bad.slice(0, 13), { metrics: { ...bad[13]!.metrics, error_rate: 0.0147 } }];
+    const errors = judgeAll({ ...at, post: dipped }).find((j) => j.result.name === 'error_rate')!;
+    expect(errors.result.status).toBe('regression');
+    expect(decisiveRegression({ ...at, post: dipped }, { planned: 30 })).toBeUndefined();
   });
 
   it('a healthy window is never decided early', () => {

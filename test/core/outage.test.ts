@@ -73,6 +73,34 @@ describe('an endpoint that fails after the deploy', () => {
     expect(endpointFailures(input(t, 30, 3), 0.05)).toEqual([]);
   });
 
+  it('an endpoint with no PRE request at all (added after the baseline) is not judged either: it stopped doing nothing', () => {
+    const t = tally(3, { [URL_A]: { pre: 'o'.repeat(12), post: 'o'.repeat(30) }, [URL_B]: { pre: '', post: 'x'.repeat(30) } });
+    expect(judgeEndpoints(input(t, 30, 3), 0.05)).toEqual({ failing: [], unconfirmed: [], worse: [] });
+    expect(analyze({ pre: healthy(12), post: healthy(30), rules: DEFAULT_RULES, endpoints: input(t, 30, 3) }).verdict).toBe('ok');
+  });
+
+  it("PRE's failed requests count in the test and in what is said: 9 of 9 settled POST requests failing after 10 answers in 12 PRE requests", () => {
+    // Fisher: 11 failures among 21 requests, all 9 POST ones among them: C(11,9) / C(21,9) = 55 / 293930.
+    const t = tally(3, { [URL_A]: { pre: 'oooooxoooooxoo'.slice(0, 12), post: 'ooo' + 'x'.repeat(9) } });
+    const [f] = endpointFailures(input(t, 12, 3), 0.05);
+    expect(f!.p_value).toBeCloseTo(55 / 293_930, 6); // 1.87e-4, to the three digits it is given with
+    expect(f).toMatchObject({ pre: { answered: 10, requests: 12 }, post: { failed: 9, requests: 12 } });
+    expect(f!.message).toBe(`${URL_A} failed 9 of 12 POST requests (HTTP 500: 9) after answering 10 of 12 PRE requests`);
+  });
+
+  it('the reasons said are the three most frequent, most frequent first', () => {
+    const t = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) t.add('pre', i, URL_A, true);
+    const why = ['timeout after 5s', 'HTTP 502', 'HTTP 502', 'connection refused', 'HTTP 502', 'timeout after 5s', 'HTTP 500', 'HTTP 502', 'timeout after 5s', 'connection refused'];
+    why.forEach((error, seq) => t.add('post', seq, URL_A, false, error));
+    const [f] = endpointFailures({ list: t.list(), planned: 10, settle: 0 }, 0.05);
+    expect(f!.message).toBe(`${URL_A} failed 10 of 10 POST requests (HTTP 502: 4, timeout: 3, connection refused: 2, ...) after answering all 12 PRE requests`);
+    const three = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) three.add('pre', i, URL_A, true);
+    why.filter((w) => w !== 'HTTP 500').forEach((error, seq) => three.add('post', seq, URL_A, false, error));
+    expect(endpointFailures({ list: three.list(), planned: 9, settle: 0 }, 0.05)[0]!.message).toMatch(/\(HTTP 502: 4, timeout: 3, connection refused: 2\) after/);
+  });
+
   it('one instance of three that stopped answering is named, per endpoint, while the others keep every tick in data', () => {
     const t = tally(3, {
       [URL_A]: { pre: 'o'.repeat(12), post: 'o'.repeat(30) },
@@ -154,10 +182,27 @@ describe('the verdict', () => {
     expect(a.summary).toBe(`Needs attention: ${said} (too few requests to confirm it is the deploy)`);
     expect(a.details[0]).toBe(`${said}; more than half the settled window, but not significant (failure test p=0.2): attention`);
     expect(a.hints[0]).toMatchObject({ code: 'endpoint_failures_unconfirmed', severity: 'warning' });
+    // Confidence is 1 - the failure test's p-value.
+    expect(a.confidence).toBe(0.8);
     expect(a.failing_endpoints).toBeUndefined();
     // Without any POST data at all (a single endpoint), the same failures are still attention, not "no POST sample".
     const alone = tally(1, { [URL_C]: { pre: 'o', post: 'xxxxx' } });
     expect(analyze({ pre: healthy(1), post: [], rules: DEFAULT_RULES, endpoints: input(alone, 5, 1) })).toMatchObject({ verdict: 'attention', summary: expect.stringContaining(`${URL_C} failed 5 of 5`) });
+  });
+
+  it('an endpoint exactly as flaky after the deploy as before is not counted against it, even past the share', () => {
+    // Half of its 20 PRE requests failed; half of its 28 settled POST ones (14, the share) failed too.
+    const t = tally(3, { [URL_A]: { pre: 'ox'.repeat(10), post: 'ooo' + 'xo'.repeat(14) } });
+    expect(judgeEndpoints(input(t, 31, 3), 0.05)).toEqual({ failing: [], unconfirmed: [], worse: [] });
+    expect(analyze({ pre: healthy(12), post: healthy(31), rules: DEFAULT_RULES, endpoints: input(t, 31, 3) }).verdict).toBe('ok');
+  });
+
+  it('failing exactly the share, without passing the test, is already attention', () => {
+    // 5 planned ticks, 1 settling: 3 failures (the share) of 4 settled requests after 2 answered PRE ones.
+    const t = tally(1, { [URL_A]: { pre: 'oo', post: 'oxxxo' } });
+    expect(failuresNeeded(5, 1)).toBe(3);
+    expect(judgeEndpoints(input(t, 5, 1), 0.05).unconfirmed).toEqual([expect.objectContaining({ endpoint: URL_A, post: { failed: 3, requests: 5 } })]);
+    expect(analyze({ pre: healthy(2), post: healthy(5), rules: DEFAULT_RULES, endpoints: input(t, 5, 1) }).verdict).toBe('attention');
   });
 
   it('an endpoint that failed more after the deploy than before, under the share, is said in the details; one no worse than before is not', () => {
@@ -197,6 +242,18 @@ describe('the early decision on a failing endpoint', () => {
     expect(look('ooo' + 'x'.repeat(10) + 'o'.repeat(17))).toBeUndefined();
     // attention and no_verdict never end a window early.
     expect(outageDecisive(input(tally(settle, { [URL_A]: { pre: 'o'.repeat(12), post: 'x'.repeat(30) } }), planned, settle, 'attention'), 0.05)).toBeUndefined();
+  });
+
+  it('ends the window as soon as the rest cannot undo the finding: with 3 PRE answers, at the 7th of 9 settled failures', () => {
+    // 12 planned ticks, 3 settling: 9 settled requests, 5 make the share. If the 2 still to come
+    // answer, 7 failures of 9 after 3 answers is p = C(5,2) / C(12,9) = 10/220 < 0.05; at 6 failures,
+    // 20/220 is not: the window goes on.
+    const look = (post: string, endpoints = {}) => outageDecisive(input(tally(3, { [URL_A]: { pre: 'ooo', post }, ...endpoints }), 12, 3), 0.05);
+    expect(look('ooo' + 'x'.repeat(6))).toBeUndefined();
+    expect(look('ooo' + 'x'.repeat(7))).toEqual([URL_A]);
+    expect(endpointFailures(input(tally(3, { [URL_A]: { pre: 'ooo', post: 'ooo' + 'x'.repeat(7) + 'oo' } }), 12, 3), 0.05)[0]!.p_value).toBeCloseTo(10 / 220, 3);
+    // An endpoint that never answered before the deploy is not one of the tests corrected for.
+    expect(look('ooo' + 'x'.repeat(7), { [URL_B]: { pre: 'xxx', post: 'x'.repeat(10) } })).toEqual([URL_A]);
   });
 
   it('never stops a window the full window would judge otherwise: once decisive, every continuation ends in the finding', () => {
