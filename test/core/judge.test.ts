@@ -68,10 +68,12 @@ describe('significance on real-looking noise', () => {
     expect(a.verdict).toBe('attention');
     expect(a.summary).toBe('Needs attention: cpu_usage moved past the threshold sample for sample, though not by its median');
     expect(a.details[0]).toMatch(/; sample for sample it moved \+\d+(\.\d)?% \(the median of every PRE-to-POST pair's move\), past the threshold/);
-    // The same series unchanged: ok, no pairwise finding.
-    const same = analyze({ pre, post: snaps(30, (i) => ({ cpu_usage: level(i, 1) })), rules: { cpu_usage: rules.cpu_usage! } });
-    expect(same.verdict).toBe('ok');
-    expect(metric(same, 'cpu_usage').evidence.pairwise).toBeUndefined();
+    // Unchanged, or +35% (under the +50% threshold) pair by pair: no pairwise finding.
+    for (const f of [1, 1.35]) {
+      const under = analyze({ pre, post: snaps(30, (i) => ({ cpu_usage: level(i, f) })), rules: { cpu_usage: rules.cpu_usage! } });
+      expect(under.verdict).toBe('ok');
+      expect(metric(under, 'cpu_usage').evidence.pairwise).toBeUndefined();
+    }
   });
 
   it('an unconfirmed move twice the baseline\'s own spread is not put down to noise: attention', () => {
@@ -481,6 +483,20 @@ describe('bands, trends and load', () => {
     // Latency creeping is a creep, not a leak.
     expect(codes(quiet)).toContain('steady_creep');
     expect(codes(quiet)).not.toContain('memory_leak_suspected');
+  });
+
+  it('the end of a rise must sit three of PRE\'s own standard deviations past the baseline: 2.5 is wander, 4 is a creep (docs/analysis.md, Trend)', () => {
+    // PRE alternates 100 +- d: its robust standard deviation is 1.4826 d = 4. POST climbs steadily
+    // (the trend itself is certain), its last third ending about 2.5 or 4 of those past 100.
+    const lone = { latency_p95: rules.latency_p95! };
+    const pre = snaps(12, (i) => ({ latency_p95: 100 + (i % 2 === 0 ? 1 : -1) * (4 / 1.4826) }));
+    const rise = (end: number) => snaps(30, (i) => ({ latency_p95: (100 + (end / 24.5) * i) * wobble(i, 0.001) }));
+    const within = analyze({ pre, post: rise(10), rules: lone, settle: 0 });
+    expect(metric(within, 'latency_p95').evidence.trend!.p_value).toBeLessThan(0.01);
+    expect(within.verdict).toBe('ok');
+    const past = analyze({ pre, post: rise(16), rules: lone, settle: 0 });
+    expect(past.verdict).toBe('attention');
+    expect(past.summary).toMatch(/latency_p95 kept rising through the window/);
   });
 
   it('a rise that was already there before the deploy, as fast, is not the deploy\'s', () => {
