@@ -291,8 +291,10 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
       status = 'warning';
       judgement.uncertain = true;
     }
-  } else if (moved && m.badPct >= rule.attention && significant.band && !drifting) {
-    status = 'warning';
+  } else if (moved && m.badPct >= rule.attention && significant.band) {
+    // Into the band, but only continuing a drift PRE already had: not the deploy's, and said.
+    if (drifting) judgement.trendBeforeDeploy = true;
+    else status = 'warning';
   } else if (moved && rule.direction !== 'both' && -m.badPct >= rule.threshold) {
     status = 'improvement';
   }

@@ -267,6 +267,17 @@ describe('significance on real-looking noise', () => {
     expect(metric(b, 'requests_per_sec').evidence.drift!.step_p).toBeLessThan(0.05);
   });
 
+  it('a significant move into the attention band that only continues a drift PRE already had is ok, and the hint says why', () => {
+    const level = (i: number) => 1000 * Math.exp(-0.015 * i) * wobble(i, 0.01);
+    const a = analyze({ pre: snaps(12, (i) => ({ requests_per_sec: level(i) })), post: snaps(30, (i) => ({ requests_per_sec: level(12 + i) })), rules: { requests_per_sec: rules.requests_per_sec! } });
+    const traffic = metric(a, 'requests_per_sec');
+    expect(traffic.change_pct!).toBeLessThan(-20);
+    expect(traffic.change_pct!).toBeGreaterThan(-40);
+    expect(traffic.evidence.drift!.step_p).toBeGreaterThan(0.05);
+    expect(a.verdict).toBe('ok');
+    expect(codes(a)).toContain('trend_before_deploy');
+  });
+
   it('with one PRE sample a regression is capped at attention, and the hint says why', () => {
     const a = analyze({ pre: snaps(1, () => ({ latency_p95: 100 })), post: snaps(10, (i) => ({ latency_p95: 200 * wobble(i, 0.02) })), rules, settle: 0 });
     expect(status(a, 'latency_p95')).toBe('warning'); // capped: fewer than min_samples
