@@ -620,6 +620,23 @@ describe('confidence is the strength of the evidence', () => {
     expect(strong.verdict).toBe('ok');
     expect(strong.confidence).toBeGreaterThan(0.95);
   });
+
+  it('a rollback resting on two regressions is as strong as the weaker of them (its Holm-corrected p-value), not the stronger', () => {
+    // Latency doubles beyond doubt; CPU x1.6 under wide swings is a regression at p ~ 0.037.
+    const two = { latency_p95: rules.latency_p95!, cpu_usage: rules.cpu_usage! };
+    const a = analyze({
+      pre: snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.02), cpu_usage: 30 * wobble(i * 1.7, 0.5) })),
+      post: snaps(12, (i) => ({ latency_p95: 200 * wobble(i, 0.02), cpu_usage: 48 * wobble(i * 1.7 + 1, 0.5) })),
+      rules: two,
+      settle: 0,
+    });
+    expect(a.verdict).toBe('rollback_recommended');
+    const cpuP = metric(a, 'cpu_usage').evidence.p_value!;
+    expect(cpuP).toBeGreaterThan(0.01);
+    // Holm: the larger of two p-values keeps its own level.
+    expect(a.confidence).toBeCloseTo(1 - cpuP, 2);
+    expect(a.confidence).toBeLessThan(0.99);
+  });
 });
 
 describe('odd data', () => {
