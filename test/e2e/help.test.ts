@@ -32,10 +32,10 @@ describe('help per command', () => {
     for (const flag of ['--dry-run', '--sync', '--sync-timeout', '--endpoint', '--window', '--pushgateway']) expect(options).not.toContain(flag);
   });
 
-  it('--quiet only where the result is a verdict, --fail-on only where it sets the exit code', async () => {
+  it('--quiet listed everywhere it means something (doctor takes it as run does, unlisted), --fail-on only where it sets the exit code', async () => {
     const quiet = Object.fromEntries(await Promise.all(COMMANDS.map(async (c) => [c, (await help(c)).options] as const)));
-    for (const c of ['history', 'show', 'report', 'sync', 'prune', 'init', 'doctor']) expect(quiet[c], c).not.toContain('--quiet');
-    for (const c of ['run', 'start', 'finish', 'analyze', 'verdict', 'demo']) expect(quiet[c], c).toContain('--quiet');
+    expect(quiet.doctor).not.toContain('--quiet');
+    for (const c of ['run', 'start', 'finish', 'analyze', 'verdict', 'demo', 'history', 'show', 'report', 'sync', 'prune', 'init']) expect(quiet[c], c).toContain('--quiet');
     for (const c of ['history', 'show', 'report', 'verdict', 'sync', 'prune', 'init', 'doctor', 'demo']) expect(quiet[c], c).not.toContain('--fail-on');
     for (const c of ['run', 'start', 'finish', 'analyze']) expect(quiet[c], c).toContain('--fail-on');
   });
