@@ -69,27 +69,18 @@ function llm(name) {
   return (llmCache[name] = { name: `azure-llm-${name}`, intervalMs: STEP_S * 1000, series });
 }
 
-let planetlabCache;
-/** PlanetLab VMs: CPU (%) every 5 minutes, one day each. */
-function planetlab() {
-  planetlabCache ??= JSON.parse(readFileSync(new URL('planetlab-2011-cpu.json', DATA), 'utf8')).vms.map((v) => ({
-    name: `planetlab-${v.vm}`,
-    intervalMs: 300_000,
-    series: { cpu_usage: v.cpu },
-  }));
-  return planetlabCache;
+/** VMs' CPU (%) every 5 minutes, one series each, from a file of {vm, cpu} entries. */
+function cpuVms(file, prefix) {
+  return JSON.parse(readFileSync(new URL(file, DATA), 'utf8')).vms.map((v) => ({ name: `${prefix}-${v.vm}`, intervalMs: 300_000, series: { cpu_usage: v.cpu } }));
 }
 
+let planetlabCache;
+/** PlanetLab VMs: one day each. */
+const planetlab = () => (planetlabCache ??= cpuVms('planetlab-2011-cpu.json', 'planetlab'));
+
 let azureCache;
-/** Azure VMs: average CPU (%) per 5 minutes, three days each. */
-function azure() {
-  azureCache ??= JSON.parse(readFileSync(new URL('azure-vm-2017-cpu.json', DATA), 'utf8')).vms.map((v) => ({
-    name: `azure-${v.vm}`,
-    intervalMs: 300_000,
-    series: { cpu_usage: v.cpu },
-  }));
-  return azureCache;
-}
+/** Azure VMs: average CPU, three days each. */
+const azure = () => (azureCache ??= cpuVms('azure-vm-2017-cpu.json', 'azure'));
 
 let faasCache;
 /** Huawei Cloud functions: requests per 5 minutes, as requests per second. */
