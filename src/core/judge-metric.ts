@@ -112,7 +112,8 @@ export interface Measurement {
   /**
    * The median of the PRE-to-POST moves of every pair of samples (the Hodges-Lehmann shift, the
    * estimate that goes with a rank test), in the bad direction, in percent of the baseline: the move
-   * the samples show pair by pair, where the phases' medians can stand for little. Shift-tested metrics only.
+   * the samples show pair by pair, where the phases' medians can stand for little. Shift-tested metrics
+   * whose medians moved less than the threshold only.
    */
   pairBadPct?: number;
 }
@@ -189,7 +190,8 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
   const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, (n) => scratch.take('median', n)) : Number.NaN;
 
-  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift' | 'pairBadPct'> & { unstable?: boolean };
+  // log: the shift test compared logarithms (every value positive); undefined for the count test.
+  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean; log?: boolean };
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
@@ -230,7 +232,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
       // PRE's own samples varied by more than the threshold, and the samples are too few for their
       // medians to place a threshold-sized move anyway: the baseline cannot say a move is fine.
       unstable: size !== undefined && shift.preSpread >= size && power < JUDGEABLE_POWER,
-      pairBadPct: pairwiseBadPct(before.values, after.values, rule, baseline, shift.log, scratch),
+      log: shift.log,
       ...(shift.drift ? { drift: shift.drift } : {}),
     };
   }
@@ -239,8 +241,12 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   // logarithm), not a move.
   const raw = measured.current - measured.baseline;
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
-  const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
-  if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, spreadOf(before.values, scratch));
+  const { log, ...kept } = measured;
+  const m: Measurement = { ...base, ...kept, delta, badPct: badPercent(rule, measured.baseline, delta) };
+  // Only where the medians show no move past the threshold is there anything for the pairs to add.
+  if (log !== undefined && !(m.badPct >= rule.threshold)) m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, log, scratch);
+  // PRE's spread only for a trend that could be a finding (it costs a pass and a selection over PRE).
+  if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, trendPValue(trend, rule.direction) < TREND_ALPHA ? spreadOf(before.values, scratch) : Number.NaN);
   if (postTrend) {
     m.postLine = {
       stepPct: m.baseline !== 0 ? ratioPct(postTrend.intercept - m.baseline, m.baseline) : Number.NaN,
@@ -398,8 +404,8 @@ function trendFinding(rule: MetricRule, m: Measurement, trend: Trend, preTrend: 
   const samePreTrend =
     preTrend !== undefined && (down ? preTrend.pValueDown : preTrend.pValueUp) < 0.05 && (down ? -preTrend.slope : preTrend.slope) >= 0.5 * (down ? -trend.slope : trend.slope);
   const endBad = inBadDirection(end - m.baseline, rule.direction);
-  // A PRE without spread (flat, or a single sample) leaves any move past it.
-  const endSpreads = preSd > 0 ? endBad / preSd : endBad > 0 ? Number.POSITIVE_INFINITY : 0;
+  // A PRE without spread (flat, or a single sample) leaves any move past it; NaN: not measured (no trend to speak of).
+  const endSpreads = Number.isNaN(preSd) ? Number.NaN : preSd > 0 ? endBad / preSd : endBad > 0 ? Number.POSITIVE_INFINITY : 0;
   return { pValue, projectedBadPct: badPercent(rule, m.baseline, projected), endBadPct: badPercent(rule, m.baseline, end - m.baseline), endSpreads, preExisting: samePreTrend };
 }
 
