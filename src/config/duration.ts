@@ -62,7 +62,10 @@ export function isoTimestamp(text: string): string | undefined {
   if (!parts) return undefined;
   const [, year, month, day, hour, minute, second, fraction, zone] = parts;
   // Date.parse rolls 2026-02-30 over into March: a day the month does not have is no date.
-  if (new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() !== Number(day)) return undefined;
+  // (setUTCFullYear, not Date.UTC: that one reads the years 0-99 as 1900-1999, where 1900 has no 29 February.)
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  if (calendar.getUTCDate() !== Number(day)) return undefined;
   let out = `${year}-${month}-${day}`;
   if (hour !== undefined) {
     out += `T${hour}:${minute}${second !== undefined ? `:${second}` : ''}${fraction !== undefined ? `.${fraction}` : ''}`;

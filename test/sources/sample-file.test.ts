@@ -16,5 +16,7 @@ describe('sample timestamps (ISO 8601)', () => {
       expect(isoTimestamp(text), text).toBeUndefined();
     }
     expect(isoTimestamp('2024-02-29')).toBe('2024-02-29');
+    // The year 0 of ISO 8601 is a leap year (Date.UTC would have read it as 1900, which is not).
+    expect(isoTimestamp('0000-02-29')).toBe('0000-02-29');
   });
 });
