@@ -31,6 +31,16 @@ describe('settle period', () => {
     expect(five.metrics[0]!.evidence.settle_skipped).toBe(0);
   });
 
+  it('the blip hint needs the settle samples past the threshold, and past the rule\'s floor (min_delta)', () => {
+    // latency_p95: +30% threshold. The first 3 POST samples settle; the rest are back at the baseline.
+    const blip = (level: number) => snaps(30, (i) => ({ latency_p95: (i < 3 ? level : 100) * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) }));
+    expect(codes(analyze({ pre, post: blip(145), rules }))).toContain('transient_blip_recovered');
+    expect(codes(analyze({ pre, post: blip(120), rules }))).not.toContain('transient_blip_recovered');
+    // +45 ms under a floor of 60 ms is not worth a word.
+    const floored = { ...rules, latency_p95: { ...rules.latency_p95!, min_delta: 60 } };
+    expect(codes(analyze({ pre, post: blip(145), rules: floored }))).not.toContain('transient_blip_recovered');
+  });
+
   it('a step that persists is', () => {
     const post = snaps(30, (i) => ({ latency_p95: 190 * wobble(i, 0.03), latency_p99: 290 * wobble(i, 0.03) }));
     const a = analyze({ pre, post, rules });
@@ -682,6 +692,9 @@ describe('early decision', () => {
   });
 
   it('one critical metric alone must outlast a burst before it ends the window', () => {
+    // 12 samples, as docs/analysis.md ("Early decision") and the live view's "held 5 of 12" say:
+    // longer than the error bursts of the bench's healthy live runs (2-6 samples).
+    expect(LONE_HOLD).toBe(12);
     const at = 2 + LONE_HOLD;
     expect(decisiveRegression({ ...input, post: errorsOnly(at - 1) }, { planned: 60 })).toBeUndefined();
     expect(decisiveRegression({ ...input, post: errorsOnly(at) }, { planned: 60 })).toEqual(['error_rate']);
