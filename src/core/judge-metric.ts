@@ -190,8 +190,9 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
   const end = trend ? median(after.values, after.values.length - Math.ceil(after.values.length / 3), after.values.length, (n) => scratch.take('median', n)) : Number.NaN;
 
-  // log: the shift test compared logarithms (every value positive); undefined for the count test.
-  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean; log?: boolean };
+  let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean };
+  // The shift test compared logarithms (every value positive); undefined for the count test.
+  let log: boolean | undefined;
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
@@ -212,6 +213,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMoves(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
+    log = shift.log;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
@@ -232,7 +234,6 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
       // PRE's own samples varied by more than the threshold, and the samples are too few for their
       // medians to place a threshold-sized move anyway: the baseline cannot say a move is fine.
       unstable: size !== undefined && shift.preSpread >= size && power < JUDGEABLE_POWER,
-      log: shift.log,
       ...(shift.drift ? { drift: shift.drift } : {}),
     };
   }
@@ -241,8 +242,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   // logarithm), not a move.
   const raw = measured.current - measured.baseline;
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
-  const { log, ...kept } = measured;
-  const m: Measurement = { ...base, ...kept, delta, badPct: badPercent(rule, measured.baseline, delta) };
+  const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
   // Only where the medians show no move past the threshold is there anything for the pairs to add.
   if (log !== undefined && !(m.badPct >= rule.threshold)) m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, log, scratch);
   // PRE's spread only for a trend that could be a finding (it costs a pass and a selection over PRE).
