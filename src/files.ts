@@ -5,8 +5,8 @@
  * Writing (init's seqpulse.yml, a report) is all or nothing: a full disk leaves no half file.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { chmod, link, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** More than `maxBytes` were read: not the kind of file the caller expected. */
@@ -18,26 +18,12 @@ export class FileTooLargeError extends Error {
 }
 
 /** The file's text (UTF-8), read in chunks; FileTooLargeError past `maxBytes`, the system's error (with its `code`) otherwise. */
-export async function readTextCapped(path: string, maxBytes: number): Promise<string> {
-  const file = await open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1));
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) throw new FileTooLargeError(maxBytes);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    await file.close();
-  }
+export function readTextCapped(path: string, maxBytes: number): Promise<string> {
+  // The stream is closed (its file with it) when the reading stops, at the end or past the cap.
+  return readStreamCapped(createReadStream(path, { highWaterMark: Math.min(1024 * 1024, maxBytes + 1) }), maxBytes);
 }
 
-/** A stream's text (UTF-8, standard input), FileTooLargeError past `maxBytes`: what readTextCapped is for a file. */
+/** A stream's text (UTF-8: a file, standard input), FileTooLargeError past `maxBytes`. */
 export async function readStreamCapped(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
