@@ -142,7 +142,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     ['seqpulse doctor --endpoint https://staging.example.com/ds-metrics --json', 'one endpoint, the checklist as JSON'],
   ]);
 
-  const report = withStoreOptions(program.command('report'))
+  const report = withOutputOptions(withStoreOptions(program.command('report')), { json: false, quiet: 'no line saying where the report was written' })
     .summary('a shareable report of one run: self-contained HTML, Markdown or JSON')
     .description('Writes the report of a stored run. On a terminal it goes to a file (seqpulse-report-<id>.<format> in the working directory, its path printed); piped, or with -o -, to stdout.')
     .argument('<deployment-id>')
@@ -151,9 +151,6 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     .addOption(new Option('--out <file>', 'the same as --output (the name SPEC §2 gives)').hideHelp())
     // Every other command's JSON switch: taken only to say which option this one has for it.
     .addOption(new Option('--json').hideHelp())
-    .option('--quiet', 'no line saying where the report was written')
-    .option('--no-color', 'no colours (also NO_COLOR)')
-    .option('--log-format <format>', 'text | json logs on stderr')
     .action((id: string, flags) => done(import('./commands/report.js').then((m) => m.reportCommand(id, { ...flags, output: flags.output ?? flags.out }))));
   withExamples(report, [
     ['seqpulse report 3f2a9c1e', 'on a terminal: writes seqpulse-report-3f2a9c1e.html and prints its path'],
