@@ -10,14 +10,13 @@
  * Pure.
  */
 import { median, medianInPlace, roundSig, sdFromAbsDeviations } from './stats/basic.js';
-import { inBadDirection, moveSize, powerAt, shiftTest, type HistoryMoves, type ShiftTest } from './stats/shift.js';
+import { inBadDirection, moveSize, powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
 import { trendOf, trendPValue, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
 import { countsOf } from './rate.js';
 import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
 import { rateIncreaseTest, rateOf } from './stats/binomial.js';
-import { exponentRange, unitOf } from './stats/scale.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
@@ -192,7 +191,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
 
   let measured: Pick<Measurement, 'baseline' | 'current' | 'pValue' | 'power' | 'noiseZ' | 'lowVolume' | 'drift'> & { unstable?: boolean };
   // The shift test compared logarithms (every value positive); undefined for the count test.
-  let log: boolean | undefined;
+  let positive: boolean | undefined;
   if (counts) {
     const t = rateIncreaseTest(counts.pre, counts.post);
     // The rates from the counts as they are (the test rounds events to whole ones; the rates must not move with it).
@@ -213,7 +212,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMoves(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
-    log = shift.log;
+    positive = shift.log && shift.offset === 0;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
@@ -244,7 +243,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
   const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
   // Only where the medians show no move past the threshold is there anything for the pairs to add.
-  if (log !== undefined && !(m.badPct >= rule.threshold)) m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, log, scratch);
+  if (positive !== undefined && !(m.badPct >= rule.threshold)) m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, positive, scratch);
   // PRE's spread only for a trend that could be a finding (it costs a pass and a selection over PRE).
   if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, trendPValue(trend, rule.direction) < TREND_ALPHA ? spreadOf(before.values, scratch) : Number.NaN);
   if (postTrend) {
@@ -376,7 +375,7 @@ function finiteOrNull(v: number): number | null {
 
 /** A threshold-sized move on the test's scale (log or linear); undefined where it has no size (a zero baseline). */
 function thresholdSize(t: ShiftTest, rule: MetricRule, baseline: number): number | undefined {
-  return !t.log && baseline === 0 ? undefined : moveSize(rule.threshold / 100, rule.direction, t.log, baseline / t.unit);
+  return (!t.log || t.offset > 0) && baseline === 0 ? undefined : moveSize(rule.threshold / 100, rule.direction, t.log, baseline / t.unit, t.offset);
 }
 
 /**
@@ -391,7 +390,7 @@ function baselineSe(preSpread: number, n: number): number {
 function noiseZ(t: ShiftTest, scale: number, baseline: number, current: number, rule: MetricRule): number {
   if (scale === 0) return Number.POSITIVE_INFINITY;
   // In the test's units (values past 1e154 would overflow the difference or the standard error).
-  const [b, c] = [baseline / t.unit, current / t.unit];
+  const [b, c] = [baseline / t.unit + t.offset, current / t.unit + t.offset];
   const d = t.log && b > 0 && c > 0 ? Math.log(c) - Math.log(b) : c - b;
   return inBadDirection(d, rule.direction) / scale;
 }
@@ -418,40 +417,15 @@ function spreadOf(values: Float64Array, scratch: Scratch): number {
   return sdFromAbsDeviations(work);
 }
 
-/** Runs of history needed before their moves are pooled with the window's own noise. */
-const MIN_HEALTHY_RUNS = 3;
-/** Median of a chi-square with one degree of freedom: turns the median squared move into a variance. */
-const CHI2_1_MEDIAN = 0.4549;
-
-/**
- * How far this metric moved from PRE to POST in earlier healthy runs, on both of the shift test's
- * scales, for it to take the one it judges on: in logarithms (the runs whose medians were both
- * positive) and in the values' own units. Each a robust standard deviation of those moves around zero.
- */
-function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): { log?: HistoryMoves; linear?: HistoryMoves } | undefined {
-  const logMoves: number[] = [];
-  const linearMoves: number[] = [];
+/** Each earlier healthy run's PRE and POST medians of this metric (the shift test takes their moves on its own scale). */
+function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): [number, number][] | undefined {
+  const runs: [number, number][] = [];
   for (const h of ctx.healthy) {
     const a = usableValues(name, rule, h.pre);
     const b = usableValues(name, rule, h.post);
-    if (a.length === 0 || b.length === 0) continue;
-    const [ma, mb] = [median(a), median(b)];
-    const ratio = mb / ma;
-    // A ratio past the largest double (or below the smallest) is a difference of logarithms.
-    if (ma > 0 && mb > 0) logMoves.push(Number.isFinite(ratio) && ratio > 0 ? Math.log(ratio) : Math.log(mb) - Math.log(ma));
-    // Negative values allowed, a difference can pass the largest double: that run says nothing here.
-    if (Number.isFinite(mb - ma)) linearMoves.push(mb - ma);
+    if (a.length > 0 && b.length > 0) runs.push([median(a), median(b)]);
   }
-  const log = movesSpread(logMoves);
-  const linear = movesSpread(linearMoves);
-  return log || linear ? { ...(log ? { log } : {}), ...(linear ? { linear } : {}) } : undefined;
-}
-
-function movesSpread(moves: number[]): HistoryMoves | undefined {
-  if (moves.length < MIN_HEALTHY_RUNS) return undefined;
-  // Squared on moves divided by a power of two near the largest: a move past 1e154 squares past the largest double.
-  const unit = unitOf(exponentRange(moves), 400);
-  return { sd: unit * Math.sqrt(median(moves.map((d) => (d / unit) ** 2)) / CHI2_1_MEDIAN), runs: moves.length };
+  return runs.length > 0 ? runs : undefined;
 }
 
 function usableValues(name: string, rule: MetricRule, phase: PhaseColumns): number[] {

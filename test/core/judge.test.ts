@@ -600,22 +600,26 @@ describe('earlier healthy runs as baseline evidence', () => {
     expect(none.measurement.pValue).toBe(alone.measurement.pValue);
   });
 
-  it('on a linear scale (a zero among the values) the runs\' moves in the values\' own units are the ones pooled', () => {
-    // A queue whose healthy deploys land within 0.2 of a level of 10; this window (one empty
-    // sample in PRE, so no logarithms) moved +45 % too noisily to confirm alone.
-    const lone = { queue: rule('increase', 30) };
-    const steady = (level: number) => snaps(12, (i) => ({ queue: i === 5 ? 0 : level * wobble(i, 0.02) }));
-    const healthy = [0.2, -0.2, 0.1, -0.1, 0, 0.2, -0.2, 0.1, -0.1, 0].map((d) => ({ pre: steady(10), post: steady(10 + d) }));
-    const pre = snaps(8, (i) => ({ queue: i === 3 ? 0 : 10 * wobble(i, 0.35) }));
-    const post = snaps(8, (i) => ({ queue: 14.5 * wobble(i + 1, 0.35) }));
-    const alone = judgeAll({ pre, post, rules: lone, settle: 0 })[0]!;
-    expect(alone.result.status).toBe('warning');
-    const withHistory = judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]!;
-    expect(withHistory.result.status).toBe('regression');
-    // A move of about 0.16 on a level of 10.
-    expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
-    expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
-    expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
+  it('the runs\' moves are taken on the window\'s own scale: a started logarithm with a zero among the values, the values\' units with a negative one', () => {
+    // A queue whose healthy deploys land within 0.2 of a level of 10; this window (one empty or
+    // negative sample in PRE) moved +45 % too noisily to confirm alone.
+    const judge = (low: number) => {
+      const lone = { queue: rule('increase', 30, { allow_negative: low < 0 }) };
+      const steady = (level: number) => snaps(12, (i) => ({ queue: i === 5 ? low : level * wobble(i, 0.02) }));
+      const healthy = [0.2, -0.2, 0.1, -0.1, 0, 0.2, -0.2, 0.1, -0.1, 0].map((d) => ({ pre: steady(10), post: steady(10 + d) }));
+      const pre = snaps(8, (i) => ({ queue: i === 3 ? low : 10 * wobble(i, 0.35) }));
+      const post = snaps(8, (i) => ({ queue: 14.5 * wobble(i + 1, 0.35) }));
+      return { alone: judgeAll({ pre, post, rules: lone, settle: 0 })[0]!, withHistory: judgeAll({ pre, post, rules: lone, settle: 0, healthy })[0]! };
+    };
+    for (const low of [0, -0.5]) {
+      const { alone, withHistory } = judge(low);
+      expect(alone.result.status).toBe('warning');
+      expect(withHistory.result.status).toBe('regression');
+      // A move of about 0.16 on a level of 10.
+      expect(withHistory.result.evidence.history).toMatchObject({ runs: 10 });
+      expect(withHistory.result.evidence.history!.typical_change_pct).toBeGreaterThan(0.5);
+      expect(withHistory.result.evidence.history!.typical_change_pct).toBeLessThan(3);
+    }
   });
 });
 
@@ -650,6 +654,21 @@ describe('confidence is the strength of the evidence', () => {
 });
 
 describe('odd data', () => {
+  it('traffic counted per interval that touches zero is judged on a started logarithm: falls to idle and to a handful of requests are rollbacks, and a zero median is exactly 0', () => {
+    // Requests per 5 minutes, as requests per second. On a linear scale the busy PRE samples'
+    // spread swamped these falls: attention, "too noisily to be sure" (p 0.065-0.1).
+    const judge = (pre: number[], post: number[]) => analyze({ pre: traffic(pre), post: traffic(post), rules, intervalMs: 300_000 });
+    const traffic = (counts: number[]) => counts.map((c) => ({ metrics: { requests_per_sec: c / 300 } }));
+    const idle = judge([1170, 1090, 770, 747, 855, 653, 1280, 613, 355, 214, 166, 175], [50, 0, 0, 0, 0, 0, 0, 0, 6, 30, 54, ...Array<number>(19).fill(0)]);
+    expect(idle.verdict).toBe('rollback_recommended');
+    expect(metric(idle, 'requests_per_sec')).toMatchObject({ current: 0, change_pct: -100, status: 'regression' });
+    const handful = judge([14, 10, 10, 10, 7, 19, 6, 10, 22, 14, 16, 10], [2, 1, 2, 1, 2, 2, 0, 0, 2, 2, 1, 3, 1, 2, 0, 2, 0, 2, 3, 2, 2, 1, 1, 3, 0, 3, 6, 1, 2, 2]);
+    expect(handful.verdict).toBe('rollback_recommended');
+    expect(metric(handful, 'requests_per_sec').evidence.p_value!).toBeLessThan(1e-3);
+    // The same traffic, unchanged, with the same zeros: ok.
+    expect(judge([2, 1, 0, 3, 2, 0, 1, 2, 4, 1, 0, 2], [1, 2, 0, 3, 1, 2, 0, 2, 1, 3, 2, 0, 1, 2, 2, 0, 3, 1, 2, 1]).verdict).toBe('ok');
+  });
+
   it('negative rates are invalid, set aside and reported', () => {
     const a = analyze({ pre: snaps(5, () => ({ requests_per_sec: 100 })), post: snaps(10, (i) => ({ requests_per_sec: i === 3 ? -5 : 100 })), rules });
     expect(a.details).toContain('requests_per_sec: 1 invalid value ignored (not a number, or negative)');

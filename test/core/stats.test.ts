@@ -65,7 +65,7 @@ describe('shift test', () => {
     const b = shiftTest(pre.map((v) => v * 1000), post.map((v) => v * 1000), 'increase', space);
     expect(a.log).toBe(true);
     expect(b.pValue).toBeCloseTo(a.pValue, 10);
-    expect(shiftTest([0, 1, 0, 1], [3, 4, 3, 4], 'increase', space).log).toBe(false);
+    expect(shiftTest([-1, 1, 0, 1], [3, 4, 3, 4], 'increase', space).log).toBe(false);
   });
 
   it('on a linear scale (a value <= 0), values of any finite magnitude give the same test: no square overflows or vanishes (issue 16)', () => {
@@ -79,6 +79,22 @@ describe('shift test', () => {
       // se is on the test's scale (the values divided by unit): the same numbers, in a unit 2^k times larger.
       expect([t.se, t.unit, t.medians.before, t.medians.after]).toEqual([plain.se, plain.unit * 2 ** k, plain.medians.before * 2 ** k, plain.medians.after * 2 ** k]);
     }
+  });
+
+  it('values that touch zero, never below, are compared on a started logarithm: log(x + the smallest positive value), whatever their magnitude', () => {
+    const pre = [0, 3, 2, 5, 0, 4, 3, 2];
+    const post = [9, 12, 0, 10, 11, 8, 12, 9];
+    const plain = shiftTest(pre, post, 'increase', space);
+    expect(plain.log).toBe(true);
+    expect(plain.offset * plain.unit).toBe(2);
+    expect(plain.medians).toEqual({ before: 2.5, after: 9.5 });
+    expect(plain.pValue).toBeLessThan(1e-3);
+    for (const k of [-1000, -30, 40, 1000]) {
+      const t = shiftTest(pre.map((v) => v * 2 ** k), post.map((v) => v * 2 ** k), 'increase', space);
+      expect([t.pValue, t.se, t.offset]).toEqual([plain.pValue, plain.se, plain.offset]);
+    }
+    // A median of zero comes back as exactly 0, not as exp(log(c)) - c.
+    expect(shiftTest([0, 0, 0, 1, 0], [0, 0, 1, 0, 0], 'increase', space).medians).toEqual({ before: 0, after: 0 });
   });
 
   it('a noise far below the values (squares of its variance underflow) still gives a p-value: the degrees of freedom are taken in shares', () => {
@@ -98,31 +114,39 @@ describe('shift test', () => {
     expect(t.drift?.stepP ?? 0).toBeLessThan(1e-6);
   });
 
-  it('earlier healthy runs are pooled with the window\'s own estimate, weighted by their degrees of freedom', () => {
+  it('earlier healthy runs are pooled with the window\'s own estimate, weighted by their degrees of freedom, their moves taken on the test\'s scale', () => {
     const pre = [100, 104, 97, 101, 106, 95, 99, 103];
     const post = [112, 108, 115, 110, 106, 117, 111, 109];
     const plain = shiftTest(pre, post, 'increase', space);
     const pooled = (sd: number, runs: number) => Math.sqrt((plain.df * plain.se ** 2 + runs * sd * sd) / (plain.df + runs));
+    // Runs whose medians moved by +-d on the test's scale: a robust standard deviation of d / sqrt(0.4549) (the median of a chi-square).
+    const CHI2 = Math.sqrt(0.4549);
+    const runs = (count: number, move: (i: number) => [number, number]) => Array.from({ length: count }, (_, i) => move(i));
+    const logRuns = (count: number, d: number) => runs(count, (i) => [80, 80 * Math.exp(i % 2 ? -d : d)]);
     // Healthy runs that moved far more than this window's noise: a wider error, a weaker p-value.
-    const wide = shiftTest(pre, post, 'increase', space, { history: { log: { sd: 0.5, runs: 5 } } });
+    const wide = shiftTest(pre, post, 'increase', space, { history: logRuns(5, 0.5 * CHI2) });
+    expect(wide.history?.sd).toBeCloseTo(0.5, 12);
     expect(wide.se).toBeCloseTo(pooled(0.5, 5), 12);
     expect(wide.pValue).toBeGreaterThan(plain.pValue);
     // Healthy runs that hardly moved: a narrower error, with the runs' degrees of freedom added.
-    const narrow = shiftTest(pre, post, 'increase', space, { history: { log: { sd: plain.se / 10, runs: 20 } } });
+    const narrow = shiftTest(pre, post, 'increase', space, { history: logRuns(20, (plain.se / 10) * CHI2) });
     expect(narrow.se).toBeCloseTo(pooled(plain.se / 10, 20), 12);
     expect(narrow.se).toBeLessThan(plain.se);
     expect(narrow.df).toBeCloseTo(plain.df + 20, 9);
     expect(narrow.pValue).toBeLessThan(plain.pValue);
-    // Only the runs' moves on the test's own scale count: these values are all positive (a log
-    // scale), so moves in the values' units (a linear sd of 8) would be a different unit altogether.
-    expect(shiftTest(pre, post, 'increase', space, { history: { linear: { sd: 8, runs: 5 } } })).toEqual(plain);
-    // With a zero among them the test is linear, and takes the linear moves, in the values' units.
-    const linearPre = [0, ...pre.slice(1)];
+    // Fewer than three runs say nothing yet.
+    expect(shiftTest(pre, post, 'increase', space, { history: logRuns(2, 0.5) })).toEqual(plain);
+    // With a negative value among them the test is linear, and takes the runs' moves in the values' units.
+    const linearPre = [-1, ...pre.slice(1)];
     const linearPlain = shiftTest(linearPre, post, 'increase', space);
-    const linear = shiftTest(linearPre, post, 'increase', space, { history: { log: { sd: 0.001, runs: 5 }, linear: { sd: 8, runs: 5 } } });
+    const linear = shiftTest(linearPre, post, 'increase', space, { history: runs(5, (i) => [100, 100 + (i % 2 ? -8 : 8) * CHI2]) });
     expect(linear.log).toBe(false);
-    expect(linear.history).toEqual({ sd: 8, runs: 5 });
+    expect(linear.history?.sd).toBeCloseTo(8, 9);
     expect(linear.se).toBeCloseTo(Math.sqrt((linearPlain.df * (linearPlain.se * linear.unit) ** 2 + 5 * 64) / (linearPlain.df + 5)) / linear.unit, 9);
+    // With a zero among them, a started logarithm: a run from 0 to 0 did not move, one from 0 to 1 moved as far as the offset makes it.
+    const started = shiftTest([0, ...pre.slice(1)], post, 'increase', space, { history: runs(3, () => [0, 0]) });
+    expect(started.offset).toBeGreaterThan(0);
+    expect(started.history).toEqual({ sd: 0, runs: 3 });
   });
 
   it('power: near alpha for a tiny move, near 1 for a move many standard errors wide', () => {

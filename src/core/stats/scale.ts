@@ -24,24 +24,29 @@ export function exponentRange(...series: ArrayLike<number>[]): { min: number; ma
 }
 
 /**
- * exponentRange, and whether every value is positive (NaN is not), from one pass over the values:
- * the shift test needs both of series of thousands of values.
+ * exponentRange, whether every value is positive (NaN is not) or at least not negative, and the
+ * smallest non-zero |value|, from one pass over the values: the shift test needs them all of series
+ * of thousands of values.
  */
-export function magnitudes(...series: ArrayLike<number>[]): { range: { min: number; max: number } | undefined; positive: boolean } {
+export function magnitudes(...series: ArrayLike<number>[]): { range: { min: number; max: number } | undefined; positive: boolean; nonNegative: boolean; smallest: number } {
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
   let positive = true;
+  let nonNegative = true;
   for (const values of series) {
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
-      if (!(x > 0)) positive = false;
+      if (!(x > 0)) {
+        positive = false;
+        if (!(x >= 0)) nonNegative = false;
+      }
       const v = Math.abs(x);
       if (v === 0) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
   }
-  return { range: hi === 0 ? undefined : { min: binaryExponent(lo), max: binaryExponent(hi) }, positive };
+  return { range: hi === 0 ? undefined : { min: binaryExponent(lo), max: binaryExponent(hi) }, positive, nonNegative, smallest: lo };
 }
 
 /**

@@ -3,7 +3,8 @@
  * - centres are medians and the noise scale is the median absolute deviation of the within-phase
  *   residuals (both phases pooled), so single spikes move neither;
  * - positive metrics (latency, traffic, CPU, memory) are compared on a log scale, where their noise
- *   is roughly multiplicative and a threshold in percent is a fixed distance;
+ *   is roughly multiplicative and a threshold in percent is a fixed distance; a metric that touches
+ *   zero (requests counted per interval, an idle function) on a started log scale (scaleUnit);
  * - the variance of each median is inflated for serial dependence (dependence.ts);
  * - real levels wander: the wander read inside each phase (adjacent blocks whose levels differ more
  *   than their noise explains) is added to what a healthy difference between two windows can be,
@@ -21,16 +22,18 @@ import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
 import { trendOf, trendPValue } from './trend.js';
-import { magnitudes, unitOf } from './scale.js';
+import { exponentRange, magnitudes, unitOf } from './scale.js';
 
 export interface ShiftTest {
   /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
   pValue: number;
   /**
    * The power of two the values were divided by before the test (scaleUnit below). The test's
-   * scale is the logarithm of the values, or the values divided by `unit`.
+   * scale is the logarithm of the values divided by `unit` plus `offset`, or the values divided by `unit`.
    */
   unit: number;
+  /** What a started logarithm adds to the values divided by `unit` (0: every value positive, or a linear scale). */
+  offset: number;
   /** Standard error of the difference of the two centres, on the test's scale. */
   se: number;
   /** Within-phase noise (robust standard deviation of one sample), on the test's scale. */
@@ -50,7 +53,7 @@ export interface ShiftTest {
   drift?: { preTrendP: number; stepP: number };
   /** The medians of PRE and POST on the values' own scale. */
   medians: { before: number; after: number };
-  /** The earlier healthy runs pooled in (ShiftOptions.history), on the test's scale: in logarithms, or in the values' own units. */
+  /** The earlier healthy runs pooled in (ShiftOptions.history): their moves' spread in logarithms, or in the values' own units. */
   history?: HistoryMoves;
 }
 
@@ -72,12 +75,11 @@ export interface ShiftOptions {
    */
   detrendAfter?: boolean;
   /**
-   * Earlier healthy runs: how far they moved from PRE to POST (a standard deviation) and how many
-   * there were, in logarithms (runs whose medians were all positive) and in the values' own units.
-   * The one on the test's scale is pooled with this window's own estimate of a healthy move,
-   * weighted by their degrees of freedom.
+   * Earlier healthy runs of the same service: each one's PRE and POST medians. Their moves, taken on
+   * this test's scale, are pooled with this window's own estimate of a healthy move, weighted by
+   * their degrees of freedom (from MIN_HEALTHY_RUNS runs).
    */
-  history?: { log?: HistoryMoves; linear?: HistoryMoves };
+  history?: readonly (readonly [number, number])[];
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
   /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for. */
@@ -86,55 +88,96 @@ export interface ShiftOptions {
 
 
 export function shiftTest(before: ArrayLike<number>, after: ArrayLike<number>, badness: Badness, space: Space, options: ShiftOptions = {}): ShiftTest {
-  const { unit, log } = scaleUnit(before, after);
-  // Healthy runs' moves on the test's own scale: logarithms, or the values' units divided by `unit`.
-  const history = log ? options.history?.log : options.history?.linear;
-  const inner = { ...options, history: history && !log ? { ...history, sd: history.sd / unit } : history };
-  const found = history ? { history } : {};
-  const t = scaledShiftTest(before, after, unit, log, badness, space, inner);
-  // Multiplying back by a power of two is exact (by 1, a no-op).
-  return { ...t, unit, medians: { before: t.medians.before * unit, after: t.medians.after * unit }, ...found };
+  const { unit, log, offset } = scaleUnit(before, after);
+  const history = options.history ? healthySpread(options.history, unit, log, offset) : undefined;
+  const t = scaledShiftTest(before, after, { unit, log, offset }, badness, space, { ...options, history });
+  // Multiplying back by a power of two is exact (by 1, a no-op). History on a linear scale is
+  // reported in the values' own units.
+  const found = history ? { history: log ? history : { ...history, sd: history.sd * unit } } : {};
+  return { ...t, unit, offset, medians: { before: t.medians.before * unit, after: t.medians.after * unit }, ...found };
+}
+
+/** Runs of history needed before their moves are pooled with the window's own noise. */
+const MIN_HEALTHY_RUNS = 3;
+/** Median of a chi-square with one degree of freedom: turns the median squared move into a variance. */
+const CHI2_1_MEDIAN = 0.4549;
+
+/** How far the healthy runs moved from PRE to POST on the test's scale: a robust standard deviation of those moves around zero. */
+function healthySpread(runs: readonly (readonly [number, number])[], unit: number, log: boolean, offset: number): HistoryMoves | undefined {
+  const moves: number[] = [];
+  for (const [a, b] of runs) {
+    // Each divided first: a difference (or a ratio) of two finite medians can pass the largest double.
+    const [x, y] = [a / unit + (log ? offset : 0), b / unit + (log ? offset : 0)];
+    const move = log ? (x > 0 && y > 0 ? Math.log(y) - Math.log(x) : Number.NaN) : y - x;
+    if (Number.isFinite(move)) moves.push(move);
+  }
+  if (moves.length < MIN_HEALTHY_RUNS) return undefined;
+  // Squared on moves divided by a power of two near the largest: a move past 1e154 squares past the largest double.
+  const scale = unitOf(exponentRange(moves), 400);
+  return { sd: scale * Math.sqrt(medianInPlace(Float64Array.from(moves, (d) => (d / scale) ** 2)) / CHI2_1_MEDIAN), runs: moves.length };
 }
 
 /**
- * Overflow: on a linear scale (a value <= 0), squares of values past ~1e154 are infinite, and of
- * values below ~1e-154 zero, so the test runs on the values divided by a power of two near the
- * largest of them (scale.ts): any finite values get the verdict their size calls for. The
- * logarithm has no such limit; its unit only makes the test give the same answer, to the last
- * bit, for a series and the same series times any power of two.
+ * The test's scale. Positive values: their logarithms. Values that touch zero but never go below
+ * (requests counted per interval, an idle function's calls): a started logarithm, log(x + c) with c
+ * the smallest positive value (one request, for counts: log(1 + count)). Their noise is still
+ * multiplicative, and on a linear scale the spread of the busy samples swamped a fall to zero
+ * (measured on real serverless traffic: docs/analysis.md); c as large as one count keeps the
+ * Poisson noise of a handful of requests from swamping it the other way (half a count lost a third
+ * of the falls from 3 to 0.6 requests an interval, measured). Anything with a negative value: the
+ * values themselves.
+ *
+ * Overflow: on a linear scale, squares of values past ~1e154 are infinite, and of values below
+ * ~1e-154 zero, so the test runs on the values divided by a power of two near the largest of them
+ * (scale.ts): any finite values get the verdict their size calls for. The logarithm has no such
+ * limit; its unit only makes the test give the same answer, to the last bit, for a series and the
+ * same series times any power of two.
  */
-function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean } {
-  const { range, positive: log } = magnitudes(before, after);
+function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit: number; log: boolean; offset: number } {
+  const { range, positive, nonNegative, smallest } = magnitudes(before, after);
+  if (positive || (nonNegative && range)) {
+    const unit = unitOf(range, 1023);
+    const offset = positive ? 0 : smallest / unit;
+    // An offset that vanishes below the smallest double (a range of 2^1074) leaves no logarithm of zero.
+    if (positive || offset > 0) return { unit, log: true, offset };
+  }
   // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
-  // freedom from two variance estimates) are fourth powers, and stay finite. A logarithm takes any
-  // finite value.
-  return { unit: unitOf(range, log ? 1023 : 200), log };
+  // freedom from two variance estimates) are fourth powers, and stay finite.
+  return { unit: unitOf(range, 200), log: false, offset: 0 };
+}
+
+/** How the values are put on the test's scale (scaleUnit). */
+interface Scale {
+  unit: number;
+  log: boolean;
+  offset: number;
 }
 
 /**
- * The values on the test's scale, in time order: divided by `unit`, then their logarithms when `log`.
- * One pass, written once: `a` and `b` stay in time order through the test (the medians select in a
- * copy), so the drift check reads them again instead of taking every logarithm a second time.
+ * The values on the test's scale, in time order: divided by `unit`, then their (started) logarithms
+ * when `log`. One pass, written once: `a` and `b` stay in time order through the test (the medians
+ * select in a copy), so the drift check reads them again instead of taking every logarithm a second time.
  */
-function onTestScale(values: ArrayLike<number>, unit: number, log: boolean, out: Float64Array): Float64Array {
+function onTestScale(values: ArrayLike<number>, { unit, log, offset }: Scale, out: Float64Array): Float64Array {
   // Dividing by a power of two is exact, and by 1 a no-op: the same numbers as dividing first, then taking logs.
-  if (log) for (let i = 0; i < values.length; i++) out[i] = Math.log(values[i]! / unit);
+  if (log) for (let i = 0; i < values.length; i++) out[i] = Math.log(values[i]! / unit + offset);
   else for (let i = 0; i < values.length; i++) out[i] = values[i]! / unit;
   return out;
 }
 
-/** The test on the values divided by `unit`, whose squares and logarithms are then safe to take; `log`: every value is positive. */
-function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, unit: number, log: boolean, badness: Badness, space: Space, options: Omit<ShiftOptions, 'history'> & { history?: HistoryMoves }): Omit<ShiftTest, 'unit'> {
+/** The test on the values divided by `unit`, whose squares and logarithms are then safe to take. */
+function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, scale: Scale, badness: Badness, space: Space, options: Omit<ShiftOptions, 'history'> & { history?: HistoryMoves | undefined }): Omit<ShiftTest, 'unit' | 'offset'> {
   const n = before.length;
   const m = after.length;
-  const a = onTestScale(before, unit, log, space('a', n));
-  const b = onTestScale(after, unit, log, space('b', m));
+  const { log, offset } = scale;
+  const a = onTestScale(before, scale, space('a', n));
+  const b = onTestScale(after, scale, space('b', m));
 
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
   const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
-  const [ca, rawBefore] = centre(a, r, 0, 0, space, log);
-  const [cb, rawAfter] = centre(b, r, n, slope, space, log);
+  const [ca, rawBefore] = centre(a, r, 0, 0, space, scale, before);
+  const [cb, rawAfter] = centre(b, r, n, slope, space, scale, after);
   // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
   // by a power of two must not turn into a certain shift through the last bits of a logarithm.
   const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
@@ -188,7 +231,7 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, un
   // A trend PRE already had, and the step at the deploy beyond it: read only for a move large enough
   // to matter (it costs a trend and a filter over the series), from `a` and `b`, still in time order.
   let drift: ShiftTest['drift'];
-  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, ca)) {
+  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset)) {
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
   }
   return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
@@ -210,21 +253,35 @@ function copyOf(values: Float64Array, space: Space): Float64Array {
 }
 
 /**
- * The phase's median, on the test's scale and on the values' own; its residuals (around the median,
- * or around a line of this slope) are written to r[offset..]. `values` is left in time order.
+ * The phase's median, on the test's scale and on the values' own (divided by the unit); its
+ * residuals (around the median, or around a line of this slope) are written to r[offset..].
+ * `values` (on the test's scale) and `raw` (the phase's own values) are left in time order.
  */
-function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, log: boolean): [number, number] {
+function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, scale: Scale, raw: ArrayLike<number>): [number, number] {
   if (values.length === 0) return [Number.NaN, Number.NaN];
+  const log = scale.log;
   const n = values.length;
   for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
   const line = slope === 0 ? 0 : medianInPlace(copyOf(r.subarray(offset, offset + n), space));
   // The two middle values give the median on both scales (the log is monotonic) from one selection.
   const [lo, hi] = middlesInPlace(copyOf(values, space));
   const c = lo === hi ? hi : hi / 2 + lo / 2;
-  const raw = log ? (lo === hi ? Math.exp(hi) : Math.exp(hi) / 2 + Math.exp(lo) / 2) : c;
   const level = slope === 0 ? c : line;
   for (let i = 0; i < n; i++) r[offset + i] = r[offset + i]! - level;
-  return [c, raw];
+  return [c, log ? rawMedian(lo, hi, scale, raw, space) : c];
+}
+
+/**
+ * The median on the values' own scale (divided by the unit), from the two middle values on a log
+ * scale. A started logarithm does not come back exactly (a zero would come back as 1e-17): its
+ * median is selected from the values themselves.
+ */
+function rawMedian(lo: number, hi: number, { unit, offset }: Scale, raw: ArrayLike<number>, space: Space): number {
+  if (offset === 0) return lo === hi ? Math.exp(hi) : Math.exp(hi) / 2 + Math.exp(lo) / 2;
+  const copy = space('m', raw.length);
+  for (let i = 0; i < raw.length; i++) copy[i] = raw[i]! / unit;
+  const [l, h] = middlesInPlace(copy);
+  return l === h ? h : h / 2 + l / 2;
 }
 
 /**
@@ -340,11 +397,15 @@ function blockWander(residuals: Float64Array, spread: number, rho: number, space
 }
 
 /**
- * A relative move (0.3 for 30%) on the test's scale: a logarithm, or a share of `centre` (PRE's, in
- * the test's units) on a linear scale.
+ * A relative move (0.3 for 30%) from `centre` (PRE's, in the test's units) on the test's scale: a
+ * logarithm, the move of a started logarithm (`offset`), or a share of `centre` on a linear scale.
  */
-export function moveSize(fraction: number, badness: Badness, log: boolean, centre: number): number {
+export function moveSize(fraction: number, badness: Badness, log: boolean, centre: number, offset = 0): number {
   if (!log) return fraction * Math.abs(centre);
+  if (offset > 0) {
+    const to = badness === 'decrease' ? centre * (1 - Math.min(1, fraction)) : centre * (1 + fraction);
+    return Math.abs(Math.log(to + offset) - Math.log(centre + offset));
+  }
   return badness === 'decrease' ? (fraction >= 1 ? Number.POSITIVE_INFINITY : -Math.log1p(-fraction)) : Math.log1p(fraction);
 }
 
