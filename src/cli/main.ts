@@ -3,18 +3,40 @@
  * that ends the process.
  */
 import { CommanderError } from 'commander';
+import { closeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { ExitCode, UsageError } from '../errors.js';
 import { forTerminal } from '../output/terminal.js';
 import { printError } from './print.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
+  const terminals = [0, 1, 2].filter((fd) => isatty(fd));
   outliveClosedPipes(process.stdout, process.stderr);
   const code = await runCli(argv);
   // Flush stdout before exiting: the verdict JSON must reach a pipe in full.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  letGoOfHungUpTerminals(terminals);
   // Exiting here (not when the event loop drains) so a dangling socket can never hold the deploy pipeline.
   process.exit(code);
+}
+
+/**
+ * Node puts back each terminal's settings as it exits, and aborts when it cannot (exit 134,
+ * "Assertion failed": tcsetattr fails with EIO on a terminal that hung up): a run whose SSH session
+ * or window closed, stored and reported as interrupted (129), ended as a crash. A descriptor that was
+ * a terminal and no longer answers as one (a hung-up terminal does not) is closed first: Node leaves
+ * a closed one alone, and nobody is there to read it.
+ */
+function letGoOfHungUpTerminals(terminals: number[]): void {
+  for (const fd of terminals) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Closed already: Node leaves it alone too.
+    }
+  }
 }
 
 /**

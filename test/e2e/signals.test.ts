@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, startCli, startCliOnTerminal, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, startCli, startCliOnHangupTerminal, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
 import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
@@ -81,7 +81,7 @@ describe('signals', () => {
     expect((await onlyRun(cwd)).run?.status).toBe('interrupted');
   });
 
-  it('the terminal hangs up during the deploy (its window or SSH session closed): the deploy gets SIGHUP, the run is stored as interrupted (129), nothing is left running', async () => {
+  it('the terminal hangs up during the deploy (its window or SSH session closed): the deploy gets SIGHUP, the run is stored as interrupted, seqpulse exits 129 (not a crash), nothing is left running', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     const pids = join(cwd, 'pids');
@@ -91,16 +91,18 @@ describe('signals', () => {
       process.on('SIGHUP', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'SIGHUP'); process.exit(1); });
       fs.writeFileSync(${JSON.stringify(pids)}, process.pid + ' ' + process.ppid);
       setInterval(() => {}, 1000);`;
-    const terminal = startCliOnTerminal(['run', ...fastFlags(app.url), '--', process.execPath, '-e', deploy], { cwd, env });
+    const terminal = startCliOnHangupTerminal(['run', ...fastFlags(app.url), '--', process.execPath, '-e', deploy], { cwd, env });
     await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the deploy to start');
     const [deployPid, seqpulsePid] = readFileSync(pids, 'utf8').split(' ').map(Number) as [number, number];
-    terminal.child.kill('SIGKILL');
+    terminal.hangUp();
     try {
       await waitFor(() => processGone(seqpulsePid) && processGone(deployPid), 'seqpulse and the deploy to be gone');
     } finally {
       if (!processGone(deployPid)) process.kill(deployPid, 'SIGKILL');
     }
     expect(readFileSync(marker, 'utf8')).toBe('SIGHUP');
+    // Node aborted (134, "Assertion failed") putting back the settings of the terminal that was gone.
+    expect((await terminal.done).code).toBe(129);
     const stored = await onlyRun(cwd);
     expect(stored.run?.status).toBe('interrupted');
     expect(stored.verdict).toMatchObject({ interrupted_by: 'SIGHUP', exit_code: 129 });

@@ -60,17 +60,27 @@ export function runCliOnTerminal(args: string[], opts: CliOptions): Promise<CliR
   return startCliOnTerminal(args, opts).done;
 }
 
-/** The same, started: killing `child` (the `script` process) closes the terminal, as closing its window or losing its SSH session does. */
+/** The same, started. */
 export function startCliOnTerminal(args: string[], opts: CliOptions): CliRun {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const line = [process.execPath, BIN, ...args].map(quote).join(' ');
   return startCliWith(['script', '-qec', line, '/dev/null'], opts);
 }
 
-function startCliWith(argv: string[], opts: CliOptions): CliRun {
+/**
+ * The built CLI on a terminal the test can hang up (`hangUp`: its window closed, its SSH session
+ * lost), through test/helpers/terminal.py (python3's pty: Node has none). `done` reports the CLI's
+ * own exit code, as a shell would (128 + the signal's number when one ended it).
+ */
+export function startCliOnHangupTerminal(args: string[], opts: CliOptions): CliRun & { hangUp(): void } {
+  const run = startCliWith(['python3', fileURLToPath(new URL('./terminal.py', import.meta.url)), process.execPath, BIN, ...args], opts, 'pipe');
+  return { ...run, hangUp: () => run.child.stdin!.end('hang up\n') };
+}
+
+function startCliWith(argv: string[], opts: CliOptions, stdin: 'ignore' | 'pipe' = 'ignore'): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: [stdin, 'pipe', 'pipe'], ...opts.user });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
