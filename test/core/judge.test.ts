@@ -277,6 +277,35 @@ describe('significance on real-looking noise', () => {
     expect(metric(b, 'requests_per_sec').evidence.drift!.step_p).toBeLessThan(0.05);
   });
 
+  it('a level that moved in PRE\'s last samples and stayed there is not the deploy\'s: attention, not rollback; a step beyond it at the deploy is', () => {
+    // Traffic fell by 60 % ten minutes (two 5-minute samples) before the deploy and stayed there.
+    // No trend test sees two samples at the end, and the robust local-level model takes one jump
+    // for an outlier: this was a rollback.
+    const rule = { requests_per_sec: rules.requests_per_sec! };
+    const pre = snaps(12, (i) => ({ requests_per_sec: (i >= 10 ? 400 : 1000) * wobble(i, 0.03) }));
+    const after = (level: number) => snaps(30, (i) => ({ requests_per_sec: level * wobble(i + 5, 0.03) }));
+    const stayed = analyze({ pre, post: after(400), rules: rule, intervalMs: 300_000 });
+    expect(metric(stayed, 'requests_per_sec').change_pct!).toBeLessThan(-55);
+    expect(stayed.verdict).toBe('attention');
+    expect(stayed.summary).toMatch(/requests_per_sec moved past the threshold, but was already moving that way before the deploy/);
+    expect(metric(stayed, 'requests_per_sec').evidence.drift!.step_p).toBeGreaterThan(0.05);
+    expect(codes(stayed)).toContain('trend_before_deploy');
+    // The deploy took half of what was left: that step, beyond the level PRE ended at, is the deploy's.
+    const further = analyze({ pre, post: after(200), rules: rule, intervalMs: 300_000 });
+    expect(further.verdict).toBe('rollback_recommended');
+    // One low sample at the end is a dip, not a level: the same fall at the deploy stays a rollback.
+    const dip = snaps(12, (i) => ({ requests_per_sec: (i === 11 ? 400 : 1000) * wobble(i, 0.03) }));
+    expect(analyze({ pre: dip, post: after(400), rules: rule, intervalMs: 300_000 }).verdict).toBe('rollback_recommended');
+    // Two low samples no lower than PRE's earlier dips (a bursty baseline), or inside three of its
+    // spreads, are not a level either.
+    const drift = (pre: number[], level: number) => metric(analyze({ pre: pre.map((v) => ({ metrics: { requests_per_sec: v } })), post: after(level), rules: rule, intervalMs: 300_000 }), 'requests_per_sec').evidence.drift;
+    expect(drift([400, 1000, 420, 1100, 900, 450, 1000, 420, 1050, 1000, 400, 420], 410)).toBeUndefined();
+    const noisy = Array.from({ length: 12 }, (_, i) => (i >= 10 ? 650 : 1000 * wobble(i, 0.3)));
+    expect(drift(noisy, 650)).toBeUndefined();
+    // The same two samples after a quiet baseline are a level.
+    expect(drift(Array.from({ length: 12 }, (_, i) => (i >= 10 ? 650 : 1000 * wobble(i, 0.03))), 650)).toMatchObject({ step_p: expect.any(Number) });
+  });
+
   it('a significant move into the attention band that only continues a drift PRE already had is ok, and the hint says why', () => {
     const level = (i: number) => 1000 * Math.exp(-0.015 * i) * wobble(i, 0.01);
     const a = analyze({ pre: snaps(12, (i) => ({ requests_per_sec: level(i) })), post: snaps(30, (i) => ({ requests_per_sec: level(12 + i) })), rules: { requests_per_sec: rules.requests_per_sec! } });

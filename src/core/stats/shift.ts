@@ -232,7 +232,10 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   // to matter (it costs a trend and a filter over the series), from `a` and `b`, still in time order.
   let drift: ShiftTest['drift'];
   if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset)) {
+    const from = moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset);
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
+    // A trend with a step at the deploy beyond it may still be a level that moved in PRE's last samples.
+    if (!drift || drift.stepP <= DRIFT_ALPHA) drift = movedBefore(a, cb, spread, m, badness, from, space) ?? drift;
   }
   return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
 }
@@ -428,6 +431,48 @@ function driftBefore(a: Float64Array, b: Float64Array, badness: Badness, gap: nu
   if (!step || step.se === 0) return undefined;
   const bad = inBadDirection(step.delta, badness);
   return { preTrendP, stepP: upperStudent(bad / step.se, Math.max(2, a.length + b.length - 3)) };
+}
+
+/** PRE's last samples looked at for a level that had already moved before the deploy: 2 up to this many (at most a third of PRE). */
+const LATE_PRE = 3;
+/** How many of the earlier PRE samples' own spreads each of the last ones must stand from their level. */
+const LATE_SPREADS = 3;
+
+/**
+ * A level that moved in PRE's last samples, and stayed there: traffic that fell 10 minutes before
+ * the deploy, a latency that stepped up with the previous release. A trend test does not see it
+ * (two samples at the end barely tilt a robust line), nor the local-level model (its variances are
+ * read robustly from the differences, where one jump is an outlier). When each of PRE's last k
+ * samples (2 to LATE_PRE) stands past `size` and LATE_SPREADS of the earlier samples' spreads from
+ * their median, the bad way, and POST's median is no significant step (at DRIFT_ALPHA) beyond the
+ * level of those last samples, the move was already there before the deploy: a drift, with
+ * preTrendP the last samples' move against the earlier ones and stepP the step at the deploy.
+ * `a`: PRE on the test's scale, in time order; `cb`: POST's median; `spread`: one sample's noise.
+ */
+function movedBefore(a: Float64Array, cb: number, spread: number, m: number, badness: Badness, size: number, space: Space): ShiftTest['drift'] {
+  const n = a.length;
+  for (let k = 2; k <= Math.min(LATE_PRE, Math.floor(n / 3)); k++) {
+    const early = copyOf(a.subarray(0, n - k), space);
+    const level = medianInPlace(early);
+    for (let i = 0; i < n - k; i++) early[i] = Math.abs(a[i]! - level);
+    const earlySpread = sdFromAbsDeviations(early);
+    // Past anything the earlier samples showed, too: a robust spread takes a baseline's recurring dips for outliers.
+    let edge = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n - k; i++) edge = Math.max(edge, inBadDirection(a[i]! - level, badness));
+    let moved = true;
+    for (let i = n - k; i < n && moved; i++) moved = inBadDirection(a[i]! - level, badness) >= Math.max(size, LATE_SPREADS * earlySpread, edge);
+    if (!moved) continue;
+    const late = medianInPlace(copyOf(a.subarray(n - k), space));
+    const df = Math.max(2, n + m - 3);
+    const lateSe = earlySpread * Math.sqrt(medianFactor(k) / k + medianFactor(n - k) / (n - k));
+    const preTrendP = lateSe > 0 ? upperStudent(inBadDirection(late - level, badness) / lateSe, df) : 0;
+    // No allowance for dependence or wander here: the step is measured strictly, so a real step at the deploy keeps its weight.
+    const step = inBadDirection(cb - late, badness);
+    const stepSe = spread * Math.sqrt(medianFactor(k) / k + medianFactor(m) / m);
+    const stepP = stepSe > 0 ? upperStudent(step / stepSe, df) : step > 0 ? 0 : 1;
+    if (stepP > DRIFT_ALPHA) return { preTrendP, stepP };
+  }
+  return undefined;
 }
 
 /** Mean range of n normal samples in standard deviations (d2), for the spread of a handful of values. */
