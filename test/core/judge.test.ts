@@ -718,6 +718,22 @@ describe('odd data', () => {
     expect(status(tiny, 'latency_p95')).toBe('regression');
   });
 
+  it('request counts a thousand orders of magnitude apart (a handful next to 1e300) still give an error rate a p-value and the verdict a confidence', () => {
+    // The dispersion divides every count by one unit fit for 1e300: the handful vanished in it, and
+    // 0 / 0 made the p-value NaN and the confidence null in the JSON.
+    const snap = ([error_rate, requests_per_sec]: [number, number]) => ({ metrics: { error_rate, requests_per_sec } });
+    const pre = ([[0.04, 3], [0, 1e300], [0.05, 5e-324], [0.03, 1e10], [0, 3], [0.02, 4]] as [number, number][]).map(snap);
+    const post = ([[0.06, 1.3e10], [0.03, 0.9], [0.016, 1e300], [0.09, 3], [0.025, 1e10], [0.05, 5e-324], [0.02, 2]] as [number, number][]).map(snap);
+    const a = analyze({ pre, post, rules: { error_rate: rules.error_rate! }, intervalMs: 300_000, settle: 0 });
+    const p = metric(a, 'error_rate').evidence.p_value;
+    expect(p).toBeGreaterThanOrEqual(0);
+    expect(p).toBeLessThanOrEqual(1);
+    expect(a.confidence).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(JSON.stringify(a))).toEqual(a);
+    // 1.6 % of 1e302 requests failing after none did: a rollback.
+    expect(a.verdict).toBe('rollback_recommended');
+  });
+
   it('on_no_data: rollback and ignore', () => {
     const pre = snaps(5, () => ({ orders: 10, latency_p95: 100 }));
     const post = snaps(10, () => ({ latency_p95: 100 }));
