@@ -112,7 +112,7 @@ export interface Measurement {
    * The median of the PRE-to-POST moves of every pair of samples (the Hodges-Lehmann shift, the
    * estimate that goes with a rank test), in the bad direction, in percent of the baseline: the move
    * the samples show pair by pair, where the phases' medians can stand for little. Shift-tested metrics
-   * whose medians moved less than the threshold only.
+   * whose medians moved less than the threshold, or into the attention band from an unstable baseline, only.
    */
   pairBadPct?: number;
 }
@@ -242,8 +242,11 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const raw = measured.current - measured.baseline;
   const delta = Math.abs(raw) <= 1e-9 * Math.max(Math.abs(measured.current), Math.abs(measured.baseline)) ? 0 : raw;
   const m: Measurement = { ...base, ...measured, delta, badPct: badPercent(rule, measured.baseline, delta) };
-  // Only where the medians show no move past the threshold is there anything for the pairs to add.
-  if (positive !== undefined && !(m.badPct >= rule.threshold)) m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, positive, scratch);
+  // Only where the medians show no move past the threshold is there a move for the pairs to add; and
+  // where the baseline is unstable, the pairs say whether the level moved into the band at all.
+  if (positive !== undefined && (!(m.badPct >= rule.threshold) || (m.unstable && m.badPct >= rule.attention))) {
+    m.pairBadPct = pairwiseBadPct(before.values, after.values, rule, m.baseline, positive, scratch);
+  }
   // PRE's spread only for a trend that could be a finding (it costs a pass and a selection over PRE).
   if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, trendPValue(trend, rule.direction) < TREND_ALPHA ? spreadOf(before.values, scratch) : Number.NaN);
   if (postTrend) {
@@ -323,7 +326,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   // samples spread or clustered so that a phase's median stands for little (a level alternating
   // between two values puts an even phase's median between them, an odd one's on one of them, and
   // a doubling read as -87%). Never ok: attention, with both figures.
-  if ((status === 'ok' || status === 'improvement') && m.pairBadPct !== undefined && m.pairBadPct >= rule.threshold && Math.abs((m.pairBadPct / 100) * m.baseline) >= rule.min_delta) {
+  if ((status === 'ok' || status === 'improvement') && !(m.badPct >= rule.threshold) && m.pairBadPct !== undefined && m.pairBadPct >= rule.threshold && Math.abs((m.pairBadPct / 100) * m.baseline) >= rule.min_delta) {
     status = 'warning';
     judgement.pairwise = true;
     evidence.pairwise = { change_pct: roundPct(rule.direction === 'decrease' ? -m.pairBadPct : m.pairBadPct) };
@@ -332,7 +335,10 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   // An unstable baseline cannot say whether a move into the attention band is past the threshold:
   // attention. A POST nearer where PRE was shows nothing to judge: ok, with the low confidence and
   // the hint baseline_unstable that say how little that ok is worth (docs/analysis.md, "Status").
-  if (status === 'ok' && m.unstable && moved && m.badPct >= rule.attention) {
+  // Unless the PRE-to-POST pairs moved less than half the band: the medians' move is then where the
+  // samples happened to fall, not the level (a level alternating between two values puts an even
+  // phase's median between them, an odd one's on one of them: +40% from nothing at all).
+  if (status === 'ok' && m.unstable && moved && m.badPct >= rule.attention && !(m.pairBadPct !== undefined && m.pairBadPct < rule.attention / 2)) {
     status = 'warning';
     judgement.unstable = true;
   }

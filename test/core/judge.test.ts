@@ -148,6 +148,28 @@ describe('significance on real-looking noise', () => {
     expect(still.confidence).toBeLessThan(0.5);
   });
 
+  it('a level alternating between two values is not an unstable baseline\'s move: the pairs show the level stayed, ok; a real rise into the band is still attention', () => {
+    // A job every other 5-minute sample: CPU 20 % then 60 %. Twelve PRE samples put PRE's median
+    // between the two levels, 27 judged POST samples on one of them: "+50 %" from nothing at all,
+    // and PRE's spread past the threshold made it "too unstable to judge".
+    const level = (i: number) => (i % 2 === 0 ? 60 : 20) * wobble(i, 0.03);
+    const pre = snaps(12, (i) => ({ cpu_usage: level(i) }));
+    const same = snaps(30, (i) => ({ cpu_usage: level(i + 13) }));
+    const lone = { cpu_usage: rules.cpu_usage! };
+    const j = judgeAll({ pre, post: same, rules: lone, intervalMs: 300_000 })[0]!;
+    expect(j.measurement.unstable).toBe(true);
+    expect(j.measurement.badPct).toBeGreaterThan(rules.cpu_usage!.attention);
+    expect(Math.abs(j.measurement.pairBadPct!)).toBeLessThan(rules.cpu_usage!.attention / 2);
+    expect(j.result.status).toBe('ok');
+    const a = analyze({ pre, post: same, rules: lone, intervalMs: 300_000 });
+    expect(a.verdict).toBe('ok');
+    expect(codes(a)).toContain('baseline_unstable');
+    // Both levels 40 % higher after the deploy: the pairs show it; attention.
+    const risen = judgeAll({ pre, post: snaps(30, (i) => ({ cpu_usage: 1.4 * level(i + 13) })), rules: lone, intervalMs: 300_000 })[0]!;
+    expect(risen.measurement.pairBadPct!).toBeGreaterThan(rules.cpu_usage!.attention);
+    expect(risen.result.status).toBe('warning');
+  });
+
   it('a significant move past the threshold on too few samples is attention saying so, with confidence scaled to the samples it had (SPEC 6)', () => {
     const pre = snaps(2, (i) => ({ error_rate: [0.01, 0.012][i], requests_per_sec: [100, 105][i] }));
     const post = snaps(1, () => ({ error_rate: 0.05, requests_per_sec: 100 }));
