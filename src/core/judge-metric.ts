@@ -210,7 +210,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     measured = { baseline: b, current: c, pValue: t.pValue, power: powerAt({ se }, (p * rule.threshold) / 100, POWER_ALPHA), noiseZ: se > 0 ? (c - b) / se : Number.POSITIVE_INFINITY, lowVolume: t.post.requests < rule.min_volume };
   } else {
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
-    const history = healthyMoves(name, rule, ctx);
+    const history = healthyMedians(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
     positive = shift.log && shift.offset === 0;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
@@ -337,7 +337,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   // the hint baseline_unstable that say how little that ok is worth (docs/analysis.md, "Status").
   // Unless the PRE-to-POST pairs moved less than half the band: the medians' move is then where the
   // samples happened to fall, not the level (a level alternating between two values puts an even
-  // phase's median between them, an odd one's on one of them: +40% from nothing at all).
+  // phase's median between them, an odd one's on one of them: +50% from nothing at all).
   if (status === 'ok' && m.unstable && moved && m.badPct >= rule.attention && !(m.pairBadPct !== undefined && m.pairBadPct < rule.attention / 2)) {
     status = 'warning';
     judgement.unstable = true;
@@ -424,7 +424,7 @@ function spreadOf(values: Float64Array, scratch: Scratch): number {
 }
 
 /** Each earlier healthy run's PRE and POST medians of this metric (the shift test takes their moves on its own scale). */
-function healthyMoves(name: string, rule: MetricRule, ctx: JudgeContext): [number, number][] | undefined {
+function healthyMedians(name: string, rule: MetricRule, ctx: JudgeContext): [number, number][] | undefined {
   const runs: [number, number][] = [];
   for (const h of ctx.healthy) {
     const a = usableValues(name, rule, h.pre);

@@ -123,9 +123,9 @@ function healthySpread(runs: readonly (readonly [number, number])[], unit: numbe
  * the smallest positive value (one request, for counts: log(1 + count)). Their noise is still
  * multiplicative, and on a linear scale the spread of the busy samples swamped a fall to zero
  * (measured on real serverless traffic: docs/analysis.md); c as large as one count keeps the
- * Poisson noise of a handful of requests from swamping it the other way (half a count lost a third
- * of the falls from 3 to 0.6 requests an interval, measured). Anything with a negative value: the
- * values themselves.
+ * Poisson noise of a handful of requests from swamping it the other way (of the falls from 3 to 0.6
+ * requests an interval that the linear scale found, half a count lost 28%, one count 11%).
+ * Anything with a negative value: the values themselves.
  *
  * Overflow: on a linear scale, squares of values past ~1e154 are infinite, and of values below
  * ~1e-154 zero, so the test runs on the values divided by a power of two near the largest of them
@@ -231,8 +231,8 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   // A trend PRE already had, and the step at the deploy beyond it: read only for a move large enough
   // to matter (it costs a trend and a filter over the series), from `a` and `b`, still in time order.
   let drift: ShiftTest['drift'];
-  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset)) {
-    const from = moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset);
+  const from = moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset);
+  if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= from) {
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
     // A trend with a step at the deploy beyond it may still be a level that moved in PRE's last samples.
     if (!drift || drift.stepP <= DRIFT_ALPHA) drift = movedBefore(a, cb, spread, m, badness, from, space) ?? drift;
