@@ -93,7 +93,7 @@ export interface Measurement {
   /** PRE's own samples varied by more than the threshold, too much for these samples to place a threshold-sized move. */
   unstable: boolean;
   /** PRE was already moving the bad way (see ShiftTest.drift). */
-  drift?: { preTrendP: number; stepP: number };
+  drift?: { preTrendP: number; stepP: number; lastSamples?: number };
   /**
    * POST's trend line: its change at the deploy (the line's value at the first judged POST sample
    * against the baseline), in percent and in the bad direction, and the trend's p-value the bad way.
@@ -215,7 +215,10 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     positive = shift.log && shift.offset === 0;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
-    if (shift.drift) evidence.drift = { pre_trend_p: roundSig(shift.drift.preTrendP, 3), step_p: roundSig(shift.drift.stepP, 3) };
+    if (shift.drift) {
+      const { preTrendP, stepP, lastSamples } = shift.drift;
+      evidence.drift = { pre_trend_p: roundSig(preTrendP, 3), step_p: roundSig(stepP, 3), ...(lastSamples ? { last_samples: lastSamples } : {}) };
+    }
     const { before: baseline, after: current } = shift.medians;
     const size = thresholdSize(shift, rule, baseline);
     // The test pools both phases' noise; a quiet POST must not make a baseline that jumped about look

@@ -125,8 +125,10 @@ export interface Evidence {
   /**
    * PRE was already moving the bad way: the p-value of that trend, and of a step at the deploy
    * beyond it (a large one means the move continues the trend rather than starting at the deploy).
+   * `last_samples`: the move was a level PRE's last samples had already reached (that many), and
+   * pre_trend_p is theirs against the earlier samples.
    */
-  drift?: { pre_trend_p: number; step_p: number };
+  drift?: { pre_trend_p: number; step_p: number; last_samples?: number };
   /**
    * A move that came on gradually after the deploy (rule key `gradual: attention`): the change at the
    * deploy read off the POST window's trend line, in percent of the baseline, and that trend's p-value.

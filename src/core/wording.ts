@@ -53,6 +53,8 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
     ? `rising steadily: ${formatPct(m.evidence.trend?.change_pct ?? 0)} over the window (trend p=${m.evidence.trend?.p_value})`
     : flags.withinNoise
       ? `past the threshold, but within the baseline's own variability (${evidence(m.evidence)})`
+      : flags.uncertain && flags.trendBeforeDeploy && m.evidence.drift?.last_samples
+      ? `past the threshold, but its last ${m.evidence.drift.last_samples} samples before the deploy had already moved that way (p=${m.evidence.drift.pre_trend_p}) with no step at the deploy beyond that level (step p=${m.evidence.drift.step_p}); ${evidence(m.evidence)}`
       : flags.uncertain && flags.trendBeforeDeploy && m.evidence.drift
       ? `past the threshold, but it was already moving that way before the deploy (trend p=${m.evidence.drift.pre_trend_p}) with no step at the deploy beyond that drift (step p=${m.evidence.drift.step_p}); ${evidence(m.evidence)}`
       : flags.gradual && m.evidence.gradual

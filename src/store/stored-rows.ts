@@ -30,7 +30,7 @@ const MetricResultSchema = z.looseObject({
     settle_skipped: num,
     counts: z.looseObject({ estimated: z.boolean() }).optional(),
     trend: z.looseObject({ change_pct: num, p_value: num }).optional(),
-    drift: z.looseObject({ pre_trend_p: num, step_p: num }).optional(),
+    drift: z.looseObject({ pre_trend_p: num, step_p: num, last_samples: num.optional() }).optional(),
     gradual: z.looseObject({ step_change_pct: num, trend_p: num }).optional(),
     pairwise: z.looseObject({ change_pct: num }).optional(),
   }),

@@ -310,7 +310,9 @@ describe('significance on real-looking noise', () => {
     expect(metric(stayed, 'requests_per_sec').change_pct!).toBeLessThan(-55);
     expect(stayed.verdict).toBe('attention');
     expect(stayed.summary).toMatch(/requests_per_sec moved past the threshold, but was already moving that way before the deploy/);
+    expect(metric(stayed, 'requests_per_sec').evidence.drift).toMatchObject({ last_samples: 2, step_p: expect.any(Number) });
     expect(metric(stayed, 'requests_per_sec').evidence.drift!.step_p).toBeGreaterThan(0.05);
+    expect(stayed.details[0]).toMatch(/its last 2 samples before the deploy had already moved that way \(p=[\d.e-]+\) with no step at the deploy beyond that level/);
     expect(codes(stayed)).toContain('trend_before_deploy');
     // The deploy took half of what was left: that step, beyond the level PRE ended at, is the deploy's.
     const further = analyze({ pre, post: after(200), rules: rule, intervalMs: 300_000 });

@@ -50,7 +50,7 @@ export interface ShiftTest {
    * and the p-value of a step at the deploy beyond it. A move that only continues such a trend is not
    * the deploy's to answer for.
    */
-  drift?: { preTrendP: number; stepP: number };
+  drift?: { preTrendP: number; stepP: number; lastSamples?: number };
   /** The medians of PRE and POST on the values' own scale. */
   medians: { before: number; after: number };
   /** The earlier healthy runs pooled in (ShiftOptions.history): their moves' spread in logarithms, or in the values' own units. */
@@ -446,7 +446,8 @@ const LATE_SPREADS = 3;
  * samples (2 to LATE_PRE) stands past `size` and LATE_SPREADS of the earlier samples' spreads from
  * their median, the bad way, and POST's median is no significant step (at DRIFT_ALPHA) beyond the
  * level of those last samples, the move was already there before the deploy: a drift, with
- * preTrendP the last samples' move against the earlier ones and stepP the step at the deploy.
+ * preTrendP the last samples' move against the earlier ones, stepP the step at the deploy, and
+ * lastSamples how many they were.
  * `a`: PRE on the test's scale, in time order; `cb`: POST's median; `spread`: one sample's noise.
  */
 function movedBefore(a: Float64Array, cb: number, spread: number, m: number, badness: Badness, size: number, space: Space): ShiftTest['drift'] {
@@ -470,7 +471,7 @@ function movedBefore(a: Float64Array, cb: number, spread: number, m: number, bad
     const step = inBadDirection(cb - late, badness);
     const stepSe = spread * Math.sqrt(medianFactor(k) / k + medianFactor(m) / m);
     const stepP = stepSe > 0 ? upperStudent(step / stepSe, df) : step > 0 ? 0 : 1;
-    if (stepP > DRIFT_ALPHA) return { preTrendP, stepP };
+    if (stepP > DRIFT_ALPHA) return { preTrendP, stepP, lastSamples: k };
   }
   return undefined;
 }
