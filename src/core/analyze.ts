@@ -117,11 +117,12 @@ function explainByTraffic(judged: MetricJudgement[]): void {
   for (const j of judged) {
     const m = j.result;
     if (!LOAD_SCALED.includes(m.name) || m.status !== 'warning' || j.trending || j.uncertain) continue;
-    const change = j.pairwise ? (m.evidence.pairwise?.change_pct ?? null) : m.change_pct;
+    const change = j.pairwise ? (m.evidence.pairwise?.change_pct ?? null) : j.deployStep ? (m.evidence.deploy_step?.change_pct ?? null) : m.change_pct;
     if (change !== null && change <= traffic.change_pct) {
       m.status = 'ok';
       j.explainedByTraffic = true;
       j.pairwise = false;
+      j.deployStep = false;
     }
   }
 }
@@ -138,7 +139,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'capped' | 'band' | 'trend' | 'uncertain' | 'pairwise' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'capped' | 'band' | 'trend' | 'uncertain' | 'pairwise' | 'deploy_step' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -172,12 +173,14 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   add('regression', regressions);
   // Past the threshold and significant, on too few samples or too little traffic to be called a regression.
   add('capped', judged.filter((j) => j.capped !== null));
-  add('band', judged.filter((j) => j.result.status === 'warning' && j.capped === null && !j.uncertain && !j.trending && !j.unstable && !j.gradual && !j.pairwise));
+  add('band', judged.filter((j) => j.result.status === 'warning' && j.capped === null && !j.uncertain && !j.trending && !j.unstable && !j.gradual && !j.pairwise && !j.deployStep));
   add('trend', judged.filter((j) => j.trending));
   // A big move the test cannot confirm, and the baseline's noise does not explain, is never ok.
   add('uncertain', judged.filter((j) => j.uncertain && !j.trendBeforeDeploy));
   // Past the threshold pair by pair, not by the medians: never ok.
   add('pairwise', judged.filter((j) => j.pairwise));
+  // Past twice the threshold next to the deploy, not over the window: never ok.
+  add('deploy_step', judged.filter((j) => j.deployStep));
   // A real move past the threshold that only continues what PRE was already doing: not ok, not the deploy's to roll back.
   add('drift', judged.filter((j) => j.uncertain && j.trendBeforeDeploy));
   // A significant move that came on through the window with no step at the deploy, where the rule says so (traffic): not the deploy's to roll back.
@@ -231,6 +234,8 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
         return `Needs attention: ${list(first)} moved past the threshold, but too noisily to be sure`;
       case 'pairwise':
         return `Needs attention: ${list(first)} moved past the threshold sample for sample, though not by its median`;
+      case 'deploy_step':
+        return `Needs attention: ${list(first)} stepped past twice the threshold right after the deploy, though not over the window`;
       case 'drift':
         return `Needs attention: ${list(first)} moved past the threshold, but was already moving that way before the deploy`;
       case 'gradual':
@@ -372,7 +377,7 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
   if (verdict === 'rollback_recommended') {
     c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
-    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'capped', 'band', 'trend', 'uncertain', 'pairwise', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
+    const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'capped', 'band', 'trend', 'uncertain', 'pairwise', 'deploy_step', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
     c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
   } else {
     c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;

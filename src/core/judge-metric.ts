@@ -51,6 +51,19 @@ const DRIFT_STEP_ALPHA = 0.05;
 const GRADUAL_TREND_ALPHA = 0.05;
 const GRADUAL_STEP_SHARE = 0.7;
 
+/**
+ * The step at the deploy, for a metric whose window as a whole moved less than the threshold: PRE's
+ * last DEPLOY_STEP_SAMPLES samples against POST's first as many judged ones, by the same shift test.
+ * At DEPLOY_STEP_ALPHA and past DEPLOY_STEP_TIMES the threshold it is attention: a regression that
+ * came with the deploy and that the rest of the window hid (traffic that was going to fall anyway,
+ * a VM that went quiet), or a warm-up that outlasted the settle period. Measured on the real-noise
+ * suite: `ok` past twice the threshold 3.0% -> 2.8%, two more healthy windows flagged (both fell
+ * right after the deploy); at p < 0.001 and the threshold itself, +0.4 points of false alarms.
+ */
+const DEPLOY_STEP_SAMPLES = 6;
+const DEPLOY_STEP_ALPHA = 0.01;
+const DEPLOY_STEP_TIMES = 2;
+
 /** Significance level at which confidence reads a test's power (the level a regression is called at). */
 const POWER_ALPHA = 0.05;
 
@@ -115,6 +128,12 @@ export interface Measurement {
    * whose medians moved less than the threshold, or into the attention band from an unstable baseline, only.
    */
   pairBadPct?: number;
+  /**
+   * The step at the deploy (DEPLOY_STEP_SAMPLES a side, next to it) in the bad direction, in percent
+   * of PRE's last samples, and its shift test's p-value. Shift-tested metrics whose medians moved
+   * less than the threshold, with samples enough, only.
+   */
+  deployStep?: { badPct: number; pValue: number };
 }
 
 export interface MetricJudgement {
@@ -139,6 +158,8 @@ export interface MetricJudgement {
   gradual: boolean;
   /** The PRE-to-POST pairs moved past the threshold, the medians did not: attention (Measurement.pairBadPct). */
   pairwise: boolean;
+  /** The samples next to the deploy stepped past twice the threshold, the window did not: attention (Measurement.deployStep). */
+  deployStep: boolean;
   /** Set by the analysis when a rise is explained by a rise in traffic. */
   explainedByTraffic?: boolean;
   /** The p-value after the correction for the number of metrics judged together (set by the analysis). */
@@ -183,7 +204,11 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   }
 
   const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
-  // Order-dependent work first (the trends); the tests and medians then reorder the arrays in place.
+  // Order-dependent work first (the trends, the samples next to the deploy); the tests and medians
+  // then reorder the arrays in place.
+  const nextToDeploy = before.values.length >= DEPLOY_STEP_SAMPLES && after.values.length >= DEPLOY_STEP_SAMPLES
+    ? { pre: Array.from(before.values.subarray(before.values.length - DEPLOY_STEP_SAMPLES)), post: Array.from(after.values.subarray(0, DEPLOY_STEP_SAMPLES)) }
+    : undefined;
   const postTrend = trendOf(after.values, (n) => scratch.take('median', n));
   const trend = rule.trend ? postTrend : undefined;
   const preTrend = rule.trend && before.values.length >= 6 ? trendOf(before.values, (n) => scratch.take('median', n)) : undefined;
@@ -260,13 +285,18 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     };
   }
   if (skipped && skipped.values.length > 0) m.settleBadPct = badPercent(rule, m.baseline, medianInPlace(skipped.values) - m.baseline);
+  // Last, on its own copies: the shift test's work arrays are free again.
+  if (positive !== undefined && nextToDeploy && !(m.badPct >= rule.threshold)) {
+    const step = shiftTest(nextToDeploy.pre, nextToDeploy.post, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { gap: settle });
+    m.deployStep = { badPct: badPercent(rule, step.medians.before, step.medians.after - step.medians.before), pValue: step.pValue };
+  }
   return m;
 }
 
 /** The status, given whether the metric's p-value passed the analysis's corrected thresholds. */
 export function classifyMetric(m: Measurement, significant: { regression: boolean; band: boolean }): MetricJudgement {
   const rule = m.rule;
-  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false, gradual: false, pairwise: false };
+  const judgement: Omit<MetricJudgement, 'result'> = { measurement: m, seen: m.seen, uncertain: false, trending: false, trendBeforeDeploy: false, blip: false, capped: null, withinNoise: false, unstable: false, gradual: false, pairwise: false, deployStep: false };
   const evidence = m.evidence;
   // min_delta is carried along where it counts, so a report can draw the range the verdict allowed.
   const base = { name: m.name, threshold_pct: rule.threshold, direction: rule.direction, ...(rule.min_delta > 0 ? { min_delta: rule.min_delta } : {}), evidence };
@@ -333,6 +363,14 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     status = 'warning';
     judgement.pairwise = true;
     evidence.pairwise = { change_pct: roundPct(rule.direction === 'decrease' ? -m.pairBadPct : m.pairBadPct) };
+  }
+
+  // The window says no move past the threshold, the samples next to the deploy a step past twice it.
+  const step = m.deployStep;
+  if ((status === 'ok' || status === 'improvement') && step && step.pValue < DEPLOY_STEP_ALPHA && step.badPct >= DEPLOY_STEP_TIMES * rule.threshold && Math.abs((step.badPct / 100) * m.baseline) >= rule.min_delta) {
+    status = 'warning';
+    judgement.deployStep = true;
+    evidence.deploy_step = { change_pct: roundPct(rule.direction === 'decrease' ? -step.badPct : step.badPct), p_value: roundSig(step.pValue, 3), samples: DEPLOY_STEP_SAMPLES };
   }
 
   // An unstable baseline cannot say whether a move into the attention band is past the threshold:

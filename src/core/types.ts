@@ -130,6 +130,11 @@ export interface Evidence {
    */
   drift?: { pre_trend_p: number; step_p: number; last_samples?: number };
   /**
+   * The window moved less than the threshold, but its first `samples` judged POST samples stepped
+   * past twice the threshold from PRE's last `samples`: the step's change in percent and p-value.
+   */
+  deploy_step?: { change_pct: number; p_value: number; samples: number };
+  /**
    * A move that came on gradually after the deploy (rule key `gradual: attention`): the change at the
    * deploy read off the POST window's trend line, in percent of the baseline, and that trend's p-value.
    */

@@ -36,7 +36,7 @@ export function earlyExitNote(verdict: Verdict | null, early: { after_samples: n
 }
 
 /** One line per metric worth mentioning: what moved, then why it counts (or does not). */
-export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; trendBeforeDeploy?: boolean; capped?: string | null; withinNoise?: boolean; gradual?: boolean; pairwise?: boolean } = {}): string | undefined {
+export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; trendBeforeDeploy?: boolean; capped?: string | null; withinNoise?: boolean; gradual?: boolean; pairwise?: boolean; deployStep?: boolean } = {}): string | undefined {
   switch (m.status) {
     case 'no_data':
       return `${m.name}: no data after the deploy (${m.samples.pre} samples before)`;
@@ -61,6 +61,8 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
       ? `past the threshold, but gradually: ${formatPct(m.evidence.gradual.step_change_pct)} at the deploy on the window's trend line (trend p=${m.evidence.gradual.trend_p}), so not the deploy's step; ${evidence(m.evidence)}`
       : flags.pairwise && m.evidence.pairwise
       ? `sample for sample it moved ${formatPct(m.evidence.pairwise.change_pct)} (the median of every PRE-to-POST pair's move), past the threshold: the samples are too spread or clustered for their medians to tell (${evidence(m.evidence)})`
+      : flags.deployStep && m.evidence.deploy_step
+      ? `right after the deploy it stepped ${formatPct(m.evidence.deploy_step.change_pct)} (its first ${m.evidence.deploy_step.samples} samples after the settle period against PRE's last ${m.evidence.deploy_step.samples}, shift test p=${m.evidence.deploy_step.p_value}), past twice the threshold, though the window as a whole did not show it: a step the rest of the window hid, or a warm-up that outlasted the settle period (${evidence(m.evidence)})`
       : flags.uncertain
       ? `past the threshold but not confirmed: too few or too noisy samples to be sure (${evidence(m.evidence)})`
       : flags.capped === 'low_volume'

@@ -33,6 +33,7 @@ const MetricResultSchema = z.looseObject({
     drift: z.looseObject({ pre_trend_p: num, step_p: num, last_samples: num.optional() }).optional(),
     gradual: z.looseObject({ step_change_pct: num, trend_p: num }).optional(),
     pairwise: z.looseObject({ change_pct: num }).optional(),
+    deploy_step: z.looseObject({ change_pct: num, p_value: num, samples: num }).optional(),
   }),
 });
 

@@ -170,6 +170,24 @@ describe('significance on real-looking noise', () => {
     expect(risen.result.status).toBe('warning');
   });
 
+  it('a step past twice the threshold right after the deploy that the rest of the window hid is attention, saying so; a smaller one is not', () => {
+    // latency_p95: +30 % threshold. The first 3 POST samples settle; the next 8 are 2.6 times PRE,
+    // the remaining 19 back under it: the window's median says -10 %.
+    const pre = snaps(12, (i) => ({ latency_p95: 100 * wobble(i, 0.03) }));
+    const post = (level: number) => snaps(30, (i) => ({ latency_p95: (i >= 3 && i < 11 ? level : 90) * wobble(i, 0.03) }));
+    const lone = { latency_p95: { ...rules.latency_p95!, trend: false } };
+    const a = analyze({ pre, post: post(260), rules: lone });
+    expect(metric(a, 'latency_p95').change_pct!).toBeLessThan(0);
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe('Needs attention: latency_p95 stepped past twice the threshold right after the deploy, though not over the window');
+    expect(metric(a, 'latency_p95').evidence.deploy_step).toMatchObject({ samples: 6, change_pct: expect.any(Number) });
+    expect(metric(a, 'latency_p95').evidence.deploy_step!.change_pct).toBeGreaterThan(60);
+    expect(metric(a, 'latency_p95').evidence.deploy_step!.p_value).toBeLessThan(0.01);
+    expect(a.details[0]).toMatch(/right after the deploy it stepped \+\d+(\.\d)?% \(its first 6 samples after the settle period against PRE's last 6, shift test p=/);
+    // +50 %: past the threshold, short of twice it, next to the deploy only: ok.
+    expect(analyze({ pre, post: post(150), rules: lone }).verdict).toBe('ok');
+  });
+
   it('a significant move past the threshold on too few samples is attention saying so, with confidence scaled to the samples it had (SPEC 6)', () => {
     const pre = snaps(2, (i) => ({ error_rate: [0.01, 0.012][i], requests_per_sec: [100, 105][i] }));
     const post = snaps(1, () => ({ error_rate: 0.05, requests_per_sec: 100 }));
