@@ -250,7 +250,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns };
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns, preAdjacent: !(history && history.snapshots.length > 0) };
   const recent = liveView(pre, config.rules);
   let decidedBy: LookState | undefined;
   let outcome;

@@ -41,6 +41,8 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
     ? { verdict: null, confidence: 0, metrics: [], hints: [], ...opts.outcome }
     : analyze({
         pre: history?.snapshots ?? snaps.pre,
+        // Earlier runs' windows as the baseline: none of it sits next to this deploy.
+        preAdjacent: history === undefined,
         post: snaps.post,
         rules: opts.rules,
         expected: { pre: history ? history.snapshots.length : run.settings.pre_samples, post: run.settings.early_exit_after ?? postTicks(run.settings) },

@@ -76,6 +76,8 @@ export interface JudgeContext {
   settle: number;
   /** Seconds per sample, to turn per-second volumes into counts. */
   intervalSeconds: number;
+  /** PRE ends where POST begins (AnalysisInput.preAdjacent): what sits next to the deploy can be read. */
+  adjacent: boolean;
   /** Work arrays, reused from metric to metric. */
   scratch: Scratch;
 }
@@ -206,7 +208,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
   // Order-dependent work first (the trends, the samples next to the deploy); the tests and medians
   // then reorder the arrays in place.
-  const nextToDeploy = before.values.length >= DEPLOY_STEP_SAMPLES && after.values.length >= DEPLOY_STEP_SAMPLES
+  const nextToDeploy = ctx.adjacent && before.values.length >= DEPLOY_STEP_SAMPLES && after.values.length >= DEPLOY_STEP_SAMPLES
     ? { pre: Array.from(before.values.subarray(before.values.length - DEPLOY_STEP_SAMPLES)), post: Array.from(after.values.subarray(0, DEPLOY_STEP_SAMPLES)) }
     : undefined;
   const postTrend = trendOf(after.values, (n) => scratch.take('median', n));
@@ -236,7 +238,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   } else {
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMedians(name, rule, ctx);
-    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, driftFrom: Math.min(rule.attention, rule.threshold) / 100 });
+    const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, ...(ctx.adjacent ? { driftFrom: Math.min(rule.attention, rule.threshold) / 100 } : {}) });
     positive = shift.log && shift.offset === 0;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);

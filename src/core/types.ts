@@ -166,6 +166,13 @@ export interface AnalysisInput {
   failed?: number;
   /** Time between samples; lets count-aware rules turn rates into event counts. */
   intervalMs?: number;
+  /**
+   * PRE's samples end where POST's begin (the default: the run's own samples before the deploy).
+   * false when PRE is something else (`--baseline history`: earlier runs' POST windows, one after
+   * another): nothing in it sits next to the deploy, so neither a drift already under way before
+   * the deploy nor a step right after it is read from it.
+   */
+  preAdjacent?: boolean;
   /** POST samples to set aside at the start of the window (default: about a tenth of them). */
   settle?: number;
   /** Significance level of the one-sided tests (default 0.05). */

@@ -186,6 +186,10 @@ describe('significance on real-looking noise', () => {
     expect(a.details[0]).toMatch(/right after the deploy it stepped \+\d+(\.\d)?% \(its first 6 samples after the settle period against PRE's last 6, shift test p=/);
     // +50 %: past the threshold, short of twice it, next to the deploy only: ok.
     expect(analyze({ pre, post: post(150), rules: lone }).verdict).toBe('ok');
+    // A baseline of earlier runs' windows (--baseline history) has no samples next to this deploy.
+    const elsewhere = analyze({ pre, post: post(260), rules: lone, preAdjacent: false });
+    expect(metric(elsewhere, 'latency_p95').evidence.deploy_step).toBeUndefined();
+    expect(elsewhere.verdict).toBe('ok');
   });
 
   it('a significant move past the threshold on too few samples is attention saying so, with confidence scaled to the samples it had (SPEC 6)', () => {
@@ -332,6 +336,11 @@ describe('significance on real-looking noise', () => {
     expect(metric(stayed, 'requests_per_sec').evidence.drift!.step_p).toBeGreaterThan(0.05);
     expect(stayed.details[0]).toMatch(/its last 2 samples before the deploy had already moved that way \(p=[\d.e-]+\) with no step at the deploy beyond that level/);
     expect(codes(stayed)).toContain('trend_before_deploy');
+    // A baseline that is not the run's own PRE (earlier runs' windows, --baseline history) has no
+    // last samples next to this deploy: nothing is read from them.
+    const elsewhere = analyze({ pre, post: after(400), rules: rule, intervalMs: 300_000, preAdjacent: false });
+    expect(metric(elsewhere, 'requests_per_sec').evidence.drift).toBeUndefined();
+    expect(elsewhere.verdict).toBe('rollback_recommended');
     // The deploy took half of what was left: that step, beyond the level PRE ended at, is the deploy's.
     const further = analyze({ pre, post: after(200), rules: rule, intervalMs: 300_000 });
     expect(further.verdict).toBe('rollback_recommended');

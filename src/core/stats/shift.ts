@@ -82,7 +82,7 @@ export interface ShiftOptions {
   history?: readonly (readonly [number, number])[];
   /** Samples between PRE's last and POST's first (the settle period set aside): the level wanders over them too. */
   gap?: number;
-  /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for. */
+  /** The relative move in the bad direction (0.15 for 15%) from which a drift PRE already had is looked for; without it, none is. */
   driftFrom?: number;
 }
 
@@ -231,7 +231,7 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   // A trend PRE already had, and the step at the deploy beyond it: read only for a move large enough
   // to matter (it costs a trend and a filter over the series), from `a` and `b`, still in time order.
   let drift: ShiftTest['drift'];
-  const from = moveSize(options.driftFrom ?? 0, badness, log, log ? rawBefore : ca, offset);
+  const from = options.driftFrom === undefined ? Number.POSITIVE_INFINITY : moveSize(options.driftFrom, badness, log, log ? rawBefore : ca, offset);
   if (n >= MIN_DRIFT_PRE && m > 0 && bad > 0 && bad >= from) {
     drift = driftBefore(a, b, badness, options.gap ?? 0, space);
     // A trend with a step at the deploy beyond it may still be a level that moved in PRE's last samples.
