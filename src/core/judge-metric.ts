@@ -132,10 +132,11 @@ export interface Measurement {
   pairBadPct?: number;
   /**
    * The step at the deploy (DEPLOY_STEP_SAMPLES a side, next to it) in the bad direction, in percent
-   * of PRE's last samples, and its shift test's p-value. Shift-tested metrics whose medians moved
-   * less than the threshold, with samples enough, only.
+   * of PRE's last samples and in the values' units, and its shift test's p-value. Shift-tested
+   * metrics whose medians moved less than the threshold, with samples enough, and PRE's last
+   * samples not at zero (a step from zero has no relative size), only.
    */
-  deployStep?: { badPct: number; pValue: number };
+  deployStep?: { badPct: number; delta: number; pValue: number };
 }
 
 export interface MetricJudgement {
@@ -290,7 +291,9 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   // Last, on its own copies: the shift test's work arrays are free again.
   if (positive !== undefined && nextToDeploy && !(m.badPct >= rule.threshold)) {
     const step = shiftTest(nextToDeploy.pre, nextToDeploy.post, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { gap: settle });
-    m.deployStep = { badPct: badPercent(rule, step.medians.before, step.medians.after - step.medians.before), pValue: step.pValue };
+    const delta = step.medians.after - step.medians.before;
+    const badPct = badPercent(rule, step.medians.before, delta);
+    if (Number.isFinite(badPct)) m.deployStep = { badPct, delta, pValue: step.pValue };
   }
   return m;
 }
@@ -369,7 +372,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
 
   // The window says no move past the threshold, the samples next to the deploy a step past twice it.
   const step = m.deployStep;
-  if ((status === 'ok' || status === 'improvement') && step && step.pValue < DEPLOY_STEP_ALPHA && step.badPct >= DEPLOY_STEP_TIMES * rule.threshold && Math.abs((step.badPct / 100) * m.baseline) >= rule.min_delta) {
+  if ((status === 'ok' || status === 'improvement') && step && step.pValue < DEPLOY_STEP_ALPHA && step.badPct >= DEPLOY_STEP_TIMES * rule.threshold && Math.abs(step.delta) >= rule.min_delta) {
     status = 'warning';
     judgement.deployStep = true;
     evidence.deploy_step = { change_pct: roundPct(rule.direction === 'decrease' ? -step.badPct : step.badPct), p_value: roundSig(step.pValue, 3), samples: DEPLOY_STEP_SAMPLES };

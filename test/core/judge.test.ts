@@ -186,6 +186,12 @@ describe('significance on real-looking noise', () => {
     expect(a.details[0]).toMatch(/right after the deploy it stepped \+\d+(\.\d)?% \(its first 6 samples after the settle period against PRE's last 6, shift test p=/);
     // +50 %: past the threshold, short of twice it, next to the deploy only: ok.
     expect(analyze({ pre, post: post(150), rules: lone }).verdict).toBe('ok');
+    // From PRE's last samples at zero (an idle endpoint reporting 0), a step has no relative size: not read.
+    const idle = snaps(13, (i) => ({ latency_p95: i < 7 ? 100 * wobble(i, 0.03) : 0 }));
+    const fromZero = judgeAll({ pre: idle, post: post(150), rules: lone })[0]!;
+    expect(fromZero.result.change_pct!).toBeLessThan(0);
+    expect(fromZero.measurement.deployStep).toBeUndefined();
+    expect(fromZero.result.evidence.deploy_step).toBeUndefined();
     // A baseline of earlier runs' windows (--baseline history) has no samples next to this deploy.
     const elsewhere = analyze({ pre, post: post(260), rules: lone, preAdjacent: false });
     expect(metric(elsewhere, 'latency_p95').evidence.deploy_step).toBeUndefined();
