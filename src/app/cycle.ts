@@ -240,7 +240,8 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   const stored = await io.store.getSamples(run.id);
   const ownPre = snapshotsFromSamples(stored, config.rules).pre;
   // Converted to columns once: the live view and the early decision judge them after every tick.
-  const pre = asColumns(history && history.snapshots.length > 0 ? history.snapshots : ownPre, config.rules);
+  const fromHistory = history !== undefined && history.snapshots.length > 0;
+  const pre = asColumns(fromHistory ? history.snapshots : ownPre, config.rules);
   const count = postTicks(run.settings);
   const settle = settleSamples(run.settings);
   // Every request's outcome per endpoint, PRE's from the store: an endpoint that answered then and fails now is a finding.
@@ -250,7 +251,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));
-  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns, preAdjacent: !(history && history.snapshots.length > 0) };
+  const judgeInput = { pre, rules: config.rules, intervalMs: run.settings.interval_ms, healthy: healthyColumns, preAdjacent: !fromHistory };
   const recent = liveView(pre, config.rules);
   let decidedBy: LookState | undefined;
   let outcome;

@@ -455,11 +455,13 @@ function movedBefore(a: Float64Array, cb: number, spread: number, m: number, bad
   for (let k = 2; k <= Math.min(LATE_PRE, Math.floor(n / 3)); k++) {
     const early = copyOf(a.subarray(0, n - k), space);
     const level = medianInPlace(early);
-    for (let i = 0; i < n - k; i++) early[i] = Math.abs(a[i]! - level);
-    const earlySpread = sdFromAbsDeviations(early);
-    // Past anything the earlier samples showed, too: a robust spread takes a baseline's recurring dips for outliers.
+    // Past anything the earlier samples showed, too (`edge`): a robust spread takes a baseline's recurring dips for outliers.
     let edge = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n - k; i++) edge = Math.max(edge, inBadDirection(a[i]! - level, badness));
+    for (let i = 0; i < n - k; i++) {
+      early[i] = Math.abs(a[i]! - level);
+      edge = Math.max(edge, inBadDirection(a[i]! - level, badness));
+    }
+    const earlySpread = sdFromAbsDeviations(early);
     let moved = true;
     for (let i = n - k; i < n && moved; i++) moved = inBadDirection(a[i]! - level, badness) >= Math.max(size, LATE_SPREADS * earlySpread, edge);
     if (!moved) continue;
