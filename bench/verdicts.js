@@ -3,12 +3,14 @@
 // - synthetic: seeded scenarios (bench/scenarios.js), 18 families;
 // - real noise: windows cut from public production traces (bench/real-traces.js), healthy or with a
 //   regression of known size injected from the first POST sample.
-// Then the trade-off of the PRE sample count on the real-noise suite. Exits 1 when a target is missed.
+// Then the trade-off of the PRE sample count on the real-noise suite, values on a few discrete levels
+// (bench/discrete.js), and the early decision (bench/early.js). Exits 1 when a target is missed.
 import { analyze } from '../build/src/core/analyze.js';
 import { DEFAULT_RULES } from '../build/src/core/rules.js';
 import { DEFAULTS } from '../build/src/config/schema.js';
 import { REAL_FAMILIES, observedMove, realScenarios } from './real-traces.js';
 import { MIN_LOOK } from '../build/src/core/early.js';
+import { discreteBench } from './discrete.js';
 import { earlyDecisionBench } from './early.js';
 import { kayentaJudge, meanThresholdJudge } from './reference-judges.js';
 import { FAMILIES, scenarios } from './scenarios.js';
@@ -171,6 +173,11 @@ const trade = [3, 6, 12, 20].map((pre) => {
 });
 console.log('\nseqpulse on the real-noise suite by PRE sample count\n');
 console.table(trade);
+
+const discrete = discreteBench(Number(process.env.DISCRETE_RUNS ?? 1000));
+console.log(`\nValues on a few discrete levels (bench/discrete.js), ${process.env.DISCRETE_RUNS ?? 1000} seeded windows per cell, 12 PRE and 30 POST samples\n`);
+console.table(discrete.cpu);
+console.table(discrete.requests);
 
 const early = earlyDecisionBench(Number(process.env.EARLY_RUNS ?? 200));
 if (early.worstFalseEarly > 0.01) failures.push(`early decision: false early stops <= 1% (worst cell ${(100 * early.worstFalseEarly).toFixed(1)}%)`);

@@ -170,6 +170,36 @@ describe('significance on real-looking noise', () => {
     expect(risen.result.status).toBe('warning');
   });
 
+  it('values on a few discrete levels: a median that jumps a whole step on how the samples fell is no move, the middle half\'s mean is', () => {
+    // A quiet VM's CPU reads 0.066 or 0.134 and nothing between. PRE: 7 low, 5 high (median low);
+    // judged POST: 13 low, 14 high (median high). The medians read +103 %, a move of the level
+    // nobody made; the middles of the two phases moved +15 %.
+    const high = new Set([1, 4, 6, 9, 11]);
+    const lone = { cpu_usage: rules.cpu_usage! };
+    const pre = snaps(12, (i) => ({ cpu_usage: high.has(i) ? 0.134 : 0.066 }));
+    const same = analyze({ pre, post: snaps(30, (i) => ({ cpu_usage: i % 2 === 1 ? 0.134 : 0.066 })), rules: lone, intervalMs: 300_000 });
+    expect(same.verdict).toBe('ok');
+    expect(metric(same, 'cpu_usage').change_pct).toBeCloseTo(15.3, 1);
+    // Both levels doubled: found.
+    const doubled = analyze({ pre, post: snaps(30, (i) => ({ cpu_usage: 2 * (i % 2 === 1 ? 0.134 : 0.066) })), rules: lone, intervalMs: 300_000 });
+    expect(status(doubled, 'cpu_usage')).toBe('regression');
+  });
+
+  it('a trickle of requests (0 to 2 an interval) is not a lost service because its median fell from 1 to 0; a real fall to a trickle still is', () => {
+    const lone = { requests_per_sec: rules.requests_per_sec! };
+    const rate = (counts: number[]) => snaps(counts.length, (i) => ({ requests_per_sec: counts[i]! / 10 }));
+    // 8 requests in 12 intervals, then 14 in 27: the medians read -100 % (a rollback at p = 0.001
+    // before); the middle halves -40 %, inside what the baseline itself varies by.
+    const pre = rate([1, 0, 1, 1, 0, 2, 0, 1, 1, 0, 1, 0]);
+    const trickle = analyze({ pre, post: rate([1, 0, 0, 0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 1, 0, 1]), rules: lone, intervalMs: 10_000 });
+    expect(trickle.verdict).toBe('ok');
+    expect(metric(trickle, 'requests_per_sec').evidence.p_value).toBeGreaterThan(0.05);
+    // 3 an interval, then one in three intervals: a rollback.
+    const busy = rate([3, 4, 2, 3, 5, 3, 2, 4, 3, 3, 4, 2]);
+    const fell = analyze({ pre: busy, post: rate(Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 1 : 0))), rules: lone, intervalMs: 10_000 });
+    expect(fell.verdict).toBe('rollback_recommended');
+  });
+
   it('a step past twice the threshold right after the deploy that the rest of the window hid is attention, saying so; a smaller one is not', () => {
     // latency_p95: +30 % threshold. The first 3 POST samples settle; the next 8 are 2.6 times PRE,
     // the remaining 19 back under it: the window's median says -10 %.

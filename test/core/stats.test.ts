@@ -97,6 +97,20 @@ describe('shift test', () => {
     expect(shiftTest([0, 0, 0, 1, 0], [0, 0, 1, 0, 0], 'increase', space).medians).toEqual({ before: 0, after: 0 });
   });
 
+  it('discrete values whose pooled median sits at the edge of a tied block are centred on their middle half; a level most samples sit on keeps its median', () => {
+    // Two levels, about half the samples each: the middle half's mean, exact for a level every sample holds.
+    const pre = [1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 1, 2];
+    const post = [2, 1, 2, 1, 2, 1, 2, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2];
+    const { before, after } = shiftTest(pre, post, 'increase', space).medians;
+    expect([before, after].map((v) => Math.round(v * 1e12) / 1e12)).toEqual([1.333333333333, 1.6]);
+    expect(shiftTest(Array(12).fill(1e308), Array(12).fill(5e-324), 'decrease', space).medians).toEqual({ before: 1e308, after: 5e-324 });
+    // An idle function: 80 % zeros, the pooled median deep inside their block: medians, zero both.
+    const idle = [0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0];
+    expect(shiftTest(idle, [...idle, 0, 2, 0, 0, 0, 0], 'decrease', space).medians).toEqual({ before: 0, after: 0 });
+    // Fewer than 6 samples a phase: medians.
+    expect(shiftTest([1, 2, 1, 2, 1], [2, 1, 2, 2, 1, 2, 1], 'increase', space).medians).toEqual({ before: 1, after: 2 });
+  });
+
   it('a noise far below the values (squares of its variance underflow) still gives a p-value: the degrees of freedom are taken in shares', () => {
     // Found by the property test: PRE's own spread, 1e-81 of the largest value, made 0 / 0 of Satterthwaite's formula.
     const t = shiftTest([0, 0, 1.0542197943230523e-81], [1, 0, 0], 'increase', space);

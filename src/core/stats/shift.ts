@@ -1,7 +1,8 @@
 /**
  * Did the level move? A robust shift test between PRE and POST that is honest about real samples:
  * - centres are medians and the noise scale is the median absolute deviation of the within-phase
- *   residuals (both phases pooled), so single spikes move neither;
+ *   residuals (both phases pooled), so single spikes move neither; on values with a few discrete
+ *   levels, where a median jumps a whole step on how a few samples fell, the mean of the middle half;
  * - positive metrics (latency, traffic, CPU, memory) are compared on a log scale, where their noise
  *   is roughly multiplicative and a threshold in percent is a fixed distance; a metric that touches
  *   zero (requests counted per interval, an idle function) on a started log scale (scaleUnit);
@@ -51,7 +52,7 @@ export interface ShiftTest {
    * the deploy's to answer for.
    */
   drift?: { preTrendP: number; stepP: number; lastSamples?: number };
-  /** The medians of PRE and POST on the values' own scale. */
+  /** The medians of PRE and POST on the values' own scale (their midmeans where ties make a median jump: unsteadyMedian). */
   medians: { before: number; after: number };
   /** The earlier healthy runs pooled in (ShiftOptions.history): their moves' spread in logarithms, or in the values' own units. */
   history?: HistoryMoves;
@@ -176,8 +177,9 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
   const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
-  const [ca, rawBefore] = centre(a, r, 0, 0, space, scale, before);
-  const [cb, rawAfter] = centre(b, r, n, slope, space, scale, after);
+  const tied = unsteadyMedian(a, b, space);
+  const [ca, rawBefore] = centre(a, r, 0, 0, space, scale, before, tied);
+  const [cb, rawAfter] = centre(b, r, n, tied ? 0 : slope, space, scale, after, tied);
   // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
   // by a power of two must not turn into a certain shift through the last bits of a logarithm.
   const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
@@ -185,7 +187,8 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   const preSpread = ownSpread(r.subarray(0, n), space);
   // An odd phase's median is one of its own samples, whose residual is exactly zero: left in, that
   // zero drags a small phase's spread down.
-  const within = robustSpread(r, space, (n % 2) + (m % 2));
+  // Around a midmean, no residual is the phase's own centre.
+  const within = robustSpread(r, space, tied ? 0 : (n % 2) + (m % 2));
   const rho = within > 0 ? lag1([r.subarray(0, n), r.subarray(n, n + m)], 3 * within) : 0;
   // Residuals around a window's own centre miss the part of the variance the centre itself took up,
   // which dependence makes large: about f_n / n of it in a window of n (f the inflation below).
@@ -255,15 +258,67 @@ function copyOf(values: Float64Array, space: Space): Float64Array {
   return out;
 }
 
+/** Samples per phase from which a median that ties can make jump is replaced by a midmean. */
+const MIN_MIDMEAN = 6;
+/** Share of the pooled samples one value must hold (more than) for its ties to make a median jump. */
+const TIED_SHARE = 1 / 3;
+
 /**
- * The phase's median, on the test's scale and on the values' own (divided by the unit); its
- * residuals (around the median, or around a line of this slope) are written to r[offset..].
- * `values` (on the test's scale) and `raw` (the phase's own values) are left in time order.
+ * Whether the phases' medians would jump between values for no reason: discrete values (a handful
+ * of requests an interval, a CPU that reads 0.066 or 0.134 and nothing between) where one value
+ * holds more than a third of the samples and the pooled median sits at the edge of its block, within
+ * about one standard error of a phase's share (0.5 / sqrt of the smaller phase) of the next value.
+ * Such a median moves by a whole step (+100%, -100%) on a coin's fall: a CPU alternating between two
+ * levels was flagged in a fifth of its healthy windows, and requests at 0.5 an interval rolled back
+ * in 7% (docs/analysis.md). Values that mostly sit on one level, well inside its block, keep their
+ * steady median (an idle function's zeros).
  */
-function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, scale: Scale, raw: ArrayLike<number>): [number, number] {
+function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean {
+  const n = a.length;
+  const m = b.length;
+  if (n < MIN_MIDMEAN || m < MIN_MIDMEAN || !(repeats(a) || repeats(b))) return false;
+  const pooled = space('m', n + m);
+  pooled.set(a);
+  pooled.set(b, n);
+  const [lo, hi] = middlesInPlace(pooled);
+  const within = 0.5 / Math.sqrt(Math.min(n, m));
+  for (const level of lo === hi ? [hi] : [lo, hi]) {
+    let below = 0;
+    let equal = 0;
+    for (let i = 0; i < n + m; i++) {
+      if (pooled[i]! < level) below++;
+      else if (pooled[i] === level) equal++;
+    }
+    const [from, to] = [below / (n + m), (below + equal) / (n + m)];
+    if (to - from > TIED_SHARE && Math.min(0.5 - from, to - 0.5) < within) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a value comes back within three samples in a phase: cheap, and true wherever more than a
+ * third of a phase's samples share one value (spaced four or more apart, at most (n + 3) / 4 of
+ * them fit). Continuous values never repeat, and skip the pooled count.
+ */
+function repeats(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    if (v === values[i - 1] || (i >= 2 && v === values[i - 2]) || (i >= 3 && v === values[i - 3])) return true;
+  }
+  return false;
+}
+
+/**
+ * The phase's median (its midmean, the mean of its middle half, when `midmean`: see unsteadyMedian),
+ * on the test's scale and on the values' own (divided by the unit); its residuals (around that
+ * centre, or around a line of this slope) are written to r[offset..]. `values` (on the test's
+ * scale) and `raw` (the phase's own values) are left in time order.
+ */
+function centre(values: Float64Array, r: Float64Array, offset: number, slope: number, space: Space, scale: Scale, raw: ArrayLike<number>, midmean = false): [number, number] {
   if (values.length === 0) return [Number.NaN, Number.NaN];
   const log = scale.log;
   const n = values.length;
+  if (midmean) return midmeanCentre(values, r, offset, space, scale, raw);
   for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
   const line = slope === 0 ? 0 : medianInPlace(copyOf(r.subarray(offset, offset + n), space));
   // The two middle values give the median on both scales (the log is monotonic) from one selection.
@@ -272,6 +327,35 @@ function centre(values: Float64Array, r: Float64Array, offset: number, slope: nu
   const level = slope === 0 ? c : line;
   for (let i = 0; i < n; i++) r[offset + i] = r[offset + i]! - level;
   return [c, log ? rawMedian(lo, hi, scale, raw, space) : c];
+}
+
+/**
+ * The mean of the middle half of the values (a quarter set aside at each end: spikes stay out of
+ * it), on the test's scale and on the values' own; residuals around it written to r[offset..].
+ * The logarithm keeps the order, so the same samples make the middle half on both scales.
+ */
+function midmeanCentre(values: Float64Array, r: Float64Array, offset: number, space: Space, scale: Scale, raw: ArrayLike<number>): [number, number] {
+  const n = values.length;
+  const order = copyOf(values, space).sort();
+  const from = Math.floor(n / 4);
+  const c = middleMean(order, from);
+  for (let i = 0; i < n; i++) r[offset + i] = values[i]! - c;
+  if (!scale.log) return [c, c];
+  for (let i = 0; i < n; i++) order[i] = raw[i]! / scale.unit;
+  return [c, middleMean(order.sort(), from)];
+}
+
+/**
+ * The mean of sorted[from..length - from), as its smallest value plus the mean excess over it: a
+ * level held by every sample comes back exactly, and no sum passes the largest double (values near
+ * it on the values' own scale).
+ */
+function middleMean(sorted: Float64Array, from: number): number {
+  const k = sorted.length - 2 * from;
+  const base = sorted[from]!;
+  let excess = 0;
+  for (let i = from; i < sorted.length - from; i++) excess += (sorted[i]! - base) / k;
+  return base + excess;
 }
 
 /**
