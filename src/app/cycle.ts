@@ -44,8 +44,15 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const before = io.interrupts.received();
   if (before) return interruptedBeforeDeploy(config, run, before, io);
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
-  const outcome = await runDeploy(argv, { stdout: io.deployStdout, interrupts: io.interrupts, graceMs: config.killGraceMs });
+  const outcome = await runDeploy(argv, { stdout: io.deployStdout === 'stderr' ? 'stderr' : 'inherit', ...deployLines(config, run, io), interrupts: io.interrupts, graceMs: config.killGraceMs });
   return afterDeploy(() => judgeDeploy(config, run, outcome, io));
+}
+
+/** The deploy's output as log events, when the logs are JSON lines: what it prints is passed through the run's redactions like everything else logged. */
+function deployLines(config: ResolvedConfig, run: RunRecord, io: AppIO): { lines?: (stream: 'stdout' | 'stderr', line: string) => void } {
+  if (io.deployStdout !== 'log') return {};
+  const log = io.logger.with({ deployment_id: run.id, phase: 'deploy' });
+  return { lines: (stream, line) => log.log('info', 'deploy_output', redactText(line, config.redactions), { stream }) };
 }
 
 /** Everything after the deploy command ended: record how it went, then observe and judge (or explain why not). */

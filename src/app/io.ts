@@ -19,6 +19,9 @@ export interface AppIO {
   interrupts: Interrupts;
   /** Filled as the run goes, for seqpulse's own metrics (--pushgateway). */
   stats?: { analysisSeconds?: number };
-  /** Where the deploy command's stdout goes (stderr when stdout carries JSON). */
-  deployStdout: 'inherit' | 'stderr';
+  /**
+   * Where the deploy command's output goes: as it is (its stdout on stderr when stdout carries
+   * JSON), or, when the logs are JSON lines, line by line into the log as `deploy_output` events.
+   */
+  deployStdout: 'inherit' | 'stderr' | 'log';
 }

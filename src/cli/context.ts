@@ -92,7 +92,7 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
     logger: console.logger,
     progress: createProgress(mode, console.logger),
     interrupts,
-    deployStdout: console.json ? 'stderr' : 'inherit',
+    deployStdout: config.logFormat === 'json' ? 'log' : console.json ? 'stderr' : 'inherit',
   };
   return {
     io,

@@ -86,7 +86,7 @@ const settingsShape = {
   store_timeout: budget.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. At most 24h. Default: 10s.'),
   sync_timeout: budget.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). At most 24h. Default: 30s.'),
   kill_grace: wait.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL); at most 24h. Default: 10s.'),
-  log_format: z.enum(['text', 'json']).describe('Logs on stderr: text, or one JSON object per line. Default: text.'),
+  log_format: z.enum(['text', 'json']).describe("Logs on stderr: text, or one JSON object per line (the deploy command's output too, as `deploy_output` events). Default: text."),
   settle: wait.describe('POST time set aside after the deploy before comparing (restarts, warm-up); shorter than the window. Default: a tenth of the window, at most 1m.'),
   early_exit: z.boolean().describe('Stop the window early with rollback_recommended when a regression is already decisive. Default: true.'),
   persist: z.number().int().min(1).max(100).describe('POST samples in a row a regression must hold before an early rollback. Default: 3.'),

@@ -4,6 +4,8 @@
  * that ignores them is killed after a grace period, and a second Ctrl-C kills it at once.
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup } from './process-group.js';
 import type { Interrupts } from './signals.js';
 
@@ -20,6 +22,12 @@ export interface DeployOutcome {
 export interface DeployOptions {
   /** Where the command's stdout goes: the user's stdout, or stderr when stdout carries JSON. */
   stdout: 'inherit' | 'stderr';
+  /**
+   * Set when the logs are JSON lines: the command's stdout and stderr are read line by line and
+   * given here (to be logged as events), so nothing raw lands between the log objects. `stdout` is
+   * then not used.
+   */
+  lines?: (stream: 'stdout' | 'stderr', line: string) => void;
   interrupts: Interrupts;
   /** Time a signalled command gets to exit before the group is killed. */
   graceMs?: number;
@@ -33,6 +41,13 @@ export const DEFAULT_GRACE_MS = 10_000;
 const GROUP_POLL_MS = 50;
 
 /**
+ * With `lines`, how long the command's last output may take to be read after it exited. The pipes
+ * close when the last process holding them does: a server the command left running keeps them open,
+ * and is not waited for (its later lines are still logged while seqpulse runs).
+ */
+const OUTPUT_DRAIN_MS = 500;
+
+/**
  * Runs the command and resolves when it is done. After a signal has been passed on, "done" means
  * the whole group is gone: a member that outlives the command (a grandchild that ignores SIGTERM)
  * is killed with the rest of the group when the grace period ends, even though the command
@@ -44,13 +59,15 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
   const [command, ...args] = argv;
   return new Promise((resolve) => {
     if (!command) return resolve({ exitCode: 127, signal: null, spawnError: 'no command given', durationMs: 0 });
+    const lines = opts.lines;
     const child = spawn(command, args, {
       // stdin is only shared when it is not a terminal: a background process group reading the TTY would be stopped (SIGTTIN).
-      stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', opts.stdout === 'stderr' ? process.stderr : 'inherit', 'inherit'],
+      stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', lines ? 'pipe' : opts.stdout === 'stderr' ? process.stderr : 'inherit', lines ? 'pipe' : 'inherit'],
       detached: true,
       env: opts.env ?? process.env,
       cwd: opts.cwd,
     });
+    const output = lines && Promise.all([forwardLines(child.stdout!, (line) => lines('stdout', line)), forwardLines(child.stderr!, (line) => lines('stderr', line))]);
     let killTimer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     let exited: Omit<DeployOutcome, 'durationMs'> | undefined;
@@ -62,7 +79,14 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       unsubscribe();
       clearTimeout(killTimer);
       clearInterval(poll);
-      resolve({ ...outcome, durationMs: Date.now() - started });
+      const ended = { ...outcome, durationMs: Date.now() - started };
+      if (!output) return resolve(ended);
+      const drained = new Promise<void>((done) => setTimeout(done, OUTPUT_DRAIN_MS).unref());
+      void Promise.race([output, drained]).then(() => {
+        // Pipes a lingering process still holds must not keep seqpulse running once its work is done.
+        for (const pipe of [child.stdout, child.stderr]) unref(pipe);
+        resolve(ended);
+      });
     };
     const killGroup = () => {
       killed = true;
@@ -92,4 +116,8 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       }, GROUP_POLL_MS);
     });
   });
+}
+
+function unref(pipe: Readable | null): void {
+  (pipe as (Readable & { unref?: () => void }) | null)?.unref?.();
 }

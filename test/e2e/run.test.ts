@@ -147,17 +147,24 @@ describe('seqpulse run', () => {
     expect(JSON.stringify(report)).not.toMatch(/failed \d+ of \d+ POST requests/);
   });
 
-  it('--log-format json: every line of the run carries deployment_id, phase and event (README, Observing seqpulse)', async () => {
+  it('--log-format json: every line of the run carries deployment_id, phase and event, the deploy command\'s own output too (README, Observing seqpulse)', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const hook = track(await deployHook(() => undefined));
-    const r = await runCli(['run', ...fastFlags(app.url), '--log-format', 'json', '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    // What kubectl prints, on both streams, one with a terminal colour and the run's secret in it.
+    const deploy = [process.execPath, '-e', `console.log('deployment.apps/web configured'); console.error('\\u001b[33mWarning:\\u001b[0m token ' + process.argv[1])`, TEST_SECRET];
+    const r = await runCli(['run', ...fastFlags(app.url), '--log-format', 'json', '--json', '--', ...deploy], { cwd: tempDir(), env });
     expect(r.code).toBe(0);
     const id = JSON.parse(r.stdout).deployment_id;
-    // The deploy command's own output shares stderr; every other line is a log object.
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['phase', 'sample', 'pre_done', 'deploy_ended']));
+    // Every line of stderr is a log object: nothing raw between them.
+    const lines = r.stderr.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['phase', 'sample', 'pre_done', 'deploy_output', 'deploy_ended']));
     const partial = lines.filter((l) => l.deployment_id !== id || typeof l.phase !== 'string' || typeof l.event !== 'string');
     expect(partial).toEqual([]);
+    const output = lines.filter((l) => l.event === 'deploy_output').map((l) => [l.stream, l.message, l.phase]);
+    expect(output).toEqual([
+      ['stdout', 'deployment.apps/web configured', 'deploy'],
+      ['stderr', '\u001b[33mWarning:\u001b[0m token ***', 'deploy'],
+    ]);
+    expect(r.stderr).not.toContain(TEST_SECRET);
   });
 
   it('--dry-run reports the rollback it would give, and exits 0', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../src/runner/deploy.js';
+import { MAX_LINE } from '../../src/runner/lines.js';
 import type { Interrupts, StopSignal } from '../../src/runner/signals.js';
 import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -127,6 +128,43 @@ describe('runDeploy', () => {
     expect(await runDeploy([node, '-e', child], { stdout: 'stderr', interrupts })).toMatchObject({ exitCode: 0 });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     try {
+      expect(processGone(pid)).toBe(false);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('with `lines` (JSON logs), its stdout and stderr come line by line: CRLF and LF ends, UTF-8 split across writes, the unfinished last line, a line that never ends cut into pieces', async () => {
+    const { interrupts } = manualInterrupts();
+    const got: [string, string][] = [];
+    // "é" is two bytes: written one byte at a time, each half is no character.
+    const script = `const w = (s, b) => new Promise((r) => s.write(b, r));
+      (async () => {
+        await w(process.stdout, 'deployment.apps/web configured\\r\\nsecond');
+        await w(process.stdout, Buffer.from([0xc3])); await w(process.stdout, Buffer.from([0xa9]));
+        await w(process.stdout, ' line\\n');
+        await w(process.stderr, 'Warning: one\\nno newline at the end');
+        await w(process.stderr, '\\n' + 'x'.repeat(${MAX_LINE * 2 + 5}));
+      })();`;
+    const out = await runDeploy([node, '-e', script], { stdout: 'inherit', lines: (stream, line) => got.push([stream, line]), interrupts });
+    expect(out.exitCode).toBe(0);
+    expect(got.filter(([s]) => s === 'stdout')).toEqual([['stdout', 'deployment.apps/web configured'], ['stdout', 'secondé line']]);
+    const err = got.filter(([s]) => s === 'stderr').map(([, l]) => l);
+    expect(err.slice(0, 2)).toEqual(['Warning: one', 'no newline at the end']);
+    expect(err.slice(2).map((l) => l.length)).toEqual([MAX_LINE, MAX_LINE, 5]);
+  });
+
+  it('with `lines`, a server the command left running holding its output open does not hold the deploy up, and is left running', async () => {
+    const dir = tmp();
+    const { interrupts } = manualInterrupts();
+    const pidFile = join(dir, 'server.pid');
+    const child = `const s = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' });
+      require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(s.pid)); s.unref(); console.log('started'); process.exit(0);`;
+    const got: string[] = [];
+    expect(await runDeploy([node, '-e', child], { stdout: 'inherit', lines: (_, line) => got.push(line), interrupts })).toMatchObject({ exitCode: 0 });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(got).toEqual(['started']);
       expect(processGone(pid)).toBe(false);
     } finally {
       process.kill(pid, 'SIGKILL');
