@@ -107,6 +107,12 @@ describe('shift test', () => {
     // An idle function: 80 % zeros, the pooled median deep inside their block: medians, zero both.
     const idle = [0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0];
     expect(shiftTest(idle, [...idle, 0, 2, 0, 0, 0, 0], 'decrease', space).medians).toEqual({ before: 0, after: 0 });
+    // Idle intervals and bursts of every size (a serverless function): the block of zeros has no
+    // well-held level next to it for the median to jump to, and the middle half would say little of
+    // the volume the bursts carry: medians.
+    const bursts = [0, 1, 0, 50, 542, 2, 0, 0, 142, 321, 0, 0];
+    const later = [0, 47, 144, 0, 0, 0, 0, 0, 78, 131, 168, 0, 0, 3, 0, 0, 0, 56, 92, 0, 122, 16, 0, 56, 0, 0, 0];
+    expect(shiftTest(bursts, later, 'decrease', space).medians).toEqual({ before: 0.5, after: 0 });
     // Fewer than 6 samples a phase: medians.
     expect(shiftTest([1, 2, 1, 2, 1], [2, 1, 2, 2, 1, 2, 1], 'increase', space).medians).toEqual({ before: 1, after: 2 });
   });

@@ -262,6 +262,8 @@ function copyOf(values: Float64Array, space: Space): Float64Array {
 const MIN_MIDMEAN = 6;
 /** Share of the pooled samples one value must hold (more than) for its ties to make a median jump. */
 const TIED_SHARE = 1 / 3;
+/** Share the next level must hold at least, on the side of the block the median sits at. */
+const NEXT_SHARE = 1 / 6;
 
 /**
  * Whether the phases' medians would jump between values for no reason: discrete values (a handful
@@ -281,16 +283,33 @@ function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean
   pooled.set(a);
   pooled.set(b, n);
   const [lo, hi] = middlesInPlace(pooled);
+  const N = n + m;
   const within = 0.5 / Math.sqrt(Math.min(n, m));
   for (const level of lo === hi ? [hi] : [lo, hi]) {
     let below = 0;
     let equal = 0;
-    for (let i = 0; i < n + m; i++) {
-      if (pooled[i]! < level) below++;
-      else if (pooled[i] === level) equal++;
+    let up = Number.POSITIVE_INFINITY;
+    let down = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < N; i++) {
+      const v = pooled[i]!;
+      if (v < level) {
+        below++;
+        down = Math.max(down, v);
+      } else if (v === level) equal++;
+      else up = Math.min(up, v);
     }
-    const [from, to] = [below / (n + m), (below + equal) / (n + m)];
-    if (to - from > TIED_SHARE && Math.min(0.5 - from, to - 0.5) < within) return true;
+    const [from, to] = [below / N, (below + equal) / N];
+    if (!(to - from > TIED_SHARE)) continue;
+    // The level next to the edge the pooled median sits at must be well held too: a median that
+    // jumps between two levels, not from a block to a scatter of values (bursts of 50 to 500
+    // requests after idle intervals, whose middle half says little of their volume).
+    const [nearTop, nearBottom] = [to - 0.5 < within, 0.5 - from < within];
+    let [upCount, downCount] = [0, 0];
+    for (let i = 0; i < N; i++) {
+      if (pooled[i] === up) upCount++;
+      else if (pooled[i] === down) downCount++;
+    }
+    if ((nearTop && upCount >= NEXT_SHARE * N) || (nearBottom && downCount >= NEXT_SHARE * N)) return true;
   }
   return false;
 }
