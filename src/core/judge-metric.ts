@@ -13,10 +13,10 @@ import { median, medianInPlace, roundSig, sdFromAbsDeviations } from './stats/ba
 import { inBadDirection, moveSize, powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
 import { trendOf, trendPValue, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
-import { countsOf } from './rate.js';
+import { countsOf, noTraffic } from './rate.js';
 import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
-import { rateIncreaseTest, rateOf } from './stats/binomial.js';
+import { rateIncreaseTest, rateOf, totalsOf } from './stats/binomial.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
@@ -200,13 +200,20 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     samples: { pre: before.values.length, post: after.values.length },
   };
 
-  if (after.values.length === 0 || before.values.length === 0) {
-    const baseline = before.values.length > 0 ? medianInPlace(before.values) : Number.NaN;
-    const current = after.values.length > 0 ? medianInPlace(after.values) : Number.NaN;
-    return { ...base, missing: after.values.length === 0 ? 'no_data' : 'no_baseline', baseline, current, delta: Number.NaN, badPct: Number.NaN };
+  if (after.values.length === 0) {
+    return { ...base, missing: 'no_data', baseline: before.values.length > 0 ? medianInPlace(before.values) : Number.NaN, current: Number.NaN, delta: Number.NaN, badPct: Number.NaN };
+  }
+  const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
+  // No request before the deploy: the share it reported (0 / 0, read as 0, or no share at all) is no baseline for errors after it.
+  if (counts && noTraffic(counts.pre)) {
+    const after = totalsOf(counts.post);
+    evidence.counts = { pre_events: 0, pre_requests: 0, post_events: after.events, post_requests: Math.round(after.requests), estimated: counts.estimated, overdispersion: 1 };
+    return { ...base, missing: 'no_baseline', baseline: Number.NaN, current: rateOf(counts.post), delta: Number.NaN, badPct: Number.NaN };
+  }
+  if (before.values.length === 0) {
+    return { ...base, missing: 'no_baseline', baseline: Number.NaN, current: medianInPlace(after.values), delta: Number.NaN, badPct: Number.NaN };
   }
 
-  const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
   // Order-dependent work first (the trends, the samples next to the deploy); the tests and medians
   // then reorder the arrays in place.
   const nextToDeploy = ctx.adjacent && before.values.length >= DEPLOY_STEP_SAMPLES && after.values.length >= DEPLOY_STEP_SAMPLES

@@ -15,19 +15,34 @@ export interface PhaseCounts {
   estimated: boolean;
 }
 
+/**
+ * The counts of both phases, or undefined when they cannot be had (then the rate is judged as a
+ * plain level). PRE's counts may all be zero requests: PRE had no traffic, and the share has no
+ * baseline (noTraffic below); POST's always hold some.
+ */
 export function countsOf(name: string, rule: MetricRule, pre: PhaseColumns, post: PhaseColumns, settle: number, intervalSeconds: number): PhaseCounts | undefined {
   if (rule.counters && pre.has(rule.counters.events) && pre.has(rule.counters.requests)) {
     const exact = { pre: counterDeltas(rule.counters, pre, 1), post: counterDeltas(rule.counters, post, Math.max(1, settle)), estimated: false };
-    if (usable(exact.pre) && usable(exact.post)) return exact;
+    if (known(exact.pre) && usable(exact.post)) return exact;
   }
   if (!rule.volume || !pre.has(rule.volume)) return undefined;
   const estimated = { pre: estimates(name, rule.volume, pre, 0, intervalSeconds), post: estimates(name, rule.volume, post, settle, intervalSeconds), estimated: true };
-  if (!estimated.pre || !estimated.post || !usable(estimated.pre) || !usable(estimated.post)) return undefined;
+  if (!estimated.pre || !estimated.post || !known(estimated.pre) || !usable(estimated.post)) return undefined;
   return estimated as PhaseCounts;
+}
+
+/** PRE's counts show it served no request at all: a share of its requests (0 / 0) is no baseline. */
+export function noTraffic(counts: Counts[]): boolean {
+  return !usable(counts);
 }
 
 function usable(list: Counts[]): boolean {
   return list.some((c) => c.requests > 0);
+}
+
+/** Some interval was counted (with or without requests). */
+function known(list: Counts[]): boolean {
+  return list.length > 0;
 }
 
 /** Deltas of the two counters between consecutive samples from `from` on (a sample and the one before it). */

@@ -41,7 +41,10 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
     case 'no_data':
       return `${m.name}: no data after the deploy (${m.samples.pre} samples before)`;
     case 'no_baseline':
-      return `${m.name}: no baseline before the deploy (current: ${formatNumber(m.current ?? 0)})`;
+      // A share of requests from a PRE that served none: 0 / 0, whatever the app reported.
+      return m.evidence.counts?.pre_requests === 0
+        ? `${m.name}: no requests before the deploy, so no baseline for their share (current: ${formatNumber(m.current ?? 0)}, ${m.evidence.counts.post_events} in ${m.evidence.counts.post_requests} requests after${m.evidence.counts.estimated ? ', estimated' : ''})`
+        : `${m.name}: no baseline before the deploy (current: ${formatNumber(m.current ?? 0)})`;
     case 'ok':
       if (!flags.withinNoise) return undefined;
   }

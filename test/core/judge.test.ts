@@ -537,6 +537,24 @@ describe('count-aware error rates', () => {
     }
   });
 
+  it('no request at all before the deploy: its error rate (0 / 0, reported as 0) is no baseline, attention, not a rollback; counted or estimated', () => {
+    // A service idle before the deploy, 5 req/s at 1 % errors after it.
+    const estimated = analyze({ pre: snaps(12, traffic(0, () => 0)), post: snaps(30, traffic(5, () => 0.01)), rules: { error_rate: rules.error_rate! }, intervalMs: 10_000 });
+    expect(metric(estimated, 'error_rate')).toMatchObject({ status: 'no_baseline', baseline: null, current: 0.01, evidence: { counts: { pre_requests: 0, post_events: 14, post_requests: 1350, estimated: true } } });
+    expect(estimated.verdict).toBe('attention');
+    expect(estimated.summary).toBe('Needs attention: no baseline for error_rate');
+    expect(estimated.details).toContain('error_rate: no requests before the deploy, so no baseline for their share (current: 0.01, 14 in 1350 requests after, estimated)');
+    // The same from the app's counters: requests_total did not move before the deploy.
+    const pre = snaps(12, () => ({ errors_total: 3, requests_total: 500 }));
+    const post = snaps(30, (i) => ({ errors_total: i, requests_total: 100 * (i + 1) }));
+    const counted = analyze({ pre, post, rules: { error_rate: rules.error_rate! }, intervalMs: 10_000 });
+    expect(metric(counted, 'error_rate')).toMatchObject({ status: 'no_baseline', evidence: { counts: { pre_requests: 0, post_events: 27, post_requests: 2700, estimated: false } } });
+    expect(counted.verdict).toBe('attention');
+    // One request before the deploy is a baseline: judged (a rollback from 0 in 10 to 1 % of 1350 would need more; here ok or attention, never no_baseline).
+    const one = analyze({ pre: snaps(12, (i) => ({ error_rate: 0, requests_per_sec: i === 5 ? 0.1 : 0 })), post: snaps(30, traffic(5, () => 0.01)), rules: { error_rate: rules.error_rate! }, intervalMs: 10_000 });
+    expect(status(one, 'error_rate')).not.toBe('no_baseline');
+  });
+
   it('under min_volume requests the metric can raise attention but never rollback', () => {
     const custom = { ...rules, error_rate: { ...rules.error_rate!, min_volume: 1000 } };
     const pre = snaps(5, traffic(2, () => 0));

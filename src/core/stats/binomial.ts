@@ -60,6 +60,13 @@ export function rateOf(list: readonly Counts[]): number {
   return t.requests > 0 ? t.events / t.requests : 0;
 }
 
+/** A phase's events (rounded to whole ones, as the test takes them) and requests, summed overflow-safe. */
+export function totalsOf(list: readonly Counts[]): Counts {
+  const unit = countUnit(largestCount(list), list.length);
+  const t = total(list, unit);
+  return inCounts(Math.round(t.events), t.requests, unit);
+}
+
 function largestCount(...lists: (readonly Counts[])[]): number {
   let largest = 0;
   for (const list of lists) for (const c of list) largest = Math.max(largest, c.events, c.requests);
