@@ -232,6 +232,16 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
   return { kind: 'started', run };
 }
 
+/**
+ * `start` stopped by a signal once its run was stored (while it was pushed to the shared store):
+ * the pipeline was told to stop before its deploy, so the run is interrupted before the deploy, as
+ * one stopped during PRE is. Undefined when no signal came.
+ */
+export async function interruptedAfterStart(config: ResolvedConfig, run: RunRecord, io: AppIO): Promise<VerdictReport | undefined> {
+  const sig = io.interrupts.received();
+  return sig ? interruptedBeforeDeploy(config, run, sig, forRun(io, run.id)) : undefined;
+}
+
 function interruptedBeforeDeploy(config: ResolvedConfig, run: RunRecord, sig: StopSignal, io: AppIO): Promise<VerdictReport> {
   return concludeRun(io, run, { status: 'interrupted' }, {
     ...reportOptions(config, io, sig),

@@ -212,6 +212,37 @@ describe('a signal while seqpulse waits on the --sync target after the window', 
   }, 60_000);
 });
 
+describe('a stalled --sync target after `start`', () => {
+  it('SIGINT while `start` pushes its run: the run is interrupted before the deploy (exit 130, stored so), not started with exit 0 for the pipeline to deploy', async () => {
+    const url = await freshDatabase();
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const local = join(cwd, '.seqpulse', 'seqpulse.db');
+    // Writes to the shared runs wait on this lock: the run's announcement, then its push behind it.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table runs in exclusive mode');
+      const cli = startCli(['start', ...fastFlags(app.url), '--sync', url, '--sync-timeout', '60s', '--json'], { cwd, env });
+      await waitFor(() => localStates(local).includes('started 0 0'), 'the run to be stored locally after PRE (the push is next)', 30_000);
+      const signalled = Date.now();
+      cli.child.kill('SIGINT');
+      const result = await cli.done;
+      expect(Date.now() - signalled).toBeLessThan(SLACK_MS);
+      expect(result.code, result.stderr).toBe(130);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'interrupted', verdict: null, exit_code: 130 });
+      expect(result.stderr).toMatch(/Could not sync run [0-9a-f-]+ to postgres:\/\/\*\*\*@.*: interrupted by SIGINT/);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    expect(localStates(local)).toEqual([expect.stringMatching(/^interrupted /)]);
+    // Nothing is left for `finish`: the deploy must not follow.
+    expect((await runCli(['finish', JSON.parse((await runCli(['history', '--json'], { cwd })).stdout)[0].deployment_id], { cwd, env })).code).toBe(2);
+  }, 60_000);
+});
+
 describe('a frozen Postgres as the store (--store postgres://)', () => {
   it('frozen during the POST window: exit 3 within store_timeout, saying the deploy went ahead; the next command marks the run abandoned', async () => {
     const url = await freshDatabase();

@@ -1,5 +1,5 @@
 /** `seqpulse start`: PRE samples, then print the deployment id for `finish`. */
-import { startRun } from '../../app/cycle.js';
+import { interruptedAfterStart, startRun } from '../../app/cycle.js';
 import { requireCollection } from '../../sources/factory.js';
 import { createAppIO, createConsole, resolveCommandConfig } from '../context.js';
 import type { CommandFlags } from '../options.js';
@@ -19,6 +19,11 @@ export async function startCommand(flags: CommandFlags): Promise<number> {
     }
     const id = outcome.run.id;
     await syncAfterRun(io, config.sync, id, console);
+    const stopped = await interruptedAfterStart(config, outcome.run, io);
+    if (stopped) {
+      printReport(console, stopped);
+      return stopped.exit_code;
+    }
     if (console.json) console.stdout(JSON.stringify({ deployment_id: id }));
     else console.stdout(id);
     if (!console.json && !console.quiet) console.logger.log('info', 'started', `Deploy now, then run: seqpulse finish ${id}`, { deployment_id: id });
