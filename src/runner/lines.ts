@@ -15,15 +15,13 @@ export function forwardLines(stream: Readable, onLine: (line: string) => void): 
   let pending = '';
   const take = (text: string) => {
     pending += text;
-    let end: number;
-    while ((end = pending.indexOf('\n')) >= 0) {
-      onLine(pending.slice(0, end > 0 && pending[end - 1] === '\r' ? end - 1 : end));
-      pending = pending.slice(end + 1);
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n', start)) {
+      onLine(pending.slice(start, end > start && pending[end - 1] === '\r' ? end - 1 : end));
+      start = end + 1;
     }
-    while (pending.length >= MAX_LINE) {
-      onLine(pending.slice(0, MAX_LINE));
-      pending = pending.slice(MAX_LINE);
-    }
+    for (; pending.length - start >= MAX_LINE; start += MAX_LINE) onLine(pending.slice(start, start + MAX_LINE));
+    pending = pending.slice(start);
   };
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => take(decoder.write(chunk)));
@@ -37,7 +35,8 @@ export function forwardLines(stream: Readable, onLine: (line: string) => void): 
       resolve();
     };
     stream.once('end', finish);
-    // A pipe torn down (the child killed mid-line) ends the lines as they are.
+    // A pipe torn down (the child killed mid-line, or never started) ends the lines as they are.
     stream.once('error', finish);
+    stream.once('close', finish);
   });
 }

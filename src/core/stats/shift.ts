@@ -176,10 +176,11 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
 
   // Residuals around each phase's own median, in time order (for the autocorrelation), kept in `r`.
   const r = space('r', n + m);
-  const slope = options.detrendAfter ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
   const tied = unsteadyMedian(a, b, space);
+  // Discrete levels are centred on their midmeans, a steady move included (the trend test reads it).
+  const slope = options.detrendAfter && !tied ? (trendOf(b, (k) => space('m', k))?.slope ?? 0) : 0;
   const [ca, rawBefore] = centre(a, r, 0, 0, space, scale, before, tied);
-  const [cb, rawAfter] = centre(b, r, n, tied ? 0 : slope, space, scale, after, tied);
+  const [cb, rawAfter] = centre(b, r, n, slope, space, scale, after, tied);
   // Differences of a billionth (relative) are rounding, not noise or moves: a constant series scaled
   // by a power of two must not turn into a certain shift through the last bits of a logarithm.
   const epsilon = log ? 1e-9 : 1e-9 * Math.max(Math.abs(ca), Math.abs(cb));
