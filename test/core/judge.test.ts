@@ -185,7 +185,7 @@ describe('significance on real-looking noise', () => {
     expect(status(doubled, 'cpu_usage')).toBe('regression');
   });
 
-  it('a trickle of requests (0 to 2 an interval) is not a lost service because its median fell from 1 to 0; a real fall to a trickle still is', () => {
+  it('a trickle of requests (0 to 7 an interval) is not a lost service because its median fell a whole step; a real fall to a trickle still is', () => {
     const lone = { requests_per_sec: rules.requests_per_sec! };
     const rate = (counts: number[]) => snaps(counts.length, (i) => ({ requests_per_sec: counts[i]! / 10 }));
     // 8 requests in 12 intervals, then 14 in 27: the medians read -100 % (a rollback at p = 0.001
@@ -194,6 +194,12 @@ describe('significance on real-looking noise', () => {
     const trickle = analyze({ pre, post: rate([1, 0, 0, 0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 1, 0, 1]), rules: lone, intervalMs: 10_000 });
     expect(trickle.verdict).toBe('ok');
     expect(metric(trickle, 'requests_per_sec').evidence.p_value).toBeGreaterThan(0.05);
+    // 0 to 7 an interval, about 3 (38 requests in PRE's 12 intervals, 75 in POST's 27 judged): the medians
+    // read 4 -> 2, -50 %, a rollback at p = 0.04; on a lattice that coarse every median moves by a
+    // whole step, and the middle halves read -20 %.
+    const same = analyze({ pre: rate([7, 2, 2, 4, 4, 4, 4, 1, 5, 0, 5, 0]), post: rate([4, 1, 2, 1, 6, 2, 1, 5, 4, 3, 0, 1, 2, 3, 4, 1, 2, 2, 5, 3, 2, 5, 4, 2, 2, 2, 4, 4, 3, 2]), rules: lone, intervalMs: 10_000 });
+    expect(same.verdict).toBe('ok');
+    expect(metric(same, 'requests_per_sec').change_pct).toBeCloseTo(-20, 0);
     // 3 an interval, then one in three intervals: a rollback.
     const busy = rate([3, 4, 2, 3, 5, 3, 2, 4, 3, 3, 4, 2]);
     const fell = analyze({ pre: busy, post: rate(Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 1 : 0))), rules: lone, intervalMs: 10_000 });

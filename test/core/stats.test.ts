@@ -97,7 +97,7 @@ describe('shift test', () => {
     expect(shiftTest([0, 0, 0, 1, 0], [0, 0, 1, 0, 0], 'increase', space).medians).toEqual({ before: 0, after: 0 });
   });
 
-  it('discrete values whose pooled median sits at the edge of a tied block are centred on their middle half; a level most samples sit on keeps its median', () => {
+  it('discrete values whose pooled median sits at the edge of a tied block, or on a lattice of a few levels, are centred on their middle half; a level most samples sit on keeps its median', () => {
     // Two levels, about half the samples each: the middle half's mean, exact for a level every sample holds.
     const pre = [1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 1, 2];
     const post = [2, 1, 2, 1, 2, 1, 2, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2];
@@ -107,6 +107,11 @@ describe('shift test', () => {
     // An idle function: 80 % zeros, the pooled median deep inside their block: medians, zero both.
     const idle = [0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0];
     expect(shiftTest(idle, [...idle, 0, 2, 0, 0, 0, 0], 'decrease', space).medians).toEqual({ before: 0, after: 0 });
+    // The same on a coarse lattice (0 to 3): a third of PRE busy would put a midmean of 1/6 against POST's 0.
+    expect(shiftTest([0, 0, 2, 0, 3, 0, 0, 1, 0, 0, 2, 0], [0, 0, 0, 1, ...Array<number>(14).fill(0)], 'decrease', space).medians).toEqual({ before: 0, after: 0 });
+    // Counts of 0 to 7 with no level holding the median deep inside: the middle halves.
+    const counts = shiftTest([7, 2, 2, 4, 4, 4, 4, 1, 5, 0, 5, 0], [1, 6, 2, 1, 5, 4, 3, 0, 1, 2, 3, 4, 1, 2], 'decrease', space).medians;
+    expect([counts.before, counts.after].map((v) => Math.round(v * 1e12) / 1e12)).toEqual([3.333333333333, 2.25]);
     // Idle intervals and bursts of every size (a serverless function): the block of zeros has no
     // well-held level next to it for the median to jump to, and the middle half would say little of
     // the volume the bursts carry: medians.

@@ -265,16 +265,19 @@ const MIN_MIDMEAN = 6;
 const TIED_SHARE = 1 / 3;
 /** Share the next level must hold at least, on the side of the block the median sits at. */
 const NEXT_SHARE = 1 / 6;
+/** Distinct values the pooled samples take at most for a lattice too coarse for a median (small counts an interval). */
+const COARSE_LEVELS = 8;
 
 /**
  * Whether the phases' medians would jump between values for no reason: discrete values (a handful
  * of requests an interval, a CPU that reads 0.066 or 0.134 and nothing between) where one value
  * holds more than a third of the samples and the pooled median sits at the edge of its block, within
- * about one standard error of a phase's share (0.5 / sqrt of the smaller phase) of the next value.
- * Such a median moves by a whole step (+100%, -100%) on a coin's fall: a CPU alternating between two
- * levels was flagged in a fifth of its healthy windows, and requests at 0.5 an interval rolled back
- * in 7% (docs/analysis.md). Values that mostly sit on one level, well inside its block, keep their
- * steady median (an idle function's zeros).
+ * about one standard error of a phase's share (0.5 / sqrt of the smaller phase) of the next value;
+ * or values on a lattice of at most COARSE_LEVELS levels (0 to 7 requests an interval), where every
+ * median moves by a whole step. Such a median moves by +100% or -100% on a coin's fall: a CPU
+ * alternating between two levels was flagged in a fifth of its healthy windows, requests at 0.5 an
+ * interval rolled back in 5.5%, at 3 an interval in 2.5% (docs/analysis.md). Values that mostly sit
+ * on one level, well inside its block, keep their steady median (an idle function's zeros).
  */
 function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean {
   const n = a.length;
@@ -283,8 +286,9 @@ function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean
   const pooled = space('m', n + m);
   pooled.set(a);
   pooled.set(b, n);
-  const [lo, hi] = middlesInPlace(pooled);
   const N = n + m;
+  const coarse = fewLevels(pooled, COARSE_LEVELS);
+  const [lo, hi] = middlesInPlace(pooled);
   const within = 0.5 / Math.sqrt(Math.min(n, m));
   for (const level of lo === hi ? [hi] : [lo, hi]) {
     let below = 0;
@@ -300,11 +304,14 @@ function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean
       else up = Math.min(up, v);
     }
     const [from, to] = [below / N, (below + equal) / N];
-    if (!(to - from > TIED_SHARE)) continue;
+    const block = to - from > TIED_SHARE;
+    const [nearTop, nearBottom] = [to - 0.5 < within, 0.5 - from < within];
+    // On a coarse lattice every median moves by a whole step, unless one level holds it deep inside its block.
+    if (coarse && !(block && !nearTop && !nearBottom)) return true;
+    if (!block) continue;
     // The level next to the edge the pooled median sits at must be well held too: a median that
     // jumps between two levels, not from a block to a scatter of values (bursts of 50 to 500
     // requests after idle intervals, whose middle half says little of their volume).
-    const [nearTop, nearBottom] = [to - 0.5 < within, 0.5 - from < within];
     let [upCount, downCount] = [0, 0];
     for (let i = 0; i < N; i++) {
       if (pooled[i] === up) upCount++;
@@ -313,6 +320,18 @@ function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean
     if ((nearTop && upCount >= NEXT_SHARE * N) || (nearBottom && downCount >= NEXT_SHARE * N)) return true;
   }
   return false;
+}
+
+/** Whether `values` take at most `most` distinct values (read without sorting or allocating past `most`). */
+function fewLevels(values: Float64Array, most: number): boolean {
+  const seen: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (seen.includes(v)) continue;
+    if (seen.length === most) return false;
+    seen.push(v);
+  }
+  return true;
 }
 
 /**
