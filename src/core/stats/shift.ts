@@ -287,6 +287,8 @@ function unsteadyMedian(a: Float64Array, b: Float64Array, space: Space): boolean
   pooled.set(a);
   pooled.set(b, n);
   const N = n + m;
+  // Read only where values repeat (above): a lattice walked level after level without a repeat in
+  // three samples (a sawtooth) keeps its medians.
   const coarse = fewLevels(pooled, COARSE_LEVELS);
   const [lo, hi] = middlesInPlace(pooled);
   const within = 0.5 / Math.sqrt(Math.min(n, m));
