@@ -44,14 +44,14 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
   const before = io.interrupts.received();
   if (before) return interruptedBeforeDeploy(config, run, before, io);
   io.progress.phase('deploy', `Deploying: ${run.command?.join(' ')}`);
-  const outcome = await runDeploy(argv, { stdout: io.deployStdout === 'stderr' ? 'stderr' : 'inherit', ...deployLines(config, run, io), interrupts: io.interrupts, graceMs: config.killGraceMs });
+  const outcome = await runDeploy(argv, { stdout: io.deployStdout === 'stderr' ? 'stderr' : 'inherit', ...deployLines(config, io), interrupts: io.interrupts, graceMs: config.killGraceMs });
   return afterDeploy(() => judgeDeploy(config, run, outcome, io));
 }
 
-/** The deploy's output as log events, when the logs are JSON lines: what it prints is passed through the run's redactions like everything else logged. */
-function deployLines(config: ResolvedConfig, run: RunRecord, io: AppIO): { lines?: (stream: 'stdout' | 'stderr', line: string) => void } {
+/** The deploy's output as log events, when the logs are JSON lines: what it prints is passed through the run's redactions like everything else logged. `io` is the run's (its logger carries the deployment id). */
+function deployLines(config: ResolvedConfig, io: AppIO): { lines?: (stream: 'stdout' | 'stderr', line: string) => void } {
   if (io.deployStdout !== 'log') return {};
-  const log = io.logger.with({ deployment_id: run.id, phase: 'deploy' });
+  const log = io.logger.with({ phase: 'deploy' });
   return { lines: (stream, line) => log.log('info', 'deploy_output', redactText(line, config.redactions), { stream }) };
 }
 
@@ -239,7 +239,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
  */
 export async function interruptedAfterStart(config: ResolvedConfig, run: RunRecord, io: AppIO): Promise<VerdictReport | undefined> {
   const sig = io.interrupts.received();
-  return sig ? interruptedBeforeDeploy(config, run, sig, forRun(io, run.id)) : undefined;
+  return sig ? interruptedBeforeDeploy(config, run, sig, io) : undefined;
 }
 
 function interruptedBeforeDeploy(config: ResolvedConfig, run: RunRecord, sig: StopSignal, io: AppIO): Promise<VerdictReport> {

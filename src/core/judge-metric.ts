@@ -206,8 +206,8 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const counts = rule.direction === 'increase' ? countsOf(name, rule, pre, post, settle, ctx.intervalSeconds) : undefined;
   // No request before the deploy: the share it reported (0 / 0, read as 0, or no share at all) is no baseline for errors after it.
   if (counts && noTraffic(counts.pre)) {
-    const after = totalsOf(counts.post);
-    evidence.counts = { pre_events: 0, pre_requests: 0, post_events: after.events, post_requests: Math.round(after.requests), estimated: counts.estimated, overdispersion: 1 };
+    const served = totalsOf(counts.post);
+    evidence.counts = { pre_events: 0, pre_requests: 0, post_events: served.events, post_requests: Math.round(served.requests), estimated: counts.estimated, overdispersion: 1 };
     return { ...base, missing: 'no_baseline', baseline: Number.NaN, current: rateOf(counts.post), delta: Number.NaN, badPct: Number.NaN };
   }
   if (before.values.length === 0) {
