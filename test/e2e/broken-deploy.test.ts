@@ -156,13 +156,17 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
 
   it('an outage that recovers within half the window does not stop it, and is no finding', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
-    // 8 ticks of 500 (two attempts each) right after the deploy, then healthy again.
+    // 16 answers of 500 right after the deploy (8 ticks of two attempts), then healthy again.
     const hook = track(await deployHook(() => app.queueFault({ kind: 'status', status: 500 }, 16)));
     const r = await runCli(['run', ...flags([app.url]), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
     const report = JSON.parse(r.stdout) as Report;
     expect(report.early_exit).toBeUndefined();
     expect(report.samples.post + report.samples.failed).toBe(30);
-    expect(report.samples.failed).toBeGreaterThanOrEqual(8);
+    // Ticks overlap when a slow machine delays one (a 300 ms timeout against a 100 ms interval): two
+    // ticks in flight share the queue of 500s, and each may get its retry answered. Measured on a busy
+    // machine: 8 failed ticks, sometimes 7; 6 is still a fifth of the window down.
+    expect(report.samples.failed).toBeGreaterThanOrEqual(6);
+    expect(report.samples.failed).toBeLessThanOrEqual(8);
     expect(report.failing_endpoints).toBeUndefined();
     expect(report.hints.map((h) => h.code)).not.toContain('endpoint_failing');
     expect(report.verdict).not.toBe('rollback_recommended');
