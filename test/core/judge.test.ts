@@ -344,6 +344,29 @@ describe('significance on real-looking noise', () => {
     expect(found / 400).toBeGreaterThan(0.8);
   });
 
+  it('a dip that comes and goes inside POST is not the level wandering: a fall it sits in is still confirmed', () => {
+    // Real per-minute requests of a web server with a -60% fall injected from the deploy on (bench/real-traces.js,
+    // web_traffic_drop_x1.5): POST holds steady at about 48, except two minutes at 14 and 24. Read from adjacent
+    // blocks alone, that dip passed for the level walking 0.15 (in logarithms) every sample, carried over the
+    // 16 samples between the phases: p = 0.07, "too noisy to be sure". Blocks further apart do not move
+    // further apart, as a walking level's would. (The random-walk test above keeps the other side: a level
+    // that does walk still widens the test.)
+    const pre = [129, 96, 109, 144, 107, 131, 132, 135, 140, 109, 128, 101];
+    const post = [57.6, 32, 47.2, 55.6, 50.8, 45.6, 51.6, 34, 48.8, 14.4, 24.4, 46.4, 47.6, 56, 46, 49.6, 44.8, 52.8, 63.6, 48.4, 38, 34, 42, 62, 53.6, 60.8, 47.2, 50.4, 44.4, 35.2];
+    const perMinute = (values: number[]) => values.map((v) => ({ metrics: { requests_per_sec: v / 60 } }));
+    const a = analyze({ pre: perMinute(pre), post: perMinute(post), rules: { requests_per_sec: rules.requests_per_sec! }, intervalMs: 60_000 });
+    expect(metric(a, 'requests_per_sec').change_pct).toBeCloseTo(-63, 0);
+    expect(metric(a, 'requests_per_sec').evidence.p_value).toBeLessThan(0.03);
+    expect(a.verdict).toBe('rollback_recommended');
+    // The same move drawn out into a level that stays (POST's second half at a third of its first): blocks far
+    // apart differ as much as adjacent ones say, and that is wander, read as before (se 0.67, the dip's 0.60 -> 0.43).
+    const space = (_: string, n: number) => new Float64Array(n);
+    const stays = post.map((v, i) => (i >= 15 ? v / 3 : v));
+    const held = shiftTest(pre.slice(), stays.slice(3), 'decrease', space, { gap: 3 });
+    const dip = shiftTest(pre.slice(), post.slice(3), 'decrease', space, { gap: 3 });
+    expect(held.se).toBeGreaterThan(1.5 * dip.se);
+  });
+
   it('a move that continues a drift PRE already had is not the deploy\'s: attention, not rollback; a step at the deploy on top of it is', () => {
     // Traffic already falling steadily before the deploy (an evening), and still falling after it.
     const level = (i: number) => 1000 * Math.exp(-0.04 * i) * wobble(i, 0.02);
