@@ -120,7 +120,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
-        for (const r of results) plan.tally?.add(plan.phase, tick.index, r.endpoint, r.ok, r.error);
+        for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
         const snapshot = aggregateTick(results, plan.rules);
         if (snapshot) columns.append(snapshot);
         else failed++;

@@ -101,7 +101,7 @@ export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules,
     if (snapshot) out[phase].append(snapshot);
     else out.failed[phase]++;
     if (snapshot && phase === 'post' && samples[0]!.seq < settle) out.settling++;
-    for (const s of samples) tally.add(phase, s.seq, s.endpoint, s.ok, s.error);
+    for (const s of samples) tally.add(phase, s.seq, s);
   }
   return { ...out, endpoints: tally.list() };
 }

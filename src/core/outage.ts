@@ -32,12 +32,6 @@ export const FAILURE_SHARE = 0.5;
 export const MIN_FAILURES = 3;
 /** Where a signature rejected after the deploy is recorded (the whole tick): not an endpoint's failure. */
 export const ALL_ENDPOINTS = '*';
-/**
- * In the error of a sample no request was sent for: the endpoint had asked for a pause (429/503 with
- * Retry-After) that was not over. Not a request, so neither a failure nor an answer of the endpoint:
- * a pause of a year asked once must not read as every request of the window failing.
- */
-export const NOT_ASKED = 'not asked, Retry-After not over yet';
 
 export type OnEndpointFailure = 'rollback' | 'attention' | 'no_verdict';
 
@@ -178,6 +172,15 @@ export function failureReason(error: string | null | undefined): string {
   return head.slice(0, 60) || 'failed';
 }
 
+/** One request's outcome, as a source gives it or the store keeps it. */
+export interface RequestOutcome {
+  endpoint: string;
+  ok: boolean;
+  error?: string | null | undefined;
+  /** Requests sent for it: 0 when none could be. */
+  attempts: number;
+}
+
 /**
  * Request outcomes per endpoint, tick by tick, as they arrive or as they are read back from the
  * store: what `endpointFailures` judges. Ticks before `settle` (POST) are the settle period.
@@ -187,10 +190,14 @@ export class EndpointTally {
 
   constructor(private readonly settle: number) {}
 
-  add(phase: Phase, seq: number, endpoint: string, ok: boolean, error?: string | null): void {
+  add(phase: Phase, seq: number, { endpoint, ok, error, attempts }: RequestOutcome): void {
     // A signature rejected after the deploy is a configuration problem (SPEC §4), not an outage.
     if (endpoint === ALL_ENDPOINTS) return;
-    if (!ok && error?.includes(NOT_ASKED)) return;
+    // No request was sent (the endpoint's own Retry-After pause not over, the tick's deadline gone
+    // before its turn): neither a failure nor an answer of the endpoint. A pause of a year asked once
+    // must not read as every request of the window failing. Counted, not read from the error text,
+    // which can carry what an endpoint or a metrics command wrote.
+    if (!ok && attempts === 0) return;
     let e = this.byEndpoint.get(endpoint);
     if (!e) this.byEndpoint.set(endpoint, (e = blank(endpoint)));
     const bucket = phase === 'pre' ? e.pre : seq < this.settle ? e.settling : e.post;

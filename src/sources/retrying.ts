@@ -5,7 +5,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { formatDuration } from '../config/duration.js';
-import { NOT_ASKED } from '../core/outage.js';
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
@@ -73,6 +72,9 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
  * first reports the sample as failed without asking, marked NOT_ASKED: no request, so not counted
  * against the endpoint; one that reaches past it waits, then asks).
  */
+/** In the error of a sample no request was sent for (its `attempts` are 0, which is what counts). */
+const NOT_ASKED = 'not asked, Retry-After not over yet';
+
 export class RetryAfterHolds<K> {
   private readonly held = new Map<K, { until: number; status: number | undefined }>();
 

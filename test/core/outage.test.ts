@@ -18,7 +18,7 @@ const healthy = (n: number) => snaps(n, (i) => ({ error_rate: 0.01 * wobble(i, 0
 function tally(settle: number, endpoints: Record<string, { pre: string; post: string; error?: string }>): EndpointTally {
   const t = new EndpointTally(settle);
   for (const [endpoint, { pre, post, error = 'HTTP 500' }] of Object.entries(endpoints)) {
-    const add = (phase: Phase, ticks: string) => [...ticks].forEach((c, seq) => t.add(phase, seq, endpoint, c === 'o', c === 'o' ? null : error));
+    const add = (phase: Phase, ticks: string) => [...ticks].forEach((c, seq) => t.add(phase, seq, { endpoint, ok: c === 'o', error: c === 'o' ? null : error, attempts: 1 }));
     add('pre', pre);
     add('post', post);
   }
@@ -90,14 +90,14 @@ describe('an endpoint that fails after the deploy', () => {
 
   it('the reasons said are the three most frequent, most frequent first', () => {
     const t = new EndpointTally(0);
-    for (let i = 0; i < 12; i++) t.add('pre', i, URL_A, true);
+    for (let i = 0; i < 12; i++) t.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
     const why = ['timeout after 5s', 'HTTP 502', 'HTTP 502', 'connection refused', 'HTTP 502', 'timeout after 5s', 'HTTP 500', 'HTTP 502', 'timeout after 5s', 'connection refused'];
-    why.forEach((error, seq) => t.add('post', seq, URL_A, false, error));
+    why.forEach((error, seq) => t.add('post', seq, { endpoint: URL_A, ok: false, error, attempts: 2 }));
     const [f] = endpointFailures({ list: t.list(), planned: 10, settle: 0 }, 0.05);
     expect(f!.message).toBe(`${URL_A} failed 10 of 10 POST requests (HTTP 502: 4, timeout: 3, connection refused: 2, ...) after answering all 12 PRE requests`);
     const three = new EndpointTally(0);
-    for (let i = 0; i < 12; i++) three.add('pre', i, URL_A, true);
-    why.filter((w) => w !== 'HTTP 500').forEach((error, seq) => three.add('post', seq, URL_A, false, error));
+    for (let i = 0; i < 12; i++) three.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
+    why.filter((w) => w !== 'HTTP 500').forEach((error, seq) => three.add('post', seq, { endpoint: URL_A, ok: false, error, attempts: 2 }));
     expect(endpointFailures({ list: three.list(), planned: 9, settle: 0 }, 0.05)[0]!.message).toMatch(/\(HTTP 502: 4, timeout: 3, connection refused: 2\) after/);
   });
 
@@ -121,9 +121,19 @@ describe('an endpoint that fails after the deploy', () => {
 
   it('a rejected signature after the deploy is a configuration problem, not an outage', () => {
     const t = new EndpointTally(0);
-    for (let i = 0; i < 12; i++) t.add('pre', i, URL_A, true);
-    for (let i = 0; i < 30; i++) t.add('post', i, '*', false, 'rejected the signed request (HTTP 401)');
+    for (let i = 0; i < 12; i++) t.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
+    for (let i = 0; i < 30; i++) t.add('post', i, { endpoint: '*', ok: false, error: 'rejected the signed request (HTTP 401)', attempts: 1 });
     expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 0 } })]);
+  });
+
+  it('a sample no request was sent for is neither a failure nor an answer; what its error says does not decide that', () => {
+    const t = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) t.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
+    // The endpoint's Retry-After pause not over: no request, whatever the text.
+    for (let i = 0; i < 10; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'HTTP 429 earlier: not asked, Retry-After not over yet (1d left)', attempts: 0 });
+    // A metrics command (or a redirect, a Prometheus error) can write anything: requests sent are failures.
+    for (let i = 10; i < 20; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'exit 1: not asked, Retry-After not over yet', attempts: 1 });
+    expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 10 }, errors: { 'exit 1': 10 } })]);
   });
 });
 

@@ -172,14 +172,16 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.verdict).not.toBe('rollback_recommended');
   });
 
-  it('a command source that printed samples before the deploy and fails after it is a failing endpoint too', async () => {
+  // The second: what a failure says is the command's to write, and cannot pass for a request never sent (the
+  // words seqpulse uses for a Retry-After pause had made this "no verdict": no POST sample, no failing endpoint).
+  it.each(['metrics backend down', 'not asked, Retry-After not over yet'])('a command source that printed samples before the deploy and fails after it is a failing endpoint too (stderr: %s)', async (said) => {
     const cwd = tempDir();
     const marker = join(cwd, 'deployed');
     const script = join(cwd, 'metrics.js');
     writeFileSync(
       script,
       `const fs = require('fs');
-       if (fs.existsSync(${JSON.stringify(marker)})) { console.error('metrics backend down'); process.exit(1); }
+       if (fs.existsSync(${JSON.stringify(marker)})) { console.error(${JSON.stringify(said)}); process.exit(1); }
        console.log(JSON.stringify({ metrics: ${JSON.stringify(DEFAULT_METRICS)} }));`,
     );
     const deploy = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`];
