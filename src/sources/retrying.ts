@@ -66,15 +66,15 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
   return { last, attempts, at };
 }
 
+/** In the error of a sample no request was sent for (its `attempts` are 0, which is what counts). */
+const NOT_ASKED = 'not asked, Retry-After not over yet';
+
 /**
  * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
  * tick's: until it has passed, later ticks send that peer nothing (a tick whose deadline comes
  * first reports the sample as failed without asking, marked NOT_ASKED: no request, so not counted
  * against the endpoint; one that reaches past it waits, then asks).
  */
-/** In the error of a sample no request was sent for (its `attempts` are 0, which is what counts). */
-const NOT_ASKED = 'not asked, Retry-After not over yet';
-
 export class RetryAfterHolds<K> {
   private readonly held = new Map<K, { until: number; status: number | undefined }>();
 
