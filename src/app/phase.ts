@@ -121,7 +121,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
         for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
-        const snapshot = aggregateTick(results, plan.rules);
+        // Timed as the store has it (scheduled_at), so a verdict re-judged from the store reads the same rates from counters.
+        const snapshot = aggregateTick(results, plan.rules, tickSamples[0]?.scheduled_at);
         if (snapshot) columns.append(snapshot);
         else failed++;
         if (snapshot && tick.index < (plan.settle ?? 0)) progress.settling++;

@@ -25,6 +25,7 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
   // No prototype: a metric named `__proto__` is a key like any other, never the merged sample's
   // prototype (whose values would then be judged as if an endpoint had reported them).
   const metrics = Object.create(null) as Record<string, unknown>;
+  const counters = countersOf(rules);
   for (const name of names) {
     const raw = answered.map((r) => (Object.hasOwn(r.metrics!, name) ? r.metrics![name] : undefined)).filter((v) => v !== undefined);
     const numbers = raw.filter(isMeasurement);
@@ -33,11 +34,27 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
       metrics[name] = raw[0];
       continue;
     }
+    if (counters.has(name)) {
+      // A counter since process start means something across endpoints only as all of them together
+      // (what the service counted): with one missing, the total drops, a fall no process counted.
+      if (numbers.length === results.length) metrics[name] = finite(combine('sum', numbers));
+      continue;
+    }
     const how = (Object.hasOwn(rules, name) ? rules[name]!.aggregate : undefined) ?? 'mean';
     const value = combine(how, numbers);
     metrics[name] = how === 'sum' ? finite(value * (results.length / numbers.length)) : value;
   }
   return timestamp === undefined ? { metrics } : { timestamp, metrics };
+}
+
+/** The monotonic counters the rules read (`requests_total`, `errors_total`). */
+function countersOf(rules: Rules): Set<string> {
+  const names = new Set<string>();
+  for (const rule of Object.values(rules)) {
+    if (rule.counter) names.add(rule.counter);
+    if (rule.counters) names.add(rule.counters.events).add(rule.counters.requests);
+  }
+  return names;
 }
 
 /**

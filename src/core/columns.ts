@@ -17,6 +17,18 @@ export interface DerivedShare {
   requests: string;
 }
 
+/**
+ * A rate per second the samples do not report, read from a monotonic counter instead: an app may
+ * count its requests (`requests_total`) and not report `requests_per_sec`, and losing its traffic
+ * must still be seen. The seconds between two samples come from their timestamps.
+ */
+export interface DerivedRate {
+  name: string;
+  counter: string;
+}
+
+export type Derived = DerivedShare | DerivedRate;
+
 /** What a sample held for a metric. */
 export const ABSENT = 0;
 export const NUMBER = 1;
@@ -39,22 +51,28 @@ export class PhaseColumns {
   private list: MetricColumn[] = [];
   private size = 0;
   private capacity: number;
-  private readonly derived: readonly DerivedShare[];
+  private readonly shares: readonly DerivedShare[];
+  private readonly rates: readonly DerivedRate[];
+  /** Each sample's time (epoch ms, NaN when unknown), kept only for the rates derived from counters. */
+  private times: Float64Array;
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
    * `derived`: shares filled in from their counters where a sample does not report them.
    */
-  constructor(names: Iterable<string>, capacity = 16, derived: readonly DerivedShare[] = []) {
+  constructor(names: Iterable<string>, capacity = 16, derived: readonly Derived[] = []) {
     this.capacity = capacity;
     for (const name of names) this.cols.set(name, { values: new Float64Array(capacity), state: new Uint8Array(capacity) });
-    this.derived = derived.filter((d) => this.cols.has(d.name) && this.cols.has(d.events) && this.cols.has(d.requests));
+    this.shares = derived.filter((d): d is DerivedShare => 'events' in d && this.cols.has(d.name) && this.cols.has(d.events) && this.cols.has(d.requests));
+    this.rates = derived.filter((d): d is DerivedRate => 'counter' in d && this.cols.has(d.name) && this.cols.has(d.counter));
+    this.times = new Float64Array(this.rates.length > 0 ? capacity : 0);
     this.index();
   }
 
-  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>, derived: readonly DerivedShare[] = []): PhaseColumns {
+  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>, derived: readonly Derived[] = []): PhaseColumns {
     const columns = new PhaseColumns(names, Math.max(1, snapshots.length), derived);
     fill(columns.list, columns.names, snapshots);
+    if (columns.rates.length > 0) for (let i = 0; i < snapshots.length; i++) columns.times[i] = timeOf(snapshots[i]!);
     columns.size = snapshots.length;
     columns.derive(1, columns.size);
     return columns;
@@ -78,6 +96,7 @@ export class PhaseColumns {
       const col = this.list[k]!;
       store(metrics, name, col.values, col.state, i);
     }
+    if (this.rates.length > 0) this.times[i] = timeOf(snapshot);
     this.size = i + 1;
     this.derive(i, i + 1);
   }
@@ -100,12 +119,25 @@ export class PhaseColumns {
   }
 
   /**
-   * Samples [from, to) that lack a derived share get it from the counters' deltas since the sample
-   * before (the first sample of a phase has none). A counter that went down (a restart) or an
-   * interval without requests gives no value: the sample stays without one.
+   * Samples [from, to) that lack a derived share or rate get it from the counters' deltas since the
+   * sample before (the first sample of a phase has none). A counter that went down (a restart), an
+   * interval without requests (a share) or without a known length (a rate: a sample without a
+   * timestamp) gives no value: the sample stays without one.
    */
   private derive(from: number, to: number): void {
-    for (const d of this.derived) {
+    for (const d of this.rates) {
+      const rate = this.cols.get(d.name)!;
+      const counter = this.cols.get(d.counter)!;
+      for (let i = Math.max(1, from); i < to; i++) {
+        if (rate.state[i] !== ABSENT || counter.state[i] !== NUMBER || counter.state[i - 1] !== NUMBER) continue;
+        const counted = counter.values[i]! - counter.values[i - 1]!;
+        const seconds = (this.times[i]! - this.times[i - 1]!) / 1000;
+        if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
+        rate.values[i] = counted / seconds;
+        rate.state[i] = NUMBER;
+      }
+    }
+    for (const d of this.shares) {
       const share = this.cols.get(d.name)!;
       const events = this.cols.get(d.events)!;
       const requests = this.cols.get(d.requests)!;
@@ -127,6 +159,11 @@ export class PhaseColumns {
       values.set(col.values);
       state.set(col.state);
       this.cols.set(name, { values, state });
+    }
+    if (this.rates.length > 0) {
+      const times = new Float64Array(this.capacity);
+      times.set(this.times);
+      this.times = times;
     }
     this.index();
   }
@@ -207,9 +244,18 @@ export function emptyColumns(rules: Rules, capacity?: number): PhaseColumns {
   return new PhaseColumns(metricNames(rules), capacity, derivedShares(rules));
 }
 
-/** The rules' shares that counters can stand in for. */
-export function derivedShares(rules: Rules): DerivedShare[] {
-  return Object.entries(rules).flatMap(([name, rule]) => (rule.counters ? [{ name, events: rule.counters.events, requests: rule.counters.requests }] : []));
+/** The rules' shares and rates that counters can stand in for. */
+export function derivedShares(rules: Rules): Derived[] {
+  return Object.entries(rules).flatMap(([name, rule]): Derived[] => [
+    ...(rule.counters ? [{ name, events: rule.counters.events, requests: rule.counters.requests }] : []),
+    ...(rule.counter ? [{ name, counter: rule.counter }] : []),
+  ]);
+}
+
+/** A sample's time in epoch ms, NaN when it has none (or none that parses). */
+function timeOf(snapshot: MetricSnapshot): number {
+  // eslint-disable-next-line no-restricted-globals -- the sample's own time read from its text, not the clock
+  return snapshot.timestamp === undefined ? Number.NaN : Date.parse(snapshot.timestamp);
 }
 
 /** The metrics the judge reads for these rules: each rule's metric, its volume metric and its counters. */
@@ -218,6 +264,7 @@ export function metricNames(rules: Rules): Set<string> {
   for (const rule of Object.values(rules)) {
     if (rule.volume) names.add(rule.volume);
     if (rule.counters) names.add(rule.counters.events).add(rule.counters.requests);
+    if (rule.counter) names.add(rule.counter);
   }
   return names;
 }

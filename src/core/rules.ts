@@ -14,7 +14,7 @@ export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
   latency_p99: rule('increase', 40, { trend: true }),
   cpu_usage: rule('increase', 50),
   memory_usage: rule('increase', 70, { trend: true }),
-  requests_per_sec: rule('decrease', 40, { critical: true, aggregate: 'sum', gradual: 'attention' }),
+  requests_per_sec: rule('decrease', 40, { critical: true, aggregate: 'sum', gradual: 'attention', counter: 'requests_total' }),
   db_connections: rule('increase', 60, { min_delta: 2, aggregate: 'sum' }),
 });
 

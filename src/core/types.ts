@@ -46,6 +46,12 @@ export interface MetricRule {
    * deltas (exact counts) instead of counts estimated from the rate and `volume`.
    */
   counters?: { events: string; requests: string };
+  /**
+   * For a rate per second (requests_per_sec): a monotonic counter since process start
+   * (`requests_total`) that stands in for it where a sample does not report the rate: its delta over
+   * the seconds between that sample and the one before.
+   */
+  counter?: string;
   /** Fewer POST requests than this (by `volume`): the metric can raise attention but never rollback. */
   min_volume: number;
   /** What a metric reported before the deploy but missing after it means for the verdict. */

@@ -217,6 +217,16 @@ describe('aggregation of several endpoints', () => {
     expect(tick?.metrics.version).toBe('v1');
   });
 
+  it('counters are summed across endpoints, and only when every endpoint answered (a total missing one is a fall no process counted)', () => {
+    const a = { ok: true, metrics: { requests_total: 1000, errors_total: 10, latency_p95: 100 } };
+    const b = { ok: true, metrics: { requests_total: 3000, errors_total: 30, latency_p95: 200 } };
+    expect(aggregateTick([a, b], rules)?.metrics).toMatchObject({ requests_total: 4000, errors_total: 40, latency_p95: 150 });
+    const partial = aggregateTick([a, b, { ok: false }], rules)!;
+    expect(Object.hasOwn(partial.metrics, 'requests_total')).toBe(false);
+    expect(Object.hasOwn(partial.metrics, 'errors_total')).toBe(false);
+    expect(partial.metrics.latency_p95).toBe(150);
+  });
+
   it('no endpoint answered -> null', () => {
     expect(aggregateTick([{ ok: false }, { ok: false }], rules)).toBeNull();
   });

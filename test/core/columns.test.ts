@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/core/analyze.js';
-import { ABSENT, INVALID, metricNames, NUMBER, PhaseColumns } from '../../src/core/columns.js';
+import { ABSENT, asColumns, emptyColumns, INVALID, metricNames, NUMBER, PhaseColumns } from '../../src/core/columns.js';
 import { decisiveRegression } from '../../src/core/early.js';
 import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import type { MetricSnapshot } from '../../src/core/types.js';
@@ -48,6 +48,36 @@ describe('PhaseColumns', () => {
   it('refuses a metric it was not built for, rather than calling it missing', () => {
     const cols = PhaseColumns.from([{ metrics: { m: 1 } }], ['m']);
     expect(() => cols.column('other')).toThrow(/not among these columns/);
+  });
+
+  it('a rate the samples do not report is read from its counter over the seconds between samples; a restart or an unknown time gives none', () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7) + s * 1000).toISOString();
+    const snaps: MetricSnapshot[] = [
+      { timestamp: at(0), metrics: { requests_total: 5000 } },
+      { timestamp: at(10), metrics: { requests_total: 6000 } },
+      // A tick lost in between: 20 s, still 100 a second.
+      { timestamp: at(30), metrics: { requests_total: 8000 } },
+      // The process restarted: what it counted since is unknown.
+      { timestamp: at(40), metrics: { requests_total: 300 } },
+      { timestamp: at(50), metrics: { requests_total: 800 } },
+      // No time: neither this interval nor the next has a length.
+      { metrics: { requests_total: 1300 } },
+      { timestamp: at(70), metrics: { requests_total: 1800 } },
+      // The rate the app reports is the one judged.
+      { timestamp: at(80), metrics: { requests_total: 2300, requests_per_sec: 42 } },
+    ];
+    const expected = [Number.NaN, 100, 100, Number.NaN, 50, Number.NaN, Number.NaN, 42];
+    const rules = { requests_per_sec: DEFAULT_RULES.requests_per_sec! };
+    const names = metricNames(rules);
+    expect(names.has('requests_total')).toBe(true);
+    const whole = asColumns(snaps, rules);
+    const oneByOne = emptyColumns(rules, 2);
+    for (const s of snaps) oneByOne.append(s);
+    for (const c of [whole, oneByOne]) {
+      const col = c.column('requests_per_sec');
+      expect([...col.values]).toEqual(expected);
+      expect([...col.state]).toEqual(expected.map((v) => (Number.isNaN(v) ? ABSENT : NUMBER)));
+    }
   });
 
   it('reads the rules\' metrics and their volume metrics', () => {

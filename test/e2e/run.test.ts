@@ -115,6 +115,34 @@ describe('seqpulse run', () => {
     expect(report.details[0]).toMatch(/^error_rate changed by \+900% .*\(counted/);
   });
 
+  it('an app that counts its requests (requests_total) and reports no request rate: losing its traffic is judged from the counter', async () => {
+    // 200 requests a tick before the deploy, 60 after (ticks 100 ms apart: 2000 a second, then 600), 1 % errors throughout.
+    let errors = 0;
+    let requests = 0;
+    const app = track(
+      await startTestApp({
+        secret: TEST_SECRET,
+        metrics: (_n, phase) => {
+          const served = phase === 'post' ? 60 : 200;
+          requests += served;
+          errors += served / 100;
+          return { errors_total: errors, requests_total: requests, latency_p95: 120 };
+        },
+      }),
+    );
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '5']), '--no-early-exit', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    const traffic = report.metrics.find((m: { name: string }) => m.name === 'requests_per_sec');
+    expect(traffic).toMatchObject({ baseline: 2000, current: 600, status: 'regression' });
+    expect(report.metrics.find((m: { name: string }) => m.name === 'error_rate')).toMatchObject({ status: 'ok' });
+    // Judged again from the store, the same rates come from the same counters.
+    const again = await runCli(['analyze', report.deployment_id, '--json'], { cwd, env });
+    expect(JSON.parse(again.stdout).metrics.find((m: { name: string }) => m.name === 'requests_per_sec')).toMatchObject({ baseline: 2000, current: 600 });
+  });
+
   it('429 with Retry-After: the endpoint is not asked again before the pause is over, even at the next ticks (SPEC §4)', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     app.queueFault({ kind: 'status', status: 429, retryAfter: 1 });
