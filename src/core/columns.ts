@@ -58,7 +58,7 @@ export class PhaseColumns {
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
-   * `derived`: shares filled in from their counters where a sample does not report them.
+   * `derived`: shares and rates filled in from their counters where a sample does not report them.
    */
   constructor(names: Iterable<string>, capacity = 16, derived: readonly Derived[] = []) {
     this.capacity = capacity;
@@ -236,16 +236,16 @@ export function counterDelta(events: MetricColumn, requests: MetricColumn, i: nu
 
 /** Columns for the rules' metrics, converting snapshots once (columns already built are used as they are). */
 export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {
-  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules), derivedShares(rules));
+  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules), fromCounters(rules));
 }
 
 /** Empty columns for these rules, filled as samples arrive (`append`). */
 export function emptyColumns(rules: Rules, capacity?: number): PhaseColumns {
-  return new PhaseColumns(metricNames(rules), capacity, derivedShares(rules));
+  return new PhaseColumns(metricNames(rules), capacity, fromCounters(rules));
 }
 
 /** The rules' shares and rates that counters can stand in for. */
-export function derivedShares(rules: Rules): Derived[] {
+export function fromCounters(rules: Rules): Derived[] {
   return Object.entries(rules).flatMap(([name, rule]): Derived[] => [
     ...(rule.counters ? [{ name, events: rule.counters.events, requests: rule.counters.requests }] : []),
     ...(rule.counter ? [{ name, counter: rule.counter }] : []),
