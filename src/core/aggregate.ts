@@ -36,8 +36,9 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
     }
     if (counters.has(name)) {
       // A counter since process start means something across endpoints only as all of them together
-      // (what the service counted): with one missing, the total drops, a fall no process counted.
-      if (numbers.length === results.length) metrics[name] = finite(combine('sum', numbers));
+      // (what the service counted): with one not answering, the total drops, a fall no process
+      // counted. One that answers without the counter (an older version) is left out at every tick alike.
+      if (answered.length === results.length) metrics[name] = finite(combine('sum', numbers));
       continue;
     }
     const how = (Object.hasOwn(rules, name) ? rules[name]!.aggregate : undefined) ?? 'mean';

@@ -225,6 +225,9 @@ describe('aggregation of several endpoints', () => {
     expect(Object.hasOwn(partial.metrics, 'requests_total')).toBe(false);
     expect(Object.hasOwn(partial.metrics, 'errors_total')).toBe(false);
     expect(partial.metrics.latency_p95).toBe(150);
+    // An instance that answers without counters (an older version) is left out, tick after tick alike.
+    const older = { ok: true, metrics: { latency_p95: 120 } };
+    expect(aggregateTick([a, b, older], rules)?.metrics).toMatchObject({ requests_total: 4000, errors_total: 40 });
   });
 
   it('no endpoint answered -> null', () => {
