@@ -55,6 +55,8 @@ export class PhaseColumns {
   private readonly rates: readonly DerivedRate[];
   /** Each sample's time (epoch ms, NaN when unknown), kept only for the rates derived from counters. */
   private times: Float64Array;
+  /** The rates some of whose values were read from a counter, and that counter. */
+  private readonly counted = new Map<string, string>();
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
@@ -101,6 +103,11 @@ export class PhaseColumns {
     this.derive(i, i + 1);
   }
 
+  /** The counter some of this metric's values were read from (a rate the samples did not report), if any. */
+  counterOf(name: string): string | undefined {
+    return this.counted.get(name);
+  }
+
   /** The metric's column over samples [from, to); views, not copies. */
   column(name: string, from = 0, to = this.size): MetricColumn {
     const col = this.cols.get(name);
@@ -135,6 +142,7 @@ export class PhaseColumns {
         if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
+        this.counted.set(d.name, d.counter);
       }
     }
     for (const d of this.shares) {

@@ -184,7 +184,8 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const skipped = settle > 0 ? series(name, rule, post, scratch, 'skipped', 0, settle) : undefined;
   const postInvalid = after.invalid + (skipped?.invalid ?? 0);
   const postPresent = after.present + (skipped?.present ?? 0);
-  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid } };
+  const counter = pre.counterOf(name) ?? post.counterOf(name);
+  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid }, ...(counter ? { from_counter: counter } : {}) };
   const base = {
     name,
     rule,

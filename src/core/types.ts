@@ -126,6 +126,8 @@ export interface Evidence {
   trend?: { change_pct: number; p_value: number };
   /** Values present but not usable (strings, null, negative where impossible), per phase. */
   invalid: { pre: number; post: number };
+  /** The counter this rate was read from where the samples did not report it (`requests_total`). */
+  from_counter?: string;
   /** Earlier healthy runs pooled with the window's own noise: how many, and their typical PRE-to-POST move in percent. */
   history?: { runs: number; typical_change_pct: number };
   /**

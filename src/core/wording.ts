@@ -82,7 +82,9 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
 
 /** "shift test p=0.003, first 3 POST samples settling" — the test, its p-value and what it used. */
 export function evidence(e: Evidence): string {
-  const settle = e.settle_skipped > 0 ? `, first ${e.settle_skipped === 1 ? 'POST sample' : `${e.settle_skipped} POST samples`} settling` : '';
+  const settling = e.settle_skipped > 0 ? `, first ${e.settle_skipped === 1 ? 'POST sample' : `${e.settle_skipped} POST samples`} settling` : '';
+  // A rate the app did not report says where it came from.
+  const settle = `${settling}${e.from_counter ? `, read from ${e.from_counter}` : ''}`;
   if (e.test === 'rate' && e.counts) {
     const c = e.counts;
     const spread = c.overdispersion > 1 ? `, spread ${c.overdispersion}x the binomial's` : '';

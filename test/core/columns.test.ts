@@ -77,7 +77,10 @@ describe('PhaseColumns', () => {
       const col = c.column('requests_per_sec');
       expect([...col.values]).toEqual(expected);
       expect([...col.state]).toEqual(expected.map((v) => (Number.isNaN(v) ? ABSENT : NUMBER)));
+      expect(c.counterOf('requests_per_sec')).toBe('requests_total');
     }
+    // Reported throughout: nothing read from the counter.
+    expect(asColumns(snaps.map((s) => ({ ...s, metrics: { ...s.metrics, requests_per_sec: 7 } })), rules).counterOf('requests_per_sec')).toBeUndefined();
   });
 
   it('reads the rules\' metrics and their volume metrics', () => {

@@ -136,7 +136,8 @@ describe('seqpulse run', () => {
     const report = JSON.parse(r.stdout);
     expect(report.verdict).toBe('rollback_recommended');
     const traffic = report.metrics.find((m: { name: string }) => m.name === 'requests_per_sec');
-    expect(traffic).toMatchObject({ baseline: 2000, current: 600, status: 'regression' });
+    expect(traffic).toMatchObject({ baseline: 2000, current: 600, status: 'regression', evidence: { from_counter: 'requests_total' } });
+    expect(report.details.find((d: string) => d.startsWith('requests_per_sec'))).toMatch(/, read from requests_total$/);
     expect(report.metrics.find((m: { name: string }) => m.name === 'error_rate')).toMatchObject({ status: 'ok' });
     // Judged again from the store, the same rates come from the same counters.
     const again = await runCli(['analyze', report.deployment_id, '--json'], { cwd, env });
