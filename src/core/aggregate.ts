@@ -2,6 +2,7 @@
  * Several endpoints sampled at one tick become one snapshot per tick, metric by metric, with the
  * metric's rule saying how (mean, sum, max, min). Pure.
  */
+import { counterNames } from './columns.js';
 import { isMeasurement, mean } from './stats/basic.js';
 import type { Aggregation, MetricSnapshot, Rules } from './types.js';
 
@@ -25,7 +26,7 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
   // No prototype: a metric named `__proto__` is a key like any other, never the merged sample's
   // prototype (whose values would then be judged as if an endpoint had reported them).
   const metrics = Object.create(null) as Record<string, unknown>;
-  const counters = countersOf(rules);
+  const counters = counterNames(rules);
   for (const name of names) {
     const raw = answered.map((r) => (Object.hasOwn(r.metrics!, name) ? r.metrics![name] : undefined)).filter((v) => v !== undefined);
     const numbers = raw.filter(isMeasurement);
@@ -46,16 +47,6 @@ export function aggregateTick(results: readonly EndpointValues[], rules: Rules, 
     metrics[name] = how === 'sum' ? finite(value * (results.length / numbers.length)) : value;
   }
   return timestamp === undefined ? { metrics } : { timestamp, metrics };
-}
-
-/** The monotonic counters the rules read (`requests_total`, `errors_total`). */
-function countersOf(rules: Rules): Set<string> {
-  const names = new Set<string>();
-  for (const rule of Object.values(rules)) {
-    if (rule.counter) names.add(rule.counter);
-    if (rule.counters) names.add(rule.counters.events).add(rule.counters.requests);
-  }
-  return names;
 }
 
 /**

@@ -268,9 +268,15 @@ function timeOf(snapshot: MetricSnapshot): number {
 
 /** The metrics the judge reads for these rules: each rule's metric, its volume metric and its counters. */
 export function metricNames(rules: Rules): Set<string> {
-  const names = new Set(Object.keys(rules));
+  const names = new Set([...Object.keys(rules), ...counterNames(rules)]);
+  for (const rule of Object.values(rules)) if (rule.volume) names.add(rule.volume);
+  return names;
+}
+
+/** The monotonic counters the rules read (`requests_total`, `errors_total`). */
+export function counterNames(rules: Rules): Set<string> {
+  const names = new Set<string>();
   for (const rule of Object.values(rules)) {
-    if (rule.volume) names.add(rule.volume);
     if (rule.counters) names.add(rule.counters.events).add(rule.counters.requests);
     if (rule.counter) names.add(rule.counter);
   }

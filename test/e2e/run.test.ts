@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, deployHook, fastFlags, runCli, tempDir } from '../helpers/cli.js';
-import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 const track = closeAfterEach();
@@ -91,21 +91,28 @@ describe('seqpulse run', () => {
     expect(again.stdout).toMatch(/stored verdict: rollback_recommended .*\n +judged again: +ok .* — a different verdict/);
   });
 
-  it('an app that reports only errors_total/requests_total: the error rate is judged from their deltas (SPEC §4)', async () => {
-    // 200 requests a sample; 2 errors each before the deploy (1 %), 20 after (10 %). No error_rate, no requests_per_sec.
+  /** An app that reports only its counters (no error_rate, no requests_per_sec), and a whole run against it. */
+  const countingApp = async (tick: (phase: string | undefined) => { requests: number; errors: number }) => {
     let errors = 0;
     let requests = 0;
-    const app = track(
+    return track(
       await startTestApp({
         secret: TEST_SECRET,
         metrics: (_n, phase) => {
-          requests += 200;
-          errors += phase === 'post' ? 20 : 2;
+          const served = tick(phase);
+          requests += served.requests;
+          errors += served.errors;
           return { errors_total: errors, requests_total: requests, latency_p95: 120 };
         },
       }),
     );
-    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '5']), '--no-early-exit', '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+  };
+  const runAgainst = (app: TestApp, cwd: string) => runCli(['run', ...fastFlags(app.url, ['--pre-samples', '5']), '--no-early-exit', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+
+  it('an app that reports only errors_total/requests_total: the error rate is judged from their deltas (SPEC §4)', async () => {
+    // 200 requests a sample; 2 errors each before the deploy (1 %), 20 after (10 %).
+    const app = await countingApp((phase) => ({ requests: 200, errors: phase === 'post' ? 20 : 2 }));
+    const r = await runAgainst(app, tempDir());
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.verdict).toBe('rollback_recommended');
@@ -117,21 +124,9 @@ describe('seqpulse run', () => {
 
   it('an app that counts its requests (requests_total) and reports no request rate: losing its traffic is judged from the counter', async () => {
     // 200 requests a tick before the deploy, 60 after (ticks 100 ms apart: 2000 a second, then 600), 1 % errors throughout.
-    let errors = 0;
-    let requests = 0;
-    const app = track(
-      await startTestApp({
-        secret: TEST_SECRET,
-        metrics: (_n, phase) => {
-          const served = phase === 'post' ? 60 : 200;
-          requests += served;
-          errors += served / 100;
-          return { errors_total: errors, requests_total: requests, latency_p95: 120 };
-        },
-      }),
-    );
+    const app = await countingApp((phase) => (phase === 'post' ? { requests: 60, errors: 0.6 } : { requests: 200, errors: 2 }));
     const cwd = tempDir();
-    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '5']), '--no-early-exit', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+    const r = await runAgainst(app, cwd);
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.verdict).toBe('rollback_recommended');
