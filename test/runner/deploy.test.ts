@@ -50,14 +50,17 @@ describe('runDeploy', () => {
     const child = `
       const { spawn } = require('child_process');
       const gc = spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'inherit' });
-      process.on('SIGINT', () => { require('fs').writeFileSync(${JSON.stringify(join(dir, 'child'))}, 'SIGINT'); gc.on('exit', () => process.exit(130)); });
+      // The grandchild gets the same SIGINT and may have exited (its 'exit' event already emitted) before this handler runs.
+      let gcExited = false, interrupted = false;
+      gc.on('exit', () => { gcExited = true; if (interrupted) process.exit(130); });
+      process.on('SIGINT', () => { require('fs').writeFileSync(${JSON.stringify(join(dir, 'child'))}, 'SIGINT'); interrupted = true; if (gcExited) process.exit(130); });
       require('fs').writeFileSync(${JSON.stringify(join(dir, 'ready'))}, '');
       setInterval(() => {}, 1000);`;
     const running = runDeploy([node, '-e', child], { stdout: 'stderr', interrupts });
     await waitFor(() => existsSync(join(dir, 'ready')) && existsSync(join(dir, 'gc-ready')), 'child and grandchild to start');
     fire('SIGINT');
     const out = await running;
-    expect(out.exitCode).toBe(130);
+    expect(out).toMatchObject({ exitCode: 130, signal: null });
     expect(readFileSync(join(dir, 'child'), 'utf8')).toBe('SIGINT');
     expect(readFileSync(join(dir, 'gc'), 'utf8')).toBe('SIGINT');
   });
