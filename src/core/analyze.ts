@@ -77,7 +77,7 @@ export interface Measured {
 
 export function measureAll(input: AnalysisInput): Measured {
   const ctx = contextOf(input);
-  const [pre, post] = [asColumns(input.pre, input.rules), asColumns(input.post, input.rules)];
+  const [pre, post] = [asColumns(input.pre, input.rules, input.intervalMs), asColumns(input.post, input.rules, input.intervalMs)];
   const measured = Object.entries(input.rules)
     .map(([name, rule]) => measureMetric(name, rule, pre, post, ctx))
     .filter((m) => m.seen);
@@ -129,7 +129,7 @@ function explainByTraffic(judged: MetricJudgement[]): void {
 
 export function contextOf(input: AnalysisInput): JudgeContext {
   return {
-    healthy: (input.healthy ?? []).map((h) => ({ pre: asColumns(h.pre, input.rules), post: asColumns(h.post, input.rules) })),
+    healthy: (input.healthy ?? []).map((h) => ({ pre: asColumns(h.pre, input.rules, input.intervalMs), post: asColumns(h.post, input.rules, input.intervalMs) })),
     // About a tenth of the window: long enough for a restart, short enough not to hide a step.
     settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
     // Without an interval (sample files without timestamps), counts are taken per second.

@@ -57,13 +57,19 @@ export class PhaseColumns {
   private times: Float64Array;
   /** The rates some of whose values were read from a counter, and that counter. */
   private readonly counted = new Map<string, string>();
+  /** Seconds taken between two samples that both lack a time (a sample file without timestamps); NaN: none, such pairs give no rate. */
+  private readonly untimedSeconds: number;
+  /** Whether a rate was read over `untimedSeconds`, not over the samples' own times. */
+  private untimedUsed = false;
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
    * `derived`: shares and rates filled in from their counters where a sample does not report them.
+   * `untimedMs`: the time between two samples neither of which has a timestamp (the run's interval).
    */
-  constructor(names: Iterable<string>, capacity = 16, derived: readonly Derived[] = []) {
+  constructor(names: Iterable<string>, capacity = 16, derived: readonly Derived[] = [], untimedMs = Number.NaN) {
     this.capacity = capacity;
+    this.untimedSeconds = untimedMs / 1000;
     for (const name of names) this.cols.set(name, { values: new Float64Array(capacity), state: new Uint8Array(capacity) });
     this.shares = derived.filter((d): d is DerivedShare => 'events' in d && this.cols.has(d.name) && this.cols.has(d.events) && this.cols.has(d.requests));
     this.rates = derived.filter((d): d is DerivedRate => 'counter' in d && this.cols.has(d.name) && this.cols.has(d.counter));
@@ -71,8 +77,8 @@ export class PhaseColumns {
     this.index();
   }
 
-  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>, derived: readonly Derived[] = []): PhaseColumns {
-    const columns = new PhaseColumns(names, Math.max(1, snapshots.length), derived);
+  static from(snapshots: readonly MetricSnapshot[], names: Iterable<string>, derived: readonly Derived[] = [], untimedMs?: number): PhaseColumns {
+    const columns = new PhaseColumns(names, Math.max(1, snapshots.length), derived, untimedMs);
     fill(columns.list, columns.names, snapshots);
     if (columns.rates.length > 0) for (let i = 0; i < snapshots.length; i++) columns.times[i] = timeOf(snapshots[i]!);
     columns.size = snapshots.length;
@@ -108,6 +114,11 @@ export class PhaseColumns {
     return this.counted.get(name);
   }
 
+  /** The seconds a rate from a counter was read over where the samples had no timestamps, if that happened. */
+  untimedInterval(): number | undefined {
+    return this.untimedUsed ? this.untimedSeconds : undefined;
+  }
+
   /** The metric's column over samples [from, to); views, not copies. */
   column(name: string, from = 0, to = this.size): MetricColumn {
     const col = this.cols.get(name);
@@ -128,8 +139,9 @@ export class PhaseColumns {
   /**
    * Samples [from, to) that lack a derived share or rate get it from the counters' deltas since the
    * sample before (the first sample of a phase has none). A counter that went down (a restart), an
-   * interval without requests (a share) or without a known length (a rate: a sample without a
-   * timestamp) gives no value: the sample stays without one.
+   * interval without requests (a share) or without a known length (a rate: one of the two samples
+   * without a timestamp, unless neither has one and `untimedMs` was given) gives no value: the
+   * sample stays without one.
    */
   private derive(from: number, to: number): void {
     for (const d of this.rates) {
@@ -138,11 +150,13 @@ export class PhaseColumns {
       for (let i = Math.max(1, from); i < to; i++) {
         if (rate.state[i] !== ABSENT || counter.state[i] !== NUMBER || counter.state[i - 1] !== NUMBER) continue;
         const counted = counter.values[i]! - counter.values[i - 1]!;
-        const seconds = (this.times[i]! - this.times[i - 1]!) / 1000;
+        const untimed = Number.isNaN(this.times[i]!) && Number.isNaN(this.times[i - 1]!);
+        const seconds = untimed ? this.untimedSeconds : (this.times[i]! - this.times[i - 1]!) / 1000;
         if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
         this.counted.set(d.name, d.counter);
+        if (untimed) this.untimedUsed = true;
       }
     }
     for (const d of this.shares) {
@@ -242,9 +256,12 @@ export function counterDelta(events: MetricColumn, requests: MetricColumn, i: nu
   return e >= 0 && n >= 0 && e <= n && Number.isFinite(n) ? { events: e, requests: n } : undefined;
 }
 
-/** Columns for the rules' metrics, converting snapshots once (columns already built are used as they are). */
-export function asColumns(samples: PhaseSamples, rules: Rules): PhaseColumns {
-  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules), fromCounters(rules));
+/**
+ * Columns for the rules' metrics, converting snapshots once (columns already built are used as they
+ * are). `untimedMs`: the time between two samples without timestamps, for the rates read from counters.
+ */
+export function asColumns(samples: PhaseSamples, rules: Rules, untimedMs?: number): PhaseColumns {
+  return samples instanceof PhaseColumns ? samples : PhaseColumns.from(samples, metricNames(rules), fromCounters(rules), untimedMs);
 }
 
 /** Empty columns for these rules, filled as samples arrive (`append`). */

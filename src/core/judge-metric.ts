@@ -185,7 +185,8 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const postInvalid = after.invalid + (skipped?.invalid ?? 0);
   const postPresent = after.present + (skipped?.present ?? 0);
   const counter = pre.counterOf(name) ?? post.counterOf(name);
-  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid }, ...(counter ? { from_counter: counter } : {}) };
+  const untimed = counter ? (pre.untimedInterval() ?? post.untimedInterval()) : undefined;
+  const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid }, ...(counter ? { from_counter: counter } : {}), ...(untimed !== undefined ? { untimed_interval_s: untimed } : {}) };
   const base = {
     name,
     rule,

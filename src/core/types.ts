@@ -128,6 +128,8 @@ export interface Evidence {
   invalid: { pre: number; post: number };
   /** The counter this rate was read from where the samples did not report it (`requests_total`). */
   from_counter?: string;
+  /** Samples without timestamps (a sample file) had their rate from the counter read as this many seconds apart: the interval setting. */
+  untimed_interval_s?: number;
   /** Earlier healthy runs pooled with the window's own noise: how many, and their typical PRE-to-POST move in percent. */
   history?: { runs: number; typical_change_pct: number };
   /**

@@ -1,5 +1,6 @@
 /** The words of a verdict: `details` lines in the SPEC §6 wording, with the evidence behind them. Pure. */
 import type { Direction, Evidence, MetricResult, Verdict } from './types.js';
+import { roundSig } from './stats/basic.js';
 
 export function formatNumber(value: number): string {
   if (value === 0) return '0';
@@ -84,7 +85,8 @@ export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trendin
 export function evidence(e: Evidence): string {
   const settling = e.settle_skipped > 0 ? `, first ${e.settle_skipped === 1 ? 'POST sample' : `${e.settle_skipped} POST samples`} settling` : '';
   // A rate the app did not report says where it came from.
-  const settle = `${settling}${e.from_counter ? `, read from ${e.from_counter}` : ''}`;
+  const untimed = e.untimed_interval_s === undefined ? '' : ` (samples without timestamps taken as ${roundSig(e.untimed_interval_s, 3)} s apart)`;
+  const settle = `${settling}${e.from_counter ? `, read from ${e.from_counter}${untimed}` : ''}`;
   if (e.test === 'rate' && e.counts) {
     const c = e.counts;
     const spread = c.overdispersion > 1 ? `, spread ${c.overdispersion}x the binomial's` : '';

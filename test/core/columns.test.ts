@@ -83,6 +83,26 @@ describe('PhaseColumns', () => {
     expect(asColumns(snaps.map((s) => ({ ...s, metrics: { ...s.metrics, requests_per_sec: 7 } })), rules).counterOf('requests_per_sec')).toBeUndefined();
   });
 
+  it('samples without timestamps (a sample file) read their rate over the interval given; a sample with a time next to one without still gives none', () => {
+    const rules = { requests_per_sec: DEFAULT_RULES.requests_per_sec! };
+    const untimed: MetricSnapshot[] = [{ metrics: { requests_total: 1000 } }, { metrics: { requests_total: 1600 } }, { metrics: { requests_total: 2200 } }];
+    const cols = asColumns(untimed, rules, 30_000);
+    expect([...cols.column('requests_per_sec').values]).toEqual([Number.NaN, 20, 20]);
+    expect(cols.untimedInterval()).toBe(30);
+    // No interval given: no length, no rate (as before).
+    expect([...asColumns(untimed, rules).column('requests_per_sec').state]).toEqual([ABSENT, ABSENT, ABSENT]);
+    // One of the two has a time: the interval between them is not known to be the setting's.
+    const mixed: MetricSnapshot[] = [{ timestamp: new Date(Date.UTC(2026, 11, 7)).toISOString(), metrics: { requests_total: 1000 } }, { metrics: { requests_total: 1600 } }];
+    const m = asColumns(mixed, rules, 30_000);
+    expect([...m.column('requests_per_sec').state]).toEqual([ABSENT, ABSENT]);
+    expect(m.untimedInterval()).toBeUndefined();
+    // Timed samples never use it.
+    const timed = untimed.map((s, i) => ({ ...s, timestamp: new Date(Date.UTC(2026, 11, 7) + i * 10_000).toISOString() }));
+    const t = asColumns(timed, rules, 30_000);
+    expect([...t.column('requests_per_sec').values]).toEqual([Number.NaN, 60, 60]);
+    expect(t.untimedInterval()).toBeUndefined();
+  });
+
   it('reads the rules\' metrics and their volume metrics', () => {
     const names = metricNames({ error_rate: rule('increase', 50, { volume: 'requests_per_sec' }), latency_p95: rule('increase', 30) });
     expect([...names].sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);

@@ -83,6 +83,24 @@ describe('analyze --pre/--post (dry run)', () => {
     expect(r.stdout.trim()).toBe('ok');
   });
 
+  it('files without timestamps from an app that counts its requests: the traffic is read from requests_total at the interval setting, and says so', async () => {
+    const cwd = tempDir();
+    // 100 requests a second before, 30 after, with the error counters steady; no timestamps, 20 s apart.
+    const counted = (n: number, perSample: number, from: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ metrics: { requests_total: from + perSample * i + (i % 2) * 37, errors_total: 5 } })).join('\n');
+    writeFileSync(join(cwd, 'pre.jsonl'), counted(12, 2000, 50_000));
+    writeFileSync(join(cwd, 'post.jsonl'), counted(20, 600, 10_000));
+    writeFileSync(join(cwd, 'seqpulse.yml'), 'interval: 20s\n');
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('rollback_recommended');
+    const traffic = report.metrics.find((m: { name: string }) => m.name === 'requests_per_sec');
+    expect(traffic).toMatchObject({ status: 'regression', evidence: { from_counter: 'requests_total', untimed_interval_s: 20 } });
+    expect(traffic.baseline).toBeCloseTo(100, 0);
+    expect(traffic.current).toBeCloseTo(30, 0);
+    expect(report.details.join('\n')).toContain('read from requests_total (samples without timestamps taken as 20 s apart)');
+  });
+
   it('colours only when asked: FORCE_COLOR on, --no-color and NO_COLOR off', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));

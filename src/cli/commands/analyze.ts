@@ -29,7 +29,9 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
   if (id === undefined) {
     if (flags.pre === '-' && flags.post === '-') throw new UsageError('--pre and --post cannot both be - (standard input holds one file)', 'Give one of them as a file.');
     const [pre, post] = await Promise.all([readSampleFile(flags.pre!), readSampleFile(flags.post!)]);
-    const analysis = analyze({ pre, post, rules: config.rules, intervalMs: intervalOf(post) ?? intervalOf(pre), settle: config.settleMs === undefined ? undefined : Math.ceil(config.settleMs / (intervalOf(post) ?? 1000)) });
+    // Files without timestamps were sampled at the interval setting, as far as anyone can tell.
+    const intervalMs = intervalOf(post) ?? intervalOf(pre) ?? config.intervalMs;
+    const analysis = analyze({ pre, post, rules: config.rules, intervalMs, settle: config.settleMs === undefined ? undefined : Math.ceil(config.settleMs / intervalMs) });
     report = {
       deployment_id: randomUUID(),
       project: config.project,
