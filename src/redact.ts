@@ -15,12 +15,24 @@ export const MASK = '***';
  * query parameter named like a credential (`?token=abc` -> `?token=***`).
  */
 export function redactUserinfo(text: string): string {
-  // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host. A
-  // scheme starts where no scheme character precedes it: without that, a long run of letters from
-  // outside (a metric name) is rescanned from every position, in quadratic time.
-  const out = text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${MASK}@`);
+  // Greedy up to the last `@` before the path, the way URL parsers split userinfo from host; or,
+  // where a `/`, `?` or `#` comes first (a generated password with one of them, not percent-encoded,
+  // which a driver may still accept), up to the last `@` of the word, when a `user:` came before
+  // it (within 256 characters, and not past another `://`: each scheme's scan then ends where the
+  // next begins, and a text made of schemes is still read in linear time). A scheme starts where no
+  // scheme character precedes it: without that, a long run of letters from outside (a metric name)
+  // is rescanned from every position, in quadratic time.
+  const out = text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#]*@|[^\s@/?#]*:(?:(?!:\/\/)\S){0,256}@)/gi, `$1${MASK}@`);
   if (!out.includes('=')) return out;
   return out.replace(QUERY_PARAM, (all, sep: string, name: string, value: string) => (value !== '' && value !== MASK && credentialName(name) ? `${sep}${name}=${MASK}` : all));
+}
+
+/**
+ * A URL as messages show it: its credentials masked in every form, also where it does not parse (a
+ * password with a space: `postgres://u:pass word@h/db` is refused by URL parsers, and shown whole).
+ */
+export function redactUrl(url: string): string {
+  return redactText(url, urlSecrets(url));
 }
 
 /** `?name=value` or `&name=value`: the value runs to the next parameter, fragment, space or quote. */
@@ -49,7 +61,7 @@ export function urlSecrets(url: string | undefined): string[] {
   try {
     parsed = new URL(url);
   } catch {
-    return [];
+    return looseUserinfo(url);
   }
   const { username, password } = parsed;
   // Named like a credential is a guess: a short value (`?auth=1`, `&session=true`) is masked in the URL, not everywhere it appears.
@@ -57,6 +69,19 @@ export function urlSecrets(url: string | undefined): string[] {
   if (!username && !password) return unique(inQuery);
   const basic = `${safeDecode(username)}:${safeDecode(password)}`;
   return unique([...secretForms(password || username), ...base64Forms(basic), ...inQuery]);
+}
+
+/**
+ * The credentials of a URL that does not parse (a password with `#`, `/`, `?` or a space, not
+ * percent-encoded): everything between the scheme and its last `@` is the userinfo, as a driver that
+ * still connects with it reads it.
+ */
+function looseUserinfo(url: string): string[] {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/is.exec(url.trim())?.[1];
+  if (!userinfo) return [];
+  const colon = userinfo.indexOf(':');
+  const [username, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
+  return unique([...secretForms(password || username), ...base64Forms(`${safeDecode(username)}:${safeDecode(password)}`)]);
 }
 
 /** Shortest query parameter value taken for a secret wherever it appears (a token is longer). */
@@ -68,10 +93,16 @@ const CREDENTIAL_WORDS = new Set([
   'apikey', 'accesskey', 'secretkey', 'privatekey', 'apitoken', 'accesstoken', 'authtoken', 'refreshtoken', 'idtoken', 'clientsecret',
 ]);
 
-/** Whether a query parameter's name says its value is a credential: one of its words (split at punctuation and camelCase) is. */
+/** Words that make a name a credential's wherever they stand in it, run together with others (`sslpassword`, `dbpasswd`, `gitlabtoken`). */
+const CREDENTIAL_STEMS = ['password', 'passwd', 'secret', 'token', 'credential', 'apikey', 'privatekey'];
+
+/**
+ * Whether a query parameter's name says its value is a credential: one of its words (split at
+ * punctuation and camelCase) is, or one of them holds a credential's stem.
+ */
 function credentialName(name: string): boolean {
   const words = safeDecode(name).replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
-  return words.some((w) => CREDENTIAL_WORDS.has(w));
+  return words.some((w) => CREDENTIAL_WORDS.has(w) || CREDENTIAL_STEMS.some((stem) => w.includes(stem)));
 }
 
 /** Masks every occurrence of every secret, in each of its forms, and URL credentials. */

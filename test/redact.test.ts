@@ -1,6 +1,6 @@
 /** Every form a secret travels in is masked where the secret is (redact.ts). */
 import { describe, expect, it } from 'vitest';
-import { redactError, redactText, redactUserinfo, secretForms, urlSecrets } from '../src/redact.js';
+import { redactError, redactText, redactUrl, redactUserinfo, secretForms, urlSecrets } from '../src/redact.js';
 
 describe('derived secrets', () => {
   it('a URL password is masked as given, percent-decoded, percent-encoded, and inside the Basic header', () => {
@@ -46,5 +46,26 @@ describe('derived secrets', () => {
     // The values are secrets wherever they appear, in every form; a short one (`?auth=1`) is masked in its URL only.
     const secrets = urlSecrets('https://h/m?session_token=tok%2Fen123&auth=1');
     expect(redactText(`echo tok/en123 ${Buffer.from('tok/en123').toString('base64')} tok%2fen123, 1 and 1`, secrets)).toBe('echo *** *** ***, 1 and 1');
+  });
+
+  it('a generated password with an unencoded #, /, ? or @ is masked whole in free text; a URL with an @ only after its path keeps its host', () => {
+    for (const password of ['S3cr#tPw', 'S3cr?tPw', 'S3cr/tPw', 'S3cr@tPw', 'a#b/c?d@e']) {
+      const text = `store postgres://alice:${password}@127.0.0.1:1/db cannot be used (Invalid URL)`;
+      expect(redactUserinfo(text)).toBe('store postgres://***@127.0.0.1:1/db cannot be used (Invalid URL)');
+    }
+    // No user:password before the @: a package version, an address in a query, left alone.
+    expect(redactUserinfo('see https://registry.example/pkg@1.0.0 and http://h/a?email=a@b.example')).toBe('see https://registry.example/pkg@1.0.0 and http://h/a?email=a@b.example');
+  });
+
+  it('a URL that does not parse (a password with a space) is shown with its credentials masked like any other', () => {
+    const url = 'postgres://alice:S3cret Pw#1@127.0.0.1:1/db';
+    expect(() => new URL(url)).toThrow();
+    expect(redactUrl(url)).toBe('postgres://***@127.0.0.1:1/db');
+    expect(redactText(`auth failed for alice with S3cret Pw#1, ${Buffer.from('alice:S3cret Pw#1').toString('base64')}`, urlSecrets(url))).toBe('auth failed for alice with ***, ***');
+  });
+
+  it('a query parameter whose name holds a credential word run together with others is masked (sslpassword, dbpasswd, gitlabtoken)', () => {
+    expect(redactUserinfo('postgres://h/db?sslmode=require&sslpassword=SslS3cret&dbpasswd=x1&gitlabtoken=t2&sslcert=/c.pem')).toBe('postgres://h/db?sslmode=require&sslpassword=***&dbpasswd=***&gitlabtoken=***&sslcert=/c.pem');
+    expect(urlSecrets('postgres://h/db?sslpassword=SslS3cret')).toContain('SslS3cret');
   });
 });

@@ -21,7 +21,7 @@ import { formatConfidence } from '../core/wording.js';
 import { createLogger } from '../output/logger.js';
 import { renderFailureMarkdown, renderMarkdown } from '../output/markdown.js';
 import { createProgress } from '../output/progress.js';
-import { redactError, redactText, redactUserinfo } from '../redact.js';
+import { redactError, redactText, redactUrl } from '../redact.js';
 import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
 import { createSource, requireCollection } from '../sources/factory.js';
@@ -111,10 +111,10 @@ async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<numbe
     shared = sync
       ? sharedPeer({
           open: () => openActionStore(sync, config.storeTimeoutMs),
-          shown: redactUserinfo(sync),
+          shown: redactUrl(sync),
           budgetMs: config.syncTimeoutMs,
           interrupts,
-          unavailable: (err) => core.warning(`Shared store ${redactUserinfo(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
+          unavailable: (err) => core.warning(`Shared store ${redactUrl(sync)} unavailable (${forDisplay(redactError(err, sync))}): deploys from other runners cannot be checked for overlap.`),
         })
       : undefined;
     const io: AppIO = {
@@ -220,8 +220,8 @@ async function syncRun(io: AppIO, target: string | undefined, runId: string): Pr
   if (!target || !io.shared) return;
   try {
     const counts = await io.shared.push(io.store, runId);
-    core.info(`Synced run ${runId} to ${redactUserinfo(target)} (${counts.samples} samples).`);
+    core.info(`Synced run ${runId} to ${redactUrl(target)} (${counts.samples} samples).`);
   } catch (err) {
-    core.warning(`Could not sync run ${runId} to ${redactUserinfo(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
+    core.warning(`Could not sync run ${runId} to ${redactUrl(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
   }
 }

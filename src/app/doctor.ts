@@ -8,7 +8,7 @@ import { sourceIssues, type ResolvedConfig } from '../config/resolve.js';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { CredentialsError, ExitCode, SeqpulseError, UsageError } from '../errors.js';
-import { redactError, redactText, redactUserinfo } from '../redact.js';
+import { redactError, redactText, redactUrl } from '../redact.js';
 import { queryIssues } from '../sources/factory.js';
 import { eachUntilAuthError } from '../sources/retrying.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
@@ -92,7 +92,7 @@ function sampleFix(type: ResolvedConfig['source']['type']): string {
 async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source: DoctorDeps['source'], bound: Bounds): Promise<{ checks: Check[]; answers: EndpointResult[] }> {
   const checks: Check[] = [];
   const answers: EndpointResult[] = [];
-  const label = target.endpoints.length === 1 ? redactUserinfo(target.endpoints[0]!) : config.source.type;
+  const label = target.endpoints.length === 1 ? redactUrl(target.endpoints[0]!) : config.source.type;
   const src = source(target);
   try {
     const started = Date.now();
@@ -168,7 +168,7 @@ function namesWithin(names: readonly string[], bound: Bounds): string {
 const LISTED = 30;
 
 async function storeCheck(name: string, location: string, openStore: DoctorDeps['openStore']): Promise<Check> {
-  const shown = redactUserinfo(location);
+  const shown = redactUrl(location);
   // A SQLite store that does not exist yet is not created by a check: the first run creates it.
   const path = sqlitePath(location);
   if (path !== undefined && !existsSync(path)) {

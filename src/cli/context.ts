@@ -15,7 +15,7 @@ import type { MetricSource } from '../sources/types.js';
 import { hostname } from 'node:os';
 import { abandonedMessage, processAlive, reapAbandoned } from '../app/abandoned.js';
 import { openStore } from '../store/open.js';
-import { redactError, redactUserinfo } from '../redact.js';
+import { redactError, redactUrl } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
 import type { Store } from '../store/types.js';
 import { NotFoundError, StoreError } from '../errors.js';
@@ -81,7 +81,7 @@ export async function createAppIO(config: ResolvedConfig, console: Console, open
   const mode: ProgressMode = console.quiet ? 'silent' : config.logFormat === 'json' || !process.stderr.isTTY ? 'lines' : 'spinner';
   const sync = config.sync;
   const shared = sync
-    ? sharedPeer({ open: () => openStore(sync, { timeoutMs: config.storeTimeoutMs }), shown: redactUserinfo(sync), budgetMs: config.syncTimeoutMs, unavailable: warnShared(sync, console), interrupts })
+    ? sharedPeer({ open: () => openStore(sync, { timeoutMs: config.storeTimeoutMs }), shown: redactUrl(sync), budgetMs: config.syncTimeoutMs, unavailable: warnShared(sync, console), interrupts })
     : undefined;
   const io: AppIO = {
     store,
@@ -111,7 +111,7 @@ function warnShared(target: string, console: Console): (err: unknown) => void {
     console.logger.log(
       'warn',
       'shared_store_unavailable',
-      `Shared store ${redactUserinfo(target)} unavailable (${redactError(err, target)}): deploys from other runners cannot be checked for overlap; the run goes on without it.`,
+      `Shared store ${redactUrl(target)} unavailable (${redactError(err, target)}): deploys from other runners cannot be checked for overlap; the run goes on without it.`,
     );
 }
 

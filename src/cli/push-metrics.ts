@@ -3,7 +3,7 @@ import type { AppIO } from '../app/io.js';
 import { pushRunMetrics } from '../app/pushgateway.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
-import { redactError, redactUserinfo } from '../redact.js';
+import { redactError, redactUrl } from '../redact.js';
 import type { Console } from './context.js';
 
 /**
@@ -16,9 +16,9 @@ export async function pushAfterRun(config: ResolvedConfig, io: AppIO, report: Ve
   const unsubscribe = io.interrupts.onSignal((sig) => stop.abort(new Error(`interrupted by ${sig}`)));
   try {
     await pushRunMetrics(config.pushgateway, io.store, report, io.stats?.analysisSeconds, config.timeoutMs, stop.signal);
-    console.logger.log('info', 'metrics_pushed', `Pushed seqpulse metrics to ${redactUserinfo(config.pushgateway)}.`, { deployment_id: report.deployment_id });
+    console.logger.log('info', 'metrics_pushed', `Pushed seqpulse metrics to ${redactUrl(config.pushgateway)}.`, { deployment_id: report.deployment_id });
   } catch (err) {
-    console.logger.log('warn', 'push_failed', `Could not push seqpulse metrics to ${redactUserinfo(config.pushgateway)}: ${redactError(err, config.pushgateway)}. The run and its verdict are unaffected.`, { deployment_id: report.deployment_id });
+    console.logger.log('warn', 'push_failed', `Could not push seqpulse metrics to ${redactUrl(config.pushgateway)}: ${redactError(err, config.pushgateway)}. The run and its verdict are unaffected.`, { deployment_id: report.deployment_id });
   } finally {
     unsubscribe();
   }

@@ -3,7 +3,7 @@
  * a URL may carry (`https://user:pass@host/ds-metrics`), which must never be shown.
  */
 import { UsageError } from '../errors.js';
-import { redactUserinfo } from '../redact.js';
+import { redactUrl } from '../redact.js';
 
 export interface ParsedEndpoint {
   /** The endpoint as configured, credentials (userinfo, credential-named query parameters) replaced by `***`: the only form put in results, errors and logs. */
@@ -18,7 +18,7 @@ export interface ParsedEndpoint {
 
 /** Throws UsageError for anything that is not an absolute http(s) URL. */
 export function parseEndpoint(raw: string): ParsedEndpoint {
-  const display = redactUserinfo(raw);
+  const display = redactUrl(raw);
   let url: URL;
   try {
     url = new URL(raw);

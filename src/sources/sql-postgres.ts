@@ -17,7 +17,7 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ConfigError, UnsafeRoleError } from '../errors.js';
-import { redactUserinfo } from '../redact.js';
+import { redactUrl } from '../redact.js';
 import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
@@ -41,7 +41,7 @@ export function postgresUrlIssues(url: string): string[] {
   try {
     params = new URL(url).searchParams;
   } catch {
-    return [`not a valid URL: ${redactUserinfo(url)}`];
+    return [`not a valid URL: ${redactUrl(url)}`];
   }
   return [...new Set(params.keys())]
     .filter((key) => !URL_PARAMETERS.has(key))

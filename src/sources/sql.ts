@@ -12,7 +12,7 @@
  * become metrics `<name>.<label>` (e.g. payments by status).
  */
 import { ConfigError, CredentialsError } from '../errors.js';
-import { redactUserinfo } from '../redact.js';
+import { redactUrl, redactUserinfo } from '../redact.js';
 import { NoAnswerError } from '../deadline.js';
 import { metricsRecord } from './metrics-record.js';
 import { refusedQueries } from './sql-guard.js';
@@ -46,7 +46,7 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
     if (issues.length > 0) throw new ConfigError(issues.map((reason) => ({ source: 'settings', key: 'sql_url', reason })));
   }
 
-  const shown = redactUserinfo(opts.url);
+  const shown = redactUrl(opts.url);
   let db: Promise<SqlReader> | undefined;
   let sent = 0;
   const open = (budgetMs: number) => (postgres ? openPostgresReader(opts.url, opts.timeoutMs, budgetMs) : openSqliteReader(opts.url, budgetMs));

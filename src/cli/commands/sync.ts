@@ -2,7 +2,7 @@
 import { QUIET_MS } from '../../app/abandoned.js';
 import { syncTo } from '../../app/sync.js';
 import { UsageError } from '../../errors.js';
-import { redactError, redactUserinfo } from '../../redact.js';
+import { redactError, redactUrl } from '../../redact.js';
 import { openStore } from '../../store/open.js';
 import { shownLocation } from '../../store/location.js';
 import type { AppIO } from '../../app/io.js';
@@ -14,7 +14,7 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
-  const shown = redactUserinfo(target);
+  const shown = redactUrl(target);
   let local = true;
   const counts = await withStore(
     config,
@@ -42,7 +42,7 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
  */
 export async function syncAfterRun(io: Pick<AppIO, 'store' | 'shared'>, target: string | undefined, runId: string, console: Console): Promise<void> {
   if (!target || !io.shared) return;
-  const shown = redactUserinfo(target);
+  const shown = redactUrl(target);
   try {
     const counts = await io.shared.push(io.store, runId);
     console.logger.log('info', 'synced', `Synced run ${runId} to ${shown} (${counts.samples} samples).`, { deployment_id: runId });
