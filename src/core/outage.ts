@@ -179,7 +179,12 @@ export interface RequestOutcome {
   error?: string | null | undefined;
   /** Requests sent for it: 0 when none could be. */
   attempts: number;
+  /** The HTTP status it failed with; for a sample not asked (attempts 0), the status that asked for the pause (Retry-After), if any. */
+  http_status?: number | null | undefined;
 }
+
+/** 503 Service Unavailable: a pause it asks for (Retry-After) is time the endpoint says it is down. */
+const UNAVAILABLE = 503;
 
 /**
  * Request outcomes per endpoint, tick by tick, as they arrive or as they are read back from the
@@ -190,14 +195,17 @@ export class EndpointTally {
 
   constructor(private readonly settle: number) {}
 
-  add(phase: Phase, seq: number, { endpoint, ok, error, attempts }: RequestOutcome): void {
+  add(phase: Phase, seq: number, { endpoint, ok, error, attempts, http_status }: RequestOutcome): void {
     // A signature rejected after the deploy is a configuration problem (SPEC §4), not an outage.
     if (endpoint === ALL_ENDPOINTS) return;
-    // No request was sent (the endpoint's own Retry-After pause not over, the tick's deadline gone
-    // before its turn): neither a failure nor an answer of the endpoint. A pause of a year asked once
-    // must not read as every request of the window failing. Counted, not read from the error text,
-    // which can carry what an endpoint or a metrics command wrote.
-    if (!ok && attempts === 0) return;
+    // No request was sent: the tick's deadline gone before its turn, or a pause the endpoint asked
+    // for not over. A 503's pause is the endpoint saying it is down until then (a broken instance
+    // behind a maintenance page asking for 10 s at every request, 1 s apart, had 9 ticks in 10 left
+    // out and was ok): failed, as each request in it would have. A 429's is the endpoint throttling
+    // seqpulse, not failing: neither. The pause is at most a minute (MAX_HOLD_MS), so one asked once
+    // and then recovered from is seen recovered. Told by the attempts and the status, never by the
+    // error text, which can carry what an endpoint or a metrics command wrote.
+    if (!ok && attempts === 0 && http_status !== UNAVAILABLE) return;
     let e = this.byEndpoint.get(endpoint);
     if (!e) this.byEndpoint.set(endpoint, (e = blank(endpoint)));
     const bucket = phase === 'pre' ? e.pre : seq < this.settle ? e.settling : e.post;

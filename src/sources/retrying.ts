@@ -70,13 +70,19 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
 const NOT_ASKED = 'not asked, Retry-After not over yet';
 
 /**
+ * The longest pause honoured: a peer that asked for an hour (or a year) once and then recovered is
+ * asked again after this, so its recovery is seen; one still failing says so again.
+ */
+export const MAX_HOLD_MS = 60_000;
+
+/**
  * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
- * tick's: until it has passed, later ticks send that peer nothing (a tick whose deadline comes
- * first reports the sample as failed without asking, marked NOT_ASKED: no request, so not counted
- * against the endpoint; one that reaches past it waits, then asks).
+ * tick's: until it has passed (at most MAX_HOLD_MS), later ticks send that peer nothing (a tick
+ * whose deadline comes first reports the sample as failed without asking, attempts 0, with the
+ * status that asked for the pause; one that reaches past it waits, then asks).
  */
 export class RetryAfterHolds<K> {
-  private readonly held = new Map<K, { until: number; status: number | undefined }>();
+  private readonly held = new Map<K, { until: number; status: number }>();
 
   constructor(
     private readonly now: () => number,
@@ -89,7 +95,7 @@ export class RetryAfterHolds<K> {
     if (!held) return undefined;
     const t = this.now();
     if (held.until >= deadline) {
-      return { error: `HTTP ${held.status ?? 429} earlier: ${NOT_ASKED} (${formatDuration(held.until - t)} left)`, ...(held.status === undefined ? {} : { http_status: held.status }) };
+      return { error: `HTTP ${held.status} earlier: ${NOT_ASKED} (${formatDuration(held.until - t)} left)`, http_status: held.status };
     }
     if (held.until > t) await this.sleep(held.until - t, signal);
     if (this.held.get(key) === held) this.held.delete(key);
@@ -98,7 +104,7 @@ export class RetryAfterHolds<K> {
 
   /** After asking `key`: a last failure that asked for a pause holds the key until it ends. */
   after(key: K, last: RetriableOutcome | undefined, at: number): void {
-    if (last?.kind === 'failed' && last.retryAfterMs !== undefined) this.held.set(key, { until: at + last.retryAfterMs, status: last.status });
+    if (last?.kind === 'failed' && last.retryAfterMs !== undefined) this.held.set(key, { until: at + Math.min(last.retryAfterMs, MAX_HOLD_MS), status: last.status ?? 429 });
   }
 }
 

@@ -135,6 +135,16 @@ describe('an endpoint that fails after the deploy', () => {
     for (let i = 10; i < 20; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'exit 1: not asked, Retry-After not over yet', attempts: 1 });
     expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 10 }, errors: { 'exit 1': 10 } })]);
   });
+
+  it('a tick held off by a 503\'s Retry-After is a failure (the endpoint said it is down until then); one held off by a 429 (throttled) or by the deadline is neither', () => {
+    const t = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) t.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
+    t.add('post', 0, { endpoint: URL_A, ok: false, error: 'HTTP 503', http_status: 503, attempts: 1 });
+    for (let i = 1; i < 10; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'HTTP 503 earlier: not asked, Retry-After not over yet (1s left)', http_status: 503, attempts: 0 });
+    for (let i = 10; i < 15; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'HTTP 429 earlier: not asked, Retry-After not over yet (1s left)', http_status: 429, attempts: 0 });
+    t.add('post', 15, { endpoint: URL_A, ok: false, error: 'deadline passed before the first attempt', http_status: null, attempts: 0 });
+    expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 10 }, errors: { 'HTTP 503': 1, 'HTTP 503 earlier': 9 } })]);
+  });
 });
 
 describe('the verdict', () => {

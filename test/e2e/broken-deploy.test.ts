@@ -108,6 +108,20 @@ describe('an endpoint that answered before the deploy and fails after it', () =>
     expect(report.hints.map((h) => h.code)).not.toContain('traffic_drop');
   });
 
+  it('one instance of two answering 503 with Retry-After (longer than the interval) at every POST request: the ticks its pause holds off count as failed, rollback naming it (it was ok: only the requests sent counted)', async () => {
+    const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp];
+    const hook = track(await deployHook(() => apps[1].setMode({ kind: 'status', status: 503, retryAfter: 1 })));
+    const r = await runCli(['run', ...flags(apps.map((a) => a.url)), '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(report.failing_endpoints?.map((f) => f.endpoint)).toEqual([apps[1].url]);
+    const failing = report.failing_endpoints![0]!;
+    // A request a second at most (its pause honoured): most of the failed ticks were held off, said as such.
+    expect(apps[1].requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(4);
+    expect(failing.errors['HTTP 503 earlier']).toBeGreaterThan(failing.errors['HTTP 503']!);
+  });
+
   it('one instance of three failing every POST request after answering its 2 PRE ones, too few to confirm: attention naming it, never ok', async () => {
     const apps = [track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET })), track(await startTestApp({ secret: TEST_SECRET }))] as [TestApp, TestApp, TestApp];
     const hook = track(await deployHook(() => apps[2].setMode({ kind: 'status', status: 503 })));
