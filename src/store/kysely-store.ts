@@ -18,6 +18,20 @@ export interface DialectTuning {
 }
 
 export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, now: () => string = () => new Date().toISOString()): Store {
+  const writeSampleRows = async (given: readonly SampleRow[]): Promise<void> => {
+    if (given.length === 0) return;
+    const rows = given.map(storable);
+    if (tuning.addSampleRows) return tuning.addSampleRows(rows);
+    await transaction(db, async (trx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('samples')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    });
+  };
   const store: Store = {
     async createRun(run) {
       await db.insertInto('runs').values(runRow(run)).execute();
@@ -62,21 +76,11 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
 
     async addSamples(samples) {
-      await store.addSampleRows(samples.map(sampleRow));
+      await writeSampleRows(samples.map(sampleRow));
     },
 
     async addSampleRows(rows) {
-      if (rows.length === 0) return;
-      if (tuning.addSampleRows) return tuning.addSampleRows(rows);
-      await transaction(db, async (trx) => {
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('samples')
-            .values(rows.slice(i, i + INSERT_CHUNK))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-      });
+      await writeSampleRows(rows);
     },
 
     async getSamples(runId) {
@@ -280,7 +284,8 @@ async function transaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>
 }
 
 /** Verdict rows inserted once each (ON CONFLICT DO NOTHING), in chunks; returns how many were new. */
-async function insertVerdicts(db: Kysely<Database>, rows: readonly VerdictRow[]): Promise<number> {
+async function insertVerdicts(db: Kysely<Database>, given: readonly VerdictRow[]): Promise<number> {
+  const rows = given.map(storable);
   let inserted = 0;
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const result = await db
@@ -300,11 +305,27 @@ function patchValues(patch: RunPatch | FinalPatch, updatedAt: string): Partial<R
     if (value === undefined) continue;
     values[key] = key === 'settings' ? JSON.stringify(value) : value;
   }
-  return values as Partial<RunsTable>;
+  return storable(values) as Partial<RunsTable>;
 }
 
 function runRow(run: RunRecord): RunsTable {
-  return { ...run, settings: JSON.stringify(run.settings), command: run.command === null ? null : JSON.stringify(run.command) };
+  return storable({ ...run, settings: JSON.stringify(run.settings), command: run.command === null ? null : JSON.stringify(run.command) });
+}
+
+/**
+ * A row whose text Postgres can hold: a NUL character (a metrics command's stderr, an error text an
+ * endpoint wrote, a name from a hostile config) becomes U+FFFD. Postgres refuses NUL in text, and one
+ * such row, stored locally, made every later sync of the store fail, and a Postgres store the run
+ * itself. The same in SQLite, so both stores hold the same text; rows a sync brings from a store an
+ * older version wrote are mended on the way. JSON text has NUL escaped already. Applied where rows
+ * are written (runs, samples, verdicts), whatever wrote them.
+ */
+function storable<R extends object>(row: R): R {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(row)) {
+    if (typeof value === 'string' && value.includes('\0')) (out ??= { ...(row as Record<string, unknown>) })[key] = value.replaceAll('\0', '\uFFFD');
+  }
+  return (out as R | undefined) ?? row;
 }
 
 function runRecord(row: Selectable<RunsTable>): RunRecord {

@@ -282,6 +282,33 @@ describe.each(backends)('store contract on %s', (_name, open) => {
     await to.close();
   });
 
+  it('a NUL character in stored text (a command\'s stderr, a hostile name) is kept as U+FFFD, written directly or copied from a store an older version wrote (Postgres refuses NUL in text)', async () => {
+    const to = await open();
+    const r = run({ project: 'nul\0project', status: 'finished', result: 'success' });
+    await to.createRun(r);
+    await to.updateRun(r.id, { env: 'prod\0' } as never);
+    await to.addSamples([sample(r.id, 0, null, { error: 'exit 3: bad\0thing' }), sample(r.id, 1, { 'name\0': 'value\0' })]);
+    await to.saveVerdict(verdict(r.id, { summary: 'metric\0 regressed' }));
+    expect((await to.getRun(r.id))?.project).toBe('nul\uFFFDproject');
+    const samples = await to.getSamples(r.id);
+    expect(samples[0]!.error).toBe('exit 3: bad\uFFFDthing');
+    // Inside JSON text it is escaped, so it comes back as it was.
+    expect(samples[1]!.metrics).toEqual({ 'name\0': 'value\0' });
+    // The summary column; the verdict itself is JSON text, where NUL is escaped and comes back.
+    expect((await to.verdictRowsOf([r.id]))[0]!.summary).toBe('metric\uFFFD regressed');
+    expect((await to.getVerdict(r.id))?.summary).toBe('metric\0 regressed');
+
+    // Rows as a store written before this fix holds them, copied over by a sync.
+    const old = run({ project: 'old\0' });
+    const raw = { ...sample(old.id, 0, null, { error: 'old\0error' }), ok: 0 as const, metrics: null };
+    await to.upsertRuns([old], [{ run_id: old.id, verdict: 'ok', confidence: 0.9, summary: 'fine\0', exit_code: 0, report: JSON.stringify(verdict(old.id)), created_at: old.created_at }]);
+    await to.addSampleRows([raw]);
+    expect((await to.getRun(old.id))?.project).toBe('old\uFFFD');
+    expect((await to.getSamples(old.id))[0]!.error).toBe('old\uFFFDerror');
+    expect((await to.verdictRowsOf([old.id]))[0]!.summary).toBe('fine\uFFFD');
+    await to.close();
+  });
+
   it('verdict rows copy from another store; addVerdictRows counts only the new ones', async () => {
     const from = await openStore(tempDbPath());
     const to = await open();
