@@ -118,6 +118,9 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         }
         // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
+        // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
+        // live view and every log line of this tick: bounded once, here, for all of them.
+        results = results.map((r) => (r.error !== undefined && r.error.length > MAX_STORED_ERROR ? { ...r, error: shorten(r.error, MAX_STORED_ERROR) } : r));
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
         for (const r of results) plan.tally?.add(plan.phase, tick.index, r);

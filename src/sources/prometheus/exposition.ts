@@ -7,6 +7,10 @@
  * dropped: `# HELP`, `# UNIT`, other comments, exemplars. A malformed line fails the whole page,
  * as it does for Prometheus itself: half a scrape would make rates silently wrong.
  */
+import { shorten } from '../../output/terminal.js';
+
+/** A parse failure's reason at most this long. */
+const MAX_REASON = 300;
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
 const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'unknown', 'info', 'stateset', 'gaugehistogram']);
@@ -197,6 +201,8 @@ class SampleLine {
   }
 
   private fail(reason: string): never {
-    throw new ExpositionError(this.lineNo, reason);
+    // The reason quotes what the page holds (a name, a value, a timestamp): a 15 MB token was
+    // repeated in every log line of every tick.
+    throw new ExpositionError(this.lineNo, shorten(reason, MAX_REASON));
   }
 }

@@ -57,6 +57,24 @@ describe('the text format 0.0.4', () => {
     expect(() => parseExposition(text)).toThrow(ExpositionError);
     expect(() => parseExposition(text)).toThrow(reason);
   });
+
+  it.each([
+    ['a value', `latency_p95 ${'a'.repeat(1_000_000)}`],
+    ['a timestamp', `latency_p95 1 ${'9x'.repeat(500_000)}`],
+    ['a name', `${'n'.repeat(1_000_000)}{x="1"}1`],
+  ])('a page holding a megabyte-long token in %s fails with a reason of bounded length (it was quoted whole, in every log line of every tick)', (_what, text) => {
+    const err = (() => {
+      try {
+        parseExposition(text);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('parsed');
+    })();
+    expect(err).toBeInstanceOf(ExpositionError);
+    expect(err.message.length).toBeLessThan(400);
+    expect(err.message).toMatch(/^line 1: .*more characters\)/);
+  });
 });
 
 describe('OpenMetrics 1.0', () => {
