@@ -264,7 +264,7 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   // Every request's outcome per endpoint, PRE's from the store: an endpoint that answered then and fails now is a finding.
   const tally = new EndpointTally(settle);
   for (const s of stored) if (s.phase === 'pre') tally.add('pre', s.seq, s);
-  const endpoints = () => (samplesTheApp(run.settings.source) ? { list: tally.list(), planned: count, settle, action: config.onEndpointFailure } : undefined);
+  const endpoints = () => (samplesTheApp(run.settings.source) ? { list: tally.list(), rejected: tally.rejected, planned: count, settle, action: config.onEndpointFailure } : undefined);
   io.progress.phase('post', `POST: observing for ${formatDuration(run.settings.window_ms)}`);
   // Also as columns once: the early decision reads them after every tick.
   const healthyColumns = healthy.windows.map((w) => ({ pre: asColumns(w.pre, config.rules), post: asColumns(w.post, config.rules) }));

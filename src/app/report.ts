@@ -51,7 +51,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
         settle: snaps.settling ?? settleSamples(run.settings),
         healthy: opts.healthy,
         ...(snaps.endpoints && samplesTheApp(run.settings.source)
-          ? { endpoints: { list: snaps.endpoints, planned: postTicks(run.settings), settle: settleSamples(run.settings), action: opts.onEndpointFailure ?? 'rollback' } }
+          ? { endpoints: { list: snaps.endpoints, rejected: snaps.rejected ?? 0, planned: postTicks(run.settings), settle: settleSamples(run.settings), action: opts.onEndpointFailure ?? 'rollback' } }
           : {}),
       });
   const interruptedBy = opts.interruptedBy ?? undefined;

@@ -20,6 +20,8 @@ export interface Phases {
   failed: { pre: number; post: number };
   /** Each endpoint's answered and failed requests, per phase (POST split at the settle period). */
   endpoints?: EndpointAvailability[];
+  /** POST ticks whose signed request was rejected (401/403). */
+  rejected?: number;
   /**
    * POST samples that came from the settle period's ticks (the first ones; the judge sets them
    * aside). A tick of the settle period that got no data uses it up too: the settle period is time
@@ -103,7 +105,7 @@ export async function columnsFromTicks(ticks: AsyncIterable<Tick>, rules: Rules,
     if (snapshot && phase === 'post' && samples[0]!.seq < settle) out.settling++;
     for (const s of samples) tally.add(phase, s.seq, s);
   }
-  return { ...out, endpoints: tally.list() };
+  return { ...out, endpoints: tally.list(), rejected: tally.rejected };
 }
 
 /** A run's stored samples as the judge takes them: page by page, tick by tick, into columns. */

@@ -37,11 +37,16 @@ export function analyze(input: AnalysisInput): Analysis {
   const outage: Outage | undefined = failing.length > 0 ? { failing, action: input.endpoints?.action ?? 'rollback' } : undefined;
 
   if (input.post.length === 0 && !outage && unconfirmed.length === 0) {
+    // Why nothing came back, where it is known: a rejected signature is not an unreachable endpoint.
+    const rejected = input.endpoints?.rejected ?? 0;
     return {
       verdict: null,
       confidence: 0,
-      summary: 'No verdict: no POST sample could be collected',
-      details: [`0 POST samples collected${input.failed ? ` (${input.failed} failed)` : ''}; check that the endpoints are reachable after the deploy`],
+      summary: `No verdict: no POST sample could be collected${rejected > 0 ? ' (the endpoints rejected the signed requests after the deploy)' : ''}`,
+      details: [
+        `0 POST samples collected${input.failed ? ` (${input.failed} failed)` : ''}; ${rejected > 0 ? `${rejected} rejected the signature (HTTP 401/403): check the secret the new version was deployed with (SEQPULSE_HMAC_SECRET on both sides)` : 'check that the endpoints are reachable after the deploy'}`,
+        ...endpointLines(endpoints, input.endpoints),
+      ],
       metrics,
       hints: [],
     };

@@ -61,6 +61,8 @@ export interface EndpointsInput {
   settle: number;
   /** What a failing endpoint means for the verdict (default rollback). */
   action?: OnEndpointFailure;
+  /** POST ticks whose signed request was rejected (401/403): a configuration problem, said, never an outage. */
+  rejected?: number;
 }
 
 /** A failing endpoint, as the verdict document reports it (`failing_endpoints`). */
@@ -192,12 +194,17 @@ const UNAVAILABLE = 503;
  */
 export class EndpointTally {
   private readonly byEndpoint = new Map<string, EndpointAvailability>();
+  /** POST ticks whose signature was rejected. */
+  rejected = 0;
 
   constructor(private readonly settle: number) {}
 
   add(phase: Phase, seq: number, { endpoint, ok, error, attempts, http_status }: RequestOutcome): void {
-    // A signature rejected after the deploy is a configuration problem (SPEC §4), not an outage.
-    if (endpoint === ALL_ENDPOINTS) return;
+    // A signature rejected after the deploy is a configuration problem (SPEC §4), not an outage: counted apart, to be said.
+    if (endpoint === ALL_ENDPOINTS) {
+      if (phase === 'post') this.rejected++;
+      return;
+    }
     // No request was sent: the tick's deadline gone before its turn, or a pause the endpoint asked
     // for not over. A 503's pause is the endpoint saying it is down until then (a broken instance
     // behind a maintenance page asking for 10 s at every request, 1 s apart, had 9 ticks in 10 left

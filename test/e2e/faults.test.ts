@@ -505,6 +505,9 @@ const clockCases: FaultCase[] = [
     errors: /rejected the signed request \(HTTP 401\)/,
     check: (expect, o) => {
       expect(o.report.verdict).toBeNull();
+      // The verdict says why, not "check that the endpoints are reachable": they were, and refused the signature.
+      expect(o.report.summary).toBe('No verdict: no POST sample could be collected (the endpoints rejected the signed requests after the deploy)');
+      expect(o.report.details?.[0]).toMatch(/^0 POST samples collected \(\d+ failed\); \d+ rejected the signature \(HTTP 401\/403\): check the secret/);
       expect(o.r.stderr).toMatch(/rejected the signed request \(HTTP 401\).*after the deploy: samples are counted as failed/);
       for (const e of errorsOf(o)) expect(e).toMatch(/rejected the signed request \(HTTP 401\)/);
     },
