@@ -112,7 +112,11 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   if (input.pre.length === 0) return { state: { kind: 'quiet' } };
   if (ticks.done <= ticks.settle && ticks.settle > 0) return { state: { kind: 'settling', done: ticks.done, of: ticks.settle } };
   // Shown against the tick count ("POST sample 7/30"): the first look, if the ticks until then get data.
-  if (n < first) return { state: { kind: 'waiting', first: ticks.done + first - n } };
+  if (n < first) {
+    // Failed ticks push the first look back: past the window's end there is none to wait for.
+    const at = ticks.done + first - n;
+    return { state: at <= options.planned ? { kind: 'waiting', first: at } : { kind: 'quiet' } };
+  }
   const post = asColumns(input.post, input.rules);
   const pre = asColumns(input.pre, input.rules);
   // The full judge runs only when the recent samples could make a decision: most ticks of a long

@@ -334,6 +334,9 @@ describe('what the early decision waits for', () => {
     expect(at(1, 3, 0)).toEqual({ kind: 'waiting', first: 5 });
     // Counted in samples, the same window would still be "settling, 1 of 2".
     expect(earlyLook({ pre, post: errorsUp(1), rules: DEFAULT_RULES, intervalMs: 10_000, settle: 2 }, { planned: 60 }).state).toEqual({ kind: 'settling', done: 1, of: 2 });
+    // Failed ticks pushed the first look past the window's end: nothing to wait for (it said "looks from POST sample 9" of 6).
+    const late = earlyLook({ pre, post: errorsUp(1), rules: DEFAULT_RULES, intervalMs: 10_000, settle: 0 }, { planned: 6, ticks: { done: 6, settle: 2 } }).state;
+    expect(late).toEqual({ kind: 'quiet' });
   });
 
   it('a regression not yet significant at the look says its p-value and what the look needs', () => {
