@@ -95,6 +95,32 @@ export function newerStoreError(where: string, err: NewerStoreError): StoreError
   );
 }
 
+/**
+ * Migrations a store may lack and still be read as it is (by a command that only reads, which
+ * never migrates): they change nothing a query reads. Every other one must be applied first.
+ */
+const READERS_DO_WITHOUT: readonly string[] = ['0002_drop_redundant_samples_index'];
+
+/**
+ * Whether a command that only reads can read a store that recorded the migrations `applied` as it
+ * is; a StoreError saying why not (a newer store, an older one that needs upgrading, not a store).
+ */
+export function checkReadable(applied: readonly string[] | undefined, where: string): void {
+  if (applied === undefined) {
+    throw new StoreError(`store ${where} is not a seqpulse store (a SQLite database without seqpulse's tables)`, undefined, 'Check --store: it names the file runs were kept in (default .seqpulse/seqpulse.db).');
+  }
+  const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
+  if (unknown.length > 0) throw newerStoreError(where, new NewerStoreError(unknown.sort()));
+  const needed = MIGRATION_NAMES.filter((name) => !applied.includes(name) && !READERS_DO_WITHOUT.includes(name));
+  if (needed.length > 0) {
+    throw new StoreError(
+      `store ${where} was written by an older seqpulse and must be upgraded (${needed.join(', ')}) before a command that only reads can read it`,
+      undefined,
+      'Run `seqpulse doctor` (or any run) once on it, with write access to the file and its directory: that upgrades it in place.',
+    );
+  }
+}
+
 /** Throws NewerStoreError when the store records migrations this version does not have. Reads only. */
 export async function refuseNewerStore(db: Kysely<Database>): Promise<void> {
   const unknown = (await appliedMigrations(db)).filter((name) => !MIGRATION_NAMES.includes(name));

@@ -3,7 +3,7 @@
  * Any failure to open or to write becomes a StoreError naming the path, never a driver stack trace.
  */
 import { existsSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from './sqlite-driver.js';
 import { Kysely, SqliteDialect } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
