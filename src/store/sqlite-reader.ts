@@ -9,7 +9,7 @@
  * - a -wal file: a writer is at work (or was killed); the store is read through its -wal and -shm,
  *   which are there, with SQLite's own locking.
  */
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect } from 'kysely';
 import { StoreError } from '../errors.js';
@@ -69,7 +69,7 @@ async function connect(path: string, first: boolean): Promise<Connection> {
   try {
     sqlite = open(path, immutable);
   } catch (err) {
-    throw readError(path, err, reasonFor(err));
+    throw readError(path, err, reasonFor(err, path));
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   if (first) {
@@ -77,7 +77,7 @@ async function connect(path: string, first: boolean): Promise<Connection> {
       checkReadable(await appliedMigrationsOrNone(db), path);
     } catch (err) {
       await db.destroy();
-      throw err instanceof StoreError ? err : readError(path, err, reasonFor(err));
+      throw err instanceof StoreError ? err : readError(path, err, reasonFor(err, path));
     }
   }
   return { db, store: kyselyStore(db), immutable, stamp };
@@ -109,15 +109,28 @@ function stampOf(path: string): string {
   }
 }
 
-function reasonFor(err: unknown): string {
+function reasonFor(err: unknown, path: string): string {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB') return 'is not a seqpulse store (not a SQLite database)';
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') return `cannot be read (${code})`;
+  if (!readable(path)) return 'cannot be read: this user may not read the file';
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') return `cannot be read (${code}: its -wal or -shm file may not be readable)`;
   return `cannot be read (${message(err)})`;
 }
 
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readError(path: string, err: unknown, reason: string): StoreError {
-  return new StoreError(`store ${path} ${reason}`, err, 'A command that only reads needs read access to the store file (and, while a run writes it, to its -wal and -shm files beside it); it never writes.');
+  const hint = reason.startsWith('is not a seqpulse store')
+    ? 'Check --store: it names the file runs were kept in (default .seqpulse/seqpulse.db).'
+    : 'A command that only reads needs read access to the store file (and, while a run writes it, to its -wal and -shm files beside it); it never writes.';
+  return new StoreError(`store ${path} ${reason}`, err, hint);
 }
 
 function message(err: unknown): string {

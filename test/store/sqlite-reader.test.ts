@@ -4,7 +4,7 @@
  * for any user: nothing is created beside the store and the file is left byte for byte as it was
  * (e2e/read-only.test.ts runs the CLI on a store nobody may write to).
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -96,6 +96,11 @@ describe('the SQLite store for reading', () => {
     expect(foreign).toBeInstanceOf(StoreError);
     expect((foreign as StoreError).message).toBe(`store ${path} is not a seqpulse store (a SQLite database without seqpulse's tables)`);
     expect(files(path)).toEqual([basename(path)]);
+    const text = join(dirname(path), 'notes.db');
+    writeFileSync(text, 'not a database, '.repeat(64));
+    const notDb = await openSqliteReader(text).catch((e: unknown) => e);
+    expect((notDb as StoreError).message).toBe(`store ${text} is not a seqpulse store (not a SQLite database)`);
+    expect((notDb as StoreError).hint).toMatch(/^Check --store/);
 
     expect(() => checkReadable([...MIGRATION_NAMES, '0009_x'], 'db')).toThrow(/^store db was written by a newer seqpulse: it has migration 0009_x/);
     expect(() => checkReadable([], 'db')).toThrow(`store db was written by an older seqpulse and must be upgraded (${MIGRATION_NAMES[0]}) before a command that only reads can read it`);
