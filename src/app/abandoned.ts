@@ -48,13 +48,21 @@ export interface Reaped {
  */
 export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<Reaped[]> {
   const reaped: Reaped[] = [];
-  for (const run of await store.unsettledRuns(new Date(now - LOOK_BACK_MS).toISOString())) {
-    const why = abandoned(run, self, isAlive, now);
-    if (!why) continue;
+  for (const { run, why } of await abandonedRuns(store, self, isAlive, now)) {
     // Conditional: a run that concluded (or, settled by age, changed at all) since it was read is left as it is.
     if (await store.abandonRun(run.id, run.status, new Date(now).toISOString(), why === 'quiet' ? run.updated_at : undefined)) reaped.push({ run, why });
   }
   return reaped;
+}
+
+/** The runs reapAbandoned would settle, and why; reads only. */
+export async function abandonedRuns(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<Reaped[]> {
+  const found: Reaped[] = [];
+  for (const run of await store.unsettledRuns(new Date(now - LOOK_BACK_MS).toISOString())) {
+    const why = abandoned(run, self, isAlive, now);
+    if (why) found.push({ run, why });
+  }
+  return found;
 }
 
 function abandoned(run: RunRecord, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): 'owner gone' | 'quiet' | undefined {

@@ -5,7 +5,7 @@
  * id, samples by run and time, verdicts), so concurrent syncs of the same data cannot deadlock.
  */
 import { SeqpulseError, StoreError } from '../errors.js';
-import { redactError, redactUserinfo } from '../redact.js';
+import { redactError, redactUrl } from '../redact.js';
 import type { Store } from '../store/types.js';
 import { processAlive, reapAbandoned } from './abandoned.js';
 
@@ -41,7 +41,7 @@ export async function syncTo(from: Store, target: string, open: (location: strin
     if (err instanceof SeqpulseError && !(err instanceof StoreError)) throw err;
     // The connection went away half-way (server stopped or frozen, network cut): every page written
     // so far is committed and the local store is untouched, so the next sync simply finishes the job.
-    const shown = redactUserinfo(target);
+    const shown = redactUrl(target);
     const reason = redactError(err, target);
     throw new StoreError(`sync to ${shown} stopped half-way (${reason})`, err, 'Nothing local was lost and nothing pushed is duplicated: run `seqpulse sync` again once the store is back.');
   } finally {

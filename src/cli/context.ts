@@ -13,8 +13,8 @@ import { systemClock } from '../sampling/clock.js';
 import { createSource } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
 import { hostname } from 'node:os';
-import { abandonedMessage, processAlive, reapAbandoned } from '../app/abandoned.js';
-import { openStore } from '../store/open.js';
+import { abandonedMessage, abandonedRuns, processAlive, reapAbandoned, type Reaped } from '../app/abandoned.js';
+import { isPostgresUrl, openStore } from '../store/open.js';
 import { redactError, redactUrl } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
 import type { Store } from '../store/types.js';
@@ -130,8 +130,13 @@ export async function openCommandStore(config: ResolvedConfig, console: Console)
     const { openSqlJsStore } = await import('../store/sqljs.js');
     return openSqlJsStore(null);
   }
+  return settled(store, console);
+}
+
+/** `store`, once the runs of this host whose process died are settled (and said so); closed if that fails. */
+async function settled(store: Store, console: Console): Promise<Store> {
   try {
-    for (const reaped of await reapAbandoned(store, { host: hostname(), pid: process.pid }, processAlive, Date.now())) {
+    for (const reaped of await reapAbandoned(store, self(), processAlive, Date.now())) {
       console.logger.log('warn', 'run_abandoned', abandonedMessage(reaped), { deployment_id: reaped.run.id });
     }
   } catch (err) {
@@ -141,13 +146,55 @@ export async function openCommandStore(config: ResolvedConfig, console: Console)
   return store;
 }
 
+function self() {
+  return { host: hostname(), pid: process.pid };
+}
+
 /**
- * Opens only the store, for commands that read it. A SQLite store that is not there is not
- * created: `missing` answers instead (a command that only reads leaves nothing behind).
+ * The store for a command that only reads it: a SQLite file read-only, left as it was (a read-only
+ * file or directory is enough). Abandoned runs are still settled as by any command, the one
+ * write a reading command makes, and only when there are some: the store is then opened for
+ * writing. If it cannot be, they are shown as they are, with a warning.
  */
-export async function withStore<T>(config: ResolvedConfig, console: Console, use: (store: Store) => Promise<T>, missing: (where: string) => T | Promise<T> = noStore): Promise<T> {
+async function openReadingStore(config: ResolvedConfig, console: Console): Promise<Store> {
+  if (isPostgresUrl(config.store)) return openCommandStore(config, console);
+  const open = () => openStore(config.store, { readOnly: true });
+  const reader = await open();
+  let pending: Reaped[];
+  try {
+    pending = await abandonedRuns(reader, self(), processAlive, Date.now());
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  if (pending.length === 0) return reader;
+  await reader.close();
+  let writer: Store;
+  try {
+    writer = await openStore(config.store);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    const ids = pending.map((p) => p.run.id).join(', ');
+    console.logger.log('warn', 'runs_not_settled', `Run(s) ${ids} look abandoned, but ${err.message}: shown as they are; the next command that can write the store marks them abandoned.`);
+    return open();
+  }
+  return settled(writer, console);
+}
+
+/**
+ * Opens only the store, for commands that read it (read-only, see openReadingStore), or with
+ * `write`, that change what is in it (prune). A SQLite store that is not there is not created:
+ * `missing` answers instead (a command that only reads leaves nothing behind).
+ */
+export async function withStore<T>(
+  config: ResolvedConfig,
+  console: Console,
+  use: (store: Store) => Promise<T>,
+  missing: (where: string) => T | Promise<T> = noStore,
+  opts: { write?: boolean } = {},
+): Promise<T> {
   if (!storeExists(config.store)) return missing(shownLocation(config.store));
-  const store = await openCommandStore(config, console);
+  const store = opts.write ? await openCommandStore(config, console) : await openReadingStore(config, console);
   try {
     return await use(store);
   } finally {

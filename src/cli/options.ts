@@ -1,6 +1,7 @@
 /** Option sets shared by several commands, so each flag is declared (and described) once. */
 import { Option, type Command } from 'commander';
-import type { FlagValues } from '../config/resolve.js';
+import { NUMBER_TEXT, type FlagValues } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
 
 const repeat = (value: string, previous?: string[]): string[] => [...(previous ?? []), value];
 
@@ -69,6 +70,16 @@ export function withOutputOptions(cmd: Command, opts: { quiet?: string; json?: b
 export function hideOptions(cmd: Command, longNames: readonly string[]): Command {
   for (const option of cmd.options) if (option.long && longNames.includes(option.long)) option.hideHelp();
   return cmd;
+}
+
+/**
+ * A whole-number flag that is not a setting (`history --limit`), read as the settings' number flags
+ * are: digits only, then bounds, so a value the store cannot take never reaches it.
+ */
+export function wholeNumberFlag(flag: string, text: string, min: number, max: number): number {
+  const n = NUMBER_TEXT.test(text.trim()) ? Number(text) : Number.NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`, `Write it in digits, e.g. ${flag} ${min === 1 ? 50 : min}.`);
 }
 
 /** Examples under a command's help. */

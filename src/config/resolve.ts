@@ -446,9 +446,12 @@ function flagLayer(flags: FlagValues, issues: ConfigIssue[]): Record<string, unk
   return values;
 }
 
+/** A number as a flag or a variable may write it: digits (no 1e3, 0x10 or Infinity: a typo should not pass as a number). */
+export const NUMBER_TEXT = /^-?\d+(\.\d+)?$/;
+
 /** Numbers from the environment and flags arrive as text; anything not numeric is left for the schema to reject. */
 function coerce(key: keyof Settings, value: string): unknown {
-  if (NUMERIC.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (NUMERIC.has(key) && NUMBER_TEXT.test(value.trim())) return Number(value);
   if (BOOLEAN.has(key) && /^(true|false|1|0)$/i.test(value.trim())) return /^(true|1)$/i.test(value.trim());
   return value;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
+import { storeLocationIssue } from '../store/location.js';
 
 /** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
 export const MAX_WINDOW_MS = 24 * 3_600_000;
@@ -45,6 +46,15 @@ const endpoint = z.string().refine(
   { message: 'must be an http:// or https:// URL' },
 );
 
+/** Checked in the layer that sets it, so a mistyped URL is refused naming that flag, variable or line (and never becomes a file). */
+const storeLocation = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const issue = storeLocationIssue(value);
+    if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
+  });
+
 const metricName = z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -');
 
 export const SOURCE_TYPES = ['ds-metrics', 'prometheus-scrape', 'prometheus', 'sql', 'command'] as const;
@@ -80,9 +90,9 @@ const settingsShape = {
   timeout: budget.describe('Budget of one request (or query, or command), at most 24h. Default: 5s.'),
   retries: z.number().int().min(0).max(10).describe('Extra attempts per sample on transient failures. Default: 2.'),
   fail_on: z.enum(['rollback', 'attention', 'never']).describe('Which verdict exits 1. Default: rollback.'),
-  store: z.string().min(1).describe('Where runs are kept: a SQLite path or postgres://... Default: .seqpulse/seqpulse.db.'),
+  store: storeLocation.describe('Where runs are kept: a SQLite path (also as file:PATH or file:///PATH) or postgres://... (postgresql://); a URL of any other scheme is refused. Default: .seqpulse/seqpulse.db.'),
   on_store_error: z.enum(['fail', 'continue']).describe('A store that cannot be opened (read-only or full disk, not a database, server down): fail (exit 2, nothing deployed), or continue (a loud warning; the run and its verdict go ahead in memory and nothing is kept). Default: fail.'),
-  sync: z.string().min(1).describe('A shared store (postgres://... or a SQLite path) each run is pushed to after the local write.'),
+  sync: storeLocation.describe('A shared store (postgres://... or a SQLite path, as for store) each run is pushed to after the local write.'),
   store_timeout: budget.describe('Deadline of one operation on a Postgres store or sync target (connecting, a query, a transaction). Past it the connection is destroyed and the operation fails; the server is also told to cancel any statement running longer (statement_timeout) and to end a session left idle in a transaction. At most 24h. Default: 10s.'),
   sync_timeout: budget.describe('The most --sync may add to a command: the overlap lookup at the end of the run, the push and closing the connection, together. Past it the run goes on unsynced (a warning, same exit code; `seqpulse sync` pushes it later). At most 24h. Default: 30s.'),
   kill_grace: wait.describe('Time the deploy command gets to exit after SIGINT/SIGTERM/SIGHUP is passed on to its process group, before the whole group is killed (SIGKILL); at most 24h. Default: 10s.'),

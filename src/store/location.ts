@@ -1,21 +1,61 @@
 /** What a store location names: a Postgres server (`postgres://...`) or a SQLite file. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { redactUserinfo } from '../redact.js';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { didYouMean } from '../suggest.js';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** The SQLite file a location names (`file:` prefix allowed), resolved against `cwd`; undefined for Postgres. */
+/**
+ * A scheme of two characters or more and a slash: a URL, never a file a user means (`C:/` is a
+ * drive). Taken as a path, `postgress://user:pw@host/db` made directories named after the password.
+ */
+const URL_LIKE = /^([a-z][a-z0-9+.-]+):\//i;
+
+/** Names other tools give Postgres URLs, too far from `postgres` for a spelling suggestion. */
+const POSTGRES_SHORT = ['pg', 'psql', 'pgsql'];
+
+/**
+ * Why `location` names no store seqpulse can open, or undefined when it does. Never quotes the
+ * value: a mistyped URL still holds its password.
+ */
+export function storeLocationIssue(location: string): string | undefined {
+  if (isPostgresUrl(location)) return undefined;
+  if (/^file:\/\//i.test(location)) return fileUrlPath(location) === undefined ? 'is a file:// URL naming another host: a SQLite store is a file on this machine (file:///path/to/seqpulse.db, or a plain path)' : undefined;
+  const scheme = URL_LIKE.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file') return undefined;
+  const meant = POSTGRES_SHORT.includes(scheme) ? ' (did you mean postgres://?)' : didYouMean(scheme, ['postgres', 'postgresql'], (s) => `${s}://`);
+  return `names a ${scheme}:// URL, which is not a store seqpulse supports: give a SQLite path (or file:///path) or a postgres:// (postgresql://) URL${meant}`;
+}
+
+/**
+ * The SQLite file a location names (`file:` path or `file:///` URL), resolved against `cwd`;
+ * undefined for Postgres. A URL of another scheme is refused here too, for any door that did not
+ * check it first: it must never become a path.
+ */
 export function sqlitePath(location: string, cwd: string = process.cwd()): string | undefined {
   if (isPostgresUrl(location)) return undefined;
+  const issue = storeLocationIssue(location);
+  if (issue !== undefined) throw new UsageError(`the store location ${issue}`, 'Check --store, --sync, sync --to, SEQPULSE_STORE, SEQPULSE_SYNC and store:/sync: in seqpulse.yml.');
+  if (/^file:\/\//i.test(location)) return fileUrlPath(location)!;
   return resolve(cwd, location.startsWith('file:') ? location.slice('file:'.length) : location);
+}
+
+function fileUrlPath(url: string): string | undefined {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A location as messages show it: the SQLite file's full path, or the URL with its password masked. */
 export function shownLocation(location: string, cwd?: string): string {
-  return sqlitePath(location, cwd) ?? redactUserinfo(location);
+  return sqlitePath(location, cwd) ?? redactUrl(location);
 }
 
 /** False only for a SQLite file that is not there: a Postgres store is the server's to have. */

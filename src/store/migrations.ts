@@ -2,7 +2,9 @@
  * Schema migrations, inline (a bundle carries no migration files), versioned, forward-only, run on
  * open by kysely's Migrator, which records them in its own table.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { StoreError } from '../errors.js';
+import { version } from '../version.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -72,8 +74,72 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS).sort();
 
+/**
+ * A store a newer seqpulse migrated: its schema is one this version cannot know how to read or
+ * write, and moving it back is no version's to do. (Kysely's migrator calls it "corrupted".)
+ */
+export class NewerStoreError extends Error {
+  constructor(readonly unknown: string[]) {
+    super(`migrated by a newer seqpulse (${unknown.join(', ')})`);
+  }
+}
+
+/** What a user is told about a NewerStoreError, for the store shown as `where`. */
+export function newerStoreError(where: string, err: NewerStoreError): StoreError {
+  const [first, ...more] = err.unknown;
+  const named = more.length === 0 ? `migration ${first}` : `migrations ${err.unknown.join(', ')}`;
+  return new StoreError(
+    `store ${where} was written by a newer seqpulse: it has ${named}, which seqpulse ${version()} does not know`,
+    err,
+    'Upgrade seqpulse to use this store, or use another store with this version; the store was left as it is.',
+  );
+}
+
+/**
+ * Migrations a store may lack and still be read as it is (by a command that only reads, which
+ * never migrates): they change nothing a query reads. Every other one must be applied first.
+ */
+const READERS_DO_WITHOUT: readonly string[] = ['0002_drop_redundant_samples_index'];
+
+/**
+ * Whether a command that only reads can read a store that recorded the migrations `applied` as it
+ * is; a StoreError saying why not (a newer store, an older one that needs upgrading, not a store).
+ */
+export function checkReadable(applied: readonly string[] | undefined, where: string): void {
+  if (applied === undefined) {
+    throw new StoreError(`store ${where} is not a seqpulse store (a SQLite database without seqpulse's tables)`, undefined, 'Check --store: it names the file runs were kept in (default .seqpulse/seqpulse.db).');
+  }
+  const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
+  if (unknown.length > 0) throw newerStoreError(where, new NewerStoreError(unknown.sort()));
+  const needed = MIGRATION_NAMES.filter((name) => !applied.includes(name) && !READERS_DO_WITHOUT.includes(name));
+  if (needed.length > 0) {
+    throw new StoreError(
+      `store ${where} was written by an older seqpulse and must be upgraded (${needed.join(', ')}) before a command that only reads can read it`,
+      undefined,
+      'Run `seqpulse doctor` (or any run) once on it, with write access to the file and its directory: that upgrades it in place.',
+    );
+  }
+}
+
+/** Throws NewerStoreError when the store records migrations this version does not have. Reads only. */
+export async function refuseNewerStore(db: Kysely<Database>): Promise<void> {
+  const unknown = (await appliedMigrations(db)).filter((name) => !MIGRATION_NAMES.includes(name));
+  if (unknown.length > 0) throw new NewerStoreError(unknown.sort());
+}
+
+/** The migrations the store records; none for a new store (the migrator makes its table, and reports any other failure). */
+export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from seqpulse_migrations`.execute(db);
+    return rows.map((r) => r.name);
+  } catch {
+    return [];
+  }
+}
+
 /** Brings the schema to the latest version, or to `target` (tests of upgrades); throws the migration's own error if one fails. */
 export async function migrate(db: Kysely<Database>, target?: string): Promise<void> {
+  await refuseNewerStore(db);
   const migrator = new Migrator({ db, provider, migrationTableName: 'seqpulse_migrations', migrationLockTableName: 'seqpulse_migrations_lock' });
   const { error } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) throw error;

@@ -13,6 +13,11 @@ export interface OpenOptions {
   /** Deadline of one operation on a Postgres store (store_timeout); a SQLite file has its own busy timeout. */
   timeoutMs?: number;
   cwd?: string;
+  /**
+   * For a command that only reads: a SQLite store is opened read-only, not migrated, and left as
+   * it was (sqlite-reader.ts). A Postgres store is the same either way.
+   */
+  readOnly?: boolean;
 }
 
 export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
@@ -20,6 +25,10 @@ export async function openStore(location: string, opts: OpenOptions = {}): Promi
   if (path === undefined) {
     const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore(location, { timeoutMs: opts.timeoutMs ?? DEFAULTS.store_timeout });
+  }
+  if (opts.readOnly) {
+    const { openSqliteReader } = await import('./sqlite-reader.js');
+    return openSqliteReader(path);
   }
   const { openSqliteStore } = await import('./sqlite.js');
   return openSqliteStore(path);

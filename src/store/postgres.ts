@@ -25,9 +25,9 @@ import { KEEPALIVE_DELAY_MS, withDeadline } from '../deadline.js';
 import { SeqpulseError, StoreError } from '../errors.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
-import { redactError, redactUserinfo } from '../redact.js';
+import { redactError, redactUrl } from '../redact.js';
 import { kyselyStore } from './kysely-store.js';
-import { migrate } from './migrations.js';
+import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SampleRow, Store } from './types.js';
 
@@ -42,7 +42,7 @@ const CLOSE_MS = 1_000;
 const BULK_ROWS_PER_MS = 10;
 
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions): Promise<Store> {
-  const shown = redactUserinfo(url);
+  const shown = redactUrl(url);
   const timeoutMs = opts.timeoutMs;
   const sockets = new Set<Socket>();
   const lookup = lookupWithin(timeoutMs);
@@ -89,6 +89,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     });
   } catch (err) {
     await closeWithin(db, cutOff);
+    if (err instanceof NewerStoreError) throw newerStoreError(shown, err);
     const reason = redactError(err, url);
     // A server that never answered is not one that refused: the advice differs.
     const hint = silent
@@ -119,7 +120,7 @@ async function closeWithin(db: Kysely<Database>, cutOff: () => void): Promise<vo
  * connection to the same silent server and wait a deadline of their own.
  */
 function bounded(store: Store, o: { url: string; timeoutMs: number; cutOff: () => void; close: () => Promise<void> }): Store {
-  const shown = redactUserinfo(o.url);
+  const shown = redactUrl(o.url);
   let silent: StoreError | undefined;
   const cut = new AbortController();
   const expire = () => {
@@ -161,7 +162,7 @@ function connectTimedOut(err: unknown): boolean {
 
 function storeFailure(err: unknown, url: string): unknown {
   if (err instanceof SeqpulseError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
-  return new StoreError(`store ${redactUserinfo(url)} failed (${redactError(err, url)})`, err, 'Check the server is up and reachable; what was stored before is kept.');
+  return new StoreError(`store ${redactUrl(url)} failed (${redactError(err, url)})`, err, 'Check the server is up and reachable; what was stored before is kept.');
 }
 
 /** The samples table's columns, in the order COPY receives them. */

@@ -3,13 +3,13 @@
  * Any failure to open or to write becomes a StoreError naming the path, never a driver stack trace.
  */
 import { existsSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from './sqlite-driver.js';
 import { Kysely, SqliteDialect } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
 import { createStoreDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
-import { migrate } from './migrations.js';
+import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -51,6 +51,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
 const HINT = 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.';
 
 function openError(path: string, err: unknown): StoreError {
+  if (err instanceof NewerStoreError) return newerStoreError(path, err);
   const code = (err as { code?: string }).code ?? '';
   const reason =
     code === 'SQLITE_NOTADB'

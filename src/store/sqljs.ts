@@ -15,7 +15,7 @@ import type { Database as SqlJsDatabase, default as InitSqlJs, SqlValue } from '
 import { StoreError } from '../errors.js';
 import { createStoreDirectory, storeDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
-import { migrate } from './migrations.js';
+import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -31,8 +31,10 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   } catch (err) {
     throw new StoreError(`store ${path ?? '(memory)'} cannot be opened (${err instanceof Error ? err.message : String(err)})`, err, 'It must be a SQLite file written by seqpulse, in a writable directory.');
   }
+  // Off when the store turns out unusable: a store that failed to migrate (a newer one) is left as it was.
+  let saving = true;
   const save = () => {
-    if (!path) return;
+    if (!path || !saving) return;
     const next = `${path}.${process.pid}.tmp`;
     if (!existsSync(path)) createStoreDirectory(path);
     try {
@@ -51,7 +53,9 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   try {
     await migrate(db);
   } catch (err) {
+    saving = false;
     await db.destroy();
+    if (err instanceof NewerStoreError) throw newerStoreError(path ?? '(memory)', err);
     throw new StoreError(`store ${path ?? '(memory)'} cannot be used (${err instanceof Error ? err.message : String(err)})`, err);
   }
   return kyselyStore(db);

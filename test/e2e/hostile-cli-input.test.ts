@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -48,7 +49,24 @@ describe('a URL with credentials in the wrong place', () => {
     expect(JSON.parse(json.stdout).error.message).toContain("'https://***@h/x'");
     const limit = await runCli(['history', '--limit', 'https://u:pw-QRS123@h/x'], { cwd: dir });
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toContain('--limit must be a positive whole number, not "https://***@h/x"');
+    expect(limit.stderr).toContain('--limit must be a whole number from 1 to 100000, not "https://***@h/x"');
+  });
+});
+
+describe('history --limit', () => {
+  it('is read as the number flags are: past 2^63, in exponent notation, zero or a fraction -> exit 2 naming --limit, never a store failure', async () => {
+    const dir = tempDir();
+    // A real store, so a limit that got through would reach SQLite's LIMIT (which took 2^63 as a float: "datatype mismatch").
+    await (await openSqliteStore(join(dir, 'runs.db'))).close();
+    for (const value of ['9223372036854775807', '1e3', '0', '2.5', '100001']) {
+      const r = await runCli(['history', '--store', 'runs.db', '--limit', value], { cwd: dir });
+      expect(r.code, value).toBe(2);
+      expect(r.stderr).toContain(`seqpulse: --limit must be a whole number from 1 to 100000, not "${value}"`);
+      expect(r.stderr).not.toMatch(/store|datatype/);
+      expect(r.stderr).not.toMatch(CRASH);
+    }
+    const ok = await runCli(['history', '--store', 'runs.db', '--limit', '100000'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });
 

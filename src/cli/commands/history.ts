@@ -4,19 +4,20 @@ import { isoBefore, isoTimestamp, parseDuration } from '../../config/duration.js
 import type { Verdict } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
-import type { CommandFlags } from '../options.js';
+import { wholeNumberFlag, type CommandFlags } from '../options.js';
 import { displayable } from '../../output/terminal.js';
 import { optionName } from '../../config/names.js';
 import { formatConfidence } from '../../core/wording.js';
 import { shownLocation } from '../../store/location.js';
 
 const VERDICTS = ['ok', 'attention', 'rollback_recommended'];
+/** Past what anyone reads, and well inside what SQL's LIMIT takes (a float past 2^63 is a datatype mismatch there). */
+const MAX_LIMIT = 100_000;
 
 export async function historyCommand(flags: CommandFlags & { verdict?: string; since?: string; limit?: string }): Promise<number> {
   const console = createConsole(flags);
   if (flags.verdict !== undefined && !VERDICTS.includes(flags.verdict)) throw new UsageError(`--verdict must be one of ${VERDICTS.join(', ')}`);
-  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not "${flags.limit}"`);
+  const limit = flags.limit === undefined ? 50 : wholeNumberFlag('--limit', flags.limit, 1, MAX_LIMIT);
   const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
   // Filters come from flags only: a project/env in seqpulse.yml should not hide other runs of the store.
   const config = await resolveCommandConfig({ ...flags, project: undefined, env: undefined }, console);

@@ -14,7 +14,7 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   const before = isoBefore(age.ms);
   const where = shownLocation(config.store);
   // Nothing to delete where there is no store: none is created for it.
-  const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }));
+  const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }), { write: true });
   if (console.json) console.stdout(JSON.stringify({ before, deleted }));
   else if (!console.quiet) console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts, from ${where}.`);
   return 0;

@@ -4,7 +4,7 @@ import { syncTo } from '../../app/sync.js';
 import { UsageError } from '../../errors.js';
 import { redactError, redactUrl } from '../../redact.js';
 import { openStore } from '../../store/open.js';
-import { shownLocation } from '../../store/location.js';
+import { shownLocation, storeLocationIssue } from '../../store/location.js';
 import type { AppIO } from '../../app/io.js';
 import { createConsole, resolveCommandConfig, withStore, type Console } from '../context.js';
 import type { CommandFlags } from '../options.js';
@@ -14,6 +14,8 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
   const config = await resolveCommandConfig(flags, console);
   const target = flags.to ?? config.sync;
   if (!target) throw new UsageError('no sync target given', 'Use --to postgres://user:password@host/db, or set SEQPULSE_SYNC or sync: in seqpulse.yml.');
+  const issue = flags.to === undefined ? undefined : storeLocationIssue(flags.to);
+  if (issue !== undefined) throw new UsageError(`--to ${issue}`, 'Use --to postgres://user:password@host/db, or a SQLite path.');
   const shown = redactUrl(target);
   let local = true;
   const counts = await withStore(

@@ -1,0 +1,66 @@
+/**
+ * A store location that is a URL of a scheme seqpulse has no store for (a typo of postgres://,
+ * another database) is a usage error naming where it was set, never a SQLite file: taken as a
+ * path it made directories named after the user and password, and a run exited 0.
+ */
+import { existsSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const PASSWORD = 'S3cretPw';
+const CRASH = /internal error|\n\s+at /;
+
+describe('a store location of an unsupported scheme', () => {
+  it('--store, --sync, sync --to, SEQPULSE_STORE, SEQPULSE_SYNC, store: and sync: in seqpulse.yml: exit 2 naming where it was set and the supported schemes, no password, nothing deployed or created', async () => {
+    const cwd = realpathSync(tempDir());
+    const marker = join(cwd, 'DEPLOYED');
+    const deploy = ['--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`];
+    const runFlags = ['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--pre-samples', '1', '--interval', '100ms', '--window', '500ms'];
+    const url = (scheme: string) => `${scheme}://alice:${PASSWORD}@db.example.com:5432/seqpulse`;
+    const cases: { args: string[]; env?: Record<string, string>; file?: string; where: string; scheme: string }[] = [
+      { args: [...runFlags, '--store', url('postgress'), ...deploy], where: 'flags: --store: names a postgress:// URL', scheme: 'postgress' },
+      { args: [...runFlags, '--store', url('pg'), ...deploy], where: 'flags: --store: names a pg:// URL', scheme: 'pg' },
+      { args: [...runFlags, '--sync', url('mysql'), ...deploy], where: 'flags: --sync: names a mysql:// URL', scheme: 'mysql' },
+      { args: ['history', '--store', 'pg://alice:S3cretPw@127.0.0.1:1/db'], where: 'flags: --store: names a pg:// URL', scheme: 'pg' },
+      { args: ['history'], env: { SEQPULSE_STORE: url('sqlite') }, where: 'environment: SEQPULSE_STORE: names a sqlite:// URL', scheme: 'sqlite' },
+      { args: ['show', 'abcd1234'], env: { SEQPULSE_SYNC: url('redis') }, where: 'environment: SEQPULSE_SYNC: names a redis:// URL', scheme: 'redis' },
+      { args: ['verdict', 'abcd1234'], file: `store: "${url('postgre')}"\n`, where: 'seqpulse.yml:1: store: names a postgre:// URL', scheme: 'postgre' },
+      { args: ['report', 'abcd1234'], file: `project: p\nsync: "${url('mongodb')}"\n`, where: 'seqpulse.yml:2: sync: names a mongodb:// URL', scheme: 'mongodb' },
+      { args: ['sync', '--to', url('mysql')], where: 'seqpulse: --to names a mysql:// URL', scheme: 'mysql' },
+      { args: ['history', '--store', `file://db.example.com/srv/seqpulse.db`], where: 'flags: --store: is a file:// URL naming another host', scheme: 'file' },
+    ];
+    for (const c of cases) {
+      if (c.file !== undefined) writeFileSync(join(cwd, 'seqpulse.yml'), c.file);
+      const r = await runCli(c.args, { cwd, env: c.env });
+      const what = `${c.args.join(' ')} ${JSON.stringify(c.env ?? c.file ?? '')}`;
+      expect(r.code, what).toBe(2);
+      expect(r.stderr, what).toContain(c.where);
+      if (c.scheme !== 'file') expect(r.stderr, what).toContain('give a SQLite path (or file:///path) or a postgres:// (postgresql://) URL');
+      expect(r.stdout + r.stderr, what).not.toContain(PASSWORD);
+      expect(r.stderr, what).not.toMatch(CRASH);
+      if (c.file !== undefined) writeFileSync(join(cwd, 'seqpulse.yml'), '');
+    }
+    expect(existsSync(marker)).toBe(false);
+    // Nothing but the config file this test wrote: no `postgress:/alice:S3cretPw@...` directories, no store.
+    expect(readdirSync(cwd)).toEqual(['seqpulse.yml']);
+  });
+
+  it('a close misspelling of postgres:// is named; a file:/// URL and a file: path are SQLite files', async () => {
+    const cwd = realpathSync(tempDir());
+    const typo = await runCli(['history', '--store', `postgress://alice:${PASSWORD}@h/db`], { cwd });
+    expect(typo.stderr).toContain('(did you mean postgres:// or postgresql://?)');
+    const short = await runCli(['history', '--store', `pg://alice:${PASSWORD}@h/db`], { cwd });
+    expect(short.stderr).toContain('(did you mean postgres://?)');
+
+    const path = join(cwd, 'team runs.db');
+    await (await openSqliteStore(path)).close();
+    for (const location of [pathToFileURL(path).href, 'file:team runs.db']) {
+      const r = await runCli(['history', '--store', location], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`No runs found in ${path}.`);
+    }
+  });
+});

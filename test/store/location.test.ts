@@ -1,0 +1,28 @@
+/** Store locations: a URL of another scheme never becomes a path, whichever door it came through. */
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { sqlitePath, storeLocationIssue } from '../../src/store/location.js';
+
+describe('sqlitePath', () => {
+  it('refuses a URL of an unsupported scheme (a door that did not check it first), without quoting it', () => {
+    for (const location of ['postgress://alice:S3cretPw@h/db', 'pg:/alice:S3cretPw@h/db', 'MySQL://alice:S3cretPw@h/db']) {
+      let thrown: unknown;
+      try {
+        sqlitePath(location, '/work');
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, location).toBeInstanceOf(UsageError);
+      expect((thrown as UsageError).message).not.toContain('S3cretPw');
+      expect((thrown as UsageError).exitCode).toBe(2);
+    }
+  });
+
+  it('takes postgres URLs as Postgres, file: paths and file:/// URLs (decoded) as files, and a drive letter as a path', () => {
+    expect(sqlitePath('postgresql://u:p@h/db')).toBeUndefined();
+    expect(sqlitePath('file:runs.db', '/work')).toBe('/work/runs.db');
+    expect(sqlitePath('file:///srv/team%20runs.db', '/work')).toBe('/srv/team runs.db');
+    expect(storeLocationIssue('C:/runs/seqpulse.db')).toBeUndefined();
+    expect(storeLocationIssue('.seqpulse/seqpulse.db')).toBeUndefined();
+  });
+});
