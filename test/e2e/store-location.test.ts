@@ -64,3 +64,17 @@ describe('a store location of an unsupported scheme', () => {
     }
   });
 });
+
+describe('a postgres:// store URL whose password is not percent-encoded', () => {
+  it.each(['S3cr#tPw9', 'S3cr?tPw9', 'S3cr/tPw9', 'S3cr@tPw9', 'S3cret Pw9'])('%j: history, sync --to and run --sync never print it (it was printed whole: an unencoded #, ?, / or a space stops a URL\'s userinfo)', async (password) => {
+    const cwd = realpathSync(tempDir());
+    const url = `postgres://alice:${password}@127.0.0.1:1/db?sslpassword=SslS3cret9`;
+    writeFileSync(join(cwd, 'seqpulse.yml'), '');
+    for (const args of [['history', '--store', url], ['sync', '--to', url], ['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--pre-samples', '1', '--interval', '100ms', '--window', '300ms', '--timeout', '100ms', '--retries', '0', '--sync', url, '--sync-timeout', '2s', '--log-format', 'json', '--', process.execPath, '-e', '']]) {
+      const r = await runCli(args, { cwd });
+      const out = r.stdout + r.stderr;
+      for (const part of [password, password.slice(0, 4), password.slice(5), 'SslS3cret9']) expect(out, `${args[0]}: ${out}`).not.toContain(part);
+      expect(out).not.toMatch(CRASH);
+    }
+  });
+});
