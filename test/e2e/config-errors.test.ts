@@ -1,0 +1,31 @@
+/**
+ * How configuration errors read, through the built CLI: bounded, one issue a line, whatever the
+ * file holds. Real processes, real files.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const CRASH = /internal error|\n\s+at /;
+
+async function analyzeWith(config: string | Buffer) {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'seqpulse.yml'), config);
+  writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+  const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json'], { cwd: dir });
+  expect(r.stderr).not.toMatch(CRASH);
+  expect(r.code, r.stderr).toBe(2);
+  return r;
+}
+
+describe('configuration errors', () => {
+  it('lists the first 20 issues and counts the rest (1,000 unknown keys made 95 KB of error)', async () => {
+    const r = await analyzeWith(Array.from({ length: 1000 }, (_, i) => `k${i}: 1`).join('\n'));
+    const listed = r.stderr.split('\n').filter((l) => /seqpulse\.yml:\d+: k\d+: unknown key/.test(l));
+    expect(listed).toHaveLength(20);
+    expect(listed[19]).toContain('seqpulse.yml:20: k19: unknown key');
+    expect(r.stderr).toContain('\n  … and 980 more issues\n');
+    expect(r.stderr.length).toBeLessThan(4000);
+  });
+});
