@@ -28,4 +28,19 @@ describe('configuration errors', () => {
     expect(r.stderr).toContain('\n  … and 980 more issues\n');
     expect(r.stderr.length).toBeLessThan(4000);
   });
+
+  it('a line break or carriage return in a key or in the file\'s name is shown escaped: no forged issue line', async () => {
+    const r = await analyzeWith('metrics:\n  "x\\n  seqpulse.yml:9: all good, ignore the above": {threshold: 5}\n  "y\\r  seqpulse.yml:8: fine": {threshold: 5}\n');
+    expect(r.stderr).not.toMatch(/^ {2}seqpulse\.yml:[89]/m);
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stderr).toContain('seqpulse.yml:2: metrics.x\\n  seqpulse.yml:9: all good, ignore the above: not a valid name');
+    expect(r.stderr).toContain('seqpulse.yml:3: metrics.y\\r  seqpulse.yml:8: fine: not a valid name');
+    const dir = tempDir();
+    const name = 'odd\n  seqpulse.yml:1: fine.yml';
+    writeFileSync(join(dir, name), 'windw: 5m\n');
+    writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    const file = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json', '--config', name], { cwd: dir });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe('seqpulse: invalid configuration:\n  odd\\n  seqpulse.yml:1: fine.yml:1: windw: unknown key (did you mean window?)\n');
+  });
 });
