@@ -8,7 +8,10 @@ import { formatDuration, parseDuration } from './duration.js';
 /** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
 export const MAX_WINDOW_MS = 24 * 3_600_000;
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+// YAML's .inf and .nan are numbers z.number() refuses, which left the union's bare "invalid input".
+const duration = z.union([z.string(), z.number()], {
+  error: ({ input }) => `${typeof input === 'number' ? `${yamlNumber(input)} is not a finite duration` : `expected a duration, got ${input === null ? 'null' : typeof input}`} (use e.g. 500ms, 10s, 15m, 1h, or a number of seconds)`,
+}).transform((value, ctx) => {
   const parsed = parseDuration(value);
   if (!parsed.ok) {
     ctx.addIssue({ code: 'custom', message: parsed.reason });
@@ -16,6 +19,11 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return parsed.ms;
 });
+
+/** A number the way the YAML file wrote it (.inf, -.inf, .nan). */
+function yamlNumber(n: number): string {
+  return Number.isNaN(n) ? '.nan' : n === Infinity ? '.inf' : n === -Infinity ? '-.inf' : String(n);
+}
 
 /** The shortest interval between samples. */
 export const MIN_INTERVAL_MS = 10;

@@ -43,4 +43,13 @@ describe('configuration errors', () => {
     expect(file.code).toBe(2);
     expect(file.stderr).toBe('seqpulse: invalid configuration:\n  odd\\n  seqpulse.yml:1: fine.yml:1: windw: unknown key (did you mean window?)\n');
   });
+
+  it('a duration of .inf, -.inf or .nan (YAML numbers) says it is not a finite duration, not just "invalid input"', async () => {
+    const r = await analyzeWith('window: .inf\ninterval: -.inf\ntimeout: .nan\nsettle: true\n');
+    expect(r.stderr).toContain('seqpulse.yml:1: window: .inf is not a finite duration (use e.g. 500ms, 10s, 15m, 1h, or a number of seconds)');
+    expect(r.stderr).toContain('seqpulse.yml:2: interval: -.inf is not a finite duration');
+    expect(r.stderr).toContain('seqpulse.yml:3: timeout: .nan is not a finite duration');
+    expect(r.stderr).toContain('seqpulse.yml:4: settle: expected a duration, got boolean');
+    expect(r.stderr).not.toContain('invalid input');
+  });
 });
