@@ -9,11 +9,15 @@ import { runCli, tempDir } from '../helpers/cli.js';
 
 const CRASH = /internal error|\n\s+at /;
 
-async function analyzeWith(config: string | Buffer) {
+function dirWith(config: string | Buffer): string {
   const dir = tempDir();
   writeFileSync(join(dir, 'seqpulse.yml'), config);
   writeFileSync(join(dir, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
-  const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json'], { cwd: dir });
+  return dir;
+}
+
+async function analyzeWith(config: string | Buffer) {
+  const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json'], { cwd: dirWith(config) });
   expect(r.stderr).not.toMatch(CRASH);
   expect(r.code, r.stderr).toBe(2);
   return r;
@@ -51,5 +55,14 @@ describe('configuration errors', () => {
     expect(r.stderr).toContain('seqpulse.yml:3: timeout: .nan is not a finite duration');
     expect(r.stderr).toContain('seqpulse.yml:4: settle: expected a duration, got boolean');
     expect(r.stderr).not.toContain('invalid input');
+  });
+
+  it('a file that is not UTF-8 (Latin-1 café) is refused with its line, column and byte offset, not read with U+FFFD in its place', async () => {
+    // A real U+FFFD (written as UTF-8) before the bad byte is text like any other.
+    const r = await analyzeWith(Buffer.concat([Buffer.from('project: "\ufffd ok"\nenv: café \ufffd b'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    expect(r.stderr).toMatch(/seqpulse\.yml:2: \(file\): not UTF-8 text: byte 0xe9 at column 14 \(byte offset 34 of the file\)\n {2}Save seqpulse\.yml as UTF-8/);
+    const fine = await runCli(['analyze', '--pre', 'pre.json', '--post', 'pre.json', '--json'], { cwd: dirWith('project: "caf\u00e9 \ufffd"\n') });
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(JSON.parse(fine.stdout).project).toBe('café \ufffd');
   });
 });
