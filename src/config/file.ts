@@ -3,7 +3,7 @@
  * `seqpulse.yml:12 metrics.error_rate.threshold`.
  */
 import { isUtf8 } from 'node:buffer';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { byDoor } from './names.js';
 import { FileTooLargeError, readBytesCapped } from '../files.js';
@@ -71,13 +71,7 @@ export function parseConfigText(path: string, text: string): ConfigFile {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, resolveKnownTags: false });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
-    throw new ConfigError(
-      problems.map((e) => ({
-        source: `${path}:${lineCounter.linePos(e.pos[0]).line}`,
-        key: '(yaml)',
-        reason: e.message.split('\n')[0] ?? e.message,
-      })),
-    );
+    throw new ConfigError(problems.map((e) => ({ source: `${path}:${lineCounter.linePos(e.pos[0]).line}`, key: '(yaml)', reason: yamlReason(e) })));
   }
   let data: unknown;
   try {
@@ -87,6 +81,12 @@ export function parseConfigText(path: string, text: string): ConfigFile {
     throw new ConfigError([{ source: path, key: '(yaml)', reason: (err as Error).message }], 'Write the values out instead of repeating them through anchors and aliases (&name, *name).');
   }
   return { path, data, lineOf: (keyPath) => keyLine(doc, lineCounter, keyPath) };
+}
+
+function yamlReason(e: YAMLError): string {
+  // The parser's words name its own API ("please use YAML.parseAllDocuments()").
+  if (e.code === 'MULTIPLE_DOCS') return 'more than one YAML document (a line "---" starts another): seqpulse.yml holds one document';
+  return e.message.split('\n')[0] ?? e.message;
 }
 
 function keyLine(doc: Document, counter: LineCounter, keyPath: readonly PropertyKey[]): number | undefined {

@@ -57,6 +57,12 @@ describe('configuration errors', () => {
     expect(r.stderr).not.toContain('invalid input');
   });
 
+  it('several YAML documents in one file say that seqpulse.yml holds one, not which function of the parser to call', async () => {
+    const r = await analyzeWith('project: x\n---\nenv: y\n');
+    expect(r.stderr).toMatch(/seqpulse\.yml:2: \(yaml\): more than one YAML document \(a line "---" starts another\): seqpulse\.yml holds one document\n/);
+    expect(r.stderr).not.toContain('parseAllDocuments');
+  });
+
   it('a file that is not UTF-8 (Latin-1 café) is refused with its line, column and byte offset, not read with U+FFFD in its place', async () => {
     // A real U+FFFD (written as UTF-8) before the bad byte is text like any other.
     const r = await analyzeWith(Buffer.concat([Buffer.from('project: "\ufffd ok"\nenv: café \ufffd b'), Buffer.from([0xe9]), Buffer.from('\n')]));
