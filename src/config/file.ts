@@ -3,8 +3,8 @@
  * `seqpulse.yml:12 metrics.error_rate.threshold`.
  */
 import { isUtf8 } from 'node:buffer';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { isAlias, isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { byDoor } from './names.js';
 import { FileTooLargeError, readBytesCapped } from '../files.js';
 
@@ -73,6 +73,8 @@ export function parseConfigText(path: string, text: string): ConfigFile {
   if (problems.length > 0) {
     throw new ConfigError(problems.map((e) => ({ source: `${path}:${lineCounter.linePos(e.pos[0]).line}`, key: '(yaml)', reason: yamlReason(e) })));
   }
+  const complex = complexKeys(doc, path, lineCounter);
+  if (complex.length > 0) throw new ConfigError(complex, 'Write each key as a plain name (error_rate, timeout).');
   let data: unknown;
   try {
     data = doc.toJS() ?? {};
@@ -87,6 +89,24 @@ function yamlReason(e: YAMLError): string {
   // The parser's words name its own API ("please use YAML.parseAllDocuments()").
   if (e.code === 'MULTIPLE_DOCS') return 'more than one YAML document (a line "---" starts another): seqpulse.yml holds one document';
   return e.message.split('\n')[0] ?? e.message;
+}
+
+/**
+ * Keys that are a list or a map (`? [a, b]`), or an alias of one: JavaScript objects have text keys,
+ * so the yaml library would make text of them and warn on stderr, raw, in the middle of our output.
+ */
+function complexKeys(doc: Document, path: string, counter: LineCounter): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isCollection(key) && !(isAlias(key) && isCollection(key.resolve(doc)))) return;
+      const offset = (key as { range?: [number, number, number] | null }).range?.[0];
+      const where = offset === undefined ? path : `${path}:${counter.linePos(offset).line}`;
+      issues.push({ source: where, key: '(yaml)', reason: `a key that is a list or a map (${String(key)}): keys in seqpulse.yml are names` });
+    },
+  });
+  return issues;
 }
 
 function keyLine(doc: Document, counter: LineCounter, keyPath: readonly PropertyKey[]): number | undefined {

@@ -57,6 +57,14 @@ describe('configuration errors', () => {
     expect(r.stderr).not.toContain('invalid input');
   });
 
+  it('a key that is a list, a map or an alias of one is refused with its line, with no raw warning from the YAML library', async () => {
+    const r = await analyzeWith('project: x\n? [a, b]\n: 1\nmetrics:\n  ? {a: 1}\n  : {threshold: 5}\nlist: &l [1]\n*l : 2\n');
+    expect(r.stderr).not.toMatch(/Warning|mapAsMap|node:/);
+    expect(r.stderr).toMatch(/seqpulse\.yml:2: \(yaml\): a key that is a list or a map \(\["a","b"\]\): keys in seqpulse\.yml are names\n/);
+    expect(r.stderr).toMatch(/seqpulse\.yml:5: \(yaml\): a key that is a list or a map \(\{"a":1\}\)/);
+    expect(r.stderr).toMatch(/seqpulse\.yml:8: \(yaml\): a key that is a list or a map \(\*l\)/);
+  });
+
   it('several YAML documents in one file say that seqpulse.yml holds one, not which function of the parser to call', async () => {
     const r = await analyzeWith('project: x\n---\nenv: y\n');
     expect(r.stderr).toMatch(/seqpulse\.yml:2: \(yaml\): more than one YAML document \(a line "---" starts another\): seqpulse\.yml holds one document\n/);
