@@ -64,7 +64,7 @@ export const RuleSchema = z.strictObject({
   critical: z.boolean().optional().describe('A regression of this metric alone is enough for rollback_recommended.'),
   min_delta: z.number().nonnegative().optional().describe('Absolute change below which a move is noise, whatever its relative size.'),
   aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional().describe('How several endpoints\' values become one per sample.'),
-  attention: z.number().positive().optional().describe('Relative change, in percent, from which a significant move raises attention (default: half the threshold).'),
+  attention: z.number().positive().optional().describe('Relative change, in percent, from which a significant move raises attention: at most the threshold (default: half of it).'),
   volume: z.string().min(1).optional().describe('The metric giving requests per second, for a share of requests: it is then judged as event counts.'),
   min_volume: z.number().nonnegative().optional().describe('Fewer POST requests than this (by volume): attention at most, never rollback.'),
   on_no_data: z.enum(['attention', 'rollback', 'ignore']).optional().describe('What it means when the metric was reported before the deploy and not after.'),
