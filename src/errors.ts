@@ -4,6 +4,7 @@
  */
 import { formatDuration } from './config/duration.js';
 import { optionName } from './config/names.js';
+import { escapeControls, forDisplay, MAX_SENTENCE } from './output/terminal.js';
 import { MAX_CLOCK_SKEW_SECONDS } from './signing/signature.js';
 
 export const ExitCode = {
@@ -51,13 +52,19 @@ export interface ConfigIssue {
   reason: string;
 }
 
-/** Invalid configuration: every issue names its source, key and reason. */
+const MAX_ISSUES_LISTED = 20;
+
+/** Invalid configuration: every issue names its source, key and reason (the first MAX_ISSUES_LISTED are listed). */
 export class ConfigError extends SeqpulseError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[], hint?: string) {
     // Reasons from the YAML parser and zod start with a capital ("Invalid input: ..."); ours do not.
     const own = issues.map((i) => ({ ...i, reason: i.reason.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()) }));
-    const lines = own.map((i) => `${i.source}: ${i.key}: ${i.reason}`);
+    // One issue a line: a key, path or quoted value from outside with a line break in it would
+    // otherwise start a line of its own, an issue that is not one (forTerminal keeps line breaks).
+    const lines = own.slice(0, MAX_ISSUES_LISTED).map((i) => `${escapeControls(i.source)}: ${forDisplay(i.key)}: ${forDisplay(i.reason, MAX_SENTENCE)}`);
+    // A file of 50,000 unknown keys made megabytes of error: the first ones say what is wrong.
+    if (own.length > MAX_ISSUES_LISTED) lines.push(`… and ${(own.length - MAX_ISSUES_LISTED).toLocaleString('en-US')} more issues`);
     super(`invalid configuration:\n  ${lines.join('\n  ')}`, { exitCode: ExitCode.Usage, code: 'config_error', hint });
     this.issues = own;
   }

@@ -14,8 +14,9 @@ export async function main(argv: string[]): Promise<void> {
   const terminals = [0, 1, 2].filter((fd) => isatty(fd));
   outliveClosedPipes(process.stdout, process.stderr);
   const code = await runCli(argv);
-  // Flush stdout before exiting: the verdict JSON must reach a pipe in full.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // process.exit drops what a pipe has not taken yet: the verdict JSON on stdout, and a long error on
+  // stderr (cut at the pipe's 64 KiB when its reader is slower than us), must reach it in full first.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
   letGoOfHungUpTerminals(terminals);
   // Exiting here (not when the event loop drains) so a dangling socket can never hold the deploy pipeline.
   process.exit(code);

@@ -152,11 +152,10 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const pick = <K extends keyof Settings>(key: K): Settings[K] => flags[key] ?? env[key] ?? override[key] ?? file[key];
 
   const source = input.file?.path ?? 'config';
-  const rules = mergeRules([file.metrics, override.metrics], (metric) => ({
-    source: lineSource(input.file, ['metrics', metric]) ?? source,
-    key: `metrics.${metric}.threshold`,
-    reason: 'required for a metric without a default rule',
-  }), issues);
+  const rules = mergeRules([file.metrics, override.metrics], (metric, layer, field, reason) => {
+    const at = layer === 1 ? ['environments', envName, 'metrics', metric] : ['metrics', metric];
+    return { source: lineSource(input.file, layer === undefined ? at : [...at, field]) ?? source, key: [...at, field].join('.'), reason };
+  }, issues);
 
   const config: ResolvedConfig = {
     project: pick('project') ?? input.defaultProject,
@@ -456,22 +455,34 @@ function coerce(key: keyof Settings, value: string): unknown {
   return value;
 }
 
-function mergeRules(layers: (Record<string, RuleInput> | undefined)[], missing: (metric: string) => ConfigIssue, issues: ConfigIssue[]): Rules {
+/** An issue about `field` of a metric's rule, as set in `layer` (an index of mergeRules' layers; undefined: the metric as a whole). */
+type RuleIssue = (metric: string, layer: number | undefined, field: string, reason: string) => ConfigIssue;
+
+function mergeRules(layers: (Record<string, RuleInput> | undefined)[], issueAt: RuleIssue, issues: ConfigIssue[]): Rules {
   // No prototype in either object: a metric may be called `constructor` or `__proto__`.
   const merged: Record<string, RuleInput & Partial<MetricRule>> = Object.assign(Object.create(null) as Record<string, RuleInput & Partial<MetricRule>>, DEFAULT_RULES);
-  for (const layer of layers) {
+  const lastSet: Record<string, { attention?: number; threshold?: number }> = Object.create(null) as Record<string, { attention?: number; threshold?: number }>;
+  layers.forEach((layer, index) => {
     for (const [name, override] of Object.entries(layer ?? {})) {
       const previous = merged[name] ?? {};
       // A new threshold moves the attention band with it, unless the band is set too.
       const attention = override.threshold !== undefined && override.attention === undefined ? override.threshold / 2 : previous.attention;
       merged[name] = { ...previous, ...override, ...(attention === undefined ? {} : { attention: override.attention ?? attention }) };
+      lastSet[name] = { ...lastSet[name], ...(override.attention === undefined ? {} : { attention: index }), ...(override.threshold === undefined ? {} : { threshold: index }) };
     }
-  }
+  });
   const rules = Object.create(null) as Rules;
   for (const [name, { enabled, direction, threshold, ...rest }] of Object.entries(merged)) {
     if (enabled === false) continue;
     if (threshold === undefined) {
-      issues.push(missing(name));
+      issues.push(issueAt(name, undefined, 'threshold', 'required for a metric without a default rule'));
+      continue;
+    }
+    // The band is where a move short of the threshold raises attention: past the threshold there is no such move.
+    if (rest.attention !== undefined && rest.attention > threshold) {
+      const set = lastSet[name] ?? {};
+      const field = set.attention !== undefined ? 'attention' : 'threshold';
+      issues.push(issueAt(name, set.attention ?? set.threshold, field, `the attention band (${rest.attention}%) is above the threshold (${threshold}%): it must be at most the threshold (default: half of it)`));
       continue;
     }
     rules[name] = rule(direction ?? 'increase', threshold, rest);

@@ -9,7 +9,10 @@ import { storeLocationIssue } from '../store/location.js';
 /** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
 export const MAX_WINDOW_MS = 24 * 3_600_000;
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+// YAML's .inf and .nan are numbers z.number() refuses, which left the union's bare "invalid input".
+const duration = z.union([z.string(), z.number()], {
+  error: ({ input }) => `${typeof input === 'number' ? `${yamlNumber(input)} is not a finite duration` : `expected a duration, got ${input === null ? 'null' : typeof input}`} (use e.g. 500ms, 10s, 15m, 1h, or a number of seconds)`,
+}).transform((value, ctx) => {
   const parsed = parseDuration(value);
   if (!parsed.ok) {
     ctx.addIssue({ code: 'custom', message: parsed.reason });
@@ -17,6 +20,11 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
   return parsed.ms;
 });
+
+/** A number the way the YAML file wrote it (.inf, -.inf, .nan). */
+function yamlNumber(n: number): string {
+  return Number.isNaN(n) ? '.nan' : n === Infinity ? '.inf' : n === -Infinity ? '-.inf' : String(n);
+}
 
 /** The shortest interval between samples. */
 export const MIN_INTERVAL_MS = 10;
@@ -66,7 +74,7 @@ export const RuleSchema = z.strictObject({
   critical: z.boolean().optional().describe('A regression of this metric alone is enough for rollback_recommended.'),
   min_delta: z.number().nonnegative().optional().describe('Absolute change below which a move is noise, whatever its relative size.'),
   aggregate: z.enum(['mean', 'sum', 'max', 'min']).optional().describe('How several endpoints\' values become one per sample.'),
-  attention: z.number().positive().optional().describe('Relative change, in percent, from which a significant move raises attention (default: half the threshold).'),
+  attention: z.number().positive().optional().describe('Relative change, in percent, from which a significant move raises attention: at most the threshold (default: half of it).'),
   volume: z.string().min(1).optional().describe('The metric giving requests per second, for a share of requests: it is then judged as event counts.'),
   min_volume: z.number().nonnegative().optional().describe('Fewer POST requests than this (by volume): attention at most, never rollback.'),
   on_no_data: z.enum(['attention', 'rollback', 'ignore']).optional().describe('What it means when the metric was reported before the deploy and not after.'),

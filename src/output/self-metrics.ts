@@ -50,9 +50,15 @@ export function selfMetricsText({ run, report, samples, analysisSeconds }: SelfM
   return `${lines.join('\n')}\n`;
 }
 
-/** `<url>/metrics/job/seqpulse/project/<p>/env/<e>`; values with a slash (or empty) in the Pushgateway's base64 form. */
+/**
+ * `<url>/metrics/job/seqpulse/project/<p>/env/<e>`. Values a plain path segment cannot carry go in
+ * the Pushgateway's `@base64` form (URL-safe alphabet, `=` for empty): a slash would split the
+ * segment, an empty one would vanish, and `.`/`..` would be resolved away by the URL parser (and
+ * by the gateway's own path cleaning), pushing to another group.
+ */
 export function pushPath(base: string, project: string, env: string): string {
-  const part = (name: string, value: string) => (value === '' || value.includes('/') ? `${name}@base64/${Buffer.from(value).toString('base64url') || '='}` : `${name}/${encodeURIComponent(value)}`);
+  const plain = (value: string) => value !== '' && value !== '.' && value !== '..' && !value.includes('/');
+  const part = (name: string, value: string) => (plain(value) ? `${name}/${encodeURIComponent(value)}` : `${name}@base64/${Buffer.from(value).toString('base64url') || '='}`);
   return `${base.replace(/\/+$/, '')}/metrics/job/seqpulse/${part('project', project)}/${part('env', env)}`;
 }
 

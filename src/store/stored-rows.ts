@@ -8,10 +8,21 @@
  * Objects are loose: fields a newer seqpulse adds pass through.
  */
 import { z } from 'zod';
-import { StoreError } from '../errors.js';
+import { ExitCode, StoreError } from '../errors.js';
 
 const num = z.number();
 const strings = z.array(z.string());
+
+/**
+ * The codes a verdict can exit with (SPEC §7, and 129 for SIGHUP): `verdict <id>` exits with the
+ * stored one, and the process keeps only its low 8 bits, so a tampered 256 would exit 0 under a
+ * rollback. Refused rather than recomputed: the fail-on it was made with is not stored, and the
+ * contract is "the exit code it had", which such a row cannot tell.
+ */
+const VERDICT_EXIT_CODES: readonly number[] = [ExitCode.Ok, ExitCode.Regression, ExitCode.NoVerdict, ExitCode.DeployFailed, ExitCode.Sighup, ExitCode.Sigint, ExitCode.Sigterm];
+const exitCode = z.number().refine((n) => VERDICT_EXIT_CODES.includes(n), {
+  error: (issue) => `${JSON.stringify(issue.input)} is not an exit code a verdict has (${VERDICT_EXIT_CODES.join(', ')})`,
+});
 
 const MetricResultSchema = z.looseObject({
   name: z.string(),
@@ -52,10 +63,10 @@ const VerdictReportSchema = z.looseObject({
   status: z.string(),
   samples: z.looseObject({ pre: num, post: num, failed: num }),
   created_at: z.string(),
-  exit_code: z.number().int(),
+  exit_code: exitCode,
   early_exit: z.looseObject({ after_samples: num, planned_samples: num }).optional(),
   baseline: z.looseObject({ runs: strings }).optional(),
-  dry_run: z.looseObject({ exit_code: num }).optional(),
+  dry_run: z.looseObject({ exit_code: exitCode }).optional(),
 });
 
 /** Its timing is not checked here: `finish` validates a run's stored timing itself, and says what it did not use (run-settings.ts). */

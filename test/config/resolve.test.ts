@@ -98,6 +98,21 @@ describe('config layers', () => {
     expect(c.rules.memory_usage).toBeUndefined();
   });
 
+  it('an attention band above the threshold is refused naming the metric and the layer that set it; up to the threshold is read', () => {
+    const file = parseConfigText(
+      'seqpulse.yml',
+      'metrics:\n  error_rate:\n    threshold: 5\n    attention: 50\n  latency_p95: { attention: 40 }\n  cpu_usage: { threshold: 5, attention: 5 }\nenvironments:\n  prod:\n    metrics:\n      memory_usage: { attention: 80 }\n',
+    );
+    expect(issuesOf(() => resolveConfig({ ...base, file, flags: { env: 'prod' } }))).toEqual([
+      { source: 'seqpulse.yml:4', key: 'metrics.error_rate.attention', reason: 'the attention band (50%) is above the threshold (5%): it must be at most the threshold (default: half of it)' },
+      // The default rule's threshold (30%) is the one it is above.
+      { source: 'seqpulse.yml:5', key: 'metrics.latency_p95.attention', reason: expect.stringContaining('(40%) is above the threshold (30%)') },
+      { source: 'seqpulse.yml:10', key: 'environments.prod.metrics.memory_usage.attention', reason: expect.stringContaining('(80%) is above the threshold (70%)') },
+    ]);
+    const ok = resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'metrics:\n  cpu_usage: { threshold: 5, attention: 5 }\n') });
+    expect(ok.rules.cpu_usage?.attention).toBe(5);
+  });
+
   it('judge settings: settle, early exit, persistence, baseline, dry run', () => {
     const file = parseConfigText('seqpulse.yml', 'settle: 45s\nearly_exit: false\npersist: 4\nbaseline: history\nhistory_runs: 8\n');
     const c = resolveConfig({ ...base, file, env: { SEQPULSE_DRY_RUN: 'true' } });

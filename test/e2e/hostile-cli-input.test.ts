@@ -211,7 +211,7 @@ describe('hostile seqpulse.yml', () => {
     const file = await withConfig('project: x\ntimeout: 0\ninterval: 0s\nmetrics:\n  "bad name\\e[2J": { threshold: 5 }\n');
     expect(file.stderr).toMatch(/seqpulse\.yml:2: timeout: must be more than 0/);
     expect(file.stderr).toMatch(/seqpulse\.yml:3: interval: 0ms is too short: must be at least 10ms/);
-    expect(file.stderr).toMatch(/seqpulse\.yml:5: metrics\.bad name\\u001b\[2J: not a valid name: metric names are letters, digits, _ \. : -/);
+    expect(file.stderr).toMatch(/seqpulse\.yml:5: metrics\.bad name\\x1b\[2J: not a valid name: metric names are letters, digits, _ \. : -/);
     expect(file.stderr).not.toMatch(/settings: |invalid key in record/);
     const dir = tempDir();
     const flags = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--interval', '0', '--', 'true'], { cwd: dir, env: { SEQPULSE_STORE_TIMEOUT: '0ms' } });

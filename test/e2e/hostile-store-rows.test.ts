@@ -20,6 +20,10 @@ const CASES: [string, string, RegExp][] = [
   ['a verdict whose confidence is a string', "update verdicts set report = json_set(report, '$.confidence', 'high')", /the verdict of run .*\(confidence: expected number/],
   ['a verdict without samples', "update verdicts set report = json_set(report, '$.samples', null)", /the verdict of run .*\(samples: expected object/],
   ['a verdict with a number for a detail', "update verdicts set report = json_set(report, '$.details', json('[1]'))", /the verdict of run .*\(details\.0: expected string/],
+  // The process keeps the low 8 bits: 256 under a rollback would exit 0 (the pipeline goes on), -1 would exit 255.
+  ['a rollback verdict whose exit code is 256', "update verdicts set report = json_set(report, '$.verdict', 'rollback_recommended', '$.exit_code', 256)", /the verdict of run .*\(exit_code: 256 is not an exit code a verdict has \(0, 1, 3, 4, 129, 130, 143\)\)/],
+  ['a verdict whose exit code is -1', "update verdicts set report = json_set(report, '$.exit_code', -1)", /the verdict of run .*\(exit_code: -1 is not an exit code a verdict has/],
+  ['a verdict whose dry-run exit code is 2.5', "update verdicts set report = json_set(report, '$.dry_run', json('{\"exit_code\": 2.5}'))", /the verdict of run .*\(dry_run\.exit_code: 2\.5 is not an exit code a verdict has/],
   ['a verdict that is a number', "update verdicts set report = '42'", /the verdict of run .*\(\(top level\): expected object/],
   ['settings that are not JSON', "update runs set settings = 'nope'", /the settings of run \S+ in a form seqpulse cannot read \(not JSON\)/],
   ['settings without endpoints', "update runs set settings = '{}'", /the settings of run .*\(endpoints: expected array/],

@@ -62,6 +62,25 @@ describe('--pushgateway', () => {
     }
   });
 
+  it('a project or env named . or .. keeps its own group (base64: the URL would resolve the segment away)', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const gw = await recorder();
+    try {
+      const cwd = tempDir();
+      for (const [project, envName] of [['..', 'prod'], ['.', '..']]) {
+        const r = await runCli(['run', ...fastFlags(app.url), '--project', project!, '--env', envName!, '--pushgateway', `http://127.0.0.1:${gw.port}`, '--', process.execPath, '-e', ''], { cwd, env });
+        expect(r.code).toBe(0);
+      }
+      const b64 = (v: string) => Buffer.from(v).toString('base64url');
+      expect(gw.pushes.map((p) => p.url)).toEqual([
+        `/metrics/job/seqpulse/project@base64/${b64('..')}/env/prod`,
+        `/metrics/job/seqpulse/project@base64/${b64('.')}/env@base64/${b64('..')}`,
+      ]);
+    } finally {
+      await Promise.all([app.close(), gw.close()]);
+    }
+  });
+
   it('a gateway that cannot be reached is a warning; the exit code is the verdict\'s', async () => {
     const app = await startTestApp({ secret: TEST_SECRET });
     try {
@@ -80,7 +99,8 @@ describeWithTool('pushgateway', '--pushgateway to a real Prometheus Pushgateway'
     const probe = await recorder();
     const port = probe.port;
     await probe.close();
-    const gateway: ChildProcess = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    // Debian's build persists to /var/lib/prometheus by default: a group left by an earlier run would pass this test.
+    const gateway: ChildProcess = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], { stdio: 'ignore' });
     const app = await startTestApp({ secret: TEST_SECRET });
     try {
       const base = `http://127.0.0.1:${port}`;
@@ -91,6 +111,10 @@ describeWithTool('pushgateway', '--pushgateway to a real Prometheus Pushgateway'
       expect(exposed).toContain('seqpulse_last_verdict{env="staging",instance="",job="seqpulse",project="shop",verdict="ok"} 1');
       expect(exposed).toContain('seqpulse_last_verdict{env="staging",instance="",job="seqpulse",project="shop",verdict="rollback_recommended"} 0');
       expect(exposed).toMatch(/seqpulse_metrics_collected_total\{[^}]*phase="pre"[^}]*\} 3/);
+      const dots = await runCli(['run', ...fastFlags(app.url), '--project', '..', '--env', '.', '--pushgateway', base, '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+      expect(dots.code).toBe(0);
+      // push_time_seconds carries the group's labels only (those of the body are the run's anyway).
+      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^push_time_seconds\{env="\.",instance="",job="seqpulse",project="\.\."\} /m);
     } finally {
       gateway.kill();
       await app.close();
