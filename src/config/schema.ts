@@ -63,6 +63,13 @@ const storeLocation = z
     if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
   });
 
+/**
+ * Names are stored, synced, put in Pushgateway paths and shown: a control character (NUL, which
+ * Postgres refuses; a line break; an escape) has no place in one.
+ */
+const NO_CONTROLS = /^[^\p{Cc}]*$/u;
+const NO_CONTROLS_SAID = 'must not contain control characters (NUL, a line break, a tab, an escape)';
+
 const metricName = z.string().regex(/^[A-Za-z_][\w.:-]*$/, 'metric names are letters, digits, _ . : -');
 
 export const SOURCE_TYPES = ['ds-metrics', 'prometheus-scrape', 'prometheus', 'sql', 'command'] as const;
@@ -87,8 +94,8 @@ export const RuleSchema = z.strictObject({
 export type RuleInput = z.infer<typeof RuleSchema>;
 
 const settingsShape = {
-  project: z.string().min(1).max(200).describe('Project (service) name. Default: the working directory\'s name.'),
-  env: z.string().min(1).max(100).describe('Environment name; selects the environments: overrides. Default: default.'),
+  project: z.string().min(1).max(200).regex(NO_CONTROLS, NO_CONTROLS_SAID).describe('Project (service) name. Default: the working directory\'s name.'),
+  env: z.string().min(1).max(100).regex(NO_CONTROLS, NO_CONTROLS_SAID).describe('Environment name; selects the environments: overrides. Default: default.'),
   endpoints: z.array(endpoint).min(1).describe('The app\'s signed /ds-metrics URLs (or /metrics URLs for source prometheus-scrape), one per instance.'),
   secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('HMAC secret; several during a rotation. Prefer SEQPULSE_HMAC_SECRET: a file is readable by anyone with the repository.'),
   pre_samples: z.number().int().min(0).max(10_000).describe('PRE samples before the deploy. Default: 12 (two minutes at the default interval: real metrics vary more than a few samples show; see docs/analysis.md).'),

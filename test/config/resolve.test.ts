@@ -46,6 +46,15 @@ describe('config layers', () => {
     expect(c.rules.requests_per_sec).toMatchObject({ direction: 'decrease', threshold: 40, critical: true });
   });
 
+  it.each([
+    ['a NUL in the file', { file: parseConfigText('seqpulse.yml', 'project: "nul\\0byte"\n') }, /seqpulse\.yml:1: project: must not contain control characters/],
+    ['a line break in a flag', { flags: { env: 'prod\nstaging' } }, /--env: must not contain control characters/],
+    ['an escape in the environment', { env: { SEQPULSE_PROJECT: 'shop\u001b[31m' } }, /SEQPULSE_PROJECT: must not contain control characters/],
+  ])('a project or env name with %s is refused (Postgres refuses NUL in text: such a run could never be synced)', (_what, layer, said) => {
+    expect(() => resolveConfig({ ...base, ...layer })).toThrow(ConfigError);
+    expect(() => resolveConfig({ ...base, ...layer })).toThrow(said);
+  });
+
   it('flags beat the environment, which beats the file, which beats defaults', () => {
     const file = parseConfigText('seqpulse.yml', 'window: 1m\ninterval: 5s\npre_samples: 7\nproject: from-file\n');
     const c = resolveConfig({
