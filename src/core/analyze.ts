@@ -297,7 +297,13 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   if (input.pre.length === 0) {
     hints.push({ code: 'no_baseline', severity: 'warning', message: 'No PRE sample could be collected, so nothing can be compared; the verdict cannot be ok.' });
   }
-  const missing = named((j) => j.result.status === 'no_data');
+  // Counters that disagree are reported, just not readable: said as such, not as a metric gone.
+  const disagreeing = judged.filter((j) => j.result.status === 'no_data' && j.measurement.counterDisagreements !== undefined);
+  for (const j of disagreeing) {
+    const { events, requests } = j.measurement.rule.counters ?? { events: 'the event counter', requests: 'the request counter' };
+    hints.push({ code: 'counters_disagree', severity: 'warning', message: `${j.result.name}: ${events} grew more than ${requests} in ${j.measurement.counterDisagreements} POST sample${j.measurement.counterDisagreements === 1 ? '' : 's'}, so no share could be read from them. Check that the app counts both for the same requests (every failed request also counted as a request).` });
+  }
+  const missing = named((j) => j.result.status === 'no_data' && j.measurement.counterDisagreements === undefined);
   if (missing.length > 0) {
     hints.push({ code: 'metrics_missing_after_deploy', severity: 'warning', message: `Reported before the deploy but not after: ${missing.join(', ')}. The new version may have stopped exporting them.` });
   }

@@ -61,6 +61,8 @@ export class PhaseColumns {
   private readonly untimedSeconds: number;
   /** Whether a rate was read over `untimedSeconds`, not over the samples' own times. */
   private untimedUsed = false;
+  /** Per share: the samples whose event counter grew more than their request counter (the app's counters disagree). */
+  private readonly disagreed = new Map<string, number>();
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
@@ -112,6 +114,11 @@ export class PhaseColumns {
   /** The counter some of this metric's values were read from (a rate the samples did not report), if any. */
   counterOf(name: string): string | undefined {
     return this.counted.get(name);
+  }
+
+  /** Samples where this share's event counter grew more than its request counter: no share could be read from them. */
+  counterDisagreements(name: string): number {
+    return this.disagreed.get(name) ?? 0;
   }
 
   /** The seconds a rate from a counter was read over where the samples had no timestamps, if that happened. */
@@ -166,6 +173,7 @@ export class PhaseColumns {
       for (let i = Math.max(1, from); i < to; i++) {
         if (share.state[i] !== ABSENT) continue;
         const delta = counterDelta(events, requests, i);
+        if (!delta && moreEventsThanRequests(events, requests, i)) this.disagreed.set(d.name, (this.disagreed.get(d.name) ?? 0) + 1);
         if (!delta || !(delta.requests > 0)) continue;
         share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
@@ -254,6 +262,14 @@ export function counterDelta(events: MetricColumn, requests: MetricColumn, i: nu
   const e = events.values[i]! - events.values[i - 1]!;
   const n = requests.values[i]! - requests.values[i - 1]!;
   return e >= 0 && n >= 0 && e <= n && Number.isFinite(n) ? { events: e, requests: n } : undefined;
+}
+
+/** Both counters went up between sample i - 1 and i, the events more than the requests: counters that do not count the same requests. */
+function moreEventsThanRequests(events: MetricColumn, requests: MetricColumn, i: number): boolean {
+  if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) return false;
+  const e = events.values[i]! - events.values[i - 1]!;
+  const n = requests.values[i]! - requests.values[i - 1]!;
+  return n >= 0 && e > n;
 }
 
 /**

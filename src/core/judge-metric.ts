@@ -86,6 +86,8 @@ export interface JudgeContext {
 export interface Measurement {
   name: string;
   rule: MetricRule;
+  /** POST samples where the rule's event counter grew more than its request counter (no share read from them). */
+  counterDisagreements?: number;
   /** Whether the metric appeared at all, in either phase. */
   seen: boolean;
   /** Set when one side has no usable value: the status is decided without a test. */
@@ -187,9 +189,11 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const counter = pre.counterOf(name) ?? post.counterOf(name);
   const untimed = counter ? (pre.untimedInterval() ?? post.untimedInterval()) : undefined;
   const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid }, ...(counter ? { from_counter: counter } : {}), ...(untimed !== undefined ? { untimed_interval_s: untimed } : {}) };
+  const disagreed = post.counterDisagreements(name);
   const base = {
     name,
     rule,
+    ...(disagreed > 0 ? { counterDisagreements: disagreed } : {}),
     seen: before.present + postPresent > 0,
     evidence,
     fewSamples: before.values.length < rule.min_samples || after.values.length < rule.min_samples,

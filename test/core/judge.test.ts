@@ -544,6 +544,17 @@ describe('count-aware error rates', () => {
     expect(metric(b, 'error_rate')).toMatchObject({ baseline: 0.01, current: 0.01, status: 'ok' });
   });
 
+  it('counters that disagree after the deploy (errors_total growing past requests_total) are said as such, not as a metric the new version stopped exporting', () => {
+    const pre = snaps(8, (i) => ({ errors_total: 5000 + 20 * i, requests_total: 900_000 + 2000 * i }));
+    // The new version counts a failed request as an error but not as a request: errors grow faster.
+    const post = snaps(12, (i) => ({ errors_total: 300 * (i + 1), requests_total: 200 * (i + 1) }));
+    const a = analyze({ pre, post, rules, intervalMs: 10_000, settle: 0 });
+    expect(metric(a, 'error_rate').status).toBe('no_data');
+    expect(a.hints.map((h) => h.code)).toContain('counters_disagree');
+    expect(a.hints.find((h) => h.code === 'counters_disagree')?.message).toBe('error_rate: errors_total grew more than requests_total in 11 POST samples, so no share could be read from them. Check that the app counts both for the same requests (every failed request also counted as a request).');
+    expect(a.hints.map((h) => h.code)).not.toContain('metrics_missing_after_deploy');
+  });
+
   it('the same traffic gives about the same p-value whatever the sampling interval (rolling 60 s rates)', () => {
     // One second of traffic at a time: 50 req/s, errors at 1 % before and 1.4 % after, in bursts.
     const seconds = (n: number, rate: number, seed: number) => {
