@@ -321,7 +321,7 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
   };
   const result = FileSchema.safeParse(file.data);
   if (!result.success) {
-    result.error.issues.forEach(report);
+    meaningful(result.error.issues).forEach(report);
     return {};
   }
   const data = file.data as Record<string, unknown>;
@@ -338,7 +338,7 @@ function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key:
   const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: textReason(issue, raw) ?? reasonOf(issue) });
   const result = SettingsSchema.safeParse(raw);
   if (result.success) return withProtoNames(raw, result.data, [], report);
-  result.error.issues.forEach(report);
+  meaningful(result.error.issues).forEach(report);
   return {};
 }
 
@@ -373,7 +373,7 @@ function withProtoNames<T extends Settings>(raw: unknown, parsed: T, at: Propert
     if (!isMap(byName) || !Object.hasOwn(byName, '__proto__')) continue;
     const result = schema.safeParse(byName['__proto__']);
     if (!result.success) {
-      for (const issue of result.error.issues) report({ ...issue, path: [...at, key, '__proto__', ...issue.path] });
+      for (const issue of meaningful(result.error.issues)) report({ ...issue, path: [...at, key, '__proto__', ...issue.path] });
       continue;
     }
     // No prototype: assigning `__proto__` then makes a key, not a prototype.
@@ -488,6 +488,15 @@ function mergeRules(layers: (Record<string, RuleInput> | undefined)[], issueAt: 
     rules[name] = rule(direction ?? 'increase', threshold, rest);
   }
   return rules;
+}
+
+/**
+ * The issues worth saying: an integer past 2^53 breaks both zod's safe-integer bound and the key's
+ * own, and "at most 9007199254740991" above "at most 10000" says nothing more.
+ */
+function meaningful(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const safeBound = (i: z.core.$ZodIssue) => (i.code === 'too_big' && Number(i.maximum) === Number.MAX_SAFE_INTEGER) || (i.code === 'too_small' && Number(i.minimum) === Number.MIN_SAFE_INTEGER);
+  return issues.filter((i) => !safeBound(i) || !issues.some((o) => o !== i && o.code === i.code && !safeBound(o) && o.path.map(String).join('.') === i.path.map(String).join('.')));
 }
 
 function issuePaths(issue: z.core.$ZodIssue): PropertyKey[][] {

@@ -55,6 +55,20 @@ describe('config layers', () => {
     expect(() => resolveConfig({ ...base, ...layer })).toThrow(said);
   });
 
+  it('a number past 2^53 is said once, by the key\'s own bound (zod\'s safe-integer bound said "at most 9007199254740991" above it)', () => {
+    for (const layer of [{ flags: { preSamples: '99999999999999999999' } }, { file: parseConfigText('seqpulse.yml', 'pre_samples: 99999999999999999999\n') }, { env: { SEQPULSE_PRE_SAMPLES: '99999999999999999999' } }]) {
+      const err = (() => {
+        try {
+          resolveConfig({ ...base, ...layer });
+        } catch (e) {
+          return e as ConfigError;
+        }
+        throw new Error('resolved');
+      })();
+      expect(err.issues.map((i) => i.reason)).toEqual(['must be at most 10000']);
+    }
+  });
+
   it('flags beat the environment, which beats the file, which beats defaults', () => {
     const file = parseConfigText('seqpulse.yml', 'window: 1m\ninterval: 5s\npre_samples: 7\nproject: from-file\n');
     const c = resolveConfig({
