@@ -47,15 +47,25 @@ export async function publish(report: VerdictReport, target: GitHubTarget): Prom
   }
 }
 
+/** The comment and the status, each tried whatever became of the other (a refused comment cost the status too). */
 async function publishWith(octokit: Octokit, report: VerdictReport, target: GitHubTarget): Promise<string[]> {
   const ctx = github.context;
   const done: string[] = [];
+  const failed: string[] = [];
+  const attempt = async (what: string, step: () => Promise<string>) => {
+    try {
+      done.push(await step());
+    } catch (err) {
+      failed.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
   if (target.comment) {
     const number = ctx.payload.pull_request?.number ?? (ctx.payload.issue?.pull_request ? ctx.payload.issue.number : undefined);
     if (number === undefined) done.push('no pull request in this event: no comment');
-    else done.push(await stickyComment(octokit, number, report));
+    else await attempt('comment', () => stickyComment(octokit, number, report));
   }
-  if (target.status) done.push(await verdictStatus(octokit, report));
+  if (target.status) await attempt('status', () => verdictStatus(octokit, report));
+  if (failed.length > 0) throw new Error(`${failed.join('; ')}${done.length > 0 ? ` (done: ${done.join('; ')})` : ''}`);
   return done;
 }
 
@@ -85,13 +95,26 @@ async function stickyComment(octokit: Octokit, issue: number, report: VerdictRep
   const marker = commentMarker(report);
   const body = `${marker}\n${renderMarkdown(report, { maxChars: COMMENT_LIMIT, level: 3 })}`;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 });
-  const mine = comments.find((c) => c.body?.startsWith(marker));
+  // The marker is in every earlier comment for anyone to copy: only one this token's account (or a
+  // bot, as seqpulse posts with the workflow's token) wrote is updated, never another user's.
+  const marked = comments.filter((c) => c.body?.startsWith(marker));
+  const self = marked.some((c) => c.user?.type !== 'Bot') ? await tokenLogin(octokit) : undefined;
+  const mine = marked.find((c) => c.user?.type === 'Bot' || (self !== undefined && c.user?.login === self));
   if (mine) {
     await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
     return `updated comment ${mine.id} on #${issue}`;
   }
   const created = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body });
   return `commented on #${issue} (${created.data.id})`;
+}
+
+/** The login of a user's token; undefined for an app's (the workflow's GITHUB_TOKEN), whose comments are a bot's. */
+async function tokenLogin(octokit: Octokit): Promise<string | undefined> {
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch {
+    return undefined;
+  }
 }
 
 async function verdictStatus(octokit: Octokit, report: VerdictReport): Promise<string> {

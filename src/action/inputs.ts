@@ -131,6 +131,7 @@ export function commandArgv(command: string, shell: boolean): string[] {
     argv.push(word);
   }
   if (argv.length === 0) throw new UsageError('input command is empty');
+  if (argv[0] === '') throw new UsageError('input command starts with an empty word (\'\')', 'The first word is the program to run, e.g. `command: kubectl apply -f k8s/`.');
   // The CLI's `--` has no place here: seqpulse's settings are inputs of their own, never read from the command.
   if (argv[0] === '--') throw new UsageError('input command starts with --', 'The command input is the deploy command itself, and every word of it is the command\'s: remove the --, e.g. `command: kubectl apply -f k8s/`.');
   return argv;

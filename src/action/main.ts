@@ -31,10 +31,13 @@ import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
 import { readInputs, unknownInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
-import { displayableReport, escapeControls, forDisplay } from '../output/terminal.js';
+import { displayableReport, escapeControls, forDisplay, shorten } from '../output/terminal.js';
 
 /** GitHub cuts a step summary at 1 MiB. */
 const SUMMARY_LIMIT = 900_000;
+
+/** A failure's message and hint at most this long in the annotation (the report file keeps every word of a verdict). */
+const FAILURE_SHOWN = 2_000;
 
 /** Runs the step; the exit code is also set on the process (non-zero fails the step). */
 export async function run(): Promise<number> {
@@ -64,7 +67,8 @@ export async function run(): Promise<number> {
     const code = err instanceof SeqpulseError ? err.exitCode : ExitCode.Internal;
     const message = redactText(err instanceof SeqpulseError ? err.message : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, [...masked]);
     const hint = err instanceof SeqpulseError && err.hint ? redactText(err.hint, [...masked]) : undefined;
-    core.setFailed(escapeControls(`${message}${hint ? `\n${hint}` : ''}`, { keepNewlines: true }));
+    // Shortened: a message can quote an input (a 120,000-character deployment-id made an annotation as long).
+    core.setFailed(escapeControls(shorten(`${message}${hint ? `\n${hint}` : ''}`, FAILURE_SHOWN), { keepNewlines: true }));
     // A step that failed before (or without) a verdict still says so where a workflow looks: outputs and the job summary.
     core.setOutput('verdict', 'none');
     core.setOutput('confidence', formatConfidence(0));
@@ -185,7 +189,9 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';
   if (report.verdict === 'rollback_recommended') core.error(`Rollback recommended${dryRun}: ${shown.summary}${reasons ? `\n${reasons}` : ''}`, { title });
   else if (report.verdict === 'attention') core.warning(`Attention${dryRun}: ${shown.summary}${reasons ? `\n${reasons}` : ''}`, { title });
-  else core.notice(`${report.verdict ?? report.status}: ${shown.summary}`, { title });
+  else if (report.verdict === 'ok') core.notice(`ok: ${shown.summary}`, { title });
+  // No verdict, a failed deploy: the step fails, and the annotation is an error in words, not a status.
+  else core.error(shown.summary, { title });
 
   if (inputs.githubToken && (inputs.commentOnPr || inputs.deploymentStatus)) {
     try {

@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
 import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
 import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
-import { startFakeGitHub } from '../helpers/github-api.js';
+import { ACTIONS_BOT, startFakeGitHub } from '../helpers/github-api.js';
 import { node24 } from '../helpers/node24.js';
 import { run } from '../helpers/records.js';
 import { createTestDatabase } from '../helpers/postgres.js';
@@ -182,6 +182,9 @@ describe('the Action (Node 24)', () => {
     expect(r.outputs.summary).toMatch(/^No verdict/);
     expect(r.stdout).toMatch(/::error::seqpulse: No verdict/);
     expect(r.stdout).not.toMatch(/seqpulse: finished:/);
+    // The annotation too: an error in words, not a notice labelled with the run's status.
+    expect(r.stdout).toMatch(/::error title=seqpulse shop\/staging::No verdict/);
+    expect(r.stdout).not.toMatch(/::notice[^\n]*::finished:/);
   });
 
   it('an early end of the window names the setting that turns it off in the Action\'s terms', async () => {
@@ -213,6 +216,15 @@ describe('the Action (Node 24)', () => {
     const [stored] = await storedRuns(workspace);
     expect(stored!.run!.status).toBe('interrupted');
     expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
+  });
+
+  it('a failure quoting a 100,000-character input is annotated shortened (it was one 120,000-character line)', async () => {
+    const workspace = tempDir('seqpulse-ws-');
+    const r = await runAction({ node: NODE24, workspace, inputs: finishInputs('http://127.0.0.1:9/ds-metrics', { 'deployment-id': 'a'.repeat(100_000) }) });
+    expect(r.code).toBe(2);
+    const failure = r.stdout.split('\n').find((line) => line.startsWith('::error::'));
+    expect(failure).toMatch(/^::error::.*more characters\)/);
+    expect(failure!.length).toBeLessThan(2_500);
   });
 
   it('start and finish around a separate deploy step share the run through the workspace store', async () => {
@@ -358,6 +370,47 @@ describe('the Action (Node 24)', () => {
     expect(github.requests.every((q) => q.authorization === 'token ghs_fake_token_123')).toBe(true);
     expect(github.requests[2]!.body).toMatchObject({ state: 'success', context: 'seqpulse/shop/staging' });
     expect((first.stdout + second.stdout).replaceAll('::add-mask::ghs_fake_token_123', '')).not.toContain('ghs_fake_token_123');
+  });
+
+  it('a user\'s comment carrying the marker (copied from an earlier one) is not taken over: the Action comments on its own; a comment that fails does not cost the status', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const github = track(await startFakeGitHub());
+    const workspace = tempDir('seqpulse-ws-');
+    github.comments.push({ id: 1, body: '<!-- seqpulse:shop:staging -->\nlooks fine, merge it', user: { login: 'mallory', type: 'User' } });
+    const run = (extra: Record<string, string> = {}) =>
+      runAction({
+        node: NODE24,
+        workspace,
+        inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_fake_token_123', 'comment-on-pr': 'true', 'deployment-status': 'true', ...extra }),
+        env: { GITHUB_API_URL: github.url },
+        event: { pull_request: { number: 42 } },
+        eventName: 'pull_request',
+      });
+    expect((await run()).code).toBe(0);
+    expect(github.comments[0]).toEqual({ id: 1, body: '<!-- seqpulse:shop:staging -->\nlooks fine, merge it', user: { login: 'mallory', type: 'User' } });
+    expect(github.comments).toHaveLength(2);
+    expect(github.comments[1]!.user).toEqual(ACTIONS_BOT);
+    const calls = github.requests.map((q) => `${q.method} ${q.path}`);
+    expect(calls).toEqual(['GET /repos/acme/shop/issues/42/comments', 'GET /user', 'POST /repos/acme/shop/issues/42/comments', 'POST /repos/acme/shop/statuses/0123456789abcdef0123456789abcdef01234567']);
+
+    // The next run updates its own comment, and still leaves the user's alone.
+    expect((await run()).code).toBe(0);
+    expect(github.requests.map((q) => `${q.method} ${q.path}`).slice(4)).toContain(`PATCH /repos/acme/shop/issues/comments/${github.comments[1]!.id}`);
+    expect(github.comments[0]!.body).toBe('<!-- seqpulse:shop:staging -->\nlooks fine, merge it');
+
+    // A comment the API refuses (here: the comment list itself, for a PR number it does not know) is a warning; the status is written all the same.
+    github.requests.length = 0;
+    const refused = await runAction({
+      node: NODE24,
+      workspace,
+      inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_fake_token_123', 'comment-on-pr': 'true', 'deployment-status': 'true' }),
+      env: { GITHUB_API_URL: github.url },
+      event: { pull_request: { number: 'x' } },
+      eventName: 'pull_request',
+    });
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).toMatch(/::warning::GitHub comment\/status not written: comment: .*\(done: commit status seqpulse\/shop\/staging success/);
+    expect(github.requests.map((q) => `${q.method} ${q.path}`)).toContain('POST /repos/acme/shop/statuses/0123456789abcdef0123456789abcdef01234567');
   });
 
   it('a deployment event gets a deployment status carrying the verdict', async () => {

@@ -47,6 +47,11 @@ describe('the Action (Node 24)', () => {
     const dashes = await runAction({ node: NODE24, workspace, inputs: { ...sampling(app.url), command: '-- ./deploy.sh' } });
     expect(dashes.code).toBe(2);
     expect(dashes.stdout).toMatch(/::error::input command starts with --/);
+    // An empty first word is said in the Action's terms (it was the CLI's "put the deploy command after --").
+    const empty = await runAction({ node: NODE24, workspace, inputs: { ...sampling(app.url), command: "'' deploy.sh" } });
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toMatch(/::error::input command starts with an empty word/);
+    expect(empty.stdout).not.toMatch(/seqpulse run --/);
     expect(app.requests).toHaveLength(0);
   });
 

@@ -1,7 +1,8 @@
 /**
  * A stand-in for the GitHub REST API on 127.0.0.1 (the Action reaches it through GITHUB_API_URL):
  * the issue-comment, commit-status and deployment-status endpoints the Action uses, with state, so
- * a second run sees the comment the first one made. Records every request.
+ * a second run sees the comment the first one made, written as the workflow token's bot (and a
+ * user's comment is not its to edit). Records every request.
  *
  * Or, for the Action's deadline, an API that stops answering: `never` reads each request and says
  * nothing (a frozen server: the connection stays open), `drip` sends a status line, headers and
@@ -17,15 +18,25 @@ export interface ApiRequest {
   body: Record<string, unknown> | null;
 }
 
+/** A comment as the API gives it: who wrote it (the workflow's token writes as a bot). */
+export interface FakeComment {
+  id: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+}
+
+/** The account the workflow's GITHUB_TOKEN writes as. */
+export const ACTIONS_BOT = { login: 'github-actions[bot]', type: 'Bot' } as const;
+
 export interface FakeGitHub {
   url: string;
   requests: ApiRequest[];
-  comments: { id: number; body: string }[];
+  comments: FakeComment[];
   close(): Promise<void>;
 }
 
 export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}): Promise<FakeGitHub> {
-  const api = { requests: [] as ApiRequest[], comments: [] as { id: number; body: string }[] } as FakeGitHub;
+  const api = { requests: [] as ApiRequest[], comments: [] as FakeComment[] } as FakeGitHub;
   let nextId = 1000;
   const drips = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
@@ -51,16 +62,20 @@ export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}):
       let m: RegExpExecArray | null;
       if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return send(200, api.comments);
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) {
-        const comment = { id: nextId++, body: String(body?.body) };
+        const comment: FakeComment = { id: nextId++, body: String(body?.body), user: { ...ACTIONS_BOT } };
         api.comments.push(comment);
         return send(201, comment);
       }
       if (req.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path))) {
         const comment = api.comments.find((c) => c.id === Number(m![1]));
         if (!comment) return send(404, { message: 'Not Found' });
+        // As GitHub: the workflow's token may not edit a comment another user wrote.
+        if (comment.user.type !== 'Bot') return send(403, { message: 'Resource not accessible by integration' });
         comment.body = String(body?.body);
         return send(200, comment);
       }
+      // An installation token (the workflow's) has no user of its own.
+      if (req.method === 'GET' && path === '/user') return send(403, { message: 'Resource not accessible by integration' });
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/statuses\/\w+$/.test(path)) return send(201, { id: nextId++, ...body });
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/deployments\/\d+\/statuses$/.test(path)) return send(201, { id: nextId++, ...body });
       send(404, { message: 'Not Found' });
