@@ -7,11 +7,18 @@ import { StoreError } from '../errors.js';
 import { version } from '../version.js';
 import type { Database } from './schema.js';
 
+/**
+ * Each step may be run again over what a failed run of it left: SQLite's DDL runs outside a
+ * transaction under kysely's migrator, so a full disk (or a kill) part-way through the first
+ * migration left some tables and no record of it, and every later open failed ("table runs already
+ * exists"). Hence IF NOT EXISTS everywhere: the next open completes it.
+ */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_runs_samples_verdicts': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('runs')
+        .ifNotExists()
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('project', 'text', (c) => c.notNull())
         .addColumn('env', 'text', (c) => c.notNull())
@@ -26,11 +33,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('deployed_at', 'text')
         .addColumn('finished_at', 'text')
         .execute();
-      await db.schema.createIndex('runs_project_env_created').on('runs').columns(['project', 'env', 'created_at']).execute();
-      await db.schema.createIndex('runs_created').on('runs').column('created_at').execute();
+      await db.schema.createIndex('runs_project_env_created').ifNotExists().on('runs').columns(['project', 'env', 'created_at']).execute();
+      await db.schema.createIndex('runs_created').ifNotExists().on('runs').column('created_at').execute();
 
       await db.schema
         .createTable('samples')
+        .ifNotExists()
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
         .addColumn('phase', 'text', (c) => c.notNull())
@@ -46,10 +54,11 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('metrics', 'text')
         .addUniqueConstraint('samples_tick_endpoint', ['run_id', 'phase', 'seq', 'endpoint'])
         .execute();
-      await db.schema.createIndex('samples_run').on('samples').column('run_id').execute();
+      await db.schema.createIndex('samples_run').ifNotExists().on('samples').column('run_id').execute();
 
       await db.schema
         .createTable('verdicts')
+        .ifNotExists()
         .addColumn('run_id', 'text', (c) => c.primaryKey().references('runs.id').onDelete('cascade'))
         .addColumn('verdict', 'text')
         .addColumn('confidence', 'double precision', (c) => c.notNull())
