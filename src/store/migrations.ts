@@ -130,12 +130,6 @@ export function checkReadable(applied: readonly string[] | undefined, where: str
   }
 }
 
-/** Throws NewerStoreError when the store records migrations this version does not have. Reads only. */
-export async function refuseNewerStore(db: Kysely<Database>): Promise<void> {
-  const unknown = (await appliedMigrations(db)).filter((name) => !MIGRATION_NAMES.includes(name));
-  if (unknown.length > 0) throw new NewerStoreError(unknown.sort());
-}
-
 /** The migrations the store records; none for a new store (the migrator makes its table, and reports any other failure). */
 export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
   try {
@@ -148,7 +142,13 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<string[]>
 
 /** Brings the schema to the latest version, or to `target` (tests of upgrades); throws the migration's own error if one fails. */
 export async function migrate(db: Kysely<Database>, target?: string): Promise<void> {
-  await refuseNewerStore(db);
+  const applied = await appliedMigrations(db);
+  const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
+  if (unknown.length > 0) throw new NewerStoreError(unknown.sort());
+  // Up to date: nothing to run, so no lock row to take and no table to create. The migrator does
+  // both even then, which a role that may only read (a team's dashboard, an analyst's `history`
+  // against the shared Postgres) cannot. A migration is recorded only once it has run whole.
+  if (target === undefined && MIGRATION_NAMES.every((name) => applied.includes(name))) return;
   const migrator = new Migrator({ db, provider, migrationTableName: 'seqpulse_migrations', migrationLockTableName: 'seqpulse_migrations_lock' });
   const { error } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) throw error;

@@ -1,7 +1,7 @@
 /** `--store postgres://...`: the whole cycle writing to the test run's real Postgres. */
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -26,6 +26,27 @@ describe('a Postgres store', () => {
       expect(show.samples).toHaveLength(13);
       const again = await runCli(['verdict', report.deployment_id, '--store', url, '--json'], { cwd });
       expect(JSON.parse(again.stdout)).toEqual(report);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a role that may only read the shared store (SELECT on its tables and the migration record, nothing else) runs history, show, verdict and report on it (the migrator read its lock table even on an up-to-date store: permission denied)', async () => {
+    const url = await createTestDatabase();
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = tempDir();
+      const r = await runCli(['run', ...fastFlags(app.url), '--store', url, '--project', 'pg-shop', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(r.code).toBe(0);
+      const id = JSON.parse(r.stdout).deployment_id as string;
+      const reader = await createReaderRole(url, ['runs', 'samples', 'verdicts', 'seqpulse_migrations']);
+      const history = await runCli(['history', '--store', reader, '--json'], { cwd });
+      expect(history.code, history.stderr).toBe(0);
+      expect(JSON.parse(history.stdout)).toMatchObject([{ id, project: 'pg-shop', verdict: 'ok' }]);
+      for (const args of [['show', id], ['verdict', id], ['report', id, '--format', 'md']]) {
+        const out = await runCli([...args, '--store', reader], { cwd });
+        expect(out.code, `${args[0]}: ${out.stderr}`).toBe(0);
+      }
     } finally {
       await app.close();
     }
