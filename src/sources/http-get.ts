@@ -151,6 +151,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'timeout reading the body',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'body shorter than its Content-Length',
   UND_ERR_INFO: 'invalid HTTP response',
+  UND_ERR_HEADERS_OVERFLOW: 'invalid HTTP response: headers too large',
   HPE_INVALID_CONSTANT: 'invalid HTTP response',
 };
 
@@ -176,6 +177,9 @@ export function describeNetworkError(err: unknown): string {
   if (code?.startsWith('HPE_')) return 'invalid HTTP response';
   if (code) return `network error (${code})`;
   const message = err instanceof Error ? err.message : String(err);
+  // The HTTP parser's own words for an answer that is not HTTP (an SSH banner, a TLS port spoken to in clear).
+  const parser = /does not match the HTTP\/1\.1 protocol(?: \((.*)\))?/.exec(message);
+  if (parser) return `invalid HTTP response${parser[1] ? ` (${parser[1].slice(0, 120)})` : ''}`;
   return `network error: ${message.slice(0, 200)}`;
 }
 

@@ -169,6 +169,21 @@ describe('retries', () => {
     expect(r).toMatchObject({ ok: false, error: 'connection reset', attempts: 2 });
   });
 
+  it.each([
+    ['headers past what an HTTP client reads', () => `HTTP/1.1 200 OK\r\n${'X-Junk: '.concat('a'.repeat(8000), '\r\n').repeat(20)}\r\n{}`, /^invalid HTTP response: headers too large$/],
+    ['an SSH banner instead of a status line', () => 'SSH-2.0-OpenSSH_9.6\r\n\r\n', /^invalid HTTP response \(.+\)$/],
+  ])('an answer that is not HTTP (%s) is said in words, not as a library code', async (_what, answer, said) => {
+    const raw = createNetServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end(answer()));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => raw.close(() => resolve())) });
+    const r = await one(source([`http://127.0.0.1:${(raw.address() as AddressInfo).port}/ds-metrics`], { retries: 0 }), tick(2_000));
+    expect(r).toMatchObject({ ok: false, attempts: 1 });
+    expect(r.error).toMatch(said);
+  });
+
   it('reports a refused connection', async () => {
     const a = await app();
     const url = a.url;
