@@ -6,49 +6,47 @@ import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 
+/** A healthy run of project pg-shop into a fresh database of the test Postgres: its URL, the run's directory and its report. */
+async function runOnPostgres() {
+  const url = await createTestDatabase();
+  const app = await startTestApp({ secret: TEST_SECRET });
+  try {
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--store', url, '--project', 'pg-shop', '--json', '--', process.execPath, '-e', ''], { cwd, env });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('ok');
+    return { url, cwd, report };
+  } finally {
+    await app.close();
+  }
+}
+
 describe('a Postgres store', () => {
   it('run writes the run, its samples and its verdict; history and verdict read them back', async () => {
-    const url = await createTestDatabase();
-    const app = await startTestApp({ secret: TEST_SECRET });
-    try {
-      const cwd = tempDir();
-      const r = await runCli(['run', ...fastFlags(app.url), '--store', url, '--project', 'pg-shop', '--json', '--', process.execPath, '-e', ''], { cwd, env });
-      expect(r.code).toBe(0);
-      const report = JSON.parse(r.stdout);
-      expect(report.verdict).toBe('ok');
-      // Nothing went to the embedded default.
-      const { existsSync } = await import('node:fs');
-      expect(existsSync(`${cwd}/.seqpulse`)).toBe(false);
+    const { url, cwd, report } = await runOnPostgres();
+    // Nothing went to the embedded default.
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${cwd}/.seqpulse`)).toBe(false);
 
-      const history = await runCli(['history', '--store', url, '--json'], { cwd });
-      expect(JSON.parse(history.stdout)).toMatchObject([{ id: report.deployment_id, project: 'pg-shop', verdict: 'ok' }]);
-      const show = JSON.parse((await runCli(['show', report.deployment_id, '--store', url, '--json'], { cwd })).stdout);
-      expect(show.samples).toHaveLength(13);
-      const again = await runCli(['verdict', report.deployment_id, '--store', url, '--json'], { cwd });
-      expect(JSON.parse(again.stdout)).toEqual(report);
-    } finally {
-      await app.close();
-    }
+    const history = await runCli(['history', '--store', url, '--json'], { cwd });
+    expect(JSON.parse(history.stdout)).toMatchObject([{ id: report.deployment_id, project: 'pg-shop', verdict: 'ok' }]);
+    const show = JSON.parse((await runCli(['show', report.deployment_id, '--store', url, '--json'], { cwd })).stdout);
+    expect(show.samples).toHaveLength(13);
+    const again = await runCli(['verdict', report.deployment_id, '--store', url, '--json'], { cwd });
+    expect(JSON.parse(again.stdout)).toEqual(report);
   });
 
   it('a role that may only read the shared store (SELECT on its tables and the migration record, nothing else) runs history, show, verdict and report on it (the migrator read its lock table even on an up-to-date store: permission denied)', async () => {
-    const url = await createTestDatabase();
-    const app = await startTestApp({ secret: TEST_SECRET });
-    try {
-      const cwd = tempDir();
-      const r = await runCli(['run', ...fastFlags(app.url), '--store', url, '--project', 'pg-shop', '--json', '--', process.execPath, '-e', ''], { cwd, env });
-      expect(r.code).toBe(0);
-      const id = JSON.parse(r.stdout).deployment_id as string;
-      const reader = await createReaderRole(url, ['runs', 'samples', 'verdicts', 'seqpulse_migrations']);
-      const history = await runCli(['history', '--store', reader, '--json'], { cwd });
-      expect(history.code, history.stderr).toBe(0);
-      expect(JSON.parse(history.stdout)).toMatchObject([{ id, project: 'pg-shop', verdict: 'ok' }]);
-      for (const args of [['show', id], ['verdict', id], ['report', id, '--format', 'md']]) {
-        const out = await runCli([...args, '--store', reader], { cwd });
-        expect(out.code, `${args[0]}: ${out.stderr}`).toBe(0);
-      }
-    } finally {
-      await app.close();
+    const { url, cwd, report } = await runOnPostgres();
+    const id = report.deployment_id as string;
+    const reader = await createReaderRole(url, ['runs', 'samples', 'verdicts', 'seqpulse_migrations']);
+    const history = await runCli(['history', '--store', reader, '--json'], { cwd });
+    expect(history.code, history.stderr).toBe(0);
+    expect(JSON.parse(history.stdout)).toMatchObject([{ id, project: 'pg-shop', verdict: 'ok' }]);
+    for (const args of [['show', id], ['verdict', id], ['report', id, '--format', 'md']]) {
+      const out = await runCli([...args, '--store', reader], { cwd });
+      expect(out.code, `${args[0]}: ${out.stderr}`).toBe(0);
     }
   });
 
