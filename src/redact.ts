@@ -61,14 +61,19 @@ export function urlSecrets(url: string | undefined): string[] {
   try {
     parsed = new URL(url);
   } catch {
-    return looseUserinfo(url);
+    const loose = looseUserinfo(url);
+    return loose ? userinfoSecrets(loose.username, loose.password) : [];
   }
   const { username, password } = parsed;
   // Named like a credential is a guess: a short value (`?auth=1`, `&session=true`) is masked in the URL, not everywhere it appears.
   const inQuery = [...parsed.searchParams].filter(([name, value]) => value.length >= MIN_QUERY_SECRET && credentialName(name)).flatMap(([, value]) => secretForms(value));
   if (!username && !password) return unique(inQuery);
-  const basic = `${safeDecode(username)}:${safeDecode(password)}`;
-  return unique([...secretForms(password || username), ...base64Forms(basic), ...inQuery]);
+  return unique([...userinfoSecrets(username, password), ...inQuery]);
+}
+
+/** The password (or a token-only user name) in every form, and the `Authorization: Basic` value built from both. */
+function userinfoSecrets(username: string, password: string): string[] {
+  return unique([...secretForms(password || username), ...base64Forms(`${safeDecode(username)}:${safeDecode(password)}`)]);
 }
 
 /**
@@ -76,12 +81,11 @@ export function urlSecrets(url: string | undefined): string[] {
  * percent-encoded): everything between the scheme and its last `@` is the userinfo, as a driver that
  * still connects with it reads it.
  */
-function looseUserinfo(url: string): string[] {
+function looseUserinfo(url: string): { username: string; password: string } | undefined {
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/is.exec(url.trim())?.[1];
-  if (!userinfo) return [];
+  if (!userinfo) return undefined;
   const colon = userinfo.indexOf(':');
-  const [username, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
-  return unique([...secretForms(password || username), ...base64Forms(`${safeDecode(username)}:${safeDecode(password)}`)]);
+  return colon < 0 ? { username: userinfo, password: '' } : { username: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
 }
 
 /** Shortest query parameter value taken for a secret wherever it appears (a token is longer). */

@@ -120,7 +120,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
         // live view and every log line of this tick: bounded once, here, for all of them.
-        results = results.map((r) => (r.error !== undefined && r.error.length > MAX_STORED_ERROR ? { ...r, error: shorten(r.error, MAX_STORED_ERROR) } : r));
+        results = results.map(boundedError);
         const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
         await plan.save(tickSamples);
         for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
@@ -179,7 +179,7 @@ export async function backfillPhase(
   let failed = 0;
   steps.forEach((results, seq) => {
     const at = Date.parse(results[0]?.taken_at ?? '') || now;
-    samples.push(...results.map((r) => toStored({ runId: plan.runId, phase: 'pre' }, seq, at, r)));
+    samples.push(...results.map((r) => toStored({ runId: plan.runId, phase: 'pre' }, seq, at, boundedError(r))));
     if (!results.some((r) => r.ok)) failed++;
   });
   return { samples, failed, collected: steps.length - failed };
@@ -192,6 +192,11 @@ export async function backfillPhase(
  */
 export const MAX_STORED_ERROR = 2000;
 
+/** The result with its error cut to MAX_STORED_ERROR (the same object when it is short enough). */
+function boundedError(r: EndpointResult): EndpointResult {
+  return r.error !== undefined && r.error.length > MAX_STORED_ERROR ? { ...r, error: shorten(r.error, MAX_STORED_ERROR) } : r;
+}
+
 function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, scheduledAt: number, r: EndpointResult): StoredSample {
   return {
     id: randomUUID(),
@@ -203,7 +208,7 @@ function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, schedul
     taken_at: r.taken_at,
     ok: r.ok,
     http_status: r.http_status ?? null,
-    error: r.error === undefined ? null : shorten(r.error, MAX_STORED_ERROR),
+    error: r.error ?? null,
     attempts: r.attempts,
     latency_ms: r.latency_ms ?? null,
     metrics: r.ok ? (r.metrics ?? null) : null,

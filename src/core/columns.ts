@@ -172,8 +172,9 @@ export class PhaseColumns {
       const requests = this.cols.get(d.requests)!;
       for (let i = Math.max(1, from); i < to; i++) {
         if (share.state[i] !== ABSENT) continue;
-        const delta = counterDelta(events, requests, i);
-        if (!delta && moreEventsThanRequests(events, requests, i)) this.disagreed.set(d.name, (this.disagreed.get(d.name) ?? 0) + 1);
+        const moved = countersMoved(events, requests, i);
+        if (moved && moved.requests >= 0 && moved.events > moved.requests) this.disagreed.set(d.name, (this.disagreed.get(d.name) ?? 0) + 1);
+        const delta = moved && consistent(moved) ? moved : undefined;
         if (!delta || !(delta.requests > 0)) continue;
         share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
@@ -258,18 +259,19 @@ export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
  * would then count everything.)
  */
 export function counterDelta(events: MetricColumn, requests: MetricColumn, i: number): { events: number; requests: number } | undefined {
-  if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) return undefined;
-  const e = events.values[i]! - events.values[i - 1]!;
-  const n = requests.values[i]! - requests.values[i - 1]!;
-  return e >= 0 && n >= 0 && e <= n && Number.isFinite(n) ? { events: e, requests: n } : undefined;
+  const moved = countersMoved(events, requests, i);
+  return moved && consistent(moved) ? moved : undefined;
 }
 
-/** Both counters went up between sample i - 1 and i, the events more than the requests: counters that do not count the same requests. */
-function moreEventsThanRequests(events: MetricColumn, requests: MetricColumn, i: number): boolean {
-  if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) return false;
-  const e = events.values[i]! - events.values[i - 1]!;
-  const n = requests.values[i]! - requests.values[i - 1]!;
-  return n >= 0 && e > n;
+/** How far both counters moved between sample i - 1 and i, whatever the moves; undefined where one of the four values is missing. */
+function countersMoved(events: MetricColumn, requests: MetricColumn, i: number): { events: number; requests: number } | undefined {
+  if (events.state[i] !== NUMBER || requests.state[i] !== NUMBER || events.state[i - 1] !== NUMBER || requests.state[i - 1] !== NUMBER) return undefined;
+  return { events: events.values[i]! - events.values[i - 1]!, requests: requests.values[i]! - requests.values[i - 1]! };
+}
+
+/** Moves that are counts: neither counter went down, and no more events than requests (the events grew past them: counters that disagree). */
+function consistent(moved: { events: number; requests: number }): boolean {
+  return moved.events >= 0 && moved.requests >= 0 && moved.events <= moved.requests && Number.isFinite(moved.requests);
 }
 
 /**

@@ -118,8 +118,8 @@ export function checkReadable(applied: readonly string[] | undefined, where: str
   if (applied === undefined) {
     throw new StoreError(`store ${where} is not a seqpulse store (a SQLite database without seqpulse's tables)`, undefined, 'Check --store: it names the file runs were kept in (default .seqpulse/seqpulse.db).');
   }
-  const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
-  if (unknown.length > 0) throw newerStoreError(where, new NewerStoreError(unknown.sort()));
+  const unknown = unknownMigrations(applied);
+  if (unknown.length > 0) throw newerStoreError(where, new NewerStoreError(unknown));
   const needed = MIGRATION_NAMES.filter((name) => !applied.includes(name) && !READERS_DO_WITHOUT.includes(name));
   if (needed.length > 0) {
     throw new StoreError(
@@ -128,6 +128,11 @@ export function checkReadable(applied: readonly string[] | undefined, where: str
       'Run `seqpulse doctor` (or any run) once on it, with write access to the file and its directory: that upgrades it in place.',
     );
   }
+}
+
+/** Migrations the store records that this version does not have (a newer seqpulse's), sorted. */
+function unknownMigrations(applied: readonly string[]): string[] {
+  return applied.filter((name) => !MIGRATION_NAMES.includes(name)).sort();
 }
 
 /** The migrations the store records; none for a new store (the migrator makes its table, and reports any other failure). */
@@ -143,8 +148,8 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<string[]>
 /** Brings the schema to the latest version, or to `target` (tests of upgrades); throws the migration's own error if one fails. */
 export async function migrate(db: Kysely<Database>, target?: string): Promise<void> {
   const applied = await appliedMigrations(db);
-  const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
-  if (unknown.length > 0) throw new NewerStoreError(unknown.sort());
+  const unknown = unknownMigrations(applied);
+  if (unknown.length > 0) throw new NewerStoreError(unknown);
   // Up to date: nothing to run, so no lock row to take and no table to create. The migrator does
   // both even then, which a role that may only read (a team's dashboard, an analyst's `history`
   // against the shared Postgres) cannot. A migration is recorded only once it has run whole.
