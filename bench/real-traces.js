@@ -24,6 +24,12 @@
 // - The NASA Kennedy Space Center web server (July and August 1995), requests per minute
 //   (requests_per_sec). Its logs hold real outages (a hurricane, minutes with no request at all):
 //   windows that touch one are not used, neither as healthy windows nor to inject a regression into.
+//
+// A regression multiplies a metric's values from the first POST sample. Requests the traces counted
+// per interval (the serverless functions, the web server) lose requests instead: each one counted is
+// kept with the probability the factor gives (binomial thinning), so a -60% drop of 3 requests an
+// interval is 1 or 2 of them, never 1.2. A real traffic loss is a loss of whole requests, and counts
+// scaled to fractions are neither what an app would report nor as noisy as what it would.
 import { readFileSync } from 'node:fs';
 import { seededRandom as seeded } from '../build/src/demo/app.js';
 
@@ -88,6 +94,7 @@ function faas() {
   faasCache ??= JSON.parse(readFileSync(new URL('huawei-faas-2025-requests.json', DATA), 'utf8')).series.map((s) => ({
     name: `huawei-${s.name}`,
     intervalMs: 300_000,
+    countSeconds: 300,
     series: { requests_per_sec: s.values.map((v) => v / 300) },
   }));
   return faasCache;
@@ -99,6 +106,7 @@ function nasa() {
   nasaCache ??= JSON.parse(readFileSync(new URL('nasa-ksc-1995-requests.json', DATA), 'utf8')).series.map((s) => ({
     name: s.name,
     intervalMs: 60_000,
+    countSeconds: 60,
     series: { requests_per_sec: s.values.map((v) => (v === null ? undefined : v / 60)) },
     // Minutes with no request at all, three or more in a row, are the server down: a known incident.
     usable: noOutage(s.values),
@@ -213,8 +221,11 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   for (let k = 0; k < count; k++) {
     const [trace, at] = pick(pool, family, rand, pre, POST);
     const length = Object.values(trace.series)[0].length;
+    // Its own generator, so the windows picked do not depend on how many requests were thinned.
+    const thin = seeded(seed * 31 + k);
+    const scaled = (v, factor) => (factor === undefined ? v : trace.countSeconds ? binomial(thin, Math.round(v * trace.countSeconds), factor) / trace.countSeconds : v * factor);
     const snapshot = (i, factors = {}) => ({
-      metrics: Object.fromEntries(Object.entries(trace.series).filter(([, values]) => values[i] !== undefined).map(([name, values]) => [name, values[i] * (factors[name] ?? 1)])),
+      metrics: Object.fromEntries(Object.entries(trace.series).filter(([, values]) => values[i] !== undefined).map(([name, values]) => [name, scaled(values[i], factors[name])])),
     });
     const span = pre + POST;
     const healthy = [];
@@ -234,4 +245,16 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
     });
   }
   return out;
+}
+
+/** Binomial(n, p) draw: each of n counted requests kept with probability p (a rounded normal past 500 requests). */
+function binomial(rand, n, p) {
+  if (n > 500) {
+    const u = Math.max(1e-12, rand());
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+    return Math.max(0, Math.min(n, Math.round(n * p + z * Math.sqrt(n * p * (1 - p)))));
+  }
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (rand() < p) kept++;
+  return kept;
 }

@@ -139,6 +139,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
     settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
     // Without an interval (sample files without timestamps), counts are taken per second.
     intervalSeconds: (input.intervalMs ?? 1000) / 1000,
+    intervalKnown: input.intervalMs !== undefined,
     adjacent: input.preAdjacent ?? true,
     scratch: input.scratch ?? new Scratch(),
   };

@@ -13,10 +13,10 @@ import { median, medianInPlace, roundSig, sdFromAbsDeviations } from './stats/ba
 import { inBadDirection, moveSize, powerAt, shiftTest, type ShiftTest } from './stats/shift.js';
 import { trendOf, trendPValue, type Trend } from './stats/trend.js';
 import { ABSENT, NUMBER, type PhaseColumns } from './columns.js';
-import { countsOf, noTraffic } from './rate.js';
+import { countedPerInterval, countsOf, noTraffic } from './rate.js';
 import type { Scratch } from './scratch.js';
 import type { Evidence, MetricResult, MetricRule, MetricStatus } from './types.js';
-import { rateIncreaseTest, rateOf, totalsOf } from './stats/binomial.js';
+import { countChangeP, rateIncreaseTest, rateOf, totalsOf } from './stats/binomial.js';
 
 /** Trend test significance: stricter than the level test, a window has many chances to look like a trend. */
 const TREND_ALPHA = 0.01;
@@ -76,6 +76,8 @@ export interface JudgeContext {
   settle: number;
   /** Seconds per sample, to turn per-second volumes into counts. */
   intervalSeconds: number;
+  /** The interval was given (not the one-second stand-in): a rate times it is what one sample counted. */
+  intervalKnown: boolean;
   /** PRE ends where POST begins (AnalysisInput.preAdjacent): what sits next to the deploy can be read. */
   adjacent: boolean;
   /** Work arrays, reused from metric to metric. */
@@ -250,12 +252,18 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const se = Math.sqrt(t.overdispersion * p * (1 - p) * (1 / Math.max(1, t.pre.requests) + 1 / Math.max(1, t.post.requests)));
     measured = { baseline: b, current: c, pValue: t.pValue, power: powerAt({ se }, (p * rule.threshold) / 100, POWER_ALPHA), noiseZ: se > 0 ? (c - b) / se : Number.POSITIVE_INFINITY, lowVolume: t.post.requests < rule.min_volume };
   } else {
+    // A rate of counted events whose samples are whole counts per interval: no test of them may be
+    // more certain than the exact count test (at a few requests per interval the medians jump
+    // between a handful of levels, and the shift test alone was sure of a fall that chance gives).
+    const counted = rule.counter && ctx.intervalKnown ? countedPhases(before.values, after.values, ctx.intervalSeconds, rule.direction) : undefined;
+    if (counted) evidence.counted = { ...counted, p_value: roundSig(counted.p_value, 3) };
+    const bounded = (p: number) => (counted ? Math.max(counted.p_value, p) : p);
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
     const history = healthyMedians(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, ...(ctx.adjacent ? { driftFrom: Math.min(rule.attention, rule.threshold) / 100 } : {}) });
     positive = shift.log && shift.offset === 0;
     if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
-    Object.assign(evidence, { test: 'shift', p_value: roundSig(shift.pValue, 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
+    Object.assign(evidence, { test: 'shift', p_value: roundSig(bounded(shift.pValue), 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) {
       const { preTrendP, stepP, lastSamples } = shift.drift;
       evidence.drift = { pre_trend_p: roundSig(preTrendP, 3), step_p: roundSig(stepP, 3), ...(lastSamples ? { last_samples: lastSamples } : {}) };
@@ -268,7 +276,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     measured = {
       baseline,
       current,
-      pValue: shift.pValue,
+      pValue: bounded(shift.pValue),
       power,
       // The baseline's own variability is what may explain a move (not the wander between windows,
       // which would let a large unconfirmed move pass as ok).
@@ -519,6 +527,13 @@ function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Sc
     values[n++] = v;
   }
   return { values: values.subarray(0, n), invalid, present };
+}
+
+/** Both phases' totals and the exact count test's p-value, when every value is a whole count per interval. */
+function countedPhases(before: Float64Array, after: Float64Array, seconds: number, direction: MetricRule['direction']): Evidence['counted'] {
+  const pre = countedPerInterval(before, seconds);
+  const post = countedPerInterval(after, seconds);
+  return pre && post ? { pre: pre.count, post: post.count, p_value: countChangeP(pre, post, direction) } : undefined;
 }
 
 /** Samples per phase the pairs are formed from at most (evenly spaced): 64 x 64 moves. */

@@ -6,7 +6,7 @@
  * A rate outside [0, 1] is not a share: the metric is then judged as a plain level. Pure.
  */
 import { counterDelta, NUMBER, type PhaseColumns } from './columns.js';
-import type { Counts } from './stats/binomial.js';
+import type { Counted, Counts } from './stats/binomial.js';
 import type { MetricRule } from './types.js';
 
 export interface PhaseCounts {
@@ -73,4 +73,25 @@ function estimates(name: string, volume: string, phase: PhaseColumns, from: numb
     out.push({ events: r * requests, requests });
   }
   return out;
+}
+
+/** Largest total taken as a count: past 2^53 a sum of whole numbers is no longer exact. */
+const MAX_COUNTED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The values as events counted per interval, when they are: every value times the interval's
+ * seconds a whole number (requests counted per interval and reported per second, as a serverless
+ * platform or a web log gives them). A rolling rate sampled more often than its window (each event
+ * counted several times) gives fractions, and is not taken for counts.
+ */
+export function countedPerInterval(values: ArrayLike<number>, intervalSeconds: number): Counted | undefined {
+  if (values.length === 0 || !(intervalSeconds > 0)) return undefined;
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const c = values[i]! * intervalSeconds;
+    const whole = Math.round(c);
+    if (!(whole >= 0) || Math.abs(c - whole) > 1e-6 * Math.max(1, c)) return undefined;
+    count += whole;
+  }
+  return count <= MAX_COUNTED ? { count, intervals: values.length } : undefined;
 }

@@ -122,6 +122,12 @@ export interface Evidence {
     /** Variance over the binomial's that the samples showed (bursts, rolling windows); 1 = none. */
     overdispersion: number;
   };
+  /**
+   * The values were whole counts per interval of a counted rate (requests counted per interval,
+   * reported per second): each phase's total, and the exact count test's p-value. `p_value` is
+   * never below it: no test of these counts can honestly be more certain.
+   */
+  counted?: { pre: number; post: number; p_value: number };
   /** A steady move inside the POST window: projected change over the window in percent of the baseline, and its p-value. */
   trend?: { change_pct: number; p_value: number };
   /** Values present but not usable (strings, null, negative where impossible), per phase. */

@@ -45,6 +45,7 @@ const MetricResultSchema = z.looseObject({
     gradual: z.looseObject({ step_change_pct: num, trend_p: num }).optional(),
     pairwise: z.looseObject({ change_pct: num }).optional(),
     deploy_step: z.looseObject({ change_pct: num, p_value: num, samples: num }).optional(),
+    counted: z.looseObject({ pre: num, post: num, p_value: num }).optional(),
   }),
 });
 
