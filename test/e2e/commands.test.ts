@@ -185,7 +185,8 @@ describe('stored runs: verdict, history, show, analyze <id>', () => {
     } finally {
       await app.close();
     }
-  });
+    // A run and twelve more CLI processes one after another: 6 s alone, past 30 s once on a loaded runner.
+  }, 90_000);
 
   it('verdict of an unknown id -> exit 2', async () => {
     const r = await runCli(['verdict', 'abcdef12'], { cwd: tempDir() });
