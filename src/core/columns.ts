@@ -63,6 +63,8 @@ export class PhaseColumns {
   private untimedUsed = false;
   /** Per share: the samples whose event counter grew more than their request counter (the app's counters disagree). */
   private readonly disagreed = new Map<string, number>();
+  /** Per rate read from a counter: the seconds each derived value was counted over (NaN where the sample reported the rate itself). */
+  private readonly rateSeconds = new Map<string, Float64Array>();
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
@@ -76,6 +78,7 @@ export class PhaseColumns {
     this.shares = derived.filter((d): d is DerivedShare => 'events' in d && this.cols.has(d.name) && this.cols.has(d.events) && this.cols.has(d.requests));
     this.rates = derived.filter((d): d is DerivedRate => 'counter' in d && this.cols.has(d.name) && this.cols.has(d.counter));
     this.times = new Float64Array(this.rates.length > 0 ? capacity : 0);
+    for (const d of this.rates) this.rateSeconds.set(d.name, new Float64Array(capacity).fill(Number.NaN));
     this.index();
   }
 
@@ -121,6 +124,31 @@ export class PhaseColumns {
     return this.disagreed.get(name) ?? 0;
   }
 
+  /**
+   * What the counter counted over samples [from, to) of a rate read from it, and over how many
+   * seconds: when every usable value there was read from the counter (none reported by the sample
+   * itself, which may be a rolling figure) and every delta is whole. Undefined otherwise.
+   */
+  countedOver(name: string, from = 0, to = this.size): { count: number; seconds: number } | undefined {
+    const seconds = this.rateSeconds.get(name);
+    const col = this.cols.get(name);
+    if (!seconds || !col) return undefined;
+    let count = 0;
+    let total = 0;
+    for (let i = from; i < to; i++) {
+      if (col.state[i] !== NUMBER) continue;
+      if (Number.isNaN(seconds[i]!)) return undefined;
+      // The counter's own delta (the rate is it divided by the seconds): a count only if whole (an
+      // extrapolated increase, a counter of seconds, is not).
+      const delta = col.values[i]! * seconds[i]!;
+      const whole = Math.round(delta);
+      if (Math.abs(delta - whole) > 1e-6 * Math.max(1, delta)) return undefined;
+      count += whole;
+      total += seconds[i]!;
+    }
+    return { count, seconds: total };
+  }
+
   /** The seconds a rate from a counter was read over where the samples had no timestamps, if that happened. */
   untimedInterval(): number | undefined {
     return this.untimedUsed ? this.untimedSeconds : undefined;
@@ -162,6 +190,7 @@ export class PhaseColumns {
         if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
+        this.rateSeconds.get(d.name)![i] = seconds;
         this.counted.set(d.name, d.counter);
         if (untimed) this.untimedUsed = true;
       }
@@ -195,6 +224,11 @@ export class PhaseColumns {
       const times = new Float64Array(this.capacity);
       times.set(this.times);
       this.times = times;
+    }
+    for (const [name, old] of this.rateSeconds) {
+      const seconds = new Float64Array(this.capacity).fill(Number.NaN);
+      seconds.set(old);
+      this.rateSeconds.set(name, seconds);
     }
     this.index();
   }

@@ -255,7 +255,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     // A rate of counted events whose samples are whole counts per interval: no test of them may be
     // more certain than the exact count test (at a few requests per interval the medians jump
     // between a handful of levels, and the shift test alone was sure of a fall that chance gives).
-    const counted = rule.counter && ctx.intervalKnown ? countedPhases(before.values, after.values, ctx.intervalSeconds, rule.direction) : undefined;
+    const counted = rule.counter ? countedPhases(name, rule.direction, { pre, post, settle }, { before: before.values, after: after.values }, ctx) : undefined;
     if (counted) evidence.counted = { ...counted, p_value: roundSig(counted.p_value, 3) };
     const bounded = (p: number) => (counted ? Math.max(counted.p_value, p) : p);
     const steady = postTrend !== undefined && Math.min(postTrend.pValueUp, postTrend.pValueDown) < TREND_ALPHA;
@@ -529,11 +529,17 @@ function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Sc
   return { values: values.subarray(0, n), invalid, present };
 }
 
-/** Both phases' totals and the exact count test's p-value, when every value is a whole count per interval. */
-function countedPhases(before: Float64Array, after: Float64Array, seconds: number, direction: MetricRule['direction']): Evidence['counted'] {
-  const pre = countedPerInterval(before, seconds);
-  const post = countedPerInterval(after, seconds);
-  return pre && post ? { pre: pre.count, post: post.count, p_value: countChangeP(pre, post, direction) } : undefined;
+/**
+ * Both phases' totals and the exact count test's p-value, when the values are counts: read from the
+ * rule's counter in both phases (its whole deltas, over the seconds between the samples), or every
+ * value a whole count per interval (the interval known).
+ */
+function countedPhases(name: string, direction: MetricRule['direction'], phases: { pre: PhaseColumns; post: PhaseColumns; settle: number }, values: { before: Float64Array; after: Float64Array }, ctx: JudgeContext): Evidence['counted'] {
+  const fromCounter = [phases.pre.countedOver(name), phases.post.countedOver(name, phases.settle)] as const;
+  const [pre, post] = fromCounter[0] && fromCounter[1]
+    ? fromCounter.map((c) => ({ count: c!.count, exposure: c!.seconds }))
+    : ctx.intervalKnown ? [countedPerInterval(values.before, ctx.intervalSeconds), countedPerInterval(values.after, ctx.intervalSeconds)] : [];
+  return pre && post && pre.exposure > 0 && post.exposure > 0 && Number.isSafeInteger(pre.count + post.count) ? { pre: pre.count, post: post.count, p_value: countChangeP(pre, post, direction) } : undefined;
 }
 
 /** Samples per phase the pairs are formed from at most (evenly spaced): 64 x 64 moves. */

@@ -93,5 +93,5 @@ export function countedPerInterval(values: ArrayLike<number>, intervalSeconds: n
     if (!(whole >= 0) || Math.abs(c - whole) > 1e-6 * Math.max(1, c)) return undefined;
     count += whole;
   }
-  return count <= MAX_COUNTED ? { count, intervals: values.length } : undefined;
+  return count <= MAX_COUNTED ? { count, exposure: values.length } : undefined;
 }

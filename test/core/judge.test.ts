@@ -228,6 +228,20 @@ describe('significance on real-looking noise', () => {
     const rolling = analyze({ pre: snaps(12, (i) => ({ requests_per_sec: (7 + (i % 3)) / 60 })), post: snaps(30, (i) => ({ requests_per_sec: (3 + (i % 2)) / 60 })), rules: lone, intervalMs: 10_000 });
     expect(metric(rolling, 'requests_per_sec').evidence.counted).toBeUndefined();
     expect(metric(analyze({ pre: rate('301020110121'), post: rate('200010000100000000000200000010'), rules: lone }), 'requests_per_sec').evidence.counted).toBeUndefined();
+    // Read from the counter (an app that reports only requests_total), over timestamps that jitter:
+    // its whole deltas are the counts, over the seconds between the samples.
+    const at = (i: number) => new Date(Date.UTC(2026, 11, 7) + i * 10_000 + (i % 2) * 37).toISOString();
+    const counter = (deltas: string, start: number, from = 0) => {
+      let total = from;
+      return [{ timestamp: at(start), metrics: { requests_total: total } }, ...[...deltas].map((d, i) => ({ timestamp: at(start + i + 1), metrics: { requests_total: (total += Number(d)) } }))];
+    };
+    const preCounter = counter('001012100011', 0);
+    const postCounter = counter('20000000000000101020112000000', 13, 7);
+    const fromCounter = metric(analyze({ pre: preCounter, post: postCounter, rules: lone, intervalMs: 10_000 }), 'requests_per_sec');
+    expect(fromCounter.evidence.from_counter).toBe('requests_total');
+    // POST's first sample has no delta of its own, and the settle period sets the next three aside.
+    expect(fromCounter.evidence.counted).toMatchObject({ pre: 7, post: 8 });
+    expect(fromCounter.evidence.p_value).toBeGreaterThanOrEqual(fromCounter.evidence.counted!.p_value);
     // Only a rate of counted events (a rule with a counter): latency in whole milliseconds is no count.
     const latency = analyze({ pre: snaps(12, (i) => ({ latency_p95: 100 + (i % 3) })), post: snaps(30, (i) => ({ latency_p95: 180 + (i % 3) })), rules: { latency_p95: rules.latency_p95! }, intervalMs: 10_000 });
     expect(metric(latency, 'latency_p95').evidence.counted).toBeUndefined();

@@ -234,17 +234,17 @@ describe('count-aware rate test', () => {
     expect(binomialUpperTail(11, 10, 0.3)).toBe(0);
   });
 
-  it('the exact test of a counted rate: the tail of the phase the bad direction fills, on the phases\' shares of the intervals', () => {
-    const pre = { count: 7, intervals: 12 };
-    const post = { count: 8, intervals: 27 };
+  it('the exact test of a counted rate: the tail of the phase the bad direction fills, on the phases\' shares of the exposure', () => {
+    const pre = { count: 7, exposure: 12 };
+    const post = { count: 8, exposure: 27 };
     // P(X >= 7), X ~ Binomial(15, 12/39): PRE held more than its share (a fall).
     expect(countChangeP(pre, post, 'decrease')).toBeCloseTo(0.14618, 4);
     // P(X >= 8), X ~ Binomial(15, 27/39): POST held no more than its share (no rise).
     expect(countChangeP(pre, post, 'increase')).toBeCloseTo(0.94248, 4);
     expect(countChangeP(pre, post, 'both')).toBeCloseTo(2 * 0.14618, 4);
     // 30 of 40 in POST's equal share: P(X >= 30), X ~ Binomial(40, 1/2).
-    expect(countChangeP({ count: 10, intervals: 5 }, { count: 30, intervals: 5 }, 'increase')).toBeCloseTo(0.0011107, 6);
-    expect(countChangeP({ count: 0, intervals: 5 }, { count: 0, intervals: 5 }, 'decrease')).toBe(1);
+    expect(countChangeP({ count: 10, exposure: 5 }, { count: 30, exposure: 5 }, 'increase')).toBeCloseTo(0.0011107, 6);
+    expect(countChangeP({ count: 0, exposure: 5 }, { count: 0, exposure: 5 }, 'decrease')).toBe(1);
   });
 });
 

@@ -54,22 +54,22 @@ export function rateIncreaseTest(pre: readonly Counts[], post: readonly Counts[]
   return { pValue: upperNormal(deflated), ...result, overdispersion };
 }
 
-/** Whole events counted over a number of equal intervals (requests per interval, reported as a rate). */
+/** Whole events counted over an exposure (a number of equal intervals, or seconds). */
 export interface Counted {
   count: number;
-  intervals: number;
+  exposure: number;
 }
 
 /**
  * The exact test of a change in a counted rate: given every event counted in both phases, how
  * surprising is it that this many fell in the phase the bad direction fills (POST for an increase,
  * PRE for a decrease; two-sided for `both`) if the rate per interval did not change? Under H0 that
- * phase's count is Binomial(all events, its share of the intervals): exact for Poisson counts, the
+ * phase's count is Binomial(all events, its share of the exposure): exact for Poisson counts, the
  * most certain any test of these counts can honestly be (real counts are burstier still).
  */
 export function countChangeP(pre: Counted, post: Counted, direction: 'increase' | 'decrease' | 'both'): number {
   const n = pre.count + post.count;
-  const postShare = post.intervals / (pre.intervals + post.intervals);
+  const postShare = post.exposure / (pre.exposure + post.exposure);
   const up = binomialUpperTail(post.count, n, postShare);
   const down = binomialUpperTail(pre.count, n, 1 - postShare);
   return direction === 'increase' ? up : direction === 'decrease' ? down : Math.min(1, 2 * Math.min(up, down));
