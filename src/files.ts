@@ -17,23 +17,17 @@ export class FileTooLargeError extends Error {
   }
 }
 
-/** The file's text (UTF-8), read in chunks; FileTooLargeError past `maxBytes`, the system's error (with its `code`) otherwise. */
-export async function readTextCapped(path: string, maxBytes: number): Promise<string> {
-  return (await readBytesCapped(path, maxBytes)).toString('utf8');
-}
-
-/** The file's bytes, as readTextCapped reads them: for a caller that checks the encoding itself. */
+/**
+ * The file's bytes, read in chunks; FileTooLargeError past `maxBytes`, the system's error (with its
+ * `code`) otherwise. Bytes, not text: callers check it is UTF-8 (unicode.ts), never decoded with U+FFFD.
+ */
 export function readBytesCapped(path: string, maxBytes: number): Promise<Buffer> {
   // The stream is closed (its file with it) when the reading stops, at the end or past the cap.
   return streamBytesCapped(createReadStream(path, { highWaterMark: Math.min(1024 * 1024, maxBytes + 1) }), maxBytes);
 }
 
-/** A stream's text (UTF-8: a file, standard input), FileTooLargeError past `maxBytes`. */
-export async function readStreamCapped(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<string> {
-  return (await streamBytesCapped(stream, maxBytes)).toString('utf8');
-}
-
-async function streamBytesCapped(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<Buffer> {
+/** A stream's bytes (a file, standard input), FileTooLargeError past `maxBytes`. */
+export async function streamBytesCapped(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const piece of stream) {

@@ -1,8 +1,9 @@
 /**
  * Text from outside may be any sequence of UTF-16 code units: JSON's `\ud800` escape gives a lone
  * surrogate, which no UTF-8 output can carry (written out, it silently becomes U+FFFD; Postgres
- * refuses it in jsonb). Pure.
+ * refuses it in jsonb). And a file may not be UTF-8 at all. Pure.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -16,4 +17,35 @@ export function wellFormed(text: string): string {
 /** The text without a leading byte order mark (which editors on Windows, and some servers, put before JSON). */
 export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * A file's bytes as text, or where they are not UTF-8 (a Latin-1 `café`): decoding would turn the
+ * byte into U+FFFD, and the file would silently hold another text than the one written. `line` is
+ * 1-based, and absent only if no position could be found; `reason` says the byte, its column and
+ * its byte offset in the file.
+ */
+export function utf8Text(bytes: Buffer): { text: string } | { line?: number; reason: string } {
+  if (isUtf8(bytes)) return { text: bytes.toString('utf8') };
+  // A newline byte is never part of a multi-byte character: each line is checked on its own.
+  for (let line = 1, start = 0; start <= bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    const lineBytes = bytes.subarray(start, end);
+    const at = isUtf8(lineBytes) ? undefined : firstInvalid(lineBytes);
+    if (at) return { line, reason: `not UTF-8 text: byte 0x${lineBytes[at.byte]!.toString(16).padStart(2, '0')} at column ${at.column} (byte offset ${start + at.byte} of the file)` };
+    start = end + 1;
+  }
+  return { reason: 'not UTF-8 text' };
+}
+
+/** Where the first byte that is not UTF-8 is: the first U+FFFD the decoder made that the file did not hold. */
+function firstInvalid(lineBytes: Buffer): { byte: number; column: number } | undefined {
+  const decoded = lineBytes.toString('utf8');
+  for (let i = decoded.indexOf('\ufffd'); i !== -1; i = decoded.indexOf('\ufffd', i + 1)) {
+    // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
+    const byte = Buffer.byteLength(decoded.slice(0, i));
+    if (!(lineBytes[byte] === 0xef && lineBytes[byte + 1] === 0xbf && lineBytes[byte + 2] === 0xbd)) return { byte, column: [...decoded.slice(0, i)].length + 1 };
+  }
+  return undefined;
 }

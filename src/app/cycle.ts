@@ -309,7 +309,12 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
     });
   }
   const interrupted = io.interrupts.received();
-  if (interrupted) {
+  // A signal once every POST sample was in (the last one's write waiting on a locked store) cut
+  // only that wait: the window is complete and its verdict stands, with the verdict's exit code
+  // (SPEC §7's 130/143 are for a run stored as interrupted), as for a signal after the window.
+  if (interrupted && outcome.completeBeforeSignal) {
+    io.logger.log('warn', 'signal_after_window', `${interrupted} received after the last POST sample was in: the window is complete, concluding with its verdict`, { phase: 'post' });
+  } else if (interrupted) {
     return concludeRun(io, run, { status: 'interrupted' }, {
       ...reportOptions(config, io, interrupted),
       outcome: { summary: `Interrupted by ${interrupted} during the observation window; no verdict`, details: [] },

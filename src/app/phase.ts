@@ -65,6 +65,12 @@ export interface PhaseOutcome {
   collected: number;
   /** Ticks stored when stopWhen ended the phase early. */
   stoppedAfter?: number;
+  /**
+   * Whether the phase's evidence was all in before any signal: every planned tick's requests had
+   * ended (or the early decision was made) first. A signal after that cut only waiting (a write
+   * on a locked store), not the window.
+   */
+  completeBeforeSignal: boolean;
 }
 
 export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
@@ -85,6 +91,9 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   let plannedDone = 0;
   /** Ticks whose requests are under way. */
   let inFlight = 0;
+  /** Ticks whose requests ended before any signal, and whether the early decision came before one. */
+  let endedBeforeSignal = 0;
+  let decidedBeforeSignal = false;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
   const ticks = plan.replaceFailed ? 2 * plan.count : plan.count;
 
@@ -116,6 +125,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         } finally {
           inFlight--;
         }
+        if (!deps.signal.aborted) endedBeforeSignal++;
         // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
         if (stop.signal.aborted && results.every((r) => !r.ok)) return;
         // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
@@ -148,6 +158,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         );
         if (stoppedAfter === undefined && look?.stop) {
           stoppedAfter = columns.length + failed;
+          decidedBeforeSignal = !deps.signal.aborted;
           stop.abort(new Error('decided early'));
         }
         // PRE has its samples (or nothing answers at all): no extra tick.
@@ -159,7 +170,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
     deps.signal.removeEventListener('abort', onOuterAbort);
   }
   if (authError && plan.phase === 'pre') throw authError;
-  const outcome = { failed, collected: columns.length };
+  const outcome = { failed, collected: columns.length, completeBeforeSignal: decidedBeforeSignal || endedBeforeSignal >= plan.count };
   return stoppedAfter === undefined ? outcome : { ...outcome, stoppedAfter };
 }
 
@@ -182,7 +193,7 @@ export async function backfillPhase(
     samples.push(...results.map((r) => toStored({ runId: plan.runId, phase: 'pre' }, seq, at, boundedError(r))));
     if (!results.some((r) => r.ok)) failed++;
   });
-  return { samples, failed, collected: steps.length - failed };
+  return { samples, failed, collected: steps.length - failed, completeBeforeSignal: !deps.signal.aborted };
 }
 
 /**

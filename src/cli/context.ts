@@ -154,7 +154,8 @@ function self() {
  * The store for a command that only reads it: a SQLite file read-only, left as it was (a read-only
  * file or directory is enough). Abandoned runs are still settled as by any command, the one
  * write a reading command makes, and only when there are some: the store is then opened for
- * writing. If it cannot be, they are shown as they are, with a warning.
+ * writing. If it cannot be opened or written (read-only, locked), they are shown as they are, with a
+ * warning: a read never fails for it.
  */
 async function openReadingStore(config: ResolvedConfig, console: Console): Promise<Store> {
   if (isPostgresUrl(config.store)) return openCommandStore(config, console);
@@ -169,16 +170,15 @@ async function openReadingStore(config: ResolvedConfig, console: Console): Promi
   }
   if (pending.length === 0) return reader;
   await reader.close();
-  let writer: Store;
   try {
-    writer = await openStore(config.store);
+    // A file SQLite can only open read-only (mode 444 beside its -wal, as a kill -9 leaves it) opens, and fails at the write.
+    return await settled(await openStore(config.store), console);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     const ids = pending.map((p) => p.run.id).join(', ');
     console.logger.log('warn', 'runs_not_settled', `Run(s) ${ids} look abandoned, but ${err.message}: shown as they are; the next command that can write the store marks them abandoned.`);
     return open();
   }
-  return settled(writer, console);
 }
 
 /**

@@ -2,11 +2,11 @@
  * Reading `seqpulse.yml`: YAML syntax errors and the line of any key, so schema errors can say
  * `seqpulse.yml:12 metrics.error_rate.threshold`.
  */
-import { isUtf8 } from 'node:buffer';
 import { isAlias, isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { byDoor } from './names.js';
 import { FileTooLargeError, readBytesCapped } from '../files.js';
+import { utf8Text } from '../unicode.js';
 
 /** The most a config file may hold: thousands of metric rules are a few hundred KiB. */
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
@@ -28,40 +28,15 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
       err instanceof FileTooLargeError ? `${err.message}: not a seqpulse config file` : code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(err)})`;
     throw new ConfigError([{ source: path, key: '(file)', reason }], `Pass an existing file with ${byDoor({ cli: '--config', action: 'input config' })}, or run \`seqpulse init\` to write one.`);
   }
-  return parseConfigText(path, utf8Text(path, bytes));
+  return parseConfigText(path, configText(path, bytes));
 }
 
-/**
- * The file's text, refused when it is not UTF-8 (a Latin-1 `café`): decoding would turn the byte
- * into U+FFFD, and the project, env or a query would silently hold another text than the one written.
- */
-function utf8Text(path: string, bytes: Buffer): string {
-  if (isUtf8(bytes)) return bytes.toString('utf8');
+/** The file's text, refused when it is not UTF-8 (unicode.ts), naming the line. */
+function configText(path: string, bytes: Buffer): string {
+  const decoded = utf8Text(bytes);
+  if ('text' in decoded) return decoded.text;
   const hint = 'Save seqpulse.yml as UTF-8 (your editor\'s encoding setting, or `iconv -f latin1 -t utf-8`).';
-  // A newline byte is never part of a multi-byte character: each line is checked on its own.
-  for (let line = 1, start = 0; start <= bytes.length; line++) {
-    const newline = bytes.indexOf(0x0a, start);
-    const end = newline === -1 ? bytes.length : newline;
-    const lineBytes = bytes.subarray(start, end);
-    const at = isUtf8(lineBytes) ? undefined : firstInvalid(lineBytes);
-    if (at) {
-      const reason = `not UTF-8 text: byte 0x${lineBytes[at.byte]!.toString(16).padStart(2, '0')} at column ${at.column} (byte offset ${start + at.byte} of the file)`;
-      throw new ConfigError([{ source: `${path}:${line}`, key: '(file)', reason }], hint);
-    }
-    start = end + 1;
-  }
-  throw new ConfigError([{ source: path, key: '(file)', reason: 'not UTF-8 text' }], hint);
-}
-
-/** Where the first byte that is not UTF-8 is: the first U+FFFD the decoder made that the file did not hold. */
-function firstInvalid(lineBytes: Buffer): { byte: number; column: number } | undefined {
-  const decoded = lineBytes.toString('utf8');
-  for (let i = decoded.indexOf('\ufffd'); i !== -1; i = decoded.indexOf('\ufffd', i + 1)) {
-    // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
-    const byte = Buffer.byteLength(decoded.slice(0, i));
-    if (!(lineBytes[byte] === 0xef && lineBytes[byte + 1] === 0xbf && lineBytes[byte + 2] === 0xbd)) return { byte, column: [...decoded.slice(0, i)].length + 1 };
-  }
-  return undefined;
+  throw new ConfigError([{ source: decoded.line === undefined ? path : `${path}:${decoded.line}`, key: '(file)', reason: decoded.reason }], hint);
 }
 
 export function parseConfigText(path: string, text: string): ConfigFile {

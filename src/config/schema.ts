@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
-import { storeLocationIssue } from '../store/location.js';
+import { sqlUrlIssue, storeLocationIssue } from '../store/location.js';
 
 /** The longest POST window: a day of observing is monitoring, not a deploy's verdict. */
 export const MAX_WINDOW_MS = 24 * 3_600_000;
@@ -55,13 +55,15 @@ const endpoint = z.string().refine(
 );
 
 /** Checked in the layer that sets it, so a mistyped URL is refused naming that flag, variable or line (and never becomes a file). */
-const storeLocation = z
-  .string()
-  .min(1)
-  .superRefine((value, ctx) => {
-    const issue = storeLocationIssue(value);
-    if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
-  });
+const location = (issueOf: (value: string) => string | undefined) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      const issue = issueOf(value);
+      if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
+    });
+const storeLocation = location(storeLocationIssue);
 
 /**
  * Names are stored, synced, put in Pushgateway paths and shown: a control character (NUL, which
@@ -126,7 +128,7 @@ const settingsShape = {
   queries: z.record(metricName, z.string().trim().min(1, 'must not be empty')).describe('Metric name -> what gives it: a scrape expression (prometheus-scrape), a PromQL query (prometheus) or a SQL query returning one number (sql).'),
   prometheus_url: endpoint.describe('The Prometheus server (source prometheus).'),
   pre_range: duration.describe('Take PRE from this much of the Prometheus server\'s recent history instead of PRE samples (source prometheus).'),
-  sql_url: z.string().min(1).describe('The database for business metrics (source sql): postgres://... (ideally a read replica) or a SQLite path.'),
+  sql_url: location(sqlUrlIssue).describe('The database for business metrics (source sql): postgres://... (ideally a read replica) or a SQLite path (also as sqlite:PATH or file:PATH); a URL of any other scheme is refused.'),
   sql_max_rows: z.number().int().min(1).max(100_000).describe('Rows a metric query may return at most. Default: 1000.'),
   sql_budget: z.number().int().min(1).max(1_000_000).describe('Queries one run may send at most. Default: twice what the run plans.'),
   source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]).describe('A command printing one sample as JSON, {"metrics": {...}} (source command): a string split on spaces, or an argv list.'),

@@ -5,8 +5,8 @@
 import type { MetricSnapshot } from '../core/types.js';
 import { isoTimestamp } from '../config/duration.js';
 import { UsageError } from '../errors.js';
-import { FileTooLargeError, readStreamCapped, readTextCapped } from '../files.js';
-import { withoutBom } from '../unicode.js';
+import { FileTooLargeError, readBytesCapped, streamBytesCapped } from '../files.js';
+import { utf8Text, withoutBom } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
 
 /**
@@ -18,9 +18,9 @@ export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
 
 /** `-`: standard input (a pipe from a query or another tool), named "stdin" in errors. */
 export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer | string> = process.stdin): Promise<MetricSnapshot[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = path === '-' ? await readStreamCapped(stdin, MAX_SAMPLE_FILE_BYTES) : await readTextCapped(path, MAX_SAMPLE_FILE_BYTES);
+    bytes = path === '-' ? await streamBytesCapped(stdin, MAX_SAMPLE_FILE_BYTES) : await readBytesCapped(path, MAX_SAMPLE_FILE_BYTES);
   } catch (err) {
     if (err instanceof FileTooLargeError) {
       throw new UsageError(`${shown(path)}: ${err.message}: not a sample file`, 'Give a JSON or JSON Lines file with the samples of one phase: {"metrics": {...}} per sample.');
@@ -29,7 +29,12 @@ export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer |
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
     throw new UsageError(`${shown(path)}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
   }
-  return parseSampleText(shown(path), text);
+  // Not UTF-8 (a Latin-1 `café`): decoded, the byte would become U+FFFD, a metric's name or text value silently another one.
+  const decoded = utf8Text(bytes);
+  if (!('text' in decoded)) {
+    throw new UsageError(`${shown(path)}${decoded.line === undefined ? '' : `:${decoded.line}`}: ${decoded.reason}`, 'Save the sample file as UTF-8 (JSON is UTF-8 text): your tool\'s encoding setting, or `iconv -f latin1 -t utf-8`.');
+  }
+  return parseSampleText(shown(path), decoded.text);
 }
 
 const shown = (path: string) => (path === '-' ? 'stdin' : path);

@@ -24,12 +24,27 @@ const POSTGRES_SHORT = ['pg', 'psql', 'pgsql'];
  * value: a mistyped URL still holds its password.
  */
 export function storeLocationIssue(location: string): string | undefined {
-  if (isPostgresUrl(location)) return undefined;
   if (/^file:\/\//i.test(location)) return fileUrlPath(location) === undefined ? 'is a file:// URL naming another host: a SQLite store is a file on this machine (file:///path/to/seqpulse.db, or a plain path)' : undefined;
+  return schemeIssue(location, 'a store seqpulse supports', ['file']);
+}
+
+/**
+ * The same for the sql source's database (sql_url): a postgres:// URL or a SQLite path, which may
+ * be written `sqlite:` or `file:` too (sources/sql-sqlite.ts). Taken as a path, a mistyped
+ * `postgress://` URL failed every sample, after the deploy, as a missing file.
+ */
+export function sqlUrlIssue(location: string): string | undefined {
+  return schemeIssue(location, 'a database the sql source reads', ['sqlite', 'file']);
+}
+
+/** A URL whose scheme is neither Postgres's nor one of `paths` (prefixes a SQLite path may have): why it names nothing seqpulse opens. */
+function schemeIssue(location: string, what: string, paths: readonly string[]): string | undefined {
+  if (isPostgresUrl(location)) return undefined;
   const scheme = URL_LIKE.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === 'file') return undefined;
-  const meant = POSTGRES_SHORT.includes(scheme) ? ' (did you mean postgres://?)' : didYouMean(scheme, ['postgres', 'postgresql'], (s) => `${s}://`);
-  return `names a ${scheme}:// URL, which is not a store seqpulse supports: give a SQLite path (or file:///path) or a postgres:// (postgresql://) URL${meant}`;
+  if (scheme === undefined || paths.includes(scheme)) return undefined;
+  const meant = POSTGRES_SHORT.includes(scheme) ? ' (did you mean postgres://?)' : didYouMean(scheme, ['postgres', 'postgresql', ...paths], (s) => `${s}://`);
+  const sqlite = paths.filter((p) => p !== 'file').map((p) => `${p}:path, `).join('');
+  return `names a ${scheme}:// URL, which is not ${what}: give a SQLite path (or ${sqlite}file:///path) or a postgres:// (postgresql://) URL${meant}`;
 }
 
 /**

@@ -114,6 +114,28 @@ describe('sample files', () => {
     expect(folder.code, folder.stderr).toBe(2);
     expect(folder.stderr).toContain('seqpulse: .: is a directory, not a sample file');
   });
+
+  it('a file that is not UTF-8 (Latin-1 café in a text value) is refused with its line, column and byte offset, from a file or stdin, not read with U+FFFD in its place', async () => {
+    const dir = tempDir();
+    const line = (note: string) => JSON.stringify({ metrics: { error_rate: 0.01, latency_p95: 100, note } });
+    writeFileSync(join(dir, 'pre.jsonl'), `${line('ok')}\n${line('ok')}\n`);
+    // A real U+FFFD (written as UTF-8) before the bad byte is text like any other.
+    const latin1 = Buffer.concat([Buffer.from(`${line('ok')}\n${line('\ufffd').slice(0, -3)} caf`), Buffer.from([0xe9]), Buffer.from('"}}\n')]);
+    writeFileSync(join(dir, 'post.jsonl'), latin1);
+    const where = 'post.jsonl:2: not UTF-8 text: byte 0xe9 at column 62 (byte offset 125 of the file)';
+    expect(latin1.indexOf(0xe9)).toBe(125);
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl'], { cwd: dir });
+    // It used to be read, the value 'caf\ufffd', and judged: exit 0.
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`seqpulse: ${where}\n  Save the sample file as UTF-8`);
+    const piped = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', '-', '--json'], { cwd: dir, prefix: ['sh', '-c', 'exec "$0" "$@" < post.jsonl'] });
+    expect(piped.code).toBe(2);
+    expect(JSON.parse(piped.stdout).error).toMatchObject({ code: 'usage_error', message: where.replace('post.jsonl', 'stdin') });
+    // The same file in UTF-8 is read.
+    writeFileSync(join(dir, 'post.jsonl'), `${line('ok')}\n${line('\ufffd café')}\n`);
+    const fine = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd: dir });
+    expect(fine.code, fine.stderr).toBe(0);
+  });
 });
 
 describe('samples from standard input', () => {

@@ -4,8 +4,9 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('read-only commands in a directory without a store', () => {
   it('history, show, verdict, report, analyze <id>, prune and sync create nothing, and name the store they looked for', async () => {
@@ -105,6 +106,40 @@ describe('read-only commands on a store nobody may write', () => {
       expect(statSync(store, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
     } finally {
       chmodSync(dir, 0o755);
+      await app.close();
+    }
+  });
+  it('a run killed with kill -9 leaves its -wal and -shm: with the three files read-only, history, show and verdict still read the store (exit 0), the dead run shown as it is, and said why', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = realpathSync(tempDir());
+    const store = join(cwd, 'runs.db');
+    try {
+      const made = await runCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      expect(made.code, made.stderr).toBe(0);
+      const id = JSON.parse(made.stdout).deployment_id as string;
+      app.clearRequests();
+      const killed = startCli(['run', ...fastFlags(app.url, ['--window', '60s']), '--store', store, '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 3, 'three POST requests');
+      killed.child.kill('SIGKILL');
+      expect((await killed.done).signal).toBe('SIGKILL');
+      expect(readdirSync(cwd).sort()).toEqual(['runs.db', 'runs.db-shm', 'runs.db-wal']);
+      chmodSync(cwd, 0o755);
+      for (const file of readdirSync(cwd)) chmodSync(join(cwd, file), 0o444);
+      // Root may write anything: the CLI runs as nobody then, so the permissions are checked for real.
+      const as = process.getuid?.() === 0 ? { user: { uid: 65534, gid: 65534 } } : {};
+      const history = await runCli(['history', '--json', '--store', store], { cwd, ...as });
+      // It used to open the store for writing to settle the dead run, and fail: exit 2, 'cannot be written: it is read-only'.
+      expect(history.code, history.stderr).toBe(0);
+      const rows = JSON.parse(history.stdout) as { id: string; status: string }[];
+      expect(rows).toHaveLength(2);
+      const dead = rows.find((r) => r.id !== id)!;
+      expect(dead.status).toBe('observing');
+      expect(history.stderr).toContain(`Run(s) ${dead.id} look abandoned, but store ${store} cannot be written: it is read-only: shown as they are`);
+      for (const command of [['show', dead.id], ['verdict', id]]) {
+        const r = await runCli([...command, '--store', store], { cwd, ...as });
+        expect(r.code, `${command.join(' ')}: ${r.stderr}`).toBe(0);
+      }
+    } finally {
       await app.close();
     }
   });

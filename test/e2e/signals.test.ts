@@ -1,4 +1,4 @@
-/** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143. */
+/** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143 (unless the window was complete: then the verdict stands). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -6,7 +6,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { closeAfterEach, deployHook, fastFlags, startCli, startCliOnHangupTerminal, tempDir } from '../helpers/cli.js';
-import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { processGone } from '../helpers/processes.js';
 import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -157,6 +157,43 @@ describe('signals', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM', result: 'success', deploy_exit_code: 0 });
     expect(app.requests.filter((q) => q.phase === 'post').length).toBeLessThanOrEqual(1);
+  });
+
+  it('a SIGTERM taken once the last POST sample was in, its write waiting on a locked store, keeps the verdict: exit 1, stored finished', async () => {
+    // POST's error rate is up: a rollback, with the whole window (no early decision).
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: (_n, phase) => ({ ...DEFAULT_METRICS, error_rate: phase === 'post' ? 0.2 : 0.01 }) }));
+    const hook = track(await deployHook(() => undefined));
+    const store = await createTestDatabase();
+    await (await openStore(store)).close();
+    // The write of the last POST sample (10 ticks: seq 9), and only that one, waits on a lock the
+    // test holds: the sample was taken, the window is complete, its write is not done.
+    await asAdmin(store, [
+      `CREATE FUNCTION hold_last_sample() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.phase = 'post' AND NEW.seq = 9 THEN PERFORM pg_advisory_xact_lock(4243); END IF; RETURN NEW; END $$`,
+      'CREATE TRIGGER hold_last_sample BEFORE INSERT ON samples FOR EACH ROW EXECUTE FUNCTION hold_last_sample()',
+    ]);
+    const holder = new pg.Client({ connectionString: store });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4243)');
+      const cli = startCli(['run', ...fastFlags(app.url), '--no-early-exit', '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
+      const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4243 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      await waitFor(async () => Number((await holder.query(waiting)).rows[0].n) > 0, 'seqpulse to wait on the lock with the last POST sample');
+      cli.child.kill('SIGTERM');
+      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
+      await holder.query('SELECT pg_advisory_unlock(4243)');
+      const r = await cli.done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/SIGTERM received after the last POST sample was in/);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ status: 'finished', verdict: 'rollback_recommended', exit_code: 1, samples: { post: 10 } });
+      expect(report.interrupted_by).toBeUndefined();
+      const { rows } = await holder.query('SELECT status FROM runs WHERE id = $1', [report.deployment_id]);
+      expect(rows).toEqual([{ status: 'finished' }]);
+      const again = await startCli(['verdict', report.deployment_id, '--store', store, '--json'], { cwd: tempDir() }).done;
+      expect(again.code).toBe(1);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('a SIGTERM taken while the run is being marked deploying (the store waiting on a lock): the deploy never starts; exit 143, stored as interrupted before the deploy', async () => {

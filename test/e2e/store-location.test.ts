@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -61,6 +62,46 @@ describe('a store location of an unsupported scheme', () => {
       const r = await runCli(['history', '--store', location], { cwd });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`No runs found in ${path}.`);
+    }
+  });
+});
+
+describe('a sql_url of an unsupported scheme', () => {
+  it('--sql-url, SEQPULSE_SQL_URL and sql_url: in seqpulse.yml: exit 2 naming where it was set and the schemes the sql source reads, no password, nothing deployed or created; sqlite: and file: paths still read a SQLite file', async () => {
+    const cwd = realpathSync(tempDir());
+    const marker = join(cwd, 'DEPLOYED');
+    const deploy = ['--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`];
+    // A query on SQLite starts a process of its own: time enough for it on a busy machine.
+    const runFlags = ['run', '--source', 'sql', '--query', 'orders=select 1', '--pre-samples', '1', '--interval', '100ms', '--window', '300ms', '--timeout', '10s'];
+    const rules = 'metrics:\n  orders: { threshold: 50 }\n';
+    const url = (scheme: string) => `${scheme}://alice:${PASSWORD}@db.example.com:5432/shop`;
+    const cases: { args: string[]; env?: Record<string, string>; file?: string; where: string }[] = [
+      // Taken as a SQLite path, this one deployed and failed every sample ('Cannot open database because the directory does not exist'): exit 3.
+      { args: [...runFlags, '--sql-url', url('postgress'), ...deploy], where: 'flags: --sql-url: names a postgress:// URL, which is not a database the sql source reads' },
+      { args: [...runFlags, ...deploy], env: { SEQPULSE_SQL_URL: url('mysql') }, where: 'environment: SEQPULSE_SQL_URL: names a mysql:// URL' },
+      { args: [...runFlags, ...deploy], file: `sql_url: "${url('pg')}"\n`, where: 'seqpulse.yml:3: sql_url: names a pg:// URL' },
+      { args: ['doctor', '--source', 'sql', '--query', 'orders=select 1', '--sql-url', url('sqlit')], where: '(did you mean sqlite://?)' },
+    ];
+    for (const c of cases) {
+      writeFileSync(join(cwd, 'seqpulse.yml'), rules + (c.file ?? ''));
+      const r = await runCli(c.args, { cwd, env: { SEQPULSE_SQL_URL: undefined, ...c.env } });
+      const what = `${c.args.join(' ')} ${JSON.stringify(c.env ?? c.file ?? '')}`;
+      expect(r.code, what).toBe(2);
+      expect(r.stdout + r.stderr, what).toContain(c.where);
+      expect(r.stdout + r.stderr, what).toContain('give a SQLite path (or sqlite:path, file:///path) or a postgres:// (postgresql://) URL');
+      expect(r.stdout + r.stderr, what).not.toContain(PASSWORD);
+      expect(r.stderr, what).not.toMatch(CRASH);
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(cwd)).toEqual(['seqpulse.yml']);
+
+    writeFileSync(join(cwd, 'seqpulse.yml'), rules);
+    const db = new BetterSqlite3(join(cwd, 'shop.db'));
+    db.close();
+    for (const location of ['sqlite:shop.db', `sqlite://${join(cwd, 'shop.db')}`, pathToFileURL(join(cwd, 'shop.db')).href]) {
+      const r = await runCli([...runFlags, '--sql-url', location, '--json', ...deploy], { cwd, env: { SEQPULSE_SQL_URL: undefined } });
+      expect(r.code, `${location}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).samples).toMatchObject({ failed: 0 });
     }
   });
 });
