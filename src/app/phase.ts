@@ -12,7 +12,7 @@ import type { Logger } from '../output/logger.js';
 import type { Progress } from '../output/progress.js';
 import { shorten } from '../output/terminal.js';
 import type { Clock } from '../sampling/clock.js';
-import { runFixedRate } from '../sampling/schedule.js';
+import { runFixedRate, type Tick } from '../sampling/schedule.js';
 import type { EndpointResult, MetricSource } from '../sources/types.js';
 import type { StoredSample } from '../store/types.js';
 
@@ -89,8 +89,12 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
   // all (the app is down), and waiting longer for a baseline would only delay the deploy.
   let plannedDone = 0;
-  /** Ticks whose requests are under way. */
-  let inFlight = 0;
+  /** Ticks started whose in-order work (below) has not run yet: their samples may still come. */
+  let pending = 0;
+  // Ticks can end out of order (a slow answer, a Retry-After waited out inside one tick): the
+  // columns, the progress lines and the early decision take them in tick order, as the store's
+  // sequence numbers and the verdict do (a settle sample judged, a counter's rate read backwards).
+  const inOrder = tickSequence();
   /** Ticks whose requests ended before any signal, and whether the early decision came before one. */
   let endedBeforeSignal = 0;
   let decidedBeforeSignal = false;
@@ -102,67 +106,22 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
       { count: ticks, startAt: plan.startAt, intervalMs: plan.intervalMs },
       deps.clock,
       async (tick) => {
-        // An extra PRE tick replaces a failed one: while the ticks still in flight could complete PRE,
-        // it sends nothing (on a slow answer it would ask the app once more, and the answer would be
-        // thrown away as soon as the slow one came in).
-        if (tick.index >= plan.count && columns.length + inFlight >= plan.count) return;
-        const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
-        let results: EndpointResult[];
-        inFlight++;
+        let counted = false;
+        let work: (() => void) | undefined;
         try {
-          results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
-        } catch (err) {
-          if (!(err instanceof CredentialsError)) throw err;
-          // Before the deploy rejected (or unsafe) credentials are a configuration error: stop everything.
-          if (plan.phase === 'pre') {
-            authError ??= err;
-            stop.abort(err);
-            return;
-          }
-          if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`, { phase: plan.phase });
-          authError ??= err;
-          results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
+          // An extra PRE tick replaces a failed one: while the ticks under way could complete PRE,
+          // it sends nothing (on a slow answer it would ask the app once more, and the answer would be
+          // thrown away as soon as the slow one came in).
+          if (tick.index >= plan.count && columns.length + pending >= plan.count) return;
+          pending++;
+          counted = true;
+          work = await sampleTick(tick);
         } finally {
-          inFlight--;
+          inOrder(tick.index, () => {
+            if (counted) pending--;
+            work?.();
+          });
         }
-        if (!deps.signal.aborted) endedBeforeSignal++;
-        // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
-        if (stop.signal.aborted && results.every((r) => !r.ok)) return;
-        // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
-        // live view and every log line of this tick: bounded once, here, for all of them.
-        results = results.map(boundedError);
-        const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
-        await plan.save(tickSamples);
-        for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
-        // Timed as the store has it (scheduled_at), so a verdict re-judged from the store reads the same rates from counters.
-        const snapshot = aggregateTick(results, plan.rules, tickSamples[0]?.scheduled_at);
-        if (snapshot) columns.append(snapshot);
-        else failed++;
-        if (snapshot && tick.index < (plan.settle ?? 0)) progress.settling++;
-        progress.ticks++;
-        if (tick.index < plan.count) plannedDone++;
-        const look = plan.look?.(columns, { ...progress });
-        deps.progress.sample(
-          {
-            phase: plan.phase,
-            index: tick.index,
-            total: plan.count,
-            answered: results.filter((r) => r.ok).length,
-            endpoints: plan.endpoints,
-            failedSoFar: failed,
-            endsAt,
-            ...(look?.live === undefined ? {} : { live: look.live }),
-            errors: results.filter((r) => !r.ok).map((r) => `${r.endpoint}: ${r.error ?? 'failed'}`),
-          },
-          deps.clock.now(),
-        );
-        if (stoppedAfter === undefined && look?.stop) {
-          stoppedAfter = columns.length + failed;
-          decidedBeforeSignal = !deps.signal.aborted;
-          stop.abort(new Error('decided early'));
-        }
-        // PRE has its samples (or nothing answers at all): no extra tick.
-        if (plan.replaceFailed && !stop.signal.aborted && (columns.length >= plan.count || (plannedDone === plan.count && columns.length === 0))) stop.abort(new Error('enough samples'));
       },
       stop.signal,
     );
@@ -172,6 +131,86 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   if (authError && plan.phase === 'pre') throw authError;
   const outcome = { failed, collected: columns.length, completeBeforeSignal: decidedBeforeSignal || endedBeforeSignal >= plan.count };
   return stoppedAfter === undefined ? outcome : { ...outcome, stoppedAfter };
+
+  /** One tick's requests, stored as they come; then what is done with them in tick order (undefined: nothing). */
+  async function sampleTick(tick: Tick): Promise<(() => void) | undefined> {
+    const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
+    let results: EndpointResult[];
+    try {
+      results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
+    } catch (err) {
+      if (!(err instanceof CredentialsError)) throw err;
+      // Before the deploy rejected (or unsafe) credentials are a configuration error: stop everything.
+      if (plan.phase === 'pre') {
+        authError ??= err;
+        stop.abort(err);
+        return undefined;
+      }
+      if (!authError) deps.logger.log('warn', 'signature_rejected', `${err.message} (after the deploy: samples are counted as failed)`, { phase: plan.phase });
+      authError ??= err;
+      results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
+    }
+    if (!deps.signal.aborted) endedBeforeSignal++;
+    // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
+    if (stop.signal.aborted && results.every((r) => !r.ok)) return undefined;
+    // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
+    // live view and every log line of this tick: bounded once, here, for all of them.
+    results = results.map(boundedError);
+    const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
+    await plan.save(tickSamples);
+    for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
+    return () => judgeTick(tick, results, tickSamples[0]?.scheduled_at);
+  }
+
+  /** A tick's samples into the columns, the progress line and the early decision's look, in tick order. */
+  function judgeTick(tick: Tick, results: EndpointResult[], scheduledAt: string | undefined): void {
+    // Timed as the store has it (scheduled_at), so a verdict re-judged from the store reads the same rates from counters.
+    const snapshot = aggregateTick(results, plan.rules, scheduledAt);
+    if (snapshot) columns.append(snapshot);
+    else failed++;
+    if (snapshot && tick.index < (plan.settle ?? 0)) progress.settling++;
+    progress.ticks++;
+    if (tick.index < plan.count) plannedDone++;
+    const look = plan.look?.(columns, { ...progress });
+    deps.progress.sample(
+      {
+        phase: plan.phase,
+        index: tick.index,
+        total: plan.count,
+        answered: results.filter((r) => r.ok).length,
+        endpoints: plan.endpoints,
+        failedSoFar: failed,
+        endsAt,
+        ...(look?.live === undefined ? {} : { live: look.live }),
+        errors: results.filter((r) => !r.ok).map((r) => `${r.endpoint}: ${r.error ?? 'failed'}`),
+      },
+      deps.clock.now(),
+    );
+    if (stoppedAfter === undefined && look?.stop) {
+      stoppedAfter = columns.length + failed;
+      decidedBeforeSignal = !deps.signal.aborted;
+      stop.abort(new Error('decided early'));
+    }
+    // PRE has its samples (or nothing answers at all): no extra tick.
+    if (plan.replaceFailed && !stop.signal.aborted && (columns.length >= plan.count || (plannedDone === plan.count && columns.length === 0))) stop.abort(new Error('enough samples'));
+  }
+}
+
+/**
+ * Work handed over per tick index, run in index order: a tick's work runs once every earlier
+ * tick's has (every tick started hands over exactly once, with or without work).
+ */
+export function tickSequence(): (index: number, work: () => void) => void {
+  const ready = new Map<number, () => void>();
+  let next = 0;
+  return (index, work) => {
+    ready.set(index, work);
+    for (let w = ready.get(next); w !== undefined; w = ready.get(next)) {
+      ready.delete(next);
+      next++;
+      w();
+    }
+  };
 }
 
 /**
