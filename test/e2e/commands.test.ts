@@ -74,6 +74,19 @@ describe('analyze --pre/--post (dry run)', () => {
     expect(JSON.parse(history.stdout)).toEqual([]);
   });
 
+  it('no errors before, 5% and rising after: rollback_recommended, exit 1 (was attention with "rate test p=NaN")', async () => {
+    const cwd = tempDir();
+    const lines = (n: number, rate: (i: number) => number) => Array.from({ length: n }, (_, i) => JSON.stringify({ metrics: { error_rate: rate(i), requests_per_sec: 200 } })).join('\n');
+    writeFileSync(join(cwd, 'pre.jsonl'), lines(10, () => 0));
+    writeFileSync(join(cwd, 'post.jsonl'), lines(10, (i) => 0.05 + i * 0.001));
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd });
+    const report = JSON.parse(r.stdout);
+    expect(report.details.join('\n')).not.toContain('NaN');
+    expect(report.metrics[0]).toMatchObject({ name: 'error_rate', status: 'regression' });
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(r.code).toBe(1);
+  });
+
   it('a single-sample file, and a healthy comparison -> ok, exit 0', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre[0]));
