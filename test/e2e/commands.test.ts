@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 describe('help and version', () => {
@@ -55,6 +56,23 @@ describe('--quiet and --json beyond the verdict commands', () => {
     expect(init.code).toBe(0);
     expect(JSON.parse(init.stdout)).toEqual({ path: join(realpathSync(cwd), 'seqpulse.yml') });
     expect(init.stderr).toBe('');
+  });
+});
+
+describe('--quiet without a verdict', () => {
+  it('says no_verdict (exit 3), not the run status "finished", which reads as success: run, verdict, show and analyze', async () => {
+    const cwd = tempDir();
+    // Nothing listens there: no sample before or after the deploy, so no verdict.
+    const nobody = `http://127.0.0.1:${await freePort()}/ds-metrics`;
+    const run = await runCli(['run', ...fastFlags(nobody), '--quiet', '--', process.execPath, '-e', 'process.exit(0)'], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toBe('no_verdict\n');
+    const id = (await runCli(['history', '--quiet'], { cwd })).stdout.trim();
+    expect(await runCli(['verdict', id, '--quiet'], { cwd })).toMatchObject({ code: 3, stdout: 'no_verdict\n' });
+    expect((await runCli(['show', id, '--quiet'], { cwd })).stdout).toBe('no_verdict\n');
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    writeFileSync(join(cwd, 'post.json'), '[]');
+    expect(await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json', '--quiet'], { cwd })).toMatchObject({ code: 3, stdout: 'no_verdict\n' });
   });
 });
 
