@@ -145,20 +145,27 @@ describe('analyze --pre/--post (dry run)', () => {
     expect((await runCli(args, { cwd, env: { NO_COLOR: undefined } })).stdout).not.toContain(esc);
   });
 
-  it('a malformed line is reported with the file and line number', async () => {
+  it('a malformed line is reported with the file and line number, and what to do', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));
     writeFileSync(join(cwd, 'post.jsonl'), `${JSON.stringify(pre[0])}\n{"metrics": {"error_rate": 0.01}\n`);
     const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.jsonl'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/post\.jsonl:2: not valid JSON/);
+    expect(r.stderr).toMatch(/post\.jsonl:2: not valid JSON.*\n {2}Fix or remove that line; in JSON Lines each line is one whole sample/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // One document that is not JSON: what the file may hold.
+    writeFileSync(join(cwd, 'post.json'), '{"metrics": {"error_rate": 0.01}');
+    const whole = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json'], { cwd });
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toMatch(/post\.json: not valid JSON.*\n {2}Write one sample \{"metrics": \{\.\.\.\}\}, a JSON array of samples, or one sample per line\./);
   });
 
-  it('a missing file and a sample without metrics are clear errors', async () => {
+  it('a missing file and a sample without metrics are clear errors, with what to do', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), '[{"values": {}}]');
-    expect((await runCli(['analyze', '--pre', 'pre.json', '--post', 'nope.json'], { cwd })).stderr).toMatch(/nope\.json: file not found/);
+    const missing = await runCli(['analyze', '--pre', 'pre.json', '--post', 'nope.json'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json: file not found\n {2}Check the path \(relative to .+\)\./);
     writeFileSync(join(cwd, 'post.json'), JSON.stringify(pre));
     const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json'], { cwd });
     expect(r.code).toBe(2);
