@@ -11,10 +11,18 @@ import { redactUserinfo } from '../redact.js';
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
   if (console.json) return console.stdout(JSON.stringify(report, null, 2));
-  if (console.quiet) return console.stdout(report.verdict ?? report.status);
+  if (console.quiet) return console.stdout(quietWord(report.verdict, report.status));
   console.stdout(renderVerdict(report, console.out));
   const lines = series ? renderSparklines(report.metrics.map((m) => m.name), series, console.out.dim, report.metrics) : '';
   if (lines) console.stdout(`\n${lines}`);
+}
+
+/**
+ * What `--quiet` prints: the verdict; without one, why: `deploy_failed`, `interrupted`, ... or, for a
+ * run that ended normally without a verdict, `no_verdict` (its status, `finished`, reads as success).
+ */
+export function quietWord(verdict: string | null, status: string): string {
+  return verdict ?? (status === 'finished' ? 'no_verdict' : status);
 }
 
 /** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */

@@ -187,7 +187,6 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   const after = series(name, rule, post, scratch, 'after', settle);
   const skipped = settle > 0 ? series(name, rule, post, scratch, 'skipped', 0, settle) : undefined;
   const postInvalid = after.invalid + (skipped?.invalid ?? 0);
-  const postPresent = after.present + (skipped?.present ?? 0);
   const counter = pre.counterOf(name) ?? post.counterOf(name);
   const untimed = counter ? (pre.untimedInterval() ?? post.untimedInterval()) : undefined;
   const evidence: Evidence = { test: 'none', p_value: null, untestable: true, settle_skipped: settle, invalid: { pre: before.invalid, post: postInvalid }, ...(counter ? { from_counter: counter } : {}), ...(untimed !== undefined ? { untimed_interval_s: untimed } : {}) };
@@ -196,7 +195,8 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     name,
     rule,
     ...(disagreed > 0 ? { counterDisagreements: disagreed } : {}),
-    seen: before.present + postPresent > 0,
+    // Judged only when some sample held a number for it: values that are never numbers (a string, null) are stored, never judged.
+    seen: before.values.length + after.values.length + (skipped?.values.length ?? 0) > 0,
     evidence,
     fewSamples: before.values.length < rule.min_samples || after.values.length < rule.min_samples,
     lowVolume: false,

@@ -27,7 +27,8 @@ export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer |
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, not a sample file`, 'Give the path of a JSON or JSON Lines file.');
-    throw new UsageError(`${shown(path)}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`);
+    if (code === 'ENOENT') throw new UsageError(`${shown(path)}: file not found`, `Check the path (relative to ${process.cwd()}).`);
+    throw new UsageError(`${shown(path)}: cannot be read (${code ?? String(err)})`, 'Check that the file exists and is readable by this user.');
   }
   // Not UTF-8 (a Latin-1 `café`): decoded, the byte would become U+FFFD, a metric's name or text value silently another one.
   const decoded = utf8Text(bytes);
@@ -39,11 +40,13 @@ export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer |
 
 const shown = (path: string) => (path === '-' ? 'stdin' : path);
 
+const FORMS = 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.';
+
 export function parseSampleText(path: string, file: string): MetricSnapshot[] {
   // A byte order mark (editors on Windows write one) is not part of the first sample, in JSON Lines either.
   const text = withoutBom(file);
   const trimmed = text.trim();
-  if (trimmed === '') throw new UsageError(`${path}: the file is empty`, 'Write one sample {"metrics": {...}}, a JSON array of samples, or one sample per line.');
+  if (trimmed === '') throw new UsageError(`${path}: the file is empty`, FORMS);
   let whole: unknown;
   let wholeError: string | undefined;
   try {
@@ -57,7 +60,7 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
   }
   // Not one JSON document: JSON Lines, judged line by line so the error names the line.
   const lines = text.split(/\r?\n/);
-  if (lines.filter((l) => l.trim() !== '').length < 2) throw new UsageError(`${path}: not valid JSON (${wholeError})`);
+  if (lines.filter((l) => l.trim() !== '').length < 2) throw new UsageError(`${path}: not valid JSON (${wholeError})`, FORMS);
   const out: MetricSnapshot[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
@@ -65,7 +68,7 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw new UsageError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`);
+      throw new UsageError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`, `Fix or remove that line; in JSON Lines each line is one whole sample {"metrics": {...}}.`);
     }
     out.push(toSnapshot(value, `${path}:${i + 1}`));
   });

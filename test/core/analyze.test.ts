@@ -120,6 +120,16 @@ describe('analyze', () => {
     expect(a.hints.map((h) => h.code)).toContain('invalid_values');
   });
 
+  it('a rule metric that is never a number (a string, null) before or after is stored, not judged: no "missing after the deploy" attention', () => {
+    const odd = (n: number) => series(n, healthy).map((s) => ({ metrics: { ...s.metrics, latency_p95: 'slow' } }));
+    const a = analyze({ pre: odd(5), post: odd(10), rules });
+    expect(a.verdict).toBe('ok');
+    expect(a.metrics.map((m) => m.name)).not.toContain('latency_p95');
+    expect(a.hints.map((h) => h.code)).not.toContain('metrics_missing_after_deploy');
+    // A number before and none after is still the app no longer reporting it.
+    expect(analyze({ pre: series(5, healthy), post: odd(10), rules }).verdict).toBe('attention');
+  });
+
   it('no PRE sample at all -> never ok', () => {
     const a = analyze({ pre: [], post: series(10, healthy), rules, expected: { pre: 3, post: 10 } });
     expect(a.verdict).toBe('attention');

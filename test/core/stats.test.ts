@@ -15,6 +15,16 @@ describe('distributions', () => {
     expect(normalQuantileUpper(0)).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('the inverse stays a number for subnormal tails (1e-315 .. 5e-324), where its refining step overflowed to NaN', () => {
+    let previous = normalQuantileUpper(1e-308);
+    for (const p of [1e-312, 1e-315, 1e-321, 5e-324]) {
+      const z = normalQuantileUpper(p);
+      expect(Number.isFinite(z), `p=${p}`).toBe(true);
+      expect(z).toBeGreaterThan(previous);
+      previous = z;
+    }
+  });
+
   it("Student's t tails match tables (df 1, 4, 10) and tend to the normal", () => {
     expect(upperStudent(12.706, 1)).toBeCloseTo(0.025, 4);
     expect(upperStudent(2.776, 4)).toBeCloseTo(0.025, 4);
@@ -226,6 +236,14 @@ describe('count-aware rate test', () => {
     const t = rateIncreaseTest(swinging(0.02), swinging(0.022));
     expect(binomialUpperTail(Math.round(t.post.events), Math.round(t.pre.events + t.post.events), 0.5)).toBe(0);
     expect(t.pValue).toBeGreaterThan(0.05);
+  });
+
+  it('0 errors before, ~5% after on steady traffic, drifting up through the window: overwhelming evidence, not p=NaN (the binomial tail is subnormal there)', () => {
+    const pre = Array.from({ length: 10 }, () => ({ events: 0, requests: 2000 }));
+    const post = Array.from({ length: 9 }, (_, i) => ({ events: Math.round((0.051 + i * 0.001) * 2000), requests: 2000 }));
+    const t = rateIncreaseTest(pre, post);
+    expect(t.overdispersion).toBeGreaterThan(1);
+    expect(t.pValue).toBeLessThan(1e-10);
   });
 
   it('binomial tail matches known values', () => {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 describe('help and version', () => {
@@ -58,6 +59,23 @@ describe('--quiet and --json beyond the verdict commands', () => {
   });
 });
 
+describe('--quiet without a verdict', () => {
+  it('says no_verdict (exit 3), not the run status "finished", which reads as success: run, verdict, show and analyze', async () => {
+    const cwd = tempDir();
+    // Nothing listens there: no sample before or after the deploy, so no verdict.
+    const nobody = `http://127.0.0.1:${await freePort()}/ds-metrics`;
+    const run = await runCli(['run', ...fastFlags(nobody), '--quiet', '--', process.execPath, '-e', 'process.exit(0)'], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toBe('no_verdict\n');
+    const id = (await runCli(['history', '--quiet'], { cwd })).stdout.trim();
+    expect(await runCli(['verdict', id, '--quiet'], { cwd })).toMatchObject({ code: 3, stdout: 'no_verdict\n' });
+    expect((await runCli(['show', id, '--quiet'], { cwd })).stdout).toBe('no_verdict\n');
+    writeFileSync(join(cwd, 'pre.json'), JSON.stringify({ metrics: { error_rate: 0.01 } }));
+    writeFileSync(join(cwd, 'post.json'), '[]');
+    expect(await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json', '--quiet'], { cwd })).toMatchObject({ code: 3, stdout: 'no_verdict\n' });
+  });
+});
+
 describe('analyze --pre/--post (dry run)', () => {
   const pre = [0.01, 0.011, 0.0095].map((e) => ({ metrics: { error_rate: e, latency_p95: 120, requests_per_sec: 200 } }));
 
@@ -72,6 +90,19 @@ describe('analyze --pre/--post (dry run)', () => {
     expect(report.samples).toEqual({ pre: 3, post: 5, failed: 0 });
     const history = await runCli(['history', '--json'], { cwd });
     expect(JSON.parse(history.stdout)).toEqual([]);
+  });
+
+  it('no errors before, 5% and rising after: rollback_recommended, exit 1 (was attention with "rate test p=NaN")', async () => {
+    const cwd = tempDir();
+    const lines = (n: number, rate: (i: number) => number) => Array.from({ length: n }, (_, i) => JSON.stringify({ metrics: { error_rate: rate(i), requests_per_sec: 200 } })).join('\n');
+    writeFileSync(join(cwd, 'pre.jsonl'), lines(10, () => 0));
+    writeFileSync(join(cwd, 'post.jsonl'), lines(10, (i) => 0.05 + i * 0.001));
+    const r = await runCli(['analyze', '--pre', 'pre.jsonl', '--post', 'post.jsonl', '--json'], { cwd });
+    const report = JSON.parse(r.stdout);
+    expect(report.details.join('\n')).not.toContain('NaN');
+    expect(report.metrics[0]).toMatchObject({ name: 'error_rate', status: 'regression' });
+    expect(report.verdict).toBe('rollback_recommended');
+    expect(r.code).toBe(1);
   });
 
   it('a single-sample file, and a healthy comparison -> ok, exit 0', async () => {
@@ -114,20 +145,27 @@ describe('analyze --pre/--post (dry run)', () => {
     expect((await runCli(args, { cwd, env: { NO_COLOR: undefined } })).stdout).not.toContain(esc);
   });
 
-  it('a malformed line is reported with the file and line number', async () => {
+  it('a malformed line is reported with the file and line number, and what to do', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), JSON.stringify(pre));
     writeFileSync(join(cwd, 'post.jsonl'), `${JSON.stringify(pre[0])}\n{"metrics": {"error_rate": 0.01}\n`);
     const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.jsonl'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/post\.jsonl:2: not valid JSON/);
+    expect(r.stderr).toMatch(/post\.jsonl:2: not valid JSON.*\n {2}Fix or remove that line; in JSON Lines each line is one whole sample/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // One document that is not JSON: what the file may hold.
+    writeFileSync(join(cwd, 'post.json'), '{"metrics": {"error_rate": 0.01}');
+    const whole = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json'], { cwd });
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toMatch(/post\.json: not valid JSON.*\n {2}Write one sample \{"metrics": \{\.\.\.\}\}, a JSON array of samples, or one sample per line\./);
   });
 
-  it('a missing file and a sample without metrics are clear errors', async () => {
+  it('a missing file and a sample without metrics are clear errors, with what to do', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'pre.json'), '[{"values": {}}]');
-    expect((await runCli(['analyze', '--pre', 'pre.json', '--post', 'nope.json'], { cwd })).stderr).toMatch(/nope\.json: file not found/);
+    const missing = await runCli(['analyze', '--pre', 'pre.json', '--post', 'nope.json'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json: file not found\n {2}Check the path \(relative to .+\)\./);
     writeFileSync(join(cwd, 'post.json'), JSON.stringify(pre));
     const r = await runCli(['analyze', '--pre', 'pre.json', '--post', 'post.json'], { cwd });
     expect(r.code).toBe(2);

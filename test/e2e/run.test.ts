@@ -52,6 +52,19 @@ describe('seqpulse run', () => {
     expect(stored.verdict).toEqual(report);
   });
 
+  it('a known metric the app always reports as a string is stored, never judged (SPEC §4): ok, not attention for "missing data"', async () => {
+    const metrics = { ...DEFAULT_METRICS, latency_p99: 'n/a' };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics }));
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', 'process.exit(0)'], { cwd, env });
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).not.toMatch(/missing data/);
+    expect(report).toMatchObject({ verdict: 'ok', exit_code: 0 });
+    expect(r.code).toBe(0);
+    expect(report.metrics.map((m: { name: string }) => m.name)).not.toContain('latency_p99');
+    expect((await storedRun(cwd, report.deployment_id)).samples[0]!.metrics).toEqual(metrics);
+  });
+
   it('error regression after the deploy -> rollback_recommended, exit 1, with the reason', async () => {
     // 2000 requests/s: at a 100 ms interval, 200 requests per sample, enough for the count-aware error test.
     const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };

@@ -6,6 +6,7 @@ import { formatNumber } from '../../core/wording.js';
 import { isMeasurement } from '../../core/stats/basic.js';
 import { renderVerdict } from '../../output/verdict-text.js';
 import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
+import { quietWord } from '../print.js';
 import { findRun } from '../../app/find-run.js';
 import { shownLocation } from '../../store/location.js';
 import type { CommandFlags } from '../options.js';
@@ -25,7 +26,7 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     return 0;
   }
   if (console.quiet) {
-    console.stdout(verdict ? (verdict.verdict ?? verdict.status) : found.status);
+    console.stdout(verdict ? quietWord(verdict.verdict, verdict.status) : found.status);
     return 0;
   }
   const c = console.out;

@@ -46,9 +46,11 @@ export function normalQuantileUpper(p: number): number {
       (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1);
   }
   // z is now the upper quantile of q (positive for small q); refine against our own tail function.
+  // Past z ~ 37.6 (q subnormal) exp(z^2 / 2) overflows and the step would be NaN: Acklam's z stands.
   const e = upperNormal(z) - q;
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((z * z) / 2);
-  z = z + u / (1 - (z * u) / 2);
+  const refined = z + u / (1 - (z * u) / 2);
+  if (Number.isFinite(refined)) z = refined;
   return lower ? -z : z;
 }
 
