@@ -24,6 +24,24 @@ async function onlyRun(cwd: string) {
   }
 }
 
+/**
+ * Runs seqpulse while `holder` holds advisory lock `lock` (which a trigger makes one of its writes
+ * take), sends SIGTERM once seqpulse waits on that lock, then lets the write through.
+ */
+async function signalledWhileLocked(holder: pg.Client, lock: number, argv: string[]) {
+  await holder.query('SELECT pg_advisory_lock($1)', [lock]);
+  const cli = startCli(argv, { cwd: tempDir(), env });
+  // This lock in this database only: pg_locks is the whole cluster's, and another test's run
+  // waiting on an advisory lock of its own (a migration) would let the signal go before this
+  // seqpulse has its handlers (Node's default for SIGTERM is to die without a word).
+  const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+  await waitFor(async () => Number((await holder.query(waiting, [lock])).rows[0].n) > 0, `seqpulse to wait on lock ${lock}`);
+  cli.child.kill('SIGTERM');
+  await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
+  await holder.query('SELECT pg_advisory_unlock($1)', [lock]);
+  return cli.done;
+}
+
 function reaped(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -174,14 +192,7 @@ describe('signals', () => {
     const holder = new pg.Client({ connectionString: store });
     await holder.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock(4243)');
-      const cli = startCli(['run', ...fastFlags(app.url), '--no-early-exit', '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
-      const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4243 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-      await waitFor(async () => Number((await holder.query(waiting)).rows[0].n) > 0, 'seqpulse to wait on the lock with the last POST sample');
-      cli.child.kill('SIGTERM');
-      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
-      await holder.query('SELECT pg_advisory_unlock(4243)');
-      const r = await cli.done;
+      const r = await signalledWhileLocked(holder, 4243, ['run', ...fastFlags(app.url), '--no-early-exit', '--store', store, '--json', '--', ...hook.argv()]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/SIGTERM received after the last POST sample was in/);
       const report = JSON.parse(r.stdout);
@@ -209,17 +220,7 @@ describe('signals', () => {
     const holder = new pg.Client({ connectionString: store });
     await holder.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock(4242)');
-      const cli = startCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd: tempDir(), env });
-      // This lock in this database only: pg_locks is the whole cluster's, and another test's run
-      // waiting on an advisory lock of its own (a migration) would let the signal go before this
-      // seqpulse has its handlers (Node's default for SIGTERM is to die without a word).
-      const waiting = `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4242 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-      await waitFor(async () => Number((await holder.query(waiting)).rows[0].n) > 0, 'seqpulse to wait on the lock');
-      cli.child.kill('SIGTERM');
-      await waitFor(() => cli.output.stderr.includes('SIGTERM received'), 'seqpulse to take the signal');
-      await holder.query('SELECT pg_advisory_unlock(4242)');
-      const r = await cli.done;
+      const r = await signalledWhileLocked(holder, 4242, ['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()]);
       expect(r.code).toBe(143);
       expect(hook.calls).toBe(0);
       const report = JSON.parse(r.stdout);
