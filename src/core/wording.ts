@@ -95,9 +95,9 @@ export function evidence(e: Evidence): string {
       : `rate test p=${e.p_value}: ${c.pre_events} errors in ${c.pre_requests} requests before, ${c.post_events} in ${c.post_requests} after (counted${spread})${settle}`;
   }
   if (e.untestable) return `too few samples for a significance test; judged on the threshold alone${settle}`;
-  // Whole counts this few bound the p-value: the shift test of their samples read more into them.
+  // The counts bound the p-value: the shift test of their samples read more into them than they hold.
   if (e.counted && e.p_value !== null && e.counted.p_value >= e.p_value) {
-    return `exact count test p=${e.p_value}: ${e.counted.pre} counted before the deploy, ${e.counted.post} after, too few for any test to be surer${settle}`;
+    return `exact count test p=${e.p_value} on ${e.counted.pre} counted before the deploy and ${e.counted.post} after, as sure as these counts allow${settle}`;
   }
   return `shift test p=${e.p_value}${settle}`;
 }

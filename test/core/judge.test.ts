@@ -218,7 +218,7 @@ describe('significance on real-looking noise', () => {
     expect(m.evidence.counted!.p_value).toBeGreaterThan(0.1);
     expect(m.evidence.p_value).toBe(m.evidence.counted!.p_value);
     expect(a.verdict).not.toBe('rollback_recommended');
-    expect(a.details[0]).toContain('exact count test p=0.146: 7 counted before the deploy, 8 after, too few for any test to be surer');
+    expect(a.details[0]).toContain('exact count test p=0.146 on 7 counted before the deploy and 8 after, as sure as these counts allow');
     // 12 requests, then 5 in more than twice the time: the counts themselves say the rate fell.
     const fell = analyze({ pre: rate('301020110121'), post: rate('200010000100000000000200000010'), rules: lone, intervalMs: 10_000 });
     expect(metric(fell, 'requests_per_sec').evidence.counted).toMatchObject({ pre: 12, post: 5 });
