@@ -30,7 +30,8 @@ interface Outage {
 const NO_ENDPOINT_FINDING: EndpointJudgement = { failing: [], unconfirmed: [], worse: [] };
 
 export function analyze(input: AnalysisInput): Analysis {
-  const judged = judgeAll(input);
+  const measured = measureAll(input);
+  const judged = classifyAll(measured, input.alpha ?? DEFAULT_ALPHA);
   const metrics = judged.map((j) => j.result);
   const endpoints = input.endpoints ? judgeEndpoints(input.endpoints, input.alpha ?? DEFAULT_ALPHA) : NO_ENDPOINT_FINDING;
   const { failing, unconfirmed } = endpoints;
@@ -53,8 +54,8 @@ export function analyze(input: AnalysisInput): Analysis {
   }
 
   // With no POST sample at all, every metric is missing for the one reason the endpoints already give.
-  const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged)];
-  const lines = input.post.length === 0 ? failedLine(input) : details(input, judged);
+  const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged, measured.neverNumbers)];
+  const lines = input.post.length === 0 ? failedLine(input) : details(input, judged, measured.neverNumbers);
   // Every endpoint that failed more after the deploy than before is said, finding or not.
   lines.unshift(...endpointLines(endpoints, input.endpoints));
   if (unconfirmed.length > 0) {
@@ -78,15 +79,17 @@ export function analyze(input: AnalysisInput): Analysis {
 export interface Measured {
   measured: Measurement[];
   adjusted: (number | null)[];
+  /** Rule metrics the samples reported, never as a number (SPEC §4: stored, never judged), and how often. */
+  neverNumbers: { name: string; values: number }[];
 }
 
 export function measureAll(input: AnalysisInput): Measured {
   const ctx = contextOf(input);
   const [pre, post] = [asColumns(input.pre, input.rules, input.intervalMs), asColumns(input.post, input.rules, input.intervalMs)];
-  const measured = Object.entries(input.rules)
-    .map(([name, rule]) => measureMetric(name, rule, pre, post, ctx))
-    .filter((m) => m.seen);
-  return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)) };
+  const all = Object.entries(input.rules).map(([name, rule]) => measureMetric(name, rule, pre, post, ctx));
+  const measured = all.filter((m) => m.seen);
+  const neverNumbers = all.map((m) => ({ name: m.name, values: m.evidence.invalid.pre + m.evidence.invalid.post })).filter((m, i) => !all[i]!.seen && m.values > 0);
+  return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)), neverNumbers };
 }
 
 /** The measurements classified at one level: the rollback band at alpha, the attention band at a fifth of it. */
@@ -263,7 +266,7 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
   return warnings.length > 0 ? `No significant regression detected (${warnings.join(', ')} moved, not significantly)` : 'No significant regression detected';
 }
 
-function details(input: AnalysisInput, judged: MetricJudgement[]): string[] {
+function details(input: AnalysisInput, judged: MetricJudgement[], neverNumbers: Measured['neverNumbers']): string[] {
   const order: Record<string, number> = { regression: 0, no_data: 1, no_baseline: 2, warning: 3, improvement: 4, ok: 5 };
   const lines = [...judged]
     .sort((a, b) => (order[a.result.status] ?? 9) - (order[b.result.status] ?? 9))
@@ -273,6 +276,7 @@ function details(input: AnalysisInput, judged: MetricJudgement[]): string[] {
     const invalid = j.result.evidence.invalid.pre + j.result.evidence.invalid.post;
     if (invalid > 0) lines.push(`${j.result.name}: ${invalid} invalid value${invalid === 1 ? '' : 's'} ignored (not a number, or negative)`);
   }
+  for (const m of neverNumbers) lines.push(`${m.name}: reported ${m.values} time${m.values === 1 ? '' : 's'}, never as a number (or only negative): not judged`);
   lines.push(...failedLine(input));
   if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
@@ -292,7 +296,7 @@ function failedLine(input: AnalysisInput): string[] {
   return input.failed ? [`${input.failed} sample${input.failed === 1 ? '' : 's'} failed (no endpoint answered)`] : [];
 }
 
-function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
+function findingHints(input: AnalysisInput, judged: MetricJudgement[], neverNumbers: Measured['neverNumbers']): Hint[] {
   const hints: Hint[] = [];
   const named = (pred: (j: MetricJudgement) => boolean) => judged.filter(pred).map((j) => j.result.name);
   if (input.pre.length === 0) {
@@ -353,8 +357,9 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[]): Hint[] {
   if (gradual.length > 0) {
     hints.push({ code: 'gradual_move', severity: 'info', message: `${gradual.join(', ')} moved past the threshold gradually through the window, with no step at the deploy: for traffic, usually its users (the day's cycle), which a deploy does not set; attention, not a rollback (rule key gradual).` });
   }
-  if (judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
-    hints.push({ code: 'invalid_values', severity: 'info', message: 'Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.' });
+  if (neverNumbers.length > 0 || judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
+    const never = neverNumbers.length > 0 ? ` ${neverNumbers.map((m) => m.name).join(', ')} never had a number, so ${neverNumbers.length === 1 ? 'it was' : 'they were'} not judged at all: report ${neverNumbers.length === 1 ? 'it' : 'them'} as JSON numbers.` : '';
+    hints.push({ code: 'invalid_values', severity: neverNumbers.length > 0 ? 'warning' : 'info', message: `Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.${never}` });
   }
   return hints;
 }
