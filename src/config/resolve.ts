@@ -418,7 +418,9 @@ function envLayer(env: Record<string, string | undefined>, warnings: string[]): 
       }
       continue;
     }
-    values[key] = key === 'endpoints' ? value.split(/[\s,]+/).filter(Boolean) : coerce(key, value);
+    // Several secrets during a rotation: one per line, as the Action's `secret` input takes them
+    // (commas are not split: a secret may hold one).
+    values[key] = key === 'endpoints' ? value.split(/[\s,]+/).filter(Boolean) : key === 'secret' && /[\r\n]/.test(value) ? secretLines(value) : coerce(key, value);
     names[key] = name;
   }
   return { values, names };
@@ -543,6 +545,11 @@ function lineSource(file: ConfigFile | undefined, path: readonly PropertyKey[]):
   if (!file) return undefined;
   const line = file.lineOf(path);
   return line === undefined ? file.path : `${file.path}:${line}`;
+}
+
+/** A rotation list in one variable: a secret per line, lines trimmed, empty ones dropped. */
+function secretLines(value: string): string[] {
+  return value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 }
 
 function toList(value: string | string[] | undefined): string[] {

@@ -156,6 +156,13 @@ describe('config layers', () => {
     expect(c.secrets).toEqual(['s3cret']);
   });
 
+  it('SEQPULSE_HMAC_SECRET holds a rotation list one secret per line (as the Action input does); a comma is part of a secret', () => {
+    expect(resolveConfig({ ...base, env: { SEQPULSE_HMAC_SECRET: 'new-secret\r\n  old-secret \n\n' } }).secrets).toEqual(['new-secret', 'old-secret']);
+    expect(resolveConfig({ ...base, env: { SEQPULSE_HMAC_SECRET: 'a,b' } }).secrets).toEqual(['a,b']);
+    // Both are masked wherever text is shown.
+    expect(resolveConfig({ ...base, env: { SEQPULSE_HMAC_SECRET: 'new-secret\nold-secret' } }).redactions).toEqual(expect.arrayContaining(['new-secret', 'old-secret']));
+  });
+
   it('the starter file from `init` is valid', () => {
     const c = resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', STARTER_CONFIG), flags: { env: 'prod' } });
     expect(c.project).toBe('my-service');
