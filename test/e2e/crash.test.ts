@@ -58,14 +58,19 @@ describe('crash safety', () => {
     const app = await startTestApp({ secret: TEST_SECRET });
     const cwd = tempDir();
     try {
-      const run = startCli(['run', ...fastFlags(app.url, ['--window', '3s']), '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      // A window far longer than the test: `history` must find the run still observing however slow
+      // the machine (a 3 s window had ended before a loaded runner's `history` read the store).
+      const run = startCli(['run', ...fastFlags(app.url, ['--window', '10m']), '--json', '--', process.execPath, '-e', ''], { cwd, env });
       await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the run to be observing');
       const history = await runCli(['history', '--json'], { cwd });
       expect(JSON.parse(history.stdout)[0].status).toBe('observing');
       expect(history.stderr).not.toMatch(/abandoned/);
+      // Still its own process's to end: stopped, it stores itself as interrupted, not abandoned.
+      run.child.kill('SIGINT');
       const done = await run.done;
-      expect(done.code).toBe(0);
-      expect(JSON.parse(done.stdout).status).toBe('finished');
+      expect(done.code).toBe(130);
+      expect(JSON.parse(done.stdout).status).toBe('interrupted');
+      expect(JSON.parse((await runCli(['history', '--json'], { cwd })).stdout)[0].status).toBe('interrupted');
     } finally {
       await app.close();
     }
