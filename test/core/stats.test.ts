@@ -246,6 +246,15 @@ describe('count-aware rate test', () => {
     expect(t.pValue).toBeLessThan(1e-10);
   });
 
+  it('a sample whose binomial variance underflows (a subnormal request count beside 1e150 requests) leaves the dispersion a number', () => {
+    const pre = [{ events: 0, requests: 9.691182990608094e132 * 300 }, { events: 0, requests: 30 }];
+    const post = [{ events: 8.648513570815576e-137 * 1.7357894665922818e149 * 300, requests: 1.7357894665922818e149 * 300 }, { events: 0, requests: 5e-324 * 300 }, { events: 0, requests: 1e100 * 300 }];
+    const t = rateIncreaseTest(pre, post);
+    expect(Number.isFinite(t.overdispersion)).toBe(true);
+    expect(t.pValue).toBeGreaterThanOrEqual(0);
+    expect(t.pValue).toBeLessThanOrEqual(1);
+  });
+
   it('binomial tail matches known values', () => {
     expect(binomialUpperTail(60, 100, 0.5)).toBeCloseTo(0.02844, 4);
     expect(binomialUpperTail(0, 10, 0.3)).toBe(1);

@@ -192,6 +192,28 @@ describe('the judge, for any finite magnitude (issue 16: the statistics are over
   });
 });
 
+describe('the numbers a verdict shows, for any samples', () => {
+  it('every p-value is a number in [0, 1] (or null: untested), every change finite or null, and no line says NaN', () => {
+    // Zeros, a handful of counts, ordinary levels and huge ones, in any mix: where a tail
+    // underflowed, a quantile of it was NaN and a 0 -> 5% error rate read "p=NaN", attention.
+    const value = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5 }).map((n) => n / 10), fc.double({ min: 0, max: 1e4, noNaN: true }), fc.double({ min: 1e100, max: 1e300, noNaN: true }));
+    const share = fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true }));
+    const sample = fc.record({ error_rate: share, requests_per_sec: value, latency_p95: value, cpu_usage: value });
+    const rules = { error_rate: DEFAULT_RULES.error_rate!, requests_per_sec: DEFAULT_RULES.requests_per_sec!, latency_p95: DEFAULT_RULES.latency_p95!, cpu_usage: DEFAULT_RULES.cpu_usage! };
+    fc.assert(fc.property(fc.array(sample, { minLength: 1, maxLength: 15 }), fc.array(sample, { minLength: 1, maxLength: 30 }), fc.constantFrom(undefined, 1000, 10_000, 300_000), (pre, post, intervalMs) => {
+      const a = analyze({ pre: pre.map((metrics) => ({ metrics })), post: post.map((metrics) => ({ metrics })), rules, ...(intervalMs ? { intervalMs } : {}) });
+      for (const m of a.metrics) {
+        const p = m.evidence.p_value;
+        if (p !== null) expect(p >= 0 && p <= 1, `${m.name} p=${p}`).toBe(true);
+        if (m.evidence.counted) expect(m.evidence.counted.p_value >= 0 && m.evidence.counted.p_value <= 1).toBe(true);
+        if (m.change_pct !== null) expect(Number.isFinite(m.change_pct), `${m.name} change ${m.change_pct}`).toBe(true);
+      }
+      expect([a.summary, ...a.details].join('\n')).not.toMatch(/NaN/);
+      expect(a.confidence >= 0 && a.confidence <= 1).toBe(true);
+    }), { numRuns: 400 });
+  });
+});
+
 describe('the early decision', () => {
   it('its cheap pre-check never changes the decision', () => {
     const factor = fc.constantFrom(1, 1, 1.2, 1.5, 2, 3, 0.5, 4);

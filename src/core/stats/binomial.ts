@@ -118,11 +118,14 @@ function dispersion(pre: readonly Counts[], post: readonly Counts[], t1: Counts,
   if (!(pooled > 0 && pooled < 1)) return 1 / unit;
   // A sample's requests are divided by `unit` first, then tested: a handful of requests next to
   // 1e300 in another sample vanish in that unit (0 / 0 made the dispersion, and the p-value, NaN).
+  // A sample whose binomial variance underflows to 0 (a subnormal request count times a tiny rate)
+  // says nothing, and 0 / 0 made the dispersion NaN.
   const residuals = (list: readonly Counts[], rate: number) =>
     list
       .map((c) => ({ events: c.events / unit, requests: c.requests / unit }))
-      .filter((c) => c.requests > 0)
-      .map((c) => (c.events - c.requests * rate) / Math.sqrt(c.requests * pooled * (1 - pooled)));
+      .map((c) => ({ ...c, variance: c.requests * pooled * (1 - pooled) }))
+      .filter((c) => c.variance > 0)
+      .map((c) => (c.events - c.requests * rate) / Math.sqrt(c.variance));
   const r1 = residuals(pre, t1.requests > 0 ? t1.events / t1.requests : 0);
   const r2 = residuals(post, t2.requests > 0 ? t2.events / t2.requests : 0);
   const k = r1.length + r2.length;
