@@ -73,6 +73,12 @@ export interface PhaseOutcome {
   completeBeforeSignal: boolean;
 }
 
+/** A tick's answers, and whether its requests ended after the phase was stopped (their failures then the stop's). */
+interface Sampled {
+  results: EndpointResult[];
+  cutOff: boolean;
+}
+
 export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(deps.signal.reason);
@@ -89,7 +95,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   // Ticks among the planned ones that have ended: when all of them got nothing, nothing answers at
   // all (the app is down), and waiting longer for a baseline would only delay the deploy.
   let plannedDone = 0;
-  /** Ticks started whose in-order work (below) has not run yet: their samples may still come. */
+  /** Ticks started whose in-order work (below) has not ended yet: their samples may still come. */
   let pending = 0;
   // Ticks can end out of order (a slow answer, a Retry-After waited out inside one tick): the
   // columns, the progress lines and the early decision take them in tick order, as the store's
@@ -107,7 +113,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
       deps.clock,
       async (tick) => {
         let counted = false;
-        let work: (() => void) | undefined;
+        let sampled: Sampled | undefined;
         try {
           // An extra PRE tick replaces a failed one: while the ticks under way could complete PRE,
           // it sends nothing (on a slow answer it would ask the app once more, and the answer would be
@@ -115,11 +121,14 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
           if (tick.index >= plan.count && columns.length + pending >= plan.count) return;
           pending++;
           counted = true;
-          work = await sampleTick(tick);
+          sampled = await sampleTick(tick);
         } finally {
-          inOrder(tick.index, () => {
-            if (counted) pending--;
-            work?.();
+          await inOrder(tick.index, async () => {
+            try {
+              if (sampled) await recordTick(tick, sampled);
+            } finally {
+              if (counted) pending--;
+            }
           });
         }
       },
@@ -132,8 +141,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const outcome = { failed, collected: columns.length, completeBeforeSignal: decidedBeforeSignal || endedBeforeSignal >= plan.count };
   return stoppedAfter === undefined ? outcome : { ...outcome, stoppedAfter };
 
-  /** One tick's requests, stored as they come; then what is done with them in tick order (undefined: nothing). */
-  async function sampleTick(tick: Tick): Promise<(() => void) | undefined> {
+  /** One tick's requests (undefined: none to record, the credentials were refused before the deploy). */
+  async function sampleTick(tick: Tick): Promise<Sampled | undefined> {
     const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
     let results: EndpointResult[];
     try {
@@ -151,15 +160,22 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
       results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
     }
     if (!deps.signal.aborted) endedBeforeSignal++;
-    // A tick cut off by Ctrl-C is not a failed sample: the app did nothing wrong.
-    if (stop.signal.aborted && results.every((r) => !r.ok)) return undefined;
+    return { results, cutOff: stop.signal.aborted };
+  }
+
+  /** A tick's results, in tick order: stored, counted per endpoint, then judged (judgeTick). */
+  async function recordTick(tick: Tick, { results: answered, cutOff }: Sampled): Promise<void> {
+    // A tick cut off by Ctrl-C (or by the early decision), or one that failed and comes after the
+    // early decision in tick order, is not a failed sample: the app did nothing wrong, or the
+    // decision was made without it.
+    if ((cutOff || stoppedAfter !== undefined) && answered.every((r) => !r.ok)) return;
     // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
     // live view and every log line of this tick: bounded once, here, for all of them.
-    results = results.map(boundedError);
+    const results = answered.map(boundedError);
     const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
     await plan.save(tickSamples);
     for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
-    return () => judgeTick(tick, results, tickSamples[0]?.scheduled_at);
+    judgeTick(tick, results, tickSamples[0]?.scheduled_at);
   }
 
   /** A tick's samples into the columns, the progress line and the early decision's look, in tick order. */
@@ -197,20 +213,24 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
 }
 
 /**
- * Work handed over per tick index, run in index order: a tick's work runs once every earlier
- * tick's has (every tick started hands over exactly once, with or without work).
+ * Work handed over per tick index, run in index order, one at a time: a tick's work starts once
+ * every earlier tick's has ended. Every tick started hands over exactly once, with or without work;
+ * the promise returned settles when this index's work has (rejecting as it did).
  */
-export function tickSequence(): (index: number, work: () => void) => void {
-  const ready = new Map<number, () => void>();
+export function tickSequence(): (index: number, work: () => Promise<void> | void) => Promise<void> {
+  const ready = new Map<number, () => Promise<void>>();
   let next = 0;
-  return (index, work) => {
-    ready.set(index, work);
-    for (let w = ready.get(next); w !== undefined; w = ready.get(next)) {
-      ready.delete(next);
-      next++;
-      w();
-    }
-  };
+  let chain: Promise<void> = Promise.resolve();
+  return (index, work) =>
+    new Promise<void>((resolve, reject) => {
+      // One failing tick's work does not hold the others: each settles its own promise.
+      ready.set(index, () => Promise.resolve().then(work).then(resolve, reject));
+      for (let run = ready.get(next); run !== undefined; run = ready.get(next)) {
+        ready.delete(next);
+        next++;
+        chain = chain.then(run);
+      }
+    });
 }
 
 /**

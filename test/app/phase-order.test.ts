@@ -12,28 +12,45 @@ import { systemClock } from '../../src/sampling/clock.js';
 import type { EndpointResult, MetricSource } from '../../src/sources/types.js';
 
 describe('ticks that end out of order', () => {
-  it('tickSequence runs each index\'s work once every earlier index\'s has run', () => {
-    const ran: number[] = [];
+  it('tickSequence runs each index\'s work, one at a time, once every earlier index\'s has ended', async () => {
+    const ran: string[] = [];
     const next = tickSequence();
-    next(1, () => ran.push(1));
-    next(3, () => ran.push(3));
-    expect(ran).toEqual([]);
-    next(0, () => ran.push(0));
-    expect(ran).toEqual([0, 1]);
-    next(2, () => ran.push(2));
-    expect(ran).toEqual([0, 1, 2, 3]);
+    let releaseZero: () => void = () => undefined;
+    const zeroHeld = new Promise<void>((resolve) => (releaseZero = resolve));
+    const work = (i: number, held?: Promise<void>) => async () => {
+      ran.push(`${i} start`);
+      await held;
+      ran.push(`${i} end`);
+    };
+    const one = next(1, work(1));
+    const three = next(3, work(3));
+    const zero = next(0, work(0, zeroHeld));
+    releaseZero();
+    await Promise.all([zero, one]);
+    // 1 started only once 0 had ended, though it was handed over first.
+    expect(ran).toEqual(['0 start', '0 end', '1 start', '1 end']);
+    // A failing work rejects its own promise only; the next index still runs.
+    const two = next(2, () => {
+      throw new Error('tick 2 failed');
+    });
+    await expect(two).rejects.toThrow('tick 2 failed');
+    await three;
+    expect(ran.slice(-2)).toEqual(['3 start', '3 end']);
   });
 
   it('the columns, the early decision\'s looks and the progress lines take them in tick order', async () => {
-    // Tick 1's answer is held until tick 2's has been stored: it comes in last.
+    // Tick 1's answer is held until tick 2's has come in: it comes in after it.
     let releaseFirst: () => void = () => undefined;
-    const secondStored = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const secondAnswered = new Promise<void>((resolve) => (releaseFirst = resolve));
     let calls = 0;
+    const answered: number[] = [];
     const answer = (value: number): EndpointResult[] => [{ endpoint: 'http://app/ds-metrics', ok: true, metrics: { cpu_usage: value }, attempts: 1, taken_at: new Date().toISOString() }];
     const source: MetricSource = {
       async collect() {
         const call = calls++;
-        if (call === 1) await secondStored;
+        if (call === 1) await secondAnswered;
+        answered.push(call);
+        if (call === 2) releaseFirst();
         return answer(call);
       },
       close: async () => undefined,
@@ -55,7 +72,6 @@ describe('ticks that end out of order', () => {
         rules: { cpu_usage: rule('increase', 50) },
         save: async (samples) => {
           stored.push(samples[0]!.seq);
-          if (samples[0]!.seq === 2) releaseFirst();
         },
         look: (post) => {
           const col = post.column('cpu_usage');
@@ -65,9 +81,10 @@ describe('ticks that end out of order', () => {
       },
     );
     expect(outcome.collected).toBe(4);
-    // Stored as they came (tick 1 after tick 2)...
-    expect(stored.indexOf(1)).toBeGreaterThan(stored.indexOf(2));
-    // ...judged and shown in tick order.
+    // Answered out of order (tick 1 after tick 2)...
+    expect(answered.indexOf(1)).toBeGreaterThan(answered.indexOf(2));
+    // ...stored, judged and shown in tick order.
+    expect(stored).toEqual([0, 1, 2, 3]);
     expect(looks).toEqual([[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]);
     expect(lines).toEqual([0, 1, 2, 3]);
   });
