@@ -1,6 +1,8 @@
 /**
  * One sampling phase (PRE or POST): the fixed-rate schedule, one signed request per endpoint per
- * tick, every raw result handed over for storage as soon as it arrives, progress shown as it goes.
+ * tick, every raw result handed over for storage as soon as it and every earlier tick's have
+ * arrived (ticks can end out of order; everything after the requests happens in tick order),
+ * progress shown as it goes.
  */
 import { randomUUID } from 'node:crypto';
 import { aggregateTick } from '../core/aggregate.js';
@@ -42,7 +44,7 @@ export interface PhasePlan {
   rules: Rules;
   /** Persists raw samples; awaited, so a stored tick is never half-written. */
   save: (samples: StoredSample[]) => Promise<void>;
-  /** Every request's outcome, per endpoint, as it arrives. */
+  /** Every request's outcome, per endpoint, in tick order. */
   tally?: EndpointTally;
   /** POST ticks of the settle period, counted from the deploy whether they got data or not. */
   settle?: number;
