@@ -103,6 +103,7 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   // columns, the progress lines and the early decision take them in tick order, as the store's
   // sequence numbers and the verdict do (a settle sample judged, a counter's rate read backwards).
   const inOrder = tickSequence();
+  let unrecorded = false;
   /** Ticks whose requests ended before any signal, and whether the early decision came before one. */
   let endedBeforeSignal = 0;
   let decidedBeforeSignal = false;
@@ -127,7 +128,12 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         } finally {
           await inOrder(tick.index, async () => {
             try {
-              if (sampled) await recordTick(tick, sampled);
+              // Once a tick could not be recorded (a store locked past its busy timeout, a full
+              // disk), the phase ends with that error: the ticks after it do not wait on it in turn.
+              if (sampled && !unrecorded) await recordTick(tick, sampled);
+            } catch (err) {
+              unrecorded = true;
+              throw err;
             } finally {
               if (counted) pending--;
             }
