@@ -262,7 +262,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
     const history = healthyMedians(name, rule, ctx);
     const shift = shiftTest(before.values, after.values, rule.direction, (use, n) => scratch.take(SHIFT_SLOTS[use], n), { detrendAfter: steady, ...(history ? { history } : {}), gap: settle, ...(ctx.adjacent ? { driftFrom: Math.min(rule.attention, rule.threshold) / 100 } : {}) });
     positive = shift.log && shift.offset === 0;
-    if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(100 * (shift.log ? Math.expm1(shift.history.sd) : shift.history.sd / Math.abs(median(before.values)))) };
+    if (shift.history) evidence.history = { runs: shift.history.runs, typical_change_pct: roundPct(shift.log ? 100 * Math.expm1(shift.history.sd) : changePercent(median(before.values), shift.history.sd)) };
     Object.assign(evidence, { test: 'shift', p_value: roundSig(bounded(shift.pValue), 3), untestable: before.values.length < 2 && after.values.length < 2 } satisfies Partial<Evidence>);
     if (shift.drift) {
       const { preTrendP, stepP, lastSamples } = shift.drift;
@@ -303,7 +303,7 @@ export function measureMetric(name: string, rule: MetricRule, pre: PhaseColumns,
   if (trend) m.trend = trendFinding(rule, m, trend, preTrend, end, trendPValue(trend, rule.direction) < TREND_ALPHA ? spreadOf(before.values, scratch) : Number.NaN);
   if (postTrend) {
     m.postLine = {
-      stepPct: m.baseline !== 0 ? ratioPct(postTrend.intercept - m.baseline, m.baseline) : Number.NaN,
+      stepPct: changePercent(m.baseline, postTrend.intercept - m.baseline),
       stepBadPct: badPercent(rule, m.baseline, postTrend.intercept - m.baseline),
       pValue: trendPValue(postTrend, rule.direction),
     };
@@ -426,6 +426,15 @@ export function badPercent(rule: MetricRule, baseline: number, delta: number): n
   const bad = inBadDirection(delta, rule.direction);
   if (baseline === 0) return bad > 0 ? Number.POSITIVE_INFINITY : bad < 0 ? Number.NEGATIVE_INFINITY : 0;
   return ratioPct(bad, baseline);
+}
+
+/**
+ * A signed change in percent of the baseline; from a zero baseline, none is 0 and any other is
+ * +-Infinity (as badPercent has it), never NaN: shown past 1e300% as 1e300% (roundPct).
+ */
+function changePercent(baseline: number, delta: number): number {
+  if (baseline === 0) return delta > 0 ? Number.POSITIVE_INFINITY : delta < 0 ? Number.NEGATIVE_INFINITY : 0;
+  return ratioPct(delta, baseline);
 }
 
 /** a / |b| in percent, computed so that finite inputs never give NaN (an overflow is +-Infinity, which compares as its size calls for). */

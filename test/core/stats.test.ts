@@ -177,7 +177,8 @@ describe('shift test', () => {
     const linear = shiftTest(linearPre, post, 'increase', space, { history: runs(5, (i) => [100, 100 + (i % 2 ? -8 : 8) * CHI2]) });
     expect(linear.log).toBe(false);
     expect(linear.history?.sd).toBeCloseTo(8, 9);
-    expect(linear.se).toBeCloseTo(Math.sqrt((linearPlain.df * (linearPlain.se * linear.unit) ** 2 + 5 * 64) / (linearPlain.df + 5)) / linear.unit, 9);
+    // In the values' units: the test's own are whatever power of two its unit is.
+    expect(linear.se * linear.unit).toBeCloseTo(Math.sqrt((linearPlain.df * (linearPlain.se * linear.unit) ** 2 + 5 * 64) / (linearPlain.df + 5)), 9);
     // With a zero among them, a started logarithm: a run from 0 to 0 did not move, one from 0 to 1 moved as far as the offset makes it.
     const started = shiftTest([0, ...pre.slice(1)], post, 'increase', space, { history: runs(3, () => [0, 0]) });
     expect(started.offset).toBeGreaterThan(0);

@@ -60,6 +60,22 @@ export function unitOf(range: { min: number; max: number } | undefined, headroom
   return 2 ** Math.max(range.max - headroom, Math.min(range.max, range.min + MIN_NORMAL_EXPONENT_GAP));
 }
 
+/**
+ * For a statistic that squares the values' deviations (a linear scale): the power of two that puts
+ * the largest |value| at 2^headroom, never one outside the normal range (1 when every value is 0).
+ * The values' squares then stay finite, and the small values' squares stay clear of zero as far as
+ * that allows: divided by the largest itself (unitOf), values around 1 next to one of 1e162 were
+ * put near 1e-162, the squares of their deviations were 0, the noise was 0, and any move of their
+ * median was certain (p = 0).
+ */
+export function squaringUnit(range: { min: number; max: number } | undefined, headroom: number): number {
+  if (!range) return 1;
+  return 2 ** Math.min(MAX_EXPONENT, Math.max(MIN_NORMAL_EXPONENT, range.max - headroom));
+}
+
+const MAX_EXPONENT = 1023;
+const MIN_NORMAL_EXPONENT = -1022;
+
 /** 2^-1022 is the smallest normal double: a value 2^1022 below the unit keeps all its bits. */
 const MIN_NORMAL_EXPONENT_GAP = 1022;
 

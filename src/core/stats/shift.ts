@@ -23,7 +23,7 @@ import { inflation, lag1 } from './dependence.js';
 import { normalQuantileUpper, upperNormal, upperStudent } from './distributions.js';
 import { stepAtDeploy } from './step.js';
 import { trendOf, trendPValue } from './trend.js';
-import { exponentRange, magnitudes, unitOf } from './scale.js';
+import { exponentRange, magnitudes, squaringUnit, unitOf } from './scale.js';
 
 export interface ShiftTest {
   /** One-sided p-value for a move of POST in the bad direction (two-sided for `both`). */
@@ -129,8 +129,8 @@ function healthySpread(runs: readonly (readonly [number, number])[], unit: numbe
  * Anything with a negative value: the values themselves.
  *
  * Overflow: on a linear scale, squares of values past ~1e154 are infinite, and of values below
- * ~1e-154 zero, so the test runs on the values divided by a power of two near the largest of them
- * (scale.ts): any finite values get the verdict their size calls for. The logarithm has no such
+ * ~1e-154 zero, so the test runs on the values divided by a power of two that puts the largest of
+ * them at 2^200 (scale.ts): any finite values get the verdict their size calls for. The logarithm has no such
  * limit; its unit only makes the test give the same answer, to the last bit, for a series and the
  * same series times any power of two.
  */
@@ -142,9 +142,9 @@ function scaleUnit(before: ArrayLike<number>, after: ArrayLike<number>): { unit:
     // An offset that vanishes below the smallest double (a range of 2^1074) leaves no logarithm of zero.
     if (positive || offset > 0) return { unit, log: true, offset };
   }
-  // On a linear scale the values, once divided, stay below 2^200: squares of variances (degrees of
-  // freedom from two variance estimates) are fourth powers, and stay finite.
-  return { unit: unitOf(range, 200), log: false, offset: 0 };
+  // On a linear scale the values, once divided, stay below 2^200 (their squares, and sums of
+  // thousands of them, stay finite) and no further below it than they must (squaringUnit).
+  return { unit: squaringUnit(range, 200), log: false, offset: 0 };
 }
 
 /** How the values are put on the test's scale (scaleUnit). */
@@ -222,7 +222,7 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
   // Earlier healthy runs are direct readings of how far a healthy PRE-to-POST move goes: pooled with
   // this window's own estimate, each weighted by its degrees of freedom (a run's move is one).
   const h = options.history;
-  const se = h ? Math.sqrt((ownDf * (noise + wanderVar) + h.runs * h.sd * h.sd) / (ownDf + h.runs)) : Math.sqrt(noise + wanderVar);
+  const se = h ? pooledSe(Math.sqrt(noise + wanderVar), ownDf, h) : Math.sqrt(noise + wanderVar);
   const df = h ? ownDf + h.runs : ownDf;
 
   const raw = cb - ca;
@@ -243,6 +243,18 @@ function scaledShiftTest(before: ArrayLike<number>, after: ArrayLike<number>, sc
     if (!drift || drift.stepP <= DRIFT_ALPHA) drift = movedBefore(a, cb, spread, m, badness, from, space) ?? drift;
   }
   return { pValue, se, spread, preSpread, rho, df, log, medians: { before: rawBefore, after: rawAfter }, ...(drift ? { drift } : {}) };
+}
+
+/**
+ * The window's own standard error and the healthy runs' spread, pooled by their degrees of freedom,
+ * in shares of the larger of the two: the runs' moves are not bounded by this window's values (runs
+ * at 1e160 next to a window at 1), and their square passed the largest double (se Infinity, and a
+ * confidence of NaN from it).
+ */
+function pooledSe(own: number, ownDf: number, h: HistoryMoves): number {
+  const s = Math.max(own, h.sd);
+  if (!(s > 0)) return 0;
+  return s * Math.sqrt((ownDf * (own / s) ** 2 + h.runs * (h.sd / s) ** 2) / (ownDf + h.runs));
 }
 
 /**
@@ -363,12 +375,24 @@ function centre(values: Float64Array, r: Float64Array, offset: number, slope: nu
   if (midmean) return midmeanCentre(values, r, offset, space, scale, raw);
   for (let i = 0; i < n; i++) r[offset + i] = values[i]! - slope * i;
   const line = slope === 0 ? 0 : medianInPlace(copyOf(r.subarray(offset, offset + n), space));
-  // The two middle values give the median on both scales (the log is monotonic) from one selection.
-  const [lo, hi] = middlesInPlace(copyOf(values, space));
-  const c = lo === hi ? hi : hi / 2 + lo / 2;
+  // The two middle values give the median on both scales (the log is monotonic) from one selection,
+  // made on the values themselves (divided by the unit) where the scale is a logarithm: the median
+  // on the values' own scale is then theirs exactly, and their logarithms (as onTestScale takes
+  // them) are the middles of `values`. Taken back through exp(log(x)), the median was off in its
+  // last bits, and one at the largest double came back as Infinity.
+  const [lo, hi] = middlesInPlace(log ? ownScale(raw, scale, space) : copyOf(values, space));
+  const [tlo, thi] = log ? [Math.log(lo + scale.offset), Math.log(hi + scale.offset)] : [lo, hi];
+  const c = tlo === thi ? thi : thi / 2 + tlo / 2;
   const level = slope === 0 ? c : line;
   for (let i = 0; i < n; i++) r[offset + i] = r[offset + i]! - level;
-  return [c, log ? rawMedian(lo, hi, scale, raw, space) : c];
+  return [c, lo === hi ? hi : hi / 2 + lo / 2];
+}
+
+/** The values divided by the unit, in a work copy the caller may reorder. */
+function ownScale(raw: ArrayLike<number>, { unit }: Scale, space: Space): Float64Array {
+  const out = space('m', raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]! / unit;
+  return out;
 }
 
 /**
@@ -398,19 +422,6 @@ function middleMean(sorted: Float64Array, from: number): number {
   let excess = 0;
   for (let i = from; i < sorted.length - from; i++) excess += (sorted[i]! - base) / k;
   return base + excess;
-}
-
-/**
- * The median on the values' own scale (divided by the unit), from the two middle values on a log
- * scale. A started logarithm does not come back exactly (a zero would come back as 1e-17): its
- * median is selected from the values themselves.
- */
-function rawMedian(lo: number, hi: number, { unit, offset }: Scale, raw: ArrayLike<number>, space: Space): number {
-  if (offset === 0) return lo === hi ? Math.exp(hi) : Math.exp(hi) / 2 + Math.exp(lo) / 2;
-  const copy = space('m', raw.length);
-  for (let i = 0; i < raw.length; i++) copy[i] = raw[i]! / unit;
-  const [l, h] = middlesInPlace(copy);
-  return l === h ? h : h / 2 + l / 2;
 }
 
 /**
