@@ -330,7 +330,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     return { ...judgement, result: { ...base, samples: m.samples, baseline: finiteOrNull(m.baseline), current: finiteOrNull(m.current), change_pct: null, status: m.missing } };
   }
   const untestable = evidence.untestable;
-  const moved = m.delta !== 0 && Math.abs(m.delta) >= rule.min_delta;
+  const moved = m.delta !== 0 && pastFloor(m.delta, rule.min_delta);
   let status: MetricStatus = 'ok';
   // Moving the bad way already before the deploy, with no step at the deploy beyond that drift: the
   // move is real, the deploy is not shown to be its cause. Never ok past the threshold, never a rollback.
@@ -385,7 +385,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   // samples spread or clustered so that a phase's median stands for little (a level alternating
   // between two values puts an even phase's median between them, an odd one's on one of them, and
   // a doubling read as -87%). Never ok: attention, with both figures.
-  if ((status === 'ok' || status === 'improvement') && !(m.badPct >= rule.threshold) && m.pairBadPct !== undefined && m.pairBadPct >= rule.threshold && Math.abs((m.pairBadPct / 100) * m.baseline) >= rule.min_delta) {
+  if ((status === 'ok' || status === 'improvement') && !(m.badPct >= rule.threshold) && m.pairBadPct !== undefined && m.pairBadPct >= rule.threshold && pastFloor((m.pairBadPct / 100) * m.baseline, rule.min_delta)) {
     status = 'warning';
     judgement.pairwise = true;
     evidence.pairwise = { change_pct: roundPct(rule.direction === 'decrease' ? -m.pairBadPct : m.pairBadPct) };
@@ -393,7 +393,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
 
   // The window says no move past the threshold, the samples next to the deploy a step past twice it.
   const step = m.deployStep;
-  if ((status === 'ok' || status === 'improvement') && step && step.pValue < DEPLOY_STEP_ALPHA && step.badPct >= DEPLOY_STEP_TIMES * rule.threshold && Math.abs(step.delta) >= rule.min_delta) {
+  if ((status === 'ok' || status === 'improvement') && step && step.pValue < DEPLOY_STEP_ALPHA && step.badPct >= DEPLOY_STEP_TIMES * rule.threshold && pastFloor(step.delta, rule.min_delta)) {
     status = 'warning';
     judgement.deployStep = true;
     evidence.deploy_step = { change_pct: roundPct(rule.direction === 'decrease' ? -step.badPct : step.badPct), p_value: roundSig(step.pValue, 3), samples: DEPLOY_STEP_SAMPLES };
@@ -411,7 +411,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   }
 
   if (m.settleBadPct !== null && (status === 'ok' || status === 'improvement')) {
-    judgement.blip = m.settleBadPct >= rule.threshold && Math.abs((m.settleBadPct / 100) * m.baseline) >= rule.min_delta;
+    judgement.blip = m.settleBadPct >= rule.threshold && pastFloor((m.settleBadPct / 100) * m.baseline, rule.min_delta);
   }
 
   const changePct = m.baseline !== 0 ? ratioPct(m.delta, m.baseline) : m.delta === 0 ? 0 : null;
@@ -421,11 +421,20 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
   };
 }
 
-/** The change in the rule's bad direction, in percent of the baseline (Infinity from a zero baseline). Overflow-safe. */
+/**
+ * The change in the rule's bad direction, in percent of the baseline (Infinity from a zero
+ * baseline). Overflow-safe. To 12 significant digits: 0.1 -> 0.15 is +50% against a threshold of
+ * 50, as 100 -> 150 is (binary fractions made it 49.99999999999999%, short of it).
+ */
 export function badPercent(rule: MetricRule, baseline: number, delta: number): number {
   const bad = inBadDirection(delta, rule.direction);
   if (baseline === 0) return bad > 0 ? Number.POSITIVE_INFINITY : bad < 0 ? Number.NEGATIVE_INFINITY : 0;
-  return ratioPct(bad, baseline);
+  return roundSig(ratioPct(bad, baseline), 12);
+}
+
+/** |delta| reaches the rule's absolute floor, to the same precision (0.013 - 0.01 is a floor of 0.003). */
+function pastFloor(delta: number, minDelta: number): boolean {
+  return Math.abs(delta) >= minDelta || roundSig(Math.abs(delta), 12) >= minDelta;
 }
 
 /**
@@ -579,5 +588,6 @@ function pairwiseBadPct(before: Float64Array, after: Float64Array, rule: MetricR
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) moves[w++] = b[j]! - a[i]!;
   const mid = medianInPlace(moves.subarray(0, n * k));
   const change = positive ? Math.expm1(mid) * 100 : (mid / Math.abs(baseline)) * 100;
-  return rule.direction === 'decrease' ? -change : rule.direction === 'increase' ? change : Math.abs(change);
+  // To the precision badPercent has: compared with the same thresholds.
+  return roundSig(rule.direction === 'decrease' ? -change : rule.direction === 'increase' ? change : Math.abs(change), 12);
 }

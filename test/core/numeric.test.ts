@@ -61,4 +61,18 @@ describe('the judge at the edges of a double', () => {
     expect(verdict(1e200).metrics[0]!.evidence.p_value).toBe(verdict(10).metrics[0]!.evidence.p_value);
     expect(verdict(1e200).verdict).not.toBe('rollback_recommended');
   });
+
+  it('a change at the threshold is at it whatever binary fractions make of it: 0.1 -> 0.15 is +50% as 100 -> 150 is; 0.01 -> 0.013 reaches a floor of 0.003', () => {
+    const steady = (v: number, n: number) => samples(Array.from({ length: n }, () => v));
+    const verdictOf = (before: number, after: number, threshold: number, extra = {}) => analyze({ pre: steady(before, 12), post: steady(after, 30), rules: { m: rule('increase', threshold, { critical: true, ...extra }) } });
+    for (const [before, after, threshold] of [[0.1, 0.15, 50], [100, 150, 50], [7, 9.1, 30], [0.7, 0.91, 30]] as const) {
+      const a = verdictOf(before, after, threshold);
+      expect(a.metrics[0]!.change_pct, `${before} -> ${after}`).toBe(threshold);
+      expect(a.verdict, `${before} -> ${after}`).toBe('rollback_recommended');
+    }
+    // The absolute floor, likewise: a move of exactly min_delta counts.
+    expect(verdictOf(0.01, 0.013, 25, { min_delta: 0.003 }).verdict).toBe('rollback_recommended');
+    // Just short of the threshold is short of it.
+    expect(verdictOf(0.1, 0.1499, 50).verdict).not.toBe('rollback_recommended');
+  });
 });
