@@ -6,6 +6,7 @@
  * or column by column as they arrive (`append`, for the early decision during the window). Pure.
  */
 import type { MetricSnapshot, Rules } from './types.js';
+import type { Counted } from './stats/binomial.js';
 
 /**
  * A share the samples do not report, read from two counters instead: an app may report only
@@ -125,28 +126,27 @@ export class PhaseColumns {
   }
 
   /**
-   * What the counter counted over samples [from, to) of a rate read from it, and over how many
-   * seconds: when every usable value there was read from the counter (none reported by the sample
-   * itself, which may be a rolling figure) and every delta is whole. Undefined otherwise.
+   * What the counter counted over samples [from, to) of a rate read from it, exposed over the seconds
+   * between them: when every usable value there was read from the counter (none reported by the
+   * sample itself, which may be a rolling figure) and every delta is whole. Undefined otherwise.
    */
-  countedOver(name: string, from = 0, to = this.size): { count: number; seconds: number } | undefined {
+  countedOver(name: string, from = 0, to = this.size): Counted | undefined {
     const seconds = this.rateSeconds.get(name);
     const col = this.cols.get(name);
     if (!seconds || !col) return undefined;
     let count = 0;
-    let total = 0;
+    let exposure = 0;
     for (let i = from; i < to; i++) {
       if (col.state[i] !== NUMBER) continue;
       if (Number.isNaN(seconds[i]!)) return undefined;
       // The counter's own delta (the rate is it divided by the seconds): a count only if whole (an
       // extrapolated increase, a counter of seconds, is not).
-      const delta = col.values[i]! * seconds[i]!;
-      const whole = Math.round(delta);
-      if (Math.abs(delta - whole) > 1e-6 * Math.max(1, delta)) return undefined;
+      const whole = wholeCount(col.values[i]! * seconds[i]!);
+      if (whole === undefined) return undefined;
       count += whole;
-      total += seconds[i]!;
+      exposure += seconds[i]!;
     }
-    return { count, seconds: total };
+    return { count, exposure };
   }
 
   /** The seconds a rate from a counter was read over where the samples had no timestamps, if that happened. */
@@ -280,6 +280,12 @@ function store(metrics: Record<string, unknown>, name: string, values: Float64Ar
     // read from the store is absent, not an odd value.
     state[at] = Object.hasOwn(metrics, name) ? INVALID : ABSENT;
   }
+}
+
+/** `value` as a count of events: the whole number it is, to the last bits arithmetic leaves; undefined for a fraction or a negative. */
+export function wholeCount(value: number): number | undefined {
+  const whole = Math.round(value);
+  return whole >= 0 && Math.abs(value - whole) <= 1e-6 * Math.max(1, value) ? whole : undefined;
 }
 
 /** Samples as the judge takes them: snapshots (files, the store) or columns built as they arrived. */

@@ -427,9 +427,7 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
  * 50, as 100 -> 150 is (binary fractions made it 49.99999999999999%, short of it).
  */
 export function badPercent(rule: MetricRule, baseline: number, delta: number): number {
-  const bad = inBadDirection(delta, rule.direction);
-  if (baseline === 0) return bad > 0 ? Number.POSITIVE_INFINITY : bad < 0 ? Number.NEGATIVE_INFINITY : 0;
-  return roundSig(ratioPct(bad, baseline), 12);
+  return roundSig(changePercent(baseline, inBadDirection(delta, rule.direction)), 12);
 }
 
 /** |delta| reaches the rule's absolute floor, to the same precision (0.013 - 0.01 is a floor of 0.003). */
@@ -439,7 +437,7 @@ function pastFloor(delta: number, minDelta: number): boolean {
 
 /**
  * A signed change in percent of the baseline; from a zero baseline, none is 0 and any other is
- * +-Infinity (as badPercent has it), never NaN: shown past 1e300% as 1e300% (roundPct).
+ * +-Infinity, never NaN: shown past 1e300% as 1e300% (roundPct).
  */
 function changePercent(baseline: number, delta: number): number {
   if (baseline === 0) return delta > 0 ? Number.POSITIVE_INFINITY : delta < 0 ? Number.NEGATIVE_INFINITY : 0;
@@ -553,9 +551,9 @@ function series(name: string, rule: MetricRule, phase: PhaseColumns, scratch: Sc
  * value a whole count per interval (the interval known).
  */
 function countedPhases(name: string, direction: MetricRule['direction'], phases: { pre: PhaseColumns; post: PhaseColumns; settle: number }, values: { before: Float64Array; after: Float64Array }, ctx: JudgeContext): Evidence['counted'] {
-  const fromCounter = [phases.pre.countedOver(name), phases.post.countedOver(name, phases.settle)] as const;
+  const fromCounter = [phases.pre.countedOver(name), phases.post.countedOver(name, phases.settle)];
   const [pre, post] = fromCounter[0] && fromCounter[1]
-    ? fromCounter.map((c) => ({ count: c!.count, exposure: c!.seconds }))
+    ? fromCounter
     : ctx.intervalKnown ? [countedPerInterval(values.before, ctx.intervalSeconds), countedPerInterval(values.after, ctx.intervalSeconds)] : [];
   return pre && post && pre.exposure > 0 && post.exposure > 0 && Number.isSafeInteger(pre.count + post.count) ? { pre: pre.count, post: post.count, p_value: countChangeP(pre, post, direction) } : undefined;
 }

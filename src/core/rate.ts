@@ -5,7 +5,7 @@
  * from the rate and the request rate (rate x requests/s x interval), and said to be estimates.
  * A rate outside [0, 1] is not a share: the metric is then judged as a plain level. Pure.
  */
-import { counterDelta, NUMBER, type PhaseColumns } from './columns.js';
+import { counterDelta, NUMBER, wholeCount, type PhaseColumns } from './columns.js';
 import type { Counted, Counts } from './stats/binomial.js';
 import type { MetricRule } from './types.js';
 
@@ -75,9 +75,6 @@ function estimates(name: string, volume: string, phase: PhaseColumns, from: numb
   return out;
 }
 
-/** Largest total taken as a count: past 2^53 a sum of whole numbers is no longer exact. */
-const MAX_COUNTED = Number.MAX_SAFE_INTEGER;
-
 /**
  * The values as events counted per interval, when they are: every value times the interval's
  * seconds a whole number (requests counted per interval and reported per second, as a serverless
@@ -88,10 +85,10 @@ export function countedPerInterval(values: ArrayLike<number>, intervalSeconds: n
   if (values.length === 0 || !(intervalSeconds > 0)) return undefined;
   let count = 0;
   for (let i = 0; i < values.length; i++) {
-    const c = values[i]! * intervalSeconds;
-    const whole = Math.round(c);
-    if (!(whole >= 0) || Math.abs(c - whole) > 1e-6 * Math.max(1, c)) return undefined;
+    const whole = wholeCount(values[i]! * intervalSeconds);
+    if (whole === undefined) return undefined;
     count += whole;
   }
-  return count <= MAX_COUNTED ? { count, exposure: values.length } : undefined;
+  // A total past 2^53 is no longer exact: the caller takes only safe integers.
+  return { count, exposure: values.length };
 }
