@@ -403,10 +403,13 @@ describe('seqpulse run', () => {
     const blocked = await runCli(['run', ...fastFlags(app.url), '--store', store, '--json', '--', ...hook.argv()], { cwd, env });
     expect(blocked.code).toBe(2);
     expect(hook.calls).toBe(0);
-    const r = await runCli(['run', ...fastFlags(app.url), '--store', store, '--on-store-error', 'continue', '--json', '--', ...hook.argv()], { cwd, env });
-    expect(r.code).toBe(0);
+    // A healthy app's verdict is the point here, not the 300 ms timeout: the verdict was attention
+    // once in a local CI run (the report was not printed then; it is now, on a failure), most likely
+    // a POST request past that timeout on the loaded runner.
+    const r = await runCli(['run', ...fastFlags(app.url, ['--timeout', '2s']), '--store', store, '--on-store-error', 'continue', '--json', '--', ...hook.argv()], { cwd, env });
+    expect(r.code, r.stdout.slice(0, 3000)).toBe(0);
     expect(hook.calls).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', status: 'finished' });
+    expect(JSON.parse(r.stdout), r.stdout.slice(0, 3000)).toMatchObject({ verdict: 'ok', status: 'finished' });
     expect(r.stderr).toMatch(/warning: store .*not-a-dir\/store\.db is under a path that is not a directory \(.*\/not-a-dir is a file\)\. Going on without it \(on_store_error: continue\)/);
     expect(readdirSync(cwd)).toEqual(['not-a-dir']);
   });
