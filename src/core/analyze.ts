@@ -3,7 +3,7 @@
  * results and hints. Pure and deterministic, shared by `run`, `finish`, `analyze` and the Action.
  * The method is written out for SREs in docs/analysis.md.
  */
-import { asColumns } from './columns.js';
+import { asColumns, NUMBER, trustedColumns, type PhaseColumns, type UntrustedCounter } from './columns.js';
 import { compositeHints } from './hints.js';
 import { classifyMetric, measureMetric, type JudgeContext, type Measurement, type MetricJudgement } from './judge-metric.js';
 import { failuresNeeded, judgeEndpoints, type EndpointFailure, type EndpointJudgement, type OnEndpointFailure } from './outage.js';
@@ -54,15 +54,15 @@ export function analyze(input: AnalysisInput): Analysis {
   }
 
   // With no POST sample at all, every metric is missing for the one reason the endpoints already give.
-  const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged, measured.neverNumbers)];
-  const lines = input.post.length === 0 ? failedLine(input) : details(input, judged, measured.neverNumbers);
+  const hints = input.post.length === 0 ? [] : [...compositeHints(metrics), ...findingHints(input, judged, measured)];
+  const lines = input.post.length === 0 ? failedLine(input) : details(input, judged, measured);
   // Every endpoint that failed more after the deploy than before is said, finding or not.
   lines.unshift(...endpointLines(endpoints, input.endpoints));
   if (unconfirmed.length > 0) {
     hints.unshift({ code: 'endpoint_failures_unconfirmed', severity: 'warning', message: `${unconfirmed.map((f) => f.message).join('; ')}: more than half the window, but too few requests to rule out chance. Check the endpoint; more PRE samples or a longer window make the test decisive.` });
   }
   if (outage) hints.unshift({ code: 'endpoint_failing', severity: 'critical', message: `${failing.map((f) => f.message).join('; ')}: the new version stopped answering.` });
-  const { verdict, reasons } = decide(input, judged, outage, unconfirmed);
+  const { verdict, reasons } = decide(input, judged, outage, unconfirmed, measured.unreadable);
   const analysis: Analysis = {
     verdict,
     confidence: confidence(verdict, reasons, judged, [...failing, ...unconfirmed]),
@@ -81,15 +81,25 @@ export interface Measured {
   adjusted: (number | null)[];
   /** Rule metrics the samples reported, never as a number (SPEC §4: stored, never judged), and how often. */
   neverNumbers: { name: string; values: number }[];
+  /** Counters that are not one process's (columns.ts, trustedColumns): nothing was read from them. */
+  untrusted: UntrustedCounter[];
+  /** Rule metrics that had values only from those counters: not judged. */
+  unreadable: string[];
 }
 
 export function measureAll(input: AnalysisInput): Measured {
   const ctx = contextOf(input);
-  const [pre, post] = [asColumns(input.pre, input.rules, input.intervalMs), asColumns(input.post, input.rules, input.intervalMs)];
+  const read = { pre: asColumns(input.pre, input.rules, input.intervalMs), post: asColumns(input.post, input.rules, input.intervalMs) };
+  const { pre, post, untrusted } = trustedColumns(read.pre, read.post);
   const all = Object.entries(input.rules).map(([name, rule]) => measureMetric(name, rule, pre, post, ctx));
   const measured = all.filter((m) => m.seen);
   const neverNumbers = all.map((m) => ({ name: m.name, values: m.evidence.invalid.pre + m.evidence.invalid.post })).filter((m, i) => !all[i]!.seen && m.values > 0);
-  return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)), neverNumbers };
+  const unreadable = untrusted.length === 0 ? [] : all.filter((m) => !m.seen && (hasNumber(read.pre, m.name) || hasNumber(read.post, m.name))).map((m) => m.name);
+  return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)), neverNumbers, untrusted, unreadable };
+}
+
+function hasNumber(phase: PhaseColumns, name: string): boolean {
+  return phase.has(name) && phase.column(name).state.includes(NUMBER);
 }
 
 /** The measurements classified at one level: the rollback band at alpha, the attention band at a fifth of it. */
@@ -137,7 +147,7 @@ function explainByTraffic(judged: MetricJudgement[]): void {
 
 export function contextOf(input: AnalysisInput): JudgeContext {
   return {
-    healthy: (input.healthy ?? []).map((h) => ({ pre: asColumns(h.pre, input.rules, input.intervalMs), post: asColumns(h.post, input.rules, input.intervalMs) })),
+    healthy: (input.healthy ?? []).map((h) => trustedColumns(asColumns(h.pre, input.rules, input.intervalMs), asColumns(h.post, input.rules, input.intervalMs))),
     // About a tenth of the window: long enough for a restart, short enough not to hide a step.
     settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
     // Without an interval (sample files without timestamps), counts are taken per second.
@@ -149,7 +159,7 @@ export function contextOf(input: AnalysisInput): JudgeContext {
 }
 
 /** What raised the verdict, in order of weight (`metrics`: the metric or endpoint names). */
-type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'capped' | 'band' | 'trend' | 'uncertain' | 'pairwise' | 'deploy_step' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'coverage' | 'nothing_known'; metrics: string[] };
+type Reason = { kind: 'endpoint' | 'endpoint_unconfirmed' | 'critical' | 'regressions' | 'regression' | 'capped' | 'band' | 'trend' | 'uncertain' | 'pairwise' | 'deploy_step' | 'drift' | 'gradual' | 'unstable' | 'no_data' | 'no_baseline' | 'counters' | 'coverage' | 'nothing_known'; metrics: string[] };
 
 function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason | undefined {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
@@ -163,7 +173,7 @@ function metricRollback(input: AnalysisInput, judged: MetricJudgement[]): Reason
   return undefined;
 }
 
-function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage | undefined, unconfirmed: EndpointFailure[]): { verdict: Verdict | null; reasons: Reason[] } {
+function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage | undefined, unconfirmed: EndpointFailure[], unreadable: string[]): { verdict: Verdict | null; reasons: Reason[] } {
   const names = (list: MetricJudgement[]) => list.map((j) => j.result.name);
   const rule = (j: MetricJudgement) => input.rules[j.result.name]!;
   const failing: Reason | undefined = outage && { kind: 'endpoint', metrics: outage.failing.map((f) => f.endpoint) };
@@ -200,6 +210,8 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   // Missing or unreadable data never yields a silent ok.
   add('no_data', missing.filter((j) => rule(j).on_no_data === 'attention'));
   add('no_baseline', judged.filter((j) => j.result.status === 'no_baseline'));
+  // Reported, but only through counters that are not one process's: not judged, never a silent ok.
+  if (unreadable.length > 0) reasons.push({ kind: 'counters', metrics: unreadable });
   if (input.pre.length === 0 && !reasons.some((r) => r.kind === 'no_baseline')) reasons.push({ kind: 'no_baseline', metrics: [] });
   if (judged.length === 0) reasons.push({ kind: 'nothing_known', metrics: [] });
   if (postCoverage(input) < MIN_POST_COVERAGE) reasons.push({ kind: 'coverage', metrics: [] });
@@ -256,6 +268,8 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
         return `Needs attention: missing data for ${list(first)}`;
       case 'no_baseline':
         return input.pre.length === 0 ? 'Needs attention: no baseline could be collected before the deploy' : `Needs attention: no baseline for ${list(first)}`;
+      case 'counters':
+        return `Needs attention: ${list(first)} could not be read (${first.metrics.length === 1 ? 'its' : 'their'} counters are not one process's)`;
       case 'nothing_known':
         return 'Needs attention: none of the known metrics was reported';
       default:
@@ -266,7 +280,7 @@ function summarise(verdict: Verdict | null, input: AnalysisInput, judged: Metric
   return warnings.length > 0 ? `No significant regression detected (${warnings.join(', ')} moved, not significantly)` : 'No significant regression detected';
 }
 
-function details(input: AnalysisInput, judged: MetricJudgement[], neverNumbers: Measured['neverNumbers']): string[] {
+function details(input: AnalysisInput, judged: MetricJudgement[], { neverNumbers, untrusted, unreadable }: Measured): string[] {
   const order: Record<string, number> = { regression: 0, no_data: 1, no_baseline: 2, warning: 3, improvement: 4, ok: 5 };
   const lines = [...judged]
     .sort((a, b) => (order[a.result.status] ?? 9) - (order[b.result.status] ?? 9))
@@ -277,6 +291,8 @@ function details(input: AnalysisInput, judged: MetricJudgement[], neverNumbers: 
     if (invalid > 0) lines.push(`${j.result.name}: ${invalid} invalid value${invalid === 1 ? '' : 's'} ignored (not a number, or negative)`);
   }
   for (const m of neverNumbers) lines.push(`${m.name}: reported ${m.values} time${m.values === 1 ? '' : 's'}, never as a number (or only negative): not judged`);
+  for (const u of untrusted) lines.push(`${u.counter}: went down and back up ${u.bounces.pre} time${u.bounces.pre === 1 ? '' : 's'} before the deploy and ${u.bounces.post} after: not one process's counter, nothing read from it`);
+  for (const name of unreadable) lines.push(`${name}: reported only through those counters: not judged`);
   lines.push(...failedLine(input));
   if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
@@ -296,7 +312,7 @@ function failedLine(input: AnalysisInput): string[] {
   return input.failed ? [`${input.failed} sample${input.failed === 1 ? '' : 's'} failed (no endpoint answered)`] : [];
 }
 
-function findingHints(input: AnalysisInput, judged: MetricJudgement[], neverNumbers: Measured['neverNumbers']): Hint[] {
+function findingHints(input: AnalysisInput, judged: MetricJudgement[], { neverNumbers, untrusted, unreadable }: Measured): Hint[] {
   const hints: Hint[] = [];
   const named = (pred: (j: MetricJudgement) => boolean) => judged.filter(pred).map((j) => j.result.name);
   if (input.pre.length === 0) {
@@ -307,6 +323,11 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[], neverNumb
   for (const j of disagreeing) {
     const { events, requests } = j.measurement.rule.counters ?? { events: 'the event counter', requests: 'the request counter' };
     hints.push({ code: 'counters_disagree', severity: 'warning', message: `${j.result.name}: ${events} grew more than ${requests} in ${j.measurement.counterDisagreements} POST sample${j.measurement.counterDisagreements === 1 ? '' : 's'}, so no share could be read from them. Check that the app counts both for the same requests (every failed request also counted as a request).` });
+  }
+  if (untrusted.length > 0) {
+    const counters = untrusted.map((u) => u.counter).join(', ');
+    const lost = unreadable.length > 0 ? ` ${unreadable.join(', ')} ${unreadable.length === 1 ? 'was' : 'were'} reported no other way and ${unreadable.length === 1 ? 'is' : 'are'} not judged.` : ' The shares and rates the samples reported themselves were judged, their counts estimated.';
+    hints.push({ code: 'counters_not_monotonic', severity: 'warning', message: `${counters} went down and back up between samples: not one process's counter${untrusted.length === 1 ? '' : 's'}, so nothing was read from ${untrusted.length === 1 ? 'it' : 'them'}.${lost} An endpoint in front of several instances answers from a different one each time: give each instance its own --endpoint, or report the rates.` });
   }
   const missing = named((j) => j.result.status === 'no_data' && j.measurement.counterDisagreements === undefined);
   if (missing.length > 0) {

@@ -39,6 +39,14 @@ export const INVALID = 2;
 /** Snapshots converted per block in `PhaseColumns.from`. */
 const BLOCK = 256;
 
+/** Samples within which a counter that went down must be back where it was for that to be a bounce (PhaseColumns.bounces). */
+const BOUNCE_SAMPLES = 3;
+/**
+ * Bounces (over both phases) from which a counter is not taken for one process's: a restart with a
+ * quick recovery happens (a young process among several behind the endpoints restarting), twice not.
+ */
+const UNTRUSTED_BOUNCES = 2;
+
 export interface MetricColumn {
   /** The value where `state` is NUMBER; NaN elsewhere. */
   values: Float64Array;
@@ -66,6 +74,10 @@ export class PhaseColumns {
   private readonly disagreed = new Map<string, number>();
   /** Per rate read from a counter: the seconds each derived value was counted over (NaN where the sample reported the rate itself). */
   private readonly rateSeconds = new Map<string, Float64Array>();
+  /** Per share or rate that counters can stand in for: the counters it is read from. */
+  private readonly sources = new Map<string, readonly string[]>();
+  /** Per share or rate that counters can stand in for: 1 where its value was read from them (the sample did not report it). */
+  private readonly derivedAt = new Map<string, Uint8Array>();
 
   /**
    * `names`: the metrics to keep (the rules' metrics and their volume metrics); others are dropped.
@@ -80,6 +92,10 @@ export class PhaseColumns {
     this.rates = derived.filter((d): d is DerivedRate => 'counter' in d && this.cols.has(d.name) && this.cols.has(d.counter));
     this.times = new Float64Array(this.rates.length > 0 ? capacity : 0);
     for (const d of this.rates) this.rateSeconds.set(d.name, new Float64Array(capacity).fill(Number.NaN));
+    for (const d of [...this.shares, ...this.rates]) {
+      this.sources.set(d.name, [...(this.sources.get(d.name) ?? []), ...('counter' in d ? [d.counter] : [d.events, d.requests])]);
+      this.derivedAt.set(d.name, new Uint8Array(capacity));
+    }
     this.index();
   }
 
@@ -166,7 +182,77 @@ export class PhaseColumns {
     const from = Math.max(0, this.size - n);
     const view = new PhaseColumns([], 0);
     for (const name of this.cols.keys()) view.cols.set(name, this.column(name, from));
+    // What was read from counters stays known: untrusted counters can still be taken out of the view.
+    for (const [name, counters] of this.sources) view.sources.set(name, counters);
+    for (const [name, mask] of this.derivedAt) view.derivedAt.set(name, mask.subarray(from, this.size));
     view.size = view.capacity = this.size - from;
+    view.index();
+    return view;
+  }
+
+  /**
+   * How many times the counter went down and, within BOUNCE_SAMPLES samples, back to where it had
+   * been or past it. One process's counter only goes down when it restarts, and then starts again
+   * near zero; one URL in front of several processes answers from a different one each time, and
+   * their counters (each since its own start) take turns.
+   */
+  bounces(counter: string): number {
+    const col = this.cols.get(counter);
+    if (!col) return 0;
+    const values: number[] = [];
+    for (let i = 0; i < this.size; i++) if (col.state[i] === NUMBER) values.push(col.values[i]!);
+    let bounces = 0;
+    for (let i = 1; i < values.length; i++) {
+      if (!(values[i]! < values[i - 1]!)) continue;
+      for (let j = i + 1; j <= Math.min(values.length - 1, i + BOUNCE_SAMPLES); j++) {
+        if (values[j]! >= values[i - 1]!) {
+          bounces++;
+          break;
+        }
+      }
+    }
+    return bounces;
+  }
+
+  /** The counters some share or rate is read from. */
+  counters(): Set<string> {
+    return new Set([...this.sources.values()].flat());
+  }
+
+  /**
+   * These columns with everything read from the given counters taken out: the counters' own values,
+   * and every share or rate value derived from them (values the samples reported themselves stay).
+   * Columns nothing was taken from are shared, not copied.
+   */
+  withoutCounters(untrusted: ReadonlySet<string>): PhaseColumns {
+    const view = new PhaseColumns([], 0);
+    for (const name of this.cols.keys()) {
+      const col = this.column(name);
+      const mask = this.derivedAt.get(name);
+      const fromUntrusted = this.sources.get(name)?.some((c) => untrusted.has(c)) === true;
+      if (untrusted.has(name) || (mask && fromUntrusted)) {
+        const values = Float64Array.from(col.values);
+        const state = Uint8Array.from(col.state);
+        for (let i = 0; i < this.size; i++) {
+          if (untrusted.has(name) || mask![i] === 1) {
+            values[i] = Number.NaN;
+            state[i] = ABSENT;
+          }
+        }
+        view.cols.set(name, { values, state });
+        continue;
+      }
+      view.cols.set(name, col);
+      if (mask) view.derivedAt.set(name, mask.subarray(0, this.size));
+      const seconds = this.rateSeconds.get(name);
+      if (seconds) view.rateSeconds.set(name, seconds.subarray(0, this.size));
+      const counter = this.counted.get(name);
+      if (counter !== undefined) view.counted.set(name, counter);
+      const disagreed = this.disagreed.get(name);
+      if (disagreed !== undefined) view.disagreed.set(name, disagreed);
+    }
+    for (const [name, counters] of this.sources) if (!counters.some((c) => untrusted.has(c))) view.sources.set(name, counters);
+    view.size = view.capacity = this.size;
     view.index();
     return view;
   }
@@ -190,6 +276,7 @@ export class PhaseColumns {
         if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
+        this.derivedAt.get(d.name)![i] = 1;
         this.rateSeconds.get(d.name)![i] = seconds;
         this.counted.set(d.name, d.counter);
         if (untimed) this.untimedUsed = true;
@@ -207,6 +294,7 @@ export class PhaseColumns {
         if (!delta || !(delta.requests > 0)) continue;
         share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
+        this.derivedAt.get(d.name)![i] = 1;
       }
     }
   }
@@ -229,6 +317,11 @@ export class PhaseColumns {
       const seconds = new Float64Array(this.capacity).fill(Number.NaN);
       seconds.set(old);
       this.rateSeconds.set(name, seconds);
+    }
+    for (const [name, old] of this.derivedAt) {
+      const mask = new Uint8Array(this.capacity);
+      mask.set(old);
+      this.derivedAt.set(name, mask);
     }
     this.index();
   }
@@ -356,4 +449,28 @@ export function counterNames(rules: Rules): Set<string> {
     if (rule.counter) names.add(rule.counter);
   }
   return names;
+}
+
+/** A counter whose values are not one process's (PhaseColumns.bounces), and how many times it bounced in each phase. */
+export interface UntrustedCounter {
+  counter: string;
+  bounces: { pre: number; post: number };
+}
+
+/**
+ * Both phases without the counters that bounced (PhaseColumns.bounces) UNTRUSTED_BOUNCES times or
+ * more between them: their deltas are differences between processes, not counts, and a share or a
+ * rate read from them would be judged as if it had been counted (an endpoint in front of three
+ * instances read a healthy service's 11 requests a second as 753, "exact"). The same phases when
+ * every counter holds.
+ */
+export function trustedColumns(pre: PhaseColumns, post: PhaseColumns): { pre: PhaseColumns; post: PhaseColumns; untrusted: UntrustedCounter[] } {
+  const untrusted: UntrustedCounter[] = [];
+  for (const counter of new Set([...pre.counters(), ...post.counters()])) {
+    const bounces = { pre: pre.bounces(counter), post: post.bounces(counter) };
+    if (bounces.pre + bounces.post >= UNTRUSTED_BOUNCES) untrusted.push({ counter, bounces });
+  }
+  if (untrusted.length === 0) return { pre, post, untrusted };
+  const names = new Set(untrusted.map((u) => u.counter));
+  return { pre: pre.withoutCounters(names), post: post.withoutCounters(names), untrusted };
 }

@@ -20,7 +20,7 @@
  */
 import { classifyAll, contextOf, DEFAULT_ALPHA, measureAll, rollbackMetrics } from './analyze.js';
 import { badPercent, type MetricJudgement } from './judge-metric.js';
-import { asColumns, NUMBER, type PhaseColumns } from './columns.js';
+import { asColumns, NUMBER, trustedColumns, type PhaseColumns } from './columns.js';
 import { outageDecisive, outageProgress } from './outage.js';
 import { median } from './stats/basic.js';
 import type { AnalysisInput, MetricResult, Rules } from './types.js';
@@ -117,8 +117,8 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
     const at = ticks.done + first - n;
     return { state: at <= options.planned ? { kind: 'waiting', first: at } : { kind: 'quiet' } };
   }
-  const post = asColumns(input.post, input.rules);
-  const pre = asColumns(input.pre, input.rules);
+  // The counters the judge will not read, not read here either.
+  const { pre, post } = trustedColumns(asColumns(input.pre, input.rules), asColumns(input.post, input.rules));
   // The full judge runs only when the recent samples could make a decision: most ticks of a long
   // healthy window stop here, so judging after every tick stays cheap at one sample a second.
   const candidates = pastThreshold(pre, post, input.rules, persist);

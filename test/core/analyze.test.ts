@@ -133,6 +133,44 @@ describe('analyze', () => {
     expect(analyze({ pre: series(5, healthy), post: odd(10), rules }).verdict).toBe('attention');
   });
 
+  it('counters that take turns (one URL in front of several processes) are not read: what only they reported is not judged, never ok; reported rates are judged with estimated counts', () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7) + s * 1000).toISOString();
+    // Three healthy processes, each counting since its own start (100 requests and 1 error every 10 s), answering in turn.
+    const started = [[90_000, 900], [40_000, 400], [7_000, 70]] as const;
+    const behindOneUrl = (from: number, n: number, reported: Record<string, number> = {}): MetricSnapshot[] =>
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        const [requests, errors] = started[i % 3]!;
+        return { timestamp: at(10 * i), metrics: { requests_total: requests + 100 * i, errors_total: errors + i, latency_p95: 120 + (i % 4), ...reported } };
+      });
+    const a = analyze({ pre: behindOneUrl(0, 12), post: behindOneUrl(12, 30), rules, intervalMs: 10_000 });
+    expect(a.verdict).toBe('attention');
+    expect(a.summary).toBe("Needs attention: error_rate, requests_per_sec could not be read (their counters are not one process's)");
+    expect(a.metrics.map((m) => m.name)).toEqual(['latency_p95']);
+    expect(a.details).toContain("requests_total: went down and back up 6 times before the deploy and 18 after: not one process's counter, nothing read from it");
+    expect(a.details).toContain('error_rate: reported only through those counters: not judged');
+    expect(a.hints).toContainEqual({ code: 'counters_not_monotonic', severity: 'warning', message: expect.stringContaining('error_rate, requests_per_sec were reported no other way and are not judged') });
+    expect(a.hints.find((h) => h.code === 'counters_not_monotonic')!.message).toMatch(/give each instance its own --endpoint/);
+
+    // The rates the app reports beside its counters are judged; the error counts are estimated, and said to be.
+    const withRates = analyze({ pre: behindOneUrl(0, 12, { requests_per_sec: 10, error_rate: 0.01 }), post: behindOneUrl(12, 30, { requests_per_sec: 10, error_rate: 0.01 }), rules, intervalMs: 10_000 });
+    expect(withRates.verdict).toBe('ok');
+    expect(withRates.metrics.find((m) => m.name === 'error_rate')!.evidence.counts).toMatchObject({ estimated: true, pre_requests: 1200 });
+    expect(withRates.hints).toContainEqual({ code: 'counters_not_monotonic', severity: 'warning', message: expect.stringContaining('judged, their counts estimated') });
+
+    // One process restarting in POST: still its counter, read exactly.
+    const one = (from: number, n: number, restartAt = Number.POSITIVE_INFINITY): MetricSnapshot[] =>
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        const since = i >= restartAt ? i - restartAt : i + 900;
+        return { timestamp: at(10 * i), metrics: { requests_total: 100 * since, errors_total: since, latency_p95: 120 + (i % 4) } };
+      });
+    const restarted = analyze({ pre: one(0, 12), post: one(12, 30, 20), rules, intervalMs: 10_000 });
+    expect(restarted.verdict).toBe('ok');
+    expect(restarted.hints.map((h) => h.code)).not.toContain('counters_not_monotonic');
+    expect(restarted.metrics.find((m) => m.name === 'error_rate')!.evidence.counts).toMatchObject({ estimated: false });
+  });
+
   it('no PRE sample at all -> never ok', () => {
     const a = analyze({ pre: [], post: series(10, healthy), rules, expected: { pre: 3, post: 10 } });
     expect(a.verdict).toBe('attention');

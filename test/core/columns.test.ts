@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/core/analyze.js';
-import { ABSENT, asColumns, emptyColumns, INVALID, metricNames, NUMBER, PhaseColumns } from '../../src/core/columns.js';
+import { ABSENT, asColumns, emptyColumns, INVALID, metricNames, NUMBER, PhaseColumns, trustedColumns } from '../../src/core/columns.js';
 import { decisiveRegression } from '../../src/core/early.js';
 import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import type { MetricSnapshot } from '../../src/core/types.js';
@@ -101,6 +101,55 @@ describe('PhaseColumns', () => {
     const t = asColumns(timed, rules, 30_000);
     expect([...t.column('requests_per_sec').values]).toEqual([Number.NaN, 60, 60]);
     expect(t.untimedInterval()).toBeUndefined();
+  });
+
+  it('a counter that goes down and back up is not one process\'s: nothing is read from it; a restart, or one of several endpoints restarting, is', () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7) + s * 1000).toISOString();
+    const rules = { error_rate: DEFAULT_RULES.error_rate!, requests_per_sec: DEFAULT_RULES.requests_per_sec! };
+    const phase = (totals: [number, number][], reported: Record<string, number> = {}): MetricSnapshot[] =>
+      totals.map(([requests, errors], i) => ({ timestamp: at(10 * i), metrics: { requests_total: requests, errors_total: errors, ...reported } }));
+    // One URL in front of three processes, each counting since its own start, answering in turn.
+    const processes = [[90_000, 900], [40_000, 400], [7_000, 70]] as const;
+    const behindOneUrl = (from: number, n: number) =>
+      phase(Array.from({ length: n }, (_, i) => {
+        const [requests, errors] = processes[(from + i) % 3]!;
+        return [requests + 100 * (from + i), errors + (from + i)] as [number, number];
+      }));
+    const pre = asColumns(behindOneUrl(0, 12), rules);
+    const post = asColumns(behindOneUrl(12, 30), rules);
+    expect(pre.bounces('requests_total')).toBeGreaterThanOrEqual(2);
+    // Before: differences between processes, read as counts (a healthy 10 requests a second read as thousands).
+    expect(Math.max(...post.column('requests_per_sec').values.filter((v) => !Number.isNaN(v)))).toBeGreaterThan(1000);
+    const trusted = trustedColumns(pre, post);
+    expect(trusted.untrusted.map((u) => u.counter).sort()).toEqual(['errors_total', 'requests_total']);
+    for (const c of [trusted.pre, trusted.post]) {
+      for (const name of ['requests_per_sec', 'error_rate', 'requests_total', 'errors_total']) expect(c.column(name).state.every((s) => s === ABSENT)).toBe(true);
+      expect(c.counterOf('requests_per_sec')).toBeUndefined();
+      expect(c.countedOver('requests_per_sec')).toBeUndefined();
+    }
+    // The same, sample by sample (the live view and the early decision build POST that way), and from its last samples (the live view's).
+    const oneByOne = emptyColumns(rules, 2);
+    for (const s of behindOneUrl(12, 30)) oneByOne.append(s);
+    expect(trustedColumns(pre, oneByOne).untrusted).toEqual(trusted.untrusted);
+    expect(trustedColumns(pre.tail(6), oneByOne.tail(6)).post.column('requests_per_sec').state.every((s) => s === ABSENT)).toBe(true);
+
+    // What the samples reported themselves stays: only what was read from the counters goes.
+    const reported = asColumns(behindOneUrl(12, 30).map((s, i) => (i % 2 === 0 ? { ...s, metrics: { ...s.metrics, requests_per_sec: 10, error_rate: 0.01 } } : s)), rules);
+    const kept = trustedColumns(pre, reported).post;
+    expect([...kept.column('requests_per_sec').values].filter((v) => !Number.isNaN(v))).toEqual(Array(15).fill(10));
+    expect([...kept.column('error_rate').values].filter((v) => !Number.isNaN(v))).toEqual(Array(15).fill(0.01));
+
+    // One process restarting, once: its counter starts again near zero and is read as before.
+    const restart = phase([[5000, 50], [6000, 60], [7000, 70], [300, 3], [1300, 13], [2300, 23], [3300, 33]]);
+    // Three endpoints summed, restarted one after another through POST (a rolling deploy): the sum goes down three times, never back.
+    const rolling = phase([[90_000, 900], [90_600, 906], [50_700, 507], [50_800, 508], [10_900, 109], [11_000, 110], [4_100, 41], [4_400, 44]]);
+    for (const samples of [restart, rolling]) {
+      const c = asColumns(samples, rules);
+      const t = trustedColumns(asColumns(samples.slice(0, 2), rules), c);
+      expect(t.untrusted).toEqual([]);
+      expect(t.post).toBe(c);
+      expect(c.column('requests_per_sec').state.filter((s) => s === NUMBER).length).toBe(samples.length - 1 - (samples === restart ? 1 : 3));
+    }
   });
 
   it('reads the rules\' metrics and their volume metrics', () => {

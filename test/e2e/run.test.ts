@@ -152,6 +152,30 @@ describe('seqpulse run', () => {
     expect(JSON.parse(again.stdout).metrics.find((m: { name: string }) => m.name === 'requests_per_sec')).toMatchObject({ baseline: 2000, current: 600 });
   });
 
+  it('one URL in front of three processes, each with its own counters, answering in turn: their counters are not read as counts, the run is never ok on them', async () => {
+    // Healthy throughout: each process serves 100 requests, 1 error, between two of its answers.
+    const processes = [{ requests: 90_000, errors: 900 }, { requests: 40_000, errors: 400 }, { requests: 7_000, errors: 70 }];
+    const app = track(
+      await startTestApp({
+        secret: TEST_SECRET,
+        metrics: (n) => {
+          const p = processes[n % processes.length]!;
+          p.requests += 100;
+          p.errors += 1;
+          return { errors_total: p.errors, requests_total: p.requests, latency_p95: 120 };
+        },
+      }),
+    );
+    const r = await runCli(['run', ...fastFlags(app.url, ['--pre-samples', '8']), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toBe('attention');
+    expect(report.summary).toBe("Needs attention: error_rate, requests_per_sec could not be read (their counters are not one process's)");
+    expect(report.metrics.map((m: { name: string }) => m.name)).toEqual(['latency_p95']);
+    expect(report.hints.map((h: { code: string }) => h.code)).toContain('counters_not_monotonic');
+    expect(report.details).toContainEqual(expect.stringMatching(/^requests_total: went down and back up \d+ times before the deploy and \d+ after: not one process's counter/));
+  });
+
   it('429 with Retry-After: the endpoint is not asked again before the pause is over, even at the next ticks (SPEC §4)', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     app.queueFault({ kind: 'status', status: 429, retryAfter: 1 });
