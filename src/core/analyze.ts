@@ -3,7 +3,7 @@
  * results and hints. Pure and deterministic, shared by `run`, `finish`, `analyze` and the Action.
  * The method is written out for SREs in docs/analysis.md.
  */
-import { asColumns, NUMBER, trustedColumns, type PhaseColumns, type UntrustedCounter } from './columns.js';
+import { asColumns, trustedColumns, type UntrustedCounter } from './columns.js';
 import { compositeHints } from './hints.js';
 import { classifyMetric, measureMetric, type JudgeContext, type Measurement, type MetricJudgement } from './judge-metric.js';
 import { failuresNeeded, judgeEndpoints, type EndpointFailure, type EndpointJudgement, type OnEndpointFailure } from './outage.js';
@@ -94,12 +94,9 @@ export function measureAll(input: AnalysisInput): Measured {
   const all = Object.entries(input.rules).map(([name, rule]) => measureMetric(name, rule, pre, post, ctx));
   const measured = all.filter((m) => m.seen);
   const neverNumbers = all.map((m) => ({ name: m.name, values: m.evidence.invalid.pre + m.evidence.invalid.post })).filter((m, i) => !all[i]!.seen && m.values > 0);
-  const unreadable = untrusted.length === 0 ? [] : all.filter((m) => !m.seen && (hasNumber(read.pre, m.name) || hasNumber(read.post, m.name))).map((m) => m.name);
+  const counters = new Set(untrusted.map((u) => u.counter));
+  const unreadable = all.filter((m) => !m.seen && [...read.pre.sourcesOf(m.name), ...read.post.sourcesOf(m.name)].some((c) => counters.has(c))).map((m) => m.name);
   return { measured, adjusted: holmAdjusted(measured.map((m) => m.pValue)), neverNumbers, untrusted, unreadable };
-}
-
-function hasNumber(phase: PhaseColumns, name: string): boolean {
-  return phase.has(name) && phase.column(name).state.includes(NUMBER);
 }
 
 /** The measurements classified at one level: the rollback band at alpha, the attention band at a fifth of it. */

@@ -191,21 +191,19 @@ export class PhaseColumns {
   }
 
   /**
-   * How many times the counter went down and, within BOUNCE_SAMPLES samples, back to where it had
-   * been or past it. One process's counter only goes down when it restarts, and then starts again
+   * How many times the counter went down and, within BOUNCE_SAMPLES samples, back past where it
+   * had been. One process's counter only goes down when it restarts, and then starts again
    * near zero; one URL in front of several processes answers from a different one each time, and
    * their counters (each since its own start) take turns.
    */
   bounces(counter: string): number {
     const col = this.cols.get(counter);
     if (!col) return 0;
-    const values: number[] = [];
-    for (let i = 0; i < this.size; i++) if (col.state[i] === NUMBER) values.push(col.values[i]!);
     let bounces = 0;
-    for (let i = 1; i < values.length; i++) {
-      if (!(values[i]! < values[i - 1]!)) continue;
-      for (let j = i + 1; j <= Math.min(values.length - 1, i + BOUNCE_SAMPLES); j++) {
-        if (values[j]! >= values[i - 1]!) {
+    for (let d = 1; d < this.size; d++) {
+      if (!wentDown(col, d)) continue;
+      for (let j = d + 1; j < Math.min(this.size, d + 1 + BOUNCE_SAMPLES); j++) {
+        if (col.state[j] === NUMBER && col.values[j]! > col.values[d - 1]!) {
           bounces++;
           break;
         }
@@ -217,6 +215,11 @@ export class PhaseColumns {
   /** The counters some share or rate is read from. */
   counters(): Set<string> {
     return new Set([...this.sources.values()].flat());
+  }
+
+  /** The counters this share or rate is read from where the samples do not report it (none: []). */
+  sourcesOf(name: string): readonly string[] {
+    return this.sources.get(name) ?? [];
   }
 
   /**
@@ -273,7 +276,7 @@ export class PhaseColumns {
         const counted = counter.values[i]! - counter.values[i - 1]!;
         const untimed = Number.isNaN(this.times[i]!) && Number.isNaN(this.times[i - 1]!);
         const seconds = untimed ? this.untimedSeconds : (this.times[i]! - this.times[i - 1]!) / 1000;
-        if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds)) continue;
+        if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds) || bouncedBack(counter, i)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
         this.derivedAt.get(d.name)![i] = 1;
@@ -290,7 +293,7 @@ export class PhaseColumns {
         if (share.state[i] !== ABSENT) continue;
         const moved = countersMoved(events, requests, i);
         if (moved && moved.requests >= 0 && moved.events > moved.requests) this.disagreed.set(d.name, (this.disagreed.get(d.name) ?? 0) + 1);
-        const delta = moved && consistent(moved) ? moved : undefined;
+        const delta = counterDelta(events, requests, i);
         if (!delta || !(delta.requests > 0)) continue;
         share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
@@ -393,7 +396,27 @@ export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
  */
 export function counterDelta(events: MetricColumn, requests: MetricColumn, i: number): { events: number; requests: number } | undefined {
   const moved = countersMoved(events, requests, i);
-  return moved && consistent(moved) ? moved : undefined;
+  return moved && consistent(moved) && !bouncedBack(events, i) && !bouncedBack(requests, i) ? moved : undefined;
+}
+
+/** The counter went down from sample d - 1 to sample d. */
+function wentDown(col: MetricColumn, d: number): boolean {
+  return col.state[d] === NUMBER && col.state[d - 1] === NUMBER && col.values[d]! < col.values[d - 1]!;
+}
+
+/**
+ * Sample i is back past where the counter was before it went down, within BOUNCE_SAMPLES samples: the
+ * rise into it is no count. A restarted process starts again near zero; a counter that is back at
+ * once is another process's (one URL in front of several), or a sum that lost one of its series
+ * for a sample (a missed scrape), and the rise is that process's whole count since it started.
+ */
+function bouncedBack(col: MetricColumn, i: number): boolean {
+  if (col.state[i] !== NUMBER) return false;
+  for (let d = i - 1; d >= Math.max(1, i - BOUNCE_SAMPLES); d--) {
+    // The rise that gets it back, not the counts after it (the sample before still short of that level).
+    if (wentDown(col, d) && col.values[i]! > col.values[d - 1]! && !(col.values[i - 1]! > col.values[d - 1]!)) return true;
+  }
+  return false;
 }
 
 /** How far both counters moved between sample i - 1 and i, whatever the moves; undefined where one of the four values is missing. */

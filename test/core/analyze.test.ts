@@ -158,6 +158,19 @@ describe('analyze', () => {
     expect(withRates.metrics.find((m) => m.name === 'error_rate')!.evidence.counts).toMatchObject({ estimated: true, pre_requests: 1200 });
     expect(withRates.hints).toContainEqual({ code: 'counters_not_monotonic', severity: 'warning', message: expect.stringContaining('judged, their counts estimated') });
 
+    // Two instances summed, one of them missing from one PRE sample (a missed scrape): the fall and
+    // the rise back are no counts (the rise was that instance's 40,000 requests since its start).
+    const summed = (from: number, n: number, missedAt = -1): MetricSnapshot[] =>
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        const [requests, errors] = i === missedAt ? [90_000 + 100 * i, 900 + i] : [130_000 + 200 * i, 1300 + 2 * i];
+        return { timestamp: at(10 * i), metrics: { requests_total: requests, errors_total: errors, latency_p95: 120 + (i % 4) } };
+      });
+    const missed = analyze({ pre: summed(0, 12, 5), post: summed(12, 30), rules, intervalMs: 10_000 });
+    expect(missed.verdict).toBe('ok');
+    expect(missed.metrics.find((m) => m.name === 'error_rate')!.evidence.counts).toMatchObject({ pre_events: 18, pre_requests: 1800, estimated: false });
+    expect(missed.metrics.find((m) => m.name === 'requests_per_sec')).toMatchObject({ baseline: 20, current: 20 });
+
     // One process restarting in POST: still its counter, read exactly.
     const one = (from: number, n: number, restartAt = Number.POSITIVE_INFINITY): MetricSnapshot[] =>
       Array.from({ length: n }, (_, k) => {
