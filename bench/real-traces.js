@@ -21,6 +21,11 @@
 //   with a marked daily cycle; cpu_usage.
 // - Huawei Cloud's public serverless trace (2025), requests per 5 minutes of 15 functions over 2.5
 //   days (requests_per_sec): from steady ~600/s to bursty, mostly idle functions, with daily cycles.
+// - CESNET-TimeSeries24 (2023), the bytes 30 hosts of a research network sent and received per 10
+//   minutes, one week: a host's traffic in kB/s, judged with the traffic rule (requests_per_sec, a
+//   fall of 40%) as a dashboard's "network in" would be. Spiky (a single window at 50x its median is
+//   common), office hosts with a working day and a weekend, near-idle hosts. POST is 15 samples here
+//   (2.5 hours, as the 5-minute families' 30).
 // - The NASA Kennedy Space Center web server (July and August 1995), requests per minute
 //   (requests_per_sec). Its logs hold real outages (a hurricane, minutes with no request at all):
 //   windows that touch one are not used, neither as healthy windows nor to inject a regression into.
@@ -100,6 +105,17 @@ function faas() {
   return faasCache;
 }
 
+let netCache;
+/** Hosts of a research network: the bytes they sent and received per 10 minutes, as kilobytes per second. */
+function net() {
+  netCache ??= JSON.parse(readFileSync(new URL('cesnet-2023-ip-bytes.json', DATA), 'utf8')).hosts.map((h) => ({
+    name: `cesnet-${h.name}`,
+    intervalMs: 600_000,
+    series: { requests_per_sec: h.bytes.map((b) => b / 1000 / 600) },
+  }));
+  return netCache;
+}
+
 let nasaCache;
 /** The NASA web server: requests per minute, as requests per second (null: the server was down). */
 function nasa() {
@@ -163,6 +179,9 @@ export const REAL_FAMILIES = [
   { name: 'azure_vm_healthy (CPU, daily cycles)', expected: 'ok', source: 'azure' },
   { name: 'azure_vm_cpu_x1.5_threshold', expected: 'attention', source: 'azure', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
   { name: 'azure_vm_cpu_x2_threshold', expected: 'attention', source: 'azure', times: 2, effect: step({ cpu_usage: 2 }) },
+  { name: 'net_healthy (host traffic, bytes)', expected: 'ok', source: 'net', post: 15 },
+  { name: 'net_traffic_drop_x1.5 (-60%)', expected: 'rollback_recommended', source: 'net', post: 15, times: 1.5, effect: step({ requests_per_sec: 0.4 }) },
+  { name: 'net_traffic_drop_x2 (-80%)', expected: 'rollback_recommended', source: 'net', post: 15, times: 2, effect: step({ requests_per_sec: 0.2 }) },
 ];
 
 /**
@@ -216,7 +235,7 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   const rand = seeded(seed * 7919 + family.name.length * 104729);
   // History windows from a generator of their own: the windows judged are the same with or without history.
   const other = seeded(seed * 15485863 + family.name.length);
-  const pool = { vm: vms, planetlab, azure, faas, nasa }[family.source]?.() ?? [llm(family.source)];
+  const pool = { vm: vms, planetlab, azure, faas, nasa, net }[family.source]?.() ?? [llm(family.source)];
   const out = [];
   for (let k = 0; k < count; k++) {
     const [trace, at] = pick(pool, family, rand, pre, POST);

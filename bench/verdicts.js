@@ -140,7 +140,7 @@ const synthetic = evaluate(`Synthetic suite: ${PER_FAMILY} seeded scenarios per 
 check('synthetic', synthetic.seqpulse, { maxFalseRollback: 0, maxFalseAlarm: 0.1, minDetection: 1, minAttentionRecall: 0.9 });
 
 const real = evaluate(
-  `Real-noise suite: ${PER_FAMILY} windows per family and seed, seeds ${SEEDS.join(', ')}, PRE ${DEFAULTS.pre_samples} samples (the default), POST 30`,
+  `Real-noise suite: ${PER_FAMILY} windows per family and seed, seeds ${SEEDS.join(', ')}, PRE ${DEFAULTS.pre_samples} samples (the default), POST 30 (15 for the network hosts sampled every 10 minutes)`,
   REAL_FAMILIES,
   (f) => SEEDS.flatMap((seed) => realScenarios(f, PER_FAMILY, seed, DEFAULTS.pre_samples)),
   judges,

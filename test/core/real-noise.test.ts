@@ -27,7 +27,9 @@ const PER_FAMILY = 60;
  *   quarter of its healthy windows lose 40 % of their traffic on their own (a daily cycle, a burst
  *   ending), the very shape of a traffic-loss regression;
  * - "planetlab": the CPU of single VMs on shared hosts, jumping by half its level from one 5-minute
- *   sample to the next, and sometimes halving or going idle on its own.
+ *   sample to the next, and sometimes halving or going idle on its own;
+ * - "net": hosts' network traffic per 10 minutes, spiky, and for office hosts a working day that
+ *   ends inside a 2.5-hour window: a fall of 60-95% on its own, judged as lost traffic.
  */
 const FLOORS: Record<string, { okHealthy: number; rollbackHealthy: number; caught: number; okRegression: number; flagged: number }> = {
   default: { okHealthy: 0.9, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.9 },
@@ -35,6 +37,7 @@ const FLOORS: Record<string, { okHealthy: number; rollbackHealthy: number; caugh
   nasa: { okHealthy: 0.9, rollbackHealthy: 0.02, caught: 0.8, okRegression: 0.05, flagged: 0.9 },
   faas: { okHealthy: 0.6, rollbackHealthy: 0.1, caught: 0.55, okRegression: 0.2, flagged: 0.9 },
   planetlab: { okHealthy: 0.85, rollbackHealthy: 0, caught: 0.85, okRegression: 0, flagged: 0.8 },
+  net: { okHealthy: 0.75, rollbackHealthy: 0.06, caught: 0.7, okRegression: 0.1, flagged: 0.9 },
 };
 
 describe.each(REAL_FAMILIES as Family[])('real-noise family $name (expected $expected)', (family) => {

@@ -196,7 +196,10 @@ describe('signals', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/SIGTERM received after the last POST sample was in/);
       const report = JSON.parse(r.stdout);
-      expect(report).toMatchObject({ status: 'finished', verdict: 'rollback_recommended', exit_code: 1, samples: { post: 10 } });
+      expect(report, r.stderr).toMatchObject({ status: 'finished', verdict: 'rollback_recommended', exit_code: 1 });
+      // Every one of the 10 ticks was taken (the last one is the write held); on a loaded machine a
+      // request may outlast the 300 ms timeout and its tick count as failed (CI once saw 8 + 2).
+      expect(report.samples.post + (report.samples.failed ?? 0), r.stderr).toBeGreaterThanOrEqual(10);
       expect(report.interrupted_by).toBeUndefined();
       const { rows } = await holder.query('SELECT status FROM runs WHERE id = $1', [report.deployment_id]);
       expect(rows).toEqual([{ status: 'finished' }]);
