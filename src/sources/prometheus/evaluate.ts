@@ -12,6 +12,9 @@
  * - `quantile(q, h)` is the quantile of the observations made between the two scrapes, from the
  *   increases of `h_bucket` (summed per `le` over the matching series), as `histogram_quantile`.
  *
+ * The caller takes `previous` from the same process (processKey): two processes' counters have no
+ * difference that is an increase.
+ *
  * "No value" (undefined) is never turned into 0: no previous scrape, a metric the target does not
  * expose, a gauge with no matching series, a histogram without observations in between, a
  * division by zero, or anything not finite.
@@ -24,6 +27,20 @@ export interface Scrape {
   exposition: Exposition;
   /** Epoch ms the scrape completed; rates divide by the difference between two scrapes. */
   takenAt: number;
+}
+
+/** The sample client libraries expose with the time the process started (Go, Java, Python, Node: prom-client's default metrics). */
+const PROCESS_START = 'process_start_time_seconds';
+
+/**
+ * Which process's run a page is from, as far as it says: when its process started ('' when the page
+ * does not say). Pages of different processes (one URL in front of several instances answers from a
+ * different one each time), or of one process before and after a restart, have counters whose
+ * difference is no increase: a restart's "increase is the new value" would count a whole other
+ * process's requests since it started.
+ */
+export function processKey(e: Exposition): string {
+  return e.samples.filter((s) => s.name === PROCESS_START).map((s) => `${seriesKey(s)}=${s.value}`).sort().join('\n');
 }
 
 export function evaluate(expr: Expr, current: Scrape, previous: Scrape | undefined): number | undefined {

@@ -3,9 +3,10 @@
  * OpenMetrics), no Prometheus server needed, and turns it into named metrics with the small
  * expression language of expression.ts. One EndpointResult per target per tick.
  *
- * Rates and quantiles need two scrapes. They are computed between consecutive successful scrapes
- * of the same target in the same phase, so the first tick of each phase carries the gauges only
- * and a POST rate never spans the deploy. Elapsed time is measured between the two scrapes' own
+ * Rates and quantiles need two scrapes. They are computed between successive successful scrapes
+ * of the same target in the same phase, and of the same process where the page says when it
+ * started (`process_start_time_seconds`), so the first tick of each phase carries the gauges only,
+ * a POST rate never spans the deploy, and none spans two processes. Elapsed time is measured between the two scrapes' own
  * completion times.
  */
 import { AuthError, UsageError } from '../../errors.js';
@@ -16,7 +17,7 @@ import { getOnce, sourceAgent } from '../http-get.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { AUTH_HINT, authorization, scrubber } from './credentials.js';
-import { evaluate, type Scrape } from './evaluate.js';
+import { evaluate, processKey, type Scrape } from './evaluate.js';
 import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
 import { metricsRecord } from '../metrics-record.js';
@@ -35,6 +36,8 @@ export interface ScrapeOptions {
   insecure?: boolean;
 }
 
+/** Processes a target's last pages are kept for (evicting the one seen longest ago). */
+const MAX_PROCESSES = 16;
 /** Big apps expose thousands of series; a page this large is a misconfiguration, not a scrape. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 /** What Prometheus itself asks for: OpenMetrics preferred, the text format accepted. */
@@ -60,8 +63,12 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
   const scrub = scrubber(opts.token, opts.targets);
   const agent = sourceAgent({ timeoutMs, insecure: opts.insecure });
   const closing = new AbortController();
-  /** The last successful scrape of each target, per phase: what the next rate is taken against. */
-  const previous = targets.map(() => new Map<Phase, Scrape>());
+  /**
+   * The last successful scrape of each target, per phase and per process (evaluate.ts, processKey):
+   * what the next rate is taken against. Behind one URL, each process's rate is taken against its
+   * own last page, however many ticks ago (a correct rate of that process).
+   */
+  const previous = targets.map(() => new Map<Phase, Map<string, Scrape>>());
   // A target that answered 429 (or 503) with Retry-After is left alone until then, across ticks.
   const holds = new RetryAfterHolds<number>(Date.now, abortableSleep);
 
@@ -87,8 +94,15 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
       return { endpoint: target.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
     }
     const current: Scrape = { exposition: last.page, takenAt: at };
-    const metrics = derive(queries, current, previous[index]!.get(req.phase));
-    previous[index]!.set(req.phase, current);
+    const pages = previous[index]!.get(req.phase) ?? new Map<string, Scrape>();
+    previous[index]!.set(req.phase, pages);
+    const process = processKey(last.page);
+    // A process seen for the first time (a new one, this one restarted) has nothing to take a rate against: gauges only.
+    const metrics = derive(queries, current, pages.get(process));
+    pages.delete(process);
+    pages.set(process, current);
+    // The processes behind one URL are a handful; pages of processes long gone are not kept.
+    if (pages.size > MAX_PROCESSES) pages.delete(pages.keys().next().value!);
     return { endpoint: target.display, ok: true, metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
   }
 

@@ -14,6 +14,8 @@ export interface MetricsAppOptions {
   openMetrics?: boolean;
   /** When set, /metrics answers 401 unless `Authorization` is exactly this. */
   requireAuthorization?: string;
+  /** When set, the page exposes `process_start_time_seconds` (as client libraries do) with this value; a restart moves it on by 100 s. */
+  processStart?: number;
 }
 
 export interface MetricsApp {
@@ -36,9 +38,10 @@ export interface MetricsApp {
 /** 10 ms wide buckets up to 1 s: the quantile error is at most one bucket width. */
 export const LATENCY_BUCKETS = linearBuckets(0.01, 0.01, 100);
 
-function instrument(openMetrics: boolean) {
+function instrument(openMetrics: boolean, processStart?: number) {
   const registry = new Registry<RegistryContentType>();
   if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  if (processStart !== undefined) new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers: [registry] }).set(processStart);
   return {
     registry,
     requests: new Counter({ name: 'http_requests_total', help: 'Requests handled.', labelNames: ['status'], registers: [registry] }),
@@ -48,7 +51,8 @@ function instrument(openMetrics: boolean) {
 }
 
 export async function startMetricsApp(opts: MetricsAppOptions = {}): Promise<MetricsApp> {
-  let m = instrument(opts.openMetrics ?? false);
+  let started = opts.processStart;
+  let m = instrument(opts.openMetrics ?? false, started);
   let served = 0;
   const scrapes: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
@@ -102,7 +106,8 @@ export async function startMetricsApp(opts: MetricsAppOptions = {}): Promise<Met
     },
     setInflight: (value) => m.inflight.set(value),
     restart: () => {
-      m = instrument(opts.openMetrics ?? false);
+      started = started === undefined ? undefined : started + 100;
+      m = instrument(opts.openMetrics ?? false, started);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

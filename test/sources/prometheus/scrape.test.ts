@@ -4,6 +4,8 @@
  * derived metrics against the truth. Rates are checked exactly against the scrapes' own elapsed
  * time (taken_at), so nothing here depends on how fast the machine is.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../../src/errors.js';
 import { createScrapeSource, type ScrapeOptions } from '../../../src/sources/prometheus/scrape.js';
@@ -135,6 +137,49 @@ describe('derived metrics from real prom-client metrics', () => {
     expect((after.metrics!.requests_per_sec as number) * elapsedSeconds(before, after)).toBeCloseTo(25, 6);
     expect(after.metrics!.error_rate).toBeCloseTo(5 / 25, 12);
     expect(after.metrics!.latency_p50).toBeCloseTo(295, 6); // all 25 in the (0.29, 0.30] bucket: 0.29 + 0.01 * 12.5 / 25
+  });
+
+  it('a restart the page says (process_start_time_seconds moved): that tick has gauges only, never the new process\'s count taken for an increase; the next has rates again', async () => {
+    const a = await app({ processStart: 1_765_000_000 });
+    const s = source([a.metricsUrl]);
+    await a.drive(60, () => 200, () => 0.1);
+    await one(s);
+    a.restart();
+    await a.drive(25, (i) => (i < 5 ? 500 : 200), () => 0.3);
+    a.setInflight(3);
+    const restarted = await one(s);
+    expect(restarted.metrics).toEqual({ inflight: 3 });
+    await a.drive(40, () => 200, () => 0.2);
+    const next = await one(s);
+    expect((next.metrics!.requests_per_sec as number) * elapsedSeconds(restarted, next)).toBeCloseTo(40, 6);
+    expect(next.metrics!.error_rate).toBe(0);
+  });
+
+  it('one URL in front of two processes answering in turn: each rate is taken against the same process\'s last page, and is that process\'s own', async () => {
+    const [p, q] = [await app({ processStart: 1_765_000_000 }), await app({ processStart: 1_765_000_500 })];
+    await p.drive(500, () => 200, () => 0.1);
+    let turn = 0;
+    // A round-robin front, as a Kubernetes Service or a load balancer is.
+    const front = createServer((req, res) => {
+      const behind = turn++ % 2 === 0 ? p : q;
+      fetch(`${behind.url}${req.url}`).then(
+        async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await r.arrayBuffer())),
+        () => res.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => front.close(() => resolve())) });
+    const s = source([`http://127.0.0.1:${(front.address() as AddressInfo).port}/metrics`]);
+    const first = [await one(s), await one(s)];
+    // Neither process has a page before its own first one: no rate from the other's 500 requests.
+    for (const r of first) expect(r.metrics).not.toHaveProperty('requests_per_sec');
+    await p.drive(30, (i) => (i < 3 ? 500 : 200), () => 0.1);
+    await q.drive(10, () => 200, () => 0.1);
+    const [fromP, fromQ] = [await one(s), await one(s)];
+    expect((fromP.metrics!.requests_per_sec as number) * elapsedSeconds(first[0]!, fromP)).toBeCloseTo(30, 6);
+    expect(fromP.metrics!.error_rate).toBeCloseTo(3 / 30, 12);
+    expect((fromQ.metrics!.requests_per_sec as number) * elapsedSeconds(first[1]!, fromQ)).toBeCloseTo(10, 6);
+    expect(fromQ.metrics!.error_rate).toBe(0);
   });
 
   it('a series the page does not have is absent, never 0; a declared counter with no errors yet is a 0 error rate', async () => {
