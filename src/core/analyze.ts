@@ -210,7 +210,7 @@ function decide(input: AnalysisInput, judged: MetricJudgement[], outage: Outage 
   // Reported, but only through counters that are not one process's: not judged, never a silent ok.
   if (unreadable.length > 0) reasons.push({ kind: 'counters', metrics: unreadable });
   if (input.pre.length === 0 && !reasons.some((r) => r.kind === 'no_baseline')) reasons.push({ kind: 'no_baseline', metrics: [] });
-  if (judged.length === 0) reasons.push({ kind: 'nothing_known', metrics: [] });
+  if (judged.length === 0 && unreadable.length === 0) reasons.push({ kind: 'nothing_known', metrics: [] });
   if (postCoverage(input) < MIN_POST_COVERAGE) reasons.push({ kind: 'coverage', metrics: [] });
   return { verdict: reasons.length > 0 ? 'attention' : 'ok', reasons };
 }
@@ -291,7 +291,7 @@ function details(input: AnalysisInput, judged: MetricJudgement[], { neverNumbers
   for (const u of untrusted) lines.push(`${u.counter}: went down and back up ${u.bounces.pre} time${u.bounces.pre === 1 ? '' : 's'} before the deploy and ${u.bounces.post} after: not one process's counter, nothing read from it`);
   for (const name of unreadable) lines.push(`${name}: reported only through those counters: not judged`);
   lines.push(...failedLine(input));
-  if (judged.length === 0) lines.push('None of the known metrics was reported by the endpoints');
+  if (judged.length === 0 && unreadable.length === 0) lines.push('None of the known metrics was reported by the endpoints');
   return lines;
 }
 

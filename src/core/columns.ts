@@ -39,7 +39,7 @@ export const INVALID = 2;
 /** Snapshots converted per block in `PhaseColumns.from`. */
 const BLOCK = 256;
 
-/** Samples within which a counter that went down must be back where it was for that to be a bounce (PhaseColumns.bounces). */
+/** Samples within which a counter that went down must be back past where it was for that to be a bounce (PhaseColumns.bounces). */
 const BOUNCE_SAMPLES = 3;
 /**
  * Bounces (over both phases) from which a counter is not taken for one process's: a restart with a

@@ -149,6 +149,11 @@ describe('analyze', () => {
     expect(a.metrics.map((m) => m.name)).toEqual(['latency_p95']);
     expect(a.details).toContain("requests_total: went down and back up 6 times before the deploy and 18 after: not one process's counter, nothing read from it");
     expect(a.details).toContain('error_rate: reported only through those counters: not judged');
+    // Reported, if only through those counters: not "none of the known metrics was reported".
+    const countersOnly = (from: number, n: number) => behindOneUrl(from, n).map((s) => ({ ...s, metrics: { requests_total: s.metrics.requests_total, errors_total: s.metrics.errors_total } }));
+    const only = analyze({ pre: countersOnly(0, 12), post: countersOnly(12, 30), rules, intervalMs: 10_000 });
+    expect(only.summary).toBe("Needs attention: error_rate, requests_per_sec could not be read (their counters are not one process's)");
+    expect(only.details.join('\n')).not.toMatch(/None of the known metrics/);
     expect(a.hints).toContainEqual({ code: 'counters_not_monotonic', severity: 'warning', message: expect.stringContaining('error_rate, requests_per_sec were reported no other way and are not judged') });
     expect(a.hints.find((h) => h.code === 'counters_not_monotonic')!.message).toMatch(/give each instance its own --endpoint/);
 

@@ -37,7 +37,7 @@ export interface ScrapeOptions {
 }
 
 /** Processes a target's last pages are kept for (evicting the one seen longest ago). */
-const MAX_PROCESSES = 16;
+const MAX_PROCESSES = 8;
 /** Big apps expose thousands of series; a page this large is a misconfiguration, not a scrape. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 /** What Prometheus itself asks for: OpenMetrics preferred, the text format accepted. */
@@ -94,14 +94,17 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
       return { endpoint: target.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
     }
     const current: Scrape = { exposition: last.page, takenAt: at };
-    const pages = previous[index]!.get(req.phase) ?? new Map<string, Scrape>();
-    previous[index]!.set(req.phase, pages);
-    const process = processKey(last.page);
+    const byPhase = previous[index]!;
+    // A rate never spans two phases: the pages of the phase before are not needed again.
+    for (const phase of byPhase.keys()) if (phase !== req.phase) byPhase.delete(phase);
+    const pages = byPhase.get(req.phase) ?? new Map<string, Scrape>();
+    byPhase.set(req.phase, pages);
+    const started = processKey(last.page);
     // A process seen for the first time (a new one, this one restarted) has nothing to take a rate against: gauges only.
-    const metrics = derive(queries, current, pages.get(process));
-    pages.delete(process);
-    pages.set(process, current);
-    // The processes behind one URL are a handful; pages of processes long gone are not kept.
+    const metrics = derive(queries, current, pages.get(started));
+    pages.delete(started);
+    pages.set(started, current);
+    // The processes behind one URL are a handful; pages of processes long gone are not kept (a page may be megabytes).
     if (pages.size > MAX_PROCESSES) pages.delete(pages.keys().next().value!);
     return { endpoint: target.display, ok: true, metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
   }
