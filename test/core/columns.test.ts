@@ -147,6 +147,16 @@ describe('PhaseColumns', () => {
     expect([...m.column('requests_per_sec').values]).toEqual([Number.NaN, 10, Number.NaN, Number.NaN, 10, 10]);
     expect([...m.column('error_rate').values]).toEqual([Number.NaN, 0.01, Number.NaN, Number.NaN, 0.01, 0.01]);
     expect(trustedColumns(asColumns(missed.slice(0, 2), rules), m).untrusted).toEqual([]);
+    // Twice over the two phases (once in each) is not one process's counter any more.
+    const twice = trustedColumns(m, asColumns(missed, rules));
+    expect([...twice.untrusted].sort((x, y) => x.counter.localeCompare(y.counter))).toEqual([
+      { counter: 'errors_total', bounces: { pre: 1, post: 1 } },
+      { counter: 'requests_total', bounces: { pre: 1, post: 1 } },
+    ]);
+    // Back past its old value only at the 4th sample after the fall: a restart that counted fast, read as one.
+    const slow = asColumns(phase([[90_000, 900], [90_100, 901], [50_200, 502], [60_300, 603], [70_400, 704], [80_500, 805], [90_600, 906]]), rules);
+    expect(slow.bounces('requests_total')).toBe(0);
+    expect([...slow.column('requests_per_sec').values]).toEqual([Number.NaN, 10, Number.NaN, 1010, 1010, 1010, 1010]);
 
     // One process restarting, once: its counter starts again near zero and is read as before.
     const restart = phase([[5000, 50], [6000, 60], [7000, 70], [300, 3], [1300, 13], [2300, 23], [3300, 33]]);
