@@ -79,7 +79,9 @@ describe('sql source on Postgres', () => {
 
   it('cuts a slow query at the timeout; the next query still works', async () => {
     const { reader: url } = await shopDatabase();
-    const s = source({ url, queries: { slow: 'select 1 from pg_sleep(5)', payments: 'select count(*) from payments' }, timeoutMs: 200, maxRows: 10, budget: 10 });
+    // 1.5 s: the server's own cancel comes 250 ms before the client's deadline. At 200 ms, a loaded
+    // machine spent 120 ms connecting, and the 16 ms left between the two was not enough (CI, once).
+    const s = source({ url, queries: { slow: 'select 1 from pg_sleep(5)', payments: 'select count(*) from payments' }, timeoutMs: 1500, maxRows: 10, budget: 10 });
     const started = Date.now();
     const [r] = await s.collect(tick());
     expect(Date.now() - started).toBeLessThan(4000);
