@@ -1,9 +1,10 @@
 // npm run test:package — the README's Quick start, as a new user follows it: the package as
 // `npm pack` makes it (what a release attaches) installed into an empty project, then
 // `npx seqpulse --version`, `init` and `doctor` there, doctor against the package's own example
-// app (examples/node) with a real signed endpoint. Exits 1 on any step that fails.
+// app (examples/node) with a real signed endpoint. Exits 1 on any step that fails. The install
+// reuses the native SQLite addon this checkout built (see the install step).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +36,24 @@ try {
   const tarball = step('npm pack', () => join(dir, execFileSync(npm, ['pack', '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()));
   mkdirSync(app);
   step('npm init in an empty project', () => execFileSync(npm, ['init', '-y'], { cwd: app, stdio: 'ignore' }));
-  step(`npm install ${tarball.split('/').pop()}`, () => execFileSync(npm, ['install', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] }));
+  // Install scripts skipped: the only one is better-sqlite3's (prebuild-install, or node-gyp compiling
+  // it for over a minute with no prebuilt binary reachable), and this checkout built that very
+  // version for this very Node a moment ago (npm ci). Its addon is copied in instead; everything
+  // else installs as a user's would. The next step proves the installed copy loads it (doctor never
+  // opens a store that does not exist yet).
+  step(`npm install ${tarball.split('/').pop()} (install scripts skipped)`, () => execFileSync(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] }));
+  step("better-sqlite3's addon, as this checkout built it", () => {
+    const addon = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
+    const installed = join(app, 'node_modules/better-sqlite3/package.json');
+    if (JSON.parse(readFileSync(installed, 'utf8')).version !== JSON.parse(readFileSync('node_modules/better-sqlite3/package.json', 'utf8')).version) {
+      throw new Error('the package installs another better-sqlite3 version than this checkout has: run the check without copying (drop --ignore-scripts)');
+    }
+    mkdirSync(join(app, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+    copyFileSync(addon, join(app, addon));
+  });
+  step("the installed store engine opens a database (better-sqlite3, as seqpulse's store loads it)", () => {
+    execFileSync(process.execPath, ['-e', "require('better-sqlite3')(':memory:').prepare('select 1').get()"], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  });
   step('npx seqpulse --version', () => {
     const out = seqpulse(['--version']).trim();
     if (out !== version) throw new Error(`printed ${JSON.stringify(out)}, expected ${version}`);
