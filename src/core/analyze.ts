@@ -142,11 +142,15 @@ function explainByTraffic(judged: MetricJudgement[]): void {
   }
 }
 
+/** POST samples set aside at the start: about a tenth of the window, long enough for a restart, short enough not to hide a step. */
+export function settleOf(input: AnalysisInput): number {
+  return input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0);
+}
+
 export function contextOf(input: AnalysisInput): JudgeContext {
   return {
     healthy: (input.healthy ?? []).map((h) => trustedColumns(asColumns(h.pre, input.rules, input.intervalMs), asColumns(h.post, input.rules, input.intervalMs))),
-    // About a tenth of the window: long enough for a restart, short enough not to hide a step.
-    settle: input.settle ?? (input.post.length >= 5 ? Math.ceil(input.post.length / 10) : 0),
+    settle: settleOf(input),
     // Without an interval (sample files without timestamps), counts are taken per second.
     intervalSeconds: (input.intervalMs ?? 1000) / 1000,
     intervalKnown: input.intervalMs !== undefined,

@@ -18,7 +18,7 @@
  * An endpoint that answered before the deploy and fails after it ends the window too, once its
  * finding can no longer be undone by the rest of the window (outage.ts): that stop adds no error.
  */
-import { classifyAll, contextOf, DEFAULT_ALPHA, measureAll, rollbackMetrics } from './analyze.js';
+import { classifyAll, DEFAULT_ALPHA, measureAll, rollbackMetrics, settleOf } from './analyze.js';
 import { badPercent, type MetricJudgement } from './judge-metric.js';
 import { asColumns, NUMBER, trustedColumns, type PhaseColumns } from './columns.js';
 import { outageDecisive, outageProgress } from './outage.js';
@@ -104,7 +104,8 @@ export function earlyLook(input: AnalysisInput, options: EarlyOptions): EarlyLoo
 
 function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const persist = options.persist ?? DEFAULT_PERSIST;
-  const { settle } = contextOf(input);
+  // Only the settle period: the judge's context would turn every history window into columns at every look.
+  const settle = settleOf(input);
   const { first, looks } = earlyLooks(settle, persist, options.planned);
   const n = input.post.length;
   // The settle period is time since the deploy: a tick that got no data uses it up as well.
