@@ -89,6 +89,13 @@ function sampleFix(type: ResolvedConfig['source']['type']): string {
   return `Check ${what}. A run would still deploy, and judge with what it gets.`;
 }
 
+/**
+ * Doctor has no schedule to keep: its deadline only bounds the retries. What it takes to start the
+ * requests (signing, connecting, a loaded machine) is not taken from the first attempt's timeout,
+ * which would otherwise report "timeout after 1.9s" for --timeout 2s.
+ */
+const START_GRACE_MS = 1000;
+
 async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source: DoctorDeps['source'], bound: Bounds): Promise<{ checks: Check[]; answers: EndpointResult[] }> {
   const checks: Check[] = [];
   const answers: EndpointResult[] = [];
@@ -96,7 +103,7 @@ async function sampleOne(config: ResolvedConfig, target: ResolvedConfig, source:
   const src = source(target);
   try {
     const started = Date.now();
-    const results = await src.collect({ phase: 'pre', deploymentId: 'doctor', deadline: started + config.timeoutMs * (config.retries + 1) });
+    const results = await src.collect({ phase: 'pre', deploymentId: 'doctor', deadline: started + config.timeoutMs * (config.retries + 1) + START_GRACE_MS });
     for (const r of results) {
       if (r.ok) {
         answers.push(r);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const quick = ['--timeout', '500ms', '--retries', '0'];
@@ -202,18 +203,27 @@ describe('seqpulse doctor', () => {
 
   it('endpoints that accept and never answer are sampled together: doctor takes one timeout, not one per endpoint', async () => {
     const sockets = new Set<Socket>();
+    const acceptedAt: number[] = [];
+    const closedAt: number[] = [];
     const frozen = createServer((socket) => {
+      acceptedAt.push(Date.now());
       sockets.add(socket);
-      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+      // Read (and drop) the request, so the client's closing is seen.
+      socket.resume();
+      socket.on('error', () => undefined).on('close', () => {
+        closedAt.push(Date.now());
+        sockets.delete(socket);
+      });
     });
     await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = frozen.address() as AddressInfo;
       const endpoints = [1, 2, 3, 4, 5].flatMap((i) => ['--endpoint', `http://127.0.0.1:${port}/ds-metrics?replica=${i}`]);
-      const started = Date.now();
       const r = await runCli(['doctor', ...endpoints, '--timeout', '2s', '--retries', '0', '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
-      // One after another, they took 5 x 2 s; together, 2 s and the process's start-up.
-      expect(Date.now() - started).toBeLessThan(2000 + 3500);
+      // Together: all five were waiting when the first was cut off at its timeout, 2 s after it was
+      // sent (one after another, each was sent when the one before was cut off: 5 x 2 s).
+      await waitFor(() => closedAt.length === 5, 'the five connections to close');
+      expect(Math.max(...acceptedAt)).toBeLessThan(Math.min(...closedAt));
       expect(r.code).toBe(1);
       const samples = JSON.parse(r.stdout).checks.filter((c: { name: string }) => c.name.startsWith('sample '));
       expect(samples.map((c: { name: string; detail: string }) => [c.name, c.detail])).toEqual([1, 2, 3, 4, 5].map((i) => [`sample http://127.0.0.1:${port}/ds-metrics?replica=${i}`, 'timeout after 2s']));

@@ -67,13 +67,19 @@ describe('concurrent deployments through the shared store', () => {
   it('two overlapping runs of the same project and env both carry a concurrent_deployment hint', async () => {
     const url = await createTestDatabase();
     const app = await startTestApp({ secret: TEST_SECRET });
+    const { deployHook, startCli } = await import('../helpers/cli.js');
+    const { waitFor } = await import('../helpers/wait-for.js');
+    // The first run's deploy lasts until the second run has begun (its PRE samples reach the app),
+    // so the two overlap however long each process takes to start.
+    const deploymentsSeen = () => new Set(app.requests.map((q) => q.deploymentId)).size;
+    const hook = await deployHook(async () => {
+      await waitFor(() => deploymentsSeen() >= 2, 'the second run to begin', 20_000);
+    });
     try {
-      const { startCli } = await import('../helpers/cli.js');
-      const { waitFor } = await import('../helpers/wait-for.js');
       const cwd = tempDir();
       const flags = (window: string) => [...fastFlags(app.url, ['--window', window]), '--store', url, '--project', 'twin', '--env', 'prod', '--json'];
-      const long = startCli(['run', ...flags('3s'), '--', process.execPath, '-e', ''], { cwd, env });
-      await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the first run to be observing');
+      const long = startCli(['run', ...flags('1s'), '--', ...hook.argv()], { cwd, env });
+      await waitFor(() => hook.calls === 1, 'the first run to deploy', 20_000);
       const short = await runCli(['run', ...flags('500ms'), '--', process.execPath, '-e', ''], { cwd, env });
       const first = JSON.parse((await long.done).stdout);
       const second = JSON.parse(short.stdout);
@@ -84,7 +90,7 @@ describe('concurrent deployments through the shared store', () => {
       const other = await runCli(['run', ...fastFlags(app.url, ['--window', '300ms']), '--store', url, '--project', 'twin', '--env', 'staging', '--json', '--', process.execPath, '-e', ''], { cwd, env });
       expect(hint(JSON.parse(other.stdout))).toBeUndefined();
     } finally {
-      await app.close();
+      await Promise.all([app.close(), hook.close()]);
     }
   });
 });

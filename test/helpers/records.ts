@@ -78,13 +78,19 @@ export async function storeWithFinishedRuns(path: string, count: number): Promis
   }
 }
 
-/** The samples of the one run in the default store of a CLI run in `cwd`. */
-export async function storedSamples(cwd: string) {
+/** The one run in the default store of a CLI run in `cwd`, and its samples. */
+export async function storedRun(cwd: string): Promise<{ run: RunRecord; samples: StoredSample[] }> {
   const store = await openStore(join(cwd, '.seqpulse', 'seqpulse.db'));
   try {
-    const [run] = await store.listRuns({});
-    return await store.getSamples(run!.id);
+    const [summary] = await store.listRuns({});
+    const run = await store.getRun(summary!.id);
+    return { run: run!, samples: await store.getSamples(summary!.id) };
   } finally {
     await store.close();
   }
+}
+
+/** The samples of the one run in the default store of a CLI run in `cwd`. */
+export async function storedSamples(cwd: string): Promise<StoredSample[]> {
+  return (await storedRun(cwd)).samples;
 }
