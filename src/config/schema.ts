@@ -123,7 +123,15 @@ const settingsShape = {
   baseline: z.enum(['pre', 'history']).describe('Compare POST against PRE, or against the POST samples of recent good runs of the same project and env. Default: pre.'),
   history_runs: z.number().int().min(1).max(100).describe('Recent good runs in the history baseline. Default: 5.'),
   dry_run: z.boolean().describe('Run everything and report the verdict it would give, but exit 0.'),
-  metrics: z.record(metricName, RuleSchema).describe('Rules per metric: override the defaults, or add metrics.'),
+  metrics: z
+    .record(metricName, RuleSchema)
+    .superRefine((rules, ctx) => {
+      // A share's requests cannot be the share itself: "0 errors in 0 requests" judged instead of the rate.
+      for (const [name, rule] of Object.entries(rules)) {
+        if (rule.volume === name) ctx.addIssue({ code: 'custom', path: [name, 'volume'], message: `${name} cannot be its own volume: name the metric giving requests per second (requests_per_sec), or leave volume out` });
+      }
+    })
+    .describe('Rules per metric: override the defaults, or add metrics.'),
   source: z.enum(SOURCE_TYPES).describe('Where samples come from. Default: ds-metrics.'),
   queries: z.record(metricName, z.string().trim().min(1, 'must not be empty')).describe('Metric name -> what gives it: a scrape expression (prometheus-scrape), a PromQL query (prometheus) or a SQL query returning one number (sql).'),
   prometheus_url: endpoint.describe('The Prometheus server (source prometheus).'),

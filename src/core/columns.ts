@@ -276,7 +276,7 @@ export class PhaseColumns {
         const counted = counter.values[i]! - counter.values[i - 1]!;
         const untimed = Number.isNaN(this.times[i]!) && Number.isNaN(this.times[i - 1]!);
         const seconds = untimed ? this.untimedSeconds : (this.times[i]! - this.times[i - 1]!) / 1000;
-        if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds) || bouncedBack(counter, i)) continue;
+        if (!(counted >= 0 && seconds > 0) || !Number.isFinite(counted / seconds) || bouncedBack(counter, i) || spikedInto(counter, i, to)) continue;
         rate.values[i] = counted / seconds;
         rate.state[i] = NUMBER;
         this.derivedAt.get(d.name)![i] = 1;
@@ -293,12 +293,34 @@ export class PhaseColumns {
         if (share.state[i] !== ABSENT) continue;
         const moved = countersMoved(events, requests, i);
         if (moved && moved.requests >= 0 && moved.events > moved.requests) this.disagreed.set(d.name, (this.disagreed.get(d.name) ?? 0) + 1);
-        const delta = counterDelta(events, requests, i);
+        const delta = counterDelta(events, requests, i, to);
         if (!delta || !(delta.requests > 0)) continue;
         share.values[i] = delta.events / delta.requests;
         share.state[i] = NUMBER;
         this.derivedAt.get(d.name)![i] = 1;
       }
+    }
+    this.retractSpikes(from, to);
+  }
+
+  /**
+   * Samples arrive one by one: a fall in samples [from, to) can show that one of the BOUNCE_SAMPLES
+   * samples before `from` was a spike (spikedInto), and what was derived from the rise into it is
+   * taken back.
+   */
+  private retractSpikes(from: number, to: number): void {
+    for (const d of this.rates) this.retract(d.name, from, to, this.cols.get(d.counter)!);
+    for (const d of this.shares) this.retract(d.name, from, to, this.cols.get(d.events)!, this.cols.get(d.requests)!);
+  }
+
+  private retract(name: string, from: number, to: number, counter: MetricColumn, other?: MetricColumn): void {
+    const mask = this.derivedAt.get(name)!;
+    const col = this.cols.get(name)!;
+    for (let s = Math.max(1, from - BOUNCE_SAMPLES); s < from; s++) {
+      if (mask[s] !== 1 || !(spikedInto(counter, s, to) || (other !== undefined && spikedInto(other, s, to)))) continue;
+      col.values[s] = Number.NaN;
+      col.state[s] = ABSENT;
+      mask[s] = 0;
     }
   }
 
@@ -394,9 +416,9 @@ export type PhaseSamples = readonly MetricSnapshot[] | PhaseColumns;
  * be right for one process, but the counters of several endpoints are combined, and one restarting
  * would then count everything.)
  */
-export function counterDelta(events: MetricColumn, requests: MetricColumn, i: number): { events: number; requests: number } | undefined {
+export function counterDelta(events: MetricColumn, requests: MetricColumn, i: number, size = events.values.length): { events: number; requests: number } | undefined {
   const moved = countersMoved(events, requests, i);
-  return moved && consistent(moved) && !bouncedBack(events, i) && !bouncedBack(requests, i) ? moved : undefined;
+  return moved && consistent(moved) && !bouncedBack(events, i) && !bouncedBack(requests, i) && !spikedInto(events, i, size) && !spikedInto(requests, i, size) ? moved : undefined;
 }
 
 /** The counter went down from sample d - 1 to sample d. */
@@ -415,6 +437,24 @@ function bouncedBack(col: MetricColumn, i: number): boolean {
   for (let d = i - 1; d >= Math.max(1, i - BOUNCE_SAMPLES); d--) {
     // The rise that gets it back, not the counts after it (the sample before still short of that level).
     if (wentDown(col, d) && col.values[i]! > col.values[d - 1]! && !(col.values[i - 1]! > col.values[d - 1]!)) return true;
+  }
+  return false;
+}
+
+/**
+ * The counter rose into sample s and, within BOUNCE_SAMPLES samples (of the first `size`), came
+ * back down past where it had been before that rise (not near zero, as a restart lands):
+ * sample s is no count of this counter's (one answer from another process behind the URL, with its
+ * own longer life; a value from nowhere), and the rise into it is left out, as the fall after it is.
+ * A sum over instances that went down because one of them restarted loses the interval before too:
+ * an interval lost, never one counted that did not happen.
+ */
+function spikedInto(col: MetricColumn, s: number, size: number): boolean {
+  if (col.state[s] !== NUMBER || col.state[s - 1] !== NUMBER || !(col.values[s]! > col.values[s - 1]!)) return false;
+  for (let j = s + 1; j < Math.min(size, s + 1 + BOUNCE_SAMPLES); j++) {
+    if (col.state[j] !== NUMBER) continue;
+    // The first value below the spike's decides.
+    if (col.values[j]! < col.values[s]!) return col.values[j]! > col.values[s - 1]!;
   }
   return false;
 }

@@ -399,13 +399,14 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     evidence.deploy_step = { change_pct: roundPct(rule.direction === 'decrease' ? -step.badPct : step.badPct), p_value: roundSig(step.pValue, 3), samples: DEPLOY_STEP_SAMPLES };
   }
 
-  // An unstable baseline cannot say whether a move into the attention band is past the threshold:
-  // attention. A POST nearer where PRE was shows nothing to judge: ok, with the low confidence and
-  // the hint baseline_unstable that say how little that ok is worth (docs/analysis.md, "Status").
+  // An unstable baseline cannot vouch for a move past the threshold that its own spread would
+  // explain: attention. A POST short of the threshold shows nothing the rule calls a regression: ok,
+  // with the low confidence and the hint baseline_unstable that say how little that ok is worth
+  // (docs/analysis.md, "Status"; a move into the band that is significant is attention above).
   // Unless the PRE-to-POST pairs moved less than half the band: the medians' move is then where the
   // samples happened to fall, not the level (a level alternating between two values puts an even
   // phase's median between them, an odd one's on one of them: +50% from nothing at all).
-  if (status === 'ok' && m.unstable && moved && m.badPct >= rule.attention && !(m.pairBadPct !== undefined && m.pairBadPct < rule.attention / 2)) {
+  if (status === 'ok' && m.unstable && moved && m.badPct >= rule.threshold && !(m.pairBadPct !== undefined && m.pairBadPct < rule.attention / 2)) {
     status = 'warning';
     judgement.unstable = true;
   }

@@ -52,7 +52,7 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
   try {
     whole = JSON.parse(trimmed);
   } catch (err) {
-    wholeError = (err as Error).message;
+    wholeError = jsonProblem(err, text, text.length - text.trimStart().length);
   }
   if (wholeError === undefined) {
     if (Array.isArray(whole)) return whole.map((item, i) => toSnapshot(item, `${path}: item ${i}`));
@@ -68,11 +68,26 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw new UsageError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`, `Fix or remove that line; in JSON Lines each line is one whole sample {"metrics": {...}}.`);
+      throw new UsageError(`${path}:${i + 1}: not valid JSON (${jsonProblem(err, line)})`, `Fix or remove that line; in JSON Lines each line is one whole sample {"metrics": {...}}.`);
     }
     out.push(toSnapshot(value, `${path}:${i + 1}`));
   });
   return out;
+}
+
+/**
+ * What JSON.parse found wrong and where, without V8's quote of the text around it: the file may
+ * hold a secret (a mistaken `--pre .env`), and the quote is the text's, not ours to print.
+ * `offset`: where the parsed text starts in `text`.
+ */
+function jsonProblem(err: unknown, text: string, offset = 0): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // "Unexpected token 'Z', ...": the token is the text's first character there.
+  const what = message.startsWith('Unexpected token') ? 'unexpected token' : message.split(/ in JSON at| at position|,? ?"/)[0]!;
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return what;
+  const before = text.slice(0, offset + Number(at[1])).split(/\r?\n/);
+  return `${what} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function toSnapshot(value: unknown, where: string): MetricSnapshot {

@@ -40,6 +40,12 @@ export function sqlUrlIssue(location: string): string | undefined {
 /** A URL whose scheme is neither Postgres's nor one of `paths` (prefixes a SQLite path may have): why it names nothing seqpulse opens. */
 function schemeIssue(location: string, what: string, paths: readonly string[]): string | undefined {
   if (isPostgresUrl(location)) return undefined;
+  // `postgres:user:pw@host/db` or `postgres:/host/db`: a Postgres URL missing a slash, never a file
+  // (taken as a path, it made a directory named after the password, and printed it).
+  const named = /^([a-z][a-z0-9+.-]*):/i.exec(location)?.[1]?.toLowerCase();
+  if (named !== undefined && ['postgres', 'postgresql', ...POSTGRES_SHORT].includes(named)) {
+    return `starts with ${named}: but is not a postgres:// URL: a Postgres URL has two slashes after its scheme (postgres://, then the user, password, host and database)`;
+  }
   const scheme = URL_LIKE.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined || paths.includes(scheme)) return undefined;
   const meant = POSTGRES_SHORT.includes(scheme) ? ' (did you mean postgres://?)' : didYouMean(scheme, ['postgres', 'postgresql', ...paths], (s) => `${s}://`);

@@ -180,6 +180,13 @@ describe('config layers', () => {
     const issues = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'metrics:\n  cpu_usage:\n    gradual: maybe\n') }));
     expect(issues).toContainEqual(expect.objectContaining({ source: 'seqpulse.yml:3', key: 'metrics.cpu_usage.gradual' }));
   });
+
+  it('a share cannot be its own volume (its counts would be "0 errors in 0 requests"), in the file or an environment', () => {
+    const issues = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'metrics:\n  error_rate:\n    volume: error_rate\n') }));
+    expect(issues).toContainEqual({ source: 'seqpulse.yml:3', key: 'metrics.error_rate.volume', reason: expect.stringMatching(/^error_rate cannot be its own volume/) });
+    const inEnv = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'environments:\n  prod:\n    metrics:\n      cpu_usage: { volume: cpu_usage }\n') }));
+    expect(inEnv).toContainEqual(expect.objectContaining({ key: 'environments.prod.metrics.cpu_usage.volume' }));
+  });
 });
 
 describe('config errors name the source, key and reason', () => {

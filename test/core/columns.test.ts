@@ -171,6 +171,32 @@ describe('PhaseColumns', () => {
     }
   });
 
+  it('a counter that jumps and comes back down to where it was (one answer from another process, a value from nowhere) counts neither the jump nor the fall, built at once or sample by sample', () => {
+    const rules = { error_rate: DEFAULT_RULES.error_rate!, requests_per_sec: DEFAULT_RULES.requests_per_sec! };
+    const phase = (totals: [number, number][]): MetricSnapshot[] => totals.map(([requests, errors]) => ({ metrics: { requests_total: requests, errors_total: errors } }));
+    // 1,000 requests and 500 errors an interval; the third sample answered by a process that has run
+    // far longer (its requests_total at ten million). Read as counts, the jump was 10 million
+    // requests with 500 errors: a 50 % error rate read as 0.005 %.
+    const spiked = phase([[5000, 50], [6000, 550], [10_000_000, 1050], [8000, 1550], [9000, 2050], [10_000, 2550]]);
+    // The same at the largest doubles: events and requests equal to the last bit are no share of 1 either.
+    const huge = spiked.map((s, i) => (i === 2 ? { metrics: { requests_total: 1e308, errors_total: 1e308 } } : s));
+    for (const samples of [spiked, huge]) {
+      const oneByOne = emptyColumns(rules, 2);
+      for (const s of samples) oneByOne.append(s);
+      for (const c of [asColumns(samples, rules, 10_000), oneByOne]) {
+        expect([...c.column('error_rate').values]).toEqual([Number.NaN, 0.5, Number.NaN, Number.NaN, 0.5, 0.5]);
+      }
+      expect([...asColumns(samples, rules, 10_000).column('requests_per_sec').values]).toEqual([Number.NaN, 100, Number.NaN, Number.NaN, 100, 100]);
+      // Whatever the judge counts from them is the intervals that were counted.
+      const a = analyze({ pre: phase([[1000, 10], [2000, 20], [3000, 30], [4000, 40]]), post: samples, rules, intervalMs: 10_000, settle: 0 });
+      expect(a.verdict).toBe('rollback_recommended');
+      expect(a.metrics.find((m) => m.name === 'error_rate')!.evidence.counts).toMatchObject({ pre_events: 30, pre_requests: 3000, post_events: 1500, post_requests: 3000, estimated: false });
+    }
+    // A jump the counter then keeps growing from is a burst of traffic, counted.
+    const burst = asColumns(phase([[5000, 50], [6000, 60], [60_000, 600], [61_000, 610], [62_000, 620]]), rules, 10_000);
+    expect([...burst.column('requests_per_sec').values]).toEqual([Number.NaN, 100, 5400, 100, 100]);
+  });
+
   it('reads the rules\' metrics and their volume metrics', () => {
     const names = metricNames({ error_rate: rule('increase', 50, { volume: 'requests_per_sec' }), latency_p95: rule('increase', 30) });
     expect([...names].sort()).toEqual(['error_rate', 'latency_p95', 'requests_per_sec']);

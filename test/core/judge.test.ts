@@ -129,23 +129,28 @@ describe('significance on real-looking noise', () => {
     expect(more.result.status).toBe('warning');
   });
 
-  it('a baseline that varied by more than the threshold is too unstable to call a move fine; a POST where PRE was is ok, weakly', () => {
+  it('a baseline that varied by more than the threshold is too unstable to call a move past it fine; a move short of it is ok, weakly', () => {
     const pre = snaps(3, (i) => ({ cpu_usage: [0.36, 0.19, 0.11][i] }));
-    // +32 %: in the attention band; the baseline cannot say whether it is +50 %. A quiet POST does not
-    // make the move significant: the median of PRE is as uncertain as PRE's own spread says (with
-    // the spread pooled over both phases, this was p = 2e-8).
-    const post = snaps(20, (i) => ({ cpu_usage: 0.25 * wobble(i, 0.04) }));
+    // +58 %: past the threshold, and PRE's own spread would explain it, so the baseline cannot say
+    // whether anything moved. A quiet POST does not make the move significant: the median of PRE is
+    // as uncertain as PRE's own spread says (with the spread pooled over both phases, +32 % here was p = 2e-8).
+    const post = snaps(20, (i) => ({ cpu_usage: 0.3 * wobble(i, 0.04) }));
     const a = analyze({ pre, post, rules: { cpu_usage: rules.cpu_usage! }, settle: 0 });
+    expect(metric(a, 'cpu_usage').change_pct!).toBeGreaterThan(50);
     expect(metric(a, 'cpu_usage').evidence.p_value!).toBeGreaterThan(0.05);
     expect(a.verdict).toBe('attention');
     expect(a.summary).toMatch(/baseline of cpu_usage is too unstable to judge/);
     expect(codes(a)).toContain('baseline_unstable');
-    // POST centred where PRE was (+5 %): nothing moved to judge. ok, but its confidence (the power
-    // against a threshold-sized move) is low and the hint says the baseline could not have seen one.
-    const still = analyze({ pre, post: snaps(20, (i) => ({ cpu_usage: 0.2 * wobble(i, 0.04) })), rules: { cpu_usage: rules.cpu_usage! }, settle: 0 });
-    expect(still.verdict).toBe('ok');
-    expect(codes(still)).toContain('baseline_unstable');
-    expect(still.confidence).toBeLessThan(0.5);
+    // +32 %, in the attention band but short of the threshold, and +5 %: nothing the rule calls a
+    // regression. ok, but its confidence (the power against a threshold-sized move) is low and the
+    // hint says the baseline could not have seen one. (Attention for a move into the band flagged
+    // healthy real windows that had not moved past the threshold, and no regression that had: docs/analysis.md.)
+    for (const level of [0.25, 0.2]) {
+      const still = analyze({ pre, post: snaps(20, (i) => ({ cpu_usage: level * wobble(i, 0.04) })), rules: { cpu_usage: rules.cpu_usage! }, settle: 0 });
+      expect(still.verdict).toBe('ok');
+      expect(codes(still)).toContain('baseline_unstable');
+      expect(still.confidence).toBeLessThan(0.5);
+    }
   });
 
   it('a level alternating between two values is not an unstable baseline\'s move: the pairs show the level stayed, ok; a real rise into the band is still attention', () => {
@@ -345,14 +350,14 @@ describe('significance on real-looking noise', () => {
     // Traffic that jumps ±50 % from one sample to the next around a steady level (a few requests a
     // second), and a fall at the deploy: 3 PRE samples cannot say how far the level fell, 24 can.
     const jumpy = (i: number) => ({ requests_per_sec: 10 * [1, 1.6, 0.6, 1.4, 0.7, 1.1][i % 6]! });
-    // POST 25 % lower: in the attention band, and a threshold-sized fall could hide behind a baseline this jumpy.
-    const post = snaps(30, (i) => ({ requests_per_sec: 0.75 * jumpy(i + 1).requests_per_sec }));
+    // POST 45 % lower: past the threshold, by less than 3 PRE samples this jumpy vary.
+    const post = snaps(30, (i) => ({ requests_per_sec: 0.55 * jumpy(i + 1).requests_per_sec }));
     const lone = { requests_per_sec: rules.requests_per_sec! };
     const few = analyze({ pre: snaps(3, jumpy), post, rules: lone });
     expect(few.verdict).toBe('attention');
     expect(codes(few)).toContain('baseline_unstable');
     const many = analyze({ pre: snaps(24, jumpy), post, rules: lone });
-    expect(many.verdict).toBe('ok');
+    expect(many.verdict).toBe('rollback_recommended');
   });
 
   it('p-values stay honest on autocorrelated noise: with no change, about 5 % fall under 0.05', () => {

@@ -74,4 +74,18 @@ describe('sample files', () => {
       }
     }));
   });
+
+  it('text that is not JSON is not quoted back (a mistaken --pre .env holds secrets): what is wrong, and where when the parser says', () => {
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9]{12,40}$/), fc.boolean(), (secret, lines) => {
+      const text = lines ? `{"metrics": {"a": 1}}\n{"metrics": {}, "k": ${secret}}\n` : `{"metrics": {}, "k": ${secret}}`;
+      expect(() => parseSampleText('in.json', text)).toThrow(SeqpulseError);
+      try {
+        parseSampleText('in.json', text);
+      } catch (err) {
+        // Not the secret, nor the first characters of it V8 quotes from a long text.
+        expect((err as Error).message).not.toContain(secret.slice(0, 4));
+      }
+    }));
+    expect(() => parseSampleText('in.json', '\n  {"metrics": {"a": 1}} x')).toThrow('in.json: not valid JSON (Unexpected non-whitespace character after JSON at line 2, column 25)');
+  });
 });

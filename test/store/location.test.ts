@@ -5,7 +5,7 @@ import { sqlitePath, storeLocationIssue } from '../../src/store/location.js';
 
 describe('sqlitePath', () => {
   it('refuses a URL of an unsupported scheme (a door that did not check it first), without quoting it', () => {
-    for (const location of ['postgress://alice:S3cretPw@h/db', 'pg:/alice:S3cretPw@h/db', 'MySQL://alice:S3cretPw@h/db']) {
+    for (const location of ['postgress://alice:S3cretPw@h/db', 'pg:/alice:S3cretPw@h/db', 'MySQL://alice:S3cretPw@h/db', 'postgres:alice:S3cretPw@h/db', 'postgresql:/alice:S3cretPw@h/db', 'PSQL:alice:S3cretPw@h']) {
       let thrown: unknown;
       try {
         sqlitePath(location, '/work');
@@ -15,6 +15,12 @@ describe('sqlitePath', () => {
       expect(thrown, location).toBeInstanceOf(UsageError);
       expect((thrown as UsageError).message).not.toContain('S3cretPw');
       expect((thrown as UsageError).exitCode).toBe(2);
+    }
+  });
+
+  it('a Postgres URL missing a slash is said to be one, not "a postgres:// URL, which is not a store"', () => {
+    for (const location of ['postgres:alice:S3cretPw@h/db', 'postgres:/alice:S3cretPw@h/db']) {
+      expect(storeLocationIssue(location)).toMatch(/^starts with postgres: but is not a postgres:\/\/ URL/);
     }
   });
 
