@@ -1,10 +1,11 @@
 /**
  * The deploy command: what follows `--`, run as argv (no shell) in its own process group, its
  * output shown to the user. Signals received by seqpulse are passed to the whole group; a command
- * that ignores them is killed after a grace period, and a second Ctrl-C kills it at once.
+ * that ignores them is killed after a grace period, and a second Ctrl-C kills it at once. Should
+ * seqpulse die without a word while the command runs (kill -9), a keeper does the same (guardGroup).
  */
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup } from './process-group.js';
 import type { Interrupts } from './signals.js';
@@ -67,6 +68,7 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       env: opts.env ?? process.env,
       cwd: opts.cwd,
     });
+    const guard = child.pid === undefined ? undefined : guardGroup(child.pid, opts.graceMs ?? DEFAULT_GRACE_MS);
     const output = lines && Promise.all([forwardLines(child.stdout!, (line) => lines('stdout', line)), forwardLines(child.stderr!, (line) => lines('stderr', line))]);
     let killTimer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
@@ -76,6 +78,7 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
     const finish = (outcome: Omit<DeployOutcome, 'durationMs'>) => {
       if (settled) return;
       settled = true;
+      guard?.release();
       unsubscribe();
       clearTimeout(killTimer);
       clearInterval(poll);
@@ -118,6 +121,35 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
   });
 }
 
-function unref(pipe: Readable | null): void {
-  (pipe as (Readable & { unref?: () => void }) | null)?.unref?.();
+function unref(pipe: Readable | Writable | null): void {
+  (pipe as ((Readable | Writable) & { unref?: () => void }) | null)?.unref?.();
+}
+
+/**
+ * The group's keeper should seqpulse die without a word (kill -9, the OOM killer): a shell that
+ * waits on a pipe only seqpulse writes to. The kernel closes the pipe when seqpulse goes, however
+ * it goes; at that end of file the shell passes SIGTERM to the deploy's group, and SIGKILL after the
+ * grace period, as seqpulse itself would have; not when the command had already ended (what it left
+ * running on purpose stays, as ever). `release` (the deploy ended) tells it to leave the group alone
+ * and exit. It ignores the terminal's signals: Ctrl-C is
+ * seqpulse's to pass on, and the keeper must outlive a seqpulse killed with its whole process group.
+ */
+function guardGroup(group: number, graceMs: number): { release(): void } | undefined {
+  const seconds = Math.max(0.1, graceMs / 1000).toFixed(1);
+  const script = `trap '' INT TERM HUP QUIT; IFS= read -r line; [ "$line" = done ] && exit 0; kill -0 ${group} 2>/dev/null || exit 0; kill -TERM -${group} 2>/dev/null; kill -CONT -${group} 2>/dev/null; sleep ${seconds}; kill -KILL -${group} 2>/dev/null; exit 0`;
+  try {
+    const keeper = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    keeper.on('error', () => undefined);
+    keeper.stdin!.on('error', () => undefined);
+    // Never what keeps seqpulse running.
+    keeper.unref();
+    unref(keeper.stdin);
+    return {
+      release: () => {
+        if (!keeper.stdin!.destroyed) keeper.stdin!.end('done\n');
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }

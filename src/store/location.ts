@@ -43,7 +43,7 @@ function schemeIssue(location: string, what: string, paths: readonly string[]): 
   // `postgres:user:pw@host/db` or `postgres:/host/db`: a Postgres URL missing a slash, never a file
   // (taken as a path, it made a directory named after the password, and printed it).
   const named = /^([a-z][a-z0-9+.-]*):/i.exec(location)?.[1]?.toLowerCase();
-  if (named !== undefined && ['postgres', 'postgresql', ...POSTGRES_SHORT].includes(named)) {
+  if (named !== undefined && !/^[^:]*:\/\//.test(location) && ['postgres', 'postgresql', ...POSTGRES_SHORT].includes(named)) {
     return `starts with ${named}: but is not a postgres:// URL: a Postgres URL has two slashes after its scheme (postgres://, then the user, password, host and database)`;
   }
   const scheme = URL_LIKE.exec(location)?.[1]?.toLowerCase();

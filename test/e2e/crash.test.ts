@@ -4,12 +4,14 @@
  * run explains what to do instead of pretending.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { run as runRecord, sample } from '../helpers/records.js';
 import { fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { processGone } from '../helpers/processes.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -50,6 +52,45 @@ describe('crash safety', () => {
       expect(finish.code).toBe(2);
       expect(finish.stderr).toMatch(/was abandoned: the process observing it died .*\n.*seqpulse show/);
     } finally {
+      await app.close();
+    }
+  });
+
+  it('kill -9 during the deploy: the deploy command and its children go too; what a deploy that had ended left running stays', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    const cwd = tempDir();
+    const pidFile = join(cwd, 'deploy.pids');
+    // The deploy's shell and the child it started, as it wrote them.
+    const pids = () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n') ? (readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) as [number, number]) : undefined);
+    // The keeper of a deploy's group: a shell whose script names the group.
+    const keeperOf = (group: number) => spawnSync('pgrep', ['-f', `kill -TERM -${group} `], { encoding: 'utf8' }).stdout.trim();
+    // Killed, and gone: not its output closed (what the deploy left running holds it open).
+    const kill9 = (run: ReturnType<typeof startCli>) => new Promise<NodeJS.Signals | null>((resolve) => {
+      run.child.once('exit', (_code, signal) => resolve(signal));
+      run.child.kill('SIGKILL');
+    });
+    const leftovers: number[] = [];
+    try {
+      // Still deploying (a shell waiting on its child) when seqpulse is killed: nobody is left to pass a signal on but the keeper.
+      const run = startCli(['run', ...fastFlags(app.url), '--', 'sh', '-c', `sleep 1000 & echo $$ $! > '${pidFile}'; wait`], { cwd, env });
+      const [shell, child] = await waitFor(pids, 'the deploy to start its child');
+      leftovers.push(shell, child);
+      await waitFor(() => keeperOf(shell) !== '', 'the deploy\'s keeper to start');
+      expect(await kill9(run)).toBe('SIGKILL');
+      await waitFor(() => processGone(child) && processGone(shell), 'the deploy and its child to be gone');
+
+      // A deploy that started a server and ended: the server is its to leave running, kill -9 or not.
+      rmSync(pidFile);
+      const ended = startCli(['run', ...fastFlags(app.url, ['--window', '60s']), '--', 'sh', '-c', `sleep 1000 & echo $$ $! > '${pidFile}'`], { cwd, env });
+      const [leader, server] = await waitFor(pids, 'the deploy to start its server');
+      leftovers.push(server);
+      await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the run to be observing');
+      // Its keeper left when the deploy ended: nothing will touch the server.
+      await waitFor(() => keeperOf(leader) === '', 'no keeper of that deploy to be left');
+      await kill9(ended);
+      expect(processGone(server)).toBe(false);
+    } finally {
+      for (const pid of leftovers) if (!processGone(pid)) process.kill(pid, 'SIGKILL');
       await app.close();
     }
   });
