@@ -205,7 +205,14 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (input.file && file.secret !== undefined) {
     warnings.push(`${input.file.path}: a secret in the config file is readable by anyone with the repository; prefer SEQPULSE_HMAC_SECRET.`);
   }
-  if (!input.timingLater) issues.push(...timingIssues(config));
+  // Named where the value came from (the flag, the variable, the file's line), as every other issue is.
+  const origin = (key: keyof Settings): Pick<ConfigIssue, 'source' | 'key'> | undefined =>
+    flags[key] !== undefined ? { source: door.source, key: door.key(key) }
+    : env[key] !== undefined ? { source: 'environment', key: envRaw.names[key] ?? key }
+    : override[key] !== undefined ? { source: lineSource(input.file, ['environments', envName, key]) ?? source, key: `environments.${envName}.${key}` }
+    : file[key] !== undefined ? { source: lineSource(input.file, [key]) ?? source, key }
+    : undefined;
+  if (!input.timingLater) issues.push(...timingIssues(config).map((i) => ({ ...i, ...origin(i.key as keyof Settings) })));
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }

@@ -241,12 +241,19 @@ describe('config errors name the source, key and reason', () => {
 
   it('a window shorter than the interval', () => {
     const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '1s', interval: '5s' } }));
-    expect(issues[0]).toMatchObject({ key: 'window', reason: expect.stringContaining('shorter than the interval') });
+    expect(issues[0]).toMatchObject({ source: 'flags', key: '--window', reason: expect.stringContaining('shorter than the interval') });
+    // Named where it was set: the file's line, the environment's section, the variable.
+    const inFile = issuesOf(() => resolveConfig({ ...base, file: parseConfigText('seqpulse.yml', 'project: shop\nwindow: 0\n') }));
+    expect(inFile).toEqual([{ source: 'seqpulse.yml:2', key: 'window', reason: expect.stringContaining('shorter than the interval') }]);
+    const inEnv = issuesOf(() => resolveConfig({ ...base, flags: { env: 'staging' }, file: parseConfigText('seqpulse.yml', 'environments:\n  staging:\n    window: 1s\n') }));
+    expect(inEnv).toEqual([{ source: 'seqpulse.yml:3', key: 'environments.staging.window', reason: expect.stringContaining('shorter than the interval') }]);
+    const inVar = issuesOf(() => resolveConfig({ ...base, env: { SEQPULSE_WINDOW: '1s' } }));
+    expect(inVar).toEqual([{ source: 'environment', key: 'SEQPULSE_WINDOW', reason: expect.stringContaining('shorter than the interval') }]);
   });
 
   it('a settle period as long as the window: nothing would be left to judge', () => {
     const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '2s', interval: '100ms', settle: '2s' } }));
-    expect(issues).toEqual([{ source: 'settings', key: 'settle', reason: 'the settle period (2s) is not shorter than the observation window (2s): no POST sample would be left to judge' }]);
+    expect(issues).toEqual([{ source: 'flags', key: '--settle', reason: 'the settle period (2s) is not shorter than the observation window (2s): no POST sample would be left to judge' }]);
     expect(resolveConfig({ ...base, flags: { window: '2s', interval: '100ms', settle: '1500ms' } }).settleMs).toBe(1500);
   });
 
@@ -276,7 +283,7 @@ describe('one style for durations', () => {
 
   it('config errors use it: no "20000ms" next to "5m"', () => {
     const issues = issuesOf(() => resolveConfig({ ...base, flags: { window: '1s', interval: '20s' } }));
-    expect(issues.find((i) => i.key === 'window')?.reason).toBe('the observation window (1s) is shorter than the interval (20s): no POST sample would be taken');
+    expect(issues.find((i) => i.key === '--window')?.reason).toBe('the observation window (1s) is shorter than the interval (20s): no POST sample would be taken');
   });
 });
 
