@@ -70,8 +70,9 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
 async function loadSqlJs(): Promise<typeof InitSqlJs> {
   const beside = join(dirname(fileURLToPath(import.meta.url)), 'sql-wasm.cjs');
   if (existsSync(beside)) return createRequire(import.meta.url)(beside) as typeof InitSqlJs;
+  // required, not imported: a bundler turns import() of a name it cannot see into a lookup of its own, which fails.
   const name = 'sql.js';
-  return ((await import(name)) as { default: typeof InitSqlJs }).default;
+  return createRequire(import.meta.url)(name) as typeof InitSqlJs;
 }
 
 /** The better-sqlite3 shape kysely's SqliteDialect drives, over sql.js. */
