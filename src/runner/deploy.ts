@@ -131,8 +131,9 @@ function unref(pipe: Readable | Writable | null): void {
  * it goes; at that end of file the shell passes SIGTERM to the deploy's group, and SIGKILL after the
  * grace period, as seqpulse itself would have; not when the command had already ended (what it left
  * running on purpose stays, as ever). `release` (the deploy ended) tells it to leave the group alone
- * and exit. It ignores the terminal's signals: Ctrl-C is
- * seqpulse's to pass on, and the keeper must outlive a seqpulse killed with its whole process group.
+ * and exit. It ignores the terminal's signals (Ctrl-C is seqpulse's to pass on) and has a session of
+ * its own: it must outlive a seqpulse killed with its whole process group. Without /bin/sh (Windows)
+ * the spawn fails quietly and the deploy runs without a keeper, as before.
  */
 function guardGroup(group: number, graceMs: number): { release(): void } | undefined {
   const seconds = Math.max(0.1, graceMs / 1000).toFixed(1);

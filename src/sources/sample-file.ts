@@ -83,7 +83,8 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
 function jsonProblem(err: unknown, text: string, offset = 0): string {
   const message = err instanceof Error ? err.message : String(err);
   // "Unexpected token 'Z', ...": the token is the text's first character there.
-  const what = message.startsWith('Unexpected token') ? 'unexpected token' : message.split(/ in JSON at| at position|,? ?"/)[0]!;
+  // '"NaN" is not valid JSON': nothing but the quote.
+  const what = message.startsWith('Unexpected token') ? 'unexpected token' : message.split(/ in JSON at| at position|,? ?"/)[0] || 'not a JSON value';
   const at = /at position (\d+)/.exec(message);
   if (!at) return what;
   const before = text.slice(0, offset + Number(at[1])).split(/\r?\n/);

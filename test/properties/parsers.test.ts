@@ -86,6 +86,7 @@ describe('sample files', () => {
         expect((err as Error).message).not.toContain(secret.slice(0, 4));
       }
     }));
+    expect(() => parseSampleText('in.json', 'NaN')).toThrow('in.json: not valid JSON (not a JSON value)');
     expect(() => parseSampleText('in.json', '\n  {"metrics": {"a": 1}} x')).toThrow('in.json: not valid JSON (Unexpected non-whitespace character after JSON at line 2, column 25)');
   });
 });
