@@ -16,6 +16,16 @@ import { toMetricsRecord } from './metrics-record.js';
  */
 export const MAX_SAMPLE_FILE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The most samples a sample file may hold: two days at 1 s, three weeks at 10 s. Tiny samples
+ * (`{"metrics":{"e":1}}`, 20 bytes) fit millions into the byte cap, and each costs the memory of
+ * its objects many times over (58 MB of them took 2.4 GB); a window that long is judged from the
+ * store (`seqpulse analyze <id>`), not from a file.
+ */
+export const MAX_FILE_SAMPLES = 200_000;
+
+const TOO_MANY = `Judge a shorter window: a sample file holds at most ${MAX_FILE_SAMPLES.toLocaleString('en-US')} samples.`;
+
 /** `-`: standard input (a pipe from a query or another tool), named "stdin" in errors. */
 export async function readSampleFile(path: string, stdin: AsyncIterable<Buffer | string> = process.stdin): Promise<MetricSnapshot[]> {
   let bytes: Buffer;
@@ -55,12 +65,15 @@ export function parseSampleText(path: string, file: string): MetricSnapshot[] {
     wholeError = jsonProblem(err, text, text.length - text.trimStart().length);
   }
   if (wholeError === undefined) {
+    if (Array.isArray(whole) && whole.length > MAX_FILE_SAMPLES) throw new UsageError(`${path}: ${whole.length.toLocaleString('en-US')} samples`, TOO_MANY);
     if (Array.isArray(whole)) return whole.map((item, i) => toSnapshot(item, `${path}: item ${i}`));
     return [toSnapshot(whole, path)];
   }
   // Not one JSON document: JSON Lines, judged line by line so the error names the line.
   const lines = text.split(/\r?\n/);
-  if (lines.filter((l) => l.trim() !== '').length < 2) throw new UsageError(`${path}: not valid JSON (${wholeError})`, FORMS);
+  const samples = lines.filter((l) => l.trim() !== '').length;
+  if (samples < 2) throw new UsageError(`${path}: not valid JSON (${wholeError})`, FORMS);
+  if (samples > MAX_FILE_SAMPLES) throw new UsageError(`${path}: ${samples.toLocaleString('en-US')} lines, one sample each`, TOO_MANY);
   const out: MetricSnapshot[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { resolveConfig, type FlagValues } from '../../src/config/resolve.js';
 import { ConfigError, SeqpulseError } from '../../src/errors.js';
-import { parseSampleText } from '../../src/sources/sample-file.js';
+import { MAX_FILE_SAMPLES, parseSampleText } from '../../src/sources/sample-file.js';
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -73,6 +73,14 @@ describe('sample files', () => {
         expect((err as Error).message).toMatch(/^in\.json/);
       }
     }));
+  });
+
+  it('more samples than a sample file holds is a clear error, before they are built (JSON Lines: before they are parsed)', () => {
+    const line = '{"metrics":{"e":1}}';
+    const many = MAX_FILE_SAMPLES + 1;
+    expect(() => parseSampleText('big.jsonl', Array(many).fill(line).join('\n'))).toThrow(`big.jsonl: ${many.toLocaleString('en-US')} lines, one sample each`);
+    expect(() => parseSampleText('big.json', `[${Array(many).fill(line).join(',')}]`)).toThrow(`big.json: ${many.toLocaleString('en-US')} samples`);
+    expect(parseSampleText('ok.jsonl', Array(MAX_FILE_SAMPLES).fill(line).join('\n'))).toHaveLength(MAX_FILE_SAMPLES);
   });
 
   it('text that is not JSON is not quoted back (a mistaken --pre .env holds secrets): what is wrong, and where when the parser says', () => {
