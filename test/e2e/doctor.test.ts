@@ -1,9 +1,9 @@
 /** `seqpulse doctor` against a real signed app, a real SQLite store and the test run's Postgres. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { frozenPeer } from '../helpers/frozen-peer.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
@@ -202,22 +202,9 @@ describe('seqpulse doctor', () => {
   });
 
   it('endpoints that accept and never answer are sampled together: doctor takes one timeout, not one per endpoint', async () => {
-    const sockets = new Set<Socket>();
-    const acceptedAt: number[] = [];
-    const closedAt: number[] = [];
-    const frozen = createServer((socket) => {
-      acceptedAt.push(Date.now());
-      sockets.add(socket);
-      // Read (and drop) the request, so the client's closing is seen.
-      socket.resume();
-      socket.on('error', () => undefined).on('close', () => {
-        closedAt.push(Date.now());
-        sockets.delete(socket);
-      });
-    });
-    await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+    const frozen = await frozenPeer();
     try {
-      const { port } = frozen.address() as AddressInfo;
+      const { port, acceptedAt, closedAt } = frozen;
       const endpoints = [1, 2, 3, 4, 5].flatMap((i) => ['--endpoint', `http://127.0.0.1:${port}/ds-metrics?replica=${i}`]);
       const r = await runCli(['doctor', ...endpoints, '--timeout', '2s', '--retries', '0', '--json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
       // Together: all five were waiting when the first was cut off at its timeout, 2 s after it was
@@ -228,8 +215,7 @@ describe('seqpulse doctor', () => {
       const samples = JSON.parse(r.stdout).checks.filter((c: { name: string }) => c.name.startsWith('sample '));
       expect(samples.map((c: { name: string; detail: string }) => [c.name, c.detail])).toEqual([1, 2, 3, 4, 5].map((i) => [`sample http://127.0.0.1:${port}/ds-metrics?replica=${i}`, 'timeout after 2s']));
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => frozen.close(() => resolve()));
+      await frozen.close();
     }
   });
 

@@ -3,10 +3,9 @@
  * Pushgateway: the kernel completes the handshake, nothing answers). Every role ends in bounded
  * time with its documented exit code, the failures stored as what they were.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { frozenPeer } from '../helpers/frozen-peer.js';
 import { storedRun } from '../helpers/records.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -40,29 +39,6 @@ async function expectOnSchedule(cwd: string, exitedAt: number, opts: { preMs?: n
   return samples;
 }
 
-/** Accepts every connection and never writes; counts what it accepted. */
-async function frozenPeer(): Promise<{ url: string; accepted: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('a peer that accepts and never answers', () => {
   it.each([
     ['the /ds-metrics endpoint', (url: string) => ['--endpoint', `${url}/ds-metrics`]],
@@ -76,7 +52,7 @@ describe('a peer that accepts and never answers', () => {
     const exitedAt = Date.now();
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: null, samples: { pre: 0, post: 0 } });
-    expect(peer.accepted()).toBeGreaterThan(0);
+    expect(peer.acceptedAt.length).toBeGreaterThan(0);
     const samples = await expectOnSchedule(cwd, exitedAt);
     expect(samples.filter((s) => s.phase === 'post')).toHaveLength(10);
     expect(samples.every((s) => !s.ok && /timeout after \d+ms|deadline passed/.test(s.error ?? ''))).toBe(true);
@@ -106,7 +82,7 @@ describe('a peer that accepts and never answers', () => {
     await expectOnSchedule(cwd, exitedAt, { afterMs: TIMEOUT_MS });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).verdict).toBe('ok');
-    expect(gateway.accepted()).toBe(1);
+    expect(gateway.acceptedAt.length).toBe(1);
     expect(r.stderr).toMatch(/Could not push seqpulse metrics to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ did not answer within 300ms \(timeout\)\. The run and its verdict are unaffected/);
     expect(r.stdout + r.stderr).not.toContain('gw-pass');
   });
@@ -117,7 +93,7 @@ describe('a peer that accepts and never answers', () => {
     // A long timeout: without the signal, the push would wait a minute.
     const flags = ['--endpoint', app.url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '60s'];
     const cli = startCli(['run', ...flags, '--pushgateway', gateway.url, '--json', '--', node, '-e', ''], { cwd: tempDir(), env });
-    await waitFor(() => gateway.accepted() === 1, 'the push to reach the frozen gateway', 30_000);
+    await waitFor(() => gateway.acceptedAt.length === 1, 'the push to reach the frozen gateway', 30_000);
     const signalled = Date.now();
     cli.child.kill('SIGTERM');
     const r = await cli.done;
