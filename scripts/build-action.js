@@ -3,11 +3,10 @@
 // build with the engine inlined) as a plain CommonJS file next to it: webpack breaks sql.js's module
 // detection, so it is loaded at run time (src/store/sqljs.ts). Deterministic: CI rebuilds dist/ and
 // fails when the committed one differs.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { bundle } from './bundle.js';
 
 const require = createRequire(import.meta.url);
-rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('@vercel/ncc/dist/ncc/cli.js'), 'build', 'build/src/action/index.js', '-o', 'dist', '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
+bundle('build/src/action/index.js', 'dist');
 copyFileSync(require.resolve('sql.js/dist/sql-wasm-inline.js'), 'dist/sql-wasm.cjs');

@@ -4,10 +4,6 @@
 // CPU before doing anything; from the bundle `seqpulse run` starts with 40% less CPU (bench/README.md).
 // better-sqlite3 stays in node_modules: its native addon is built for the machine that installs it.
 // The bundled packages' licences go to build/cli/licenses.txt.
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { bundle } from './bundle.js';
 
-const require = createRequire(import.meta.url);
-rmSync('build/cli', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('@vercel/ncc/dist/ncc/cli.js'), 'build', 'build/src/cli/main.js', '-o', 'build/cli', '--external', 'better-sqlite3', '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
+bundle('build/src/cli/main.js', 'build/cli', ['better-sqlite3']);
