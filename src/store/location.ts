@@ -42,9 +42,9 @@ function schemeIssue(location: string, what: string, paths: readonly string[]): 
   if (isPostgresUrl(location)) return undefined;
   // `postgres:user:pw@host/db` or `postgres:/host/db`: a Postgres URL missing a slash, never a file
   // (taken as a path, it made a directory named after the password, and printed it).
-  const named = /^([a-z][a-z0-9+.-]*):/i.exec(location)?.[1]?.toLowerCase();
-  if (named !== undefined && !/^[^:]*:\/\//.test(location) && ['postgres', 'postgresql', ...POSTGRES_SHORT].includes(named)) {
-    return `starts with ${named}: but is not a postgres:// URL: a Postgres URL has two slashes after its scheme (postgres://, then the user, password, host and database)`;
+  const [, named, slashes] = /^([a-z][a-z0-9+.-]*):(\/\/)?/i.exec(location) ?? [];
+  if (named !== undefined && slashes === undefined && ['postgres', 'postgresql', ...POSTGRES_SHORT].includes(named.toLowerCase())) {
+    return `starts with ${named.toLowerCase()}: but is not a postgres:// URL: a Postgres URL has two slashes after its scheme (postgres://, then the user, password, host and database)`;
   }
   const scheme = URL_LIKE.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined || paths.includes(scheme)) return undefined;
