@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { finishRun, prepareFinish, runCycle, startRun } from '../app/cycle.js';
-import { abandonedMessage, processAlive, reapAbandoned } from '../app/abandoned.js';
+import { abandonedMessage, ownerAlive, reapAbandoned } from '../app/abandoned.js';
 import type { AppIO } from '../app/io.js';
 import { sharedPeer, type SharedPeer } from '../app/shared.js';
 import { loadConfig } from '../config/load.js';
@@ -214,7 +214,7 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
  */
 async function settleAbandoned(store: Store): Promise<void> {
   try {
-    for (const reaped of await reapAbandoned(store, undefined, processAlive, Date.now())) core.warning(forDisplay(abandonedMessage(reaped)));
+    for (const reaped of await reapAbandoned(store, undefined, ownerAlive, Date.now())) core.warning(forDisplay(abandonedMessage(reaped)));
   } catch (err) {
     await store.close();
     throw err;

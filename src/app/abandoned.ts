@@ -17,6 +17,8 @@
  * Settled by age, a run keeps its `updated_at` (abandonRun's `unchangedSince`): it is a guess made
  * without its owner, and a copy its owner pushes later, concluded after all, still replaces it.
  */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { CONCLUDED_STATUSES, OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
 
 /** Older runs were settled long ago, or are not worth a look at every command. */
@@ -34,7 +36,17 @@ export const QUIET_MS = 24 * 3_600_000;
 export interface Owner {
   host: string;
   pid: number;
+  /**
+   * When the process started, as the host's kernel counts it (Linux: the boot's id and the start
+   * tick), absent where that cannot be read. A PID is reused: a container starts its processes with
+   * the same PIDs each time, under the same hostname, and a dead run's PID can belong to a live
+   * process, even to the command looking at it.
+   */
+  since?: string;
 }
+
+/** Whether a process is alive, by whatever the owner recorded: `ownerAlive` on this host. */
+export type IsAlive = (owner: Owner) => boolean;
 
 /** A run just settled as abandoned, as it was (its status then), and why. */
 export interface Reaped {
@@ -46,7 +58,7 @@ export interface Reaped {
  * Marks the abandoned runs abandoned; returns them as they were, with why.
  * Without `self` (a store this command only pushes to), only the rules that do not depend on whose process is alive here apply.
  */
-export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<Reaped[]> {
+export async function reapAbandoned(store: Store, self: Owner | undefined, isAlive: IsAlive, now: number): Promise<Reaped[]> {
   const reaped: Reaped[] = [];
   for (const { run, why } of await abandonedRuns(store, self, isAlive, now)) {
     // Conditional: a run that concluded (or, settled by age, changed at all) since it was read is left as it is.
@@ -56,7 +68,7 @@ export async function reapAbandoned(store: Store, self: Owner | undefined, isAli
 }
 
 /** The runs reapAbandoned would settle, and why; reads only. */
-export async function abandonedRuns(store: Store, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): Promise<Reaped[]> {
+export async function abandonedRuns(store: Store, self: Owner | undefined, isAlive: IsAlive, now: number): Promise<Reaped[]> {
   const found: Reaped[] = [];
   for (const run of await store.unsettledRuns(new Date(now - LOOK_BACK_MS).toISOString())) {
     const why = abandoned(run, self, isAlive, now);
@@ -65,9 +77,9 @@ export async function abandonedRuns(store: Store, self: Owner | undefined, isAli
   return found;
 }
 
-function abandoned(run: RunRecord, self: Owner | undefined, isAlive: (pid: number) => boolean, now: number): 'owner gone' | 'quiet' | undefined {
+function abandoned(run: RunRecord, self: Owner | undefined, isAlive: IsAlive, now: number): 'owner gone' | 'quiet' | undefined {
   const owner = run.settings.owner;
-  if (self && owner !== undefined && owner.host === self.host && owner.pid !== self.pid && !isAlive(owner.pid)) return 'owner gone';
+  if (self && owner !== undefined && owner.host === self.host && !sameProcess(owner, self) && !isAlive(owner)) return 'owner gone';
   if ((CONCLUDED_STATUSES as readonly string[]).includes(run.status)) {
     return Date.parse(run.finished_at ?? run.updated_at) <= now - LEFT_BEHIND_MS ? 'quiet' : undefined;
   }
@@ -96,8 +108,46 @@ export function abandonedMessage({ run, why }: Reaped): string {
   return `Run ${run.id} (${run.project}/${run.env}) was left ${run.status} without a verdict by an older seqpulse (cut off between writing its status and its verdict): nothing will judge it now. ${kept}`;
 }
 
+/** Two records of one process: the same PID, started at the same time where both know when. */
+function sameProcess(a: Owner, b: Owner): boolean {
+  return a.pid === b.pid && (a.since === undefined || b.since === undefined || a.since === b.since);
+}
+
+let me: Owner | undefined;
+/** This process, as a run records its owner. */
+export function thisProcess(): Owner {
+  me ??= { host: hostname(), pid: process.pid, ...since(process.pid) };
+  return me;
+}
+
+/** Whether the process a run recorded as its owner is still the one running under its PID here. */
+export function ownerAlive(owner: Owner): boolean {
+  if (!processAlive(owner.pid)) return false;
+  if (typeof owner.since !== 'string') return true;
+  const now = since(owner.pid).since;
+  // Unreadable now (a /proc hidden from us): the PID is all there is to go by.
+  return now === undefined || now === owner.since;
+}
+
+let bootId: string | undefined;
+/** A process's start, `{}` where the OS does not say (no /proc: macOS, Windows). */
+function since(pid: number): { since?: string } {
+  try {
+    // The boot: a start tick counts from it, and PIDs start over with it.
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    // The command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return bootId && start && /^\d+$/.test(start) ? { since: `${bootId}/${start}` } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Whether a process exists (signal 0 checks without sending anything). */
 export function processAlive(pid: number): boolean {
+  // A PID read from a store: 0 or a negative number would ask about a process group, anything else is no process.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

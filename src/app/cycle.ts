@@ -24,9 +24,9 @@ import { finishConfig, sampledFrom, samplesTheApp, settingsOf, untrustedHint } f
 import { sealSettings, settingsKeys } from './settings-mac.js';
 import { earlyLook, type LookState } from '../core/early.js';
 import { EndpointTally } from '../core/outage.js';
-import { hostname } from 'node:os';
 import { findRun } from './find-run.js';
 import { shownLocation } from '../store/location.js';
+import { thisProcess } from './abandoned.js';
 import { byDoor, optionName } from '../config/names.js';
 import { formatDuration } from '../config/duration.js';
 
@@ -159,7 +159,7 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
       }),
     };
   }
-  const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples, owner: currentOwner() };
+  const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples, owner: thisProcess() };
   await io.store.updateRun(run.id, { settings, result, deployed_at: deployedAt });
   return { kind: 'report', report: await postPhase(config, { ...run, settings, result, deployed_at: deployedAt }, io) };
 }
@@ -173,7 +173,7 @@ async function startPhase(config: ResolvedConfig, io: AppIO, command: string[] |
     env: config.env,
     status: 'started',
     // `start` leaves no process behind; `run` does, and a later command must be able to tell it died.
-    settings: command === null ? settingsOf(config) : { ...settingsOf(config), owner: currentOwner() },
+    settings: command === null ? settingsOf(config) : { ...settingsOf(config), owner: thisProcess() },
     command,
     result: null,
     deploy_exit_code: null,
@@ -343,6 +343,3 @@ function describeDeploy(outcome: { exitCode: number | null; signal: string | nul
   return `exit code ${outcome.exitCode}`;
 }
 
-function currentOwner(): { host: string; pid: number } {
-  return { host: hostname(), pid: process.pid };
-}

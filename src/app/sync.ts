@@ -7,7 +7,7 @@
 import { SeqpulseError, StoreError } from '../errors.js';
 import { redactError, redactUrl } from '../redact.js';
 import type { Store } from '../store/types.js';
-import { processAlive, reapAbandoned } from './abandoned.js';
+import { ownerAlive, reapAbandoned } from './abandoned.js';
 
 export interface SyncCounts {
   /** Runs inserted or updated in the target. */
@@ -56,7 +56,7 @@ export async function syncTo(from: Store, target: string, open: (location: strin
  */
 export async function syncStores(from: Store, to: Store, only?: readonly string[]): Promise<SyncCounts> {
   const counts = await pushAll(from, to, only);
-  counts.settled = (await reapAbandoned(to, undefined, processAlive, Date.now())).length;
+  counts.settled = (await reapAbandoned(to, undefined, ownerAlive, Date.now())).length;
   return counts;
 }
 

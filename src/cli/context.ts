@@ -12,8 +12,7 @@ import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
 import { createSource } from '../sources/factory.js';
 import type { MetricSource } from '../sources/types.js';
-import { hostname } from 'node:os';
-import { abandonedMessage, abandonedRuns, processAlive, reapAbandoned, type Reaped } from '../app/abandoned.js';
+import { abandonedMessage, abandonedRuns, ownerAlive, reapAbandoned, thisProcess, type Reaped } from '../app/abandoned.js';
 import { isPostgresUrl, openStore } from '../store/open.js';
 import { redactError, redactUrl } from '../redact.js';
 import { sharedPeer } from '../app/shared.js';
@@ -136,7 +135,7 @@ export async function openCommandStore(config: ResolvedConfig, console: Console)
 /** `store`, once the runs of this host whose process died are settled (and said so); closed if that fails. */
 async function settled(store: Store, console: Console): Promise<Store> {
   try {
-    for (const reaped of await reapAbandoned(store, self(), processAlive, Date.now())) {
+    for (const reaped of await reapAbandoned(store, thisProcess(), ownerAlive, Date.now())) {
       console.logger.log('warn', 'run_abandoned', abandonedMessage(reaped), { deployment_id: reaped.run.id });
     }
   } catch (err) {
@@ -144,10 +143,6 @@ async function settled(store: Store, console: Console): Promise<Store> {
     throw err;
   }
   return store;
-}
-
-function self() {
-  return { host: hostname(), pid: process.pid };
 }
 
 /**
@@ -163,7 +158,7 @@ async function openReadingStore(config: ResolvedConfig, console: Console): Promi
   const reader = await open();
   let pending: Reaped[];
   try {
-    pending = await abandonedRuns(reader, self(), processAlive, Date.now());
+    pending = await abandonedRuns(reader, thisProcess(), ownerAlive, Date.now());
   } catch (err) {
     await reader.close();
     throw err;

@@ -37,7 +37,7 @@ export interface RunSettings {
   /** What the source needs besides its type (queries, the server, the command), credentials masked; never a token. */
   source_settings?: StoredSource;
   /** The process working on the run (run, or finish), so a later command can tell a run whose process died. */
-  owner?: { host: string; pid: number };
+  owner?: { host: string; pid: number; since?: string };
   /** HMAC-SHA256 of these settings, one per secret `start` had (app/settings-mac.ts): `finish` trusts them only when one matches. Never shown. */
   mac?: string[];
 }

@@ -1,9 +1,11 @@
 /** Which runs are settled as abandoned, on a real SQLite store, with the clock and the process table given. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LEFT_BEHIND_MS, QUIET_MS, reapAbandoned, type Owner } from '../../src/app/abandoned.js';
+import { LEFT_BEHIND_MS, ownerAlive, QUIET_MS, reapAbandoned, thisProcess, type Owner } from '../../src/app/abandoned.js';
 import { openStore } from '../../src/store/open.js';
 import type { RunRecord } from '../../src/store/types.js';
 import { run, verdict } from '../helpers/records.js';
@@ -18,7 +20,7 @@ async function reaped(runs: RunRecord[], withVerdict: string[] = [], me: Owner |
   try {
     await store.upsertRuns(runs);
     for (const id of withVerdict) await store.saveVerdict(verdict(id));
-    const ids = (await reapAbandoned(store, me ?? undefined, (pid) => alive.has(pid), NOW)).map((r) => r.run.id);
+    const ids = (await reapAbandoned(store, me ?? undefined, (o) => alive.has(o.pid), NOW)).map((r) => r.run.id);
     const after = await Promise.all(runs.map(async (r) => (await store.getRun(r.id))!));
     const statuses = Object.fromEntries(after.map((r) => [r.id, r.status]));
     const updated = Object.fromEntries(after.map((r) => [r.id, r.updated_at]));
@@ -73,5 +75,54 @@ describe('reapAbandoned', () => {
     const { ids, statuses } = await reaped([dead], [], null);
     expect(ids).toEqual([]);
     expect(statuses).toEqual({ [dead.id]: 'observing' });
+  });
+
+  it('a PID reused by another process (a container starts its processes with the same PIDs each time): the run whose process started earlier is gone', async () => {
+    const owner = (pid: number, since?: string) => ({ ...owned('runner-a', pid), owner: { host: 'runner-a', pid, ...(since === undefined ? {} : { since }) } });
+    const started = new Map([[100, 'boot/50'], [200, 'boot/70']]);
+    const table = (o: Owner) => alive.has(o.pid) && (o.since === undefined || o.since === started.get(o.pid));
+    const store = await openStore(join(mkdtempSync(join(tmpdir(), 'seqpulse-reap-')), 'seqpulse.db'));
+    try {
+      const reused = run({ status: 'observing', created_at: ago(60_000), settings: owner(200, 'boot/10') });
+      const living = run({ status: 'observing', created_at: ago(60_000), settings: owner(200, 'boot/70') });
+      // This very command's PID, left by an earlier process: no longer taken for this command's own run.
+      const mine = run({ status: 'deploying', created_at: ago(60_000), settings: owner(100, 'boot/20') });
+      const older = run({ status: 'observing', created_at: ago(60_000), settings: owner(200) });
+      await store.upsertRuns([reused, living, mine, older]);
+      const ids = (await reapAbandoned(store, { ...self, since: 'boot/50' }, table, NOW)).map((r) => r.run.id);
+      expect(ids.sort()).toEqual([reused.id, mine.id].sort());
+      expect((await store.getRun(older.id))!.status).toBe('observing');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('ownerAlive on this host', () => {
+  it('a live process is its owner only if it started when the run says; a dead one never; a PID that is no process never', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+      const me = thisProcess();
+      expect(me).toMatchObject({ host: hostname(), pid: process.pid });
+      // Linux: the start is the boot's id and the start tick (field 22 of /proc/<pid>/stat).
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      expect(me.since).toMatch(new RegExp(`^${boot}/\\d+$`));
+      const pid = child.pid!;
+      expect(ownerAlive({ host: me.host, pid })).toBe(true);
+      expect(ownerAlive(me)).toBe(true);
+      // The child's start, read here as ps reads it: field 22, counted from the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      expect(ownerAlive({ host: me.host, pid, since: `${boot}/${start}` })).toBe(true);
+      expect(ownerAlive({ host: me.host, pid, since: me.since! })).toBe(false);
+      expect(ownerAlive({ host: me.host, pid: process.pid, since: `${boot}/1` })).toBe(false);
+      for (const bad of [0, -1, 1.5, Number.NaN, 'x' as unknown as number]) expect(ownerAlive({ host: me.host, pid: bad })).toBe(false);
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      expect(ownerAlive({ host: me.host, pid })).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
