@@ -182,6 +182,7 @@ console.table(discrete.requests);
 
 const early = earlyDecisionBench(Number(process.env.EARLY_RUNS ?? 200));
 if (early.worstFalseEarly > 0.01) failures.push(`early decision: false early stops <= 1% (worst cell ${(100 * early.worstFalseEarly).toFixed(1)}%)`);
+if (early.worstRealExtra > 0.01) failures.push(`early decision: real healthy windows stopped early that the whole window does not call a rollback <= 1% (worst family ${(100 * early.worstRealExtra).toFixed(1)}%)`);
 if (early.typicalOutage > MIN_LOOK) failures.push(`early decision: an outage decided within the settle period + ${MIN_LOOK} samples (median: + ${early.typicalOutage})`);
 
 if (failures.length > 0) {
