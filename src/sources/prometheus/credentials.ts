@@ -5,6 +5,17 @@
 import { redactText, urlSecrets } from '../../redact.js';
 import type { ParsedEndpoint } from '../endpoint.js';
 
+/** How both Prometheus sources reach their server or targets. */
+export interface PrometheusClientOptions {
+  /** Bearer token for `Authorization: Bearer`; basic auth comes as URL userinfo (user:pass@). Never logged, never in results. */
+  token?: string;
+  timeoutMs: number;
+  retries: number;
+  userAgent: string;
+  /** Skip TLS certificate verification (--insecure). */
+  insecure?: boolean;
+}
+
 /** The `Authorization` header: the token wins over URL userinfo when both are given. */
 export function authorization(endpoint: ParsedEndpoint, token: string | undefined): Record<string, string> {
   if (token) return { authorization: `Bearer ${token}` };

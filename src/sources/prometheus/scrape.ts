@@ -16,24 +16,17 @@ import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent } from '../http-get.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
-import { AUTH_HINT, authorization, scrubber } from './credentials.js';
+import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
 import { evaluate, processKey, type Scrape } from './evaluate.js';
 import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
 import { metricsRecord } from '../metrics-record.js';
 
-export interface ScrapeOptions {
+export interface ScrapeOptions extends PrometheusClientOptions {
   /** The app's /metrics URLs (Prometheus text exposition 0.0.4 or OpenMetrics 1.0); one EndpointResult per target per tick. */
   targets: string[];
   /** Derived metric name -> expression in the documented mini-language (expression.ts, docs/sources.md). */
   queries: Record<string, string>;
-  /** Bearer token for `Authorization: Bearer`; basic auth comes as URL userinfo (user:pass@). Never logged, never in results. */
-  token?: string;
-  timeoutMs: number;
-  retries: number;
-  userAgent: string;
-  /** Skip TLS certificate verification (--insecure). */
-  insecure?: boolean;
 }
 
 /** Processes a target's last pages are kept for (evicting the one seen longest ago). */

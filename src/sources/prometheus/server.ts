@@ -17,21 +17,14 @@ import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
 import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
-import { AUTH_HINT, authorization, scrubber } from './credentials.js';
+import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
 import { metricsRecord } from '../metrics-record.js';
 
-export interface PrometheusOptions {
+export interface PrometheusOptions extends PrometheusClientOptions {
   /** The server's base URL (`http://prometheus:9090`, or with a path prefix); userinfo is sent as basic auth. */
   url: string;
   /** Metric name -> PromQL returning one number: a scalar or a one-series vector (several series: absent, see api-response.ts). */
   queries: Record<string, string>;
-  /** Bearer token for `Authorization: Bearer`. Never logged, never in results. */
-  token?: string;
-  timeoutMs: number;
-  retries: number;
-  userAgent: string;
-  /** Skip TLS certificate verification (--insecure). */
-  insecure?: boolean;
 }
 
 /** Answers to one-number queries are small; a range query over 30 min at 1 s is ~100 KiB. */
