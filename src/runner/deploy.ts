@@ -2,7 +2,7 @@
  * The deploy command: what follows `--`, run as argv (no shell) in its own process group, its
  * output shown to the user. Signals received by seqpulse are passed to the whole group; a command
  * that ignores them is killed after a grace period, and a second Ctrl-C kills it at once. Should
- * seqpulse die without a word while the command runs (kill -9), a keeper does the same (guardGroup).
+ * seqpulse die without a word while the command runs (kill -9), a keeper does the same (startKeeper).
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -61,14 +61,25 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
   return new Promise((resolve) => {
     if (!command) return resolve({ exitCode: 127, signal: null, spawnError: 'no command given', durationMs: 0 });
     const lines = opts.lines;
-    const child = spawn(command, args, {
-      // stdin is only shared when it is not a terminal: a background process group reading the TTY would be stopped (SIGTTIN).
-      stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', lines ? 'pipe' : opts.stdout === 'stderr' ? process.stderr : 'inherit', lines ? 'pipe' : 'inherit'],
-      detached: true,
-      env: opts.env ?? process.env,
-      cwd: opts.cwd,
-    });
-    const guard = child.pid === undefined ? undefined : guardGroup(child.pid, opts.graceMs ?? DEFAULT_GRACE_MS);
+    // The keeper first: from the deploy's spawn to the keeper's knowing its group, a kill -9 would leave the deploy unguarded.
+    const keeper = startKeeper(opts.graceMs ?? DEFAULT_GRACE_MS);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command, args, {
+        // stdin is only shared when it is not a terminal: a background process group reading the TTY would be stopped (SIGTTIN).
+        stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', lines ? 'pipe' : opts.stdout === 'stderr' ? process.stderr : 'inherit', lines ? 'pipe' : 'inherit'],
+        detached: true,
+        env: opts.env ?? process.env,
+        cwd: opts.cwd,
+      });
+    } catch (err) {
+      // Arguments spawn refuses outright (a NUL byte): there is no deploy to guard.
+      keeper?.release();
+      throw err;
+    }
+    // In the same tick as the spawn: a write to a pipe with room goes out at once.
+    if (child.pid === undefined) keeper?.release();
+    else keeper?.guard(child.pid);
     const output = lines && Promise.all([forwardLines(child.stdout!, (line) => lines('stdout', line)), forwardLines(child.stderr!, (line) => lines('stderr', line))]);
     let killTimer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
@@ -78,7 +89,7 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
     const finish = (outcome: Omit<DeployOutcome, 'durationMs'>) => {
       if (settled) return;
       settled = true;
-      guard?.release();
+      keeper?.release();
       unsubscribe();
       clearTimeout(killTimer);
       clearInterval(poll);
@@ -127,17 +138,19 @@ function unref(pipe: Readable | Writable | null): void {
 
 /**
  * The group's keeper should seqpulse die without a word (kill -9, the OOM killer): a shell that
- * waits on a pipe only seqpulse writes to. The kernel closes the pipe when seqpulse goes, however
- * it goes; at that end of file the shell passes SIGTERM to the deploy's group, and SIGKILL after the
- * grace period, as seqpulse itself would have; not when the command had already ended (what it left
- * running on purpose stays, as ever). `release` (the deploy ended) tells it to leave the group alone
- * and exit. It ignores the terminal's signals (Ctrl-C is seqpulse's to pass on) and has a session of
- * its own: it must outlive a seqpulse killed with its whole process group. Without /bin/sh (Windows)
- * the spawn fails quietly and the deploy runs without a keeper, as before.
+ * waits on a pipe only seqpulse writes to. It is started before the deploy and told the deploy's
+ * group (`guard`) right after its spawn. The kernel closes the pipe when seqpulse goes, however it
+ * goes; at that end of file the shell passes SIGTERM to the group, and SIGKILL after the grace
+ * period, as seqpulse itself would have; not when the command had already ended (what it left
+ * running on purpose stays, as ever). `release` (the deploy ended, or never started) tells it to
+ * leave the group alone and exit. It ignores the terminal's signals (Ctrl-C is seqpulse's to pass
+ * on) and has a session of its own: it must outlive a seqpulse killed with its whole process group.
+ * Without /bin/sh (Windows) the spawn fails quietly and the deploy runs without a keeper, as before.
  */
-function guardGroup(group: number, graceMs: number): { release(): void } | undefined {
+function startKeeper(graceMs: number): { guard(group: number): void; release(): void } | undefined {
   const seconds = Math.max(0.1, graceMs / 1000).toFixed(1);
-  const script = `trap '' INT TERM HUP QUIT; IFS= read -r line; [ "$line" = done ] && exit 0; kill -0 ${group} 2>/dev/null || exit 0; kill -TERM -${group} 2>/dev/null; kill -CONT -${group} 2>/dev/null; sleep ${seconds}; kill -KILL -${group} 2>/dev/null; exit 0`;
+  // dash's kill takes a group as -PGID after the signal (not after --).
+  const script = `trap '' INT TERM HUP QUIT; IFS= read -r group || exit 0; case "$group" in ''|*[!0-9]*) exit 0;; esac; IFS= read -r line; [ "$line" = done ] && exit 0; kill -0 "$group" 2>/dev/null || exit 0; kill -TERM -"$group" 2>/dev/null; kill -CONT -"$group" 2>/dev/null; sleep ${seconds}; kill -KILL -"$group" 2>/dev/null; exit 0`;
   try {
     const keeper = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     keeper.on('error', () => undefined);
@@ -145,11 +158,12 @@ function guardGroup(group: number, graceMs: number): { release(): void } | undef
     // Never what keeps seqpulse running.
     keeper.unref();
     unref(keeper.stdin);
-    return {
-      release: () => {
-        if (!keeper.stdin!.destroyed) keeper.stdin!.end('done\n');
-      },
+    const say = (text: string, end: boolean) => {
+      if (keeper.stdin!.destroyed || keeper.stdin!.writableEnded) return;
+      if (end) keeper.stdin!.end(text);
+      else keeper.stdin!.write(text);
     };
+    return { guard: (group) => say(`${group}\n`, false), release: () => say('done\n', true) };
   } catch {
     return undefined;
   }

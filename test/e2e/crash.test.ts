@@ -62,8 +62,8 @@ describe('crash safety', () => {
     const pidFile = join(cwd, 'deploy.pids');
     // The deploy's shell and the child it started, as it wrote them.
     const pids = () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n') ? (readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) as [number, number]) : undefined);
-    // The keeper of a deploy's group: a shell whose script names the group.
-    const keeperOf = (group: number) => spawnSync('pgrep', ['-f', `kill -TERM -${group} `], { encoding: 'utf8' }).stdout.trim();
+    // The keeper of a run's deploy: a shell it started, whose script reads the group it guards.
+    const keeperOf = (run: ReturnType<typeof startCli>) => spawnSync('pgrep', ['-P', String(run.child.pid), '-f', 'read -r group'], { encoding: 'utf8' }).stdout.trim();
     // Killed, and gone: not its output closed (what the deploy left running holds it open).
     const kill9 = (run: ReturnType<typeof startCli>) => new Promise<NodeJS.Signals | null>((resolve) => {
       run.child.once('exit', (_code, signal) => resolve(signal));
@@ -75,18 +75,18 @@ describe('crash safety', () => {
       const run = startCli(['run', ...fastFlags(app.url), '--', 'sh', '-c', `sleep 1000 & echo $$ $! > '${pidFile}'; wait`], { cwd, env });
       const [shell, child] = await waitFor(pids, 'the deploy to start its child');
       leftovers.push(shell, child);
-      await waitFor(() => keeperOf(shell) !== '', 'the deploy\'s keeper to start');
+      await waitFor(() => keeperOf(run) !== '', 'the deploy\'s keeper to start');
       expect(await kill9(run)).toBe('SIGKILL');
       await waitFor(() => processGone(child) && processGone(shell), 'the deploy and its child to be gone');
 
       // A deploy that started a server and ended: the server is its to leave running, kill -9 or not.
       rmSync(pidFile);
       const ended = startCli(['run', ...fastFlags(app.url, ['--window', '60s']), '--', 'sh', '-c', `sleep 1000 & echo $$ $! > '${pidFile}'`], { cwd, env });
-      const [leader, server] = await waitFor(pids, 'the deploy to start its server');
+      const [, server] = await waitFor(pids, 'the deploy to start its server');
       leftovers.push(server);
       await waitFor(() => app.requests.some((q) => q.phase === 'post'), 'the run to be observing');
       // Its keeper left when the deploy ended: nothing will touch the server.
-      await waitFor(() => keeperOf(leader) === '', 'no keeper of that deploy to be left');
+      await waitFor(() => keeperOf(ended) === '', 'no keeper of that deploy to be left');
       await kill9(ended);
       expect(processGone(server)).toBe(false);
     } finally {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ function manualInterrupts() {
 }
 
 const node = process.execPath;
+/** The keepers of this process's deploys (deploy.ts startKeeper), one PID a line. */
+const keepers = () => spawnSync('pgrep', ['-P', String(process.pid), '-f', 'read -r group'], { encoding: 'utf8' }).stdout.trim();
 const tmp = () => mkdtempSync(join(tmpdir(), 'seqpulse-deploy-'));
 
 describe('runDeploy', () => {
@@ -41,6 +44,20 @@ describe('runDeploy', () => {
     const out = await runDeploy(['definitely-not-a-command-seqpulse'], { stdout: 'stderr', interrupts });
     expect(out.exitCode).toBe(127);
     expect(out.spawnError).toMatch(/command not found: definitely-not-a-command-seqpulse/);
+    // The deploy's keeper, started before it, is told there is nothing to guard and leaves.
+    await waitFor(() => keepers() === '', 'no keeper to be left');
+  });
+
+  it('a deploy that runs has a keeper (a shell of ours reading the group it guards) until it ends, and none after', async () => {
+    const { interrupts } = manualInterrupts();
+    const ready = join(tmp(), 'ready');
+    const done = runDeploy([node, '-e', `process.on('SIGUSR2', () => process.exit(0)); require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setInterval(() => {}, 1000);`], { stdout: 'stderr', interrupts });
+    await waitFor(() => existsSync(ready) && readFileSync(ready, 'utf8') !== '', 'the deploy to start');
+    await waitFor(() => keepers() !== '', 'its keeper');
+    const keeper = Number(keepers());
+    process.kill(Number(readFileSync(ready, 'utf8')), 'SIGUSR2');
+    expect((await done).exitCode).toBe(0);
+    await waitFor(() => processGone(keeper), 'the keeper to leave');
   });
 
   it('forwards SIGINT to the whole process group (child and grandchild)', async () => {
