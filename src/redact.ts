@@ -93,12 +93,13 @@ const MIN_QUERY_SECRET = 6;
 
 /** Words that make a query parameter's value a credential, wherever they appear in its name (`api_key`, `accessToken`, `X-Amz-Signature`). */
 const CREDENTIAL_WORDS = new Set([
-  'token', 'key', 'secret', 'password', 'passwd', 'pwd', 'pass', 'sig', 'signature', 'auth', 'authorization', 'credential', 'credentials', 'session', 'sessionid', 'jwt',
-  'apikey', 'accesskey', 'secretkey', 'privatekey', 'apitoken', 'accesstoken', 'authtoken', 'refreshtoken', 'idtoken', 'clientsecret',
+  'token', 'key', 'secret', 'password', 'passwd', 'pwd', 'pw', 'pass', 'sig', 'signature', 'auth', 'authorization', 'credential', 'credentials', 'session', 'sessionid', 'jwt',
+  'apikey', 'accesskey', 'secretkey', 'privatekey', 'apitoken', 'accesstoken', 'authtoken', 'refreshtoken', 'idtoken', 'clientsecret', 'authkey', 'sharedkey', 'signingkey',
+  'hmac', 'bearer', 'cookie',
 ]);
 
 /** Words that make a name a credential's wherever they stand in it, run together with others (`sslpassword`, `dbpasswd`, `gitlabtoken`). */
-const CREDENTIAL_STEMS = ['password', 'passwd', 'secret', 'token', 'credential', 'apikey', 'privatekey'];
+const CREDENTIAL_STEMS = ['password', 'passwd', 'passphrase', 'passcode', 'secret', 'token', 'credential', 'apikey', 'privatekey'];
 
 /**
  * Whether a query parameter's name says its value is a credential: one of its words (split at
@@ -109,11 +110,42 @@ function credentialName(name: string): boolean {
   return words.some((w) => CREDENTIAL_WORDS.has(w) || CREDENTIAL_STEMS.some((stem) => w.includes(stem)));
 }
 
-/** Masks every occurrence of every secret, in each of its forms, and URL credentials. */
+/**
+ * Masks every occurrence of every secret, in each of its forms, and URL credentials. Not where the
+ * secret's word is a URL's scheme (`postgres://postgres:postgres@db/app`: the scheme is the
+ * driver's, not the password, whose place in the URL is masked anyway). And a text cut short with an
+ * ellipsis (`shorten`) just as a secret began: what is left of the secret before the `…` is masked
+ * too, whoever cut it before it got here.
+ */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of expand(secrets)) if (out.includes(secret)) out = out.split(secret).join(MASK);
+  const forms = expand(secrets);
+  for (const secret of forms) if (out.includes(secret)) out = out.replace(new RegExp(`${escapeRegExp(secret)}(?![A-Za-z0-9+.-]*://)`, 'g'), MASK);
+  if (out.includes(ELLIPSIS)) out = maskCutSecrets(out, forms);
   return redactUserinfo(out);
+}
+
+const ELLIPSIS = '…';
+
+/** The start of a secret (MIN_TEXT_SECRET characters or more) right before an ellipsis. */
+function maskCutSecrets(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const secret of forms) {
+    for (let k = secret.length - 1; k >= MIN_TEXT_SECRET; k--) {
+      const cut = `${secret.slice(0, k)}${ELLIPSIS}`;
+      if (out.includes(cut)) out = out.split(cut).join(`${MASK}${ELLIPSIS}`);
+    }
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A bearer token's secrets: the token, and the header value a server may echo back encoded (`Bearer <token>` in base64). */
+export function tokenSecrets(token: string | undefined): string[] {
+  return token ? [token, `Bearer ${token}`] : [];
 }
 
 /** An error's message with a connection string's credentials masked, in URLs and bare (drivers sometimes echo them). */

@@ -1,6 +1,7 @@
 /** Every form a secret travels in is masked where the secret is (redact.ts). */
 import { describe, expect, it } from 'vitest';
-import { redactError, redactText, redactUrl, redactUserinfo, secretForms, urlSecrets } from '../src/redact.js';
+import { shorten } from '../src/output/terminal.js';
+import { redactError, redactText, redactUrl, redactUserinfo, secretForms, tokenSecrets, urlSecrets } from '../src/redact.js';
 
 describe('derived secrets', () => {
   it('a URL password is masked as given, percent-decoded, percent-encoded, and inside the Basic header', () => {
@@ -67,5 +68,39 @@ describe('derived secrets', () => {
   it('a query parameter whose name holds a credential word run together with others is masked (sslpassword, dbpasswd, gitlabtoken)', () => {
     expect(redactUserinfo('postgres://h/db?sslmode=require&sslpassword=SslS3cret&dbpasswd=x1&gitlabtoken=t2&sslcert=/c.pem')).toBe('postgres://h/db?sslmode=require&sslpassword=***&dbpasswd=***&gitlabtoken=***&sslcert=/c.pem');
     expect(urlSecrets('postgres://h/db?sslpassword=SslS3cret')).toContain('SslS3cret');
+  });
+
+  it('a secret that is also a URL scheme\'s word (postgres://postgres:postgres@db) is masked everywhere but in the scheme', () => {
+    const url = 'postgres://postgres:postgres@db:5432/app';
+    expect(redactUrl(url)).toBe('postgres://***@db:5432/app');
+    const out = redactText(`could not reach ${url} (postgresql://other too) as postgres: password for postgres wrong`, urlSecrets(url));
+    expect(out).toBe('could not reach postgres://***@db:5432/app (postgresql://other too) as ***: password for *** wrong');
+  });
+
+  it('a text cut short with an ellipsis just as a secret began: what is left of the secret is masked, whoever cut it first', () => {
+    const secret = 'HMAC1-S3CRET-abc123';
+    const text = `signed with ${secret} and more text after it`;
+    // shorten keeps room for its "… (N more characters)": cut inside the secret.
+    const cut = shorten(text, 'signed with HMAC1-S3'.length + '… (30 more characters)'.length);
+    expect(cut).toMatch(/with HMAC1-S3…/);
+    const out = redactText(cut, [secret]);
+    expect(out).not.toMatch(/HMAC1-S/);
+    expect(out).toMatch(/signed with \*\*\*… \(\d+ more characters\)$/);
+    // Three characters are too few to tell from any word: left as they are, as for a whole secret that short.
+    expect(redactText('ends with HMA… (9 more characters)', [secret])).toBe('ends with HMA… (9 more characters)');
+  });
+
+  it('a bearer token is masked as given and as the header a server may echo back encoded (`Bearer <token>` in base64)', () => {
+    const token = 'PROMTOKEN-S3CRET-t9';
+    const header = Buffer.from(`Bearer ${token}`).toString('base64');
+    expect(redactText(`info: ${header}; warning: Authorization: Bearer ${token}`, tokenSecrets(token))).toBe('info: ***; warning: Authorization: ***');
+  });
+
+  it('more names of credential parameters: pw, passphrase, passcode, authkey, sharedkey, hmac', () => {
+    for (const name of ['pw', 'passphrase', 'ssl_passphrase', 'passcode', 'authkey', 'sharedkey', 'hmac', 'X-Hmac']) {
+      expect(redactUserinfo(`https://h/x?${name}=PWQ-S3CRET&region=eu`), name).toBe(`https://h/x?${name}=***&region=eu`);
+      expect(urlSecrets(`https://h/x?${name}=PWQ-S3CRET`), name).toContain('PWQ-S3CRET');
+    }
+    expect(redactUserinfo('https://h/x?code=eu&page=2')).toBe('https://h/x?code=eu&page=2');
   });
 });

@@ -5,6 +5,7 @@ import { formatDuration } from '../config/duration.js';
 import { boundedConnect } from '../net/lookup.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUrl } from '../redact.js';
+import { shorten } from '../output/terminal.js';
 import { readBodyCapped } from '../sources/read-body.js';
 import type { Store } from '../store/types.js';
 
@@ -32,7 +33,7 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
     const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: stop ? AbortSignal.any([deadline, stop]) : deadline });
     const text = (await readBodyCapped(res.body, ANSWER_BYTES).catch(() => Buffer.alloc(0))).toString('utf8');
     if (deadline.aborted) throw deadline.reason;
-    if (res.statusCode >= 300) throw new Error(`${redactUrl(url)} answered HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200).trim()}` : ''}`);
+    if (res.statusCode >= 300) throw new Error(`${redactUrl(url)} answered HTTP ${res.statusCode}${text.trim() ? `: ${shorten(text.trim(), 200)}` : ''}`);
   } catch (err) {
     if (stop?.aborted) throw stop.reason;
     if (deadline.aborted) throw new Error(`${redactUrl(url)} did not answer within ${formatDuration(timeoutMs)} (timeout)`);

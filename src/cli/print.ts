@@ -6,7 +6,8 @@ import { renderSparklines } from '../output/sparkline.js';
 import { renderVerdict } from '../output/verdict-text.js';
 import type { Console } from './context.js';
 import { forTerminal } from '../output/terminal.js';
-import { redactUserinfo } from '../redact.js';
+import { redactText } from '../redact.js';
+import { givenSecrets } from './given-secrets.js';
 
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
@@ -27,15 +28,18 @@ export function quietWord(verdict: string | null, status: string): string {
 
 /** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */
 export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write: (s: string) => void = (s) => void process.stderr.write(s)): number {
+  // A URL's credentials in a value quoted back (--limit https://u:pw@h/x), and every secret this
+  // process was given (a misplaced `--token=<the HMAC secret>` quoted back), are not printed.
+  const secrets = givenSecrets(process.argv.slice(2), process.env);
+  const masked = (text: string) => redactText(text, secrets);
   if (err instanceof SeqpulseError) {
-    // A URL's credentials in a value quoted back (--limit https://u:pw@h/x) are not printed.
-    const message = redactUserinfo(err.message);
-    const hint = err.hint === undefined ? undefined : redactUserinfo(err.hint);
+    const message = masked(err.message);
+    const hint = err.hint === undefined ? undefined : masked(err.hint);
     if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message, hint: hint ?? null } }, null, 2));
     write(forTerminal(`seqpulse: ${message}\n${hint ? `  ${hint}\n` : ''}`, false));
     return err.exitCode;
   }
-  if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: String(err), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
-  write(forTerminal(`seqpulse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
+  if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: masked(String(err)), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
+  write(forTerminal(`seqpulse: internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
   return 70;
 }

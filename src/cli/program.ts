@@ -4,7 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { forTerminal } from '../output/terminal.js';
-import { redactUserinfo } from '../redact.js';
+import { redactText } from '../redact.js';
+import { givenSecrets } from './given-secrets.js';
 import { version } from '../version.js';
 import { failOnOption, hideOptions, withCollectOptions, withExamples, withOutputOptions, withStoreOptions } from './options.js';
 
@@ -36,7 +37,7 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
     // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case;
     // they quote the arguments as typed, so they are made safe for a terminal like every other line.
     // A URL's credentials typed into the wrong flag (--source postgres://u:pw@db/x) are not quoted back.
-    .configureOutput({ outputError: (text, write) => write(forTerminal(redactUserinfo(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean')), false)) })
+    .configureOutput({ outputError: (text, write) => write(forTerminal(redactText(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean'), givenSecrets(process.argv.slice(2), process.env)), false)) })
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
     .exitOverride()

@@ -9,7 +9,7 @@ import { DEFAULT_RULES, rule } from '../core/rules.js';
 import type { OnEndpointFailure } from '../core/outage.js';
 import type { MetricRule, Rules } from '../core/types.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { urlSecrets } from '../redact.js';
+import { tokenSecrets, urlSecrets } from '../redact.js';
 import type { ConfigFile } from './file.js';
 import { closestNames, didYouMean } from '../suggest.js';
 import { formatDuration } from './duration.js';
@@ -195,7 +195,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   };
   // Every credential seqpulse sends, in every form it travels in (redact.ts): a server that echoes one back gets it masked.
   const urls = [pick('sql_url'), pick('store'), pick('sync'), pick('pushgateway'), pick('prometheus_url'), ...config.endpoints];
-  config.redactions = [...new Set([...config.secrets, ...[pick('source_token')].filter((v): v is string => v !== undefined && v !== ''), ...urls.flatMap(urlSecrets)])];
+  config.redactions = [...new Set([...config.secrets, ...tokenSecrets(pick('source_token')), ...urls.flatMap(urlSecrets)])];
   if (config.insecure) {
     warnings.push(`TLS certificate verification is OFF (${optionName('insecure', 'true')}): anyone between seqpulse and the app can read and forge the metrics this verdict rests on.`);
   }

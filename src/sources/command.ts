@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { formatDuration } from '../config/duration.js';
 import { redactText } from '../redact.js';
+import { shorten } from '../output/terminal.js';
 import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
@@ -114,7 +115,7 @@ function parseSample(text: string): Outcome {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ok: false, error: `printed no JSON sample (expected {"metrics": {...}}, got ${JSON.stringify(text.trim().slice(0, 80))})` };
+    return { ok: false, error: `printed no JSON sample (expected {"metrics": {...}}, got ${JSON.stringify(shorten(text.trim(), 80))})` };
   }
   const metrics = (parsed as { metrics?: unknown } | null)?.metrics;
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return { ok: false, error: 'printed JSON without a "metrics" object (expected {"metrics": {...}})' };

@@ -11,13 +11,14 @@ import type { BackfillRequest, EndpointResult, MetricSource } from './types.js';
 import { redactText } from '../redact.js';
 import { wellFormed } from '../unicode.js';
 import { toMetricsRecord } from './metrics-record.js';
+import { metricNames } from '../core/columns.js';
 
 /**
  * The configured source, behind the one gate every result passes before it is stored, shown or
  * synced (guarded below).
  */
 export function createSource(config: ResolvedConfig, userAgent: string): MetricSource {
-  return guarded(sourceFor(config, userAgent), (text) => redactText(text, config.redactions));
+  return guarded(sourceFor(config, userAgent), (text) => redactText(text, config.redactions), metricNames(config.rules));
 }
 
 function sourceFor(config: ResolvedConfig, userAgent: string): MetricSource {
@@ -57,12 +58,15 @@ export function queryIssues(config: ResolvedConfig): ConfigIssue[] {
 /**
  * Whatever a source returns, as the rest of seqpulse may take it: metrics as records with no
  * prototype (metrics-record.ts), text well-formed, and every secret seqpulse knows masked in every
- * form (a server or proxy may echo an `Authorization` header into a body or an error).
+ * form (a server or proxy may echo an `Authorization` header into a body or an error). Except the
+ * names the judge reads (`judged`): masking is for what is shown, never a change to what is judged
+ * (a store password `postgres` made `postgres_connections` a `***_connections` no rule named, and a
+ * rollback `ok`). Those names are the user's own rules, not something a server echoed.
  */
-export function guarded(source: MetricSource, scrub: (text: string) => string): MetricSource {
+export function guarded(source: MetricSource, scrub: (text: string) => string, judged: ReadonlySet<string> = new Set()): MetricSource {
   const clean = (r: EndpointResult): EndpointResult => {
     const out: EndpointResult = { ...r, endpoint: scrub(wellFormed(r.endpoint)) };
-    if (r.metrics) out.metrics = toMetricsRecord(r.metrics, scrub);
+    if (r.metrics) out.metrics = toMetricsRecord(r.metrics, scrub, judged);
     if (r.error !== undefined) out.error = scrub(wellFormed(r.error));
     return out;
   };

@@ -15,21 +15,26 @@ export function metricsRecord(): Record<string, unknown> {
 
 /**
  * A copy of `value` as a metrics record: keys and string values well-formed Unicode (what can be
- * stored and printed), with `scrub` applied to them (secrets a server echoed), at every level: a
+ * stored and printed), with `scrub` applied to them (secrets a server echoed; not to the top-level
+ * names in `keep`), at every level: a
  * value may be an object or an array (`{"nested": {"auth": "Basic ..."}}`), and what is stored and
  * shown of it is scrubbed like a flat field. Nested objects have no prototype either.
  */
-export function toMetricsRecord(value: object, scrub: (text: string) => string = (t) => t): Record<string, unknown> {
-  return copy(value, scrub, 0) as Record<string, unknown>;
+export function toMetricsRecord(value: object, scrub: (text: string) => string = (t) => t, keep: ReadonlySet<string> = new Set()): Record<string, unknown> {
+  return copy(value, scrub, 0, keep) as Record<string, unknown>;
 }
 
-function copy(value: unknown, scrub: (text: string) => string, depth: number): unknown {
+/** `keep`: top-level names left as they are (the metrics the rules name). */
+function copy(value: unknown, scrub: (text: string) => string, depth: number, keep?: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return scrub(wellFormed(value));
   if (typeof value !== 'object' || value === null) return value;
   // Deeper than any body is accepted (json-depth.ts): nothing of it is kept.
   if (depth > MAX_JSON_DEPTH) return null;
   if (Array.isArray(value)) return value.map((v) => copy(v, scrub, depth + 1));
   const out = metricsRecord();
-  for (const [key, v] of Object.entries(value)) out[scrub(wellFormed(key))] = copy(v, scrub, depth + 1);
+  for (const [key, v] of Object.entries(value)) {
+    const name = wellFormed(key);
+    out[keep?.has(name) ? name : scrub(name)] = copy(v, scrub, depth + 1);
+  }
   return out;
 }

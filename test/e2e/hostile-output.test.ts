@@ -207,4 +207,34 @@ describe('derived secrets', () => {
     expect(JSON.parse(started.stdout).run.settings.source_settings.queries).toEqual({ up: 'up{token="***"}' });
     expect(readFileSync(join(dir, '.seqpulse', 'seqpulse.db')).toString('latin1')).not.toContain(promToken);
   });
+
+  it('a password that is a common word (the usual postgres://postgres:postgres@) masks what is shown, never what is judged: a metric named with that word is judged by its rule, a rollback stays one', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: (_n, phase) => ({ error_rate: 0.01, requests_per_sec: 200, postgres_connections: phase === 'post' ? 90 : 30 }) }));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seqpulse.yml'), 'metrics:\n  postgres_connections: { threshold: 50, critical: true }\n');
+    // The shared store is unreachable here (port 1): the push fails with a warning, the verdict is the local run's.
+    const sync = 'postgres://postgres:postgres@127.0.0.1:1/runs';
+    const r = await runCli(['run', ...fastFlags(app.url, ['--json', '--sync', sync, '--sync-timeout', '2s']), '--', process.execPath, '-e', ''], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ verdict: 'rollback_recommended' });
+    expect(report.metrics.find((m: { name: string }) => m.name === 'postgres_connections')).toMatchObject({ status: 'regression' });
+    // Where the password stands in the URL it is masked; the scheme stays the scheme.
+    expect(r.stderr).toContain('postgres://***@127.0.0.1:1/runs');
+    expect(r.stderr).not.toContain('postgres:postgres@');
+  });
+
+  it('a secret typed where seqpulse refuses the command line (an option after the deploy command, an unknown option) is masked in the error', async () => {
+    const hmac = 'ENVHMAC-S3CRET-abc';
+    const misplaced = await runCli(['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', './deploy.sh', `--token=${hmac}`], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: hmac } });
+    const unknown = await runCli(['run', `--tokn=${hmac}`, '--json', '--', 'true'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: hmac } });
+    const flag = await runCli(['run', '--secret', 'FLAG-S3CRET-xyz', '--endpoint', 'http://127.0.0.1:9/ds-metrics', './deploy.sh', '--tok=FLAG-S3CRET-xyz'], { cwd: tempDir(), env: {} });
+    for (const r of [misplaced, unknown, flag]) expect(r.code, r.stderr).toBe(2);
+    expect(misplaced.stderr).toContain('--token=*** comes after the deploy command');
+    expect(unknown.stderr).toContain("unknown option '--tokn=***'");
+    expect(flag.stderr).toContain('--tok=***');
+    for (const text of [misplaced.stderr, misplaced.stdout, unknown.stderr, unknown.stdout, flag.stderr]) {
+      expect(text).not.toContain('S3CRET');
+    }
+  });
 });

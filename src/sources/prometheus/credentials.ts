@@ -2,7 +2,7 @@
  * Credentials of the Prometheus sources: a bearer token (from SEQPULSE_SOURCE_TOKEN) or basic auth
  * in the URL's userinfo. One place builds the header and one scrubs every text that leaves.
  */
-import { redactText, urlSecrets } from '../../redact.js';
+import { redactText, tokenSecrets, urlSecrets } from '../../redact.js';
 import type { ParsedEndpoint } from '../endpoint.js';
 
 /** How both Prometheus sources reach their server or targets. */
@@ -24,7 +24,7 @@ export function authorization(endpoint: ParsedEndpoint, token: string | undefine
 
 /** Masks the token and every URL credential in `text`, in every form they travel in (redact.ts), and URL userinfo in general. */
 export function scrubber(token: string | undefined, urls: readonly string[]): (text: string) => string {
-  const secrets: string[] = token ? [token] : [];
+  const secrets = tokenSecrets(token);
   for (const raw of urls) {
     secrets.push(...urlSecrets(raw));
     try {
