@@ -411,7 +411,9 @@ export function classifyMetric(m: Measurement, significant: { regression: boolea
     judgement.unstable = true;
   }
 
-  if (m.settleBadPct !== null && (status === 'ok' || status === 'improvement')) {
+  // Recovered means back below the attention band: a level that stayed 48% up after settling 70%
+  // up did not recover, however the verdict reads it.
+  if (m.settleBadPct !== null && (status === 'ok' || status === 'improvement') && !(m.badPct >= rule.attention)) {
     judgement.blip = m.settleBadPct >= rule.threshold && pastFloor((m.settleBadPct / 100) * m.baseline, rule.min_delta);
   }
 

@@ -36,6 +36,14 @@ describe('settle period', () => {
     const blip = (level: number) => snaps(30, (i) => ({ latency_p95: (i < 3 ? level : 100) * wobble(i, 0.03), latency_p99: 150 * wobble(i, 0.03) }));
     expect(codes(analyze({ pre, post: blip(145), rules }))).toContain('transient_blip_recovered');
     expect(codes(analyze({ pre, post: blip(120), rules }))).not.toContain('transient_blip_recovered');
+    // Settled 73% up, then a level wandering around 42% up: ok (short of the threshold, and the
+    // band move not significant against that wander), but nothing recovered.
+    const cpu = { cpu_usage: rules.cpu_usage! };
+    const flat = snaps(12, (i) => ({ cpu_usage: 45 * wobble(i, 0.03) }));
+    const stayed = analyze({ pre: flat, post: snaps(30, (i) => ({ cpu_usage: i < 3 ? 78 : 64 + 8 * Math.sin(i / 3) })), rules: cpu });
+    expect(stayed.verdict).toBe('ok');
+    expect(metric(stayed, 'cpu_usage').change_pct).toBeGreaterThan(rules.cpu_usage!.attention);
+    expect(codes(stayed)).not.toContain('transient_blip_recovered');
     // +45 ms under a floor of 60 ms is not worth a word.
     const floored = { ...rules, latency_p95: { ...rules.latency_p95!, min_delta: 60 } };
     expect(codes(analyze({ pre, post: blip(145), rules: floored }))).not.toContain('transient_blip_recovered');
