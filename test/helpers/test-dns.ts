@@ -15,6 +15,8 @@ export interface TestDns {
   env: Record<string, string>;
   /** The names of the queries received so far (lower case, without the trailing dot). */
   asked(): string[];
+  /** When the first query arrived (epoch ms), if one has: a lookup's deadline runs from about then. */
+  firstAskedAt(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -22,10 +24,12 @@ const TYPE_A = 1;
 
 export async function startDns(opts: { answers?: Record<string, string> } = {}): Promise<TestDns> {
   const names: string[] = [];
+  let first: number | undefined;
   const socket = createSocket('udp4');
   socket.on('message', (packet: Buffer, from) => {
     const question = readQuestion(packet);
     if (!question) return;
+    first ??= Date.now();
     names.push(question.name);
     if (!opts.answers) return;
     const address = opts.answers[question.name];
@@ -36,6 +40,7 @@ export async function startDns(opts: { answers?: Record<string, string> } = {}):
   return {
     env: { [TEST_DNS_SERVERS_VAR]: `127.0.0.1:${port}` },
     asked: () => [...names],
+    firstAskedAt: () => first,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
