@@ -116,6 +116,27 @@ function net() {
   return netCache;
 }
 
+let aggregateCache;
+/**
+ * Whole clusters, per 5 minutes (the out-of-sample families): Google's 2019 cluster (its instances'
+ * average CPU and memory use, normalised, as %) and Azure's VMs in 2019 (their CPU use summed).
+ */
+function aggregates() {
+  if (aggregateCache) return aggregateCache;
+  const columns = (file) => {
+    const [head, ...lines] = readFileSync(new URL(file, DATA), 'utf8').trim().split('\n');
+    const names = head.split(',');
+    return Object.fromEntries(names.map((name, j) => [name, lines.map((line) => Number(line.split(',')[j]))]));
+  };
+  const google = columns('google-cluster-2019-aggregate.csv');
+  const azure = columns('azure-vm-2019-aggregate.csv');
+  aggregateCache = {
+    google2019: [{ name: 'google-cluster-2019', intervalMs: 300_000, series: { cpu_usage: google.avg_cpu.map((v) => 100 * v), memory_usage: google.avg_mem.map((v) => 100 * v) } }],
+    azure2019: [{ name: 'azure-vms-2019', intervalMs: 300_000, series: { cpu_usage: azure.cpu_usage } }],
+  };
+  return aggregateCache;
+}
+
 let nasaCache;
 /** The NASA web server: requests per minute, as requests per second (null: the server was down). */
 function nasa() {
@@ -185,6 +206,23 @@ export const REAL_FAMILIES = [
 ];
 
 /**
+ * Out of sample: traces added after the judge was tuned (12-07, night), never used to tune it, shown
+ * beside the suite without targets. Whole clusters, far smoother than one machine or function, so
+ * easier; what they can show is a class of mistake the suite does not have.
+ */
+export const OUT_OF_SAMPLE_FAMILIES = [
+  { name: 'google2019_healthy (cluster CPU, memory)', expected: 'ok', source: 'google2019' },
+  { name: 'google2019_cpu_x1.5_threshold', expected: 'attention', source: 'google2019', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
+  { name: 'google2019_cpu_x2_threshold', expected: 'attention', source: 'google2019', times: 2, effect: step({ cpu_usage: 2 }) },
+  { name: 'google2019_memory_x2_threshold', expected: 'attention', source: 'google2019', times: 2, effect: step({ memory_usage: 2.4 }) },
+  { name: 'google2019_memory_leak (+35% ramp)', expected: 'attention', source: 'google2019', effect: ramp('memory_usage', 1.35) },
+  { name: 'google2019_cpu_and_memory_x1.5', expected: 'rollback_recommended', source: 'google2019', times: 1.5, effect: step({ cpu_usage: 1.75, memory_usage: 2.05 }) },
+  { name: 'azure2019_healthy (region CPU)', expected: 'ok', source: 'azure2019' },
+  { name: 'azure2019_cpu_x1.5_threshold', expected: 'attention', source: 'azure2019', times: 1.5, effect: step({ cpu_usage: 1.75 }) },
+  { name: 'azure2019_cpu_x2_threshold', expected: 'attention', source: 'azure2019', times: 2, effect: step({ cpu_usage: 2 }) },
+];
+
+/**
  * What the data show, whatever the labels say: the largest move of any ruled metric in its bad
  * direction, POST's median against PRE's, in multiples of the metric's threshold. A healthy window
  * whose traffic fell by half on its own, or an injected x2 that the real series' own fall hid, is
@@ -235,7 +273,7 @@ export function realScenarios(family, count, seed = 1, pre = 12, history = 0) {
   const rand = seeded(seed * 7919 + family.name.length * 104729);
   // History windows from a generator of their own: the windows judged are the same with or without history.
   const other = seeded(seed * 15485863 + family.name.length);
-  const pool = { vm: vms, planetlab, azure, faas, nasa, net }[family.source]?.() ?? [llm(family.source)];
+  const pool = { vm: vms, planetlab, azure, faas, nasa, net, google2019: () => aggregates().google2019, azure2019: () => aggregates().azure2019 }[family.source]?.() ?? [llm(family.source)];
   const out = [];
   for (let k = 0; k < count; k++) {
     const [trace, at] = pick(pool, family, rand, pre, POST);

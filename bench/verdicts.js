@@ -8,7 +8,7 @@
 import { analyze } from '../build/src/core/analyze.js';
 import { DEFAULT_RULES } from '../build/src/core/rules.js';
 import { DEFAULTS } from '../build/src/config/schema.js';
-import { REAL_FAMILIES, observedMove, realScenarios } from './real-traces.js';
+import { OUT_OF_SAMPLE_FAMILIES, REAL_FAMILIES, observedMove, realScenarios } from './real-traces.js';
 import { MIN_LOOK } from '../build/src/core/early.js';
 import { discreteBench } from './discrete.js';
 import { earlyDecisionBench } from './early.js';
@@ -157,6 +157,16 @@ const withHistory = evaluate(
   { seqpulse: judges.seqpulse },
 );
 check('real noise with history', withHistory.seqpulse, { maxFalseRollback: 0.01, maxFalseAlarm: 0.1, minDetection: 0.95, minAttentionRecall: 0.9 });
+
+// Out of sample: traces the judge was never tuned on (bench/real-traces.js), shown, no target.
+evaluate(
+  `Out of sample: whole clusters the judge was never tuned on (Google 2019, Azure VMs 2019), ${PER_FAMILY} windows per family and seed, no targets`,
+  OUT_OF_SAMPLE_FAMILIES,
+  (f) => SEEDS.flatMap((seed) => realScenarios(f, PER_FAMILY, seed, DEFAULTS.pre_samples)),
+  judges,
+  true,
+  true,
+);
 
 // The PRE trade-off: more PRE samples make the baseline represent normal, at the cost of waiting
 // before the deploy (PRE samples x interval).
