@@ -9,6 +9,7 @@
  */
 import { UsageError } from '../errors.js';
 import { MASK, redactUserinfo } from '../redact.js';
+import { secretFlag } from './given-secrets.js';
 
 const UNITS: [RegExp, string][] = [
   [/^(ms|millis?|milliseconds?)$/i, 'ms'],
@@ -21,9 +22,6 @@ const UNITS: [RegExp, string][] = [
 /** `run`'s options that take a duration. */
 const DURATION_OPTIONS = new Set(['--interval', '--window', '--timeout', '--settle', '--pre-range', '--store-timeout', '--sync-timeout', '--kill-grace']);
 
-/** Options whose value is a secret: masked wherever these errors quote the words typed. */
-const SECRET_OPTIONS = new Set(['--secret', '--source-token']);
-
 /**
  * Words of the command line as these errors quote them: the value of a secret option and the
  * credentials of a URL masked. A flag missing its value (`--secret --endpoint URL --secret s3cr3t
@@ -34,8 +32,8 @@ function shown(words: readonly string[]): string {
   return words
     .map((word, i) => {
       const joined = /^(--[a-z-]+)=/.exec(word);
-      if (joined && SECRET_OPTIONS.has(joined[1]!)) return `${joined[1]}=${MASK}`;
-      if (i > 0 && SECRET_OPTIONS.has(words[i - 1]!)) return MASK;
+      if (joined && secretFlag(joined[1])) return `${joined[1]}=${MASK}`;
+      if (secretFlag(words[i - 1])) return MASK;
       return redactUserinfo(word);
     })
     .join(' ');

@@ -8,7 +8,12 @@ import { ENV_VARS } from '../config/names.js';
 import { tokenSecrets, urlSecrets } from '../redact.js';
 
 /** Options whose value is a secret, as typed: `--secret s3cr3t` or `--secret=s3cr3t`. */
-const SECRET_FLAGS: Record<string, 'secret' | 'source_token'> = { '--secret': 'secret', '--source-token': 'source_token' };
+const SECRET_FLAGS: Readonly<Record<string, 'secret' | 'source_token'>> = { '--secret': 'secret', '--source-token': 'source_token' };
+
+/** The secret setting an option takes (`--secret` or `--source-token`), else undefined: any other word, `constructor` included. */
+export function secretFlag(word: string | undefined): 'secret' | 'source_token' | undefined {
+  return word !== undefined && Object.hasOwn(SECRET_FLAGS, word) ? SECRET_FLAGS[word] : undefined;
+}
 
 export function givenSecrets(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const secrets: string[] = [];
@@ -25,8 +30,8 @@ export function givenSecrets(argv: readonly string[], env: NodeJS.ProcessEnv): s
   }
   argv.forEach((word, i) => {
     const joined = /^(--[a-z-]+)=([\s\S]*)$/.exec(word);
-    if (joined) take(SECRET_FLAGS[joined[1]!], joined[2]!);
-    else take(i > 0 ? SECRET_FLAGS[argv[i - 1]!] : undefined, word);
+    if (joined) take(secretFlag(joined[1]), joined[2]!);
+    else take(secretFlag(argv[i - 1]), word);
   });
   return [...new Set(secrets)];
 }
