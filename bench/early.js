@@ -56,11 +56,12 @@ export function liveRun(rand, pre, post, { outage = false, burstAtDeploy = false
   return { pre: samples.slice(0, pre), post: samples.slice(pre) };
 }
 
-/** POST samples fed one by one: the sample count at which the decision stops the window, or undefined. */
+/** POST samples fed one by one (at the run's own interval, else 10 s): the sample count at which the decision stops the window, or undefined. */
 export function stopsAt(run, persist, planned) {
-  const settle = settleSamples({ window_ms: planned * INTERVAL_MS, interval_ms: INTERVAL_MS, settle_ms: null });
+  const intervalMs = run.intervalMs ?? INTERVAL_MS;
+  const settle = settleSamples({ window_ms: planned * intervalMs, interval_ms: intervalMs, settle_ms: null });
   for (let k = 1; k <= run.post.length; k++) {
-    if (decisiveRegression({ pre: run.pre, post: run.post.slice(0, k), rules: DEFAULT_RULES, intervalMs: INTERVAL_MS, settle }, { persist, planned })) return { at: k, settle };
+    if (decisiveRegression({ pre: run.pre, post: run.post.slice(0, k), rules: DEFAULT_RULES, intervalMs, settle }, { persist, planned })) return { at: k, settle };
   }
   return { at: undefined, settle };
 }
@@ -97,7 +98,6 @@ export function earlyDecisionBench(runs = 200) {
   console.log(`\nEarly decision on healthy live runs (drift, error bursts; PRE ${pre} samples at 10 s), ${runs} runs per cell\n`);
   console.table(rows);
   const real = realEarlyStops(pre);
-
 
   const outageRows = [];
   let slowest = 0;
@@ -137,10 +137,8 @@ function realEarlyStops(pre) {
     let stopped = 0;
     let extra = 0;
     for (const c of cases) {
-      const settle = settleSamples({ window_ms: c.post.length * c.intervalMs, interval_ms: c.intervalMs, settle_ms: null });
-      let early = false;
-      for (let k = 1; k <= c.post.length && !early; k++) early = decisiveRegression({ pre: c.pre, post: c.post.slice(0, k), rules: DEFAULT_RULES, intervalMs: c.intervalMs, settle }, { persist: DEFAULT_PERSIST, planned: c.post.length });
-      if (!early) continue;
+      const { at, settle } = stopsAt(c, DEFAULT_PERSIST, c.post.length);
+      if (at === undefined) continue;
       stopped++;
       if (analyze({ pre: c.pre, post: c.post, rules: DEFAULT_RULES, intervalMs: c.intervalMs, settle }).verdict !== 'rollback_recommended') extra++;
     }
