@@ -6,7 +6,7 @@
  * deadline, having really asked the silent server (a real UDP server on 127.0.0.1).
  */
 import { describe, expect, it } from 'vitest';
-import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, faultFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { startDns, type TestDns } from '../helpers/test-dns.js';
 
@@ -36,7 +36,7 @@ describe('a DNS server that never answers', () => {
     const cwd = tempDir();
     // Something to push, so the command gets as far as the target.
     const app = track(await startTestApp({ secret: TEST_SECRET }));
-    expect((await runCli(['run', ...fastFlags(app.url), '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } })).code).toBe(0);
+    expect((await runCli(['run', ...faultFlags(app.url), '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } })).code).toBe(0);
     const r = await timedCli(['sync', '--to', SHARED, '--store-timeout', '2s'], dns, cwd);
     expect(r.code).toBe(2);
     expect(r.ms).toBeLessThan(2000 + SLACK_MS);
@@ -48,7 +48,7 @@ describe('a DNS server that never answers', () => {
   it('--store postgres:// by name: exit 2 within store_timeout, before anything is deployed', async () => {
     const dns = track(await startDns());
     const app = track(await startTestApp({ secret: TEST_SECRET }));
-    const r = await timedCli(['run', ...fastFlags(app.url), '--store', SHARED, '--store-timeout', '2s', '--', process.execPath, '-e', 'console.log("DEPLOYED")'], dns);
+    const r = await timedCli(['run', ...faultFlags(app.url), '--store', SHARED, '--store-timeout', '2s', '--', process.execPath, '-e', 'console.log("DEPLOYED")'], dns);
     expect(r.code).toBe(2);
     expect(r.ms).toBeLessThan(2000 + SLACK_MS);
     expect(r.stdout + r.stderr).not.toContain('DEPLOYED');
@@ -59,7 +59,7 @@ describe('a DNS server that never answers', () => {
     const dns = track(await startDns());
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const r = await timedCli(
-      ['run', ...fastFlags(app.url), '--sync', SHARED, '--sync-timeout', '2s', '--pushgateway', 'http://gateway.example.internal:9091', '--json', '--', process.execPath, '-e', ''],
+      ['run', ...faultFlags(app.url), '--sync', SHARED, '--sync-timeout', '2s', '--pushgateway', 'http://gateway.example.internal:9091', '--json', '--', process.execPath, '-e', ''],
       dns,
     );
     expect(r.code).toBe(0);

@@ -24,7 +24,7 @@ import { describe, it, type ExpectStatic } from 'vitest';
 import { BUSY_TIMEOUT_MS } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoredSample } from '../../src/store/types.js';
-import { BIN, deployHook, fastFlags, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/cli.js';
+import { BIN, deployHook, FAULT_TIMEOUT_MS, faultFlags, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type Fault, type FaultPlan, type MetricsProvider, type RecordedRequest, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -32,7 +32,7 @@ const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
 const PRE = 3;
 const INTERVAL_MS = 100;
 const WINDOW_MS = 1000;
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = FAULT_TIMEOUT_MS;
 const PLANNED_MS = (PRE - 1) * INTERVAL_MS + TIMEOUT_MS + WINDOW_MS + TIMEOUT_MS;
 const OVERRUN_MS = 1500;
 const STARTUP_MS = 5000;
@@ -119,7 +119,7 @@ async function cycle(opts: CycleOptions = {}): Promise<Outcome> {
     const cwd = tempDir('seqpulse-faults-');
     let store = join(cwd, 'store.db');
     store = (await opts.store?.(store, cwd)) ?? store;
-    const args = ['run', ...fastFlags(app.url, ['--store', store, ...(opts.flags ?? [])]), '--json', '--', ...(hook?.argv() ?? ['true'])];
+    const args = ['run', ...faultFlags(app.url, ['--store', store, ...(opts.flags ?? [])]), '--json', '--', ...(hook?.argv() ?? ['true'])];
     const { r, elapsedMs, exitedAt } = await (opts.idle ? <T>(work: () => Promise<T>) => work() : slot)(async () => {
       let exit!: () => void;
       const exited = new Promise<void>((resolve) => (exit = resolve));

@@ -4,7 +4,7 @@
  * time with its documented exit code, the failures stored as what they were.
  */
 import { describe, expect, it } from 'vitest';
-import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, FAULT_TIMEOUT_MS, faultFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { frozenPeer } from '../helpers/frozen-peer.js';
 import { storedRun } from '../helpers/records.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
@@ -17,9 +17,9 @@ const track = closeAfterEach();
 const DEPLOY = ['true'];
 /** What a step may take beyond its schedule on a loaded machine: timers firing late, the store's writes, output. */
 const SLACK_MS = 1500;
-/** fastFlags' schedule: 3 PRE and 10 POST ticks at 100 ms, each request cut off at 300 ms. */
+/** faultFlags' schedule: 3 PRE and 10 POST ticks at 100 ms, each request cut off at 300 ms. */
 const INTERVAL_MS = 100;
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = FAULT_TIMEOUT_MS;
 const PRE_MS = 2 * INTERVAL_MS + TIMEOUT_MS;
 const POST_MS = 1000 + TIMEOUT_MS;
 
@@ -47,7 +47,7 @@ describe('a peer that accepts and never answers', () => {
   ])('%s: the run ends on schedule with exit 3 (no POST sample), every request cut off at its timeout and stored as failed', async (_name, source) => {
     const peer = track(await frozenPeer());
     const cwd = tempDir();
-    const flags = fastFlags('unused').filter((f, i, all) => f !== '--endpoint' && all[i - 1] !== '--endpoint');
+    const flags = faultFlags('unused').filter((f, i, all) => f !== '--endpoint' && all[i - 1] !== '--endpoint');
     const r = await runCli(['run', ...source(peer.url), ...flags, '--json', '--', ...DEPLOY], { cwd, env });
     const exitedAt = Date.now();
     expect(r.code).toBe(3);
@@ -76,7 +76,7 @@ describe('a peer that accepts and never answers', () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const gateway = track(await frozenPeer());
     const cwd = tempDir();
-    const r = await runCli(['run', ...fastFlags(app.url), '--pushgateway', `http://ops:gw-pass@${gateway.url.slice('http://'.length)}/`, '--json', '--', ...DEPLOY], { cwd, env });
+    const r = await runCli(['run', ...faultFlags(app.url), '--pushgateway', `http://ops:gw-pass@${gateway.url.slice('http://'.length)}/`, '--json', '--', ...DEPLOY], { cwd, env });
     const exitedAt = Date.now();
     // The cycle, then one push cut off at the timeout.
     await expectOnSchedule(cwd, exitedAt, { afterMs: TIMEOUT_MS });

@@ -121,9 +121,21 @@ export async function deployHook(onDeploy: () => void | Promise<void>): Promise<
   return hook;
 }
 
-/** Flags for a fast cycle against a local app. */
+/**
+ * Flags for a fast cycle against a local app. A request gets 2 s, more than the ticks' 100 ms: on a
+ * loaded runner a shorter timeout cut most POST requests off, and a test asserting a verdict got
+ * one judged on too few samples (attention, exit 0).
+ */
 export function fastFlags(url: string, extra: string[] = []): string[] {
-  return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '300ms', '--retries', '1', ...extra];
+  return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '2s', '--retries', '1', ...extra];
+}
+
+/** The request timeout of faultFlags: short, for tests that time a peer which never answers. */
+export const FAULT_TIMEOUT_MS = 300;
+
+/** fastFlags with each request cut off at FAULT_TIMEOUT_MS. */
+export function faultFlags(url: string, extra: string[] = []): string[] {
+  return fastFlags(url, ['--timeout', `${FAULT_TIMEOUT_MS}ms`, ...extra]);
 }
 
 /** Things a test starts (apps, hooks) are closed after it, whatever it asserted: `const app = track(await startTestApp())`. */
