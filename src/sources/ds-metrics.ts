@@ -74,13 +74,12 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
     const { last, attempts, at } = await withRetries(
       (budgetMs) =>
         attemptOnce({ dispatcher, endpoint, secret: secrets, phase: req.phase, deploymentId: req.deploymentId, userAgent: opts.userAgent, timeoutMs: budgetMs, maxBodyBytes, now, signal }),
-      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff },
+      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff, pause: holds.gate(endpoint) },
     );
     if (last?.kind === 'ok') {
       return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };
     }
     if (last?.kind === 'auth') throw new AuthError(endpoint.display, last.status);
-    holds.after(endpoint, last, at);
     const failure = describeFailure(last, signal);
     return { endpoint: endpoint.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };
   }

@@ -28,6 +28,20 @@ export interface RetryLoopOptions {
   random: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   backoff: BackoffPolicy;
+  /** The peer's pause (RetryAfterHolds.gate): every failure tells it at once, every retry waits for it. */
+  pause?: PauseGate;
+}
+
+/**
+ * A peer's Retry-After pause as one request's retry loop sees it. Ticks overlap when the timeout
+ * is longer than the interval, and one tick's queries run side by side: a pause asked of one
+ * attempt holds them all, from the moment it is asked, not from when that attempt's loop ends.
+ */
+export interface PauseGate {
+  /** Waits out the pause; true when it runs past `deadline` (nothing more may be sent in this tick). */
+  wait(deadline: number, signal: AbortSignal): Promise<boolean>;
+  /** An attempt's outcome: a failure that asked for a pause holds the peer from `at`. */
+  note(outcome: RetriableOutcome, at: number): void;
 }
 
 export interface RetryLoopResult<O> {
@@ -43,12 +57,15 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
   let last: O | undefined;
   let at = opts.now();
   for (;;) {
+    // The first attempt's pause is the caller's to check (it reports a tick that asked nothing).
+    if (attempts > 0 && opts.pause && (await opts.pause.wait(opts.deadline, opts.signal))) break;
     const remaining = opts.deadline - opts.now();
     if (remaining <= 0 || opts.signal.aborted) break;
     attempts++;
     last = await attempt(Math.min(opts.timeoutMs, remaining));
     at = opts.now();
     const outcome: RetriableOutcome = last;
+    opts.pause?.note(outcome, at);
     if (outcome.kind !== 'failed') break;
     const decision = planRetry({
       failedAttempts: attempts,
@@ -81,8 +98,13 @@ export const MAX_HOLD_MS = 60_000;
  * whose deadline comes first reports the sample as failed without asking, attempts 0, with the
  * status that asked for the pause; one that reaches past it waits, then asks).
  */
+interface Held {
+  until: number;
+  status: number;
+}
+
 export class RetryAfterHolds<K> {
-  private readonly held = new Map<K, { until: number; status: number }>();
+  private readonly held = new Map<K, Held>();
 
   constructor(
     private readonly now: () => number,
@@ -102,9 +124,29 @@ export class RetryAfterHolds<K> {
     return undefined;
   }
 
-  /** After asking `key`: a last failure that asked for a pause holds the key until it ends. */
-  after(key: K, last: RetriableOutcome | undefined, at: number): void {
-    if (last?.kind === 'failed' && last.retryAfterMs !== undefined) this.held.set(key, { until: at + Math.min(last.retryAfterMs, MAX_HOLD_MS), status: last.status ?? 429 });
+  /**
+   * `key`'s pause for one request's retry loop (withRetries' `pause`). A pause the loop was asked
+   * itself is already in the delay before its retry (planRetry): only another request's is waited for.
+   */
+  gate(key: K): PauseGate {
+    let own: Held | undefined;
+    return {
+      wait: async (deadline, signal) => {
+        if (own !== undefined && this.held.get(key) === own) return false;
+        return (await this.before(key, deadline, signal)) !== undefined;
+      },
+      note: (outcome, at) => {
+        own = this.hold(key, outcome, at) ?? own;
+      },
+    };
+  }
+
+  /** A failure that asked for a pause holds `key` until it ends (at most MAX_HOLD_MS). */
+  private hold(key: K, last: RetriableOutcome | undefined, at: number): Held | undefined {
+    if (last?.kind !== 'failed' || last.retryAfterMs === undefined) return undefined;
+    const held = { until: at + Math.min(last.retryAfterMs, MAX_HOLD_MS), status: last.status ?? 429 };
+    this.held.set(key, held);
+    return held;
   }
 }
 

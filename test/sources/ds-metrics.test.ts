@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, UsageError } from '../../src/errors.js';
-import { createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
+import { abortableSleep, createDsMetricsSource, type DsMetricsSourceOptions } from '../../src/sources/ds-metrics.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../../src/sources/types.js';
 import { TEST_DNS_SERVERS_VAR } from '../../src/net/lookup.js';
 import { startDns } from '../helpers/test-dns.js';
@@ -254,6 +254,24 @@ describe('429 and Retry-After', () => {
     expect(a.requests).toHaveLength(2);
     expect(a.requests[1]!.time - a.requests[0]!.time).toBeGreaterThanOrEqual(2_000 - 5);
     expectCleanSignatures(a);
+  });
+
+  it('holds ticks that overlap (a timeout longer than the interval) from the moment the pause is asked, not from when the tick that was asked it ends', async () => {
+    const a = await app();
+    a.queueFault({ kind: 'status', status: 429, retryAfter: 1 });
+    let paused!: () => void;
+    const pausing = new Promise<void>((resolve) => (paused = resolve));
+    const s = source([a.url], { timeoutMs: 3_000, sleep: (ms, signal) => (paused(), abortableSleep(ms, signal)) });
+    // The first tick waits the pause out inside its own deadline, then asks again.
+    const first = one(s, tick(3_000));
+    await pausing;
+    const [limited] = a.requests;
+    // A second tick starting while the first one waits sends nothing before the pause is over.
+    const second = one(s, tick(3_000));
+    expect(await first).toMatchObject({ ok: true, attempts: 2 });
+    expect(await second).toMatchObject({ ok: true, attempts: 1 });
+    expect(a.requests).toHaveLength(3);
+    for (const later of a.requests.slice(1)) expect(later.time - limited!.time).toBeGreaterThanOrEqual(1_000 - 5);
   });
 
   it('ignores Retry-After on other statuses', async () => {

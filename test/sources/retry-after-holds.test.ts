@@ -21,7 +21,7 @@ const failed = (status: number, retryAfterMs: number) => ({ kind: 'failed' as co
 describe('Retry-After holds', () => {
   it('a pause of a day is honoured for at most a minute: a tick reaching past that waits for it, then asks (a peer that recovered is seen recovering)', async () => {
     const c = clocked();
-    c.holds.after('a', failed(503, 86_400_000), c.at());
+    c.holds.gate('a').note(failed(503, 86_400_000), c.at());
     // A tick that ends within the minute is not asked; the status that asked for the pause goes with it.
     expect(await c.holds.before('a', c.at() + 10_000, signal)).toEqual({ error: expect.stringMatching(/^HTTP 503 earlier: not asked, Retry-After not over yet \(/), http_status: 503 });
     // One that reaches past the minute waits out what is left of it, and may ask.
@@ -34,7 +34,7 @@ describe('Retry-After holds', () => {
 
   it('a pause shorter than the cap is honoured as asked, and a 429 is said as a 429', async () => {
     const c = clocked();
-    c.holds.after('a', failed(429, 2_000), c.at());
+    c.holds.gate('a').note(failed(429, 2_000), c.at());
     expect(await c.holds.before('a', c.at() + 1_000, signal)).toMatchObject({ http_status: 429 });
     c.advance(500);
     expect(await c.holds.before('a', c.at() + 5_000, signal)).toBeUndefined();

@@ -78,10 +78,9 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
         if (typeof page === 'string') return { kind: 'failed' as const, error: page, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
         return { kind: 'ok' as const, status: outcome.status, page, latencyMs: outcome.latencyMs };
       },
-      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
+      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate(index) },
     );
     if (last?.kind === 'auth') throw new AuthError(target.display, last.status, AUTH_HINT);
-    holds.after(index, last, at);
     if (last?.kind !== 'ok') {
       const failure = describeFailure(last, signal);
       return { endpoint: target.display, ok: false, attempts, taken_at: iso(at), ...failure, error: scrub(failure.error) };

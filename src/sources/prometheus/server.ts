@@ -63,7 +63,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
     let notes: string[] = [];
     const held = await holds.before('server', deadline, signal);
     if (held) return { metric, failure: held, notes, attempts: 0 };
-    const { last, attempts, at } = await withRetries(
+    const { last, attempts } = await withRetries(
       async (budgetMs) => {
         // Prometheus stops evaluating at `timeout`, instead of working on for an answer nobody reads.
         const search = new URLSearchParams({ query, ...params, timeout: `${Math.max(1, Math.floor(budgetMs / 1000))}s` });
@@ -72,10 +72,9 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
         notes = answer.notes;
         return answer.outcome;
       },
-      { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF },
+      { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate('server') },
     );
     if (last?.kind === 'auth') throw new AuthError(server.display, last.status, AUTH_HINT);
-    holds.after('server', last, at);
     if (last?.kind === 'ok') return { metric, data: last.data, notes, attempts, latencyMs: last.latencyMs };
     const failure = describeFailure(last, signal);
     return { metric, failure: { error: explain(failure.error, failure.http_status, query), ...(failure.http_status === undefined ? {} : { http_status: failure.http_status }) }, notes, attempts, ...(failure.latency_ms === undefined ? {} : { latencyMs: failure.latency_ms }) };

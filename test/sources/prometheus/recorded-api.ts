@@ -22,6 +22,8 @@ export interface ApiRequest {
   path: string;
   params: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface RecordedApi {
@@ -62,7 +64,7 @@ export async function startRecordedApi(script: Record<string, Answer[]>, prefix 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const params = url.searchParams;
-    requests.push({ path: url.pathname, params, headers: req.headers });
+    requests.push({ path: url.pathname, params, headers: req.headers, at: Date.now() });
     if (url.pathname !== `${prefix}/api/v1/query` && url.pathname !== `${prefix}/api/v1/query_range`) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
       return;

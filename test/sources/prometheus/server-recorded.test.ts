@@ -126,6 +126,18 @@ describe('collect: one instant query per metric', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
 
+  it("a 429 with Retry-After to one query holds the others' retries in the same tick: the pause is the server's", async () => {
+    const a = await api({
+      'sum(a)': [{ status: 429, raw: 'slow down', headers: { 'retry-after': '1' } }, { body: vector('1') }],
+      'sum(b)': [{ status: 500, raw: 'internal error' }, { body: vector('2') }],
+    });
+    const r = await one(source(a.url, { a: 'sum(a)', b: 'sum(b)' }), tick(5_000));
+    expect(r).toMatchObject({ ok: true, metrics: { a: 1, b: 2 } });
+    const [limited] = a.requestsFor('sum(a)');
+    const retried = [a.requestsFor('sum(a)')[1]!, a.requestsFor('sum(b)')[1]!];
+    for (const q of retried) expect(q.at - limited!.at).toBeGreaterThanOrEqual(1_000 - 5);
+  });
+
   it('a Retry-After beyond the tick is not waited for', async () => {
     const a = await api({ 'sum(a)': [{ status: 503, body: apiError('unavailable', 'too many queries'), headers: { 'retry-after': '120' } }, { body: vector('1') }] });
     const r = await one(source(a.url, { a: 'sum(a)' }), tick(5_000));
