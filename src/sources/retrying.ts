@@ -92,17 +92,18 @@ const NOT_ASKED = 'not asked, Retry-After not over yet';
  */
 export const MAX_HOLD_MS = 60_000;
 
+/** A peer's pause: until when, and the status that asked for it. */
+interface Held {
+  until: number;
+  status: number;
+}
+
 /**
  * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
  * tick's: until it has passed (at most MAX_HOLD_MS), later ticks send that peer nothing (a tick
  * whose deadline comes first reports the sample as failed without asking, attempts 0, with the
  * status that asked for the pause; one that reaches past it waits, then asks).
  */
-interface Held {
-  until: number;
-  status: number;
-}
-
 export class RetryAfterHolds<K> {
   private readonly held = new Map<K, Held>();
 
