@@ -187,6 +187,8 @@ export interface RequestOutcome {
 
 /** 503 Service Unavailable: a pause it asks for (Retry-After) is time the endpoint says it is down. */
 const UNAVAILABLE = 503;
+/** 429 Too Many Requests: the endpoint throttling seqpulse. */
+const TOO_MANY_REQUESTS = 429;
 
 /**
  * Request outcomes per endpoint, tick by tick, as they arrive or as they are read back from the
@@ -205,14 +207,17 @@ export class EndpointTally {
       if (phase === 'post') this.rejected++;
       return;
     }
-    // No request was sent: the tick's deadline gone before its turn, or a pause the endpoint asked
-    // for not over. A 503's pause is the endpoint saying it is down until then (a broken instance
-    // behind a maintenance page asking for 10 s at every request, 1 s apart, had 9 ticks in 10 left
-    // out and was ok): failed, as each request in it would have. A 429's is the endpoint throttling
-    // seqpulse, not failing: neither. The pause is at most a minute (MAX_HOLD_MS), so one asked once
-    // and then recovered from is seen recovered. Told by the attempts and the status, never by the
-    // error text, which can carry what an endpoint or a metrics command wrote.
-    if (!ok && attempts === 0 && http_status !== UNAVAILABLE) return;
+    // A 429 is the endpoint throttling seqpulse, not failing: neither answered nor failed, whether
+    // it was the answer or a pause it asked for held the tick off (with Retry-After or without, the
+    // same throttling had given a rollback or no verdict). No request was sent otherwise: the tick's
+    // deadline gone before its turn, or a pause not over. A 503's pause is the endpoint saying it is
+    // down until then (a broken instance behind a maintenance page asking for 10 s at every
+    // request, 1 s apart, had 9 ticks in 10 left out and was ok): failed, as each request in it
+    // would have; a pause asked before the deploy carries no status after it (retrying.ts). The
+    // pause is at most a minute (MAX_HOLD_MS), so one asked once and then recovered from is seen
+    // recovered. Told by the attempts and the status, never by the error text, which can carry what
+    // an endpoint or a metrics command wrote.
+    if (!ok && (http_status === TOO_MANY_REQUESTS || (attempts === 0 && http_status !== UNAVAILABLE))) return;
     let e = this.byEndpoint.get(endpoint);
     if (!e) this.byEndpoint.set(endpoint, (e = blank(endpoint)));
     const bucket = phase === 'pre' ? e.pre : seq < this.settle ? e.settling : e.post;

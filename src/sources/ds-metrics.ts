@@ -69,12 +69,12 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const scrub = (text: string): string => redactText(text, secrets);
 
   async function sampleEndpoint(endpoint: ParsedEndpoint, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
-    const held = await holds.before(endpoint, req.deadline, signal);
+    const held = await holds.before(endpoint, req, req.deadline, signal);
     if (held) return { endpoint: endpoint.display, ok: false, attempts: 0, taken_at: iso(now()), ...held };
     const { last, attempts, at } = await withRetries(
       (budgetMs) =>
         attemptOnce({ dispatcher, endpoint, secret: secrets, phase: req.phase, deploymentId: req.deploymentId, userAgent: opts.userAgent, timeoutMs: budgetMs, maxBodyBytes, now, signal }),
-      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff, pause: holds.gate(endpoint) },
+      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff, pause: holds.gate(endpoint, req) },
     );
     if (last?.kind === 'ok') {
       return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };

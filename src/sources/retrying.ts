@@ -8,6 +8,7 @@ import { formatDuration } from '../config/duration.js';
 import { AuthError, UsageError } from '../errors.js';
 import { systemClock } from '../sampling/clock.js';
 import { planRetry, type BackoffPolicy } from './backoff.js';
+import type { Phase } from '../core/types.js';
 
 /** What the loop needs to know about an attempt; every `GetOutcome`-shaped union fits. */
 export type RetriableOutcome =
@@ -38,10 +39,10 @@ export interface RetryLoopOptions {
  * attempt holds them all, from the moment it is asked, not from when that attempt's loop ends.
  */
 export interface PauseGate {
-  /** Waits out the pause; true when it runs past `deadline` (nothing more may be sent in this tick). */
+  /** Waits out the pause; true when nothing more may be sent in this tick (the pause runs past `deadline`, or another tick waits it out). */
   wait(deadline: number, signal: AbortSignal): Promise<boolean>;
-  /** An attempt's outcome: a failure that asked for a pause holds the peer from `at`. */
-  note(outcome: RetriableOutcome, at: number): void;
+  /** A failed attempt: one that asked for a pause holds the peer from `at`; `retrying`: this loop will ask again once it is over. */
+  note(outcome: RetriableOutcome, at: number, retrying: boolean): void;
 }
 
 export interface RetryLoopResult<O> {
@@ -65,7 +66,6 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
     last = await attempt(Math.min(opts.timeoutMs, remaining));
     at = opts.now();
     const outcome: RetriableOutcome = last;
-    opts.pause?.note(outcome, at);
     if (outcome.kind !== 'failed') break;
     const decision = planRetry({
       failedAttempts: attempts,
@@ -77,6 +77,7 @@ export async function withRetries<O extends RetriableOutcome>(attempt: (budgetMs
       random: opts.random,
       policy: opts.backoff,
     });
+    opts.pause?.note(outcome, at, decision.retry);
     if (!decision.retry) break;
     if (decision.delayMs > 0) await opts.sleep(decision.delayMs, opts.signal);
   }
@@ -92,17 +93,36 @@ const NOT_ASKED = 'not asked, Retry-After not over yet';
  */
 export const MAX_HOLD_MS = 60_000;
 
-/** A peer's pause: until when, and the status that asked for it. */
+/**
+ * The tick a request is for: one object per tick (who waits out a pause is told by it), and its
+ * phase (a pause asked before the deploy says nothing of the endpoint after it).
+ */
+export interface Tick {
+  readonly phase: Phase;
+}
+
+/** A peer's pause: until when, the status and the phase of the answer that asked for it, and the one tick that waits it out. */
 interface Held {
   until: number;
   status: number;
+  phase: Phase;
+  waiter?: Tick;
+}
+
+/** What a tick that sent nothing reports (its `attempts` are 0, which is what counts). */
+export interface NotAsked {
+  error: string;
+  /** The status that asked for the pause, when it was asked in the tick's own phase (outage.ts counts a 503's pause as failed). */
+  http_status?: number;
 }
 
 /**
  * SPEC 4: 429 (and 503) honour Retry-After. The pause a peer asks for is the peer's, not one
- * tick's: until it has passed (at most MAX_HOLD_MS), later ticks send that peer nothing (a tick
- * whose deadline comes first reports the sample as failed without asking, attempts 0, with the
- * status that asked for the pause; one that reaches past it waits, then asks).
+ * tick's: until it has passed (at most MAX_HOLD_MS), other ticks send that peer nothing. One tick
+ * waits it out and asks (the one whose own retry it delays, or the first whose deadline reaches
+ * past it); every other tick reports the sample as not asked, attempts 0, with the status that
+ * asked for the pause: ticks that overlap (a timeout longer than the interval) must not all send at
+ * the moment it ends, a burst of the very requests it asked to spread.
  */
 export class RetryAfterHolds<K> {
   private readonly held = new Map<K, Held>();
@@ -112,43 +132,60 @@ export class RetryAfterHolds<K> {
     private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>,
   ) {}
 
-  /** Before asking `key`: waits out its pause, or returns the failure to report when the pause runs past `deadline`. */
-  async before(key: K, deadline: number, signal: AbortSignal): Promise<{ error: string; http_status?: number } | undefined> {
+  /** Before `tick` asks `key`: waits out its pause, or returns what to report when this tick may not ask. */
+  async before(key: K, tick: Tick, deadline: number, signal: AbortSignal): Promise<NotAsked | undefined> {
     const held = this.held.get(key);
     if (!held) return undefined;
     const t = this.now();
-    if (held.until >= deadline) {
-      return { error: `HTTP ${held.status} earlier: ${NOT_ASKED} (${formatDuration(held.until - t)} left)`, http_status: held.status };
+    if (held.until > t) {
+      if (held.until >= deadline || (held.waiter !== undefined && held.waiter !== tick)) return notAsked(held, tick, t);
+      held.waiter = tick;
+      await this.sleep(held.until - t, signal);
+      if (signal.aborted) return undefined;
+      const current = this.held.get(key);
+      // Another pause was asked meanwhile (the waiting tick's own queries, or a tick that had already sent).
+      if (current !== undefined && current !== held) return this.before(key, tick, deadline, signal);
     }
-    if (held.until > t) await this.sleep(held.until - t, signal);
     if (this.held.get(key) === held) this.held.delete(key);
     return undefined;
   }
 
   /**
    * `key`'s pause for one request's retry loop (withRetries' `pause`). A pause the loop was asked
-   * itself is already in the delay before its retry (planRetry): only another request's is waited for.
+   * itself, and will retry after, is already in the delay before that retry (planRetry): the loop's
+   * tick is the one that waits it out. Another request's pause is waited for as `before` does.
    */
-  gate(key: K): PauseGate {
+  gate(key: K, tick: Tick): PauseGate {
     let own: Held | undefined;
     return {
       wait: async (deadline, signal) => {
-        if (own !== undefined && this.held.get(key) === own) return false;
-        return (await this.before(key, deadline, signal)) !== undefined;
+        if (own !== undefined && this.held.get(key) === own) {
+          this.held.delete(key);
+          return false;
+        }
+        return (await this.before(key, tick, deadline, signal)) !== undefined;
       },
-      note: (outcome, at) => {
-        own = this.hold(key, outcome, at) ?? own;
+      note: (outcome, at, retrying) => {
+        const held = this.hold(key, outcome, at, tick.phase);
+        if (held && retrying) held.waiter = tick;
+        own = held ?? own;
       },
     };
   }
 
   /** A failure that asked for a pause holds `key` until it ends (at most MAX_HOLD_MS). */
-  private hold(key: K, last: RetriableOutcome | undefined, at: number): Held | undefined {
-    if (last?.kind !== 'failed' || last.retryAfterMs === undefined) return undefined;
-    const held = { until: at + Math.min(last.retryAfterMs, MAX_HOLD_MS), status: last.status ?? 429 };
+  private hold(key: K, last: RetriableOutcome, at: number, phase: Phase): Held | undefined {
+    if (last.kind !== 'failed' || last.retryAfterMs === undefined) return undefined;
+    const held: Held = { until: at + Math.min(last.retryAfterMs, MAX_HOLD_MS), status: last.status ?? 429, phase };
     this.held.set(key, held);
     return held;
   }
+}
+
+function notAsked(held: Held, tick: Tick, now: number): NotAsked {
+  const left = `${NOT_ASKED} (${formatDuration(held.until - now)} left)`;
+  if (held.phase !== tick.phase) return { error: `HTTP ${held.status} before the deploy: ${left}` };
+  return { error: `HTTP ${held.status} earlier: ${left}`, http_status: held.status };
 }
 
 /** Why a request produced nothing, for `EndpointResult.error`/`http_status`/`latency_ms`. */

@@ -145,6 +145,14 @@ describe('an endpoint that fails after the deploy', () => {
     t.add('post', 15, { endpoint: URL_A, ok: false, error: 'deadline passed before the first attempt', http_status: null, attempts: 0 });
     expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 10 }, errors: { 'HTTP 503': 1, 'HTTP 503 earlier': 9 } })]);
   });
+
+  it('a 429 answer is throttling, not a failure, with Retry-After or without: the same throttling counts the same way whether it asked for a pause', () => {
+    const t = new EndpointTally(0);
+    for (let i = 0; i < 12; i++) t.add('pre', i, { endpoint: URL_A, ok: true, attempts: 1 });
+    for (let i = 0; i < 10; i++) t.add('post', i, { endpoint: URL_A, ok: false, error: 'HTTP 429', http_status: 429, attempts: 2 });
+    t.add('post', 10, { endpoint: URL_A, ok: false, error: 'HTTP 500', http_status: 500, attempts: 2 });
+    expect(t.list()).toEqual([expect.objectContaining({ endpoint: URL_A, post: { answered: 0, failed: 1 }, errors: { 'HTTP 500': 1 } })]);
+  });
 });
 
 describe('the verdict', () => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { closeAfterEach, deployHook, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, deployHook, fastFlags, faultFlags, runCli, tempDir } from '../helpers/cli.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -191,6 +191,29 @@ describe('seqpulse run', () => {
     for (const q of later) expect(q.time - limited!.time).toBeGreaterThanOrEqual(1_000 - 5);
     // The ticks after the pause (and PRE's extra ones) answered: a full baseline all the same.
     expect(JSON.parse(r.stdout).samples.pre).toBe(6);
+  });
+
+  it("a 503's pause asked by the last request before the deploy holds the endpoint into POST, but is not counted against the deploy: no rollback on requests never sent", async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    app.setPlan((_n, phase, k) => (phase === 'pre' && k === 3 ? { kind: 'status', status: 503, retryAfter: 60 } : undefined));
+    const r = await runCli(['run', ...faultFlags(app.url), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+    const report = JSON.parse(r.stdout);
+    // Held for the whole window (the pause is a minute): nothing was asked after the deploy.
+    expect(app.requests.filter((q) => q.phase === 'post')).toHaveLength(0);
+    expect(report.failing_endpoints).toBeUndefined();
+    expect(report.verdict).not.toBe('rollback_recommended');
+    expect(r.code, r.stderr).toBe(3);
+  });
+
+  it.each([[undefined], [0], [1]])('an endpoint throttling every request after the deploy (429, Retry-After %s) is no verdict, never a rollback: the app throttling seqpulse is not the app failing', async (retryAfter) => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    app.setPlan((_n, phase) => (phase === 'post' ? { kind: 'status', status: 429, ...(retryAfter === undefined ? {} : { retryAfter }) } : undefined));
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
+    const report = JSON.parse(r.stdout);
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeGreaterThan(0);
+    expect(report.failing_endpoints).toBeUndefined();
+    expect(report.verdict).toBeNull();
+    expect(r.code, r.stderr).toBe(3);
   });
 
   it('a pause of a day asked once after the deploy is one failed request, not every tick of the window failing: no data, no verdict (exit 3), never a rollback', async () => {

@@ -68,7 +68,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
   async function scrapeTarget(index: number, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
     const target = targets[index]!;
     const headers = { accept: ACCEPT, 'user-agent': opts.userAgent, ...authorization(target, opts.token) };
-    const held = await holds.before(index, req.deadline, signal);
+    const held = await holds.before(index, req, req.deadline, signal);
     if (held) return { endpoint: target.display, ok: false, attempts: 0, taken_at: iso(Date.now()), ...held };
     const { last, attempts, at } = await withRetries(
       async (budgetMs) => {
@@ -78,7 +78,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
         if (typeof page === 'string') return { kind: 'failed' as const, error: page, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
         return { kind: 'ok' as const, status: outcome.status, page, latencyMs: outcome.latencyMs };
       },
-      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate(index) },
+      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate(index, req) },
     );
     if (last?.kind === 'auth') throw new AuthError(target.display, last.status, AUTH_HINT);
     if (last?.kind !== 'ok') {

@@ -14,7 +14,7 @@ import { AuthError, UsageError } from '../../errors.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
-import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, RetryAfterHolds, withRetries } from '../retrying.js';
+import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, RetryAfterHolds, withRetries, type Tick } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
 import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
@@ -59,9 +59,9 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
   // A server that answered 429 (or 503) with Retry-After is asked nothing until then, across ticks.
   const holds = new RetryAfterHolds<'server'>(Date.now, abortableSleep);
 
-  async function ask(metric: string, query: string, endpoint: 'query' | 'query_range', params: Record<string, string>, deadline: number, signal: AbortSignal): Promise<QueryAnswer> {
+  async function ask(metric: string, query: string, endpoint: 'query' | 'query_range', params: Record<string, string>, tick: Tick, deadline: number, signal: AbortSignal): Promise<QueryAnswer> {
     let notes: string[] = [];
-    const held = await holds.before('server', deadline, signal);
+    const held = await holds.before('server', tick, deadline, signal);
     if (held) return { metric, failure: held, notes, attempts: 0 };
     const { last, attempts } = await withRetries(
       async (budgetMs) => {
@@ -72,7 +72,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
         notes = answer.notes;
         return answer.outcome;
       },
-      { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate('server') },
+      { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate('server', tick) },
     );
     if (last?.kind === 'auth') throw new AuthError(server.display, last.status, AUTH_HINT);
     if (last?.kind === 'ok') return { metric, data: last.data, notes, attempts, latencyMs: last.latencyMs };
@@ -80,8 +80,8 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
     return { metric, failure: { error: explain(failure.error, failure.http_status, query), ...(failure.http_status === undefined ? {} : { http_status: failure.http_status }) }, notes, attempts, ...(failure.latency_ms === undefined ? {} : { latencyMs: failure.latency_ms }) };
   }
 
-  function askAll(endpoint: 'query' | 'query_range', params: Record<string, string>, deadline: number, signal: AbortSignal | undefined): Promise<QueryAnswer[]> {
-    return eachUntilAuthError(queries, ([metric, query], s) => ask(metric, query, endpoint, params, deadline, s), [closing.signal, signal]);
+  function askAll(endpoint: 'query' | 'query_range', params: Record<string, string>, tick: Tick, deadline: number, signal: AbortSignal | undefined): Promise<QueryAnswer[]> {
+    return eachUntilAuthError(queries, ([metric, query], s) => ask(metric, query, endpoint, params, tick, deadline, s), [closing.signal, signal]);
   }
 
   /** One sample from the answers' values at one time. */
@@ -112,7 +112,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       if (closing.signal.aborted) throw new Error('the prometheus source is closed');
-      const answers = await askAll('query', {}, req.deadline, req.signal);
+      const answers = await askAll('query', {}, req, req.deadline, req.signal);
       return [sample(answers, (a) => instantValue(a.data), Date.now())];
     },
 
@@ -124,7 +124,8 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
       const count = Math.floor(Math.max(0, req.rangeMs) / step);
       const start = end - count * step;
       const params = { start: seconds(start), end: seconds(end), step: seconds(step) };
-      const answers = await askAll('query_range', params, req.deadline, req.signal);
+      // One tick of PRE: its queries share a pause like any tick's.
+      const answers = await askAll('query_range', params, { phase: 'pre' }, req.deadline, req.signal);
       const series = new Map(answers.map((a) => [a, a.failure ? undefined : rangeValues(a.data)]));
       const samples: EndpointResult[][] = [];
       for (let k = 0; k <= count; k++) {
