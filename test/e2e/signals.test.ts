@@ -1,6 +1,7 @@
 /** Ctrl-C and SIGTERM sent to the real seqpulse process: passed to the deploy command, run stored as interrupted, exit 130/143 (unless the window was complete: then the verdict stands). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +99,27 @@ describe('signals', () => {
     await waitFor(() => processGone(pid), `the grandchild (pid ${pid}) to be gone`, 2000);
     expect((await onlyRun(cwd)).run?.status).toBe('interrupted');
   });
+
+  it("SIGTERM during the deploy, under a parent that does not reap orphans (a container's PID 1): the group's zombies are not waited for; exit 143 at once, not after --kill-grace", async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    let deployed!: () => void;
+    const deploying = new Promise<void>((r) => (deployed = r));
+    const hook = track(await deployHook(() => deployed()));
+    const cwd = tempDir();
+    // The deploy leaves a `sleep` in its group, which dies with it and, orphaned, stays a zombie
+    // under the subreaper until the test ends.
+    const deploy = ['sh', '-c', 'sleep 30 & exec "$@"', 'sh', ...hook.argv({ holdUntilSignal: true, marker: join(cwd, 'deploy-got'), exitCode: 1 })];
+    const subreaper = fileURLToPath(new URL('../helpers/subreaper.py', import.meta.url));
+    const cli = startCli(['run', ...fastFlags(app.url), '--kill-grace', '30s', '--json', '--', ...deploy], { cwd, env, prefix: ['python3', subreaper] });
+    await deploying;
+    const sent = Date.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(143);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interrupted_by: 'SIGTERM' });
+    // Well under the 30 s grace on any runner; waiting for the zombie took all of it.
+    expect(Date.now() - sent).toBeLessThan(15_000);
+  }, 60_000);
 
   it('the terminal hangs up during the deploy (its window or SSH session closed): the deploy gets SIGHUP, the run is stored as interrupted, seqpulse exits 129 (not a crash), nothing is left running', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
