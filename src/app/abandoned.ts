@@ -92,8 +92,9 @@ export function plannedEnd(run: RunRecord): number {
   const ms = (value: number | undefined) => (Number.isFinite(value) && value! > 0 ? value! : 0);
   const post = ms(s.window_ms) + ms(s.timeout_ms);
   if (run.deployed_at) return Date.parse(run.deployed_at) + post;
-  // A lost PRE sample is replaced: PRE takes at most twice its planned time.
-  return Date.parse(run.created_at) + 2 * ms(s.pre_samples) * ms(s.interval_ms) + post;
+  // A lost PRE sample is replaced: PRE takes at most twice its planned time, and an extra tick may
+  // wait out a tick under way before it asks (phase.ts): two request timeouts more.
+  return Date.parse(run.created_at) + 2 * ms(s.pre_samples) * ms(s.interval_ms) + 2 * ms(s.timeout_ms) + post;
 }
 
 /** What happened to a run just marked abandoned, said once. */

@@ -109,6 +109,11 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   let decidedBeforeSignal = false;
   const endsAt = plan.startAt + (plan.count - 1) * plan.intervalMs;
   const ticks = plan.replaceFailed ? 2 * plan.count : plan.count;
+  /** How long a tick's requests may take: its interval, or the timeout when that is longer (ticks then overlap). */
+  const tickBudget = Math.max(plan.intervalMs, plan.timeoutMs);
+  // Extra PRE ticks waiting to know whether they are needed are told each time a tick ends, and at a stop.
+  let tickEnded = signalled();
+  stop.signal.addEventListener('abort', () => tickEnded.fire(), { once: true });
 
   try {
     await runFixedRate(
@@ -118,13 +123,12 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
         let counted = false;
         let sampled: Sampled | undefined;
         try {
-          // An extra PRE tick replaces a failed one: while the ticks under way could complete PRE,
-          // it sends nothing (on a slow answer it would ask the app once more, and the answer would be
-          // thrown away as soon as the slow one came in).
-          if (tick.index >= plan.count && columns.length + pending >= plan.count) return;
-          pending++;
+          let startAt = tick.scheduledAt;
+          if (tick.index < plan.count) pending++;
+          else if (await neededExtra(tick)) startAt = Math.max(startAt, deps.clock.now());
+          else return;
           counted = true;
-          sampled = await sampleTick(tick);
+          sampled = await sampleTick(startAt);
         } finally {
           await inOrder(tick.index, async () => {
             try {
@@ -135,7 +139,12 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
               unrecorded = true;
               throw err;
             } finally {
-              if (counted) pending--;
+              if (counted) {
+                pending--;
+                const ended = tickEnded;
+                tickEnded = signalled();
+                ended.fire();
+              }
             }
           });
         }
@@ -149,9 +158,30 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
   const outcome = { failed, collected: columns.length, completeBeforeSignal: decidedBeforeSignal || endedBeforeSignal >= plan.count };
   return stoppedAfter === undefined ? outcome : { ...outcome, stoppedAfter };
 
-  /** One tick's requests (undefined: none to record, the credentials were refused before the deploy). */
-  async function sampleTick(tick: Tick): Promise<Sampled | undefined> {
-    const deadline = tick.scheduledAt + Math.max(plan.intervalMs, plan.timeoutMs);
+  /**
+   * Whether an extra PRE tick is to replace a failed one. While the ticks under way could still
+   * complete PRE it sends nothing (on a slow answer it would ask the app once more, and the answer
+   * would be thrown away as soon as the slow one came in), but it waits to know: with a timeout
+   * longer than the interval, a tick under way can fail after every extra tick's slot has passed,
+   * and PRE was left a sample short. It waits no longer than the ticks under way can take. A tick
+   * that is needed is counted under way at once (`pending`), before any other waiting tick looks.
+   */
+  async function neededExtra(tick: Tick): Promise<boolean> {
+    const until = tick.scheduledAt + tickBudget + plan.intervalMs;
+    while (columns.length + pending >= plan.count) {
+      if (columns.length >= plan.count || stop.signal.aborted || deps.clock.now() >= until) return false;
+      const waited = new AbortController();
+      await Promise.race([tickEnded.fired, deps.clock.sleepUntil(until, AbortSignal.any([waited.signal, stop.signal]))]);
+      waited.abort();
+    }
+    if (stop.signal.aborted) return false;
+    pending++;
+    return true;
+  }
+
+  /** One tick's requests, from `startAt` (undefined: none to record, the credentials were refused before the deploy). */
+  async function sampleTick(startAt: number): Promise<Sampled | undefined> {
+    const deadline = startAt + tickBudget;
     let results: EndpointResult[];
     try {
       results = await deps.source.collect({ phase: plan.phase, deploymentId: plan.runId, deadline, signal: stop.signal });
@@ -291,4 +321,11 @@ function toStored(plan: Pick<PhasePlan, 'runId' | 'phase'>, seq: number, schedul
     latency_ms: r.latency_ms ?? null,
     metrics: r.ok ? (r.metrics ?? null) : null,
   };
+}
+
+/** A promise and the call that settles it: one event, waited for by any number of ticks. */
+function signalled(): { fired: Promise<void>; fire(): void } {
+  let fire: () => void = () => undefined;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fired, fire };
 }

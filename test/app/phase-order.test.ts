@@ -88,4 +88,28 @@ describe('ticks that end out of order', () => {
     expect(looks).toEqual([[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]);
     expect(lines).toEqual([0, 1, 2, 3]);
   });
+
+  it('an extra PRE tick still replaces a tick that fails after every extra slot has passed (a timeout longer than the interval): PRE gets its samples', async () => {
+    // The first request fails only once the extra ticks' slots are over; the others answer slowly.
+    let calls = 0;
+    const asked: number[] = [];
+    const source: MetricSource = {
+      async collect() {
+        const call = calls++;
+        asked.push(call);
+        await new Promise((resolve) => setTimeout(resolve, call === 0 ? 300 : 100));
+        const taken_at = new Date().toISOString();
+        return [call === 0 ? { endpoint: 'http://app/ds-metrics', ok: false, error: 'timeout after 300ms', attempts: 1, taken_at } : { endpoint: 'http://app/ds-metrics', ok: true, metrics: { cpu_usage: call }, attempts: 1, taken_at }];
+      },
+      close: async () => undefined,
+    };
+    const progress: Progress = { phase: () => undefined, sample: () => undefined, stop: () => undefined, with: () => progress };
+    const outcome = await collectPhase(
+      { source, clock: systemClock, progress, logger: createLogger({ format: 'text', write: () => undefined }), signal: new AbortController().signal },
+      { runId: 'r', phase: 'pre', count: 3, startAt: Date.now(), intervalMs: 20, timeoutMs: 1_000, endpoints: 1, rules: { cpu_usage: rule('increase', 50) }, replaceFailed: true, save: async () => undefined },
+    );
+    expect(outcome).toMatchObject({ collected: 3, failed: 1 });
+    // One request replaced the failed one: no extra tick asked while the slow ones could still do.
+    expect(asked).toHaveLength(4);
+  });
 });
