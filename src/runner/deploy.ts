@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup } from './process-group.js';
 import type { Interrupts } from './signals.js';
+import { steadyNow } from '../sampling/clock.js';
 
 export interface DeployOutcome {
   /** The command's exit code; 127 when it could not be started. */
@@ -56,7 +57,7 @@ const OUTPUT_DRAIN_MS = 500;
  * purpose (a server it started) is not touched.
  */
 export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise<DeployOutcome> {
-  const started = Date.now();
+  const started = steadyNow();
   const [command, ...args] = argv;
   return new Promise((resolve) => {
     if (!command) return resolve({ exitCode: 127, signal: null, spawnError: 'no command given', durationMs: 0 });
@@ -93,7 +94,7 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       unsubscribe();
       clearTimeout(killTimer);
       clearInterval(poll);
-      const ended = { ...outcome, durationMs: Date.now() - started };
+      const ended = { ...outcome, durationMs: steadyNow() - started };
       if (!output) return resolve(ended);
       const drained = new Promise<void>((done) => setTimeout(done, OUTPUT_DRAIN_MS).unref());
       void Promise.race([output, drained]).then(() => {

@@ -13,6 +13,7 @@ import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
+import { steadyNow } from '../sampling/clock.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
@@ -37,13 +38,13 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
       let attempts = 0;
       let outcome: Outcome;
-      const started = Date.now();
+      const started = steadyNow();
       for (;;) {
         attempts++;
-        const timeout = Math.min(opts.timeoutMs, req.deadline - Date.now());
+        const timeout = Math.min(opts.timeoutMs, req.deadline - steadyNow());
         outcome = timeout <= 0 ? { ok: false, error: 'no time left before the next sample' } : await runOnce(opts.argv, req, timeout);
         const delay = backoffDelay(attempts, Math.random);
-        if (outcome.ok || attempts > opts.retries || req.signal?.aborted || Date.now() + delay >= req.deadline) break;
+        if (outcome.ok || attempts > opts.retries || req.signal?.aborted || steadyNow() + delay >= req.deadline) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
       return [{
@@ -52,7 +53,7 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
         ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
         ...(outcome.error ? { error: redactText(outcome.error, opts.redactions) } : {}),
         attempts,
-        latency_ms: Date.now() - started,
+        latency_ms: steadyNow() - started,
         taken_at: new Date().toISOString(),
       }];
     },

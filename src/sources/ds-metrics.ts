@@ -14,6 +14,7 @@ import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, Ret
 import { sourceAgent } from './http-get.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
+import { steadyNow } from '../sampling/clock.js';
 
 export interface DsMetricsSourceOptions {
   /** Endpoint URLs; userinfo (`user:pass@`) is sent as Basic auth and redacted everywhere it is shown. */
@@ -31,7 +32,7 @@ export interface DsMetricsSourceOptions {
   insecure?: boolean;
   /** An undici dispatcher to use instead of the source's own Agent (not closed by `close()`). */
   dispatcher?: Dispatcher;
-  /** Epoch ms; drives signature timestamps, deadlines and `taken_at`. Default Date.now. */
+  /** Epoch ms; drives signature timestamps, deadlines and `taken_at`. Default: the wall clock for signatures, steadyNow (sampling/clock.ts) for the rest. */
   now?: () => number;
   /** In [0, 1): backoff jitter. Default Math.random. */
   random?: () => number;
@@ -53,6 +54,8 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
   const maxBodyBytes = positive(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes');
   const now = opts.now ?? Date.now;
+  // Deadlines (the tick's, a Retry-After pause's) are on the run's steady clock, as the tick's deadline is.
+  const steady = opts.now ?? steadyNow;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? abortableSleep;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
@@ -63,7 +66,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
   const closing = new AbortController();
 
   // SPEC §4: 429 honours Retry-After, across ticks.
-  const holds = new RetryAfterHolds<ParsedEndpoint>(now, sleep);
+  const holds = new RetryAfterHolds<ParsedEndpoint>(steady, sleep);
 
   /** Belt and braces: no error text leaves this module with a secret in it, whatever produced it. */
   const scrub = (text: string): string => redactText(text, secrets);
@@ -74,7 +77,7 @@ export function createDsMetricsSource(opts: DsMetricsSourceOptions): MetricSourc
     const { last, attempts, at } = await withRetries(
       (budgetMs) =>
         attemptOnce({ dispatcher, endpoint, secret: secrets, phase: req.phase, deploymentId: req.deploymentId, userAgent: opts.userAgent, timeoutMs: budgetMs, maxBodyBytes, now, signal }),
-      { deadline: req.deadline, timeoutMs, retries, signal, now, random, sleep, backoff, pause: holds.gate(endpoint, req) },
+      { deadline: req.deadline, timeoutMs, retries, signal, now: steady, random, sleep, backoff, pause: holds.gate(endpoint, req) },
     );
     if (last?.kind === 'ok') {
       return { endpoint: endpoint.display, ok: true, metrics: last.metrics, http_status: last.status, attempts, latency_ms: last.latencyMs, taken_at: iso(at) };

@@ -197,7 +197,7 @@ export function describeFailure(last: RetriableOutcome | undefined, signal: Abor
 
 /** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return systemClock.sleepUntil(Date.now() + ms, signal);
+  return systemClock.sleepUntil(systemClock.now() + ms, signal);
 }
 
 export function iso(ms: number): string {

@@ -23,6 +23,7 @@ import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
 import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
+import { steadyNow } from '../sampling/clock.js';
 
 export type Row = unknown[];
 
@@ -168,10 +169,10 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
       return new NoAnswerError(what, ms);
     });
 
-  const started = Date.now();
+  const started = steadyNow();
   try {
     await step(client.connect(), budgetMs, 'connecting to the database');
-    const { rows } = await step(client.query<[string, string]>({ text: ROLE_CHECK, rowMode: 'array' }), budgetMs - (Date.now() - started), 'checking the role');
+    const { rows } = await step(client.query<[string, string]>({ text: ROLE_CHECK, rowMode: 'array' }), budgetMs - (steadyNow() - started), 'checking the role');
     if (rows.length > 0) {
       const what = rows.slice(0, 8).map(([who, can]) => `${who} ${can}`);
       throw new UnsafeRoleError(

@@ -20,6 +20,7 @@ import { openPostgresReader, postgresUrlIssues, type Row, type SqlReader } from 
 import { openSqliteReader } from './sql-sqlite.js';
 import { AnswerTooLargeError, MAX_LABEL_CHARS, MAX_SAMPLE_CHARS, MAX_TEXT_CHARS } from './sql-limits.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
+import { steadyNow } from '../sampling/clock.js';
 
 export interface SqlSourceOptions {
   /** postgres://... or a SQLite path (optionally `sqlite:` / `file:` prefixed). */
@@ -73,12 +74,12 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
           continue;
         }
         sent++;
-        const budget = Math.max(1, Math.min(opts.timeoutMs, req.deadline - Date.now()));
-        const started = Date.now();
+        const budget = Math.max(1, Math.min(opts.timeoutMs, req.deadline - steadyNow()));
+        const started = steadyNow();
         try {
           db ??= open(budget);
           const reader = await db;
-          const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (Date.now() - started)));
+          const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (steadyNow() - started)));
           const values = valuesOf(name, rows, opts.maxRows);
           const size = sizeOfValues(values);
           if (kept + size > MAX_SAMPLE_CHARS) throw new Error(`its answer would take the sample past ${MAX_SAMPLE_CHARS / 1024 / 1024} MiB of metric names and values; return fewer or shorter rows`);

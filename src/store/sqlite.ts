@@ -12,6 +12,7 @@ import { kyselyStore } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
+import { steadyNow } from '../sampling/clock.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -75,14 +76,14 @@ function guarded(store: Store, path: string): Store {
   const wrapped: Record<string, unknown> = {};
   for (const [name, operation] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
     wrapped[name] = async (...args: unknown[]) => {
-      const deadline = Date.now() + BUSY_TIMEOUT_MS;
+      const deadline = steadyNow() + BUSY_TIMEOUT_MS;
       for (let pause: number = BUSY_RETRY_MS[0]; ; pause = Math.min(pause * 2, BUSY_RETRY_MS[1])) {
         try {
           return await operation(...args);
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (!(err instanceof BetterSqlite3.SqliteError) || typeof code !== 'string') throw err;
-          const wait = Math.min(pause, deadline - Date.now());
+          const wait = Math.min(pause, deadline - steadyNow());
           if (isBusy(code) && wait > 0) {
             await new Promise((resolve) => setTimeout(resolve, wait));
             continue;

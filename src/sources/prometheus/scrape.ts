@@ -21,6 +21,7 @@ import { evaluate, processKey, type Scrape } from './evaluate.js';
 import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
 import { metricsRecord } from '../metrics-record.js';
+import { steadyNow } from '../../sampling/clock.js';
 
 export interface ScrapeOptions extends PrometheusClientOptions {
   /** The app's /metrics URLs (Prometheus text exposition 0.0.4 or OpenMetrics 1.0); one EndpointResult per target per tick. */
@@ -63,7 +64,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
    */
   const previous = targets.map(() => new Map<Phase, Map<string, Scrape>>());
   // A target that answered 429 (or 503) with Retry-After is left alone until then, across ticks.
-  const holds = new RetryAfterHolds<number>(Date.now, abortableSleep);
+  const holds = new RetryAfterHolds<number>(steadyNow, abortableSleep);
 
   async function scrapeTarget(index: number, req: CollectRequest, signal: AbortSignal): Promise<EndpointResult> {
     const target = targets[index]!;
@@ -78,7 +79,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
         if (typeof page === 'string') return { kind: 'failed' as const, error: page, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
         return { kind: 'ok' as const, status: outcome.status, page, latencyMs: outcome.latencyMs };
       },
-      { deadline: req.deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate(index, req) },
+      { deadline: req.deadline, timeoutMs, retries, signal, now: steadyNow, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate(index, req) },
     );
     if (last?.kind === 'auth') throw new AuthError(target.display, last.status, AUTH_HINT);
     if (last?.kind !== 'ok') {

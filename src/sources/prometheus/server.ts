@@ -19,6 +19,7 @@ import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } fr
 import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
 import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
 import { metricsRecord } from '../metrics-record.js';
+import { steadyNow } from '../../sampling/clock.js';
 
 export interface PrometheusOptions extends PrometheusClientOptions {
   /** The server's base URL (`http://prometheus:9090`, or with a path prefix); userinfo is sent as basic auth. */
@@ -57,7 +58,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
   const agent = sourceAgent({ timeoutMs, insecure: opts.insecure });
   const closing = new AbortController();
   // A server that answered 429 (or 503) with Retry-After is asked nothing until then, across ticks.
-  const holds = new RetryAfterHolds<'server'>(Date.now, abortableSleep);
+  const holds = new RetryAfterHolds<'server'>(steadyNow, abortableSleep);
 
   async function ask(metric: string, query: string, endpoint: 'query' | 'query_range', params: Record<string, string>, tick: Tick, deadline: number, signal: AbortSignal): Promise<QueryAnswer> {
     let notes: string[] = [];
@@ -72,7 +73,7 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
         notes = answer.notes;
         return answer.outcome;
       },
-      { deadline, timeoutMs, retries, signal, now: Date.now, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate('server', tick) },
+      { deadline, timeoutMs, retries, signal, now: steadyNow, random: Math.random, sleep: abortableSleep, backoff: DEFAULT_BACKOFF, pause: holds.gate('server', tick) },
     );
     if (last?.kind === 'auth') throw new AuthError(server.display, last.status, AUTH_HINT);
     if (last?.kind === 'ok') return { metric, data: last.data, notes, attempts, latencyMs: last.latencyMs };
