@@ -79,6 +79,8 @@ export interface PhaseOutcome {
 interface Sampled {
   results: EndpointResult[];
   cutOff: boolean;
+  /** When its requests were due: its slot, or later for an extra PRE tick that waited to know whether it was needed. */
+  startAt: number;
 }
 
 export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<PhaseOutcome> {
@@ -198,11 +200,11 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
       results = [{ endpoint: ALL_ENDPOINTS, ok: false, error: err.message, attempts: 1, taken_at: new Date(deps.clock.now()).toISOString() }];
     }
     if (!deps.signal.aborted) endedBeforeSignal++;
-    return { results, cutOff: stop.signal.aborted };
+    return { results, cutOff: stop.signal.aborted, startAt };
   }
 
   /** A tick's results, in tick order: stored, counted per endpoint, then judged (judgeTick). */
-  async function recordTick(tick: Tick, { results: answered, cutOff }: Sampled): Promise<void> {
+  async function recordTick(tick: Tick, { results: answered, cutOff, startAt }: Sampled): Promise<void> {
     // A tick cut off by Ctrl-C (or by the early decision), or one that failed and comes after the
     // early decision in tick order, is not a failed sample: the app did nothing wrong, or the
     // decision was made without it.
@@ -210,7 +212,8 @@ export async function collectPhase(deps: PhaseDeps, plan: PhasePlan): Promise<Ph
     // What an endpoint or a metrics command wrote into an error goes to the store, the tally, the
     // live view and every log line of this tick: bounded once, here, for all of them.
     const results = answered.map(boundedError);
-    const tickSamples = results.map((r) => toStored(plan, tick.index, tick.scheduledAt, r));
+    // Rates from counters are timed by it: a sample asked seconds after its slot is stored as asked then.
+    const tickSamples = results.map((r) => toStored(plan, tick.index, startAt, r));
     await plan.save(tickSamples);
     for (const r of results) plan.tally?.add(plan.phase, tick.index, r);
     judgeTick(tick, results, tickSamples[0]?.scheduled_at);

@@ -104,12 +104,22 @@ describe('ticks that end out of order', () => {
       close: async () => undefined,
     };
     const progress: Progress = { phase: () => undefined, sample: () => undefined, stop: () => undefined, with: () => progress };
+    const stored = new Map<number, string>();
+    const startAt = systemClock.now();
     const outcome = await collectPhase(
       { source, clock: systemClock, progress, logger: createLogger({ format: 'text', write: () => undefined }), signal: new AbortController().signal },
-      { runId: 'r', phase: 'pre', count: 3, startAt: Date.now(), intervalMs: 20, timeoutMs: 1_000, endpoints: 1, rules: { cpu_usage: rule('increase', 50) }, replaceFailed: true, save: async () => undefined },
+      {
+        runId: 'r', phase: 'pre', count: 3, startAt, intervalMs: 20, timeoutMs: 1_000, endpoints: 1, rules: { cpu_usage: rule('increase', 50) }, replaceFailed: true,
+        save: async (samples) => {
+          for (const x of samples) stored.set(x.seq, x.scheduled_at);
+        },
+      },
     );
     expect(outcome).toMatchObject({ collected: 3, failed: 1 });
     // One request replaced the failed one: no extra tick asked while the slow ones could still do.
     expect(asked).toHaveLength(4);
+    // Stored as asked, once the failure was known (rates from counters are timed by it), not at its slot.
+    expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3]);
+    expect(Date.parse(stored.get(3)!)).toBeGreaterThanOrEqual(startAt + 300);
   });
 });
