@@ -141,7 +141,11 @@ export class RetryAfterHolds<K> {
       if (held.until >= deadline || (held.waiter !== undefined && held.waiter !== tick)) return notAsked(held, tick, t);
       held.waiter = tick;
       await this.sleep(held.until - t, signal);
-      if (signal.aborted) return undefined;
+      if (signal.aborted) {
+        // Stopped while waiting: another tick may wait the pause out instead.
+        if (held.waiter === tick) delete held.waiter;
+        return undefined;
+      }
       const current = this.held.get(key);
       // Another pause was asked meanwhile (the waiting tick's own queries, or a tick that had already sent).
       if (current !== undefined && current !== held) return this.before(key, tick, deadline, signal);

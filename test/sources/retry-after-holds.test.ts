@@ -92,4 +92,21 @@ describe('Retry-After holds', () => {
     // PRE's own ticks are held by it as before.
     expect(await c.holds.before('a', pre(), c.at() + 1_000, signal)).toMatchObject({ http_status: 503 });
   });
+
+  it('a tick stopped while it waits a pause out leaves it to the next tick that can', async () => {
+    const c = clocked();
+    // A sleep that never ends by itself: only the abort ends it.
+    const holds = new RetryAfterHolds<string>(c.at, (_ms, s) => new Promise<void>((resolve) => s.addEventListener('abort', () => resolve(), { once: true })));
+    holds.gate('a', post()).note(failed(429, 2_000), c.at(), false);
+    const stopped = new AbortController();
+    const waiting = holds.before('a', post(), c.at() + 5_000, stopped.signal);
+    stopped.abort();
+    expect(await waiting).toBeUndefined();
+    // The pause is still on, and the next tick whose deadline reaches past it may wait for it.
+    const next = new AbortController();
+    const again = holds.before('a', post(), c.at() + 5_000, next.signal);
+    next.abort();
+    expect(await again).toBeUndefined();
+    expect(await holds.before('a', post(), c.at() + 1_000, signal)).toMatchObject({ http_status: 429 });
+  });
 });
