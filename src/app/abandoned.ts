@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CONCLUDED_STATUSES, OPEN_STATUSES, type OpenStatus, type RunRecord, type Store } from '../store/types.js';
+import { procStat } from '../runner/proc-stat.js';
 
 /** Older runs were settled long ago, or are not worth a look at every command. */
 const LOOK_BACK_MS = 7 * 86_400_000;
@@ -136,9 +137,8 @@ function since(pid: number): { since?: string } {
   try {
     // The boot: a start tick counts from it, and PIDs start over with it.
     bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    // The command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // Field 22, the start tick.
+    const start = procStat(pid)?.fields[19];
     return bootId && start && /^\d+$/.test(start) ? { since: `${bootId}/${start}` } : {};
   } catch {
     return {};

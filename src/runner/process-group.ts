@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { procStat } from './proc-stat.js';
 
 /**
  * Process groups: every command seqpulse starts (the deploy, the `command` source) leads a group of
@@ -41,31 +42,21 @@ function runningMember(group: number): boolean | undefined {
   let entries: string[];
   try {
     // Another PID namespace's /proc (a container that did not mount its own) numbers other processes.
-    if (processStat('self')?.pid !== process.pid) return undefined;
+    if (procStat('self')?.pid !== process.pid) return undefined;
     entries = readdirSync('/proc');
   } catch {
     return undefined;
   }
   for (const name of entries) {
     if (!/^[0-9]+$/.test(name)) continue;
-    const stat = processStat(name);
-    if (stat?.group === group && !DEAD.has(stat.state)) return true;
+    const fields = procStat(Number(name))?.fields;
+    if (fields && Number(fields[PGRP]) === group && !DEAD.has(fields[STATE]!)) return true;
   }
   return false;
 }
 
 /** Zombie, dead. */
 const DEAD = new Set(['Z', 'X', 'x']);
-
-/** A process's pid, state and group from /proc/<pid>/stat; undefined once it is gone. */
-function processStat(pid: string): { pid: number; state: string; group: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // After the command name, which may hold spaces and parentheses: state, parent, group, ...
-  const [state = '', , group] = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid: Number(text.slice(0, text.indexOf(' '))), state, group: Number(group) };
-}
+/** procStat's fields: the state, the process group. */
+const STATE = 0;
+const PGRP = 2;
