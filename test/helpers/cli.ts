@@ -127,7 +127,7 @@ export async function deployHook(onDeploy: () => void | Promise<void>): Promise<
  * one judged on too few samples (attention, exit 0).
  */
 export function fastFlags(url: string, extra: string[] = []): string[] {
-  return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', '2s', '--retries', '1', ...extra];
+  return cycleFlags(url, '2s', extra);
 }
 
 /** The request timeout of faultFlags: short, for tests that time a peer which never answers. */
@@ -135,7 +135,11 @@ export const FAULT_TIMEOUT_MS = 300;
 
 /** fastFlags with each request cut off at FAULT_TIMEOUT_MS. */
 export function faultFlags(url: string, extra: string[] = []): string[] {
-  return fastFlags(url, ['--timeout', `${FAULT_TIMEOUT_MS}ms`, ...extra]);
+  return cycleFlags(url, `${FAULT_TIMEOUT_MS}ms`, extra);
+}
+
+function cycleFlags(url: string, timeout: string, extra: string[]): string[] {
+  return ['--endpoint', url, '--pre-samples', '3', '--interval', '100ms', '--window', '1s', '--timeout', timeout, '--retries', '1', ...extra];
 }
 
 /** Things a test starts (apps, hooks) are closed after it, whatever it asserted: `const app = track(await startTestApp())`. */
