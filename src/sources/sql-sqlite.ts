@@ -11,6 +11,7 @@ import { NoAnswerError, withDeadline } from '../deadline.js';
 import { sqliteChild, type ChildReply, type ChildRequest } from './sqlite-child.js';
 import type { Row, SqlReader } from './sql-postgres.js';
 import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
+import { steadyNow } from '../sampling/clock.js';
 
 /** Past the parent's own deadline: the child's watchdog is for when the parent is gone. */
 const WATCHDOG_GRACE_MS = 1000;
@@ -35,9 +36,10 @@ export async function openSqliteReader(location: string, budgetMs: number): Prom
 
   return {
     async query(sql, limit, ms) {
-      const deadline = Date.now() + ms;
+      const deadline = steadyNow() + ms;
       const c = await started(ms);
-      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, maxBytes: MAX_ANSWER_BYTES, deadline: deadline + WATCHDOG_GRACE_MS }, deadline - Date.now(), 'the query');
+      const left = deadline - steadyNow();
+      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, maxBytes: MAX_ANSWER_BYTES, budgetMs: left + WATCHDOG_GRACE_MS }, left, 'the query');
       if (reply.tooLarge) throw new AnswerTooLargeError();
       return reply.rows ?? [];
     },

@@ -9,7 +9,7 @@
  */
 
 /** Parent -> child. */
-export type ChildRequest = { kind: 'open'; driver: string; path: string } | { kind: 'query'; id: number; sql: string; limit: number; maxBytes: number; deadline: number };
+export type ChildRequest = { kind: 'open'; driver: string; path: string } | { kind: 'query'; id: number; sql: string; limit: number; maxBytes: number; budgetMs: number };
 /** Child -> parent: `id` 0 answers `open`; `tooLarge` when the rows passed `maxBytes` (none are sent). */
 export type ChildReply = { id: number; rows?: unknown[][]; error?: string; tooLarge?: true };
 
@@ -18,13 +18,16 @@ export function sqliteChild(): void {
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   // A watchdog on its own thread: it runs while the main thread is stuck in a native query, and
   // kills this process past the query's deadline, or as soon as the parent is gone (so nothing is
-  // left running when seqpulse itself was killed).
+  // left running when seqpulse itself was killed). The deadline is on the monotonic clock both
+  // threads share (process.hrtime), set from the budget the parent gives: a wall clock that steps
+  // (NTP, a VM resumed) neither kills a query early nor lets one run on.
   const shared = new Float64Array(new SharedArrayBuffer(8));
   const watchdog = new Worker(
     `const { workerData } = require('node:worker_threads');
      const deadline = new Float64Array(workerData.buffer);
      setInterval(() => {
-       if (process.ppid !== workerData.parent || (deadline[0] > 0 && Date.now() > deadline[0])) process.kill(process.pid, 'SIGKILL');
+       const now = Number(process.hrtime.bigint() / 1000000n);
+       if (process.ppid !== workerData.parent || (deadline[0] > 0 && now > deadline[0])) process.kill(process.pid, 'SIGKILL');
      }, 25);`,
     { eval: true, workerData: { buffer: shared.buffer, parent: process.ppid } },
   );
@@ -58,8 +61,8 @@ export function sqliteChild(): void {
       }
       return;
     }
-    const { id, sql, limit, maxBytes, deadline } = message;
-    shared[0] = deadline;
+    const { id, sql, limit, maxBytes, budgetMs } = message;
+    shared[0] = Number(process.hrtime.bigint() / 1000000n) + budgetMs;
     let db: Db | undefined;
     try {
       db = open!();

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqlSource } from '../../src/sources/sql.js';
 import { openSqliteReader } from '../../src/sources/sql-sqlite.js';
 import type { MetricSource } from '../../src/sources/types.js';
@@ -149,6 +149,26 @@ describe('sql source on SQLite: hostile queries', () => {
     expect(r).toMatchObject({ ok: true, metrics: { before: 2, orders: 2, total: 12.5 } });
     expect(r!.error).toMatch(/^slow: the query: no answer within [\d.]+m?s$/);
     expect((await s.collect(tick()))[0]!.metrics).toMatchObject({ before: 2, orders: 2, total: 12.5 });
+  });
+
+  it('a wall clock that steps while a query runs (NTP, a VM resumed) neither kills it early nor lets it run on', async () => {
+    const { path } = shop();
+    const reader = await openSqliteReader(`sqlite:${path}`, 5000);
+    // A query of a few hundred milliseconds: the reader's watchdog looks every 25 ms.
+    const counted = 'with recursive r(x) as (select 1 union all select x + 1 from r where x < 1500000) select count(*) from r';
+    // seqpulse's wall clock two minutes behind the reader's (a step back in seqpulse, forward in the reader).
+    const wall = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wall() - 120_000);
+    try {
+      expect(await reader.query(counted, 10, 5000)).toEqual([[1500000]]);
+      // And the deadline still holds: a query that never ends is cut off at its timeout.
+      const started = performance.now();
+      await expect(reader.query('with recursive r(x) as (select 1 union all select x + 1 from r) select count(*) from r', 10, 500)).rejects.toThrow(/no answer within/);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      stepped.mockRestore();
+      await reader.close();
+    }
   });
 
   it('closing the source leaves no reader process; nor does killing seqpulse mid-query', async () => {
