@@ -195,8 +195,13 @@ export interface Store {
    * verdict by an older seqpulse.
    */
   unsettledRuns(since: string): Promise<RunRecord[]>;
-  /** Deletes runs created before `before` (ISO), with their samples and verdicts, `batch` runs per transaction. */
-  prune(before: string, batch?: number): Promise<{ runs: number; samples: number }>;
+  /**
+   * Deletes the oldest `batch` runs created before `before` (ISO), with their samples and verdicts,
+   * in one transaction: all of them or none (a store that keeps one, through a trigger or rule, is
+   * an error and the batch is rolled back). `done` when no run older than `before` is left. One
+   * batch is one operation, with its own deadline: a long retention sweep is many (app/prune.ts).
+   */
+  pruneBatch(before: string, batch: number): Promise<{ runs: number; samples: number; done: boolean }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
   /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */
