@@ -7,7 +7,7 @@ import BetterSqlite3 from './sqlite-driver.js';
 import { Kysely, SqliteDialect } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
-import { createStoreDirectory } from './directory.js';
+import { checkStoreFiles, createStoreDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
@@ -23,6 +23,7 @@ const CACHE_KIB = 4096;
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: BetterSqlite3.Database | undefined;
   if (!existsSync(path)) createStoreDirectory(path);
+  checkStoreFiles(path);
   try {
     sqlite = new BetterSqlite3(path);
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
