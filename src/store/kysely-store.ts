@@ -37,8 +37,10 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       await db.insertInto('runs').values(runRow(run)).execute();
     },
 
-    async updateRun(id, patch) {
-      await db.updateTable('runs').set(patchValues(patch, now())).where('id', '=', id).execute();
+    async updateRun(id, patch, from) {
+      let update = db.updateTable('runs').set(patchValues(patch, now())).where('id', '=', id);
+      if (from !== undefined) update = update.where('status', '=', from);
+      return Number((await update.executeTakeFirst()).numUpdatedRows) > 0;
     },
 
     async conclude(id, patch, report) {

@@ -132,7 +132,11 @@ export interface HistoryFilter {
 
 export interface Store {
   createRun(run: RunRecord): Promise<void>;
-  updateRun(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Updates the run; with `from`, only while its status is still `from` (a claim: of two commands
+   * that read the same status, one wins). Returns whether it did.
+   */
+  updateRun(id: string, patch: RunPatch, from?: RunStatus): Promise<boolean>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Runs whose id starts with the prefix (for short ids typed by people), newest first, at most `limit`. */
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRecord[]>;
