@@ -101,7 +101,6 @@ describe('prune against a store whose runs a trigger keeps', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/store postgres:\/\/\*\*\*@[^ ]+ kept 1 of the 3 runs it was told to delete/);
     expect(r.stderr).not.toMatch(/did not answer|internal error|\n\s+at /);
-    expect(r.ms).toBeLessThan(5_000);
     expect(await counts(url, old.map((o) => o.id))).toEqual({ runs: 3, samples: 6, verdicts: 3 });
   });
 });
