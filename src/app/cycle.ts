@@ -160,7 +160,14 @@ async function finishDeployed(config: ResolvedConfig, run: RunRecord, result: De
     };
   }
   const settings: RunSettings = { ...settingsOf(config), pre_samples: run.settings.pre_samples, owner: thisProcess() };
-  await io.store.updateRun(run.id, { settings, result, deployed_at: deployedAt });
+  // A claim: of two finishes of this run at once, both having read it `started`, one observes and
+  // the other is told so. Unconditional, both observed the whole window (every request twice),
+  // each storing the ticks it wrote first.
+  if (!(await io.store.updateRun(run.id, { status: 'observing', settings, result, deployed_at: deployedAt }, 'started'))) {
+    const now = await io.store.getRun(run.id);
+    if (now === undefined || now.status === 'started') throw new StoreError(`run ${run.id} changed in ${shownLocation(config.store)} while finish was starting: it could not be claimed`, undefined, 'Run `seqpulse show` on it, and start a new run if it cannot be finished.');
+    return finishDeployed(config, now, result, io);
+  }
   return { kind: 'report', report: await postPhase(config, { ...run, settings, result, deployed_at: deployedAt }, io) };
 }
 

@@ -131,7 +131,10 @@ async function pushRuns(from: Store, to: Store, runs: Awaited<ReturnType<Store['
   }
   if (batch.ids.length > 0) samplesBehind.push(batch.ids);
   const verdicts = verdictsBehind.length > 0 ? await from.verdictRowsOf(verdictsBehind) : [];
-  counts.verdicts += await to.upsertRuns(runsBehind, verdicts);
+  // Awaited first: `counts.verdicts += await ...` reads the count before the wait, and two pages in
+  // flight then each wrote back their own sum, the other's verdicts lost from the total.
+  const added = await to.upsertRuns(runsBehind, verdicts);
+  counts.verdicts += added;
   counts.runs += runsBehind.length;
   for (const group of samplesBehind) await to.addSampleRows(await from.sampleRowsOf(group));
 }

@@ -3,7 +3,7 @@
  * its directories. `doctor` asks the first (it writes nothing) and every command that opens a store
  * does the second: one check, so doctor never passes a path that a run then refuses.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { optionName } from '../config/names.js';
 import { StoreError } from '../errors.js';
@@ -74,4 +74,47 @@ function statOf(path: string, dir: string): 'directory' | 'other' | 'missing' {
 
 function hint(): string {
   return `Use ${optionName('store')} with a path in a writable directory (default .seqpulse/seqpulse.db).`;
+}
+
+/**
+ * A StoreError when something other than a regular file (or nothing) is where the store, or one of
+ * the files SQLite keeps beside it, should be: a directory, a named pipe, a device, a socket (a
+ * symlink is followed). SQLite opens a named pipe for reading like a file, and the open waits for
+ * a writer for ever: `history`, `show`, `sync`... on a store that was a FIFO never ended. A
+ * directory or /dev/null was "a disk I/O error" or "the disk is full". Reads only; called before
+ * every open of a SQLite store.
+ */
+export function checkStoreFiles(path: string): void {
+  for (const [file, what] of [
+    [path, ''],
+    [`${path}-wal`, 'its -wal file '],
+    [`${path}-shm`, 'its -shm file '],
+    [`${path}-journal`, 'its -journal file '],
+  ] as const) {
+    let stats: Stats;
+    try {
+      stats = statSync(file);
+    } catch {
+      // Not there (or not ours to look at): opening it says what is wrong, in its own words.
+      continue;
+    }
+    if (stats.isFile()) continue;
+    const kind = stats.isDirectory()
+      ? 'a directory'
+      : stats.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : stats.isCharacterDevice()
+          ? 'a character device'
+          : stats.isBlockDevice()
+            ? 'a block device'
+            : stats.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
+    const shown = what === '' ? 'it ' : `${what}${file} `;
+    throw new StoreError(
+      `store ${path} cannot be used: ${shown}is ${kind}, not a SQLite file`,
+      undefined,
+      `${optionName('store')} (and --to, --sync) must name a SQLite file, or a path where one can be created (default .seqpulse/seqpulse.db).`,
+    );
+  }
 }

@@ -26,7 +26,7 @@ import { SeqpulseError, StoreError } from '../errors.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
 import { redactError, redactUrl } from '../redact.js';
-import { kyselyStore } from './kysely-store.js';
+import { kyselyStore, RowsKeptError } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SampleRow, Store } from './types.js';
@@ -161,7 +161,7 @@ function connectTimedOut(err: unknown): boolean {
 }
 
 function storeFailure(err: unknown, url: string): unknown {
-  if (err instanceof SeqpulseError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
+  if (err instanceof SeqpulseError || err instanceof RowsKeptError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
   return new StoreError(`store ${redactUrl(url)} failed (${redactError(err, url)})`, err, 'Check the server is up and reachable; what was stored before is kept.');
 }
 

@@ -13,6 +13,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect } from 'kysely';
 import { StoreError } from '../errors.js';
+import { checkStoreFiles } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { appliedMigrations, checkReadable } from './migrations.js';
 import type { Database } from './schema.js';
@@ -31,6 +32,7 @@ interface Connection {
 }
 
 export async function openSqliteReader(path: string): Promise<Store> {
+  checkStoreFiles(path);
   let current = await connect(path, true);
   const reader: Record<string, unknown> = {};
   for (const name of Object.keys(current.store) as (keyof Store)[]) {

@@ -2,12 +2,12 @@
  * The embedded store: SQLite through better-sqlite3 (WAL, busy timeout), schema migrated on open.
  * Any failure to open or to write becomes a StoreError naming the path, never a driver stack trace.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import BetterSqlite3 from './sqlite-driver.js';
 import { Kysely, SqliteDialect } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
-import { createStoreDirectory } from './directory.js';
+import { checkStoreFiles, createStoreDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
@@ -23,6 +23,7 @@ const CACHE_KIB = 4096;
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: BetterSqlite3.Database | undefined;
   if (!existsSync(path)) createStoreDirectory(path);
+  checkStoreFiles(path);
   try {
     sqlite = new BetterSqlite3(path);
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -46,7 +47,17 @@ export async function openSqliteStore(path: string): Promise<Store> {
   // timeout synchronously: a second's wait for another writer froze every request in flight and
   // every tick due in the meantime, which then all failed as "deadline passed" (samples lost).
   sqlite.pragma('busy_timeout = 0');
-  return guarded(kyselyStore(db), path);
+  return guarded(kyselyStore(db), path, fileIdentity(path));
+}
+
+/** Which file a path names now (device and inode, the symlink followed); undefined when nothing is there. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 const HINT = 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.';
@@ -72,10 +83,11 @@ function openError(path: string, err: unknown): StoreError {
  * made read-only) become StoreErrors naming the path and the cause; anything else (a bug) passes
  * through unchanged.
  */
-function guarded(store: Store, path: string): Store {
+function guarded(store: Store, path: string, opened: string | undefined): Store {
   const wrapped: Record<string, unknown> = {};
   for (const [name, operation] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
     wrapped[name] = async (...args: unknown[]) => {
+      if (name !== 'close') stillThere(path, opened);
       const deadline = steadyNow() + BUSY_TIMEOUT_MS;
       for (let pause: number = BUSY_RETRY_MS[0]; ; pause = Math.min(pause * 2, BUSY_RETRY_MS[1])) {
         try {
@@ -94,6 +106,23 @@ function guarded(store: Store, path: string): Store {
     };
   }
   return wrapped as unknown as Store;
+}
+
+/**
+ * The file this store was opened on is still the one at its path. Deleted or replaced meanwhile (a
+ * cleanup, a CI cache restored over it, another tool's `mv`), SQLite goes on writing to the file it
+ * has open, which nobody will ever read again: a run finished with its verdict printed, exit 0, and
+ * the run, its samples and its verdict were gone. Now the next operation fails instead, saying so
+ * (exit 3 once the deploy went ahead, as for a full disk).
+ */
+function stillThere(path: string, opened: string | undefined): void {
+  const now = fileIdentity(path);
+  if (opened === undefined || now === opened) return;
+  throw new StoreError(
+    `store ${path} was ${now === undefined ? 'deleted' : 'replaced by another file'} after this command opened it: what it writes would be lost`,
+    undefined,
+    'Something removed or replaced the store file while seqpulse was using it (a cleanup step, a cache restored over it, another tool): give each run a store nothing else touches while it runs (--store).',
+  );
 }
 
 function isBusy(code: string): boolean {

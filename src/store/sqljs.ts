@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Database as SqlJsDatabase, default as InitSqlJs, SqlValue } from 'sql.js';
 import { StoreError } from '../errors.js';
-import { createStoreDirectory, storeDirectory } from './directory.js';
+import { checkStoreFiles, createStoreDirectory, storeDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
@@ -24,6 +24,7 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   let sqlite: SqlJsDatabase;
   // The file is written when the store closes, after the deploy: a path it cannot go to is refused now, before it.
   if (path && !existsSync(path)) storeDirectory(path);
+  if (path) checkStoreFiles(path);
   try {
     const SQL = await (await loadSqlJs())();
     sqlite = path && existsSync(path) ? new SQL.Database(readFileSync(path)) : new SQL.Database();

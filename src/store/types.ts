@@ -132,7 +132,11 @@ export interface HistoryFilter {
 
 export interface Store {
   createRun(run: RunRecord): Promise<void>;
-  updateRun(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Updates the run; with `from`, only while its status is still `from` (a claim: of two commands
+   * that read the same status, one wins). Returns whether it did.
+   */
+  updateRun(id: string, patch: RunPatch, from?: RunStatus): Promise<boolean>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Runs whose id starts with the prefix (for short ids typed by people), newest first, at most `limit`. */
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRecord[]>;
@@ -195,8 +199,13 @@ export interface Store {
    * verdict by an older seqpulse.
    */
   unsettledRuns(since: string): Promise<RunRecord[]>;
-  /** Deletes runs created before `before` (ISO), with their samples and verdicts, `batch` runs per transaction. */
-  prune(before: string, batch?: number): Promise<{ runs: number; samples: number }>;
+  /**
+   * Deletes the oldest `batch` runs created before `before` (ISO), with their samples and verdicts,
+   * in one transaction: all of them or none (a store that keeps one, through a trigger or rule, is
+   * an error and the batch is rolled back). `done` when no run older than `before` is left. One
+   * batch is one operation, with its own deadline: a long retention sweep is many (app/prune.ts).
+   */
+  pruneBatch(before: string, batch: number): Promise<{ runs: number; samples: number; done: boolean }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
   /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */

@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { run, sample, verdict } from '../helpers/records.js';
+import { run, sample, storeWithFinishedRuns, verdict } from '../helpers/records.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -188,5 +188,19 @@ describe('sync', () => {
     expect((await runCli(['sync', '--to', url], { cwd: ownerCwd })).code).toBe(0);
     expect((await states())[announced.id]).toBe('finished');
     expect(JSON.parse((await runCli(['verdict', announced.id, '--store', url, '--json'], { cwd })).stdout).deployment_id).toBe(announced.id);
+  });
+});
+
+describe('what sync says it pushed', () => {
+  it('counts every verdict of a store of several pages (two pages in flight each wrote back its own sum: 600 verdicts pushed were reported as 350), to SQLite and to Postgres', async () => {
+    const cwd = tempDir();
+    await storeWithFinishedRuns(join(cwd, '.seqpulse', 'seqpulse.db'), 600);
+    for (const target of [join(cwd, 'team.db'), await createTestDatabase()]) {
+      const r = await runCli(['sync', '--to', target, '--json'], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ pushed: { runs: 600, samples: 1800, verdicts: 600 }, up_to_date: 0 });
+      const again = await runCli(['sync', '--to', target, '--json'], { cwd });
+      expect(JSON.parse(again.stdout)).toMatchObject({ pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 600 });
+    }
   });
 });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pruneBefore } from '../../src/app/prune.js';
 import { samplePages } from '../../src/app/snapshots.js';
 import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
@@ -234,12 +235,12 @@ describe.each(backends)('store contract on %s', (_name, open) => {
       await store.addSamples([sample(r.id, 0, { a: 1 }), sample(r.id, 1, { a: 2 })]);
       await store.saveVerdict(verdict(r.id));
     }
-    expect(await store.prune('2026-02-01T00:00:00.000Z', 2)).toEqual({ runs: 3, samples: 6 });
+    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here', 2)).toEqual({ runs: 3, samples: 6 });
     expect((await store.listRuns({})).map((r) => r.id)).toEqual([recent.id]);
     expect(await store.getSamples(old[0]!.id)).toEqual([]);
     expect(await store.getVerdict(old[0]!.id)).toBeUndefined();
     expect(await store.getSamples(recent.id)).toHaveLength(2);
-    expect(await store.prune('2026-02-01T00:00:00.000Z')).toEqual({ runs: 0, samples: 0 });
+    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here')).toEqual({ runs: 0, samples: 0 });
     await store.close();
   });
 

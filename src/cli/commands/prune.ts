@@ -1,4 +1,5 @@
 /** `seqpulse prune --older-than 30d`: retention, in batches; says what it deleted. */
+import { pruneBefore } from '../../app/prune.js';
 import { isoBefore, parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { createConsole, resolveCommandConfig, withStore } from '../context.js';
@@ -14,7 +15,7 @@ export async function pruneCommand(flags: CommandFlags & { olderThan?: string })
   const before = isoBefore(age.ms);
   const where = shownLocation(config.store);
   // Nothing to delete where there is no store: none is created for it.
-  const deleted = await withStore(config, console, (store) => store.prune(before), () => ({ runs: 0, samples: 0 }), { write: true });
+  const deleted = await withStore(config, console, (store) => pruneBefore(store, before, where), () => ({ runs: 0, samples: 0 }), { write: true });
   if (console.json) console.stdout(JSON.stringify({ before, deleted }));
   else if (!console.quiet) console.stdout(`Deleted ${deleted.runs} runs created before ${before}, with ${deleted.samples} samples and their verdicts, from ${where}.`);
   return 0;
