@@ -8,10 +8,9 @@
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closeAfterEach, fastFlags, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { storeWithFinishedRuns } from '../helpers/records.js';
-import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { openStore } from '../../src/store/open.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -19,13 +18,21 @@ const track = closeAfterEach();
 
 describe('a store deleted or replaced while a command writes it', () => {
   it('run: the store deleted mid-window is exit 3 saying so, not a verdict that was never kept', async () => {
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     const store = join(cwd, 'seqpulse.db');
-    const run = startCli(['run', ...fastFlags(app.url, ['--window', '3s']), '--store', store, '--json', '--', process.execPath, '-e', ''], { cwd, env });
-    await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 2, 'two POST requests');
-    for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
-    const r = await run.done;
+    // Deleted by the app as it answers the second POST request: before that answer is stored, whatever the load.
+    let post = 0;
+    const app = track(
+      await startTestApp({
+        secret: TEST_SECRET,
+        metrics: (_n, phase) => {
+          if (phase === 'post' && ++post === 2) for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+          return DEFAULT_METRICS;
+        },
+      }),
+    );
+    const r = await runCli(['run', ...fastFlags(app.url, ['--window', '3s']), '--store', store, '--json', '--', process.execPath, '-e', ''], { cwd, env });
+    expect(post).toBeGreaterThanOrEqual(2);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`store ${store} was deleted after this command opened it: what it writes would be lost; the deploy went ahead, but no verdict could be made`);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
@@ -33,23 +40,33 @@ describe('a store deleted or replaced while a command writes it', () => {
   });
 
   it('finish: the store replaced by another file mid-window is exit 3 saying so; the file that replaced it is left as it was', async () => {
-    const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();
     const store = join(cwd, 'seqpulse.db');
+    const restored = join(cwd, 'restored.db');
+    // Restored over the store by the app as it answers the second POST request: before that answer is stored, whatever the load.
+    let post = 0;
+    const app = track(
+      await startTestApp({
+        secret: TEST_SECRET,
+        metrics: (_n, phase) => {
+          if (phase === 'post' && ++post === 2) {
+            renameSync(restored, store);
+            for (const f of [`${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+          }
+          return DEFAULT_METRICS;
+        },
+      }),
+    );
     const start = await runCli(['start', ...fastFlags(app.url), '--store', store, '--json'], { cwd, env });
     expect(start.code, start.stderr).toBe(0);
     const id = JSON.parse(start.stdout).deployment_id as string;
     // Someone else's store, restored over this one while finish observes.
     const other = join(tempDir(), 'other.db');
     const [theirs] = await storeWithFinishedRuns(other, 1);
-    const restored = join(cwd, 'restored.db');
     copyFileSync(other, restored);
 
-    const finish = startCli(['finish', id, '--endpoint', app.url, '--window', '3s', '--store', store], { cwd, env });
-    await waitFor(() => app.requests.filter((q) => q.phase === 'post').length >= 2, 'two POST requests');
-    renameSync(restored, store);
-    for (const f of [`${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
-    const r = await finish.done;
+    const r = await runCli(['finish', id, '--endpoint', app.url, '--window', '3s', '--store', store], { cwd, env });
+    expect(post).toBeGreaterThanOrEqual(2);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`store ${store} was replaced by another file after this command opened it`);
 
