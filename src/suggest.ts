@@ -3,6 +3,7 @@
  * Action input), by edit distance. Case, `-` and `_` do not count: `pre-samples` is `pre_samples`.
  */
 import { distance } from 'fastest-levenshtein';
+import { minOf } from './core/stats/basic.js';
 
 /**
  * The closest candidates (those at the best distance or one more, at most `max`, closest first),
@@ -18,7 +19,8 @@ export function closestNames(name: string, candidates: Iterable<string>, max = 2
     const d = distance(wanted, normal(candidate));
     if (d <= limit) scored.push({ candidate, d });
   }
-  const best = Math.min(...scored.map((s) => s.d));
+  // The candidates may be every name an app reported: no spread (minOf).
+  const best = minOf(scored.map((s) => s.d));
   return scored
     .filter((s) => s.d <= best + 1)
     .sort((a, b) => a.d - b.d || a.candidate.localeCompare(b.candidate))

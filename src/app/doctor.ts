@@ -135,26 +135,61 @@ function metricsChecks(config: ResolvedConfig, answers: EndpointResult[], bound:
   const judged = Object.keys(config.rules);
   const unreported = unreportedRules(config.rules, seen, config.configuredRules);
   const missing = unreported.map((u) => u.metric);
-  const present = judged.filter((m) => !missing.includes(m));
+  // Reported, but never as a number a run would judge ("0.05", null, an object, only negative): stored, never judged.
+  const unusable = judged.filter((m) => !missing.includes(m) && neverANumber(m, answers, config.rules[m]?.allow_negative === true));
+  const present = judged.filter((m) => !missing.includes(m) && !unusable.includes(m));
   const unjudged = [...seen].filter((m) => !judged.some((j) => m === j || m.startsWith(`${j}.`)));
   const flagged = suspicious(unreported);
   // Default rules for metrics this app does not have: no mistake, listed apart from the ones that look like one.
   const defaults = unreported.filter((u) => !flagged.includes(u)).map((u) => u.metric);
   const detail = [
     `judged and present: ${listNames(present) || 'none'}`,
+    unusable.length > 0 ? `reported, but not as a number, so a run would not judge them: ${unusable.map((m) => `${shorten(m, bound.width)} (${valuesOf(m, answers)})`).slice(0, bound.listed).join(', ')}${unusable.length > bound.listed ? ` and ${unusable.length - bound.listed} more` : ''}` : '',
     flagged.length > 0 ? `not reported, so a run would not judge them: ${listNames(flagged.map(describeUnreported))}` : '',
     defaults.length > 0 ? `not reported by this app (default rules, left out of the verdict): ${listNames(defaults)}` : '',
     unjudged.length > 0 ? `reported, not judged: ${listNames(unjudged)}` : '',
   ].filter(Boolean).join('; ');
   if (present.length === 0) {
-    return [{ name: 'metrics', level: 'fail', detail, fix: 'No metric the rules know was reported, so every verdict would be attention (nothing to compare): report them under their names, or add rules (metrics: in seqpulse.yml).' }];
+    const fix =
+      unusable.length > 0
+        ? `No metric the rules know was reported as a number, so every verdict would be attention (nothing to compare). Report ${NUMBERS_FIX}.`
+        : 'No metric the rules know was reported, so every verdict would be attention (nothing to compare): report them under their names, or add rules (metrics: in seqpulse.yml).';
+    return [{ name: 'metrics', level: 'fail', detail, fix }];
   }
-  const checks: Check[] = [missing.length > 0 ? { name: 'metrics', level: 'warn', detail, fix: UNREPORTED_MEANS } : { name: 'metrics', level: 'pass', detail }];
+  const fix = [unusable.length > 0 ? `Report ${NUMBERS_FIX}.` : '', missing.length > 0 ? UNREPORTED_MEANS : ''].filter(Boolean).join(' ');
+  const checks: Check[] = [missing.length > 0 || unusable.length > 0 ? { name: 'metrics', level: 'warn', detail, fix } : { name: 'metrics', level: 'pass', detail }];
   for (const u of flagged) {
     const why = u.configured ? 'seqpulse.yml has a rule for it' : 'a default rule judges it';
     checks.push({ name: `rule ${u.metric}`, level: 'warn', detail: `${describeUnreported(u)}: ${why}, but the app did not report it, so this rule would judge nothing`, fix: UNREPORTED_MEANS });
   }
   return checks;
+}
+
+const NUMBERS_FIX = 'judged metrics as JSON numbers ({"error_rate": 0.02}, not "0.02", null or an object): any other value is stored, never judged';
+
+/** No answer gave `metric` a finite number (not negative, unless the rule allows it): what the judge reads (core/columns.ts). */
+function neverANumber(metric: string, answers: readonly EndpointResult[], allowNegative: boolean): boolean {
+  const given = answers.filter((a) => a.metrics && Object.hasOwn(a.metrics, metric));
+  return given.length > 0 && !given.some((a) => {
+    const v = a.metrics![metric];
+    return typeof v === 'number' && Number.isFinite(v) && (allowNegative || v >= 0);
+  });
+}
+
+/** What the answers gave instead of a number, in a few words: `"0.05" (text)`, `null`, `an object`. */
+function valuesOf(metric: string, answers: readonly EndpointResult[]): string {
+  const kinds = new Set(
+    answers
+      .filter((a) => a.metrics && Object.hasOwn(a.metrics, metric))
+      .map((a) => {
+        const v = a.metrics![metric];
+        if (typeof v === 'string') return `${JSON.stringify(shorten(v, 20))} (text)`;
+        if (typeof v === 'number') return v < 0 ? `${v} (negative)` : String(v);
+        if (v === null || typeof v === 'boolean') return String(v);
+        return Array.isArray(v) ? 'a list' : 'an object';
+      }),
+  );
+  return [...kinds].slice(0, 3).join(', ');
 }
 
 /** How much of a text from outside a check's detail holds: bounded for people, everything for JSON. */

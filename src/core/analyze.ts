@@ -8,7 +8,7 @@ import { compositeHints } from './hints.js';
 import { classifyMetric, measureMetric, type JudgeContext, type Measurement, type MetricJudgement } from './judge-metric.js';
 import { failuresNeeded, judgeEndpoints, type EndpointFailure, type EndpointJudgement, type OnEndpointFailure } from './outage.js';
 import { Scratch } from './scratch.js';
-import { clamp } from './stats/basic.js';
+import { clamp, maxOf, minOf } from './stats/basic.js';
 import { holmAdjusted } from './stats/holm.js';
 import type { Analysis, AnalysisInput, Hint, Verdict } from './types.js';
 import { detailFor } from './wording.js';
@@ -415,12 +415,12 @@ function confidence(verdict: Verdict | null, reasons: Reason[], judged: MetricJu
   };
   let c: number;
   if (verdict === 'rollback_recommended') {
-    c = reasons[0]?.kind === 'no_data' ? 0.5 : Math.min(...reasons[0]!.metrics.map(strength));
+    c = reasons[0]?.kind === 'no_data' ? 0.5 : minOf(reasons[0]!.metrics.map(strength));
   } else if (verdict === 'attention') {
     const tested = reasons.filter((r) => ['endpoint', 'endpoint_unconfirmed', 'regression', 'capped', 'band', 'trend', 'uncertain', 'pairwise', 'deploy_step', 'drift', 'gradual'].includes(r.kind)).flatMap((r) => r.metrics);
-    c = tested.length > 0 ? Math.max(...tested.map(strength)) : 0;
+    c = tested.length > 0 ? maxOf(tested.map(strength)) : 0;
   } else {
-    c = judged.length > 0 ? Math.min(...judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;
+    c = judged.length > 0 ? minOf(judged.map((j) => (j.result.evidence.untestable ? 0 : j.measurement.power))) : 0;
   }
   return Math.round(clamp(c, 0, 1) * 100) / 100;
 }

@@ -22,7 +22,7 @@ import { classifyAll, DEFAULT_ALPHA, measureAll, rollbackMetrics, settleOf } fro
 import { badPercent, type MetricJudgement } from './judge-metric.js';
 import { asColumns, NUMBER, trustedColumns, type PhaseColumns } from './columns.js';
 import { outageDecisive, outageProgress } from './outage.js';
-import { median } from './stats/basic.js';
+import { maxOf, median, minOf } from './stats/basic.js';
 import type { AnalysisInput, MetricResult, Rules } from './types.js';
 
 /** The chance of a false early stop in a whole window, shared by its looks. */
@@ -137,7 +137,7 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const decisive = strict.filter((m) => heldFor(m) >= persist);
   const criticalDecisive = decisive.filter((m) => input.rules[m.name]?.critical);
   if (criticalDecisive.length === 0 && decisive.length < 2) {
-    return { state: { kind: 'holding', metrics: strict.map((m) => m.name), held: Math.min(...strict.map(heldFor)), needs: persist, alone: false } };
+    return { state: { kind: 'holding', metrics: strict.map((m) => m.name), held: minOf(strict.map(heldFor)), needs: persist, alone: false } };
   }
   // Corroboration: a second metric that regressed with it, at the verdict's own level. The stop still
   // rests on one metric decisive at the look's level, so the error bound over the looks holds.
@@ -149,7 +149,7 @@ function metricLook(input: AnalysisInput, options: EarlyOptions): EarlyLook {
   const hold = Math.max(persist, LONE_HOLD);
   const lone = criticalDecisive.filter((m) => heldFor(m) >= hold);
   if (lone.length > 0) return decided(lone.map((m) => m.name));
-  return { state: { kind: 'holding', metrics: criticalDecisive.map((m) => m.name), held: Math.max(...criticalDecisive.map(heldFor)), needs: hold, alone: true } };
+  return { state: { kind: 'holding', metrics: criticalDecisive.map((m) => m.name), held: maxOf(criticalDecisive.map(heldFor)), needs: hold, alone: true } };
 }
 
 /**

@@ -5,6 +5,7 @@
  * allowed (a move inside it is no regression), labelled as such. Pure.
  */
 import { formatDuration } from '../config/duration.js';
+import { maxOf, minOf } from '../core/stats/basic.js';
 import type { MetricResult } from '../core/types.js';
 import { formatNumber, formatThreshold } from '../core/wording.js';
 import { allowedRange } from './allowed.js';
@@ -46,12 +47,12 @@ export function metricChart({ metric: m, series, times, deployedAt }: ChartInput
   const prePts: Point[] = pre.map((v, i) => ({ t: axis.pre[i]!, v }));
   const postPts: Point[] = post.map((v, i) => ({ t: axis.post[i]!, v }));
   const allT = [...axis.pre, ...axis.post, axis.deploy];
-  const [t0, t1] = [Math.min(...allT), Math.max(...allT)];
+  const [t0, t1] = [minOf(allT), maxOf(allT)];
   const tSpan = t1 - t0 || 1;
   const x = (t: number) => PAD.left + ((t - t0) / tSpan) * (W - PAD.left - PAD.right);
 
   const ys = [...values, ...(band ? [band.from, band.to] : [])];
-  let [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+  let [lo, hi] = [minOf(ys), maxOf(ys)];
   if (lo === hi) [lo, hi] = [lo - Math.abs(lo || 1) * 0.1, hi + Math.abs(hi || 1) * 0.1];
   const yTicks = niceTicks(lo, hi, 4);
   [lo, hi] = [Math.min(lo, yTicks[0]!), Math.max(hi, yTicks[yTicks.length - 1]!)];
@@ -154,7 +155,7 @@ function timeAxis(preCount: number, postCount: number, times: RunSeries['times']
   const firstPost = post[0];
   const deploy = deployedAt ?? (lastPre !== undefined && firstPost !== undefined ? (lastPre + firstPost) / 2 : (lastPre ?? firstPost ?? 0));
   const all = [...pre, ...post, deploy];
-  const [t0, t1] = [Math.min(...all), Math.max(...all)];
+  const [t0, t1] = [minOf(all), maxOf(all)];
   const step = niceDuration((t1 - t0) / 8);
   const ticks: number[] = [];
   for (let k = Math.ceil((t0 - deploy) / step); deploy + k * step <= t1; k++) ticks.push(deploy + k * step);

@@ -5,7 +5,7 @@
  */
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
-import { forDisplay, MAX_SENTENCE, NAME_WIDTH } from './terminal.js';
+import { forDisplay, MAX_SENTENCE, MENTION_BREAK, NAME_WIDTH } from './terminal.js';
 import { lookup, statusLabel } from './words.js';
 
 export interface MarkdownOptions {
@@ -126,7 +126,7 @@ function escapeText(text: string, max?: number): string {
   // pages them on every deploy): a word joiner after it keeps the text and drops the mention.
   return forDisplay(text, max)
     .replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`)
-    .replace(/@(?=[\p{L}\p{N}_-])/gu, '@\u2060');
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${MENTION_BREAK}`);
 }
 
 /**

@@ -3,6 +3,7 @@
  * With the verdict's result, the scale also spans the range the rule allowed (allowed.ts): noise
  * well inside the threshold stays low instead of filling the whole height.
  */
+import { maxOf } from '../core/stats/basic.js';
 import type { MetricResult } from '../core/types.js';
 import { formatNumber } from '../core/wording.js';
 import { allowedRange } from './allowed.js';
@@ -53,10 +54,10 @@ export function renderSparklines(metricNames: readonly string[], series: RunSeri
   if (shown.length === 0) return '';
   // Names come from the app: shown escaped and shortened (terminal.ts).
   const label = (n: string) => forDisplay(n, NAME_WIDTH);
-  const width = Math.max(...shown.map((n) => label(n).length));
+  const width = maxOf(shown.map((n) => label(n).length));
   const rows = shown.map((n) => ({ name: n, parts: sparkParts(series.byMetric[n]!, WIDTH, results.find((r) => r.name === n)) }));
-  const preWidth = Math.max(3, ...rows.map((r) => r.parts?.pre.length ?? 0));
-  const postWidth = Math.max(4, ...rows.map((r) => r.parts?.post.length ?? 0));
+  const preWidth = Math.max(3, maxOf(rows.map((r) => r.parts?.pre.length ?? 0)));
+  const postWidth = Math.max(4, maxOf(rows.map((r) => r.parts?.post.length ?? 0)));
   const scale = results.length > 0 ? 'scale (values and allowed range)' : 'scale';
   return [
     dim(`  ${''.padEnd(width)}  ${'PRE'.padEnd(preWidth)}   ${'POST'.padEnd(postWidth)}  ${scale}`),

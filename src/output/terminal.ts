@@ -95,11 +95,23 @@ function clean(value: unknown, depth: number, max: number): unknown {
 
 /**
  * The last line before a write: control characters left in `text` are escaped, except newlines
- * and, when `styled` (colours on), the colour codes seqpulse itself writes.
+ * and, when `styled` (colours on), the colour codes seqpulse itself writes; with `mentionBreaks`
+ * (a Markdown report), the word joiner Markdown puts after an @ too.
  */
-export function forTerminal(text: string, styled: boolean): string {
+export function forTerminal(text: string, styled: boolean, opts: { mentionBreaks?: boolean } = {}): string {
   // `\uXXXX` here: the text may be JSON (--json), where that is a valid escape of the same character.
   const pattern = styled ? STYLED : UNSAFE_BUT_NEWLINE;
   pattern.lastIndex = 0;
-  return text.replace(pattern, (match: string, sgr: unknown) => (typeof sgr === 'string' ? match : `\\u${match.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // (match, [sgr,] offset, text): STYLED has a group, UNSAFE_BUT_NEWLINE none.
+  return text.replace(pattern, (match: string, ...rest: unknown[]) => {
+    if (typeof rest[0] === 'string') return match;
+    // Markdown's own word joiner after an @ (markdown.ts: no mention): text from outside reaches the
+    // Markdown escaped already, so one here is the renderer's, and written as `\u2060` it showed.
+    const offset = rest.find((r): r is number => typeof r === 'number') ?? 0;
+    if (opts.mentionBreaks && match === MENTION_BREAK && text[offset - 1] === '@') return match;
+    return `\\u${match.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
+
+/** What Markdown puts after an @ that would mention a user or a team (markdown.ts). */
+export const MENTION_BREAK = '\u2060';

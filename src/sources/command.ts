@@ -14,6 +14,7 @@ import { backoffDelay } from './backoff.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 import { steadyNow } from '../sampling/clock.js';
+import { withoutBom } from '../unicode.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
@@ -110,7 +111,11 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
   });
 }
 
-function parseSample(text: string): Outcome {
+function parseSample(printed: string): Outcome {
+  // A byte order mark before the JSON (PowerShell, .NET and Windows editors write one) is ignored, as
+  // for an endpoint's body and a sample file: JSON.parse refused it, and the reason quoted the output
+  // trimmed of it, a valid sample.
+  const text = withoutBom(printed);
   if (jsonNestingExceeds(text)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
   let parsed: unknown;
   try {

@@ -5,6 +5,14 @@ import { DEFAULT_RULES, rule } from '../../src/core/rules.js';
 import { closestNames } from '../../src/suggest.js';
 
 describe('closestNames', () => {
+  it('takes any number of candidates: 238,328 names within 3 edits (all an app reported) give the closest, no RangeError', () => {
+    const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const near: string[] = [];
+    for (const x of alphabet) for (const y of alphabet) for (const z of alphabet) near.push(`latency_p99${x}${y}${z}`);
+    expect(closestNames('latency_p99', near)).toEqual(['latency_p99000', 'latency_p99001']);
+    expect(closestNames('latency_p99', [...near, 'latency_p9'])).toEqual(['latency_p9']);
+  });
+
   it('finds the typo, ignores case and - vs _, and offers only the closest', () => {
     expect(closestNames('latency_p59', ['latency_p95', 'cpu_usage'])).toEqual(['latency_p95']);
     // A swapped pair is two edits: the one-edit name first, the swap next to it.

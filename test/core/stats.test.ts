@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maxOf, minOf } from '../../src/core/stats/basic.js';
 import { binomialUpperTail, countChangeP, rateIncreaseTest } from '../../src/core/stats/binomial.js';
 import { inflation, lag1 } from '../../src/core/stats/dependence.js';
 import { logGamma, normalQuantileUpper, upperNormal, upperStudent } from '../../src/core/stats/distributions.js';
@@ -342,5 +343,16 @@ describe('roundSig', () => {
     expect(roundSig(1.234567e300, 3)).toBe(1.23e300);
     expect(roundSig(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isNaN(roundSig(Number.NaN))).toBe(true);
+  });
+});
+
+describe('minOf, maxOf', () => {
+  it('are Math.min and Math.max of any number of values (the spread overflows the stack past ~100,000)', () => {
+    const many = Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_003);
+    expect(minOf(many)).toBe(0);
+    expect(maxOf(many)).toBe(many.reduce((a, b) => Math.max(a, b)));
+    expect([minOf([]), maxOf([])]).toEqual([Infinity, -Infinity]);
+    expect([minOf([1, Number.NaN]), maxOf([Number.NaN, 1])]).toEqual([Number.NaN, Number.NaN]);
+    expect([minOf([3, -0.5, 2]), maxOf([3, -0.5, 2])]).toEqual([-0.5, 3]);
   });
 });

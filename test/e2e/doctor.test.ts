@@ -77,6 +77,36 @@ describe('seqpulse doctor', () => {
     }
   });
 
+  it('a judged metric reported as text, null, an object or only negative is not "judged and present": doctor says it is not a number, as the run then finds', async () => {
+    const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
+    const some = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: '0.05', latency_p95: null, latency_p99: { value: 3 }, cpu_usage: -0.5, requests_per_sec: 200 } });
+    try {
+      const cwd = tempDir();
+      const r = await runCli(['doctor', '--endpoint', some.url, ...quick, '--json'], { cwd, env });
+      expect(r.code).toBe(0);
+      const found = (JSON.parse(r.stdout).checks as { name: string; level: string; detail: string; fix?: string }[]).find((c) => c.name === 'metrics')!;
+      expect(found.level).toBe('warn');
+      expect(found.detail).toMatch(/^judged and present: requests_per_sec; reported, but not as a number, so a run would not judge them: error_rate \("0\.05" \(text\)\), latency_p95 \(null\), latency_p99 \(an object\), cpu_usage \(-0\.5 \(negative\)\);/);
+      expect(found.fix).toMatch(/^Report judged metrics as JSON numbers/);
+      // What a run makes of them: never judged.
+      const run = await runCli(['run', ...fastFlags(some.url), '--json', '--', process.execPath, '-e', ''], { cwd, env });
+      expect(JSON.parse(run.stdout).metrics.map((m: { name: string }) => m.name)).toEqual(['requests_per_sec']);
+    } finally {
+      await some.close();
+    }
+    const none = await startTestApp({ secret: TEST_SECRET, metrics: { error_rate: '0.05', requests_per_sec: '200' } });
+    try {
+      const r = await runCli(['doctor', '--endpoint', none.url, ...quick, '--json'], { cwd: tempDir(), env });
+      expect(r.code).toBe(1);
+      const found = (JSON.parse(r.stdout).checks as { name: string; level: string; detail: string; fix?: string }[]).find((c) => c.name === 'metrics')!;
+      expect(found.level).toBe('fail');
+      expect(found.detail).toMatch(/^judged and present: none; reported, but not as a number, so a run would not judge them: error_rate \("0\.05" \(text\)\), requests_per_sec \("200" \(text\)\);/);
+      expect(found.fix).toMatch(/^No metric the rules know was reported as a number/);
+    } finally {
+      await none.close();
+    }
+  });
+
   it('--json keeps every reported name whole (validly encoded); the human lines shorten long names and cut long lists', async () => {
     const long = `queue_\u009b${'q'.repeat(400)}`;
     const extra = Object.fromEntries([[long, 1], ...Array.from({ length: 40 }, (_, i) => [`extra_${i}`, i])]);

@@ -4,8 +4,10 @@
  * whose explanation of what is wrong is megabytes long. The run ends with its documented exit
  * code, every sample stored as failed with a reason of bounded size.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, runCli, tempDir } from '../helpers/cli.js';
 import { storedSamples } from '../helpers/records.js';
@@ -71,5 +73,17 @@ describe('a source answering hostile bodies', () => {
     const samples = await storedSamples(cwd);
     expect(samples.filter((s) => s.phase === 'post')).toHaveLength(10);
     expect(samples.every((s) => !s.ok && /^malformed metrics page: line 1: invalid value "1+… \([\d,]+ more characters\)$/.test(s.error!))).toBe(true);
+  });
+
+  it('a command source printing a byte order mark before its sample (PowerShell, .NET): read like the same output without it, as an endpoint\'s body and a sample file are', async () => {
+    const cwd = tempDir();
+    const script = join(cwd, 'sample.js');
+    writeFileSync(script, `process.stdout.write('\\ufeff' + JSON.stringify({ metrics: { error_rate: 0.01, latency_p95: 120 } }) + '\\r\\n');`);
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${node} ${script}`, ...ROOMY, '--', node, '-e', ''], { cwd });
+    expect(r.stderr).not.toMatch(/printed no JSON sample/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', samples: { pre: 3, failed: 0 } });
+    const samples = await storedSamples(cwd);
+    expect(samples.every((s) => s.ok && s.metrics?.error_rate === 0.01)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
  * mark is read (RFC 8259 lets a parser ignore it), and an HTML page answering for the app (a proxy's
  * error or login page) is said to be one. The built CLI against a real app on 127.0.0.1.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
@@ -27,5 +28,32 @@ describe('200 bodies from the endpoint', () => {
     const r = await runCli(['run', ...fastFlags(app.url, ['--retries', '0']), '--', process.execPath, '-e', ''], { cwd: tempDir(), env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('malformed body: HTML, not JSON (a proxy or login page answering for the app?)');
+  });
+
+  it('PRE samples carrying 240,000 names close to a rule\'s metric (within 1 MiB each): the deploy runs and the run ends with a verdict, not an internal error (Math.min over every near name overflowed the stack)', async () => {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    // latency_p99 is a default rule this app does not report: every name here is within 3 edits of it.
+    const near: string[] = [];
+    for (const x of alphabet) for (const y of alphabet) for (const z of alphabet) near.push(`latency_p99${x}${y}${z}`);
+    const per = 48_000;
+    const app = track(
+      await startTestApp({
+        metrics: (n) => {
+          const metrics: Record<string, unknown> = { error_rate: 0.01, requests_per_sec: 100 };
+          const k = (n - 1) % Math.ceil(near.length / per);
+          for (const name of near.slice(k * per, (k + 1) * per)) metrics[name] = 1;
+          return metrics;
+        },
+      }),
+    );
+    const cwd = tempDir();
+    const deployed = `${cwd}/deployed`;
+    const r = await runCli(['run', '--endpoint', app.url, '--pre-samples', '5', '--interval', '300ms', '--window', '1s', '--timeout', '10s', '--retries', '0', '--json', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(deployed)}, '')`], { cwd, env });
+    expect(r.stderr).not.toMatch(/internal error|Maximum call stack/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(deployed)).toBe(true);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', result: 'success', samples: { pre: 5, failed: 0 } });
+    // The warning after PRE still names the closest ones.
+    expect(r.stderr).toMatch(/No PRE sample reported .*latency_p99 \(did you mean latency_p99\w{3} or latency_p99\w{3}\?\)/);
   });
 });

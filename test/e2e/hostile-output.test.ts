@@ -84,6 +84,25 @@ describe('text from outside reaches the terminal escaped', () => {
   });
 });
 
+describe('a Markdown report printed to a pipe', () => {
+  it('is the Markdown --out writes: its word joiner after an @ (no mention on GitHub) is kept, not written as the text \\u2060', async () => {
+    const app = track(await startTestApp({ metrics: { error_rate: 0.01, latency_p95: 100 } }));
+    const dir = tempDir();
+    const run = await runCli(['run', ...fastFlags(app.url), '--project', '@org/oncall', '--env', 'prod@eu', '--json', '--', process.execPath, '-e', ''], { cwd: dir, env });
+    expect(run.code).toBe(0);
+    const id = JSON.parse(run.stdout).deployment_id as string;
+    const piped = await runCli(['report', id, '--format', 'md'], { cwd: dir, env });
+    expect(piped.code).toBe(0);
+    const file = join(dir, 'report.md');
+    expect((await runCli(['report', id, '--format', 'md', '--out', file], { cwd: dir, env })).code).toBe(0);
+    expect(piped.stdout).toBe(readFileSync(file, 'utf8'));
+    expect(piped.stdout).not.toContain('\\u2060');
+    expect(piped.stdout).toContain('@\u2060org/oncall');
+    expect(piped.stdout).toContain('prod@\u2060eu');
+    expect(piped.stdout).not.toMatch(/@[\p{L}\p{N}_-]/u);
+  });
+});
+
 describe('colours on, and JSON logs', () => {
   it('analyze <id> with colours on shows the stored verdict and its time escaped: a colour code from the store is text, not obeyed', async () => {
     const app = track(await startTestApp());

@@ -36,4 +36,11 @@ describe('sparklines', () => {
     expect(out.split('\n')).toHaveLength(2);
     expect(out).toMatch(/latency_p95 {2}▁▅ {2}│ █ {5}1–3/);
   });
+
+  it('renders any number of metrics (`show` of a run whose app reported 200,000 names): one line each, no RangeError', () => {
+    const names = Array.from({ length: 200_000 }, (_, i) => `m${i}`);
+    const byMetric = Object.fromEntries(names.map((n) => [n, { pre: [1], post: [2] }]));
+    const out = renderSparklines(names, { names, byMetric, times: { pre: [null], post: [null] } }, (s) => s);
+    expect(out.split('\n')).toHaveLength(200_001);
+  });
 });

@@ -31,8 +31,9 @@ export async function reportCommand(id: string, flags: CommandFlags & { format?:
   // To a terminal a report is a file (12 KB of HTML is no use there); to a pipe, or with `-o -`, the text itself.
   const target = flags.output === '-' ? undefined : (flags.output ?? (process.stdout.isTTY ? defaultName(run.id, format) : undefined));
   if (target === undefined) {
-    // To a terminal: the JSON's raw C1 and bidi characters (JSON.stringify leaves them) as \uXXXX too.
-    process.stdout.write(forTerminal(text, false));
+    // To a terminal: the JSON's raw C1 and bidi characters (JSON.stringify leaves them) as \uXXXX too;
+    // Markdown's word joiners after an @ stay what they are (as `\u2060` they showed in the rendered page).
+    process.stdout.write(forTerminal(text, false, { mentionBreaks: format === 'md' }));
     return 0;
   }
   try {

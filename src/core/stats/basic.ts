@@ -6,6 +6,31 @@ export function isMeasurement(value: unknown): value is number {
 }
 
 /**
+ * The smallest of `values` (Infinity when there are none; NaN when one is), as Math.min gives it
+ * without the spread: Math.min(...values) throws RangeError (Maximum call stack size exceeded) past
+ * about 100,000 values, and how many there are can be up to an app (the metric names it reports)
+ * or to a long window (its samples).
+ */
+export function minOf(values: Iterable<number>): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of values) {
+    if (Number.isNaN(v)) return Number.NaN;
+    if (v < min) min = v;
+  }
+  return min;
+}
+
+/** The largest of `values` (-Infinity when there are none; NaN when one is): Math.max without the spread (minOf). */
+export function maxOf(values: Iterable<number>): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (Number.isNaN(v)) return Number.NaN;
+    if (v > max) max = v;
+  }
+  return max;
+}
+
+/**
  * Median of values[start..end) by quickselect: linear time, no full sort (long windows hold many
  * thousands of samples). `space`, when given, is reused as the work copy instead of a new array.
  */
