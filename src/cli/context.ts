@@ -23,6 +23,7 @@ import { shownLocation, storeExists } from '../store/location.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
 import { forTerminal } from '../output/terminal.js';
+import { setErrorFormat } from './print.js';
 
 export interface Console {
   json: boolean;
@@ -56,6 +57,8 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
 /** `timingLater`: see ResolveInput.timingLater (`finish`). */
 export async function resolveCommandConfig(flags: CommandFlags, console: Console, opts: { timingLater?: boolean } = {}): Promise<ResolvedConfig> {
   const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: configFlags(flags), configPath: flags.config, ...opts });
+  // An error after this point (a rejected signature, a store that cannot be opened) is logged as the config says (log_format).
+  setErrorFormat(config.logFormat);
   if (config.logFormat !== console.logFormat) {
     console.logFormat = config.logFormat;
     console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err) });
