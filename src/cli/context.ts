@@ -48,7 +48,7 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
     quiet: flags.quiet === true,
     out,
     err,
-    logger: createLogger({ format, label: textLabel(err) }),
+    logger: createLogger({ format, label: textLabel(err), quiet: flags.quiet === true }),
     // The last line before the terminal (terminal.ts): only newlines and our own colours pass raw.
     stdout: (text) => void process.stdout.write(forTerminal(text.endsWith('\n') ? text : `${text}\n`, out.isColorSupported)),
   };
@@ -61,7 +61,7 @@ export async function resolveCommandConfig(flags: CommandFlags, console: Console
   setErrorFormat(config.logFormat);
   if (config.logFormat !== console.logFormat) {
     console.logFormat = config.logFormat;
-    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err) });
+    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err), quiet: console.quiet });
   }
   for (const warning of config.warnings) console.logger.log('warn', 'config_warning', warning);
   return config;
