@@ -48,10 +48,18 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
     quiet: flags.quiet === true,
     out,
     err,
-    logger: createLogger({ format, label: textLabel(err), quiet: flags.quiet === true }),
+    logger: createLogger({ format, label: textLabel(err), quiet: quietLog(flags.quiet === true) }),
     // The last line before the terminal (terminal.ts): only newlines and our own colours pass raw.
     stdout: (text) => void process.stdout.write(forTerminal(text.endsWith('\n') ? text : `${text}\n`, out.isColorSupported)),
   };
+}
+
+/**
+ * What `--quiet` leaves of the text log: warnings and errors, and the one line `finish` prints to
+ * say which settings it used (the stored ones, or its own: README, In CI).
+ */
+function quietLog(quiet: boolean): { keep: readonly string[] } | undefined {
+  return quiet ? { keep: ['finish_settings'] } : undefined;
 }
 
 /** `timingLater`: see ResolveInput.timingLater (`finish`). */
@@ -61,7 +69,7 @@ export async function resolveCommandConfig(flags: CommandFlags, console: Console
   setErrorFormat(config.logFormat);
   if (config.logFormat !== console.logFormat) {
     console.logFormat = config.logFormat;
-    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err), quiet: console.quiet });
+    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err), quiet: quietLog(console.quiet) });
   }
   for (const warning of config.warnings) console.logger.log('warn', 'config_warning', warning);
   return config;
