@@ -23,6 +23,7 @@ import { shownLocation, storeExists } from '../store/location.js';
 import { userAgent } from '../version.js';
 import { configFlags, type CommandFlags } from './options.js';
 import { forTerminal } from '../output/terminal.js';
+import { setErrorFormat } from './print.js';
 
 export interface Console {
   json: boolean;
@@ -47,18 +48,28 @@ export function createConsole(flags: CommandFlags, env: Record<string, string | 
     quiet: flags.quiet === true,
     out,
     err,
-    logger: createLogger({ format, label: textLabel(err) }),
+    logger: createLogger({ format, label: textLabel(err), quiet: quietLog(flags.quiet === true) }),
     // The last line before the terminal (terminal.ts): only newlines and our own colours pass raw.
     stdout: (text) => void process.stdout.write(forTerminal(text.endsWith('\n') ? text : `${text}\n`, out.isColorSupported)),
   };
 }
 
+/**
+ * What `--quiet` leaves of the text log: warnings and errors, and the one line `finish` prints to
+ * say which settings it used (the stored ones, or its own: README, In CI).
+ */
+function quietLog(quiet: boolean): { keep: readonly string[] } | undefined {
+  return quiet ? { keep: ['finish_settings'] } : undefined;
+}
+
 /** `timingLater`: see ResolveInput.timingLater (`finish`). */
 export async function resolveCommandConfig(flags: CommandFlags, console: Console, opts: { timingLater?: boolean } = {}): Promise<ResolvedConfig> {
   const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: configFlags(flags), configPath: flags.config, ...opts });
+  // An error after this point (a rejected signature, a store that cannot be opened) is logged as the config says (log_format).
+  setErrorFormat(config.logFormat);
   if (config.logFormat !== console.logFormat) {
     console.logFormat = config.logFormat;
-    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err) });
+    console.logger = createLogger({ format: config.logFormat, label: textLabel(console.err), quiet: quietLog(console.quiet) });
   }
   for (const warning of config.warnings) console.logger.log('warn', 'config_warning', warning);
   return config;

@@ -7,7 +7,7 @@ import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { ExitCode, UsageError } from '../errors.js';
 import { forTerminal } from '../output/terminal.js';
-import { printError } from './print.js';
+import { errorFormatIsJson, logFormatFromArgs, printError, setErrorFormat } from './print.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -58,6 +58,7 @@ function outliveClosedPipes(...streams: NodeJS.WriteStream[]): void {
 
 export async function runCli(argv: string[]): Promise<number> {
   let code: number = ExitCode.Ok;
+  setErrorFormat(logFormatFromArgs(argv, process.env));
   const program = buildProgram((c) => (code = c), argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -68,7 +69,10 @@ export async function runCli(argv: string[]): Promise<number> {
       // Help and --version end with 0; commander has already printed its own error message otherwise
       // (on stderr): with --json, stdout still gets the one JSON object, an error like any other.
       if (err.exitCode === 0) return ExitCode.Ok;
-      return wantsJson ? printError(jsonConsole(), new UsageError(err.message.replace(/^error: /, '')), () => undefined) : ExitCode.Usage;
+      // With JSON logs commander printed nothing (program.ts): the error is one JSON line on stderr.
+      const usage = new UsageError(err.message.replace(/^error: /, ''), 'run with --help for usage');
+      if (errorFormatIsJson()) return printError(wantsJson ? jsonConsole() : undefined, usage);
+      return wantsJson ? printError(jsonConsole(), usage, () => undefined) : ExitCode.Usage;
     }
     return printError(wantsJson ? jsonConsole() : undefined, err);
   }

@@ -8,6 +8,33 @@ import type { Console } from './context.js';
 import { forTerminal } from '../output/terminal.js';
 import { redactText } from '../redact.js';
 import { givenSecrets } from './given-secrets.js';
+import { createLogger } from '../output/logger.js';
+
+/**
+ * The format of stderr for errors: `--log-format json` (or SEQPULSE_LOG_FORMAT, or `log_format` in
+ * the config file once it is read) makes every line on stderr a JSON object, the error that ends the
+ * command included. Set from the arguments before they are parsed, then from the resolved config.
+ */
+let errorFormat: 'text' | 'json' = 'text';
+
+export function setErrorFormat(format: 'text' | 'json'): void {
+  errorFormat = format;
+}
+
+export function errorFormatIsJson(): boolean {
+  return errorFormat === 'json';
+}
+
+/** The log format the arguments (before `run`'s `--`) and the environment ask for, before any config file is read. */
+export function logFormatFromArgs(argv: readonly string[], env: Record<string, string | undefined>): 'text' | 'json' {
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  let flag: string | undefined;
+  own.forEach((arg, i) => {
+    if (arg === '--log-format') flag = own[i + 1];
+    else if (arg.startsWith('--log-format=')) flag = arg.slice('--log-format='.length);
+  });
+  return (flag ?? env.SEQPULSE_LOG_FORMAT) === 'json' ? 'json' : 'text';
+}
 
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
@@ -26,8 +53,13 @@ export function quietWord(verdict: string | null, status: string): string {
   return verdict ?? (status === 'finished' ? 'no_verdict' : status);
 }
 
-/** A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack. */
-export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write: (s: string) => void = (s) => void process.stderr.write(s)): number {
+/**
+ * A user mistake: message and what to do, no stack. Anything else is a bug: say so, with the stack.
+ * With JSON logs, stderr gets it as one object (`event: "error"`, its `code` and `hint`) instead.
+ */
+export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined, err: unknown, write?: (s: string) => void): number {
+  const text = write ?? (errorFormat === 'json' ? () => undefined : (s: string) => void process.stderr.write(s));
+  const json = write === undefined && errorFormat === 'json' ? createLogger({ format: 'json' }) : undefined;
   // A URL's credentials in a value quoted back (--limit https://u:pw@h/x), and every secret this
   // process was given (a misplaced `--token=<the HMAC secret>` quoted back), are not printed.
   const secrets = givenSecrets(process.argv.slice(2), process.env);
@@ -36,10 +68,12 @@ export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined
     const message = masked(err.message);
     const hint = err.hint === undefined ? undefined : masked(err.hint);
     if (console?.json) console.stdout(JSON.stringify({ error: { code: err.code, message, hint: hint ?? null } }, null, 2));
-    write(forTerminal(`seqpulse: ${message}\n${hint ? `  ${hint}\n` : ''}`, false));
+    json?.log('error', 'error', message, { code: err.code, hint: hint ?? null, exit_code: err.exitCode });
+    text(forTerminal(`seqpulse: ${message}\n${hint ? `  ${hint}\n` : ''}`, false));
     return err.exitCode;
   }
   if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: masked(String(err)), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
-  write(forTerminal(`seqpulse: internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
+  json?.log('error', 'error', `internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}`, { code: 'internal_error', hint: 'This is a bug in seqpulse; please report it.', exit_code: 70 });
+  text(forTerminal(`seqpulse: internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
   return 70;
 }

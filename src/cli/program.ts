@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { forTerminal } from '../output/terminal.js';
 import { redactText } from '../redact.js';
 import { givenSecrets } from './given-secrets.js';
+import { errorFormatIsJson } from './print.js';
 import { version } from '../version.js';
 import { failOnOption, hideOptions, withCollectOptions, withExamples, withOutputOptions, withStoreOptions } from './options.js';
 
@@ -33,11 +34,12 @@ export function buildProgram(setExit: (code: number) => void, rawArgs: readonly 
   const program = new Command('seqpulse')
     .description('Did this deploy make things worse? ok, attention or rollback_recommended, from PRE vs POST metrics.')
     .version(version(), '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // With JSON logs, stderr has no text line: main.ts writes the parse error as one JSON object instead.
+    .showHelpAfterError(errorFormatIsJson() ? false : '(run with --help for usage)')
     // One style for every error, commander's own included (which start "error: ", "(Did you mean"): seqpulse: <what>, lower case;
     // they quote the arguments as typed, so they are made safe for a terminal like every other line.
     // A URL's credentials typed into the wrong flag (--source postgres://u:pw@db/x) are not quoted back.
-    .configureOutput({ outputError: (text, write) => write(forTerminal(redactText(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean'), givenSecrets(process.argv.slice(2), process.env)), false)) })
+    .configureOutput({ outputError: (text, write) => errorFormatIsJson() ? undefined : write(forTerminal(redactText(text.replace(/^error: /, 'seqpulse: ').replace('(Did you mean', '(did you mean'), givenSecrets(process.argv.slice(2), process.env)), false)) })
     .addHelpText('after', EXIT_CODE_HELP)
     // Set before the subcommands are added, so they inherit it: parse errors throw instead of exiting.
     .exitOverride()

@@ -18,6 +18,11 @@ export interface LoggerOptions {
   now?: () => Date;
   /** Text mode only: prefix per level (e.g. coloured "warning:"). */
   label?: (level: LogLevel) => string;
+  /**
+   * Text mode only: leave out `info` lines (`--quiet`: the verdict, and warnings and errors, only),
+   * except those of the events in `keep`.
+   */
+  quiet?: { keep: readonly string[] };
 }
 
 export function createLogger(opts: LoggerOptions, context: Record<string, unknown> = {}): Logger {
@@ -28,7 +33,7 @@ export function createLogger(opts: LoggerOptions, context: Record<string, unknow
       if (opts.format === 'json') {
         // JSON.stringify leaves C1 controls and bidi overrides raw: \u-escaped, the line stays valid JSON and reads the same.
         write(forTerminal(JSON.stringify({ time: now().toISOString(), level, event, ...context, ...fields, message }), false));
-      } else if (level !== 'debug') {
+      } else if (level !== 'debug' && !(opts.quiet && level === 'info' && !opts.quiet.keep.includes(event))) {
         // Messages carry text from outside (server errors, metric names): one line, nothing a terminal obeys.
         write(`${opts.label?.(level) ?? defaultLabel(level)}${escapeControls(message)}`);
       }

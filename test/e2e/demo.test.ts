@@ -44,6 +44,14 @@ describe('seqpulse demo', () => {
     expect(store).toMatchObject({ path: null, kept: false });
   }, 60_000);
 
+  it('--log-format json: every line on stderr is a JSON object, the demo\'s own narration too (it was written as text between them)', async () => {
+    const r = await runCli(['demo', '--log-format', 'json'], { cwd: tempDir(), env: { SEQPULSE_HMAC_SECRET: undefined } });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; message: string });
+    expect(lines.filter((l) => l.event === 'demo').map((l) => l.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Example app listening on http:\/\/127\.0\.0\.1:\d+/), 'Deploy 1: v2 with a harmless change']));
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['phase', 'sample', 'deploy_ended']));
+  }, 60_000);
+
   it('--log-format bogus is a usage error before anything starts, as in every other command (it ran the whole demo, exit 0)', async () => {
     const r = await runCli(['demo', '--log-format', 'bogus'], { cwd: tempDir() });
     expect(r.code, r.stderr).toBe(2);

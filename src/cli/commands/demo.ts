@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { runCycle } from '../../app/cycle.js';
 import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import type { VerdictReport } from '../../core/types.js';
@@ -24,8 +25,13 @@ const DEPLOYS = [
 export async function demoCommand(flags: OutputFlags & { store?: string }): Promise<number> {
   const console = createConsole(flags);
   // The store path is the user's text: shown like every other line that reaches the terminal.
+  // With JSON logs, a log line like every other on stderr (event `demo`), without its blank lines and colours.
   const say = (text: string) => {
-    if (!console.json && !console.quiet) process.stderr.write(forTerminal(`${text}\n`, console.err.isColorSupported));
+    if (console.json || console.quiet) return;
+    if (console.logFormat === 'json') {
+      const line = stripVTControlCharacters(text).trim();
+      if (line) console.logger.log('info', 'demo', line);
+    } else process.stderr.write(forTerminal(`${text}\n`, console.err.isColorSupported));
   };
   const secret = randomBytes(24).toString('hex');
   // The flags are checked before anything starts, as every other command does (an invalid --log-format is exit 2).
