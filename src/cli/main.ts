@@ -7,12 +7,13 @@ import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { ExitCode, UsageError } from '../errors.js';
 import { forTerminal } from '../output/terminal.js';
-import { errorFormatIsJson, logFormatFromArgs, printError, setErrorFormat } from './print.js';
+import { errorFormatIsJson, logFormatFromArgs, logNodeWarnings, printError, setErrorFormat } from './print.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
   const terminals = [0, 1, 2].filter((fd) => isatty(fd));
   outliveClosedPipes(process.stdout, process.stderr);
+  logNodeWarnings();
   const code = await runCli(argv);
   // process.exit drops what a pipe has not taken yet: the verdict JSON on stdout, and a long error on
   // stderr (cut at the pipe's 64 KiB when its reader is slower than us), must reach it in full first.

@@ -36,6 +36,19 @@ export function logFormatFromArgs(argv: readonly string[], env: Record<string, s
   return (flag ?? env.SEQPULSE_LOG_FORMAT) === 'json' ? 'json' : 'text';
 }
 
+/**
+ * Node's own warnings (a dependency's process.emitWarning: the Postgres client's several lines on
+ * `sslmode=require`) as one log line each, in the error format: Node printed them raw, which broke
+ * a JSON log's one object per line and spread a library's advice over a text one.
+ */
+export function logNodeWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error) => {
+    const message = `${warning.name === 'Warning' ? '' : `${warning.name}: `}${warning.message}`.replace(/\s*\n\s*/g, ' ');
+    createLogger({ format: errorFormat }).log('warn', 'node_warning', redactText(message, givenSecrets(process.argv.slice(2), process.env)));
+  });
+}
+
 /** `series`: the run's samples, drawn as sparklines under the verdict (text output only). */
 export function printReport(console: Console, report: VerdictReport, series?: RunSeries): void {
   if (console.json) return console.stdout(JSON.stringify(report, null, 2));

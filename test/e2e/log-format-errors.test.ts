@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, deployHook, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
@@ -51,6 +52,24 @@ describe('--log-format json: errors are JSON lines on stderr too', () => {
     const errors = jsonLines(r.stderr).filter((l) => l.level === 'error');
     expect(errors).toEqual([expect.objectContaining({ event: 'error', code: 'signature_rejected', exit_code: 2, message: expect.stringContaining('HTTP 401') })]);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'signature_rejected' } });
+  });
+
+  it("a library's own warning (the Postgres client's, several lines, on sslmode=require) is one log line: JSON with JSON logs, one text line otherwise", async () => {
+    // A port nothing listens on: the store cannot be reached, after the client has read the URL.
+    const store = `postgres://seqpulse:pw-in-url@127.0.0.1:${await freePort()}/db?sslmode=require`;
+    const json = await runCli(['history', '--store', store, '--log-format', 'json'], { cwd: tempDir() });
+    expect(json.code).toBe(2);
+    const lines = jsonLines(json.stderr);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', event: 'node_warning', message: expect.stringContaining("The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'") }),
+      expect.objectContaining({ level: 'error', code: 'store_error' }),
+    ]);
+    const text = await runCli(['history', '--store', store], { cwd: tempDir() });
+    expect(text.code).toBe(2);
+    const warnings = text.stderr.split('\n').filter((l) => l.includes('SSL modes'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^seqpulse: warning: SECURITY WARNING: .*libpq SSL mode definitions\.$/);
+    expect(text.stderr).not.toMatch(/\(node:\d+\)|pw-in-url/);
   });
 
   it('--log-format text (the flag) wins over SEQPULSE_LOG_FORMAT=json: the error stays text', async () => {
