@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import * as record from '../helpers/records.js';
+import { openStore } from '../../src/store/open.js';
+import { analyze } from '../../src/core/analyze.js';
+import { DEFAULT_RULES } from '../../src/core/rules.js';
 
 describe('help and version', () => {
   it('--help lists every command with a description and the exit-code table', async () => {
@@ -311,5 +315,33 @@ describe('init', () => {
     const dir = await runCli(['init', '--path', '.', '--force'], { cwd });
     expect(dir.code).toBe(2);
     expect(dir.stderr).toContain(`${cwd}: is a directory`);
+  });
+});
+
+describe('show, with an app that reports thousands of metrics', () => {
+  it('draws the judged metrics first and at most a screenful of the rest, and says how many more --json lists', async () => {
+    const cwd = tempDir();
+    const path = join(cwd, '.seqpulse', 'seqpulse.db');
+    const metrics = { ...Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`app_metric_${String(i).padStart(4, '0')}`, i])), latency_p95: 120 };
+    const store = await openStore(path);
+    const stored = record.run({ status: 'finished' });
+    try {
+      await store.createRun(stored);
+      await store.addSamples([0, 1, 2].map((seq) => record.sample(stored.id, seq, metrics)));
+      const judged = analyze({ pre: [{ metrics }], post: [{ metrics }], rules: { latency_p95: DEFAULT_RULES.latency_p95! } }).metrics;
+      expect(judged.map((m) => m.name)).toEqual(['latency_p95']);
+      await store.saveVerdicts([record.verdict(stored.id, { metrics: judged })]);
+    } finally {
+      await store.close();
+    }
+    const shown = await runCli(['show', stored.id, '--no-color'], { cwd });
+    expect(shown.code, shown.stderr).toBe(0);
+    const lines = shown.stdout.split('\n');
+    expect(lines.length).toBeLessThan(200);
+    // Drawn and listed, though it sorts after every other name.
+    expect(lines.filter((l) => l.trimStart().startsWith('latency_p95'))).toHaveLength(2);
+    expect(shown.stdout).toContain(`… and 1941 more metrics the app reported (seqpulse show ${stored.id} --json lists them all)`);
+    const json = JSON.parse((await runCli(['show', stored.id, '--json'], { cwd })).stdout);
+    expect(Object.keys(json.series)).toHaveLength(2001);
   });
 });

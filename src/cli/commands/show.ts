@@ -32,6 +32,12 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
   const c = console.out;
   // The run may come from a shared store and its metrics from the app: laid out escaped and shortened.
   const run = displayable(found);
+  // The judged metrics first, then what else the app reported, as many as a screen holds: an app
+  // may report thousands of names (40,000 had made 80,000 lines). `--json` has them all.
+  const judged = new Set((verdict?.metrics ?? []).map((m) => m.name));
+  const names = [...series.names.filter((n) => judged.has(n)), ...series.names.filter((n) => !judged.has(n))];
+  const shownNames = names.slice(0, SHOWN_METRICS);
+  const more = names.length - shownNames.length;
   const lines = [
     c.bold(`Run ${run.id}`),
     `  project/env  ${run.project}/${run.env}`,
@@ -46,8 +52,9 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
     `  store        ${shownLocation(config.store)}`,
     '',
     c.bold('Series'),
-    renderSparklines(series.names, series, c.dim, verdict?.metrics ?? []),
-    ...series.names.map((n) => `  ${forDisplay(n, NAME_WIDTH).padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
+    renderSparklines(shownNames, series, c.dim, verdict?.metrics ?? []),
+    ...shownNames.map((n) => `  ${forDisplay(n, NAME_WIDTH).padEnd(20)} ${fmt(series.byMetric[n]!.pre)} ${c.dim('|')} ${fmt(series.byMetric[n]!.post)}`),
+    ...(more > 0 ? [c.dim(`  … and ${more} more metric${more === 1 ? '' : 's'} the app reported (seqpulse show ${run.id} --json lists them all)`)] : []),
   ];
   console.stdout(lines.join('\n'));
   if (verdict) console.stdout(renderVerdict(verdict, c));
@@ -62,5 +69,7 @@ function fmt(values: unknown[]): string {
 }
 
 const SHOWN = 12;
+/** Metrics drawn and listed at most. */
+const SHOWN_METRICS = 60;
 /** A value that is not a number (a string the app reported...) is shown this long at most. */
 const VALUE_WIDTH = 40;
