@@ -524,7 +524,26 @@ function reasonOf(issue: z.core.$ZodIssue, path: readonly PropertyKey[] = issue.
   if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
   // zod's own wording only: a message the schema gave is kept.
   if ((issue.code === 'too_small' || issue.code === 'too_big') && /^too (small|big)\b/i.test(issue.message)) return boundReason(issue);
-  return issue.message;
+  if (issue.code === 'invalid_value' && /^invalid option/i.test(issue.message)) return `must be one of ${issue.values.map(String).join(', ')}`;
+  return typeReason(issue) ?? issue.message;
+}
+
+/** What a key takes, in words. */
+const KINDS: Record<string, string> = { string: 'text', array: 'a list', number: 'a number', boolean: 'true or false', object: 'keys and values (a mapping)' };
+
+/**
+ * A value of the wrong kind, in words: "expected text or a list, got number", not zod's "invalid
+ * input" (a union: `secret: 5`); and a YAML .inf or .nan for a number says it must be finite.
+ */
+function typeReason(issue: z.core.$ZodIssue): string | undefined {
+  // A message the schema gave is kept.
+  if (!/^invalid input/i.test(issue.message)) return undefined;
+  const kinds = issue.code === 'invalid_type' ? [issue] : issue.code === 'invalid_union' ? issue.errors.map((alt) => alt.find((i) => i.path.length === 0 && i.code === 'invalid_type')) : [];
+  if (kinds.length === 0 || kinds.some((k) => k === undefined || k.code !== 'invalid_type')) return undefined;
+  const received = /received (\S+)$/.exec(kinds[0]!.message)?.[1];
+  const expected = [...new Set(kinds.map((k) => (k as z.core.$ZodIssueInvalidType).expected))];
+  if (expected.includes('number') && /^(-?Infinity|NaN)$/.test(received ?? '')) return 'must be a finite number';
+  return `expected ${expected.map((e) => KINDS[e] ?? e).join(' or ')}${received ? `, got ${received}` : ''}`;
 }
 
 /** A bound in words ("must be at least 1"), not zod's "too small: expected number to be >=1". */

@@ -57,6 +57,18 @@ describe('configuration errors', () => {
     expect(r.stderr).not.toContain('invalid input');
   });
 
+  it('a value of the wrong kind says what the key takes and what it got, in words: not "invalid input" (secret: 5), "received Infinity" or "invalid option"', async () => {
+    const r = await analyzeWith('secret: 5\nendpoints: 5\nmetrics:\n  cpu_usage:\n    threshold: .inf\n    critical: 3\n    direction: up\nenvironments:\n  prod: 5\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('seqpulse.yml:1: secret: expected text or a list, got number');
+    expect(r.stderr).toContain('seqpulse.yml:2: endpoints: expected a list, got number');
+    expect(r.stderr).toContain('seqpulse.yml:5: metrics.cpu_usage.threshold: must be a finite number');
+    expect(r.stderr).toContain('seqpulse.yml:6: metrics.cpu_usage.critical: expected true or false, got number');
+    expect(r.stderr).toContain('seqpulse.yml:7: metrics.cpu_usage.direction: must be one of increase, decrease, both');
+    expect(r.stderr).toContain('seqpulse.yml:9: environments.prod: expected keys and values (a mapping), got number');
+    expect(r.stderr).not.toMatch(/invalid input|invalid option|received/i);
+  });
+
   it('a key that is a list, a map or an alias of one is refused with its line, with no raw warning from the YAML library', async () => {
     const r = await analyzeWith('project: x\n? [a, b]\n: 1\nmetrics:\n  ? {a: 1}\n  : {threshold: 5}\nlist: &l [1]\n*l : 2\n');
     expect(r.stderr).not.toMatch(/Warning|mapAsMap|node:/);

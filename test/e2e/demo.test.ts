@@ -55,7 +55,7 @@ describe('seqpulse demo', () => {
   it('--log-format bogus is a usage error before anything starts, as in every other command (it ran the whole demo, exit 0)', async () => {
     const r = await runCli(['demo', '--log-format', 'bogus'], { cwd: tempDir() });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('flags: --log-format: invalid option');
+    expect(r.stderr).toContain('flags: --log-format: must be one of text, json');
     expect(r.stderr).not.toContain('Example app listening');
   });
 
