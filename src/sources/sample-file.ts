@@ -127,3 +127,19 @@ export function intervalOf(snapshots: readonly MetricSnapshot[]): number | undef
     .sort((a, b) => a - b);
   return gaps.length > 0 ? gaps[gaps.length >> 1] : undefined;
 }
+
+/**
+ * PRE and POST files whose times overlap or run backwards (the last PRE sample after the first
+ * POST one): a warning that says so, as the files were most likely swapped or cut from the wrong
+ * places. Undefined when they are in order or either file has no times.
+ */
+export function phaseOrderWarning(pre: readonly MetricSnapshot[], post: readonly MetricSnapshot[], names: { pre: string; post: string }): string | undefined {
+  const times = (samples: readonly MetricSnapshot[]) => samples.map((s) => (s.timestamp ? Date.parse(s.timestamp) : Number.NaN)).filter(Number.isFinite);
+  const before = times(pre);
+  const after = times(post);
+  if (before.length === 0 || after.length === 0) return undefined;
+  const lastPre = before.reduce((a, b) => Math.max(a, b));
+  const firstPost = after.reduce((a, b) => Math.min(a, b));
+  if (lastPre <= firstPost) return undefined;
+  return `the PRE samples (${names.pre}) end at ${new Date(lastPre).toISOString()}, after the POST samples (${names.post}) begin at ${new Date(firstPost).toISOString()}: were --pre and --post swapped, or cut from the wrong places? Judged as given.`;
+}

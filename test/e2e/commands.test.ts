@@ -96,6 +96,20 @@ describe('analyze --pre/--post (dry run)', () => {
     expect(JSON.parse(history.stdout)).toEqual([]);
   });
 
+  it('PRE samples timed after the POST ones: judged as given, with a warning that the files look swapped; none when they are in order', async () => {
+    const cwd = tempDir();
+    const timed = (at: number) => (s: (typeof pre)[number], i: number) => ({ timestamp: new Date(Date.UTC(2026, 0, 18, 12, at + i)).toISOString(), ...s });
+    writeFileSync(join(cwd, 'late.json'), JSON.stringify(pre.map(timed(10))));
+    writeFileSync(join(cwd, 'early.json'), JSON.stringify(pre.map(timed(0))));
+    const swapped = await runCli(['analyze', '--pre', 'late.json', '--post', 'early.json', '--json'], { cwd });
+    expect(swapped.code, swapped.stderr).toBe(0);
+    expect(JSON.parse(swapped.stdout).verdict).toBe('ok');
+    expect(swapped.stderr).toContain('the PRE samples (late.json) end at 2026-01-18T12:12:00.000Z, after the POST samples (early.json) begin at 2026-01-18T12:00:00.000Z: were --pre and --post swapped');
+    const ordered = await runCli(['analyze', '--pre', 'early.json', '--post', 'late.json', '--json'], { cwd });
+    expect(ordered.code, ordered.stderr).toBe(0);
+    expect(ordered.stderr).not.toContain('swapped');
+  });
+
   it('no errors before, 5% and rising after: rollback_recommended, exit 1 (was attention with "rate test p=NaN")', async () => {
     const cwd = tempDir();
     const lines = (n: number, rate: (i: number) => number) => Array.from({ length: n }, (_, i) => JSON.stringify({ metrics: { error_rate: rate(i), requests_per_sec: 200 } })).join('\n');

@@ -7,7 +7,7 @@ import { analyze } from '../../core/analyze.js';
 import { exitCodeFor } from '../../core/exit-code.js';
 import type { VerdictReport } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
-import { intervalOf, readSampleFile } from '../../sources/sample-file.js';
+import { intervalOf, phaseOrderWarning, readSampleFile } from '../../sources/sample-file.js';
 import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
 import { findRun } from '../../app/find-run.js';
 import { shownLocation } from '../../store/location.js';
@@ -29,6 +29,8 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
   if (id === undefined) {
     if (flags.pre === '-' && flags.post === '-') throw new UsageError('--pre and --post cannot both be - (standard input holds one file)', 'Give one of them as a file.');
     const [pre, post] = await Promise.all([readSampleFile(flags.pre!), readSampleFile(flags.post!)]);
+    const order = phaseOrderWarning(pre, post, { pre: flags.pre!, post: flags.post! });
+    if (order) console.logger.log('warn', 'phase_order', order);
     // Files without timestamps were sampled at the interval setting, as far as anyone can tell.
     const intervalMs = intervalOf(post) ?? intervalOf(pre) ?? config.intervalMs;
     const analysis = analyze({ pre, post, rules: config.rules, intervalMs, settle: config.settleMs === undefined ? undefined : Math.ceil(config.settleMs / intervalMs) });
