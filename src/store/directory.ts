@@ -118,3 +118,8 @@ export function checkStoreFiles(path: string): void {
     );
   }
 }
+
+/** A store file SQLite finds damaged (truncated, overwritten in part): what is said, and what to do. */
+export const DAMAGED = 'is damaged: SQLite reports the database disk image is malformed (a file cut short or overwritten in part)';
+export const DAMAGED_HINT =
+  'Restore it from a copy, or move it aside (seqpulse then starts a new store there); `sqlite3 FILE .recover` may save the runs it still holds.';

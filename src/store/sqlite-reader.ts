@@ -13,7 +13,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect } from 'kysely';
 import { StoreError } from '../errors.js';
-import { checkStoreFiles } from './directory.js';
+import { checkStoreFiles, DAMAGED, DAMAGED_HINT } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { appliedMigrations, checkReadable } from './migrations.js';
 import type { Database } from './schema.js';
@@ -114,6 +114,7 @@ function stampOf(path: string): string {
 function reasonFor(err: unknown, path: string): string {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB') return 'is not a seqpulse store (not a SQLite database)';
+  if (code.startsWith('SQLITE_CORRUPT')) return DAMAGED;
   if (!readable(path)) return 'cannot be read: this user may not read the file';
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') return `cannot be read (${code}: its -wal or -shm file may not be readable)`;
   return `cannot be read (${message(err)})`;
@@ -131,7 +132,9 @@ function readable(path: string): boolean {
 function readError(path: string, err: unknown, reason: string): StoreError {
   const hint = reason.startsWith('is not a seqpulse store')
     ? 'Check --store: it names the file runs were kept in (default .seqpulse/seqpulse.db).'
-    : 'A command that only reads needs read access to the store file (and, while a run writes it, to its -wal and -shm files beside it); it never writes.';
+    : reason === DAMAGED
+      ? DAMAGED_HINT
+      : 'A command that only reads needs read access to the store file (and, while a run writes it, to its -wal and -shm files beside it); it never writes.';
   return new StoreError(`store ${path} ${reason}`, err, hint);
 }
 

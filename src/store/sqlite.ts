@@ -7,7 +7,7 @@ import BetterSqlite3 from './sqlite-driver.js';
 import { Kysely, SqliteDialect } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
-import { checkStoreFiles, createStoreDirectory } from './directory.js';
+import { checkStoreFiles, createStoreDirectory, DAMAGED, DAMAGED_HINT } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
 import type { Database } from './schema.js';
@@ -134,6 +134,7 @@ function driverReason(code: string): string | undefined {
   if (code === 'SQLITE_FULL') return 'cannot be written: the disk is full';
   if (code.startsWith('SQLITE_READONLY')) return 'cannot be written: it is read-only';
   if (code.startsWith('SQLITE_IOERR')) return `cannot be written: disk I/O error (${code}; the disk or the file size limit may be full)`;
+  if (code.startsWith('SQLITE_CORRUPT')) return DAMAGED;
   return undefined;
 }
 
@@ -143,5 +144,6 @@ function hintFor(code: string): string {
   }
   // The same store may be --store or a sync target (--to, --sync): the hint names the path's disk, not a flag.
   if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return 'Free some disk space where that file is, or give another location (--store, or --to / --sync for a sync target); what was stored before is kept.';
+  if (code.startsWith('SQLITE_CORRUPT')) return DAMAGED_HINT;
   return HINT;
 }

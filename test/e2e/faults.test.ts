@@ -16,7 +16,7 @@
  * whole file takes about 40 s on a 2-core machine.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
@@ -24,6 +24,7 @@ import { describe, it, type ExpectStatic } from 'vitest';
 import { BUSY_TIMEOUT_MS } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoredSample } from '../../src/store/types.js';
+import { storeWithFinishedRuns } from '../helpers/records.js';
 import { BIN, deployHook, FAULT_TIMEOUT_MS, faultFlags, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET, type Fault, type FaultPlan, type MetricsProvider, type RecordedRequest, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
@@ -624,6 +625,22 @@ describe.concurrent('fault injection end to end: the store fails', () => {
     storeUnusable(expect, o, /is not a seqpulse store \(not a SQLite database\)$/);
     expect(o.app.requests).toHaveLength(0);
     expect(spawnSync('cat', [o.store], { encoding: 'utf8' }).stdout).toBe(text);
+  });
+
+  it('a store file cut short (a copy that stopped half-way): exit 2 saying it is damaged and what to do, for a run (nothing deployed) and for history', async ({ expect }) => {
+    const o = await cycle({
+      watchDeploy: true,
+      store: async (path) => {
+        await storeWithFinishedRuns(path, 300);
+        truncateSync(path, Math.floor(statSync(path).size / 2));
+      },
+    });
+    storeUnusable(expect, o, /is damaged: SQLite reports the database disk image is malformed/);
+    expect(o.app.requests).toHaveLength(0);
+    const history = await runCli(['history', '--store', o.store], { cwd: tempDir() });
+    expect(history.code).toBe(2);
+    expect(history.stderr).toContain('is damaged: SQLite reports the database disk image is malformed');
+    expect(history.stderr).toContain('Restore it from a copy, or move it aside');
   });
 
   it.skipIf(asRoot && !nobodyCanRun)(`read-only store directory${asRoot ? ' (CLI run as nobody: root ignores permissions)' : ''}: exit 2, nothing deployed`, async ({ expect }) => {
