@@ -159,7 +159,7 @@ export function redactError(err: unknown, url: string): string {
  * password) would mask every such letter of every message, garbling it and pointing at the secret
  * anyway; it is still masked where it stands in a URL (userinfo, credential query parameters).
  */
-const MIN_TEXT_SECRET = 4;
+export const MIN_TEXT_SECRET = 4;
 
 /** The secrets with all their forms, longest first: a secret that contains another is masked whole. */
 function expand(secrets: readonly string[]): string[] {

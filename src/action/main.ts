@@ -21,7 +21,7 @@ import { formatConfidence } from '../core/wording.js';
 import { createLogger } from '../output/logger.js';
 import { renderFailureMarkdown, renderMarkdown } from '../output/markdown.js';
 import { createProgress } from '../output/progress.js';
-import { redactError, redactText, redactUrl } from '../redact.js';
+import { MIN_TEXT_SECRET, redactError, redactText, redactUrl } from '../redact.js';
 import { watchInterrupts } from '../runner/signals.js';
 import { systemClock } from '../sampling/clock.js';
 import { createSource, requireCollection } from '../sources/factory.js';
@@ -43,8 +43,12 @@ const FAILURE_SHOWN = 2_000;
 export async function run(): Promise<number> {
   // Masked before anything is logged: the runner then hides them in every line of the log.
   const masked = new Set<string>();
+  // A value shorter than MIN_TEXT_SECRET is not handed to the runner: it would hide every such
+  // letter or pair in every line of the log (showing the secret by what is missing), as redactText
+  // never masks one in free text either. Where such a value stands in a URL it is masked there; an
+  // HMAC secret that short is refused (refuseShortSecrets).
   const mask = (secret: string | undefined) => {
-    if (!secret || masked.has(secret)) return;
+    if (!secret || secret.length < MIN_TEXT_SECRET || masked.has(secret)) return;
     masked.add(secret);
     core.setSecret(secret);
   };
@@ -53,11 +57,14 @@ export async function run(): Promise<number> {
   let where: { project: string; env: string } | undefined;
   try {
     // Masked before anything can fail: an error message must never carry it to the log.
-    for (const secret of core.getMultilineInput('secret')) mask(secret.trim());
+    const givenSecrets = core.getMultilineInput('secret').map((secret) => secret.trim()).filter(Boolean);
+    refuseShortSecrets(givenSecrets, 'input secret');
+    givenSecrets.forEach(mask);
     for (const warning of unknownInputs()) core.warning(warning);
     const inputs = readInputs();
     [...(inputs.flags.secret ?? []), inputs.flags.sourceToken, inputs.githubToken].forEach(mask);
     const config = await loadConfig({ cwd: process.cwd(), env: process.env, flags: inputs.flags, configPath: inputs.configPath, ...(inputs.mode === 'finish' ? { timingLater: true } : {}) });
+    refuseShortSecrets(config.secrets, 'the HMAC secret (SEQPULSE_HMAC_SECRET or secret: in the config file)');
     config.redactions.forEach(mask);
     where = { project: config.project, env: config.env };
     const code = await step(inputs, config);
@@ -77,6 +84,20 @@ export async function run(): Promise<number> {
     process.exitCode = code;
     return code;
   }
+}
+
+/**
+ * An HMAC secret of 1 to 3 characters: guessed in moments, and impossible to hide in the log (the
+ * runner would blank out that letter or pair wherever it appears). Refused before anything runs,
+ * without a word of it.
+ */
+function refuseShortSecrets(secrets: readonly string[], where: string): void {
+  const short = secrets.find((secret) => secret.length < MIN_TEXT_SECRET);
+  if (short === undefined) return;
+  throw new UsageError(
+    `${where} is too short (${short.length} character${short.length === 1 ? '' : 's'}): an HMAC secret needs at least ${MIN_TEXT_SECRET}, and one this short cannot be masked in the log`,
+    'Give the app and the repository secret a long random value, e.g. from `openssl rand -hex 32`.',
+  );
 }
 
 /**

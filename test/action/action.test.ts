@@ -218,6 +218,36 @@ describe('the Action (Node 24)', () => {
     expect(app.requests.some((q) => q.phase === 'post')).toBe(false);
   });
 
+  it('a secret of 1 to 3 characters is never handed to the runner to mask (it would blank out that letter in every line): an HMAC secret that short is refused, a short password only masked in its URL', async () => {
+    const app = track(await startTestApp({ secret: 'ab' }));
+    const hook = track(await deployHook(() => undefined));
+    const workspace = tempDir('seqpulse-ws-');
+    const masks = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length));
+    const short = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { secret: `${TEST_SECRET}\nab`, command: deployScript(workspace, hook.argv()) }) });
+    expect(short.code).toBe(2);
+    expect(hook.calls).toBe(0);
+    expect(app.requests).toHaveLength(0);
+    expect(masks(short.stdout)).toEqual([]);
+    expect(short.stdout).toMatch(/::error::input secret is too short \(2 characters\): an HMAC secret needs at least 4/);
+    expect(short.outputs).toMatchObject({ verdict: 'none', confidence: '0.00' });
+    expect(short.summary).toContain('input secret is too short (2 characters)');
+
+    // Through the environment, as the config's secret: refused the same way.
+    const fromEnv = await runAction({ node: NODE24, workspace, inputs: { ...inputs(app.url, { command: deployScript(workspace, hook.argv()) }), secret: '' }, env: { SEQPULSE_HMAC_SECRET: 'x' } });
+    expect(fromEnv.code).toBe(2);
+    expect(masks(fromEnv.stdout)).toEqual([]);
+    expect(fromEnv.stdout).toMatch(/::error::the HMAC secret \(SEQPULSE_HMAC_SECRET or secret: in the config file\) is too short \(1 character\)/);
+    expect(hook.calls).toBe(0);
+
+    // A store's two-letter password (and its three-letter base64): not masked in the log, masked in the URL.
+    const store = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { store: 'postgres://user:pw@127.0.0.1:9/db', command: deployScript(workspace, hook.argv()) }) });
+    expect(store.code).toBe(2);
+    expect(masks(store.stdout)).toContain(TEST_SECRET);
+    for (const value of masks(store.stdout)) expect(value.length).toBeGreaterThanOrEqual(4);
+    expect(store.stdout).toMatch(/::error::store postgres:\/\/\*\*\*@127\.0\.0\.1:9\/db cannot be used/);
+    expect(store.stdout).not.toContain('user:pw@');
+  });
+
   it('a failure quoting a 100,000-character input is annotated shortened (it was one 120,000-character line)', async () => {
     const workspace = tempDir('seqpulse-ws-');
     const r = await runAction({ node: NODE24, workspace, inputs: finishInputs('http://127.0.0.1:9/ds-metrics', { 'deployment-id': 'a'.repeat(100_000) }) });
