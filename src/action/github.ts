@@ -13,6 +13,7 @@ import * as github from '@actions/github';
 import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import type { VerdictReport } from '../core/types.js';
+import { ExitCode } from '../errors.js';
 import { withDeadline } from '../deadline.js';
 import { boundedConnect } from '../net/lookup.js';
 import { COMMENT_LIMIT, renderMarkdown } from '../output/markdown.js';
@@ -121,7 +122,11 @@ async function verdictStatus(octokit: Octokit, report: VerdictReport): Promise<s
   const { owner, repo } = github.context.repo;
   // GitHub caps status descriptions at 140 characters.
   const description = `${report.verdict ?? 'no verdict'}: ${report.summary}`.slice(0, 140);
-  const state = report.verdict === 'rollback_recommended' ? 'failure' : report.verdict === null ? 'error' : 'success';
+  // A failure wherever the step fails on the verdict (an attention with fail-on: attention was a green
+  // status on a red step, passing a required check) or the verdict is a rollback (fail-on: never keeps
+  // the step green, not the status); a dry run's is the verdict it would have failed on.
+  const failsStep = (report.dry_run?.exit_code ?? report.exit_code) === ExitCode.Regression;
+  const state = report.verdict === null ? 'error' : report.verdict === 'rollback_recommended' || failsStep ? 'failure' : 'success';
   const deployment = github.context.payload.deployment as { id?: number } | undefined;
   if (deployment?.id !== undefined) {
     await octokit.rest.repos.createDeploymentStatus({ owner, repo, deployment_id: deployment.id, state, description, environment: report.env });

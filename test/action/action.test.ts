@@ -463,6 +463,33 @@ describe('the Action (Node 24)', () => {
     expect(String(github.requests[0]!.body!.description)).toMatch(/^rollback_recommended: /);
   });
 
+  it('fail-on: attention makes an attention verdict fail the commit status too, as it fails the step (it was a green status on a red step)', async () => {
+    const traffic = { ...DEFAULT_METRICS, requests_per_sec: 2000 };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: traffic }));
+    const github = track(await startFakeGitHub());
+    const verify = async (failOn: string) => {
+      app.setMetrics(traffic);
+      const hook = track(await deployHook(() => app.setMetrics({ ...traffic, error_rate: 0.09 })));
+      const workspace = tempDir('seqpulse-ws-');
+      // One PRE sample: too few to confirm the rise, so the verdict is attention.
+      const given = { ...inputs(app.url, { command: deployScript(workspace, hook.argv()), 'github-token': 'ghs_x', 'deployment-status': 'true', 'fail-on': failOn }), 'pre-samples': '1', window: '400ms' };
+      const r = await runAction({ node: NODE24, workspace, inputs: given, env: { GITHUB_API_URL: github.url } });
+      const status = github.requests.at(-1)!;
+      expect(status.path).toBe('/repos/acme/shop/statuses/0123456789abcdef0123456789abcdef01234567');
+      return { r, status: status.body! };
+    };
+    const strict = await verify('attention');
+    expect(strict.r.outputs.verdict).toBe('attention');
+    expect(strict.r.code).toBe(1);
+    expect(strict.status).toMatchObject({ state: 'failure', context: 'seqpulse/shop/staging' });
+    expect(String(strict.status.description)).toMatch(/^attention: /);
+    // With the default fail-on the same verdict leaves the step green, and the status with it.
+    const lenient = await verify('rollback');
+    expect(lenient.r.outputs.verdict).toBe('attention');
+    expect(lenient.r.code).toBe(0);
+    expect(lenient.status).toMatchObject({ state: 'success' });
+  });
+
   it('a GitHub API that fails is a warning; the verdict decides the step', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const workspace = tempDir('seqpulse-ws-');
