@@ -201,6 +201,21 @@ describe('source configuration errors', () => {
     expect(r.stderr).toMatch(/queries\.latency_p95: at position \d+: the quantile must be between 0 and 1/);
   });
 
+  it('a pre_range of more steps than Prometheus answers is refused before anything runs (it was one sample per step in memory: out of memory)', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'deployed');
+    // 2m at 10ms: 12,000 steps (a day at 10ms, 8.6 million, ran out of memory). Nothing listens at the URL: the check is the config's.
+    const r = await runCli(
+      ['run', '--source', 'prometheus', '--prometheus-url', 'http://127.0.0.1:9', '--query', 'requests_per_sec=sum(rate(http_requests_total[1m]))', '--pre-range', '2m', '--interval', '10ms', '--window', '1s', '--timeout', '2s',
+        '--', node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pre_range: 2m of history at one sample per interval \(10ms\) is 12000 steps; Prometheus answers at most 11000/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
+
   it('each source names what it is missing, all at once', async () => {
     const r = await runCli(['run', '--source', 'prometheus', ...timing, '--', node, '-e', ''], { cwd: tempDir() });
     expect(r.code).toBe(2);
