@@ -18,6 +18,8 @@ import { withoutBom } from '../unicode.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
+/** After the command exits, how long its output pipes may stay open (held by a process that left its group). */
+const EXIT_GRACE_MS = 200;
 
 export interface CommandSourceOptions {
   argv: string[];
@@ -101,13 +103,24 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
-    // The pipes close once their last writer is gone: with the group killed, that is now.
-    child.on('exit', () => signalGroup(child.pid, 'SIGKILL'));
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
       done(parseSample(stdout));
+    };
+    // The pipes close once their last writer is gone: with the group killed, that is now, unless a
+    // process escaped the group (a daemon started with setsid) and holds them. Then what the
+    // command printed before it exited is read, and the sample is that: waiting for the pipes would
+    // have cost the whole timeout and failed a sample the command gave.
+    child.on('exit', (code, signal) => {
+      signalGroup(child.pid, 'SIGKILL');
+      const grace = setTimeout(() => {
+        // One turn of the event loop later, after its I/O poll: output already in the pipe is read first.
+        setImmediate(() => finish(code, signal));
+      }, EXIT_GRACE_MS);
+      grace.unref();
     });
+    child.on('close', finish);
   });
 }
 
