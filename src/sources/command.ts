@@ -4,6 +4,7 @@
  * phase and deployment id in its environment. Its process group is killed after every sample
  * (when it exits, on timeout, when the run is interrupted), so nothing it starts outlives its
  * sample. A failed or unreadable run of the command is a failed sample, retried like a failed request.
+ * Its environment is seqpulse's without seqpulse's own credentials (commandEnv).
  */
 import { spawn } from 'node:child_process';
 import { formatDuration } from '../config/duration.js';
@@ -75,7 +76,7 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     const child = spawn(command!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
+      env: { ...commandEnv(process.env), SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
     });
     let stdout = '';
     let stderr = '';
@@ -122,6 +123,19 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     });
     child.on('close', finish);
   });
+}
+
+/**
+ * seqpulse's own credentials, which a metrics command has no use for: the HMAC secret, the source
+ * token, and URLs that may carry a password (database, store, sync target, Prometheus, Pushgateway).
+ */
+const OWN_CREDENTIALS = ['SEQPULSE_HMAC_SECRET', 'SEQPULSE_SOURCE_TOKEN', 'SEQPULSE_SQL_URL', 'SEQPULSE_STORE', 'SEQPULSE_SYNC', 'SEQPULSE_PROMETHEUS_URL', 'SEQPULSE_PUSHGATEWAY'];
+
+/** The command's environment: seqpulse's, without seqpulse's own credentials (the command's own variables pass). */
+export function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (!OWN_CREDENTIALS.includes(name.toUpperCase())) out[name] = value;
+  return out;
 }
 
 function parseSample(printed: string): Outcome {

@@ -1,5 +1,5 @@
 /** `seqpulse run` end to end with each other source: a command, a SQL database, an app's /metrics, a Prometheus server; and their config errors. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -148,6 +148,32 @@ describe('run with a prometheus-scrape source', () => {
       await Promise.all([hook.close(), app.close()]);
     }
   });
+});
+
+describe('the command source\'s environment', () => {
+  it("the metrics command gets the run's environment without seqpulse's own credentials", async () => {
+    const dir = tempDir();
+    const seen = join(dir, 'env.json');
+    const sampler = join(dir, 'sample.js');
+    writeFileSync(sampler, `require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.env));
+      console.log(JSON.stringify({ metrics: { requests_per_sec: 200 } }));`);
+    const secrets = {
+      SEQPULSE_HMAC_SECRET: 'hmac-secret-value-1234',
+      SEQPULSE_SOURCE_TOKEN: 'source-token-value-1234',
+      SEQPULSE_SQL_URL: 'postgres://reader:db-password-1234@127.0.0.1:9/shop',
+      SEQPULSE_PUSHGATEWAY: 'http://push:push-password-1234@127.0.0.1:9',
+    };
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${node} ${sampler}`, '--store', join(dir, 'store.db'), ...timing, '--', node, '-e', ''], {
+      cwd: dir,
+      env: { ...secrets, MY_APP_TOKEN: 'the-command-own-1234' },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(seen)).toBe(true);
+    const env = JSON.parse(readFileSync(seen, 'utf8')) as Record<string, string>;
+    for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
+    expect(JSON.stringify(env)).not.toMatch(/1234@|hmac-secret-value|source-token-value/);
+    expect(env).toMatchObject({ MY_APP_TOKEN: 'the-command-own-1234', SEQPULSE_PHASE: expect.stringMatching(/^(pre|post)$/) });
+  }, 60_000);
 });
 
 describeWithTool('prometheus', 'run with a prometheus source', (bin) => {
