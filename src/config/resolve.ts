@@ -263,6 +263,9 @@ function sourceOf(pick: <K extends keyof Settings>(key: K) => Settings[K]): Sour
   }
 }
 
+/** Steps (samples) one `pre_range` may hold: Prometheus refuses a range query of more points per series. */
+export const MAX_RANGE_STEPS = 11_000;
+
 /** What a run needs from its source's settings, as config issues (commands that only read the store need none of it). */
 export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
   const issue = (key: string, reason: string): ConfigIssue => ({ source: 'settings', key, reason });
@@ -278,6 +281,11 @@ export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {
       break;
     case 'prometheus':
       if (!src.url) issues.push(issue('prometheus_url', `no Prometheus server given (${either('prometheus_url', 'URL', 'SEQPULSE_PROMETHEUS_URL')})`));
+      // One PRE sample per step: a range of a day at 10ms was 8.6 million samples held in memory
+      // (the run died out of memory), for a query Prometheus refuses past MAX_RANGE_STEPS anyway.
+      if (src.preRangeMs !== undefined && src.preRangeMs / config.intervalMs > MAX_RANGE_STEPS) {
+        issues.push(issue('pre_range', `${formatDuration(src.preRangeMs)} of history at one sample per interval (${formatDuration(config.intervalMs)}) is ${Math.floor(src.preRangeMs / config.intervalMs)} steps; Prometheus answers at most ${MAX_RANGE_STEPS} per query: shorten pre_range or lengthen the interval (at most ${formatDuration(config.intervalMs * MAX_RANGE_STEPS)} at this interval)`));
+      }
       break;
     case 'sql':
       if (!src.url) issues.push(issue('sql_url', `no database given (${either('sql_url', 'postgres://...', 'SEQPULSE_SQL_URL')})`));

@@ -4,6 +4,7 @@
  * phase and deployment id in its environment. Its process group is killed after every sample
  * (when it exits, on timeout, when the run is interrupted), so nothing it starts outlives its
  * sample. A failed or unreadable run of the command is a failed sample, retried like a failed request.
+ * Its environment is seqpulse's without seqpulse's own credentials (commandEnv).
  */
 import { spawn } from 'node:child_process';
 import { formatDuration } from '../config/duration.js';
@@ -18,6 +19,8 @@ import { withoutBom } from '../unicode.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
+/** After the command exits, how long its output pipes may stay open (held by a process that left its group). */
+const EXIT_GRACE_MS = 200;
 
 export interface CommandSourceOptions {
   argv: string[];
@@ -73,7 +76,7 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     const child = spawn(command!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
+      env: { ...commandEnv(process.env), SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
     });
     let stdout = '';
     let stderr = '';
@@ -101,14 +104,38 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
-    // The pipes close once their last writer is gone: with the group killed, that is now.
-    child.on('exit', () => signalGroup(child.pid, 'SIGKILL'));
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
       done(parseSample(stdout));
+    };
+    // The pipes close once their last writer is gone: with the group killed, that is now, unless a
+    // process escaped the group (a daemon started with setsid) and holds them. Then what the
+    // command printed before it exited is read, and the sample is that: waiting for the pipes would
+    // have cost the whole timeout and failed a sample the command gave.
+    child.on('exit', (code, signal) => {
+      signalGroup(child.pid, 'SIGKILL');
+      const grace = setTimeout(() => {
+        // One turn of the event loop later, after its I/O poll: output already in the pipe is read first.
+        setImmediate(() => finish(code, signal));
+      }, EXIT_GRACE_MS);
+      grace.unref();
     });
+    child.on('close', finish);
   });
+}
+
+/**
+ * seqpulse's own credentials, which a metrics command has no use for: the HMAC secret, the source
+ * token, and URLs that may carry a password (database, store, sync target, Prometheus, Pushgateway).
+ */
+const OWN_CREDENTIALS = ['SEQPULSE_HMAC_SECRET', 'SEQPULSE_SOURCE_TOKEN', 'SEQPULSE_SQL_URL', 'SEQPULSE_STORE', 'SEQPULSE_SYNC', 'SEQPULSE_PROMETHEUS_URL', 'SEQPULSE_PUSHGATEWAY'];
+
+/** The command's environment: seqpulse's, without seqpulse's own credentials (the command's own variables pass). */
+export function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (!OWN_CREDENTIALS.includes(name.toUpperCase())) out[name] = value;
+  return out;
 }
 
 function parseSample(printed: string): Outcome {

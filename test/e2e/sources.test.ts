@@ -1,5 +1,5 @@
 /** `seqpulse run` end to end with each other source: a command, a SQL database, an app's /metrics, a Prometheus server; and their config errors. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +150,32 @@ describe('run with a prometheus-scrape source', () => {
   });
 });
 
+describe('the command source\'s environment', () => {
+  it("the metrics command gets the run's environment without seqpulse's own credentials", async () => {
+    const dir = tempDir();
+    const seen = join(dir, 'env.json');
+    const sampler = join(dir, 'sample.js');
+    writeFileSync(sampler, `require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.env));
+      console.log(JSON.stringify({ metrics: { requests_per_sec: 200 } }));`);
+    const secrets = {
+      SEQPULSE_HMAC_SECRET: 'hmac-secret-value-1234',
+      SEQPULSE_SOURCE_TOKEN: 'source-token-value-1234',
+      SEQPULSE_SQL_URL: 'postgres://reader:db-password-1234@127.0.0.1:9/shop',
+      SEQPULSE_PUSHGATEWAY: 'http://push:push-password-1234@127.0.0.1:9',
+    };
+    const r = await runCli(['run', '--source', 'command', '--source-command', `${node} ${sampler}`, '--store', join(dir, 'store.db'), ...timing, '--', node, '-e', ''], {
+      cwd: dir,
+      env: { ...secrets, MY_APP_TOKEN: 'the-command-own-1234' },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(seen)).toBe(true);
+    const env = JSON.parse(readFileSync(seen, 'utf8')) as Record<string, string>;
+    for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
+    expect(JSON.stringify(env)).not.toMatch(/1234@|hmac-secret-value|source-token-value/);
+    expect(env).toMatchObject({ MY_APP_TOKEN: 'the-command-own-1234', SEQPULSE_PHASE: expect.stringMatching(/^(pre|post)$/) });
+  }, 60_000);
+});
+
 describeWithTool('prometheus', 'run with a prometheus source', (bin) => {
   it('takes PRE from the server\'s recent history (--pre-range) and POST from instant queries', async () => {
     const app = await startMetricsApp();
@@ -200,6 +226,21 @@ describe('source configuration errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/queries\.latency_p95: at position \d+: the quantile must be between 0 and 1/);
   });
+
+  it('a pre_range of more steps than Prometheus answers is refused before anything runs (it was one sample per step in memory: out of memory)', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'deployed');
+    // 2m at 10ms: 12,000 steps (a day at 10ms, 8.6 million, ran out of memory). Nothing listens at the URL: the check is the config's.
+    const r = await runCli(
+      ['run', '--source', 'prometheus', '--prometheus-url', 'http://127.0.0.1:9', '--query', 'requests_per_sec=sum(rate(http_requests_total[1m]))', '--pre-range', '2m', '--interval', '10ms', '--window', '1s', '--timeout', '2s',
+        '--', node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pre_range: 2m of history at one sample per interval \(10ms\) is 12000 steps; Prometheus answers at most 11000/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
 
   it('each source names what it is missing, all at once', async () => {
     const r = await runCli(['run', '--source', 'prometheus', ...timing, '--', node, '-e', ''], { cwd: tempDir() });

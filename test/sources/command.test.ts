@@ -8,7 +8,7 @@ import { processGone } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const node = process.execPath;
-const tick = (extra: { signal?: AbortSignal } = {}) => ({ phase: 'pre' as const, deploymentId: 'dep-42', deadline: Date.now() + 10_000, ...extra });
+const tick = (extra: { signal?: AbortSignal; deadline?: number } = {}) => ({ phase: 'pre' as const, deploymentId: 'dep-42', deadline: Date.now() + 10_000, ...extra });
 const script = (body: string) => {
   const path = join(tempDir(), 'sample.js');
   writeFileSync(path, body);
@@ -78,6 +78,25 @@ describe('command source', () => {
     for (let i = 0; i < 5; i++) pids.push((await s.collect(tick()))[0]!.metrics!.pid as number);
     await waitFor(() => pids.every(processGone), 'every child to be gone', 2000);
   });
+
+  it('a command that exits leaving a daemon (its own session, setsid) that holds the output open: its sample is what it printed, not a timeout', async () => {
+    const pidFile = join(tempDir(), 'daemon.pid');
+    // detached: the child calls setsid() before it runs, so it is out of the group before the sample is printed.
+    const path = script(`const { spawn } = require('node:child_process');
+      const d = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(d.pid));
+      console.log(JSON.stringify({ metrics: { orders_per_min: 7 } }));
+      process.exit(0);`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 20_000, retries: 0, redactions: [] });
+    try {
+      const [r] = await s.collect(tick({ deadline: Date.now() + 30_000 }));
+      // It waited for the daemon to close the pipes: 'timed out after 20s'.
+      expect(r).toMatchObject({ ok: true, attempts: 1, metrics: { orders_per_min: 7 } });
+    } finally {
+      // Out of the group, so the test's to end.
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  }, 40_000);
 
   it('an interrupted run kills the command at once', async () => {
     const stop = new AbortController();

@@ -30,7 +30,7 @@ export interface Scrape {
 }
 
 /** The sample client libraries expose with the time the process started (Go, Java, Python, Node: prom-client's default metrics). */
-const PROCESS_START = 'process_start_time_seconds';
+export const PROCESS_START = 'process_start_time_seconds';
 
 /**
  * Which process's run a page is from, as far as it says: when its process started ('' when the page

@@ -41,8 +41,13 @@ export class ExpositionError extends Error {
   }
 }
 
-/** @param openMetrics timestamps are seconds in OpenMetrics, ms in the text format (from the response's Content-Type). */
-export function parseExposition(text: string, openMetrics = false): Exposition {
+/**
+ * @param openMetrics timestamps are seconds in OpenMetrics, ms in the text format (from the response's Content-Type).
+ * @param keep which samples, by name, are kept: every line is still read (a malformed one fails the
+ *   page), but a page of a million series held whole, twice per target (the last page is kept for
+ *   rates), was gigabytes of memory for the few series the queries read.
+ */
+export function parseExposition(text: string, openMetrics = false, keep: (name: string) => boolean = () => true): Exposition {
   const out: Exposition = { samples: [], types: new Map() };
   const lines = text.split('\n');
   let eof = false;
@@ -57,7 +62,8 @@ export function parseExposition(text: string, openMetrics = false): Exposition {
       eof = readComment(line, i + 1, out);
       continue;
     }
-    out.samples.push(new SampleLine(line, i + 1).read(openMetrics));
+    const sample = new SampleLine(line, i + 1).read(openMetrics);
+    if (keep(sample.name)) out.samples.push(sample);
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { getOnce, sourceAgent } from '../http-get.js';
 import { abortableSleep, describeFailure, iso, positive, eachUntilAuthError, RetryAfterHolds, withRetries } from '../retrying.js';
 import type { CollectRequest, EndpointResult, MetricSource } from '../types.js';
 import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
-import { evaluate, processKey, type Scrape } from './evaluate.js';
+import { evaluate, PROCESS_START, processKey, type Scrape } from './evaluate.js';
 import { ExpositionError, parseExposition, type Exposition } from './exposition.js';
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
 import { metricsRecord } from '../metrics-record.js';
@@ -52,6 +52,9 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
   const targets = opts.targets.map(parseEndpoint);
   if (targets.length === 0) throw new UsageError('prometheus-scrape needs at least one target URL', 'Set endpoints: [http://app:9100/metrics].');
   const queries = compileQueries(opts.queries);
+  // Only the samples the queries read (and the process start, processKey) are kept of a page.
+  const needed = new Set([PROCESS_START, ...queries.flatMap(([, expr]) => sampleNames(expr))]);
+  const keep = (name: string) => needed.has(name);
   const timeoutMs = positive(opts.timeoutMs, 'timeoutMs');
   const retries = Math.max(0, Math.floor(opts.retries));
   const scrub = scrubber(opts.token, opts.targets);
@@ -75,7 +78,7 @@ export function createScrapeSource(opts: ScrapeOptions): MetricSource {
       async (budgetMs) => {
         const outcome = await getOnce({ dispatcher: agent, origin: target.origin, path: target.target, headers, timeoutMs: budgetMs, maxBodyBytes: MAX_PAGE_BYTES, now: Date.now, signal });
         if (outcome.kind !== 'ok') return outcome;
-        const page = decodePage(outcome.body, outcome.contentType);
+        const page = decodePage(outcome.body, outcome.contentType, keep);
         if (typeof page === 'string') return { kind: 'failed' as const, error: page, status: outcome.status, retryable: true, latencyMs: outcome.latencyMs };
         return { kind: 'ok' as const, status: outcome.status, page, latencyMs: outcome.latencyMs };
       },
@@ -138,9 +141,24 @@ function derive(queries: ReadonlyArray<[string, Expr]>, current: Scrape, previou
   return metrics;
 }
 
-function decodePage(body: Buffer, contentType: string | undefined): Exposition | string {
+/** The names of the samples an expression reads (a quantile reads its histogram's `_bucket` samples). */
+function sampleNames(expr: Expr): string[] {
+  switch (expr.kind) {
+    case 'number':
+      return [];
+    case 'gauge':
+    case 'rate':
+      return [expr.selector.name];
+    case 'quantile':
+      return [`${expr.selector.name}_bucket`];
+    case 'binary':
+      return [...sampleNames(expr.left), ...sampleNames(expr.right)];
+  }
+}
+
+function decodePage(body: Buffer, contentType: string | undefined, keep: (name: string) => boolean): Exposition | string {
   try {
-    return parseExposition(body.toString('utf8'), /openmetrics/i.test(contentType ?? ''));
+    return parseExposition(body.toString('utf8'), /openmetrics/i.test(contentType ?? ''), keep);
   } catch (err) {
     if (err instanceof ExpositionError) return `malformed metrics page: ${err.message}`;
     throw err;

@@ -11,6 +11,7 @@
  * retried inside the tick's deadline, honouring Retry-After.
  */
 import { AuthError, UsageError } from '../../errors.js';
+import { MAX_RANGE_STEPS } from '../../config/resolve.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
@@ -123,6 +124,8 @@ export function createPrometheusSource(opts: PrometheusOptions): MetricSource & 
       // Steps end exactly at `now`, so the newest backfilled sample is as fresh as a live one.
       const end = Math.floor(req.now);
       const count = Math.floor(Math.max(0, req.rangeMs) / step);
+      // Checked with the config (sourceIssues); here too, as each step is a sample held in memory.
+      if (count > MAX_RANGE_STEPS) throw new UsageError(`pre_range holds ${count} steps of the interval; Prometheus answers at most ${MAX_RANGE_STEPS}`, 'Shorten pre_range or lengthen the interval.');
       const start = end - count * step;
       const params = { start: seconds(start), end: seconds(end), step: seconds(step) };
       // One tick of PRE: its queries share a pause like any tick's.
