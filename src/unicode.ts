@@ -14,6 +14,14 @@ export function wellFormed(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
 }
 
+/** At most `max` UTF-16 units of the text, with an ellipsis where it was cut, and never half a surrogate pair. */
+export function cutTo(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}…`;
+}
+
 /** The text without a leading byte order mark (which editors on Windows, and some servers, put before JSON). */
 export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -17,6 +17,7 @@ import { ExitCode } from '../errors.js';
 import { withDeadline } from '../deadline.js';
 import { boundedConnect } from '../net/lookup.js';
 import { COMMENT_LIMIT, renderMarkdown } from '../output/markdown.js';
+import { cutTo, wellFormed } from '../unicode.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
 
@@ -120,8 +121,8 @@ async function tokenLogin(octokit: Octokit): Promise<string | undefined> {
 
 async function verdictStatus(octokit: Octokit, report: VerdictReport): Promise<string> {
   const { owner, repo } = github.context.repo;
-  // GitHub caps status descriptions at 140 characters.
-  const description = `${report.verdict ?? 'no verdict'}: ${report.summary}`.slice(0, 140);
+  // GitHub caps status descriptions at 140 characters (cut whole: half an emoji is not text the API takes).
+  const description = cutTo(wellFormed(`${report.verdict ?? 'no verdict'}: ${report.summary}`), 140);
   // A failure wherever the step fails on the verdict (an attention with fail-on: attention was a green
   // status on a red step, passing a required check) or the verdict is a rollback (fail-on: never keeps
   // the step green, not the status); a dry run's is the verdict it would have failed on.
