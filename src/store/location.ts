@@ -39,7 +39,9 @@ export function sqlUrlIssue(location: string): string | undefined {
 
 /** A URL whose scheme is neither Postgres's nor one of `paths` (prefixes a SQLite path may have): why it names nothing seqpulse opens. */
 function schemeIssue(location: string, what: string, paths: readonly string[]): string | undefined {
-  if (isPostgresUrl(location)) return undefined;
+  // A port past 65535, an unclosed [ or a stray space: the Postgres client said only "Invalid URL",
+  // after a hint to check the server was reachable.
+  if (isPostgresUrl(location)) return URL.canParse(location) ? undefined : 'is not a valid postgres:// URL: check the host, the port (1 to 65535), and that special characters in the user or password are percent-encoded (%40 for @)';
   // `postgres:user:pw@host/db` or `postgres:/host/db`: a Postgres URL missing a slash, never a file
   // (taken as a path, it made a directory named after the password, and printed it).
   const [, named, slashes] = /^([a-z][a-z0-9+.-]*):(\/\/)?/i.exec(location) ?? [];

@@ -49,6 +49,23 @@ describe('a store location of an unsupported scheme', () => {
     expect(readdirSync(cwd)).toEqual(['seqpulse.yml']);
   });
 
+  it('a postgres:// URL that does not parse (port past 65535, an unclosed [): exit 2 before anything, saying what to check, not "Invalid URL" with a hint to check the server is reachable', async () => {
+    const cwd = realpathSync(tempDir());
+    const cases = [
+      ['history', '--store', `postgres://alice:${PASSWORD}@127.0.0.1:99999/db`],
+      ['run', '--endpoint', 'http://127.0.0.1:9/ds-metrics', '--secret', 's3cret', '--store', `postgresql://alice:${PASSWORD}@[db/seqpulse`, '--', process.execPath, '-e', ''],
+      ['run', '--source', 'sql', '--sql-url', `postgres://alice:${PASSWORD}@db:70000/metrics`, '--', process.execPath, '-e', ''],
+    ];
+    for (const args of cases) {
+      const r = await runCli(args, { cwd });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/flags: --(store|sql-url): is not a valid postgres:\/\/ URL: check the host, the port \(1 to 65535\)/);
+      expect(r.stderr).not.toMatch(/Invalid URL|reachable/);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('a close misspelling of postgres:// is named; a file:/// URL and a file: path are SQLite files', async () => {
     const cwd = realpathSync(tempDir());
     const typo = await runCli(['history', '--store', `postgress://alice:${PASSWORD}@h/db`], { cwd });
