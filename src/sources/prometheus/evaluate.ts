@@ -20,7 +20,7 @@
  * division by zero, or anything not finite.
  */
 import { bucketQuantile, type Bucket } from './bucket-quantile.js';
-import type { Exposition, Sample } from './exposition.js';
+import { seriesKey, type Exposition, type Sample } from './exposition.js';
 import type { Expr, Matcher, Selector } from './expression.js';
 
 export interface Scrape {
@@ -135,20 +135,6 @@ function matches(m: Matcher, value: string): boolean {
     case '!~':
       return !m.regex!.test(value);
   }
-}
-
-/**
- * The series' identity: its labels in name order, each name and value length-prefixed (no value can
- * pass for a separator). Built for every matching series of both scrapes, so kept cheap: a
- * JSON.stringify of sorted entries took seconds on a page of 200,000 series.
- */
-function seriesKey(s: Sample): string {
-  let key = '';
-  for (const name of Object.keys(s.labels).sort()) {
-    const value = s.labels[name]!;
-    key += `${name.length}:${name}${value.length}:${value}`;
-  }
-  return key;
 }
 
 function sum(values: number[]): number {

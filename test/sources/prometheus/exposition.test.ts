@@ -24,6 +24,17 @@ describe('the text format 0.0.4', () => {
     expect(page.samples).toContainEqual({ name: 'req_seconds_count', labels: {}, value: 1 });
   });
 
+  it('a series twice in one page counts once, with its first value, as Prometheus keeps it (both had been summed); other label sets are other series', () => {
+    const page = parseExposition(
+      ['# TYPE http_requests_total counter', 'http_requests_total{code="200"} 10', 'http_requests_total{code="500"} 1', 'http_requests_total{code="200"} 99', 'queue_depth 3', 'queue_depth 4'].join('\n'),
+    );
+    expect(page.samples).toEqual([
+      { name: 'http_requests_total', labels: { code: '200' }, value: 10 },
+      { name: 'http_requests_total', labels: { code: '500' }, value: 1 },
+      { name: 'queue_depth', labels: {}, value: 3 },
+    ]);
+  });
+
   it('accepts timestamps (ms), trailing commas, spaces around labels, CRLF, and special values', () => {
     const page = parseExposition(
       [
