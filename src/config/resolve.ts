@@ -13,6 +13,7 @@ import { tokenSecrets, urlSecrets } from '../redact.js';
 import type { ConfigFile } from './file.js';
 import { closestNames, didYouMean } from '../suggest.js';
 import { formatDuration } from './duration.js';
+import { MAX_RANGE_STEPS } from '../sources/prometheus/api-response.js';
 import { doorLayer, ENV_VARS, FLAG_FOR, optionName, OTHER_ENV_VARS } from './names.js';
 import { DEFAULTS, FileSchema, RuleSchema, SettingsSchema, type FileSettings, type RuleInput, type Settings } from './schema.js';
 
@@ -262,9 +263,6 @@ function sourceOf(pick: <K extends keyof Settings>(key: K) => Settings[K]): Sour
     }
   }
 }
-
-/** Steps (samples) one `pre_range` may hold: Prometheus refuses a range query of more points per series. */
-export const MAX_RANGE_STEPS = 11_000;
 
 /** What a run needs from its source's settings, as config issues (commands that only read the store need none of it). */
 export function sourceIssues(config: ResolvedConfig): ConfigIssue[] {

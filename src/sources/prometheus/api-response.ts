@@ -15,6 +15,9 @@ import { parseSampleValue } from './exposition.js';
 
 /** Longest text kept from an answer (an error, a warning): a server may explain itself in megabytes, and each sample stores it. */
 export const MAX_ANSWER_TEXT = 500;
+
+/** Steps (samples) one `pre_range` may hold: Prometheus refuses a range query of more points per series. */
+export const MAX_RANGE_STEPS = 11_000;
 /** Warnings and infos kept from one answer; the rest are counted. */
 const MAX_NOTES = 5;
 

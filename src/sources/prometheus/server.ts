@@ -11,13 +11,12 @@
  * retried inside the tick's deadline, honouring Retry-After.
  */
 import { AuthError, UsageError } from '../../errors.js';
-import { MAX_RANGE_STEPS } from '../../config/resolve.js';
 import { DEFAULT_BACKOFF } from '../backoff.js';
 import { parseEndpoint } from '../endpoint.js';
 import { getOnce, sourceAgent, type GetOutcome } from '../http-get.js';
 import { abortableSleep, describeFailure, eachUntilAuthError, iso, positive, RetryAfterHolds, withRetries, type Tick } from '../retrying.js';
 import type { BackfillRequest, CollectRequest, EndpointResult, MetricSource } from '../types.js';
-import { decodeApiBody, instantValue, rangeValues } from './api-response.js';
+import { decodeApiBody, instantValue, MAX_RANGE_STEPS, rangeValues } from './api-response.js';
 import { AUTH_HINT, authorization, scrubber, type PrometheusClientOptions } from './credentials.js';
 import { metricsRecord } from '../metrics-record.js';
 import { steadyNow } from '../../sampling/clock.js';
