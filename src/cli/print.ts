@@ -86,7 +86,8 @@ export function printError(console: Pick<Console, 'json' | 'stdout'> | undefined
     return err.exitCode;
   }
   if (console?.json) console.stdout(JSON.stringify({ error: { code: 'internal_error', message: masked(String(err)), hint: 'This is a bug in seqpulse; please report it.' } }, null, 2));
-  json?.log('error', 'error', `internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}`, { code: 'internal_error', hint: 'This is a bug in seqpulse; please report it.', exit_code: 70 });
-  text(forTerminal(`seqpulse: internal error: ${masked(err instanceof Error ? (err.stack ?? err.message) : String(err))}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
+  const stack = masked(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  json?.log('error', 'error', `internal error: ${stack}`, { code: 'internal_error', hint: 'This is a bug in seqpulse; please report it.', exit_code: 70 });
+  text(forTerminal(`seqpulse: internal error: ${stack}\nThis is a bug in seqpulse; please report it with the output above.\n`, false));
   return 70;
 }
