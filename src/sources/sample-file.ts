@@ -119,7 +119,7 @@ function toSnapshot(value: unknown, where: string): MetricSnapshot {
 
 /** The time between samples, from their timestamps (median gap), when the file has them. */
 export function intervalOf(snapshots: readonly MetricSnapshot[]): number | undefined {
-  const times = snapshots.map((s) => (s.timestamp ? Date.parse(s.timestamp) : Number.NaN)).filter(Number.isFinite);
+  const times = timesOf(snapshots);
   const gaps = times
     .slice(1)
     .map((t, i) => t - times[i]!)
@@ -134,12 +134,16 @@ export function intervalOf(snapshots: readonly MetricSnapshot[]): number | undef
  * places. Undefined when they are in order or either file has no times.
  */
 export function phaseOrderWarning(pre: readonly MetricSnapshot[], post: readonly MetricSnapshot[], names: { pre: string; post: string }): string | undefined {
-  const times = (samples: readonly MetricSnapshot[]) => samples.map((s) => (s.timestamp ? Date.parse(s.timestamp) : Number.NaN)).filter(Number.isFinite);
-  const before = times(pre);
-  const after = times(post);
+  const before = timesOf(pre);
+  const after = timesOf(post);
   if (before.length === 0 || after.length === 0) return undefined;
   const lastPre = before.reduce((a, b) => Math.max(a, b));
   const firstPost = after.reduce((a, b) => Math.min(a, b));
   if (lastPre <= firstPost) return undefined;
   return `the PRE samples (${names.pre}) end at ${new Date(lastPre).toISOString()}, after the POST samples (${names.post}) begin at ${new Date(firstPost).toISOString()}: were --pre and --post swapped, or cut from the wrong places? Judged as given.`;
+}
+
+/** The samples' times that are given, in epoch ms, in file order. */
+function timesOf(snapshots: readonly MetricSnapshot[]): number[] {
+  return snapshots.map((s) => (s.timestamp ? Date.parse(s.timestamp) : Number.NaN)).filter(Number.isFinite);
 }
