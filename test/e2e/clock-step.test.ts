@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
-import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { actAtPostRequest, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
 const STEP = fileURLToPath(new URL('../helpers/clock-step.mjs', import.meta.url));
@@ -23,17 +23,8 @@ describe('a wall clock that steps during the POST window', () => {
   ])('%s: the run keeps its schedule, every tick is asked and judged, the verdict is the healthy one', async (_what, by) => {
     const cwd = tempDir();
     const stepFile = join(cwd, 'step-now');
-    // The clock steps once the app has answered the third request after the deploy.
-    let post = 0;
-    const app = track(
-      await startTestApp({
-        secret: TEST_SECRET,
-        metrics: (_n, phase) => {
-          if (phase === 'post' && ++post === 3 && !existsSync(stepFile)) writeFileSync(stepFile, '');
-          return DEFAULT_METRICS;
-        },
-      }),
-    );
+    // The clock steps as the app answers the third request after the deploy.
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: actAtPostRequest(3, () => writeFileSync(stepFile, '')) }));
     const started = Date.now();
     const r = await runCli(['run', ...fastFlags(app.url), '--json', '--', process.execPath, '-e', ''], {
       cwd,

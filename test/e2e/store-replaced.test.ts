@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
 import { storeWithFinishedRuns } from '../helpers/records.js';
-import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
+import { actAtPostRequest, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 import { openStore } from '../../src/store/open.js';
 
 const env = { SEQPULSE_HMAC_SECRET: TEST_SECRET };
@@ -21,18 +21,12 @@ describe('a store deleted or replaced while a command writes it', () => {
     const cwd = tempDir();
     const store = join(cwd, 'seqpulse.db');
     // Deleted by the app as it answers the second POST request: before that answer is stored, whatever the load.
-    let post = 0;
-    const app = track(
-      await startTestApp({
-        secret: TEST_SECRET,
-        metrics: (_n, phase) => {
-          if (phase === 'post' && ++post === 2) for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
-          return DEFAULT_METRICS;
-        },
-      }),
-    );
+    const deleteStore = () => {
+      for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+    };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: actAtPostRequest(2, deleteStore) }));
     const r = await runCli(['run', ...fastFlags(app.url, ['--window', '3s']), '--store', store, '--json', '--', process.execPath, '-e', ''], { cwd, env });
-    expect(post).toBeGreaterThanOrEqual(2);
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeGreaterThanOrEqual(2);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`store ${store} was deleted after this command opened it: what it writes would be lost; the deploy went ahead, but no verdict could be made`);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
@@ -44,19 +38,11 @@ describe('a store deleted or replaced while a command writes it', () => {
     const store = join(cwd, 'seqpulse.db');
     const restored = join(cwd, 'restored.db');
     // Restored over the store by the app as it answers the second POST request: before that answer is stored, whatever the load.
-    let post = 0;
-    const app = track(
-      await startTestApp({
-        secret: TEST_SECRET,
-        metrics: (_n, phase) => {
-          if (phase === 'post' && ++post === 2) {
-            renameSync(restored, store);
-            for (const f of [`${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
-          }
-          return DEFAULT_METRICS;
-        },
-      }),
-    );
+    const restore = () => {
+      renameSync(restored, store);
+      for (const f of [`${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+    };
+    const app = track(await startTestApp({ secret: TEST_SECRET, metrics: actAtPostRequest(2, restore) }));
     const start = await runCli(['start', ...fastFlags(app.url), '--store', store, '--json'], { cwd, env });
     expect(start.code, start.stderr).toBe(0);
     const id = JSON.parse(start.stdout).deployment_id as string;
@@ -66,7 +52,7 @@ describe('a store deleted or replaced while a command writes it', () => {
     copyFileSync(other, restored);
 
     const r = await runCli(['finish', id, '--endpoint', app.url, '--window', '3s', '--store', store], { cwd, env });
-    expect(post).toBeGreaterThanOrEqual(2);
+    expect(app.requests.filter((q) => q.phase === 'post').length).toBeGreaterThanOrEqual(2);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`store ${store} was replaced by another file after this command opened it`);
 

@@ -160,6 +160,19 @@ export const DEFAULT_METRICS: Readonly<Record<string, number>> = Object.freeze({
   db_connections: 12,
 });
 
+/**
+ * DEFAULT_METRICS, with `act` run once as the app answers its `n`th POST request, before that answer
+ * leaves: a fault made at a known point of the window, whatever the load (a test that waits to see
+ * the request can lose the race).
+ */
+export function actAtPostRequest(n: number, act: () => void): MetricsProvider {
+  let posts = 0;
+  return (_n, phase) => {
+    if (phase === 'post' && ++posts === n) act();
+    return DEFAULT_METRICS;
+  };
+}
+
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
