@@ -68,6 +68,7 @@ export function buildReport(run: RunRecord, snaps: Phases, opts: ReportOptions):
     ...(analysis.failing_endpoints ? { failing_endpoints: analysis.failing_endpoints } : {}),
     result: run.result,
     deploy_exit_code: run.deploy_exit_code,
+    ...(run.deploy_signal ? { deploy_signal: run.deploy_signal } : {}),
     status: run.status,
     samples: { pre: history ? history.snapshots.length : snaps.pre.length, post: snaps.post.length, failed: snaps.failed.pre + snaps.failed.post },
     created_at: opts.now,

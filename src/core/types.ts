@@ -234,6 +234,8 @@ export interface VerdictReport extends Analysis {
   result: DeployResult | null;
   /** The deploy command's own exit code, when it ran. */
   deploy_exit_code: number | null;
+  /** Set when a signal ended the deploy command (its exit code is then null): `SIGKILL` from the OOM killer, say. */
+  deploy_signal?: string;
   /** How the run ended: finished normally, deploy failed, or interrupted by a signal. */
   status: RunStatus;
   samples: { pre: number; post: number; failed: number };

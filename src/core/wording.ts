@@ -36,6 +36,17 @@ export function earlyExitNote(verdict: Verdict | null, early: { after_samples: n
     : `on the ${early.after_samples} of ${early.planned_samples} POST samples taken before the window was ended early`;
 }
 
+/**
+ * How the deploy command ended, after "deploy success/failed": its exit code, or the signal that
+ * killed it (the OOM killer's SIGKILL has no exit code). A signal name that is not one (a shared
+ * store another tool wrote) is not shown as it is.
+ */
+export function deployEnding(run: { deploy_exit_code: number | null; deploy_signal?: string | null }): string {
+  if (run.deploy_exit_code !== null) return `exit ${run.deploy_exit_code}`;
+  if (!run.deploy_signal) return '';
+  return /^SIG[A-Z0-9]{1,10}$/.test(run.deploy_signal) ? `killed by ${run.deploy_signal}` : 'killed by a signal';
+}
+
 /** One line per metric worth mentioning: what moved, then why it counts (or does not). */
 export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; trendBeforeDeploy?: boolean; capped?: string | null; withinNoise?: boolean; gradual?: boolean; pairwise?: boolean; deployStep?: boolean } = {}): string | undefined {
   switch (m.status) {

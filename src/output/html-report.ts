@@ -4,7 +4,7 @@
  * per judged metric (chart.ts: time from the deploy, units, settle samples, baseline and the
  * allowed range), as inline SVG. Light and dark from the reader's setting; prints on white.
  */
-import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
+import { deployEnding, earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import type { RunRecord } from '../store/types.js';
 import { metricChart } from './chart.js';
@@ -36,7 +36,7 @@ export function renderHtmlReport(report: VerdictReport, run: RunRecord, series: 
 <header class="verdict ${esc(verdict)}" id="verdict">
   <div class="badge">${esc(label)}</div>
   <h1>${esc(report.summary, MAX_SENTENCE)}</h1>
-  <p class="meta">${esc(report.project)}/${esc(report.env)} · deployment <code>${esc(report.deployment_id)}</code>${report.verdict === null ? '' : ` · confidence ${formatConfidence(report.confidence)}`} · ${esc(run.status)}${run.result ? ` (deploy ${esc(run.result)})` : ''}</p>
+  <p class="meta">${esc(report.project)}/${esc(report.env)} · deployment <code>${esc(report.deployment_id)}</code>${report.verdict === null ? '' : ` · confidence ${formatConfidence(report.confidence)}`} · ${esc(run.status)}${run.result ? ` (deploy ${esc(run.result)}${deployEnding(run) ? `, ${esc(deployEnding(run))}` : ''})` : ''}</p>
   <p class="meta">started ${esc(run.created_at)} · deployed ${esc(run.deployed_at ?? '—')} · finished ${esc(run.finished_at ?? '—')} · samples ${report.samples.pre} PRE, ${report.samples.post} POST, ${report.samples.failed} failed${esc(early)}${esc(dryRun)}</p>
   ${run.command ? `<p class="meta">command <code>${esc(run.command.join(' '))}</code></p>` : ''}
 </header>

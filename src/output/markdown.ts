@@ -4,7 +4,7 @@
  * GitHub caps a step summary at 1 MiB and a comment at 65,536 characters. Pure.
  */
 import type { MetricResult, VerdictReport } from '../core/types.js';
-import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
+import { deployEnding, earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import { forDisplay, MAX_SENTENCE, MENTION_BREAK, NAME_WIDTH } from './terminal.js';
 import { lookup, statusLabel } from './words.js';
 
@@ -113,7 +113,8 @@ const STATUS_ICON: Record<string, string> = { regression: '🔴 ', warning: '�
 function footer(report: VerdictReport): string {
   const s = report.samples;
   const parts = [`samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed`];
-  if (report.result !== null) parts.push(`deploy ${escapeText(report.result)}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`);
+  const ending = deployEnding(report);
+  if (report.result !== null) parts.push(`deploy ${escapeText(report.result)}${ending ? ` (${ending})` : ''}`);
   if (report.early_exit) parts.push(earlyExitNote(report.verdict, report.early_exit));
   parts.push(`deployment ${codeSpan(report.deployment_id)}`);
   return `<sub>${parts.join(' · ')} · seqpulse</sub>`;

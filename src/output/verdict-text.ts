@@ -1,7 +1,7 @@
 /** The human verdict: a headline in colour, the per-metric table, details, hints and sample counts. Pure. */
 import Table from 'cli-table3';
 import type { MetricResult, VerdictReport } from '../core/types.js';
-import { earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
+import { deployEnding, earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import type { Colors } from './colors.js';
 import { displayableReport, NAME_WIDTH, shorten } from './terminal.js';
 import { statusLabel } from './words.js';
@@ -24,7 +24,8 @@ export function renderVerdict(shown: VerdictReport, c: Colors): string {
     }
   }
   const s = report.samples;
-  const deploy = report.result === null ? '' : ` · deploy ${report.result}${report.deploy_exit_code === null ? '' : ` (exit ${report.deploy_exit_code})`}`;
+  const ending = deployEnding(report);
+  const deploy = report.result === null ? '' : ` · deploy ${report.result}${ending ? ` (${ending})` : ''}`;
   lines.push('', c.dim(`  samples: ${s.pre} ${report.baseline ? `baseline (POST of ${report.baseline.runs.length} earlier good runs)` : 'PRE'}, ${s.post} POST, ${s.failed} failed${deploy}`));
   if (report.early_exit) lines.push(c.dim(`  ${earlyExitNote(report.verdict, report.early_exit)}`));
   if (report.dry_run) lines.push(c.yellow(`  dry run: this verdict would exit ${report.dry_run.exit_code}; exiting ${report.exit_code}`));

@@ -402,6 +402,23 @@ describe('seqpulse run', () => {
     expect((await storedRun(cwd, report.deployment_id)).run).toMatchObject({ status: 'deploy_failed', result: 'failed', deploy_exit_code: 7 });
   });
 
+  it('deploy killed by a signal (the OOM killer\'s SIGKILL) -> exit 4, no exit code, the signal in the JSON, the text, Markdown and `show`', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url), '--json', '--shell', '--', 'kill -9 $$'], { cwd, env });
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ verdict: null, result: 'failed', deploy_exit_code: null, deploy_signal: 'SIGKILL', status: 'deploy_failed', exit_code: 4 });
+    expect(report.summary).toMatch(/killed by SIGKILL/);
+    const id = report.deployment_id;
+    const text = await runCli(['verdict', id], { cwd, env });
+    expect(text.stdout).toMatch(/deploy failed \(killed by SIGKILL\)/);
+    const md = await runCli(['report', id, '--format', 'md'], { cwd, env });
+    expect(md.stdout).toMatch(/deploy failed \(killed by SIGKILL\)/);
+    const show = await runCli(['show', id], { cwd, env });
+    expect(show.stdout).toMatch(/deploy failed, killed by SIGKILL/);
+  });
+
   it('a deploy command that does not exist -> exit 2 naming it, before anything is sampled or stored', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const cwd = tempDir();

@@ -2,7 +2,7 @@
 import { runSeries } from '../../app/series.js';
 import { renderSparklines } from '../../output/sparkline.js';
 import { formatDuration } from '../../config/duration.js';
-import { formatNumber } from '../../core/wording.js';
+import { deployEnding, formatNumber } from '../../core/wording.js';
 import { isMeasurement } from '../../core/stats/basic.js';
 import { renderVerdict } from '../../output/verdict-text.js';
 import { createConsole, noStore, resolveCommandConfig, withStore } from '../context.js';
@@ -41,7 +41,7 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
   const lines = [
     c.bold(`Run ${run.id}`),
     `  project/env  ${run.project}/${run.env}`,
-    `  status       ${run.status}${run.result ? ` (deploy ${run.result}${run.deploy_exit_code === null ? '' : `, exit ${run.deploy_exit_code}`})` : ''}`,
+    `  status       ${run.status}${run.result ? ` (deploy ${run.result}${deployEnding(run) ? `, ${deployEnding(run)}` : ''})` : ''}`,
     `  created      ${run.created_at}`,
     `  deployed     ${run.deployed_at ?? '—'}`,
     `  finished     ${run.finished_at ?? '—'}`,
