@@ -15,7 +15,7 @@ import { backoffDelay } from './backoff.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 import { steadyNow } from '../sampling/clock.js';
-import { withoutBom } from '../unicode.js';
+import { utf8Body } from '../unicode.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
@@ -78,7 +78,9 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
       detached: true,
       env: { ...commandEnv(process.env), SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
     });
-    let stdout = '';
+    // Bytes, decoded once whole: a chunk boundary may split a character, and output that is not UTF-8 is refused, not patched with U+FFFD.
+    const stdout: Buffer[] = [];
+    let printed = 0;
     let stderr = '';
     let settled = false;
     // No process groups (Windows): the command itself at least.
@@ -98,16 +100,17 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     const timer = setTimeout(() => stop(`timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
     const onAbort = () => stop('interrupted');
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.length > MAX_OUTPUT) stop(`printed more than ${MAX_OUTPUT} bytes`);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      printed += chunk.length;
+      if (printed > MAX_OUTPUT) stop(`printed more than ${MAX_OUTPUT} bytes`);
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
-      done(parseSample(stdout));
+      done(parseSample(Buffer.concat(stdout)));
     };
     // The pipes close once their last writer is gone: with the group killed, that is now, unless a
     // process escaped the group (a daemon started with setsid) and holds them. Then what the
@@ -138,12 +141,14 @@ export function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-function parseSample(printed: string): Outcome {
+function parseSample(printed: Buffer): Outcome {
+  if (jsonNestingExceeds(printed)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
   // A byte order mark before the JSON (PowerShell, .NET and Windows editors write one) is ignored, as
   // for an endpoint's body and a sample file: JSON.parse refused it, and the reason quoted the output
   // trimmed of it, a valid sample.
-  const text = withoutBom(printed);
-  if (jsonNestingExceeds(text)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+  const decoded = utf8Body(printed, 'the output');
+  if (!('text' in decoded)) return { ok: false, error: `malformed output: ${decoded.reason}; JSON is UTF-8 text` };
+  const { text } = decoded;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -41,6 +41,13 @@ describe('command source', () => {
     expect((await t.collect(tick()))[0]!.error).toMatch(/without a "metrics" object/);
   });
 
+  it('output that is not UTF-8 (a Latin-1 metric name) is a failed sample naming the byte, not a metric whose name holds U+FFFD', async () => {
+    const path = script(`process.stdout.write(Buffer.from('{"metrics": {"caf\\xe9": 1}}\\n', 'latin1'))`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 5000, retries: 0, redactions: [] });
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: false, error: 'malformed output: line 1: not UTF-8 text: byte 0xe9 at column 18 (byte offset 17 of the output); JSON is UTF-8 text' });
+  });
+
   it('a command that does not exist says so', async () => {
     const s = createCommandSource({ argv: ['/no/such/metrics-command'], timeoutMs: 5000, retries: 0, redactions: [] });
     expect((await s.collect(tick()))[0]!.error).toMatch(/could not start \/no\/such\/metrics-command: .*ENOENT/);

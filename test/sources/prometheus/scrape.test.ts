@@ -228,6 +228,14 @@ describe('failures', () => {
     expect(a.scrapes).toHaveLength(3);
   });
 
+  it('a page that is not UTF-8 (a Latin-1 label value) is a failed sample naming the byte, not a series whose label holds U+FFFD', async () => {
+    const a = await app();
+    a.override = { status: 200, body: Buffer.concat([Buffer.from('http_requests_total{status="200"} 5\nhttp_requests_in_flight{route="/caf'), Buffer.from([0xe9]), Buffer.from('"} 1\n')]) };
+    const r = await one(source([a.metricsUrl], { retries: 0 }));
+    expect(r).toMatchObject({ ok: false, http_status: 200 });
+    expect(r.error).toBe('malformed metrics page: line 2: not UTF-8 text: byte 0xe9 at column 36 (byte offset 71 of the body)');
+  });
+
   it('a 404 is not retried', async () => {
     const a = await app();
     const r = await one(source([`${a.url}/metricz`], { retries: 3 }));
