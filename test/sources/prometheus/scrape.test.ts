@@ -236,6 +236,18 @@ describe('failures', () => {
     expect(r.error).toBe('malformed metrics page: line 2: not UTF-8 text: byte 0xe9 at column 36 (byte offset 71 of the body)');
   });
 
+  it('a histogram bucket whose le is not a number fails the scrape naming it (le="0x10" was read as a bucket at 16: a p95 of seconds from observations under 0.1 s)', async () => {
+    const a = await app();
+    const page = (n: number, le: string) => `# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_bucket{le="0.1"} ${n}\nhttp_request_duration_seconds_bucket{le="${le}"} ${n}\nhttp_request_duration_seconds_bucket{le="+Inf"} ${n}\n`;
+    const s = source([a.metricsUrl], { retries: 0, queries: { latency_p95: 'quantile(0.95, http_request_duration_seconds)' } });
+    a.override = { status: 200, body: page(10, '0.5') };
+    expect(await one(s)).toMatchObject({ ok: true, metrics: {} });
+    a.override = { status: 200, body: page(20, '0.5') };
+    expect((await one(s)).metrics!.latency_p95).toBeCloseTo(0.095);
+    a.override = { status: 200, body: page(30, '0x10') };
+    expect(await one(s)).toMatchObject({ ok: false, error: 'malformed metrics page: line 3: invalid le "0x10" for http_request_duration_seconds_bucket (a bucket\'s upper bound is a number or +Inf)' });
+  });
+
   it('a 404 is not retried', async () => {
     const a = await app();
     const r = await one(source([`${a.url}/metricz`], { retries: 3 }));
