@@ -50,9 +50,14 @@ export function utf8Text(bytes: Buffer, of = 'the file'): { text: string } | { l
 /** Where the first byte that is not UTF-8 is: the first U+FFFD the decoder made that the file did not hold. */
 function firstInvalid(lineBytes: Buffer): { byte: number; column: number } | undefined {
   const decoded = lineBytes.toString('utf8');
+  // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
+  // Counted on from the U+FFFD before, not from the start: a line of a million U+FFFD the peer did
+  // send, then one bad byte, took minutes of a blocked event loop counted from the start each time.
+  let byte = 0;
+  let from = 0;
   for (let i = decoded.indexOf('\ufffd'); i !== -1; i = decoded.indexOf('\ufffd', i + 1)) {
-    // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
-    const byte = Buffer.byteLength(decoded.slice(0, i));
+    byte += Buffer.byteLength(decoded.slice(from, i));
+    from = i;
     if (!(lineBytes[byte] === 0xef && lineBytes[byte + 1] === 0xbf && lineBytes[byte + 2] === 0xbd)) return { byte, column: [...decoded.slice(0, i)].length + 1 };
   }
   return undefined;
