@@ -179,6 +179,9 @@ class SampleLine {
       this.spaces();
       if (this.peek() === '}') break;
       const label = this.name(LABEL_NAME, 'a label name');
+      // Which of the two would count is a guess, and either way the series passes for another one
+      // (`{status="500",status="200"}` read as the 200s): Prometheus refuses the sample too.
+      if (label in labels) this.fail(`label ${label} twice in one series`);
       this.spaces();
       this.expect('=');
       this.spaces();

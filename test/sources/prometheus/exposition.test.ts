@@ -64,6 +64,7 @@ describe('the text format 0.0.4', () => {
     ['a 1 soon', 'line 1: invalid timestamp "soon" for a'],
     ['9a 1', 'line 1: expected a metric name at column 1'],
     ['# TYPE a countre\na 1', 'line 1: malformed # TYPE line'],
+    ['a{x="1",y="2",x="3"} 1', 'line 1: label x twice in one series'],
   ])('refuses %j with the line and the reason', (text, reason) => {
     expect(() => parseExposition(text)).toThrow(ExpositionError);
     expect(() => parseExposition(text)).toThrow(reason);

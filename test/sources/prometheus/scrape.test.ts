@@ -248,6 +248,13 @@ describe('failures', () => {
     expect(await one(s)).toMatchObject({ ok: false, error: 'malformed metrics page: line 3: invalid le "0x10" for http_request_duration_seconds_bucket (a bucket\'s upper bound is a number or +Inf)' });
   });
 
+  it('a series with a label twice fails the scrape naming it: {status="500",status="200"} passed for the 200s, and the real 200s were then dropped as its duplicate', async () => {
+    const a = await app();
+    a.override = { status: 200, body: '# TYPE http_requests_total counter\nhttp_requests_total{status="500",status="200"} 10\nhttp_requests_total{status="200"} 100\n' };
+    const r = await one(source([a.metricsUrl], { retries: 0 }));
+    expect(r).toMatchObject({ ok: false, error: 'malformed metrics page: line 2: label status twice in one series' });
+  });
+
   it('a 404 is not retried', async () => {
     const a = await app();
     const r = await one(source([`${a.url}/metricz`], { retries: 3 }));
