@@ -12,6 +12,7 @@ import { redactText } from '../redact.js';
 import { shorten } from '../output/terminal.js';
 import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
+import { abortableSleep } from './retrying.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 import { steadyNow } from '../sampling/clock.js';
@@ -28,6 +29,8 @@ export interface CommandSourceOptions {
   retries: number;
   /** Values to mask in error messages (the command's stderr may echo them). */
   redactions: string[];
+  /** Waits between attempts; must resolve early when `signal` aborts. Default: abortableSleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 interface Outcome {
@@ -37,6 +40,7 @@ interface Outcome {
 }
 
 export function createCommandSource(opts: CommandSourceOptions): MetricSource {
+  const sleep = opts.sleep ?? abortableSleep;
   const label = `command: ${redactText(opts.argv.join(' '), opts.redactions)}`;
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
@@ -49,7 +53,10 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
         outcome = timeout <= 0 ? { ok: false, error: 'no time left before the next sample' } : await runOnce(opts.argv, req, timeout);
         const delay = backoffDelay(attempts, Math.random);
         if (outcome.ok || attempts > opts.retries || req.signal?.aborted || steadyNow() + delay >= req.deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // An interrupt (SIGINT, the phase stopped early) while waiting ends the sample now: the next
+        // run's abort listener would have come too late to hear it, and the command run to its timeout.
+        await sleep(delay, req.signal);
+        if (req.signal?.aborted) break;
       }
       return [{
         endpoint: label,
@@ -72,6 +79,8 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
  */
 function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promise<Outcome> {
   const [command, ...args] = argv;
+  // Its abort listener would never hear an abort that came before it.
+  if (req.signal?.aborted) return Promise.resolve({ ok: false, error: 'interrupted' });
   return new Promise((resolve) => {
     const child = spawn(command!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -116,4 +116,25 @@ describe('command source', () => {
     const [r] = await pending;
     expect(r).toMatchObject({ ok: false, attempts: 1, error: 'interrupted' });
   });
+
+  it('a run interrupted while it waits to retry starts the command no more (its next run went on to the timeout, the interrupt unheard)', async () => {
+    const stop = new AbortController();
+    const runs = join(tempDir(), 'runs');
+    // The first run fails at once; any later one would wait for its timeout.
+    const path = script(`const fs = require('node:fs'); const first = !fs.existsSync(${JSON.stringify(runs)}); fs.appendFileSync(${JSON.stringify(runs)}, 'x'); if (first) process.exit(1); setInterval(() => {}, 1000);`);
+    // The interrupt comes while the source waits between the two runs.
+    const sleep = async () => stop.abort();
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 60_000, retries: 1, redactions: [], sleep });
+    const [r] = await s.collect(tick({ signal: stop.signal }));
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: 'exit 1' });
+    expect(readFileSync(runs, 'utf8')).toBe('x');
+  });
+
+  it('a run interrupted before its sample starts no command', async () => {
+    const runs = join(tempDir(), 'runs');
+    const s = createCommandSource({ argv: [node, '-e', `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'x')`], timeoutMs: 60_000, retries: 1, redactions: [] });
+    const [r] = await s.collect(tick({ signal: AbortSignal.abort() }));
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: 'interrupted' });
+    expect(existsSync(runs)).toBe(false);
+  });
 });
