@@ -31,6 +31,25 @@ export function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Err
   });
 }
 
+/**
+ * `withDeadline` for work that `end` stops (destroying its connection, killing its process): once
+ * `ms` have passed (a NoAnswerError naming `what`), and at once when `cut` aborts (an interrupt),
+ * waiting stops and so does the work, instead of running on to its own timeout.
+ */
+export function endedAtDeadline<T>(work: Promise<T>, ms: number, what: string, end: () => void, cut?: AbortSignal): Promise<T> {
+  if (cut?.aborted) end();
+  cut?.addEventListener('abort', end, { once: true });
+  return withDeadline(
+    work,
+    ms,
+    () => {
+      end();
+      return new NoAnswerError(what, ms);
+    },
+    cut,
+  ).finally(() => cut?.removeEventListener('abort', end));
+}
+
 /** What `withDeadline`'s `expired` returns when the peer said nothing at all (a frozen server, a stuck process). */
 export class NoAnswerError extends Error {
   constructor(what: string, ms: number) {

@@ -31,9 +31,9 @@ export function withoutBom(text: string): string {
  * A file's bytes as text, or where they are not UTF-8 (a Latin-1 `café`): decoding would turn the
  * byte into U+FFFD, and the file would silently hold another text than the one written. `line` is
  * 1-based, and absent only if no position could be found; `reason` says the byte, its column and
- * its byte offset in the file.
+ * its byte offset in the file (`of`: what the bytes are, as the reason names them).
  */
-export function utf8Text(bytes: Buffer): { text: string } | { line?: number; reason: string } {
+export function utf8Text(bytes: Buffer, of = 'the file'): { text: string } | { line?: number; reason: string } {
   if (isUtf8(bytes)) return { text: bytes.toString('utf8') };
   // A newline byte is never part of a multi-byte character: each line is checked on its own.
   for (let line = 1, start = 0; start <= bytes.length; line++) {
@@ -41,7 +41,7 @@ export function utf8Text(bytes: Buffer): { text: string } | { line?: number; rea
     const end = newline === -1 ? bytes.length : newline;
     const lineBytes = bytes.subarray(start, end);
     const at = isUtf8(lineBytes) ? undefined : firstInvalid(lineBytes);
-    if (at) return { line, reason: `not UTF-8 text: byte 0x${lineBytes[at.byte]!.toString(16).padStart(2, '0')} at column ${at.column} (byte offset ${start + at.byte} of the file)` };
+    if (at) return { line, reason: `not UTF-8 text: byte 0x${lineBytes[at.byte]!.toString(16).padStart(2, '0')} at column ${at.column} (byte offset ${start + at.byte} of ${of})` };
     start = end + 1;
   }
   return { reason: 'not UTF-8 text' };
@@ -50,10 +50,27 @@ export function utf8Text(bytes: Buffer): { text: string } | { line?: number; rea
 /** Where the first byte that is not UTF-8 is: the first U+FFFD the decoder made that the file did not hold. */
 function firstInvalid(lineBytes: Buffer): { byte: number; column: number } | undefined {
   const decoded = lineBytes.toString('utf8');
+  // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
+  // Counted on from the U+FFFD before, not from the start: a line of a million U+FFFD the peer did
+  // send, then one bad byte, took minutes of a blocked event loop counted from the start each time.
+  let byte = 0;
+  let from = 0;
   for (let i = decoded.indexOf('\ufffd'); i !== -1; i = decoded.indexOf('\ufffd', i + 1)) {
-    // Everything before the first invalid byte decoded as itself: its length in bytes is the offset.
-    const byte = Buffer.byteLength(decoded.slice(0, i));
+    byte += Buffer.byteLength(decoded.slice(from, i));
+    from = i;
     if (!(lineBytes[byte] === 0xef && lineBytes[byte + 1] === 0xbf && lineBytes[byte + 2] === 0xbd)) return { byte, column: [...decoded.slice(0, i)].length + 1 };
   }
   return undefined;
+}
+
+/**
+ * What a peer answered (an endpoint's body, a `/metrics` page, a command's output) as text without
+ * a leading byte order mark, or why it is not UTF-8 text, saying where. JSON is UTF-8 (RFC 8259) and
+ * so is the exposition format: decoded anyway, a Latin-1 `café` became `caf\uFFFD`, a metric name or
+ * label value no one wrote, stored and judged as if the peer had sent it.
+ */
+export function utf8Body(bytes: Buffer, of = 'the body'): { text: string } | { reason: string } {
+  const decoded = utf8Text(bytes, of);
+  if ('text' in decoded) return { text: withoutBom(decoded.text) };
+  return { reason: decoded.line === undefined ? decoded.reason : `line ${decoded.line}: ${decoded.reason}` };
 }

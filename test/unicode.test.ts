@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutTo, wellFormed } from '../src/unicode.js';
+import { cutTo, utf8Body, utf8Text, wellFormed } from '../src/unicode.js';
 
 describe('cutTo', () => {
   it('leaves a text that fits as it is', () => {
@@ -16,5 +16,22 @@ describe('cutTo', () => {
     expect(emoji).toBe(`${'x'.repeat(138)}…`);
     expect(wellFormed(emoji)).toBe(emoji);
     expect(cutTo(`${'x'.repeat(137)}🚀🚀`, 140)).toBe(`${'x'.repeat(137)}🚀…`);
+  });
+});
+
+describe('utf8Text and utf8Body', () => {
+  it('name the first byte that is not UTF-8, after U+FFFD characters the text really holds', () => {
+    const bytes = Buffer.concat([Buffer.from('ok\n\uFFFDé\uFFFD'), Buffer.from([0xe9]), Buffer.from('\uFFFD')]);
+    expect(utf8Text(bytes)).toEqual({ line: 2, reason: 'not UTF-8 text: byte 0xe9 at column 4 (byte offset 11 of the file)' });
+    expect(utf8Body(bytes)).toEqual({ reason: 'line 2: not UTF-8 text: byte 0xe9 at column 4 (byte offset 11 of the body)' });
+    expect(utf8Body(Buffer.from('\uFEFF{"metrics": {}}'))).toEqual({ text: '{"metrics": {}}' });
+  });
+
+  it('find the byte in linear time: a peer may send a megabyte of U+FFFD before it', () => {
+    // 350,000 U+FFFD: over a minute of a blocked event loop when each one's offset was counted from the start of the line.
+    const bytes = Buffer.concat([Buffer.from('\uFFFD'.repeat(350_000)), Buffer.from([0xe9])]);
+    const started = performance.now();
+    expect(utf8Body(bytes)).toEqual({ reason: 'line 1: not UTF-8 text: byte 0xe9 at column 350001 (byte offset 1050000 of the body)' });
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });

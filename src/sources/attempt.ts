@@ -8,7 +8,7 @@ import { Headers, signRequest } from '../signing/signature.js';
 import type { ParsedEndpoint } from './endpoint.js';
 import { getOnce, type GetOutcome } from './http-get.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
-import { withoutBom } from '../unicode.js';
+import { utf8Body } from '../unicode.js';
 
 /** The transport outcome, with a 200 body decoded into the app's `metrics` object. */
 export type AttemptOutcome = Exclude<GetOutcome, { kind: 'ok' }> | { kind: 'ok'; status: number; metrics: Record<string, unknown>; latencyMs: number };
@@ -49,10 +49,12 @@ export async function attemptOnce(ctx: AttemptContext): Promise<AttemptOutcome> 
 /** The `metrics` object of a 200 body, or why there is none. */
 export function parseMetrics(body: Buffer): Record<string, unknown> | string {
   if (jsonNestingExceeds(body)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  // A byte order mark before the JSON is ignored, as RFC 8259 allows a parser to.
+  const decoded = utf8Body(body);
+  if (!('text' in decoded)) return decoded.reason;
   let doc: unknown;
   try {
-    // A byte order mark before the JSON is ignored, as RFC 8259 allows a parser to.
-    doc = JSON.parse(withoutBom(body.toString('utf8')));
+    doc = JSON.parse(decoded.text);
   } catch {
     if (body.length === 0) return 'empty body';
     // A proxy's error or login page answering in the app's place: said as such.

@@ -12,10 +12,11 @@ import { redactText } from '../redact.js';
 import { shorten } from '../output/terminal.js';
 import { signalGroup } from '../runner/process-group.js';
 import { backoffDelay } from './backoff.js';
+import { abortableSleep } from './retrying.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import type { CollectRequest, EndpointResult, MetricSource } from './types.js';
 import { steadyNow } from '../sampling/clock.js';
-import { withoutBom } from '../unicode.js';
+import { utf8Body } from '../unicode.js';
 
 /** Output past this is not a sample: the command is killed. */
 const MAX_OUTPUT = 1024 * 1024;
@@ -28,6 +29,8 @@ export interface CommandSourceOptions {
   retries: number;
   /** Values to mask in error messages (the command's stderr may echo them). */
   redactions: string[];
+  /** Waits between attempts; must resolve early when `signal` aborts. Default: abortableSleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 interface Outcome {
@@ -37,6 +40,7 @@ interface Outcome {
 }
 
 export function createCommandSource(opts: CommandSourceOptions): MetricSource {
+  const sleep = opts.sleep ?? abortableSleep;
   const label = `command: ${redactText(opts.argv.join(' '), opts.redactions)}`;
   return {
     async collect(req: CollectRequest): Promise<EndpointResult[]> {
@@ -49,7 +53,10 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
         outcome = timeout <= 0 ? { ok: false, error: 'no time left before the next sample' } : await runOnce(opts.argv, req, timeout);
         const delay = backoffDelay(attempts, Math.random);
         if (outcome.ok || attempts > opts.retries || req.signal?.aborted || steadyNow() + delay >= req.deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // An interrupt (SIGINT, the phase stopped early) while waiting ends the sample now: the next
+        // run's abort listener would have come too late to hear it, and the command run to its timeout.
+        await sleep(delay, req.signal);
+        if (req.signal?.aborted) break;
       }
       return [{
         endpoint: label,
@@ -72,13 +79,17 @@ export function createCommandSource(opts: CommandSourceOptions): MetricSource {
  */
 function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promise<Outcome> {
   const [command, ...args] = argv;
+  // Its abort listener would never hear an abort that came before it.
+  if (req.signal?.aborted) return Promise.resolve({ ok: false, error: 'interrupted' });
   return new Promise((resolve) => {
     const child = spawn(command!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
       env: { ...commandEnv(process.env), SEQPULSE_PHASE: req.phase, SEQPULSE_DEPLOYMENT_ID: req.deploymentId },
     });
-    let stdout = '';
+    // Bytes, decoded once whole: a chunk boundary may split a character, and output that is not UTF-8 is refused, not patched with U+FFFD.
+    const stdout: Buffer[] = [];
+    let printed = 0;
     let stderr = '';
     let settled = false;
     // No process groups (Windows): the command itself at least.
@@ -98,16 +109,17 @@ function runOnce(argv: string[], req: CollectRequest, timeoutMs: number): Promis
     const timer = setTimeout(() => stop(`timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
     const onAbort = () => stop('interrupted');
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.length > MAX_OUTPUT) stop(`printed more than ${MAX_OUTPUT} bytes`);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      printed += chunk.length;
+      if (printed > MAX_OUTPUT) stop(`printed more than ${MAX_OUTPUT} bytes`);
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.on('error', (err) => done({ ok: false, error: `could not start ${command}: ${err.message}` }));
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (code !== 0) return done({ ok: false, error: `exit ${code ?? signal}${tail}` });
-      done(parseSample(stdout));
+      done(parseSample(Buffer.concat(stdout)));
     };
     // The pipes close once their last writer is gone: with the group killed, that is now, unless a
     // process escaped the group (a daemon started with setsid) and holds them. Then what the
@@ -138,12 +150,14 @@ export function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-function parseSample(printed: string): Outcome {
+function parseSample(printed: Buffer): Outcome {
+  if (jsonNestingExceeds(printed)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
   // A byte order mark before the JSON (PowerShell, .NET and Windows editors write one) is ignored, as
   // for an endpoint's body and a sample file: JSON.parse refused it, and the reason quoted the output
   // trimmed of it, a valid sample.
-  const text = withoutBom(printed);
-  if (jsonNestingExceeds(text)) return { ok: false, error: `printed JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+  const decoded = utf8Body(printed, 'the output');
+  if (!('text' in decoded)) return { ok: false, error: `malformed output: ${decoded.reason}; JSON is UTF-8 text` };
+  const { text } = decoded;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

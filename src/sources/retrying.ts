@@ -200,7 +200,7 @@ export function describeFailure(last: RetriableOutcome | undefined, signal: Abor
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return systemClock.sleepUntil(systemClock.now() + ms, signal);
 }
 

@@ -18,7 +18,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ConfigError, UnsafeRoleError } from '../errors.js';
 import { redactUrl } from '../redact.js';
-import { KEEPALIVE_DELAY_MS, NoAnswerError, withDeadline } from '../deadline.js';
+import { endedAtDeadline, KEEPALIVE_DELAY_MS, NoAnswerError } from '../deadline.js';
 import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
 import { READER_HINT, ROLE_CHECK } from './sql-role.js';
@@ -28,8 +28,11 @@ import { steadyNow } from '../sampling/clock.js';
 export type Row = unknown[];
 
 export interface SqlReader {
-  /** At most `limit` rows of the query, as arrays, within `budgetMs`. */
-  query(sql: string, limit: number, budgetMs: number): Promise<Row[]>;
+  /**
+   * At most `limit` rows of the query, as arrays, within `budgetMs`. `signal` (SIGINT, the phase
+   * stopped) ends the wait at once with its reason, and the connection or process with it.
+   */
+  query(sql: string, limit: number, budgetMs: number, signal?: AbortSignal): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -141,7 +144,7 @@ export async function readQuery(client: pg.Client, sql: string, limit: number, s
   }
 }
 
-export async function openPostgresReader(url: string, timeoutMs: number, budgetMs: number): Promise<SqlReader> {
+export async function openPostgresReader(url: string, timeoutMs: number, budgetMs: number, signal?: AbortSignal): Promise<SqlReader> {
   const issues = postgresUrlIssues(url);
   if (issues.length > 0) throw new ConfigError(issues.map((reason) => ({ source: 'settings', key: 'sql_url', reason })));
   const client = new pg.Client({
@@ -163,16 +166,13 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
     lost = true;
     socket()?.destroy();
   };
-  const step = <T>(work: Promise<T>, ms: number, what: string) =>
-    withDeadline(work, ms, () => {
-      destroy();
-      return new NoAnswerError(what, ms);
-    });
+  // An interrupt does not wait for the server: the session goes (its statement_timeout ends what it ran).
+  const step = <T>(work: Promise<T>, ms: number, what: string, cut?: AbortSignal) => endedAtDeadline(work, ms, what, destroy, cut);
 
   const started = steadyNow();
   try {
-    await step(client.connect(), budgetMs, 'connecting to the database');
-    const { rows } = await step(client.query<[string, string]>({ text: ROLE_CHECK, rowMode: 'array' }), budgetMs - (steadyNow() - started), 'checking the role');
+    await step(client.connect(), budgetMs, 'connecting to the database', signal);
+    const { rows } = await step(client.query<[string, string]>({ text: ROLE_CHECK, rowMode: 'array' }), budgetMs - (steadyNow() - started), 'checking the role', signal);
     if (rows.length > 0) {
       const what = rows.slice(0, 8).map(([who, can]) => `${who} ${can}`);
       throw new UnsafeRoleError(
@@ -202,18 +202,18 @@ export async function openPostgresReader(url: string, timeoutMs: number, budgetM
   });
 
   return {
-    async query(sql, limit, ms) {
+    async query(sql, limit, ms, cut) {
       if (lost) throw new Error('the connection to the database was lost');
       // The server cancels first, with its own message; the client-side deadline is for a server that cannot.
       const serverMs = Math.max(1, Math.round(ms - Math.min(250, ms / 5)));
       received = 0;
-      const cut = new Promise<never>((_, reject) => (tooLarge = () => reject(new AnswerTooLargeError())));
+      const tooLargeCut = new Promise<never>((_, reject) => (tooLarge = () => reject(new AnswerTooLargeError())));
       const work = readQuery(client, sql, limit, serverMs);
       work.catch(() => undefined);
-      return step(Promise.race([work, cut]), ms, 'the query')
+      return step(Promise.race([work, tooLargeCut]), ms, 'the query', cut)
         .catch((err: unknown) => {
           // Another query's deadline gave the connection up while this one waited behind it.
-          if (lost && !(err instanceof NoAnswerError || err instanceof AnswerTooLargeError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
+          if (lost && !cut?.aborted && !(err instanceof NoAnswerError || err instanceof AnswerTooLargeError)) throw new Error('the database did not answer: the connection was closed after a query got no answer');
           throw err;
         })
         .finally(() => {

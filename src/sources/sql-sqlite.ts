@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { NoAnswerError, withDeadline } from '../deadline.js';
+import { endedAtDeadline } from '../deadline.js';
 import { sqliteChild, type ChildReply, type ChildRequest } from './sqlite-child.js';
 import type { Row, SqlReader } from './sql-postgres.js';
 import { AnswerTooLargeError, MAX_ANSWER_BYTES } from './sql-limits.js';
@@ -20,26 +20,26 @@ export function sqlitePath(location: string): string {
   return location.replace(/^(sqlite|file):(\/\/)?/i, '');
 }
 
-export async function openSqliteReader(location: string, budgetMs: number): Promise<SqlReader> {
+export async function openSqliteReader(location: string, budgetMs: number, signal?: AbortSignal): Promise<SqlReader> {
   const driver = driverPath();
   const path = sqlitePath(location);
   let child: Child | undefined;
 
-  const started = async (ms: number): Promise<Child> => {
+  const started = async (ms: number, cut: AbortSignal | undefined): Promise<Child> => {
     if (child?.alive()) return child;
     child = startChild();
-    await child.ask({ kind: 'open', driver, path }, ms, 'opening the SQLite file');
+    await child.ask({ kind: 'open', driver, path }, ms, 'opening the SQLite file', cut);
     return child;
   };
   // Opened once up front, so a missing file or a driver that cannot load is reported at once.
-  await started(budgetMs);
+  await started(budgetMs, signal);
 
   return {
-    async query(sql, limit, ms) {
+    async query(sql, limit, ms, cut) {
       const deadline = steadyNow() + ms;
-      const c = await started(ms);
+      const c = await started(ms, cut);
       const left = deadline - steadyNow();
-      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, maxBytes: MAX_ANSWER_BYTES, budgetMs: left + WATCHDOG_GRACE_MS }, left, 'the query');
+      const reply = await c.ask({ kind: 'query', id: 0, sql, limit, maxBytes: MAX_ANSWER_BYTES, budgetMs: left + WATCHDOG_GRACE_MS }, left, 'the query', cut);
       if (reply.tooLarge) throw new AnswerTooLargeError();
       return reply.rows ?? [];
     },
@@ -50,7 +50,8 @@ export async function openSqliteReader(location: string, budgetMs: number): Prom
 }
 
 interface Child {
-  ask(request: ChildRequest, ms: number, what: string): Promise<ChildReply>;
+  /** `cut` (an interrupt) kills the reader, as its deadline does: a query in SQLite cannot be stopped otherwise. */
+  ask(request: ChildRequest, ms: number, what: string, cut?: AbortSignal): Promise<ChildReply>;
   alive(): boolean;
   kill(): void;
 }
@@ -91,16 +92,13 @@ function startChild(): Child {
     proc.kill('SIGKILL');
   };
   return {
-    ask(request, ms, what) {
+    ask(request, ms, what, cut) {
       const id = request.kind === 'open' ? 0 : next++;
       const message: ChildRequest = request.kind === 'open' ? request : { ...request, id };
       const answer = new Promise<ChildReply>((resolve, reject) => pending.set(id, { resolve, reject }));
       if (exited) fail(new Error('the SQLite reader stopped'));
-      else proc.send(message, (err) => err && fail(err));
-      return withDeadline(answer, ms, () => {
-        kill();
-        return new NoAnswerError(what, ms);
-      });
+      else if (!cut?.aborted) proc.send(message, (err) => err && fail(err));
+      return endedAtDeadline(answer, ms, what, kill, cut);
     },
     alive: () => !exited,
     kill,

@@ -50,7 +50,7 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
   const shown = redactUrl(opts.url);
   let db: Promise<SqlReader> | undefined;
   let sent = 0;
-  const open = (budgetMs: number) => (postgres ? openPostgresReader(opts.url, opts.timeoutMs, budgetMs) : openSqliteReader(opts.url, budgetMs));
+  const open = (budgetMs: number, signal: AbortSignal | undefined) => (postgres ? openPostgresReader(opts.url, opts.timeoutMs, budgetMs, signal) : openSqliteReader(opts.url, budgetMs, signal));
   const forget = () => {
     const stale = db;
     db = undefined;
@@ -77,9 +77,9 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
         const budget = Math.max(1, Math.min(opts.timeoutMs, req.deadline - steadyNow()));
         const started = steadyNow();
         try {
-          db ??= open(budget);
+          db ??= open(budget, req.signal);
           const reader = await db;
-          const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (steadyNow() - started)));
+          const rows = await reader.query(query.trim().replace(/;\s*$/, ''), opts.maxRows + 1, Math.max(1, budget - (steadyNow() - started)), req.signal);
           const values = valuesOf(name, rows, opts.maxRows);
           const size = sizeOfValues(values);
           if (kept + size > MAX_SAMPLE_CHARS) throw new Error(`its answer would take the sample past ${MAX_SAMPLE_CHARS / 1024 / 1024} MiB of metric names and values; return fewer or shorter rows`);
@@ -88,6 +88,13 @@ export function createSqlSource(opts: SqlSourceOptions): MetricSource {
         } catch (err) {
           // A refused role or URL stops the run (before the deploy), like a rejected key.
           if (err instanceof ConfigError || err instanceof CredentialsError) throw err;
+          // Interrupted (SIGINT, the phase stopped): the query was given up with its connection or
+          // reader, not waited out to its timeout; the next sample, if any, opens another.
+          if (req.signal?.aborted) {
+            forget();
+            errors.push(`${name}: interrupted`);
+            break;
+          }
           const message = redactUserinfo(err instanceof Error ? err.message : String(err));
           errors.push(`${name}: ${message}`);
           // An answer too large cost its connection (the next query opens another); a server that

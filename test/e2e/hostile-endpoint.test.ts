@@ -1,11 +1,12 @@
 /**
  * What an endpoint answers with a 200 that is not quite the document: a body led by a byte order
- * mark is read (RFC 8259 lets a parser ignore it), and an HTML page answering for the app (a proxy's
- * error or login page) is said to be one. The built CLI against a real app on 127.0.0.1.
+ * mark is read (RFC 8259 lets a parser ignore it), a body that is not UTF-8 is refused saying where,
+ * and an HTML page answering for the app (a proxy's error or login page) is said to be one. The built CLI against a real app on 127.0.0.1.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { storedSamples } from '../helpers/records.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
@@ -20,6 +21,21 @@ describe('200 bodies from the endpoint', () => {
     const report = JSON.parse(r.stdout) as { verdict: string; samples: { pre: number; failed: number } };
     expect(report.verdict).not.toBeNull();
     expect(report.samples).toMatchObject({ pre: 3, failed: 0 });
+  });
+
+  it('a body that is not UTF-8 (a Latin-1 "café" as a metric name) is a malformed body naming the byte, not a sample holding a metric "caf\uFFFD" no one sent', async () => {
+    const app = track(await startTestApp());
+    const body = Buffer.concat([Buffer.from('{"metrics": {"error_rate": 0.01, "caf'), Buffer.from([0xe9]), Buffer.from('": 1}}')]);
+    app.setMode({ kind: 'malformed', body });
+    const cwd = tempDir();
+    const r = await runCli(['run', ...fastFlags(app.url, ['--retries', '0']), '--', process.execPath, '-e', ''], { cwd, env });
+    expect(r.code, r.stderr).toBe(3);
+    const samples = await storedSamples(cwd);
+    expect(samples.length).toBeGreaterThan(0);
+    for (const s of samples) {
+      expect(s.ok).toBe(false);
+      expect(s.error).toBe('malformed body: line 1: not UTF-8 text: byte 0xe9 at column 38 (byte offset 37 of the body)');
+    }
   });
 
   it('an HTML page is reported as HTML answering for the app, not just "not JSON"', async () => {

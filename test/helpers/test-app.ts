@@ -35,8 +35,8 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number | string; date?: string; body?: string }
   /** Never answers; the connection stays open until the client gives up or the app closes. */
   | { kind: 'hang' }
-  /** 200 with this body (default: invalid JSON). Use `'{"foo":1}'` for JSON without `metrics`. */
-  | { kind: 'malformed'; body?: string }
+  /** 200 with this body (default: invalid JSON). Use `'{"foo":1}'` for JSON without `metrics`, a Buffer for bytes that are not UTF-8. */
+  | { kind: 'malformed'; body?: string | Buffer }
   /** 200 streaming `bytes` (default 5 MiB) of JSON-ish padding. `declareLength` sends Content-Length (default: chunked). */
   | { kind: 'huge'; bytes?: number; declareLength?: boolean }
   /** Healthy, after `ms` ms. */

@@ -41,6 +41,13 @@ describe('command source', () => {
     expect((await t.collect(tick()))[0]!.error).toMatch(/without a "metrics" object/);
   });
 
+  it('output that is not UTF-8 (a Latin-1 metric name) is a failed sample naming the byte, not a metric whose name holds U+FFFD', async () => {
+    const path = script(`process.stdout.write(Buffer.from('{"metrics": {"caf\\xe9": 1}}\\n', 'latin1'))`);
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 5000, retries: 0, redactions: [] });
+    const [r] = await s.collect(tick());
+    expect(r).toMatchObject({ ok: false, error: 'malformed output: line 1: not UTF-8 text: byte 0xe9 at column 18 (byte offset 17 of the output); JSON is UTF-8 text' });
+  });
+
   it('a command that does not exist says so', async () => {
     const s = createCommandSource({ argv: ['/no/such/metrics-command'], timeoutMs: 5000, retries: 0, redactions: [] });
     expect((await s.collect(tick()))[0]!.error).toMatch(/could not start \/no\/such\/metrics-command: .*ENOENT/);
@@ -108,5 +115,26 @@ describe('command source', () => {
     stop.abort();
     const [r] = await pending;
     expect(r).toMatchObject({ ok: false, attempts: 1, error: 'interrupted' });
+  });
+
+  it('a run interrupted while it waits to retry starts the command no more (its next run went on to the timeout, the interrupt unheard)', async () => {
+    const stop = new AbortController();
+    const runs = join(tempDir(), 'runs');
+    // The first run fails at once; any later one would wait for its timeout.
+    const path = script(`const fs = require('node:fs'); const first = !fs.existsSync(${JSON.stringify(runs)}); fs.appendFileSync(${JSON.stringify(runs)}, 'x'); if (first) process.exit(1); setInterval(() => {}, 1000);`);
+    // The interrupt comes while the source waits between the two runs.
+    const sleep = async () => stop.abort();
+    const s = createCommandSource({ argv: [node, path], timeoutMs: 60_000, retries: 1, redactions: [], sleep });
+    const [r] = await s.collect(tick({ signal: stop.signal }));
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: 'exit 1' });
+    expect(readFileSync(runs, 'utf8')).toBe('x');
+  });
+
+  it('a run interrupted before its sample starts no command', async () => {
+    const runs = join(tempDir(), 'runs');
+    const s = createCommandSource({ argv: [node, '-e', `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'x')`], timeoutMs: 60_000, retries: 1, redactions: [] });
+    const [r] = await s.collect(tick({ signal: AbortSignal.abort() }));
+    expect(r).toMatchObject({ ok: false, attempts: 1, error: 'interrupted' });
+    expect(existsSync(runs)).toBe(false);
   });
 });

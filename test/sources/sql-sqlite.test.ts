@@ -140,6 +140,17 @@ describe('sql source on SQLite: hostile queries', () => {
     expect((await fast.collect(tick()))[0]).toMatchObject({ ok: true, metrics: { orders: 2 } });
   });
 
+  it('an interrupt (SIGINT, the phase stopped) ends a query at once, its reader killed, not at its timeout', async () => {
+    const { path } = shop();
+    const s = source(path, { slow: 'with recursive r(x) as (select 1 union all select x + 1 from r) select count(*) from r' }, 20_000);
+    const stop = new AbortController();
+    const pending = s.collect({ ...tick(25_000), signal: stop.signal });
+    stop.abort();
+    // It ran on to the timeout: 'slow: the query: no answer within 20s'.
+    expect((await pending)[0]).toMatchObject({ ok: false, error: 'slow: interrupted' });
+    await waitFor(() => sqliteReaders().length === 0, 'the interrupted reader to be gone');
+  });
+
   it('after a query cut off at the timeout, the other queries of the same sample run in a fresh reader (issue 16)', async () => {
     const { path } = shop();
     // The fresh reader starts within the next query's own timeout (a Node process and the driver):

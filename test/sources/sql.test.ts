@@ -10,6 +10,7 @@ import type { MetricSource } from '../../src/sources/types.js';
 import { tempDir } from '../helpers/cli.js';
 import { createReaderRole, createTestDatabase } from '../helpers/postgres.js';
 import { recordingProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const tick = (timeoutMs = 5000) => ({ phase: 'post' as const, deploymentId: 'd-1', deadline: Date.now() + timeoutMs });
 const opened: MetricSource[] = [];
@@ -87,6 +88,24 @@ describe('sql source on Postgres', () => {
     expect(Date.now() - started).toBeLessThan(4000);
     expect(r!.error).toMatch(/slow: canceling statement due to statement timeout/);
     expect(r).toMatchObject({ ok: true, metrics: { payments: 4 } });
+  });
+
+  it('an interrupt (SIGINT, the phase stopped) ends a query at once, not at its timeout; the next sample connects again', async () => {
+    const { admin, reader: url } = await shopDatabase();
+    const s = source({ url, queries: { slow: 'select 1 from pg_sleep(30)', payments: 'select count(*) from payments' }, timeoutMs: 20_000, maxRows: 10, budget: 10 });
+    const stop = new AbortController();
+    const pending = s.collect({ ...tick(25_000), signal: stop.signal });
+    const watcher = new pg.Client({ connectionString: admin });
+    await watcher.connect();
+    try {
+      await waitFor(async () => (await watcher.query(`select 1 from pg_stat_activity where state = 'active' and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)).rowCount! > 0, 'the slow query to run');
+    } finally {
+      await watcher.end();
+    }
+    stop.abort();
+    // It waited for the server's statement_timeout: 'slow: canceling statement due to statement timeout', 20 s later.
+    expect((await pending)[0]).toMatchObject({ ok: false, error: 'slow: interrupted' });
+    expect((await s.collect(tick()))[0]).toMatchObject({ metrics: { payments: 4 } });
   });
 
   it('enforces the row cap and the per-run query budget', async () => {

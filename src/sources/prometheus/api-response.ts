@@ -12,6 +12,7 @@
 import { shorten } from '../../output/terminal.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
 import { parseSampleValue } from './exposition.js';
+import { utf8Body } from '../../unicode.js';
 
 /** Longest text kept from an answer (an error, a warning): a server may explain itself in megabytes, and each sample stores it. */
 export const MAX_ANSWER_TEXT = 500;
@@ -32,9 +33,11 @@ export type ApiBody =
  */
 export function decodeApiBody(body: Buffer, scrub: (text: string) => string = (t) => t): ApiBody | string {
   if (jsonNestingExceeds(body)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  const decoded = utf8Body(body);
+  if (!('text' in decoded)) return decoded.reason;
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
+    doc = JSON.parse(decoded.text);
   } catch {
     return body.length === 0 ? 'empty body' : 'not JSON (is the URL a Prometheus server?)';
   }

@@ -20,7 +20,7 @@
  * division by zero, or anything not finite.
  */
 import { bucketQuantile, type Bucket } from './bucket-quantile.js';
-import { seriesKey, type Exposition, type Sample } from './exposition.js';
+import { bucketBound, seriesKey, type Exposition, type Sample } from './exposition.js';
 import type { Expr, Matcher, Selector } from './expression.js';
 
 export interface Scrape {
@@ -81,9 +81,9 @@ function quantile(q: number, selector: Selector, current: Scrape, previous: Scra
   if (!exposes(current.exposition, bucketName)) return undefined;
   const perBound = new Map<string, Bucket>();
   for (const { sample, increase } of increases({ name: bucketName, matchers: selector.matchers }, current, previous)) {
-    const le = sample.labels.le;
-    if (le === undefined) continue;
-    const upperBound = le === '+Inf' ? Infinity : Number(le);
+    // A page with a bucket whose bound is not a number was refused (exposition.ts).
+    const upperBound = sample.labels.le === undefined ? undefined : bucketBound(sample.labels.le);
+    if (upperBound === undefined) continue;
     // `le="1"` and `le="1.0"` (OpenMetrics' canonical form) are the same bucket.
     const key = String(upperBound);
     const bucket = perBound.get(key) ?? { upperBound, count: 0 };

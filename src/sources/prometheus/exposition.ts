@@ -65,6 +65,11 @@ export function parseExposition(text: string, openMetrics = false, keep: (name: 
     }
     const sample = new SampleLine(line, i + 1).read(openMetrics);
     if (!keep(sample.name)) continue;
+    // A histogram bucket (unless the page declares that name as a family of its own) must have a bound.
+    const le = sample.name.endsWith('_bucket') && !out.types.has(sample.name) ? sample.labels.le : undefined;
+    if (le !== undefined && bucketBound(le) === undefined) {
+      throw new ExpositionError(i + 1, shorten(`invalid le ${JSON.stringify(le)} for ${sample.name} (a bucket's upper bound is a number or +Inf)`, MAX_REASON));
+    }
     // A series twice in one page (two registries exporting the same metric, a bad merge): the first
     // counts, as Prometheus keeps it; both had been summed, a rate read as twice the traffic.
     const key = `${sample.name.length}:${sample.name}${seriesKey(sample)}`;
@@ -89,6 +94,17 @@ export function seriesKey(s: Sample): string {
   return key;
 }
 
+
+/**
+ * A histogram bucket's upper bound, its `le` label parsed as a sample value is (`+Inf`, `1.0`,
+ * `1e3`), or undefined when that is not a number. Number() read `le="0x10"` as 16, `le=""` as 0
+ * and `le="1e"` as NaN: a quantile off by orders of magnitude, or silently none. Prometheus does
+ * not use such a bucket either ("bad bucket label"). NaN is no bound.
+ */
+export function bucketBound(le: string): number | undefined {
+  const bound = parseSampleValue(le);
+  return bound === undefined || Number.isNaN(bound) ? undefined : bound;
+}
 
 /** Returns true on `# EOF`. */
 function readComment(line: string, lineNo: number, out: Exposition): boolean {
@@ -163,6 +179,9 @@ class SampleLine {
       this.spaces();
       if (this.peek() === '}') break;
       const label = this.name(LABEL_NAME, 'a label name');
+      // Which of the two would count is a guess, and either way the series passes for another one
+      // (`{status="500",status="200"}` read as the 200s): Prometheus refuses the sample too.
+      if (label in labels) this.fail(`label ${label} twice in one series`);
       this.spaces();
       this.expect('=');
       this.spaces();

@@ -22,6 +22,7 @@ import { ExpositionError, parseExposition, type Exposition } from './exposition.
 import { ExpressionError, parseExpression, type Expr } from './expression.js';
 import { metricsRecord } from '../metrics-record.js';
 import { steadyNow } from '../../sampling/clock.js';
+import { utf8Body } from '../../unicode.js';
 
 export interface ScrapeOptions extends PrometheusClientOptions {
   /** The app's /metrics URLs (Prometheus text exposition 0.0.4 or OpenMetrics 1.0); one EndpointResult per target per tick. */
@@ -157,8 +158,11 @@ function sampleNames(expr: Expr): string[] {
 }
 
 function decodePage(body: Buffer, contentType: string | undefined, keep: (name: string) => boolean): Exposition | string {
+  // Both formats are UTF-8; a byte that is not would have become U+FFFD in a label value no query matches.
+  const decoded = utf8Body(body);
+  if (!('text' in decoded)) return `malformed metrics page: ${decoded.reason}`;
   try {
-    return parseExposition(body.toString('utf8'), /openmetrics/i.test(contentType ?? ''), keep);
+    return parseExposition(decoded.text, /openmetrics/i.test(contentType ?? ''), keep);
   } catch (err) {
     if (err instanceof ExpositionError) return `malformed metrics page: ${err.message}`;
     throw err;

@@ -64,9 +64,23 @@ describe('the text format 0.0.4', () => {
     ['a 1 soon', 'line 1: invalid timestamp "soon" for a'],
     ['9a 1', 'line 1: expected a metric name at column 1'],
     ['# TYPE a countre\na 1', 'line 1: malformed # TYPE line'],
+    ['a{x="1",y="2",x="3"} 1', 'line 1: label x twice in one series'],
   ])('refuses %j with the line and the reason', (text, reason) => {
     expect(() => parseExposition(text)).toThrow(ExpositionError);
     expect(() => parseExposition(text)).toThrow(reason);
+  });
+
+  it.each(['abc', '', '1e', '0x10', ' 1', '1,5', 'NaN'])('refuses a histogram bucket with le=%j, naming the line (Number() read "0x10" as 16 and "" as 0: a quantile silently wrong)', (le) => {
+    const page = ['# TYPE h histogram', 'h_bucket{le="0.1"} 1', `h_bucket{le=${JSON.stringify(le)}} 2`, 'h_bucket{le="+Inf"} 3'].join('\n');
+    expect(() => parseExposition(page)).toThrow(ExpositionError);
+    expect(() => parseExposition(page)).toThrow(`line 3: invalid le ${JSON.stringify(le)} for h_bucket (a bucket's upper bound is a number or +Inf)`);
+    // A histogram the queries do not read is not refused (Prometheus scrapes such a page too).
+    expect(parseExposition(page, false, (name) => name !== 'h_bucket').samples).toEqual([]);
+  });
+
+  it('reads every bound the format allows: +Inf in any case, -Inf, 1.0, 1e3; and a page that declares a _bucket name as its own family is not held to it', () => {
+    const page = parseExposition(['h_bucket{le="-Inf"} 0', 'h_bucket{le="1.0"} 1', 'h_bucket{le="1e3"} 2', 'h_bucket{le="inf"} 3', '# TYPE s3_bucket gauge', 's3_bucket{le="eu"} 1'].join('\n'));
+    expect(page.samples.map((s) => s.labels.le)).toEqual(['-Inf', '1.0', '1e3', 'inf', 'eu']);
   });
 
   it.each([

@@ -41,6 +41,13 @@ describe('a Prometheus API answering hostile JSON', () => {
     expect(api.requestsFor('sum(a)')).toHaveLength(2);
   });
 
+  it('an answer that is not UTF-8 (a Latin-1 label value) is a failed metric naming the byte, never read with U+FFFD in its place', async () => {
+    const raw = Buffer.concat([Buffer.from('{"status":"success","data":{"resultType":"vector","result":[{"metric":{"route":"/caf'), Buffer.from([0xe9]), Buffer.from('"},"value":[1,"1"]}]}}')]);
+    const { source } = await setup({ 'sum(a)': [{ raw }] }, { retries: 0 });
+    const [r] = await source.collect(tick());
+    expect(r).toMatchObject({ ok: false, error: 'm0: malformed answer: line 1: not UTF-8 text: byte 0xe9 at column 85 (byte offset 84 of the body)' });
+  });
+
   it('an explanation of megabytes (error, errorType, warnings) is stored cut, the token it echoes masked', async () => {
     // Three of them still fit in an answer (8 MiB at most).
     const huge = `${'E'.repeat(2 * 1024 * 1024)} Authorization: Bearer ${TOKEN}`;

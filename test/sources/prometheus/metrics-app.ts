@@ -25,7 +25,7 @@ export interface MetricsApp {
   /** Headers of every /metrics request, in order. */
   scrapes: IncomingHttpHeaders[];
   /** Serve this body (200) from /metrics instead of the registry, until set back to undefined. */
-  override: { body: string; status: number; headers?: Record<string, string> } | undefined;
+  override: { body: string | Buffer; status: number; headers?: Record<string, string> } | undefined;
   /** Requests handled by the app itself (not /metrics). */
   served(): number;
   /** Sends `n` real requests to /work; `status(i)` and `seconds(i)` describe request i. */

@@ -12,7 +12,7 @@ export interface Answer {
   /** The JSON body; a function gets the request's parameters (for range queries). */
   body?: unknown | ((params: URLSearchParams) => unknown);
   /** A raw body instead of JSON (e.g. an HTML error page from a proxy). */
-  raw?: string;
+  raw?: string | Buffer;
   headers?: Record<string, string>;
   /** Never answer. */
   hang?: boolean;

@@ -228,6 +228,33 @@ describe('failures', () => {
     expect(a.scrapes).toHaveLength(3);
   });
 
+  it('a page that is not UTF-8 (a Latin-1 label value) is a failed sample naming the byte, not a series whose label holds U+FFFD', async () => {
+    const a = await app();
+    a.override = { status: 200, body: Buffer.concat([Buffer.from('http_requests_total{status="200"} 5\nhttp_requests_in_flight{route="/caf'), Buffer.from([0xe9]), Buffer.from('"} 1\n')]) };
+    const r = await one(source([a.metricsUrl], { retries: 0 }));
+    expect(r).toMatchObject({ ok: false, http_status: 200 });
+    expect(r.error).toBe('malformed metrics page: line 2: not UTF-8 text: byte 0xe9 at column 36 (byte offset 71 of the body)');
+  });
+
+  it('a histogram bucket whose le is not a number fails the scrape naming it (le="0x10" was read as a bucket at 16: a p95 of seconds from observations under 0.1 s)', async () => {
+    const a = await app();
+    const page = (n: number, le: string) => `# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_bucket{le="0.1"} ${n}\nhttp_request_duration_seconds_bucket{le="${le}"} ${n}\nhttp_request_duration_seconds_bucket{le="+Inf"} ${n}\n`;
+    const s = source([a.metricsUrl], { retries: 0, queries: { latency_p95: 'quantile(0.95, http_request_duration_seconds)' } });
+    a.override = { status: 200, body: page(10, '0.5') };
+    expect(await one(s)).toMatchObject({ ok: true, metrics: {} });
+    a.override = { status: 200, body: page(20, '0.5') };
+    expect((await one(s)).metrics!.latency_p95).toBeCloseTo(0.095);
+    a.override = { status: 200, body: page(30, '0x10') };
+    expect(await one(s)).toMatchObject({ ok: false, error: 'malformed metrics page: line 3: invalid le "0x10" for http_request_duration_seconds_bucket (a bucket\'s upper bound is a number or +Inf)' });
+  });
+
+  it('a series with a label twice fails the scrape naming it: {status="500",status="200"} passed for the 200s, and the real 200s were then dropped as its duplicate', async () => {
+    const a = await app();
+    a.override = { status: 200, body: '# TYPE http_requests_total counter\nhttp_requests_total{status="500",status="200"} 10\nhttp_requests_total{status="200"} 100\n' };
+    const r = await one(source([a.metricsUrl], { retries: 0 }));
+    expect(r).toMatchObject({ ok: false, error: 'malformed metrics page: line 2: label status twice in one series' });
+  });
+
   it('a 404 is not retried', async () => {
     const a = await app();
     const r = await one(source([`${a.url}/metricz`], { retries: 3 }));
