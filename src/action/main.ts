@@ -33,8 +33,11 @@ import { readInputs, unknownInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
 import { displayableReport, escapeControls, forDisplay, shorten } from '../output/terminal.js';
 
-/** GitHub cuts a step summary at 1 MiB. */
-const SUMMARY_LIMIT = 900_000;
+/**
+ * GitHub refuses a step summary over 1 MiB (1024 * 1024 bytes, not characters: a summary of CJK
+ * text is three times its length in bytes), and then shows none of it: kept under, with room.
+ */
+const SUMMARY_BYTES = 1_000_000;
 
 /** A failure's message and hint at most this long in the annotation (the report file keeps every word of a verdict). */
 const FAILURE_SHOWN = 2_000;
@@ -204,7 +207,7 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   core.setOutput('summary', shown.summary);
   core.setOutput('report-json', reportPath);
 
-  await writeSummary(renderMarkdown(report, { maxChars: SUMMARY_LIMIT }));
+  await writeSummary(renderMarkdown(report, { maxBytes: SUMMARY_BYTES }));
   const reasons = shown.details.slice(0, 3).join('\n');
   const title = `seqpulse ${shown.project}/${shown.env}`;
   const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';

@@ -257,6 +257,29 @@ describe('the Action (Node 24)', () => {
     expect(failure!.length).toBeLessThan(2_500);
   });
 
+  it('the job summary stays under GitHub\'s 1 MiB (in bytes) however many lines the verdict has: 1,200 metrics gone after the deploy, each a 900-character detail line', async () => {
+    // Two instances, each reporting half the metrics: one answer holds at most 1 MiB.
+    const names = Array.from({ length: 1_200 }, (_, i) => `m${i}_${'x'.repeat(900)}`);
+    const half = (k: number) => (_n: number, phase: string | undefined) => Object.fromEntries([['requests_per_sec', 100], ...(phase === 'post' ? [] : names.slice(k * 600, (k + 1) * 600).map((n) => [n, 1]))]);
+    const apps = [track(await startTestApp({ secret: TEST_SECRET, metrics: half(0) })), track(await startTestApp({ secret: TEST_SECRET, metrics: half(1) }))];
+    const workspace = tempDir('seqpulse-ws-');
+    writeFileSync(join(workspace, 'seqpulse.yml'), `metrics:\n${names.map((n) => `  ${n}: { threshold: 10 }`).join('\n')}\n`);
+    const given = { ...inputs(apps[0]!.url, { command: `'${process.execPath}' -e 0`, project: 'ショップ' }), endpoints: apps.map((a) => a.url).join('\n'), 'pre-samples': '1', window: '500ms' };
+    const r = await runAction({ node: NODE24, workspace, inputs: given });
+    expect(r.outputs.verdict).toBe('attention');
+    // Over 1 MiB the runner refuses the file and shows no summary at all.
+    expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(1024 * 1024);
+    expect(r.summary).toMatch(/^## ⚠️ Attention · ショップ\/staging\n/);
+    const shown = r.summary.split('\n').filter((line) => /^- m\d+\\_x+: no data after the deploy \(1 samples before\)$/.test(line)).length;
+    expect(shown).toBeGreaterThan(100);
+    expect(r.summary).toContain(`_${1_200 - shown} more details not shown (size limit); the full report is in the JSON report._`);
+    // The hints and the metric table after the details, and the footer, are there all the same.
+    expect(r.summary).toContain('**`metrics_missing_after_deploy`**');
+    expect(r.summary).toMatch(/\| `requests_per_sec` \| 200 \| 200 \|/);
+    expect(r.summary).toContain(`deployment \`${r.outputs['deployment-id']}\` · seqpulse</sub>`);
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8')).details).toHaveLength(1_200);
+  });
+
   it('start and finish around a separate deploy step share the run through the workspace store', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const workspace = tempDir('seqpulse-ws-');
