@@ -22,6 +22,11 @@ export function cutTo(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** The text's length in UTF-8 bytes (a lone surrogate counts as the 3 bytes of the U+FFFD it is written as). */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
 /** The text without a leading byte order mark (which editors on Windows, and some servers, put before JSON). */
 export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

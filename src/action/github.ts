@@ -95,7 +95,7 @@ export function commentMarker(report: Pick<VerdictReport, 'project' | 'env'>): s
 async function stickyComment(octokit: Octokit, issue: number, report: VerdictReport): Promise<string> {
   const { owner, repo } = github.context.repo;
   const marker = commentMarker(report);
-  const body = `${marker}\n${renderMarkdown(report, { maxChars: COMMENT_LIMIT, level: 3 })}`;
+  const body = `${marker}\n${renderMarkdown(report, { maxBytes: COMMENT_LIMIT, level: 3 })}`;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 });
   // The marker is in every earlier comment for anyone to copy: only one this token's account (or a
   // bot, as seqpulse posts with the workflow's token) wrote is updated, never another user's.

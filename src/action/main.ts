@@ -31,13 +31,26 @@ import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
 import { readInputs, unknownInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
-import { displayableReport, escapeControls, forDisplay, shorten } from '../output/terminal.js';
+import { displayableReport, escapeControls, forDisplay, inertToRunner, shorten } from '../output/terminal.js';
 
-/** GitHub cuts a step summary at 1 MiB. */
-const SUMMARY_LIMIT = 900_000;
+/**
+ * GitHub refuses a step summary over 1 MiB (1024 * 1024 bytes, not characters: a summary of CJK
+ * text is three times its length in bytes), and then shows none of it: kept under, with room.
+ */
+const SUMMARY_BYTES = 1_000_000;
 
 /** A failure's message and hint at most this long in the annotation (the report file keeps every word of a verdict). */
 const FAILURE_SHOWN = 2_000;
+
+/**
+ * A line for the log. core.info writes it as it is, and the runner obeys a workflow command in any
+ * line: what quotes text from outside (an id the GitHub API answered, a stored run's settings) is
+ * one line, and no command. core.warning, core.error and core.notice are commands themselves, whose
+ * text @actions/core escapes.
+ */
+function info(text: string): void {
+  core.info(inertToRunner(escapeControls(text)));
+}
 
 /** Runs the step; the exit code is also set on the process (non-zero fails the step). */
 export async function run(): Promise<number> {
@@ -121,7 +134,11 @@ async function writeSummary(markdown: string): Promise<void> {
 }
 
 async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<number> {
-  const logger = createLogger({ format: loaded.logFormat, label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : '') });
+  const logger = createLogger({
+    format: loaded.logFormat,
+    label: (level) => (level === 'warn' ? 'warning: ' : level === 'error' ? 'error: ' : ''),
+    write: (line) => process.stderr.write(`${inertToRunner(line)}\n`),
+  });
   for (const warning of loaded.warnings) core.warning(warning);
   const store = await openActionStore(loaded.store, loaded.storeTimeoutMs);
   await settleAbandoned(store);
@@ -130,7 +147,7 @@ async function step(inputs: ActionInputs, loaded: ResolvedConfig): Promise<numbe
   let shared: SharedPeer | undefined;
   try {
     // `finish` collects with the settings `start` stored: the source, timeout and retries below are built from them, not from this step's inputs.
-    const finishing = inputs.mode === 'finish' ? await prepareFinish(loaded, requireDeploymentId(inputs), inputs.result, store, (note, _run, level) => (level === 'warn' ? core.warning(note) : core.info(note))) : undefined;
+    const finishing = inputs.mode === 'finish' ? await prepareFinish(loaded, requireDeploymentId(inputs), inputs.result, store, (note, _run, level) => (level === 'warn' ? core.warning(note) : info(note))) : undefined;
     const config = finishing?.config ?? loaded;
     const sync = config.sync;
     shared = sync
@@ -180,7 +197,7 @@ async function cycle(inputs: ActionInputs, config: ResolvedConfig, io: AppIO, fi
   const outcome = await startRun(config, io);
   if (outcome.kind === 'report') return outcome.report;
   core.setOutput('deployment-id', outcome.run.id);
-  core.info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
+  info(`PRE samples stored for ${outcome.run.id}: deploy, then run this action with mode: finish and deployment-id: ${outcome.run.id}`);
   await syncRun(io, config.sync, outcome.run.id);
   return undefined;
 }
@@ -204,7 +221,7 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
   core.setOutput('summary', shown.summary);
   core.setOutput('report-json', reportPath);
 
-  await writeSummary(renderMarkdown(report, { maxChars: SUMMARY_LIMIT }));
+  await writeSummary(renderMarkdown(report, { maxBytes: SUMMARY_BYTES }));
   const reasons = shown.details.slice(0, 3).join('\n');
   const title = `seqpulse ${shown.project}/${shown.env}`;
   const dryRun = report.dry_run ? ` (dry run: the step does not fail; it would exit ${report.dry_run.exit_code})` : '';
@@ -216,7 +233,7 @@ async function conclude(report: VerdictReport, inputs: ActionInputs): Promise<vo
 
   if (inputs.githubToken && (inputs.commentOnPr || inputs.deploymentStatus)) {
     try {
-      for (const line of await publish(report, { token: inputs.githubToken, comment: inputs.commentOnPr, status: inputs.deploymentStatus })) core.info(line);
+      for (const line of await publish(report, { token: inputs.githubToken, comment: inputs.commentOnPr, status: inputs.deploymentStatus })) info(line);
     } catch (err) {
       core.warning(`GitHub comment/status not written: ${forDisplay(err instanceof Error ? err.message : String(err))} (the verdict stands)`);
     }
@@ -247,7 +264,7 @@ async function syncRun(io: AppIO, target: string | undefined, runId: string): Pr
   if (!target || !io.shared) return;
   try {
     const counts = await io.shared.push(io.store, runId);
-    core.info(`Synced run ${runId} to ${redactUrl(target)} (${counts.samples} samples).`);
+    info(`Synced run ${runId} to ${redactUrl(target)} (${counts.samples} samples).`);
   } catch (err) {
     core.warning(`Could not sync run ${runId} to ${redactUrl(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
   }

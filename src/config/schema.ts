@@ -142,7 +142,9 @@ const settingsShape = {
   source_command: z.union([z.string().trim().min(1), z.array(z.string().min(1)).min(1)]).describe('A command printing one sample as JSON, {"metrics": {...}} (source command): a string split on spaces, or an argv list.'),
   insecure: z.boolean().describe('Skip TLS certificate verification of the endpoints. Never in production: anyone on the path could read and forge the metrics. Prefer NODE_EXTRA_CA_CERTS for a private CA.'),
   pushgateway: endpoint.describe('A Prometheus Pushgateway to push seqpulse\'s own metrics to at the end of each run.'),
-  source_token: z.string().min(1).describe('Bearer token for a Prometheus source. Prefer SEQPULSE_SOURCE_TOKEN.'),
+  // Trimmed as the HMAC secret's lines are (a token read from a file ends with a newline); a control
+  // character left inside could never be sent in a header: every request failed with "network error".
+  source_token: z.string().trim().min(1).regex(NO_CONTROLS, NO_CONTROLS_SAID).describe('Bearer token for a Prometheus source. Prefer SEQPULSE_SOURCE_TOKEN.'),
 };
 
 /** One layer of settings (all optional), as the file, the environment or the flags give it. */

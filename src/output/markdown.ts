@@ -6,49 +6,67 @@
 import type { MetricResult, VerdictReport } from '../core/types.js';
 import { deployEnding, earlyExitNote, formatConfidence, formatNumber, formatPct, formatThreshold } from '../core/wording.js';
 import { forDisplay, MAX_SENTENCE, MENTION_BREAK, NAME_WIDTH } from './terminal.js';
+import { utf8Length } from '../unicode.js';
 import { lookup, statusLabel } from './words.js';
 
 export interface MarkdownOptions {
-  /** Hard cap on the document's length; the metric table is cut first, with a note saying so. */
-  maxChars?: number;
+  /**
+   * Hard cap on the document's size in UTF-8 bytes, what GitHub counts for a job summary (a text's
+   * length in characters is never more than its bytes, so the cap bounds a comment's characters too).
+   * The details, the hints and the metric table are cut to fit, in that order of precedence, each
+   * with a note saying so.
+   */
+  maxBytes?: number;
   /** Heading level of the title (1 = `#`). */
   level?: number;
 }
 
-/** Comment bodies are capped at 65,536 characters by GitHub; keep room for the marker. */
+/** Comment bodies are capped at 65,536 characters by GitHub; keep room for the marker (in bytes: at most as many characters). */
 export const COMMENT_LIMIT = 60_000;
 
 const ORDER: Record<string, number> = { regression: 0, warning: 1, no_data: 2, no_baseline: 3, improvement: 4, ok: 5 };
 
+/** What a list's note of lines left out (`notShown`) may take, at most. */
+const NOTE_ROOM = 200;
+
 export function renderMarkdown(report: VerdictReport, opts: MarkdownOptions = {}): string {
   const h = '#'.repeat(opts.level ?? 2);
-  const head: string[] = [];
   // A dry run says so where the verdict is read first: the heading.
   const dryRun = report.dry_run ? ` (dry run: would exit ${report.dry_run.exit_code}, exited ${report.exit_code})` : '';
-  head.push(`${h} ${headline(report)}${dryRun} · ${escapeText(report.project)}/${escapeText(report.env)}`, '');
   const confidence = report.verdict === null ? '' : ` (confidence ${formatConfidence(report.confidence)})`;
-  head.push(`**${escapeText(report.summary, MAX_SENTENCE)}**${confidence}`, '');
-  if (report.details.length > 0) head.push(...report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), '');
-  if (report.hints.length > 0) {
-    head.push(`${h}# Hints`, '');
-    head.push(...report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **${codeSpan(x.code)}** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`), '');
-  }
+  const head = [`${h} ${headline(report)}${dryRun} · ${escapeText(report.project)}/${escapeText(report.env)}`, '', `**${escapeText(report.summary, MAX_SENTENCE)}**${confidence}`, ''];
   const tail = [footer(report), ''];
   const metrics = [...report.metrics].sort((a, b) => (lookup(ORDER, a.status) ?? 9) - (lookup(ORDER, b.status) ?? 9));
-  if (metrics.length === 0) return [...head, ...tail].join('\n');
+  const tableHead = [`${h}# Metrics`, '', '| metric | PRE | POST | change | threshold | status |', '|---|--:|--:|--:|--:|---|'];
+  const hintsHead = [`${h}# Hints`, ''];
 
-  const budget = (opts.maxChars ?? Number.POSITIVE_INFINITY) - [...head, ...tail].join('\n').length - 200;
-  const rows: string[] = [];
-  let used = 0;
-  for (const m of metrics) {
-    const row = metricRow(m);
-    if (used + row.length + 1 > budget) break;
-    rows.push(row);
-    used += row.length + 1;
+  // Each line is bounded (escapeText), their number is not (a detail per metric, thousands of metrics).
+  // What is always there comes off first, with room for a note under each list that is cut; the
+  // details and the hints take at most half of what is left each, so a long list never crowds the others out.
+  const fixed = [...head, ...tail, ...(report.hints.length > 0 ? hintsHead : []), ...(metrics.length > 0 ? tableHead : [])];
+  let room = (opts.maxBytes ?? Number.POSITIVE_INFINITY) - utf8Length(fixed.join('\n')) - 3 * NOTE_ROOM;
+  const fit = (lines: string[], share: number, one: string, many: string): string[] => {
+    const shown: string[] = [];
+    let left = room * share;
+    for (const line of lines) {
+      const size = utf8Length(line) + 1;
+      if (size > left) break;
+      shown.push(line);
+      left -= size;
+      room -= size;
+    }
+    const cut = lines.length - shown.length;
+    return cut === 0 ? shown : [...shown, '', `_${cut} more ${cut === 1 ? one : many} not shown (size limit); the full report is in the JSON report._`];
+  };
+
+  const doc = [...head];
+  if (report.details.length > 0) doc.push(...fit(report.details.map((d) => `- ${escapeText(d, MAX_SENTENCE)}`), 1 / 2, 'detail', 'details'), '');
+  if (report.hints.length > 0) {
+    const hints = report.hints.map((x) => `- ${lookup(HINT_ICON, x.severity) ?? ''} **${codeSpan(x.code)}** (${escapeText(x.severity)}): ${escapeText(x.message, MAX_SENTENCE)}`);
+    doc.push(...hintsHead, ...fit(hints, 1 / 2, 'hint', 'hints'), '');
   }
-  const table = [`${h}# Metrics`, '', '| metric | PRE | POST | change | threshold | status |', '|---|--:|--:|--:|--:|---|', ...rows];
-  if (rows.length < metrics.length) table.push('', `_${metrics.length - rows.length} more metrics not shown (size limit); the full report is in the JSON report._`);
-  return [...head, ...table, '', ...tail].join('\n');
+  if (metrics.length > 0) doc.push(...tableHead, ...fit(metrics.map(metricRow), 1, 'metric', 'metrics'), '');
+  return [...doc, ...tail].join('\n');
 }
 
 export interface FailureSummary {

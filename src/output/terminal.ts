@@ -113,5 +113,17 @@ export function forTerminal(text: string, styled: boolean, opts: { mentionBreaks
   });
 }
 
+/**
+ * A GitHub Actions runner reads every line a step writes, stdout and stderr, for workflow commands:
+ * `::name::` at the start of a line (after any spaces), and the older `##[name]` anywhere in it. In
+ * a line of seqpulse's that quotes text from outside (a redirect's target, the GitHub API's answer)
+ * they would be obeyed: `##[add-mask]` blanking out the log, `##[stop-commands]` silencing the
+ * verdict's annotations, a forged `::error file=...`. Shown escaped instead, like a control
+ * character, as `\u005b` / `\u003a` (valid in a JSON line too). `line` is one line: escaped already.
+ */
+export function inertToRunner(line: string): string {
+  return line.replace(/##\[/g, '##\\u005b').replace(/^(\s*)::/, '$1\\u003a:');
+}
+
 /** What Markdown puts after an @ that would mention a user or a team (markdown.ts). */
 export const MENTION_BREAK = '\u2060';

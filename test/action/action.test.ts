@@ -11,7 +11,7 @@ import { INPUT_NAMES } from '../../src/action/inputs.js';
 import { ACTION_INPUTS } from '../../src/config/names.js';
 import { openStore } from '../../src/store/open.js';
 import { openSqlJsStore } from '../../src/store/sqljs.js';
-import { ACTION_ENTRY, runAction, startAction } from '../helpers/action.js';
+import { ACTION_ENTRY, runAction, startAction, type ActionOptions } from '../helpers/action.js';
 import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
 import { ACTIONS_BOT, startFakeGitHub } from '../helpers/github-api.js';
 import { node24 } from '../helpers/node24.js';
@@ -43,6 +43,30 @@ function deployScript(workspace: string, argv: string[]): string {
   // The hook's argv is [node, -e, script]: the script goes into a file so the command stays one plain line.
   writeFileSync(join(workspace, 'deploy.cjs'), argv[2]!);
   return `'${process.execPath}' deploy.cjs`;
+}
+
+/** A step that publishes its verdict (the PR comment and the commit status) to the API at `api`, run for pull request `pr`. */
+function publishingStep(app: string, api: string, pr: number): Omit<ActionOptions, 'workspace'> {
+  return {
+    node: NODE24,
+    inputs: inputs(app, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_x', 'comment-on-pr': 'true', 'deployment-status': 'true' }),
+    env: { GITHUB_API_URL: api },
+    event: { pull_request: { number: pr } },
+  };
+}
+
+/** The runner's own commands as @actions/core writes them: the only ones the step may issue. */
+const OWN_COMMANDS = new Set(['add-mask', 'notice', 'warning', 'error']);
+
+/**
+ * The workflow commands a runner reads in a step's output (stdout and stderr alike): `::name` at the
+ * start of a line (after spaces); in a line that is not such a command, `##[name` anywhere.
+ */
+function runnerCommands(output: string): string[] {
+  return output.split(/\r\n|\r|\n/).flatMap((line) => {
+    const command = /^\s*::([^\s:]+)/.exec(line)?.[1];
+    return command !== undefined && OWN_COMMANDS.has(command) ? [command] : [...line.matchAll(/##\[([^\]\s;]*)/g)].map((m) => m[1]!).concat(command ?? []);
+  });
 }
 
 async function storedRuns(workspace: string) {
@@ -255,6 +279,29 @@ describe('the Action (Node 24)', () => {
     const failure = r.stdout.split('\n').find((line) => line.startsWith('::error::'));
     expect(failure).toMatch(/^::error::.*more characters\)/);
     expect(failure!.length).toBeLessThan(2_500);
+  });
+
+  it('the job summary stays under GitHub\'s 1 MiB (in bytes) however many lines the verdict has: 1,200 metrics gone after the deploy, each a 900-character detail line', async () => {
+    // Two instances, each reporting half the metrics: one answer holds at most 1 MiB.
+    const names = Array.from({ length: 1_200 }, (_, i) => `m${i}_${'x'.repeat(900)}`);
+    const half = (k: number) => (_n: number, phase: string | undefined) => Object.fromEntries([['requests_per_sec', 100], ...(phase === 'post' ? [] : names.slice(k * 600, (k + 1) * 600).map((n) => [n, 1]))]);
+    const apps = [track(await startTestApp({ secret: TEST_SECRET, metrics: half(0) })), track(await startTestApp({ secret: TEST_SECRET, metrics: half(1) }))];
+    const workspace = tempDir('seqpulse-ws-');
+    writeFileSync(join(workspace, 'seqpulse.yml'), `metrics:\n${names.map((n) => `  ${n}: { threshold: 10 }`).join('\n')}\n`);
+    const given = { ...inputs(apps[0]!.url, { command: `'${process.execPath}' -e 0`, project: 'ショップ' }), endpoints: apps.map((a) => a.url).join('\n'), 'pre-samples': '1', window: '500ms' };
+    const r = await runAction({ node: NODE24, workspace, inputs: given });
+    expect(r.outputs.verdict).toBe('attention');
+    // Over 1 MiB the runner refuses the file and shows no summary at all.
+    expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(1024 * 1024);
+    expect(r.summary).toMatch(/^## ⚠️ Attention · ショップ\/staging\n/);
+    const shown = r.summary.split('\n').filter((line) => /^- m\d+\\_x+: no data after the deploy \(1 samples before\)$/.test(line)).length;
+    expect(shown).toBeGreaterThan(100);
+    expect(r.summary).toContain(`_${1_200 - shown} more details not shown (size limit); the full report is in the JSON report._`);
+    // The hints and the metric table after the details, and the footer, are there all the same.
+    expect(r.summary).toContain('**`metrics_missing_after_deploy`**');
+    expect(r.summary).toMatch(/\| `requests_per_sec` \| 200 \| 200 \|/);
+    expect(r.summary).toContain(`deployment \`${r.outputs['deployment-id']}\` · seqpulse</sub>`);
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8')).details).toHaveLength(1_200);
   });
 
   it('start and finish around a separate deploy step share the run through the workspace store', async () => {
@@ -490,6 +537,28 @@ describe('the Action (Node 24)', () => {
     expect(lenient.status).toMatchObject({ state: 'success' });
   });
 
+  it('text from outside in a line of the log issues no workflow command: a redirect\'s target with ##[add-mask], ids the GitHub API answers with lines of commands', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    // The app's first answer: a redirect whose target the sample line quotes.
+    app.queueFault({ kind: 'status', status: 302, location: '/ds-metrics##[add-mask]e' });
+    const github = track(await startFakeGitHub({ idSuffix: '\n::warning file=README.md,line=1::forged by the API\n##[stop-commands]x' }));
+    const r = await runAction({ ...publishingStep(app.url, github.url, 42), workspace: tempDir('seqpulse-ws-') });
+    expect(r.code).toBe(0);
+    expect(github.comments).toHaveLength(1);
+    // Said, shown escaped, and nothing but seqpulse's own commands in stdout or stderr.
+    expect(r.stderr).toContain(`a redirect to ${app.url.replace('/ds-metrics', '')}/ds-metrics##\\u005badd-mask]e, not followed`);
+    expect(r.stdout).toContain('commented on #42 (1000\\n::warning file=README.md,line=1::forged by the API\\n##\\u005bstop-commands]x)');
+    expect(new Set(runnerCommands(r.stdout + r.stderr))).toEqual(new Set(['add-mask', 'notice']));
+
+    // A JSON log line is valid JSON still, and says the same.
+    app.queueFault({ kind: 'status', status: 302, location: '/ds-metrics##[add-mask]e' });
+    const json = await runAction({ node: NODE24, workspace: tempDir('seqpulse-ws-'), inputs: inputs(app.url, { command: `'${process.execPath}' -e 0` }), env: { SEQPULSE_LOG_FORMAT: 'json' } });
+    expect(json.code).toBe(0);
+    expect(new Set(runnerCommands(json.stdout + json.stderr))).toEqual(new Set(['add-mask', 'notice']));
+    const events = json.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { message: string });
+    expect(events.some((e) => e.message.includes('/ds-metrics##[add-mask]e, not followed'))).toBe(true);
+  });
+
   it('a GitHub API that fails is a warning; the verdict decides the step', async () => {
     const app = track(await startTestApp({ secret: TEST_SECRET }));
     const workspace = tempDir('seqpulse-ws-');
@@ -511,13 +580,7 @@ describe('the Action (Node 24)', () => {
     const steps = await Promise.all(
       apis.map(async (api) => {
         const started = Date.now();
-        const r = await runAction({
-          node: NODE24,
-          workspace: tempDir('seqpulse-ws-'),
-          inputs: inputs(app.url, { command: `'${process.execPath}' -e 0`, 'github-token': 'ghs_x', 'comment-on-pr': 'true', 'deployment-status': 'true' }),
-          env: { GITHUB_API_URL: api.url },
-          event: { pull_request: { number: 1 } },
-        });
+        const r = await runAction({ ...publishingStep(app.url, api.url, 1), workspace: tempDir('seqpulse-ws-') });
         return { ...r, ms: Date.now() - started };
       }),
     );

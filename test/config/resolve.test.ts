@@ -156,6 +156,18 @@ describe('config layers', () => {
     expect(c.secrets).toEqual(['s3cret']);
   });
 
+  it('a source token read from a file (a trailing newline) is trimmed; a line break or another control character inside it is refused, without the token', () => {
+    const prometheus = { SEQPULSE_SOURCE: 'prometheus', SEQPULSE_PROMETHEUS_URL: 'http://prom:9090' };
+    const c = resolveConfig({ ...base, env: { ...prometheus, SEQPULSE_SOURCE_TOKEN: '  tok-3f9a2c\n' } });
+    expect(c.source).toMatchObject({ token: 'tok-3f9a2c' });
+    expect(c.redactions).toContain('tok-3f9a2c');
+    for (const layer of [{ env: { ...prometheus, SEQPULSE_SOURCE_TOKEN: 'tok-3f9a2c\nline-two' } }, { env: prometheus, flags: { sourceToken: 'tok-3f9a2c\u0000x' } }]) {
+      const issues = issuesOf(() => resolveConfig({ ...base, ...layer }));
+      expect(issues.map((i) => `${i.key}: ${i.reason}`)).toEqual([expect.stringMatching(/^(SEQPULSE_SOURCE_TOKEN|--source-token): must not contain control characters/)]);
+      expect(JSON.stringify(issues)).not.toContain('tok-3f9a2c');
+    }
+  });
+
   it('SEQPULSE_HMAC_SECRET holds a rotation list one secret per line (as the Action input does); a comma is part of a secret', () => {
     expect(resolveConfig({ ...base, env: { SEQPULSE_HMAC_SECRET: 'new-secret\r\n  old-secret \n\n' } }).secrets).toEqual(['new-secret', 'old-secret']);
     expect(resolveConfig({ ...base, env: { SEQPULSE_HMAC_SECRET: 'a,b' } }).secrets).toEqual(['a,b']);

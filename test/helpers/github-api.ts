@@ -20,7 +20,8 @@ export interface ApiRequest {
 
 /** A comment as the API gives it: who wrote it (the workflow's token writes as a bot). */
 export interface FakeComment {
-  id: number;
+  /** A number, as GitHub's; a string from an API started with `idSuffix`. */
+  id: number | string;
   body: string;
   user: { login: string; type: 'Bot' | 'User' };
 }
@@ -35,9 +36,14 @@ export interface FakeGitHub {
   close(): Promise<void>;
 }
 
-export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}): Promise<FakeGitHub> {
+/**
+ * `idSuffix`: the ids it gives what it creates are strings, the number and then this (an API, or
+ * something in its place, answering what it likes).
+ */
+export async function startFakeGitHub(opts: { answer?: 'never' | 'drip'; idSuffix?: string } = {}): Promise<FakeGitHub> {
   const api = { requests: [] as ApiRequest[], comments: [] as FakeComment[] } as FakeGitHub;
-  let nextId = 1000;
+  let lastId = 999;
+  const nextId = () => (opts.idSuffix === undefined ? ++lastId : `${++lastId}${opts.idSuffix}`);
   const drips = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -62,7 +68,7 @@ export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}):
       let m: RegExpExecArray | null;
       if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return send(200, api.comments);
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) {
-        const comment: FakeComment = { id: nextId++, body: String(body?.body), user: { ...ACTIONS_BOT } };
+        const comment: FakeComment = { id: nextId(), body: String(body?.body), user: { ...ACTIONS_BOT } };
         api.comments.push(comment);
         return send(201, comment);
       }
@@ -76,8 +82,8 @@ export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' } = {}):
       }
       // An installation token (the workflow's) has no user of its own.
       if (req.method === 'GET' && path === '/user') return send(403, { message: 'Resource not accessible by integration' });
-      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/statuses\/\w+$/.test(path)) return send(201, { id: nextId++, ...body });
-      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/deployments\/\d+\/statuses$/.test(path)) return send(201, { id: nextId++, ...body });
+      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/statuses\/\w+$/.test(path)) return send(201, { id: nextId(), ...body });
+      if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/deployments\/\d+\/statuses$/.test(path)) return send(201, { id: nextId(), ...body });
       send(404, { message: 'Not Found' });
     });
   });

@@ -30,9 +30,10 @@ export type Fault =
   | { kind: 'healthy' }
   /**
    * Any status, e.g. 503, 500, 429 (with `retryAfter`: seconds or an HTTP date), or 401/403.
-   * `date` replaces the `Date` header (the app's own clock, which may be off).
+   * `date` replaces the `Date` header (the app's own clock, which may be off); `location` is sent
+   * as it is (a redirect's target).
    */
-  | { kind: 'status'; status: number; retryAfter?: number | string; date?: string; body?: string }
+  | { kind: 'status'; status: number; retryAfter?: number | string; date?: string; body?: string; location?: string }
   /** Never answers; the connection stays open until the client gives up or the app closes. */
   | { kind: 'hang' }
   /** 200 with this body (default: invalid JSON). Use `'{"foo":1}'` for JSON without `metrics`, a Buffer for bytes that are not UTF-8. */
@@ -274,7 +275,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       case 'healthy':
         return healthy(record, res);
       case 'status': {
-        const extra = { ...(fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) }), ...(fault.date === undefined ? {} : { date: fault.date }) };
+        const extra = { ...(fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) }), ...(fault.date === undefined ? {} : { date: fault.date }), ...(fault.location === undefined ? {} : { location: fault.location }) };
         res.writeHead(fault.status, { 'content-type': 'application/json', ...extra });
         res.end(fault.body ?? JSON.stringify({ error: `HTTP ${fault.status}` }));
         return;

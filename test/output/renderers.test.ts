@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { VerdictReport } from '../../src/core/types.js';
 import { colorsFor } from '../../src/output/colors.js';
 import { renderHtmlReport } from '../../src/output/html-report.js';
-import { renderMarkdown } from '../../src/output/markdown.js';
+import { COMMENT_LIMIT, renderMarkdown } from '../../src/output/markdown.js';
 import { renderVerdict } from '../../src/output/verdict-text.js';
 import type { RunRecord } from '../../src/store/types.js';
 
@@ -98,5 +98,46 @@ describe('Markdown mentions', () => {
     expect(md).not.toMatch(/@[\p{L}\p{N}_-]/u);
     const read = md.replaceAll('\u2060', '');
     for (const text of ['@org/oncall', 'prod@eu', '@here moved', 'ping @octocat']) expect(read).toContain(text);
+  });
+});
+
+describe('the Markdown size cap (a job summary: GitHub refuses one over 1 MiB, counted in bytes)', () => {
+  const limit = 1_000_000;
+  // CJK text is three bytes a character: 2,000 details of 300 characters are 600,000 characters, 1.8 MB.
+  const words = 'デプロイ後のエラー率'.repeat(30);
+  const many = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const big: VerdictReport = {
+    ...report,
+    project: 'ショップ',
+    details: many(2_000).map((i) => `${i} ${words}`),
+    hints: many(2_000).map((i) => ({ code: 'counters_disagree', severity: 'warning', message: `${i} ${words}` })),
+    metrics: many(20_000).map((i) => ({ ...report.metrics[0]!, name: `m${i}` })),
+  };
+
+  it('stays under the cap in bytes however many details, hints and metrics the report holds, cutting whole lines, each list with a note', () => {
+    const md = renderMarkdown(big, { maxBytes: limit });
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(limit);
+    // Nearly all of it used: cut for what is too much, not for what fits.
+    expect(Buffer.byteLength(md)).toBeGreaterThan(limit * 0.95);
+    expect(md).toMatch(/^## ⚠️ Attention · ショップ\/prod\n/);
+    const lines = md.split('\n');
+    // Whole lines only: every detail and hint shown is one of the report's, every row a metric's.
+    const shown = { details: lines.filter((l) => /^- \d+ /.test(l)), hints: lines.filter((l) => l.includes('**`counters_disagree`**')), rows: lines.filter((l) => l.startsWith('| `m')) };
+    for (const line of shown.details) expect(line).toMatch(new RegExp(`^- \\d+ ${words}$`));
+    for (const line of shown.hints) expect(line).toMatch(new RegExp(`\\(warning\\): \\d+ ${words}$`));
+    // No list crowds out the others.
+    for (const list of Object.values(shown)) expect(list.length).toBeGreaterThan(100);
+    expect(md).toContain(`_${2_000 - shown.details.length} more details not shown (size limit); the full report is in the JSON report._`);
+    expect(md).toContain(`_${2_000 - shown.hints.length} more hints not shown (size limit); the full report is in the JSON report._`);
+    expect(md).toContain(`_${20_000 - shown.rows.length} more metrics not shown (size limit); the full report is in the JSON report._`);
+    // The footer (the deployment id) is always there.
+    expect(lines.at(-2)).toMatch(/^<sub>.*deployment `550e8400-e29b-41d4-a716-446655440000` · seqpulse<\/sub>$/);
+  });
+
+  it('leaves a report that fits whole, and a PR comment within GitHub\'s 65,536 characters', () => {
+    expect(renderMarkdown(report, { maxBytes: limit })).toBe(renderMarkdown(report));
+    const comment = renderMarkdown(big, { maxBytes: COMMENT_LIMIT, level: 3 });
+    expect(Buffer.byteLength(comment)).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(comment.length).toBeLessThan(65_536 - 100);
   });
 });

@@ -1,7 +1,7 @@
 /** The one escaping function of terminal.ts, and what it must and must not touch. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayable, escapeControls, forDisplay, forTerminal, MAX_SHOWN } from '../../src/output/terminal.js';
+import { displayable, escapeControls, forDisplay, forTerminal, inertToRunner, MAX_SHOWN } from '../../src/output/terminal.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -39,5 +39,16 @@ describe('forTerminal', () => {
       expect(out.replaceAll('\n', '')).not.toMatch(RAW);
       expect(JSON.parse(out)).toEqual(JSON.parse(json));
     }));
+  });
+});
+
+describe('inertToRunner', () => {
+  it('leaves no workflow command a GitHub runner would obey: ::name:: at the start (after spaces), ##[name] anywhere; the rest as it was', () => {
+    expect(inertToRunner('::add-mask::e')).toBe('\\u003a:add-mask::e');
+    expect(inertToRunner(' \t::stop-commands::x')).toBe(' \t\\u003a:stop-commands::x');
+    expect(inertToRunner('HTTP 302: a redirect to /x##[add-mask]e and ##[warning]w')).toBe('HTTP 302: a redirect to /x##\\u005badd-mask]e and ##\\u005bwarning]w');
+    expect(inertToRunner('PRE sample 1/3 · a::b # [c] ##')).toBe('PRE sample 1/3 · a::b # [c] ##');
+    // In a JSON line the escape is JSON's own: the same text parsed back.
+    expect(JSON.parse(inertToRunner(JSON.stringify({ message: '##[add-mask]e' })))).toEqual({ message: '##[add-mask]e' });
   });
 });
