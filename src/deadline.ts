@@ -57,3 +57,21 @@ export class NoAnswerError extends Error {
     this.name = 'NoAnswerError';
   }
 }
+
+/**
+ * `request`, or the abort's reason as soon as `signal` aborts. undici fails a request aborted while
+ * its connection is still being made (a TLS handshake the server never answers) only once that
+ * connection is made or its connect timeout fires, up to a second after it on undici's coarse
+ * timers: the attempt must not wait for it. What undici does afterwards is undici's (it drops the
+ * late connection for the aborted request); a late failure is swallowed.
+ */
+export function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  request.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([request, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
+}

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { timingIssues, type ResolvedConfig } from '../config/resolve.js';
 import type { DeployResult, StopSignal, VerdictReport } from '../core/types.js';
 import { ConfigError, StoreError, UsageError } from '../errors.js';
-import { runDeploy, type DeployOutcome } from '../runner/deploy.js';
+import { runDeploy, type DeployOptions, type DeployOutcome } from '../runner/deploy.js';
 import type { RunRecord, RunSettings, Store, StoredSample } from '../store/types.js';
 import { requireCollection } from '../sources/factory.js';
 import { concludeRun } from './conclude.js';
@@ -49,10 +49,11 @@ export async function runCycle(config: ResolvedConfig, argv: readonly string[], 
 }
 
 /** The deploy's output as log events, when the logs are JSON lines: what it prints is passed through the run's redactions like everything else logged. `io` is the run's (its logger carries the deployment id). */
-function deployLines(config: ResolvedConfig, io: AppIO): { lines?: (stream: 'stdout' | 'stderr', line: string) => void } {
+function deployLines(config: ResolvedConfig, io: AppIO): Pick<DeployOptions, 'lines' | 'linesSink'> {
   if (io.deployStdout !== 'log') return {};
   const log = io.logger.with({ phase: 'deploy' });
-  return { lines: (stream, line) => log.log('info', 'deploy_output', redactText(line, config.redactions), { stream }) };
+  // The log's lines go to stderr (output/logger.ts).
+  return { lines: (stream, line) => log.log('info', 'deploy_output', redactText(line, config.redactions), { stream }), linesSink: process.stderr };
 }
 
 /** Everything after the deploy command ended: record how it went, then observe and judge (or explain why not). */

@@ -2,6 +2,7 @@
 import { Agent, request } from 'undici';
 import type { VerdictReport } from '../core/types.js';
 import { formatDuration } from '../config/duration.js';
+import { untilAborted } from '../deadline.js';
 import { boundedConnect } from '../net/lookup.js';
 import { pushPath, selfMetricsText } from '../output/self-metrics.js';
 import { redactUrl } from '../redact.js';
@@ -29,8 +30,11 @@ export async function pushRunMetrics(url: string, store: Store, report: VerdictR
   const body = selfMetricsText({ run, report, samples: await store.getSamples(run.id), analysisSeconds });
   const agent = new Agent({ connect: boundedConnect(timeoutMs) });
   const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = stop ? AbortSignal.any([deadline, stop]) : deadline;
   try {
-    const res = await request(target, { method: 'PUT', body, headers, dispatcher: agent, signal: stop ? AbortSignal.any([deadline, stop]) : deadline });
+    // Not waited for past the abort: a TLS handshake the gateway never answers held the push until
+    // undici's connect timeout, a SIGTERM included (the whole `timeout`, not "at once").
+    const res = await untilAborted(request(target, { method: 'PUT', body, headers, dispatcher: agent, signal }), signal);
     const text = (await readBodyCapped(res.body, ANSWER_BYTES).catch(() => Buffer.alloc(0))).toString('utf8');
     if (deadline.aborted) throw deadline.reason;
     if (res.statusCode >= 300) throw new Error(`${redactUrl(url)} answered HTTP ${res.statusCode}${text.trim() ? `: ${shorten(text.trim(), 200)}` : ''}`);

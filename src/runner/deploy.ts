@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { forwardLines } from './lines.js';
+import { forwardLines, type Pace } from './lines.js';
 import { groupAlive, signalGroup } from './process-group.js';
 import type { Interrupts } from './signals.js';
 import { steadyNow } from '../sampling/clock.js';
@@ -30,6 +30,8 @@ export interface DeployOptions {
    * then not used.
    */
   lines?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Where `lines` writes them in the end: the command's output is read no faster than it takes them. */
+  linesSink?: Writable;
   interrupts: Interrupts;
   /** Time a signalled command gets to exit before the group is killed. */
   graceMs?: number;
@@ -81,7 +83,8 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
     // In the same tick as the spawn: a write to a pipe with room goes out at once.
     if (child.pid === undefined) keeper?.release();
     else keeper?.guard(child.pid);
-    const output = lines && Promise.all([forwardLines(child.stdout!, (line) => lines('stdout', line)), forwardLines(child.stderr!, (line) => lines('stderr', line))]);
+    const pace: Pace | undefined = opts.linesSink && { sink: opts.linesSink, on: true };
+    const output = lines && Promise.all([forwardLines(child.stdout!, (line) => lines('stdout', line), pace), forwardLines(child.stderr!, (line) => lines('stderr', line), pace)]);
     let killTimer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     let exited: Omit<DeployOutcome, 'durationMs'> | undefined;
@@ -96,8 +99,16 @@ export function runDeploy(argv: readonly string[], opts: DeployOptions): Promise
       clearInterval(poll);
       const ended = { ...outcome, durationMs: steadyNow() - started };
       if (!output) return resolve(ended);
+      // What is left in the pipes is read at once: at the sink's pace, the drain's end would cut it
+      // off. It is bounded: a pipe's capacity, and what a process left running writes meanwhile.
+      if (pace) {
+        pace.on = false;
+        for (const pipe of [child.stdout, child.stderr]) pipe?.resume();
+      }
       const drained = new Promise<void>((done) => setTimeout(done, OUTPUT_DRAIN_MS).unref());
       void Promise.race([output, drained]).then(() => {
+        // A process the command left running writes at the sink's pace again.
+        if (pace) pace.on = true;
         // Pipes a lingering process still holds must not keep seqpulse running once its work is done.
         for (const pipe of [child.stdout, child.stderr]) unref(pipe);
         resolve(ended);

@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import { optionName } from '../config/names.js';
 import { boundedConnect } from '../net/lookup.js';
+import { untilAborted } from '../deadline.js';
 import { MAX_SHOWN, shorten } from '../output/terminal.js';
 import { redactUserinfo } from '../redact.js';
 import { parseRetryAfter } from './backoff.js';
@@ -104,23 +105,6 @@ export async function getOnce(req: GetRequest): Promise<GetOutcome> {
     if (expiry) clearImmediate(expiry);
     req.signal.removeEventListener('abort', onAbort);
   }
-}
-
-/**
- * `request`, or the abort's reason as soon as `signal` aborts. undici fails a request aborted while
- * its connection is still being made (a TLS handshake the server never answers) only once that
- * connection is made or its connect timeout fires, up to a second after it on undici's coarse
- * timers: the attempt must not wait for it. What undici does afterwards is undici's (it drops the
- * late connection for the aborted request); a late failure is swallowed.
- */
-function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
-  request.catch(() => undefined);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([request, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
 }
 
 /** Where a 3xx pointed, credentials masked, for the error: `http://` answered with its `https://` twin is the common case. */

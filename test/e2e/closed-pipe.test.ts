@@ -75,4 +75,14 @@ describe('a reader that closes the pipe early', () => {
     expect(app.requests).toHaveLength(13);
     expect(existsSync(join(cwd, '.seqpulse/seqpulse.db'))).toBe(true);
   });
+
+  it('with JSON logs on a closed stderr, a deploy writing far more than a pipe holds is not held up waiting for that pipe to drain', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    // 4 MiB of lines: each one a log event on stderr, which is read no faster than stderr takes it.
+    const deploy = [process.execPath, '-e', `process.stdout.write(('deploy output '.repeat(6) + '\\n').repeat(50_000))`];
+    const r = await withClosedPipe(['run', ...fastFlags(app.url), '--log-format', 'json', '--json', '--', ...deploy], 'stderr', cwd, { SEQPULSE_HMAC_SECRET: TEST_SECRET });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.other)).toMatchObject({ verdict: 'ok', result: 'success' });
+  });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../src/runner/deploy.js';
 import { MAX_LINE } from '../../src/runner/lines.js';
@@ -172,6 +173,37 @@ describe('runDeploy', () => {
     const err = got.filter(([s]) => s === 'stderr').map(([, l]) => l);
     expect(err.slice(0, 2)).toEqual(['Warning: one', 'no newline at the end']);
     expect(err.slice(2).map((l) => l.length)).toEqual([MAX_LINE, MAX_LINE, 5]);
+  });
+
+  it('with `lines` and their sink, output written faster than the sink takes it waits in the command, not in our memory', async () => {
+    const { interrupts } = manualInterrupts();
+    // A log reader slower than the command: one line taken per turn of the event loop.
+    let most = 0;
+    const sink = new Writable({ highWaterMark: 16 * 1024, write: (_chunk, _enc, done) => void setImmediate(done) });
+    const lines = (_: string, line: string) => {
+      sink.write(`${line}\n`);
+      most = Math.max(most, sink.writableLength);
+    };
+    // 16 MiB in lines of 1 KiB, in one write: as fast as the pipe takes them.
+    const script = `process.stdout.write(('x'.repeat(1023) + '\\n').repeat(16 * 1024))`;
+    const out = await runDeploy([node, '-e', script], { stdout: 'inherit', lines, linesSink: sink, interrupts });
+    expect(out.exitCode).toBe(0);
+    // About one read of the pipe beyond the sink's own buffer (64 KiB measured; unpaced, megabytes).
+    expect(most).toBeLessThan(512 * 1024);
+  });
+
+  it('with `lines` and a sink whose reader goes away while it is full (EPIPE), the command is not held up by a sink that will never drain', async () => {
+    const { interrupts } = manualInterrupts();
+    // Slow for its first 100 lines (full: the output waits), then its reader is gone.
+    let taken = 0;
+    const write = (_chunk: unknown, _enc: unknown, done: (err?: Error) => void) => void setImmediate(() => done(++taken > 100 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : undefined));
+    const sink = new Writable({ highWaterMark: 1024, write });
+    sink.on('error', () => undefined);
+    const script = `process.stdout.write(('y'.repeat(99) + '\\n').repeat(20_000))`;
+    let count = 0;
+    const out = await runDeploy([node, '-e', script], { stdout: 'inherit', lines: (_, line) => (sink.write(`${line}\n`), count++), linesSink: sink, interrupts });
+    expect(out.exitCode).toBe(0);
+    expect(count).toBe(20_000);
   });
 
   it('with `lines`, a server the command left running holding its output open does not hold the deploy up, and is left running', async () => {
