@@ -9,10 +9,12 @@ import { ExitCode, UsageError } from '../errors.js';
 import { forTerminal } from '../output/terminal.js';
 import { errorFormatIsJson, logFormatFromArgs, logNodeWarnings, printError, setErrorFormat } from './print.js';
 import { buildProgram } from './program.js';
+import { inertToRunnerLog } from './runner-log.js';
 
 export async function main(argv: string[]): Promise<void> {
   const terminals = [0, 1, 2].filter((fd) => isatty(fd));
   outliveClosedPipes(process.stdout, process.stderr);
+  inertToRunnerLog(process.env, process.stdout, process.stderr);
   logNodeWarnings();
   const code = await runCli(argv);
   // process.exit drops what a pipe has not taken yet: the verdict JSON on stdout, and a long error on

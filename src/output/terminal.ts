@@ -119,10 +119,11 @@ export function forTerminal(text: string, styled: boolean, opts: { mentionBreaks
  * a line of seqpulse's that quotes text from outside (a redirect's target, the GitHub API's answer)
  * they would be obeyed: `##[add-mask]` blanking out the log, `##[stop-commands]` silencing the
  * verdict's annotations, a forged `::error file=...`. Shown escaped instead, like a control
- * character, as `\u005b` / `\u003a` (valid in a JSON line too). `line` is one line: escaped already.
+ * character, as `\u005b` / `\u003a` (valid in a JSON line too). `text` is escaped already; each of
+ * its lines is made inert.
  */
-export function inertToRunner(line: string): string {
-  return line.replace(/##\[/g, '##\\u005b').replace(/^(\s*)::/, '$1\\u003a:');
+export function inertToRunner(text: string): string {
+  return text.replace(/##\[/g, '##\\u005b').replace(/^(\s*)::/gm, '$1\\u003a:');
 }
 
 /** What Markdown puts after an @ that would mention a user or a team (markdown.ts). */

@@ -103,6 +103,43 @@ describe('a Markdown report printed to a pipe', () => {
   });
 });
 
+describe('in a GitHub Actions run: step', () => {
+  /** The workflow commands a runner would obey in this output: `::name` at a line's start, `##[name]` anywhere. */
+  const runnerCommands = (output: string) => [...output.matchAll(/^\s*::([a-z-]+)|##\[([a-z-]+)/gim)].map((m) => m[1] ?? m[2]);
+
+  it('seqpulse\'s own lines quoting text from outside issue no workflow command (text, JSON logs, --json); the deploy\'s own commands are the runner\'s; a file keeps the text as it is', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const cwd = tempDir();
+    const actions = { ...env, GITHUB_ACTIONS: 'true' };
+    const deploy = [process.execPath, '-e', 'console.log("::notice::from the deploy")'];
+    // The app's first answer: a redirect whose target the sample's warning line quotes.
+    app.queueFault({ kind: 'status', status: 302, location: '/ds-metrics##[add-mask]e' });
+    const text = await runCli(['run', ...fastFlags(app.url), '--', ...deploy], { cwd, env: actions });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain('/ds-metrics##\\u005badd-mask]e, not followed');
+    expect(runnerCommands(text.stdout + text.stderr)).toEqual(['notice']);
+
+    app.queueFault({ kind: 'status', status: 302, location: '/ds-metrics##[add-mask]e' });
+    const json = await runCli(['run', ...fastFlags(app.url), '--json', '--log-format', 'json', '--', ...deploy], { cwd, env: actions });
+    expect(json.code).toBe(0);
+    expect(runnerCommands(json.stdout + json.stderr)).toEqual([]);
+    const report = JSON.parse(json.stdout) as { deployment_id: string };
+    const events = json.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { message: string });
+    expect(events.some((e) => e.message.includes('/ds-metrics##[add-mask]e, not followed'))).toBe(true);
+    expect(events.some((e) => e.message === '::notice::from the deploy')).toBe(true);
+
+    // Written to a file, the runner does not read it: the text stays as it is.
+    const shown = await runCli(['show', report.deployment_id, '--json'], { cwd, env: actions });
+    expect(shown.stdout).toContain('##\\u005badd-mask]');
+    const file = join(cwd, 'show.json');
+    const toFile = await runCli(['show', report.deployment_id, '--json'], { cwd, env: actions, prefix: ['sh', '-c', `"$0" "$@" > '${file}'`] });
+    expect(toFile.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('/ds-metrics##[add-mask]e');
+    // Outside GitHub Actions, nothing is changed.
+    expect((await runCli(['show', report.deployment_id, '--json'], { cwd, env })).stdout).toContain('/ds-metrics##[add-mask]e');
+  });
+});
+
 describe('colours on, and JSON logs', () => {
   it('analyze <id> with colours on shows the stored verdict and its time escaped: a colour code from the store is text, not obeyed', async () => {
     const app = track(await startTestApp());

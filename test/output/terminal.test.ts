@@ -48,6 +48,8 @@ describe('inertToRunner', () => {
     expect(inertToRunner(' \t::stop-commands::x')).toBe(' \t\\u003a:stop-commands::x');
     expect(inertToRunner('HTTP 302: a redirect to /x##[add-mask]e and ##[warning]w')).toBe('HTTP 302: a redirect to /x##\\u005badd-mask]e and ##\\u005bwarning]w');
     expect(inertToRunner('PRE sample 1/3 · a::b # [c] ##')).toBe('PRE sample 1/3 · a::b # [c] ##');
+    // Every line of a text written at once (the CLI's stdout and stderr under GitHub Actions).
+    expect(inertToRunner('a\n::warning::x\n  ::add-mask::y\nb::c')).toBe('a\n\\u003a:warning::x\n  \\u003a:add-mask::y\nb::c');
     // In a JSON line the escape is JSON's own: the same text parsed back.
     expect(JSON.parse(inertToRunner(JSON.stringify({ message: '##[add-mask]e' })))).toEqual({ message: '##[add-mask]e' });
   });
