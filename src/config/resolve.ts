@@ -348,11 +348,22 @@ function parseFileLayer(file: ConfigFile, issues: ConfigIssue[]): FileSettings {
 }
 
 function parseLayer(raw: Record<string, unknown>, source: string, keyName: (key: string) => string, issues: ConfigIssue[]): Settings {
-  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: textReason(issue, raw) ?? reasonOf(issue) });
+  const report = (issue: z.core.$ZodIssue) => issues.push({ source, key: keyName(String(issue.path[0] ?? '')), reason: `${whichItem(issue, raw)}${textReason(issue, raw) ?? reasonOf(issue)}` });
   const result = SettingsSchema.safeParse(raw);
   if (result.success) return withProtoNames(raw, result.data, [], report);
   meaningful(result.error.issues).forEach(report);
   return {};
+}
+
+/**
+ * A flag given several times or a variable holding a list (`--endpoint` twice, SEQPULSE_ENDPOINTS):
+ * which of its values the reason is about, as the file's `endpoints.1` says it.
+ */
+function whichItem(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const list = raw[String(issue.path[0] ?? '')];
+  const at = issue.path[1];
+  if (issue.path.length !== 2 || typeof at !== 'number' || !Array.isArray(list) || list.length < 2) return '';
+  return `value ${at + 1} of ${list.length}: `;
 }
 
 /**

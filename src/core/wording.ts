@@ -51,7 +51,7 @@ export function deployEnding(run: { deploy_exit_code: number | null; deploy_sign
 export function detailFor(m: MetricResult, flags: { uncertain?: boolean; trending?: boolean; trendBeforeDeploy?: boolean; capped?: string | null; withinNoise?: boolean; gradual?: boolean; pairwise?: boolean; deployStep?: boolean } = {}): string | undefined {
   switch (m.status) {
     case 'no_data':
-      return `${m.name}: no data after the deploy (${m.samples.pre} samples before)`;
+      return `${m.name}: no data after the deploy (${m.samples.pre} sample${m.samples.pre === 1 ? '' : 's'} before)`;
     case 'no_baseline':
       // A share of requests from a PRE that served none: 0 / 0, whatever the app reported.
       return m.evidence.counts?.pre_requests === 0

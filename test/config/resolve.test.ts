@@ -156,6 +156,13 @@ describe('config layers', () => {
     expect(c.secrets).toEqual(['s3cret']);
   });
 
+  it('a list given by a flag or a variable says which of its values is wrong, as the file\'s endpoints.1 does; a single value says none', () => {
+    const bad = 'ftp://x/ds-metrics';
+    expect(issuesOf(() => resolveConfig({ ...base, flags: { endpoint: ['http://a/ds-metrics', bad] } }))).toEqual([{ source: 'flags', key: '--endpoint', reason: 'value 2 of 2: must be an http:// or https:// URL' }]);
+    expect(issuesOf(() => resolveConfig({ ...base, env: { SEQPULSE_ENDPOINTS: `${bad},http://a/ds-metrics,http://b/ds-metrics` } }))).toEqual([{ source: 'environment', key: 'SEQPULSE_ENDPOINTS', reason: 'value 1 of 3: must be an http:// or https:// URL' }]);
+    expect(issuesOf(() => resolveConfig({ ...base, flags: { endpoint: [bad] } }))).toEqual([{ source: 'flags', key: '--endpoint', reason: 'must be an http:// or https:// URL' }]);
+  });
+
   it('a source token read from a file (a trailing newline) is trimmed; a line break or another control character inside it is refused, without the token', () => {
     const prometheus = { SEQPULSE_SOURCE: 'prometheus', SEQPULSE_PROMETHEUS_URL: 'http://prom:9090' };
     const c = resolveConfig({ ...base, env: { ...prometheus, SEQPULSE_SOURCE_TOKEN: '  tok-3f9a2c\n' } });

@@ -106,6 +106,8 @@ describe('analyze', () => {
     expect(a.metrics.find((m) => m.name === 'error_rate')).toMatchObject({ status: 'no_data', current: null, change_pct: null });
     expect(a.metrics.find((m) => m.name === 'error_rate')!.baseline).toBeCloseTo(0.01, 3);
     expect(a.summary).toBe('Needs attention: missing data for error_rate');
+    expect(a.details).toContain('error_rate: no data after the deploy (5 samples before)');
+    expect(analyze({ pre: series(1, healthy), post: series(10, rest), rules }).details).toContain('error_rate: no data after the deploy (1 sample before)');
     // Nothing was compared for it: the attention rests on missing data alone.
     expect(a.confidence).toBe(0);
     expect(a.hints.map((h) => h.code)).toContain('metrics_missing_after_deploy');
