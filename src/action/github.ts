@@ -10,7 +10,8 @@
  * their connections destroyed.
  */
 import * as github from '@actions/github';
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { TransformStream } from 'node:stream/web';
+import { EnvHttpProxyAgent, fetch as undiciFetch, Response, type Dispatcher } from 'undici';
 import { formatDuration } from '../config/duration.js';
 import type { VerdictReport } from '../core/types.js';
 import { ExitCode } from '../errors.js';
@@ -36,10 +37,15 @@ export async function publish(report: VerdictReport, target: GitHubTarget): Prom
   const dispatcher = apiDispatcher(PUBLISH_BUDGET_MS);
   const deadline = new AbortController();
   // Our own fetch: the default one has no deadline, and its connections no lookup that ends.
-  const fetch = (url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher, signal: deadline.signal });
+  // Octokit reads a body that failed as an empty answer: what cut it off is kept, and said.
+  const cut: string[] = [];
+  const fetch = async (url: string, init: Record<string, unknown>) => capped(await undiciFetch(url, { ...init, dispatcher, signal: deadline.signal }), MAX_ANSWER_BYTES, cut);
   const octokit = github.getOctokit(target.token, { baseUrl, request: { fetch } });
+  const answered = () => {
+    if (cut.length > 0) throw new Error(cut.splice(0).join('; '));
+  };
   try {
-    return await withDeadline(publishWith(octokit, report, target), PUBLISH_BUDGET_MS, () => {
+    return await withDeadline(publishWith(octokit, report, target, answered), PUBLISH_BUDGET_MS, () => {
       deadline.abort();
       return new Error(`the GitHub API at ${baseUrl} did not answer within ${formatDuration(PUBLISH_BUDGET_MS)}`);
     });
@@ -49,14 +55,46 @@ export async function publish(report: VerdictReport, target: GitHubTarget): Prom
   }
 }
 
+/**
+ * An answer of the API is a page of comments or what it made: far under this. A peer sending
+ * without end (within the budget, on a fast link: gigabytes) fails its request here instead of
+ * filling the runner's memory.
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+/** Pages of a PR's comments read to find seqpulse's earlier one (100 each): an API announcing a next page for ever is read this far. */
+export const MAX_COMMENT_PAGES = 30;
+
+/** `response` whose body fails past `max` bytes, said in `cut`. */
+function capped(response: Response, max: number, cut: string[]): Response {
+  if (response.body === null) return response;
+  let seen = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk: Uint8Array, controller) {
+        seen += chunk.byteLength;
+        if (seen <= max) return controller.enqueue(chunk);
+        const said = `the answer to ${new URL(response.url).pathname} was larger than ${max / 1024 / 1024} MiB`;
+        cut.push(said);
+        controller.error(new Error(said));
+      },
+    }),
+  );
+  const limited = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // Octokit reports the URL it was answered from.
+  Object.defineProperty(limited, 'url', { value: response.url });
+  return limited;
+}
+
 /** The comment and the status, each tried whatever became of the other (a refused comment cost the status too). */
-async function publishWith(octokit: Octokit, report: VerdictReport, target: GitHubTarget): Promise<string[]> {
+async function publishWith(octokit: Octokit, report: VerdictReport, target: GitHubTarget, answered: () => void): Promise<string[]> {
   const ctx = github.context;
   const done: string[] = [];
   const failed: string[] = [];
   const attempt = async (what: string, step: () => Promise<string>) => {
     try {
-      done.push(await step());
+      const result = await step();
+      answered();
+      done.push(result);
     } catch (err) {
       failed.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -64,7 +102,7 @@ async function publishWith(octokit: Octokit, report: VerdictReport, target: GitH
   if (target.comment) {
     const number = ctx.payload.pull_request?.number ?? (ctx.payload.issue?.pull_request ? ctx.payload.issue.number : undefined);
     if (number === undefined) done.push('no pull request in this event: no comment');
-    else await attempt('comment', () => stickyComment(octokit, number, report));
+    else await attempt('comment', () => stickyComment(octokit, number, report, answered));
   }
   if (target.status) await attempt('status', () => verdictStatus(octokit, report));
   if (failed.length > 0) throw new Error(`${failed.join('; ')}${done.length > 0 ? ` (done: ${done.join('; ')})` : ''}`);
@@ -92,11 +130,17 @@ export function commentMarker(report: Pick<VerdictReport, 'project' | 'env'>): s
   return `<!-- seqpulse:${encodeURIComponent(report.project)}:${encodeURIComponent(report.env)} -->`;
 }
 
-async function stickyComment(octokit: Octokit, issue: number, report: VerdictReport): Promise<string> {
+async function stickyComment(octokit: Octokit, issue: number, report: VerdictReport, answered: () => void): Promise<string> {
   const { owner, repo } = github.context.repo;
   const marker = commentMarker(report);
   const body = `${marker}\n${renderMarkdown(report, { maxBytes: COMMENT_LIMIT, level: 3 })}`;
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 });
+  let pages = 0;
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 }, (response, done) => {
+    if (++pages >= MAX_COMMENT_PAGES) done();
+    return response.data;
+  });
+  // A listing cut off is no listing: a comment made on it could be a second one.
+  answered();
   // The marker is in every earlier comment for anyone to copy: only one this token's account (or a
   // bot, as seqpulse posts with the workflow's token) wrote is updated, never another user's.
   const marked = comments.filter((c) => c.body?.startsWith(marker));

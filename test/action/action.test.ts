@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PUBLISH_BUDGET_MS } from '../../src/action/github.js';
+import { MAX_COMMENT_PAGES, PUBLISH_BUDGET_MS } from '../../src/action/github.js';
 import { INPUT_NAMES } from '../../src/action/inputs.js';
 import { ACTION_INPUTS } from '../../src/config/names.js';
 import { openStore } from '../../src/store/open.js';
@@ -593,5 +593,21 @@ describe('the Action (Node 24)', () => {
       expect(step.ms).toBeLessThan(PUBLISH_BUDGET_MS + 15_000);
       expect(apis[i]!.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /repos/acme/shop/issues/1/comments']);
     }
+  }, 120_000);
+
+  it('a GitHub API that answers without end: a page of comments that never ends fails at 8 MiB, not at the budget with gigabytes read; pages that always have a next one are read 30 deep; the status is written either way', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const flood = track(await startFakeGitHub({ answer: 'flood' }));
+    const flooded = await runAction({ ...publishingStep(app.url, flood.url, 1), workspace: tempDir('seqpulse-ws-') });
+    expect(flooded.code).toBe(0);
+    expect(flooded.outputs.verdict).toBe('ok');
+    expect(flooded.stdout).toMatch(/::warning::GitHub comment\/status not written: comment: the answer to \/repos\/acme\/shop\/issues\/1\/comments was larger than 8 MiB \(done: commit status seqpulse\/shop\/staging success on \w+\)/);
+
+    const pages = track(await startFakeGitHub({ answer: 'pages' }));
+    const paged = await runAction({ ...publishingStep(app.url, pages.url, 1), workspace: tempDir('seqpulse-ws-') });
+    expect(paged.code).toBe(0);
+    expect(paged.stdout).not.toMatch(/::warning::GitHub comment/);
+    expect(pages.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/comments'))).toHaveLength(MAX_COMMENT_PAGES);
+    expect(pages.comments).toHaveLength(1);
   }, 120_000);
 });

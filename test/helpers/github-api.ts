@@ -6,7 +6,9 @@
  *
  * Or, for the Action's deadline, an API that stops answering: `never` reads each request and says
  * nothing (a frozen server: the connection stays open), `drip` sends a status line, headers and
- * then one byte of its body every 300 ms for ever (no idle timeout ever fires).
+ * then one byte of its body every 300 ms for ever (no idle timeout ever fires). Or one that answers
+ * without end: `flood` sends the comments of a PR as one page that never ends, as fast as they are
+ * read; `pages` gives every page of comments a next one.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,7 +42,7 @@ export interface FakeGitHub {
  * `idSuffix`: the ids it gives what it creates are strings, the number and then this (an API, or
  * something in its place, answering what it likes).
  */
-export async function startFakeGitHub(opts: { answer?: 'never' | 'drip'; idSuffix?: string } = {}): Promise<FakeGitHub> {
+export async function startFakeGitHub(opts: { answer?: 'never' | 'drip' | 'flood' | 'pages'; idSuffix?: string } = {}): Promise<FakeGitHub> {
   const api = { requests: [] as ApiRequest[], comments: [] as FakeComment[] } as FakeGitHub;
   let lastId = 999;
   const nextId = () => (opts.idSuffix === undefined ? ++lastId : `${++lastId}${opts.idSuffix}`);
@@ -66,7 +68,24 @@ export async function startFakeGitHub(opts: { answer?: 'never' | 'drip'; idSuffi
         res.end(JSON.stringify(data));
       };
       let m: RegExpExecArray | null;
-      if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) return send(200, api.comments);
+      const listing = req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path);
+      if (listing && opts.answer === 'flood') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const comment = `${JSON.stringify({ id: 1, body: 'x'.repeat(4000), user: { login: 'someone', type: 'User' } })},`;
+        res.write('[');
+        const more = () => {
+          while (!res.destroyed && res.write(comment));
+        };
+        res.on('drain', more);
+        more();
+        return;
+      }
+      if (listing && opts.answer === 'pages') {
+        const page = Number(new URL(req.url ?? '', 'http://x').searchParams.get('page') ?? 1);
+        res.writeHead(200, { 'content-type': 'application/json', link: `<${api.url}${path}?per_page=100&page=${page + 1}>; rel="next"` });
+        return res.end(JSON.stringify([{ id: page, body: 'an earlier comment', user: { login: 'someone', type: 'User' } }]));
+      }
+      if (listing) return send(200, api.comments);
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(path)) {
         const comment: FakeComment = { id: nextId(), body: String(body?.body), user: { ...ACTIONS_BOT } };
         api.comments.push(comment);
