@@ -243,18 +243,55 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     async syncState(ids) {
       const state = new Map<string, SyncState>();
       if (ids.length === 0) return state;
+      const wanted = [...ids];
       const rows = await db
         .selectFrom('runs')
         .leftJoin('verdicts', 'verdicts.run_id', 'runs.id')
-        .select((eb) => [
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('samples')
+              .select((s) => ['samples.run_id', s.fn.countAll<number | string>().as('n'), s.fn.min('samples.id').as('first'), s.fn.max('samples.id').as('last')])
+              .where('samples.run_id', 'in', wanted)
+              .groupBy('samples.run_id')
+              .as('s'),
+          (join) => join.onRef('s.run_id', '=', 'runs.id'),
+        )
+        .select([
           'runs.id',
           'runs.updated_at',
+          'runs.project',
+          'runs.env',
+          'runs.created_at',
+          'runs.command',
+          's.n',
+          's.first',
+          's.last',
           'verdicts.run_id as verdict_run',
-          eb.selectFrom('samples').select((s) => s.fn.countAll<number | string>().as('n')).whereRef('samples.run_id', '=', 'runs.id').as('samples'),
+          'verdicts.verdict',
+          'verdicts.confidence',
+          'verdicts.exit_code',
+          'verdicts.summary',
+          'verdicts.created_at as verdict_created_at',
+          sql<number | string | null>`length(verdicts.report)`.as('report_length'),
         ])
-        .where('runs.id', 'in', [...ids])
+        .where('runs.id', 'in', wanted)
         .execute();
-      for (const r of rows) state.set(r.id, { updated_at: r.updated_at, samples: Number(r.samples ?? 0), verdict: r.verdict_run !== null });
+      for (const r of rows) {
+        state.set(r.id, {
+          updated_at: r.updated_at,
+          project: r.project,
+          env: r.env,
+          created_at: r.created_at,
+          command: r.command,
+          samples: Number(r.n ?? 0),
+          sample_ids: r.first === null || r.first === undefined || r.last === null || r.last === undefined ? null : { first: r.first, last: r.last },
+          verdict:
+            r.verdict_run === null
+              ? null
+              : JSON.stringify([r.verdict, Number(r.confidence), Number(r.exit_code), storableText(r.summary ?? ''), r.verdict_created_at, Number(r.report_length)]),
+        });
+      }
       return state;
     },
 
@@ -338,9 +375,14 @@ function runRow(run: RunRecord): RunsTable {
 function storable<R extends object>(row: R): R {
   let out: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(row)) {
-    if (typeof value === 'string' && value.includes('\0')) (out ??= { ...(row as Record<string, unknown>) })[key] = value.replaceAll('\0', '\uFFFD');
+    if (typeof value === 'string' && value.includes('\0')) (out ??= { ...(row as Record<string, unknown>) })[key] = storableText(value);
   }
   return (out as R | undefined) ?? row;
+}
+
+/** Text as `storable` writes it: what a copy of it in another store holds. */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
 }
 
 function runRecord(row: Selectable<RunsTable>): RunRecord {

@@ -208,13 +208,26 @@ export interface Store {
   pruneBatch(before: string, batch: number): Promise<{ runs: number; samples: number; done: boolean }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
-  /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */
+  /** For each of the ids stored here: what sync compares of it with another store's copy (SyncState). */
   syncState(ids: readonly string[]): Promise<Map<string, SyncState>>;
   close(): Promise<void>;
 }
 
+/**
+ * What sync reads of a run in each store to tell what the target lacks, and whether the target's
+ * copy is the same run at all (app/sync.ts): a few columns and aggregates, never the samples or
+ * the report themselves, so a repeated sync of a large store stays cheap. Text as stored.
+ */
 export interface SyncState {
   updated_at: string;
+  /** Fixed when the run is made and never updated: another value is another run under the same id. */
+  project: string;
+  env: string;
+  created_at: string;
+  command: string | null;
   samples: number;
-  verdict: boolean;
+  /** The lowest and highest sample id (null without samples): with the count, which samples these are. */
+  sample_ids: { first: string; last: string } | null;
+  /** The verdict's headline columns and the report's length, as one string; null without a verdict. */
+  verdict: string | null;
 }
