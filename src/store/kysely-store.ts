@@ -2,7 +2,7 @@
  * The Store port over kysely: the same queries for every dialect. Rows <-> records conversion
  * lives here so JSON, booleans and nulls round-trip the same way everywhere.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
@@ -221,7 +221,9 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
 
     async pruneBatch(before, batch) {
       return transaction(db, async (trx) => {
-        const ids = (await trx.selectFrom('runs').select('id').where('created_at', '<', before).orderBy('created_at').orderBy('id').limit(batch).execute()).map((r) => r.id);
+        const ids = (
+          await trx.selectFrom('runs').select('id').where('created_at', '<', before).where(isoTime(sql.ref('created_at'))).orderBy('created_at').orderBy('id').limit(batch).execute()
+        ).map((r) => r.id);
         if (ids.length === 0) return { runs: 0, samples: 0, done: true };
         const samples = await trx.deleteFrom('samples').where('run_id', 'in', ids).executeTakeFirst();
         await trx.deleteFrom('verdicts').where('run_id', 'in', ids).execute();
@@ -232,6 +234,15 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
         if (Number(kept?.n ?? 0) > 0) throw new RowsKeptError(Number(kept!.n), ids.length);
         return { runs: Number(runs.numDeletedRows), samples: Number(samples.numDeletedRows), done: ids.length < batch };
       });
+    },
+
+    async runsOfUnknownAge(limit) {
+      const odd = db.selectFrom('runs').where((eb) => eb.not(isoTime(sql.ref('created_at'))));
+      const [count, runs] = await Promise.all([
+        odd.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+        odd.select(['id', 'created_at']).orderBy('id').limit(limit).execute(),
+      ]);
+      return { total: Number(count?.n ?? 0), runs };
     },
 
     async pageRuns(after, limit) {
@@ -300,6 +311,18 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
   };
   return store;
+}
+
+/**
+ * Whether a text column holds a time the way seqpulse writes it (2026-01-18T12:00:00.000Z): every
+ * digit made a 0, the text is that shape. Only such times compare as text in time order; one
+ * written with an offset, without its zeros or as a number sorts anywhere. Nested replace() because
+ * SQLite and Postgres share no pattern syntax that tells a digit from another character.
+ */
+function isoTime(column: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  let zeroed = column;
+  for (const digit of '123456789') zeroed = sql`replace(${zeroed}, ${sql.lit(digit)}, '0')`;
+  return sql<SqlBool>`(${zeroed} = '0000-00-00T00:00:00.000Z')`;
 }
 
 /**

@@ -204,8 +204,15 @@ export interface Store {
    * in one transaction: all of them or none (a store that keeps one, through a trigger or rule, is
    * an error and the batch is rolled back). `done` when no run older than `before` is left. One
    * batch is one operation, with its own deadline: a long retention sweep is many (app/prune.ts).
+   * Only runs whose `created_at` is a time as seqpulse writes it (`runsOfUnknownAge`) are ever deleted.
    */
   pruneBatch(before: string, batch: number): Promise<{ runs: number; samples: number; done: boolean }>;
+  /**
+   * Runs whose `created_at` is not a time as seqpulse writes it (Date#toISOString, UTC:
+   * 2026-01-18T12:00:00.000Z), written by something else: only such times compare as text in time
+   * order, so how old these runs are cannot be told by the store. How many, and the first `limit` by id.
+   */
+  runsOfUnknownAge(limit: number): Promise<{ total: number; runs: { id: string; created_at: string }[] }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
   /** For each of the ids stored here: what sync compares of it with another store's copy (SyncState). */
