@@ -61,6 +61,9 @@ describe('rows seqpulse cannot read are a clear store error, never a crash', () 
       expect(r.code, `${args}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain(id);
       expect(r.stderr).toMatch(reason);
+      // Said as what it is: not a store that failed, nor one this user may not read.
+      expect(r.stderr, args).toMatch(/^seqpulse: the store holds /);
+      expect(r.stderr, args).not.toMatch(/needs read access/);
     });
     const json = await runCli(['show', id, '--json'], { cwd: dir, env });
     expect(json.code).toBe(2);
