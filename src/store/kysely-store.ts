@@ -6,7 +6,7 @@ import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
-import { storedCommand, storedMetrics, storedSettings, storedVerdict } from './stored-rows.js';
+import { storedCommand, storedMetrics, storedSettings, storedVerdict, UnreadableRowError } from './stored-rows.js';
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
@@ -216,7 +216,17 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
         .where('verdicts.run_id', 'is', null)
         .orderBy('runs.created_at')
         .execute();
-      return rows.map(runRecord);
+      // A row seqpulse cannot read (another writer's) is not settled, and left to the commands that
+      // show it to say so: every command settles runs on opening the store, and one such row failed
+      // them all, `run` before its deploy included, on a shared store for the whole team.
+      return rows.flatMap((row) => {
+        try {
+          return [runRecord(row)];
+        } catch (err) {
+          if (err instanceof UnreadableRowError) return [];
+          throw err;
+        }
+      });
     },
 
     async pruneBatch(before, batch) {

@@ -92,8 +92,15 @@ function storedJson<T>(schema: z.ZodType, text: string, what: string): T {
   return value as T;
 }
 
+/**
+ * A row read back that seqpulse cannot use: not a failure of the store, which answered. What only
+ * looks through many runs (settling abandoned ones, the earlier runs a verdict compares with) leaves
+ * such a row out instead of failing on it; what shows or judges that run says so.
+ */
+export class UnreadableRowError extends StoreError {}
+
 function malformed(what: string, reason: string): StoreError {
-  return new StoreError(
+  return new UnreadableRowError(
     `the store holds ${what} in a form seqpulse cannot read (${reason})`,
     undefined,
     'The row was not written by this seqpulse, or was changed since; it is left as it is. Check what else writes to this store.',

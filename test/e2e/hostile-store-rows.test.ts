@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
@@ -99,4 +100,37 @@ describe('words of a stored verdict seqpulse does not know are text, escaped for
     expect(md!.stdout).toContain(String.raw`**${'`'}x\n| injected | row |\n<img src=x onerror=alert(1)>'**${'`'}** (toString)`);
     expect(html!.stdout).not.toMatch(/<img/);
   });
+});
+
+describe('a row seqpulse cannot read fails only what shows or judges that run', () => {
+  const flags = (url: string, store: string) => ['run', ...fastFlags(url), '--project', 'shop', '--env', 'prod', '--store', store, '--json', '--', process.execPath, '-e', ''];
+  // Someone else's run, made an hour ago, still `started`, its settings not JSON: every command settles
+  // such runs on opening the store, and failed on this one (exit 2), `run` before its deploy.
+  const foreignRun = (now: string) =>
+    `insert into runs (id, project, env, status, settings, created_at, updated_at) values ('aaaaaaaa-0000-4000-8000-000000000000', 'x', 'y', 'started', 'nope', '${now}', '${now}')`;
+
+  it('an unreadable run on its way to a verdict: run deploys and judges, history lists, on SQLite and on Postgres (--store, a whole team blocked)', async () => {
+    const app = track(await startTestApp());
+    const hour = new Date(Date.now() - 3_600_000).toISOString();
+    const dir = tempDir();
+    const sqlite = join(dir, 'team.db');
+    const postgres = await createTestDatabase();
+    for (const store of [sqlite, postgres]) {
+      // A first run makes the store, with seqpulse's schema.
+      expect((await runCli(flags(app.url, store), { cwd: dir, env })).code).toBe(0);
+      if (store === sqlite) new BetterSqlite3(sqlite).prepare(foreignRun(hour)).run();
+      else await asAdmin(postgres, [foreignRun(hour)]);
+      const r = await runCli(flags(app.url, store), { cwd: dir, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).verdict).toBe('ok');
+      const history = await runCli(['history', '--store', store, '--json'], { cwd: dir });
+      expect(history.code, history.stderr).toBe(0);
+      expect(JSON.parse(history.stdout).map((h: { id: string }) => h.id)).toContain('aaaaaaaa-0000-4000-8000-000000000000');
+      // The run itself still says what is wrong with it.
+      const show = await runCli(['show', 'aaaaaaaa', '--store', store], { cwd: dir });
+      expect(show.code).toBe(2);
+      expect(show.stderr).toMatch(/the settings of run aaaaaaaa-0000-4000-8000-000000000000 in a form seqpulse cannot read \(not JSON\)/);
+    }
+  });
+
 });
