@@ -133,4 +133,20 @@ describe('a row seqpulse cannot read fails only what shows or judges that run', 
     }
   });
 
+  it('an earlier ok run of the same project and env with an unreadable sample: the next deploy is judged (it ended without a verdict, exit 3), with a warning naming that run', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    const store = join(dir, 'team.db');
+    const first = await runCli(flags(app.url, store), { cwd: dir, env });
+    const earlier = JSON.parse(first.stdout).deployment_id as string;
+    new BetterSqlite3(store).prepare("update samples set metrics = '{bad' where phase = 'post' and seq = 1").run();
+    const r = await runCli(flags(app.url, store), { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBe('ok');
+    expect(r.stderr).toContain(`warning: Earlier ok run(s) left out of the comparison with this one: the store holds a sample of run ${earlier} in a form seqpulse cannot read (not JSON).`);
+    // Judged again, the same.
+    const again = await runCli(['analyze', JSON.parse(r.stdout).deployment_id, '--store', store, '--json'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`left out of the comparison with this one: the store holds a sample of run ${earlier}`);
+  });
 });
