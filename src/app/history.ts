@@ -19,8 +19,16 @@ export interface HealthyRuns {
 }
 
 export async function recentHealthyRuns(store: Store, run: { id: string; project: string; env: string }, count: number, rules: Rules): Promise<HealthyRuns> {
-  const candidates = await store.listRuns({ project: run.project, env: run.env, verdict: 'ok', limit: count + 1 });
   const healthy: HealthyRuns = { runs: [], windows: [], unreadable: [] };
+  let candidates;
+  try {
+    candidates = await store.listRuns({ project: run.project, env: run.env, verdict: 'ok', limit: count + 1 });
+  } catch (err) {
+    // One of them unreadable: which are healthy cannot be told, so none is compared with.
+    if (!(err instanceof UnreadableRowError)) throw err;
+    healthy.unreadable.push({ id: '', reason: err.message });
+    return healthy;
+  }
   for (const r of candidates.filter((c) => c.id !== run.id && c.status === 'finished').slice(0, count)) {
     let samples;
     try {

@@ -6,7 +6,10 @@ import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
-import { storedCommand, storedMetrics, storedSettings, storedVerdict, UnreadableRowError } from './stored-rows.js';
+import { RUN_COLUMNS, SAMPLE_COLUMNS, storedColumns, storedCommand, storedMetrics, storedSettings, storedVerdict, SUMMARY_COLUMNS, UnreadableRowError } from './stored-rows.js';
+
+/** What `listRuns` reads: columns of the run, and the verdict's headline (null without one). */
+const RUN_SUMMARY_COLUMNS = { id: RUN_COLUMNS.id, project: RUN_COLUMNS.project, env: RUN_COLUMNS.env, status: RUN_COLUMNS.status, result: RUN_COLUMNS.result, created_at: RUN_COLUMNS.created_at, finished_at: RUN_COLUMNS.finished_at, ...SUMMARY_COLUMNS };
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
@@ -150,8 +153,9 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       if (filter.verdict !== undefined) query = query.where('verdicts.verdict', '=', filter.verdict);
       if (filter.since !== undefined) query = query.where('runs.created_at', '>=', filter.since);
       const rows = await query.orderBy('runs.created_at', 'desc').orderBy('runs.id').limit(filter.limit ?? 50).execute();
-      return rows.map(
-        (r): RunSummary => ({
+      return rows.map((r): RunSummary => {
+        storedColumns(r, RUN_SUMMARY_COLUMNS, `run ${String(r.id)}`);
+        return {
           id: r.id,
           project: r.project,
           env: r.env,
@@ -161,8 +165,8 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
           result: r.result as RunSummary['result'],
           created_at: r.created_at,
           finished_at: r.finished_at,
-        }),
-      );
+        };
+      });
     },
 
     async upsertRun(run) {
@@ -419,6 +423,7 @@ export function storableText(text: string): string {
 }
 
 function runRecord(row: Selectable<RunsTable>): RunRecord {
+  storedColumns(row, RUN_COLUMNS, `run ${String(row.id)}`);
   return {
     ...row,
     status: row.status as RunStatus,
@@ -446,6 +451,7 @@ function sampleRow(s: StoredSample): SamplesTable {
 
 /** Converted in place: an hour of samples is thousands of rows, and a copy would hold every JSON text until the last row is parsed. */
 function sampleRecord(row: Selectable<SamplesTable>): StoredSample {
+  storedColumns(row, SAMPLE_COLUMNS, `a sample of run ${String(row.run_id)}`);
   const record = row as unknown as StoredSample;
   record.phase = row.phase as Phase;
   record.ok = row.ok === 1;

@@ -29,6 +29,12 @@ const CASES: [string, string, RegExp][] = [
   ['settings that are not JSON', "update runs set settings = 'nope'", /the settings of run \S+ in a form seqpulse cannot read \(not JSON\)/],
   ['settings without endpoints', "update runs set settings = '{}'", /the settings of run .*\(endpoints: expected array/],
   ['a sample whose metrics are not JSON', "update samples set metrics = '{bad' where metrics is not null", /a sample of run \S+ in a form seqpulse cannot read \(not JSON\)/],
+  // Scalar columns: SQLite keeps whatever a writer gives them. `ok` 'yes' was read as a failed sample, the others printed as they were.
+  ['a sample whose ok is text', "update samples set ok = 'yes' where seq = 1", /a sample of run \S+ in a form seqpulse cannot read \(ok: expected 0 or 1, got "yes"\)/],
+  ['a sample whose latency is the text NaN', "update samples set latency_ms = 'NaN' where seq = 1", /a sample of run \S+ .*\(latency_ms: expected a finite number or null, got "NaN"\)/],
+  ['a sample whose HTTP status is text', "update samples set http_status = 'two hundred' where seq = 1", /a sample of run \S+ .*\(http_status: expected an integer or null, got "two hundred"\)/],
+  ['a deploy exit code that is text', "update runs set deploy_exit_code = 'abc'", /the store holds run \S+ in a form seqpulse cannot read \(deploy_exit_code: expected an integer or null, got "abc"\)/],
+  ['a run status that is a blob', "update runs set status = x'00ff'", /the store holds run \S+ .*\(status: expected text, got 2 bytes\)/],
 ];
 
 describe('rows seqpulse cannot read are a clear store error, never a crash', () => {
@@ -148,5 +154,30 @@ describe('a row seqpulse cannot read fails only what shows or judges that run', 
     const again = await runCli(['analyze', JSON.parse(r.stdout).deployment_id, '--store', store, '--json'], { cwd: dir, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`left out of the comparison with this one: the store holds a sample of run ${earlier}`);
+  });
+});
+
+describe('history over a verdict whose confidence is not a number', () => {
+  it('text in SQLite, NaN in Postgres: history exits 2 naming the run and the column (it crashed, exit 70, on the text); the next run of that project and env is judged, with a warning', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    const sqlite = join(dir, 'team.db');
+    const postgres = await createTestDatabase();
+    const flags = (store: string) => ['run', ...fastFlags(app.url), '--project', 'shop', '--env', 'prod', '--store', store, '--json', '--', process.execPath, '-e', ''];
+    for (const [store, value] of [[sqlite, "'high'"], [postgres, "'NaN'"]] as const) {
+      const id = JSON.parse((await runCli(flags(store), { cwd: dir, env })).stdout).deployment_id as string;
+      const update = `update verdicts set confidence = ${value}`;
+      if (store === sqlite) new BetterSqlite3(sqlite).prepare(update).run();
+      else await asAdmin(postgres, [update]);
+      for (const args of [['history'], ['history', '--json']]) {
+        const r = await runCli([...args, '--store', store], { cwd: dir });
+        expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stdout + r.stderr).toMatch(new RegExp(`the store holds run ${id} in a form seqpulse cannot read \\(confidence: expected a finite number or null, got ("high"|NaN)\\)`));
+      }
+      const next = await runCli(flags(store), { cwd: dir, env });
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toContain(`warning: Earlier ok run(s) left out of the comparison with this one: the store holds run ${id} in a form seqpulse cannot read`);
+    }
   });
 });
