@@ -11,6 +11,7 @@ import { finishRun, prepareFinish, runCycle, startRun } from '../app/cycle.js';
 import { abandonedMessage, ownerAlive, reapAbandoned } from '../app/abandoned.js';
 import type { AppIO } from '../app/io.js';
 import { sharedPeer, type SharedPeer } from '../app/shared.js';
+import { conflictMessage } from '../app/sync.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { VerdictReport } from '../core/types.js';
@@ -31,7 +32,7 @@ import { checkDeployCommand } from '../runner/command-check.js';
 import { publish } from './github.js';
 import { readInputs, unknownInputs, type ActionInputs } from './inputs.js';
 import { openActionStore } from './store.js';
-import { displayableReport, escapeControls, forDisplay, inertToRunner, shorten } from '../output/terminal.js';
+import { displayableReport, escapeControls, forDisplay, inertToRunner, MAX_SENTENCE, shorten } from '../output/terminal.js';
 
 /**
  * GitHub refuses a step summary over 1 MiB (1024 * 1024 bytes, not characters: a summary of CJK
@@ -264,7 +265,8 @@ async function syncRun(io: AppIO, target: string | undefined, runId: string): Pr
   if (!target || !io.shared) return;
   try {
     const counts = await io.shared.push(io.store, runId);
-    info(`Synced run ${runId} to ${redactUrl(target)} (${counts.samples} samples).`);
+    if (counts.conflicts.length > 0) core.warning(forDisplay(conflictMessage(redactUrl(target), counts.conflicts), MAX_SENTENCE));
+    else info(`Synced run ${runId} to ${redactUrl(target)} (${counts.samples} samples).`);
   } catch (err) {
     core.warning(`Could not sync run ${runId} to ${redactUrl(target)}: ${forDisplay(redactError(err, target))}. The verdict stands; push it later with \`seqpulse sync\` from the stored file.`);
   }

@@ -19,7 +19,7 @@ import { asColumns } from '../core/columns.js';
 import { redactText } from '../redact.js';
 import { snapshotsFromSamples } from './snapshots.js';
 import { unreportedAfterPre } from './unreported.js';
-import { historyBaseline, recentHealthyRuns } from './history.js';
+import { historyBaseline, recentHealthyRuns, unreadableHealthyRuns } from './history.js';
 import { finishConfig, sampledFrom, samplesTheApp, settingsOf, untrustedHint } from './run-settings.js';
 import { sealSettings, settingsKeys } from './settings-mac.js';
 import { earlyLook, type LookState } from '../core/early.js';
@@ -261,6 +261,8 @@ async function postPhase(config: ResolvedConfig, started: RunRecord, io: AppIO):
   let run = started;
   await io.store.updateRun(run.id, { status: 'observing' });
   const healthy = await recentHealthyRuns(io.store, run, config.historyRuns, config.rules);
+  const unreadable = unreadableHealthyRuns(healthy);
+  if (unreadable) io.logger.log('warn', 'history_unreadable', unreadable, { deployment_id: run.id });
   const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
   const stored = await io.store.getSamples(run.id);
   const ownPre = snapshotsFromSamples(stored, config.rules).pre;

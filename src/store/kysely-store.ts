@@ -2,11 +2,14 @@
  * The Store port over kysely: the same queries for every dialect. Rows <-> records conversion
  * lives here so JSON, booleans and nulls round-trip the same way everywhere.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Phase, RunStatus, Verdict, VerdictReport } from '../core/types.js';
 import type { Database, RunsTable, SamplesTable, VerdictsTable } from './schema.js';
 import type { FinalPatch, HistoryFilter, RunPatch, RunRecord, RunSummary, SampleRow, Store, StoredSample, SyncState, VerdictRow } from './types.js';
-import { storedCommand, storedMetrics, storedSettings, storedVerdict } from './stored-rows.js';
+import { RUN_COLUMNS, SAMPLE_COLUMNS, storedColumns, storedCommand, storedMetrics, storedSettings, storedVerdict, SUMMARY_COLUMNS, UnreadableRowError } from './stored-rows.js';
+
+/** What `listRuns` reads: columns of the run, and the verdict's headline (null without one). */
+const RUN_SUMMARY_COLUMNS = { id: RUN_COLUMNS.id, project: RUN_COLUMNS.project, env: RUN_COLUMNS.env, status: RUN_COLUMNS.status, result: RUN_COLUMNS.result, created_at: RUN_COLUMNS.created_at, finished_at: RUN_COLUMNS.finished_at, ...SUMMARY_COLUMNS };
 
 /** Rows per INSERT: keeps statements under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 2000;
@@ -150,8 +153,9 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       if (filter.verdict !== undefined) query = query.where('verdicts.verdict', '=', filter.verdict);
       if (filter.since !== undefined) query = query.where('runs.created_at', '>=', filter.since);
       const rows = await query.orderBy('runs.created_at', 'desc').orderBy('runs.id').limit(filter.limit ?? 50).execute();
-      return rows.map(
-        (r): RunSummary => ({
+      return rows.map((r): RunSummary => {
+        storedColumns(r, RUN_SUMMARY_COLUMNS, `run ${String(r.id)}`);
+        return {
           id: r.id,
           project: r.project,
           env: r.env,
@@ -161,8 +165,8 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
           result: r.result as RunSummary['result'],
           created_at: r.created_at,
           finished_at: r.finished_at,
-        }),
-      );
+        };
+      });
     },
 
     async upsertRun(run) {
@@ -216,12 +220,24 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
         .where('verdicts.run_id', 'is', null)
         .orderBy('runs.created_at')
         .execute();
-      return rows.map(runRecord);
+      // A row seqpulse cannot read (another writer's) is not settled, and left to the commands that
+      // show it to say so: every command settles runs on opening the store, and one such row failed
+      // them all, `run` before its deploy included, on a shared store for the whole team.
+      return rows.flatMap((row) => {
+        try {
+          return [runRecord(row)];
+        } catch (err) {
+          if (err instanceof UnreadableRowError) return [];
+          throw err;
+        }
+      });
     },
 
     async pruneBatch(before, batch) {
       return transaction(db, async (trx) => {
-        const ids = (await trx.selectFrom('runs').select('id').where('created_at', '<', before).orderBy('created_at').orderBy('id').limit(batch).execute()).map((r) => r.id);
+        const ids = (
+          await trx.selectFrom('runs').select('id').where('created_at', '<', before).where(isoTime(sql.ref('created_at'))).orderBy('created_at').orderBy('id').limit(batch).execute()
+        ).map((r) => r.id);
         if (ids.length === 0) return { runs: 0, samples: 0, done: true };
         const samples = await trx.deleteFrom('samples').where('run_id', 'in', ids).executeTakeFirst();
         await trx.deleteFrom('verdicts').where('run_id', 'in', ids).execute();
@@ -234,6 +250,15 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
       });
     },
 
+    async runsOfUnknownAge(limit) {
+      const odd = db.selectFrom('runs').where((eb) => eb.not(isoTime(sql.ref('created_at'))));
+      const [count, runs] = await Promise.all([
+        odd.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+        odd.select(['id', 'created_at']).orderBy('id').limit(limit).execute(),
+      ]);
+      return { total: Number(count?.n ?? 0), runs };
+    },
+
     async pageRuns(after, limit) {
       let query = db.selectFrom('runs').selectAll().orderBy('id').limit(limit);
       if (after !== null) query = query.where('id', '>', after);
@@ -243,18 +268,55 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     async syncState(ids) {
       const state = new Map<string, SyncState>();
       if (ids.length === 0) return state;
+      const wanted = [...ids];
       const rows = await db
         .selectFrom('runs')
         .leftJoin('verdicts', 'verdicts.run_id', 'runs.id')
-        .select((eb) => [
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('samples')
+              .select((s) => ['samples.run_id', s.fn.countAll<number | string>().as('n'), s.fn.min('samples.id').as('first'), s.fn.max('samples.id').as('last')])
+              .where('samples.run_id', 'in', wanted)
+              .groupBy('samples.run_id')
+              .as('s'),
+          (join) => join.onRef('s.run_id', '=', 'runs.id'),
+        )
+        .select([
           'runs.id',
           'runs.updated_at',
+          'runs.project',
+          'runs.env',
+          'runs.created_at',
+          'runs.command',
+          's.n',
+          's.first',
+          's.last',
           'verdicts.run_id as verdict_run',
-          eb.selectFrom('samples').select((s) => s.fn.countAll<number | string>().as('n')).whereRef('samples.run_id', '=', 'runs.id').as('samples'),
+          'verdicts.verdict',
+          'verdicts.confidence',
+          'verdicts.exit_code',
+          'verdicts.summary',
+          'verdicts.created_at as verdict_created_at',
+          sql<number | string | null>`length(verdicts.report)`.as('report_length'),
         ])
-        .where('runs.id', 'in', [...ids])
+        .where('runs.id', 'in', wanted)
         .execute();
-      for (const r of rows) state.set(r.id, { updated_at: r.updated_at, samples: Number(r.samples ?? 0), verdict: r.verdict_run !== null });
+      for (const r of rows) {
+        state.set(r.id, {
+          updated_at: r.updated_at,
+          project: r.project,
+          env: r.env,
+          created_at: r.created_at,
+          command: r.command,
+          samples: Number(r.n ?? 0),
+          sample_ids: r.first === null || r.first === undefined || r.last === null || r.last === undefined ? null : { first: r.first, last: r.last },
+          verdict:
+            r.verdict_run === null
+              ? null
+              : JSON.stringify([r.verdict, Number(r.confidence), Number(r.exit_code), storableText(r.summary ?? ''), r.verdict_created_at, Number(r.report_length)]),
+        });
+      }
       return state;
     },
 
@@ -263,6 +325,18 @@ export function kyselyStore(db: Kysely<Database>, tuning: DialectTuning = {}, no
     },
   };
   return store;
+}
+
+/**
+ * Whether a text column holds a time the way seqpulse writes it (2026-01-18T12:00:00.000Z): every
+ * digit made a 0, the text is that shape. Only such times compare as text in time order; one
+ * written with an offset, without its zeros or as a number sorts anywhere. Nested replace() because
+ * SQLite and Postgres share no pattern syntax that tells a digit from another character.
+ */
+function isoTime(column: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  let zeroed = column;
+  for (const digit of '123456789') zeroed = sql`replace(${zeroed}, ${sql.lit(digit)}, '0')`;
+  return sql<SqlBool>`(${zeroed} = '0000-00-00T00:00:00.000Z')`;
 }
 
 /**
@@ -338,12 +412,18 @@ function runRow(run: RunRecord): RunsTable {
 function storable<R extends object>(row: R): R {
   let out: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(row)) {
-    if (typeof value === 'string' && value.includes('\0')) (out ??= { ...(row as Record<string, unknown>) })[key] = value.replaceAll('\0', '\uFFFD');
+    if (typeof value === 'string' && value.includes('\0')) (out ??= { ...(row as Record<string, unknown>) })[key] = storableText(value);
   }
   return (out as R | undefined) ?? row;
 }
 
+/** Text as `storable` writes it: what a copy of it in another store holds. */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}
+
 function runRecord(row: Selectable<RunsTable>): RunRecord {
+  storedColumns(row, RUN_COLUMNS, `run ${String(row.id)}`);
   return {
     ...row,
     status: row.status as RunStatus,
@@ -371,6 +451,7 @@ function sampleRow(s: StoredSample): SamplesTable {
 
 /** Converted in place: an hour of samples is thousands of rows, and a copy would hold every JSON text until the last row is parsed. */
 function sampleRecord(row: Selectable<SamplesTable>): StoredSample {
+  storedColumns(row, SAMPLE_COLUMNS, `a sample of run ${String(row.run_id)}`);
   const record = row as unknown as StoredSample;
   record.phase = row.phase as Phase;
   record.ok = row.ok === 1;

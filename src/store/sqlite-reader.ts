@@ -12,7 +12,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect } from 'kysely';
-import { StoreError } from '../errors.js';
+import { SeqpulseError, StoreError } from '../errors.js';
 import { checkStoreFiles, DAMAGED, DAMAGED_HINT } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
 import { appliedMigrations, checkReadable } from './migrations.js';
@@ -48,7 +48,9 @@ export async function openSqliteReader(path: string): Promise<Store> {
         }
         const torn = current.immutable && stampOf(path) !== current.stamp;
         if (!torn) {
-          if ('error' in result) throw readError(path, result.error, `failed (${message(result.error)})`);
+          // seqpulse's own errors (a row it cannot read) pass as they are: wrapped, they lost their
+          // class and gained a hint about read access that had nothing to do with them.
+          if ('error' in result) throw result.error instanceof SeqpulseError ? result.error : readError(path, result.error, `failed (${message(result.error)})`);
           return result.value;
         }
         if (attempt === ATTEMPTS) throw new StoreError(`store ${path} kept changing while it was read (another process writing it)`, undefined, 'Try again, or once the run writing it is done.');

@@ -92,12 +92,87 @@ function storedJson<T>(schema: z.ZodType, text: string, what: string): T {
   return value as T;
 }
 
+/**
+ * A row read back that seqpulse cannot use: not a failure of the store, which answered. What only
+ * looks through many runs (settling abandoned ones, the earlier runs a verdict compares with) leaves
+ * such a row out instead of failing on it; what shows or judges that run says so.
+ */
+export class UnreadableRowError extends StoreError {}
+
 function malformed(what: string, reason: string): StoreError {
-  return new StoreError(
+  return new UnreadableRowError(
     `the store holds ${what} in a form seqpulse cannot read (${reason})`,
     undefined,
     'The row was not written by this seqpulse, or was changed since; it is left as it is. Check what else writes to this store.',
   );
+}
+
+/**
+ * What a scalar column must hold. The schema says so, but SQLite keeps whatever a writer gives a
+ * column ('high' in a REAL, 'yes' in an INTEGER), and Postgres takes NaN and Infinity as double
+ * precision: such a value reached the renderers as it was (history crashed on a confidence that
+ * was text, exit 70; `show --json` printed an http_status "two hundred"; a sample whose ok was
+ * 'yes' counted as failed).
+ */
+type Column = 'text' | 'text?' | 'number' | 'number?' | 'integer' | 'integer?' | 'bit';
+
+const COLUMN_CHECKS: Record<Column, { ok: (v: unknown) => boolean; expected: string }> = {
+  text: { ok: (v) => typeof v === 'string', expected: 'text' },
+  'text?': { ok: (v) => v === null || typeof v === 'string', expected: 'text or null' },
+  number: { ok: Number.isFinite, expected: 'a finite number' },
+  'number?': { ok: (v) => v === null || Number.isFinite(v), expected: 'a finite number or null' },
+  integer: { ok: Number.isSafeInteger, expected: 'an integer' },
+  'integer?': { ok: (v) => v === null || Number.isSafeInteger(v), expected: 'an integer or null' },
+  bit: { ok: (v) => v === 0 || v === 1, expected: '0 or 1' },
+};
+
+export const RUN_COLUMNS = {
+  id: 'text',
+  project: 'text',
+  env: 'text',
+  status: 'text',
+  result: 'text?',
+  deploy_exit_code: 'integer?',
+  deploy_signal: 'text?',
+  created_at: 'text',
+  updated_at: 'text',
+  deployed_at: 'text?',
+  finished_at: 'text?',
+} as const satisfies Record<string, Column>;
+
+export const SAMPLE_COLUMNS = {
+  id: 'text',
+  run_id: 'text',
+  phase: 'text',
+  seq: 'integer',
+  endpoint: 'text',
+  scheduled_at: 'text',
+  taken_at: 'text',
+  ok: 'bit',
+  http_status: 'integer?',
+  error: 'text?',
+  attempts: 'integer',
+  latency_ms: 'number?',
+} as const satisfies Record<string, Column>;
+
+/** The headline columns of a verdict that `history` reads beside its run. */
+export const SUMMARY_COLUMNS = { verdict: 'text?', confidence: 'number?' } as const satisfies Record<string, Column>;
+
+/** The row, once each of `columns` holds what it must (a StoreError naming `what` and the column otherwise). */
+export function storedColumns<R extends object>(row: R, columns: Readonly<Record<string, Column>>, what: string): R {
+  for (const name in columns) {
+    const value = (row as Record<string, unknown>)[name];
+    const check = COLUMN_CHECKS[columns[name]!];
+    if (!check.ok(value)) throw malformed(what, `${name}: expected ${check.expected}, got ${shown(value)}`);
+  }
+  return row;
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) return String(value);
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 export function storedVerdict<T>(text: string, runId: string): T {

@@ -204,17 +204,37 @@ export interface Store {
    * in one transaction: all of them or none (a store that keeps one, through a trigger or rule, is
    * an error and the batch is rolled back). `done` when no run older than `before` is left. One
    * batch is one operation, with its own deadline: a long retention sweep is many (app/prune.ts).
+   * Only runs whose `created_at` is a time as seqpulse writes it (`runsOfUnknownAge`) are ever deleted.
    */
   pruneBatch(before: string, batch: number): Promise<{ runs: number; samples: number; done: boolean }>;
+  /**
+   * Runs whose `created_at` is not a time as seqpulse writes it (Date#toISOString, UTC:
+   * 2026-01-18T12:00:00.000Z), written by something else: only such times compare as text in time
+   * order, so how old these runs are cannot be told by the store. How many, and the first `limit` by id.
+   */
+  runsOfUnknownAge(limit: number): Promise<{ total: number; runs: { id: string; created_at: string }[] }>;
   /** Runs in id order after `after` (null: from the start), to walk a whole store in pages. */
   pageRuns(after: string | null, limit: number): Promise<RunRecord[]>;
-  /** For each of the ids stored here: its last update, how many samples it has, whether it has a verdict. */
+  /** For each of the ids stored here: what sync compares of it with another store's copy (SyncState). */
   syncState(ids: readonly string[]): Promise<Map<string, SyncState>>;
   close(): Promise<void>;
 }
 
+/**
+ * What sync reads of a run in each store to tell what the target lacks, and whether the target's
+ * copy is the same run at all (app/sync.ts): a few columns and aggregates, never the samples or
+ * the report themselves, so a repeated sync of a large store stays cheap. Text as stored.
+ */
 export interface SyncState {
   updated_at: string;
+  /** Fixed when the run is made and never updated: another value is another run under the same id. */
+  project: string;
+  env: string;
+  created_at: string;
+  command: string | null;
   samples: number;
-  verdict: boolean;
+  /** The lowest and highest sample id (null without samples): with the count, which samples these are. */
+  sample_ids: { first: string; last: string } | null;
+  /** The verdict's headline columns and the report's length, as one string; null without a verdict. */
+  verdict: string | null;
 }

@@ -15,7 +15,7 @@ import { ACTION_ENTRY, runAction, startAction, type ActionOptions } from '../hel
 import { closeAfterEach, deployHook, tempDir } from '../helpers/cli.js';
 import { ACTIONS_BOT, startFakeGitHub } from '../helpers/github-api.js';
 import { node24 } from '../helpers/node24.js';
-import { run } from '../helpers/records.js';
+import { run, verdict } from '../helpers/records.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { DEFAULT_METRICS, startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
@@ -401,6 +401,26 @@ describe('the Action (Node 24)', () => {
       const shown = `${r.stdout.replaceAll(`::add-mask::${password}`, '')}${r.stderr}${JSON.stringify(r.outputs)}${r.summary}`;
       expect(shown).not.toContain(password);
     }
+  });
+
+  it('sync to a team store that holds another verdict for the run (someone wrote one there between start and finish): a warning naming the run, never "Synced"; the step keeps its own verdict, the team store its row', async () => {
+    const app = track(await startTestApp({ secret: TEST_SECRET }));
+    const workspace = tempDir('seqpulse-ws-');
+    const team = join(tempDir(), 'team.db');
+    const start = await runAction({ node: NODE24, workspace, inputs: inputs(app.url, { mode: 'start', sync: team }) });
+    expect(start.code, start.stdout).toBe(0);
+    const id = start.outputs['deployment-id']!;
+    const store = await openStore(team);
+    await store.saveVerdict(verdict(id, { verdict: 'rollback_recommended', exit_code: 1 }));
+    await store.close();
+    const finish = await runAction({ node: NODE24, workspace, inputs: finishInputs(app.url, { 'deployment-id': id, sync: team }) });
+    expect(finish.code, finish.stdout).toBe(0);
+    expect(finish.outputs.verdict).toBe('ok');
+    expect(finish.stdout).toContain(`::warning::1 local run(s) held in ${team} as other runs under the same ids: ${id} (another verdict)`);
+    expect(finish.stdout).not.toMatch(/Synced run/);
+    const after = await openStore(team);
+    expect((await after.getVerdict(id))?.verdict).toBe('rollback_recommended');
+    await after.close();
   });
 
   it('refuses shell syntax in the command unless shell: true', async () => {

@@ -267,7 +267,7 @@ describe('prune', () => {
     const prune = await runCli(['prune', '--older-than', '99999999999d', '--json'], { cwd });
     expect(prune.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(prune.code, prune.stderr).toBe(0);
-    expect(JSON.parse(prune.stdout)).toEqual({ before: '1970-01-01T00:00:00.000Z', deleted: { runs: 0, samples: 0 } });
+    expect(JSON.parse(prune.stdout)).toEqual({ before: '1970-01-01T00:00:00.000Z', deleted: { runs: 0, samples: 0 }, kept_unknown_age: { runs: 0, listed: [] } });
     const past = await runCli(['prune', '--older-than', '100000000h'], { cwd });
     expect(past.stdout).toContain('created before 1970-01-01T00:00:00.000Z');
     const history = await runCli(['history', '--since', '99999999999d'], { cwd });

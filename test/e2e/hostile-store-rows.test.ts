@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeAfterEach, fastFlags, runCli, tempDir } from '../helpers/cli.js';
+import { asAdmin, createTestDatabase } from '../helpers/postgres.js';
 import { startTestApp, TEST_SECRET } from '../helpers/test-app.js';
 
 const track = closeAfterEach();
@@ -28,6 +29,12 @@ const CASES: [string, string, RegExp][] = [
   ['settings that are not JSON', "update runs set settings = 'nope'", /the settings of run \S+ in a form seqpulse cannot read \(not JSON\)/],
   ['settings without endpoints', "update runs set settings = '{}'", /the settings of run .*\(endpoints: expected array/],
   ['a sample whose metrics are not JSON', "update samples set metrics = '{bad' where metrics is not null", /a sample of run \S+ in a form seqpulse cannot read \(not JSON\)/],
+  // Scalar columns: SQLite keeps whatever a writer gives them. `ok` 'yes' was read as a failed sample, the others printed as they were.
+  ['a sample whose ok is text', "update samples set ok = 'yes' where seq = 1", /a sample of run \S+ in a form seqpulse cannot read \(ok: expected 0 or 1, got "yes"\)/],
+  ['a sample whose latency is the text NaN', "update samples set latency_ms = 'NaN' where seq = 1", /a sample of run \S+ .*\(latency_ms: expected a finite number or null, got "NaN"\)/],
+  ['a sample whose HTTP status is text', "update samples set http_status = 'two hundred' where seq = 1", /a sample of run \S+ .*\(http_status: expected an integer or null, got "two hundred"\)/],
+  ['a deploy exit code that is text', "update runs set deploy_exit_code = 'abc'", /the store holds run \S+ in a form seqpulse cannot read \(deploy_exit_code: expected an integer or null, got "abc"\)/],
+  ['a run status that is a blob', "update runs set status = x'00ff'", /the store holds run \S+ .*\(status: expected text, got 2 bytes\)/],
 ];
 
 describe('rows seqpulse cannot read are a clear store error, never a crash', () => {
@@ -61,6 +68,9 @@ describe('rows seqpulse cannot read are a clear store error, never a crash', () 
       expect(r.code, `${args}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain(id);
       expect(r.stderr).toMatch(reason);
+      // Said as what it is: not a store that failed, nor one this user may not read.
+      expect(r.stderr, args).toMatch(/^seqpulse: the store holds /);
+      expect(r.stderr, args).not.toMatch(/needs read access/);
     });
     const json = await runCli(['show', id, '--json'], { cwd: dir, env });
     expect(json.code).toBe(2);
@@ -95,5 +105,79 @@ describe('words of a stored verdict seqpulse does not know are text, escaped for
     expect(md!.stdout.replace(/`[^`\n]*`/g, '')).not.toMatch(/(?<!\\)<img/);
     expect(md!.stdout).toContain(String.raw`**${'`'}x\n| injected | row |\n<img src=x onerror=alert(1)>'**${'`'}** (toString)`);
     expect(html!.stdout).not.toMatch(/<img/);
+  });
+});
+
+describe('a row seqpulse cannot read fails only what shows or judges that run', () => {
+  const flags = (url: string, store: string) => ['run', ...fastFlags(url), '--project', 'shop', '--env', 'prod', '--store', store, '--json', '--', process.execPath, '-e', ''];
+  // Someone else's run, made an hour ago, still `started`, its settings not JSON: every command settles
+  // such runs on opening the store, and failed on this one (exit 2), `run` before its deploy.
+  const foreignRun = (now: string) =>
+    `insert into runs (id, project, env, status, settings, created_at, updated_at) values ('aaaaaaaa-0000-4000-8000-000000000000', 'x', 'y', 'started', 'nope', '${now}', '${now}')`;
+
+  it('an unreadable run on its way to a verdict: run deploys and judges, history lists, on SQLite and on Postgres (--store, a whole team blocked)', async () => {
+    const app = track(await startTestApp());
+    const hour = new Date(Date.now() - 3_600_000).toISOString();
+    const dir = tempDir();
+    const sqlite = join(dir, 'team.db');
+    const postgres = await createTestDatabase();
+    for (const store of [sqlite, postgres]) {
+      // A first run makes the store, with seqpulse's schema.
+      expect((await runCli(flags(app.url, store), { cwd: dir, env })).code).toBe(0);
+      if (store === sqlite) new BetterSqlite3(sqlite).prepare(foreignRun(hour)).run();
+      else await asAdmin(postgres, [foreignRun(hour)]);
+      const r = await runCli(flags(app.url, store), { cwd: dir, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).verdict).toBe('ok');
+      const history = await runCli(['history', '--store', store, '--json'], { cwd: dir });
+      expect(history.code, history.stderr).toBe(0);
+      expect(JSON.parse(history.stdout).map((h: { id: string }) => h.id)).toContain('aaaaaaaa-0000-4000-8000-000000000000');
+      // The run itself still says what is wrong with it.
+      const show = await runCli(['show', 'aaaaaaaa', '--store', store], { cwd: dir });
+      expect(show.code).toBe(2);
+      expect(show.stderr).toMatch(/the settings of run aaaaaaaa-0000-4000-8000-000000000000 in a form seqpulse cannot read \(not JSON\)/);
+    }
+  });
+
+  it('an earlier ok run of the same project and env with an unreadable sample: the next deploy is judged (it ended without a verdict, exit 3), with a warning naming that run', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    const store = join(dir, 'team.db');
+    const first = await runCli(flags(app.url, store), { cwd: dir, env });
+    const earlier = JSON.parse(first.stdout).deployment_id as string;
+    new BetterSqlite3(store).prepare("update samples set metrics = '{bad' where phase = 'post' and seq = 1").run();
+    const r = await runCli(flags(app.url, store), { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBe('ok');
+    expect(r.stderr).toContain(`warning: Earlier ok run(s) left out of the comparison with this one: the store holds a sample of run ${earlier} in a form seqpulse cannot read (not JSON).`);
+    // Judged again, the same.
+    const again = await runCli(['analyze', JSON.parse(r.stdout).deployment_id, '--store', store, '--json'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`left out of the comparison with this one: the store holds a sample of run ${earlier}`);
+  });
+});
+
+describe('history over a verdict whose confidence is not a number', () => {
+  it('text in SQLite, NaN in Postgres: history exits 2 naming the run and the column (it crashed, exit 70, on the text); the next run of that project and env is judged, with a warning', async () => {
+    const app = track(await startTestApp());
+    const dir = tempDir();
+    const sqlite = join(dir, 'team.db');
+    const postgres = await createTestDatabase();
+    const flags = (store: string) => ['run', ...fastFlags(app.url), '--project', 'shop', '--env', 'prod', '--store', store, '--json', '--', process.execPath, '-e', ''];
+    for (const [store, value] of [[sqlite, "'high'"], [postgres, "'NaN'"]] as const) {
+      const id = JSON.parse((await runCli(flags(store), { cwd: dir, env })).stdout).deployment_id as string;
+      const update = `update verdicts set confidence = ${value}`;
+      if (store === sqlite) new BetterSqlite3(sqlite).prepare(update).run();
+      else await asAdmin(postgres, [update]);
+      for (const args of [['history'], ['history', '--json']]) {
+        const r = await runCli([...args, '--store', store], { cwd: dir });
+        expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stdout + r.stderr).toMatch(new RegExp(`the store holds run ${id} in a form seqpulse cannot read \\(confidence: expected a finite number or null, got ("high"|NaN)\\)`));
+      }
+      const next = await runCli(flags(store), { cwd: dir, env });
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toContain(`warning: Earlier ok run(s) left out of the comparison with this one: the store holds run ${id} in a form seqpulse cannot read`);
+    }
   });
 });

@@ -122,3 +122,32 @@ describe('prune of a large store on a healthy Postgres', () => {
     expect(await counts(url, [old[0]!.id, old[1199]!.id, recent.id])).toEqual({ runs: 1, samples: 2, verdicts: 1 });
   });
 });
+
+describe('prune of a store holding creation times another tool wrote', () => {
+  it('SQLite and Postgres: a run made within the retention period is never deleted because its created_at sorts as text before the cut-off (an offset, a number, no zeros, empty); such runs are kept and named, every other old run deleted', async () => {
+    const day = 86_400_000;
+    const now = Date.now();
+    // 29.5 days ago (inside --older-than 30d), written at UTC-10: its text reads 10 hours earlier, before the cut-off.
+    const withOffset = `${new Date(now - 29.5 * day - 10 * 3_600_000).toISOString().slice(0, 19)}-10:00`;
+    const odd = [withOffset, String(now - day), `${new Date(now).getUTCFullYear()}`, '2026-1-5', '', '\u001b[2J2020-01-01T00:00:00.000Z'];
+    for (const location of [join(tempDir(), 'seqpulse.db'), await createTestDatabase()]) {
+      const { old, recent } = await seed(location, 2);
+      const foreign = odd.map((created_at) => run({ status: 'finished', created_at, updated_at: created_at }));
+      const store = await openStore(location);
+      await store.upsertRuns(foreign);
+      await store.saveVerdicts(foreign.map((r) => verdict(r.id)));
+      await store.close();
+
+      const r = await prune(['--store', location, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.deleted).toEqual({ runs: 2, samples: 4 });
+      expect(out.kept_unknown_age.runs).toBe(odd.length);
+      expect(out.kept_unknown_age.listed.map((k: { id: string }) => k.id)).toEqual(foreign.map((f) => f.id).sort());
+      expect(await counts(location, foreign.map((f) => f.id))).toEqual({ runs: odd.length, samples: 0, verdicts: odd.length });
+      expect(await counts(location, [...old.map((o) => o.id), recent.id])).toEqual({ runs: 1, samples: 2, verdicts: 1 });
+      expect(r.stderr).toMatch(/warning: store \S+: 6 run\(s\) kept whatever their age, as their created_at is not a time as seqpulse writes it \(UTC, 2026-01-18T12:00:00\.000Z\): .* and 1 more\./);
+      expect(r.stderr).not.toContain('\u001b');
+    }
+  });
+});

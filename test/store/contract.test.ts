@@ -235,12 +235,27 @@ describe.each(backends)('store contract on %s', (_name, open) => {
       await store.addSamples([sample(r.id, 0, { a: 1 }), sample(r.id, 1, { a: 2 })]);
       await store.saveVerdict(verdict(r.id));
     }
-    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here', 2)).toEqual({ runs: 3, samples: 6 });
+    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here', 2)).toEqual({ runs: 3, samples: 6, unknownAge: { total: 0, runs: [] } });
     expect((await store.listRuns({})).map((r) => r.id)).toEqual([recent.id]);
     expect(await store.getSamples(old[0]!.id)).toEqual([]);
     expect(await store.getVerdict(old[0]!.id)).toBeUndefined();
     expect(await store.getSamples(recent.id)).toHaveLength(2);
-    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here')).toEqual({ runs: 0, samples: 0 });
+    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here')).toEqual({ runs: 0, samples: 0, unknownAge: { total: 0, runs: [] } });
+    await store.close();
+  });
+
+  it('prune deletes only runs whose created_at is a time as seqpulse writes it; the others are kept and named, whatever they sort as', async () => {
+    const store = await open();
+    const old = run({ created_at: '2026-01-01T00:00:00.000Z' });
+    // Each sorts as text before the cut-off; each but the last was made after it.
+    const foreign = ['2026-02-01T09:00:00+10:00', '2026-02-01T00:00:00Z', '1800000000', '2026-2-15', '2026-02-0١T00:00:00.000Z', ''].map((created_at) => run({ created_at }));
+    await store.upsertRuns([old, ...foreign]);
+    expect(await pruneBefore(store, '2026-02-01T00:00:00.000Z', 'here', 2)).toEqual({
+      runs: 1,
+      samples: 0,
+      unknownAge: { total: 6, runs: foreign.map((r) => ({ id: r.id, created_at: r.created_at })).sort((a, b) => (a.id < b.id ? -1 : 1)) },
+    });
+    expect(await store.runsOfUnknownAge(2)).toEqual({ total: 6, runs: foreign.map((r) => ({ id: r.id, created_at: r.created_at })).sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, 2) });
     await store.close();
   });
 

@@ -1,6 +1,6 @@
 /** `seqpulse analyze --pre FILE --post FILE` (dry run) and `seqpulse analyze <id>` (re-judge a stored run). */
 import { randomUUID } from 'node:crypto';
-import { historyBaseline, recentHealthyRuns } from '../../app/history.js';
+import { historyBaseline, recentHealthyRuns, unreadableHealthyRuns } from '../../app/history.js';
 import { applyDryRun, buildReport, settleSamples } from '../../app/report.js';
 import { storedPhases } from '../../app/snapshots.js';
 import { analyze } from '../../core/analyze.js';
@@ -52,6 +52,8 @@ export async function analyzeCommand(id: string | undefined, flags: CommandFlags
       const run = await findRun(store, id, shownLocation(config.store));
       if (run.status !== 'finished') throw new UsageError(`run ${run.id} is ${run.status}: only a finished run can be judged again`);
       const healthy = await recentHealthyRuns(store, run, config.historyRuns, config.rules);
+      const unreadable = unreadableHealthyRuns(healthy);
+      if (unreadable) console.logger.log('warn', 'history_unreadable', unreadable, { deployment_id: run.id });
       const history = config.baseline === 'history' ? historyBaseline(healthy) : undefined;
       const again = buildReport(run, await storedPhases(store, run.id, config.rules, settleSamples(run.settings)), { rules: config.rules, failOn: config.failOn, now, history, healthy: healthy.windows, dryRun: config.dryRun, onEndpointFailure: config.onEndpointFailure });
       const stored = await store.getVerdict(run.id);
