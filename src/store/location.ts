@@ -1,5 +1,5 @@
 /** What a store location names: a Postgres server (`postgres://...`) or a SQLite file. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
@@ -81,8 +81,30 @@ export function shownLocation(location: string, cwd?: string): string {
   return sqlitePath(location, cwd) ?? redactUrl(location);
 }
 
-/** False only for a SQLite file that is not there: a Postgres store is the server's to have. */
+/**
+ * False only for a SQLite file that is not there, or holds nothing at all: a store whose creation was
+ * cut off before its first page (a full disk) is an empty file, and SQLite reads an empty file as an
+ * empty database; a command that only reads finds no run in it, as where there is no file (it had
+ * said "not a seqpulse store"). A Postgres store is the server's to have.
+ */
 export function storeExists(location: string, cwd?: string): boolean {
   const path = sqlitePath(location, cwd);
-  return path === undefined || existsSync(path);
+  return path === undefined || (existsSync(path) && !(emptyFile(path) && !nonEmpty(`${path}-wal`)));
+}
+
+function emptyFile(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() && stat.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+function nonEmpty(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 /** Commands that only read the store never create one, and say which store they looked in. */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -38,6 +38,27 @@ describe('read-only commands in a directory without a store', () => {
 
     // Not a file, not a directory: the next `run` creates the store, nothing before it.
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('a store file that is empty (its creation cut off by a full disk) holds no run: read as no store, not "not a seqpulse store"; the next run makes it a store', async () => {
+    const app = await startTestApp({ secret: TEST_SECRET });
+    try {
+      const cwd = realpathSync(tempDir());
+      const store = join(cwd, 'runs.db');
+      writeFileSync(store, '');
+      const history = await runCli(['history', '--store', 'runs.db'], { cwd });
+      expect(history.code).toBe(0);
+      expect(history.stdout).toContain(`No runs: there is no store at ${store}`);
+      const show = await runCli(['show', 'abcd1234', '--store', 'runs.db'], { cwd });
+      expect(show.code).toBe(2);
+      expect(show.stderr).toContain(`no run with id abcd1234: there is no store at ${store}`);
+      expect(statSync(store).size).toBe(0);
+      const run = await runCli(['run', ...fastFlags(app.url), '--store', 'runs.db', '--json', '--', process.execPath, '-e', ''], { cwd, env: { SEQPULSE_HMAC_SECRET: TEST_SECRET } });
+      expect(run.code).toBe(0);
+      expect((await runCli(['history', '--store', 'runs.db'], { cwd })).stdout).toContain(`1 run(s) from ${store}`);
+    } finally {
+      await app.close();
+    }
   });
 
   it('with a store: history says where its runs come from, and an unknown id names the store it was looked for in', async () => {
