@@ -35,6 +35,9 @@ describe('read-only commands in a directory without a store', () => {
     const sync = await runCli(['sync', '--to', target], { cwd });
     expect(sync.code).toBe(0);
     expect(sync.stdout).toContain(`Nothing to push: there is no local store at ${store}.`);
+    // --json has the shape it has with a store.
+    const syncJson = await runCli(['sync', '--to', target, '--json'], { cwd });
+    expect(JSON.parse(syncJson.stdout)).toEqual({ target, pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 0, settled: 0, conflicts: 0, conflicting: [] });
 
     // Not a file, not a directory: the next `run` creates the store, nothing before it.
     expect(readdirSync(cwd)).toEqual([]);

@@ -24,19 +24,21 @@ export async function syncCommand(flags: CommandFlags & { to?: string }): Promis
     (store) => syncTo(store, target, (location) => openStore(location, { timeoutMs: config.storeTimeoutMs })),
     () => ((local = false), { runs: 0, samples: 0, verdicts: 0, upToDate: 0, settled: 0, conflicts: [] }),
   );
+  const { conflicts } = counts;
+  if (console.json) {
+    // One shape, with a local store or without one.
+    const conflicting = conflicts.slice(0, MAX_CONFLICTS_IN_JSON);
+    console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate, settled: counts.settled, conflicts: conflicts.length, conflicting }));
+  }
   if (!local) {
-    if (console.json) console.stdout(JSON.stringify({ target: shown, pushed: { runs: 0, samples: 0, verdicts: 0 }, up_to_date: 0 }));
-    else if (!console.quiet) console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
+    if (!console.json && !console.quiet) console.stdout(`Nothing to push: there is no local store at ${shownLocation(config.store)}.`);
     return 0;
   }
-  const { conflicts } = counts;
   // A warning, exit 0: everything else is pushed, and running sync again cannot change what another
   // writer put in the target (SPEC §7 has no code for it); --json says it for automation to act on.
   if (conflicts.length > 0) console.logger.log('warn', 'sync_conflicts', conflictMessage(shown, conflicts), { conflicts: conflicts.length });
-  if (console.json) {
-    const conflicting = conflicts.slice(0, MAX_CONFLICTS_IN_JSON);
-    console.stdout(JSON.stringify({ target: shown, pushed: { runs: counts.runs, samples: counts.samples, verdicts: counts.verdicts }, up_to_date: counts.upToDate, settled: counts.settled, conflicts: conflicts.length, conflicting }));
-  } else if (!console.quiet) {
+  if (console.json) return 0;
+  if (!console.quiet) {
     const settled = counts.settled > 0 ? ` ${counts.settled} runs there that nobody will conclude (no news for ${QUIET_MS / 3_600_000} hours past their planned end) marked abandoned.` : '';
     const conflicting = conflicts.length > 0 ? `; ${conflicts.length} runs in conflict, left as they are` : '';
     console.stdout(`Synced to ${shown}: ${counts.runs} runs, ${counts.samples} samples, ${counts.verdicts} verdicts pushed; ${counts.upToDate} runs already up to date${conflicting}.${settled}`);
