@@ -145,11 +145,59 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<string[]>
   }
 }
 
+/**
+ * The columns the first migration gives each table. A table of one of these names without them,
+ * before that migration is recorded, is not a half-made store of seqpulse's but another program's
+ * (a database seqpulse was pointed at by mistake, with its own `runs`).
+ */
+export const OWN_COLUMNS: Readonly<Record<'runs' | 'samples' | 'verdicts', readonly string[]>> = {
+  runs: ['id', 'project', 'env', 'status', 'settings', 'command', 'result', 'deploy_exit_code', 'deploy_signal', 'created_at', 'updated_at', 'deployed_at', 'finished_at'],
+  samples: ['id', 'run_id', 'phase', 'seq', 'endpoint', 'scheduled_at', 'taken_at', 'ok', 'http_status', 'error', 'attempts', 'latency_ms', 'metrics'],
+  verdicts: ['run_id', 'verdict', 'confidence', 'summary', 'exit_code', 'report', 'created_at'],
+};
+
+/** A database holding tables of seqpulse's names that seqpulse did not make: left as it is. */
+export class ForeignTablesError extends Error {
+  constructor(readonly tables: string[]) {
+    super(`it holds ${tables.length === 1 ? 'a table' : 'tables'} ${tables.join(', ')} that seqpulse did not make`);
+  }
+}
+
+/** What a user is told when a store could not be migrated for a reason of its own (newer, another program's), for the store shown as `where`; undefined for any other error. */
+export function migrationRefusal(where: string, err: unknown): StoreError | undefined {
+  if (err instanceof NewerStoreError) return newerStoreError(where, err);
+  if (err instanceof ForeignTablesError) {
+    return new StoreError(
+      `store ${where} is not a seqpulse store: ${err.message}`,
+      undefined,
+      'Point --store (or --to, sync:) at a database or file of its own for seqpulse; nothing was created or changed in this one.',
+    );
+  }
+  return undefined;
+}
+
+/** The tables of `OWN_COLUMNS`' names in the schema seqpulse writes to (Postgres: the current schema) that lack one of their columns. */
+async function foreignTables(db: Kysely<Database>): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  const schema = tables.some((t) => t.schema !== undefined) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  return Object.entries(OWN_COLUMNS)
+    .filter(([name, columns]) => {
+      const table = tables.find((t) => t.name === name && (schema === undefined || t.schema === schema));
+      return table !== undefined && columns.some((c) => !table.columns.some((col) => col.name === c));
+    })
+    .map(([name]) => name);
+}
+
 /** Brings the schema to the latest version, or to `target` (tests of upgrades); throws the migration's own error if one fails. */
 export async function migrate(db: Kysely<Database>, target?: string): Promise<void> {
   const applied = await appliedMigrations(db);
   const unknown = unknownMigrations(applied);
   if (unknown.length > 0) throw new NewerStoreError(unknown);
+  // Before anything is created in it (the migrator's own tables first).
+  if (!applied.includes(MIGRATION_NAMES[0]!)) {
+    const foreign = await foreignTables(db);
+    if (foreign.length > 0) throw new ForeignTablesError(foreign);
+  }
   // Up to date: nothing to run, so no lock row to take and no table to create. The migrator does
   // both even then, which a role that may only read (a team's dashboard, an analyst's `history`
   // against the shared Postgres) cannot. A migration is recorded only once it has run whole.

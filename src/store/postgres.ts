@@ -27,7 +27,7 @@ import { lookupWithin, socketWithLookup } from '../net/lookup.js';
 import { guardPgSocket } from '../net/pg-wire.js';
 import { redactError, redactUrl } from '../redact.js';
 import { kyselyStore, RowsKeptError } from './kysely-store.js';
-import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
+import { migrate, migrationRefusal } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SampleRow, Store } from './types.js';
 
@@ -89,7 +89,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions)
     });
   } catch (err) {
     await closeWithin(db, cutOff);
-    if (err instanceof NewerStoreError) throw newerStoreError(shown, err);
+    const refused = migrationRefusal(shown, err);
+    if (refused) throw refused;
     const reason = redactError(err, url);
     // A server that never answered is not one that refused: the advice differs.
     const hint = silent

@@ -9,7 +9,7 @@ import { formatDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
 import { checkStoreFiles, createStoreDirectory, DAMAGED, DAMAGED_HINT } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
-import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
+import { migrate, migrationRefusal } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 import { steadyNow } from '../sampling/clock.js';
@@ -63,7 +63,8 @@ function fileIdentity(path: string): string | undefined {
 const HINT = 'Check --store (default .seqpulse/seqpulse.db): it must be a writable SQLite file in a writable directory.';
 
 function openError(path: string, err: unknown): StoreError {
-  if (err instanceof NewerStoreError) return newerStoreError(path, err);
+  const refused = migrationRefusal(path, err);
+  if (refused) return refused;
   const code = (err as { code?: string }).code ?? '';
   const reason =
     code === 'SQLITE_NOTADB'

@@ -15,7 +15,7 @@ import type { Database as SqlJsDatabase, default as InitSqlJs, SqlValue } from '
 import { StoreError } from '../errors.js';
 import { checkStoreFiles, createStoreDirectory, storeDirectory } from './directory.js';
 import { kyselyStore } from './kysely-store.js';
-import { migrate, NewerStoreError, newerStoreError } from './migrations.js';
+import { migrate, migrationRefusal } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -56,8 +56,7 @@ export async function openSqlJsStore(path: string | null): Promise<Store> {
   } catch (err) {
     saving = false;
     await db.destroy();
-    if (err instanceof NewerStoreError) throw newerStoreError(path ?? '(memory)', err);
-    throw new StoreError(`store ${path ?? '(memory)'} cannot be used (${err instanceof Error ? err.message : String(err)})`, err);
+    throw migrationRefusal(path ?? '(memory)', err) ?? new StoreError(`store ${path ?? '(memory)'} cannot be used (${err instanceof Error ? err.message : String(err)})`, err);
   }
   return kyselyStore(db);
 }

@@ -381,6 +381,52 @@ describe.each(backends)('migrations on %s', (name) => {
   });
 });
 
+describe.each(backends)('a database that is not a store, on %s', (name) => {
+  /** A Kysely on `location`, to write and read it directly. */
+  async function direct(location: string) {
+    const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
+    const dialect =
+      name === 'postgres'
+        ? new PostgresDialect({ pool: new (await import('pg')).default.Pool({ connectionString: location }) })
+        : new SqliteDialect({ database: new (await import('better-sqlite3')).default(location) });
+    return new Kysely<never>({ dialect });
+  }
+  const newLocation = async () => (name === 'postgres' ? createTestDatabase() : tempDbPath());
+  const open = (location: string) => (name === 'sqlite-wasm' ? openSqlJsStore(location) : openStore(location));
+
+  it('another program\'s tables named runs (or samples, verdicts): refused before anything is created in it, saying why', async () => {
+    const { sql } = await import('kysely');
+    const location = await newLocation();
+    const db = await direct(location);
+    try {
+      await sql`create table runs (id integer primary key, name text)`.execute(db);
+      await sql`insert into runs (id, name) values (1, 'theirs')`.execute(db);
+      await expect(open(location)).rejects.toThrow(/is not a seqpulse store: it holds a table runs that seqpulse did not make/);
+      const tables = (await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name).sort();
+      expect(tables).toEqual(['runs']);
+      expect((await sql<{ name: string }>`select name from runs`.execute(db)).rows).toEqual([{ name: 'theirs' }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('the columns it checks are those a new store has, table by table', async () => {
+    const { OWN_COLUMNS } = await import('../../src/store/migrations.js');
+    const location = await newLocation();
+    // The WebAssembly store writes its file as it closes.
+    await (await open(location)).close();
+    const db = await direct(location);
+    try {
+      const tables = await db.introspection.getTables();
+      for (const [table, columns] of Object.entries(OWN_COLUMNS)) {
+        expect(tables.find((t) => t.name === table)?.columns.map((c) => c.name).sort(), table).toEqual([...columns].sort());
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('SQLite in WebAssembly (the Action\'s store)', () => {
   it('writes a file the CLI\'s native SQLite store reads, and reads one it wrote', async () => {
     const path = tempDbPath();
