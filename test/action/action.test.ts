@@ -294,7 +294,7 @@ describe('the Action (Node 24)', () => {
     // Over 1 MiB the runner refuses the file and shows no summary at all.
     expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(1024 * 1024);
     expect(r.summary).toMatch(/^## ⚠️ Attention · ショップ\/staging\n/);
-    const shown = r.summary.split('\n').filter((line) => /^- m\d+\\_x+: no data after the deploy \(1 samples before\)$/.test(line)).length;
+    const shown = r.summary.split('\n').filter((line) => /^- m\d+\\_x+: no data after the deploy \(1 sample before\)$/.test(line)).length;
     expect(shown).toBeGreaterThan(100);
     expect(r.summary).toContain(`_${1_200 - shown} more details not shown (size limit); the full report is in the JSON report._`);
     // The hints and the metric table after the details, and the footer, are there all the same.
