@@ -380,8 +380,8 @@ function findingHints(input: AnalysisInput, judged: MetricJudgement[], { neverNu
     hints.push({ code: 'gradual_move', severity: 'info', message: `${gradual.join(', ')} moved past the threshold gradually through the window, with no step at the deploy: for traffic, usually its users (the day's cycle), which a deploy does not set; attention, not a rollback (rule key gradual).` });
   }
   if (neverNumbers.length > 0 || judged.some((j) => j.result.evidence.invalid.pre + j.result.evidence.invalid.post > 0)) {
-    const never = neverNumbers.length > 0 ? ` ${neverNumbers.map((m) => m.name).join(', ')} never had a number, so ${neverNumbers.length === 1 ? 'it was' : 'they were'} not judged at all: report ${neverNumbers.length === 1 ? 'it' : 'them'} as JSON numbers.` : '';
-    hints.push({ code: 'invalid_values', severity: neverNumbers.length > 0 ? 'warning' : 'info', message: `Some known metrics had values that are not numbers (strings, null) or are negative; they were stored but not judged.${never}` });
+    const never = neverNumbers.length > 0 ? ` ${neverNumbers.map((m) => m.name).join(', ')} never had a number, so ${neverNumbers.length === 1 ? 'it was' : 'they were'} not judged at all: report ${neverNumbers.length === 1 ? 'it' : 'them'} as JSON numbers (finite: 1e999 reads as infinity).` : '';
+    hints.push({ code: 'invalid_values', severity: neverNumbers.length > 0 ? 'warning' : 'info', message: `Some known metrics had values that are not finite numbers (strings, null, 1e999) or are negative; they were stored but not judged.${never}` });
   }
   return hints;
 }

@@ -130,7 +130,7 @@ describe('analyze', () => {
     expect(a.hints.map((h) => h.code)).not.toContain('metrics_missing_after_deploy');
     // Not silently: the details and a hint say it was never judged, and what to do.
     expect(a.details).toContain('latency_p95: reported 15 times, never as a number (or only negative): not judged');
-    expect(a.hints).toContainEqual({ code: 'invalid_values', severity: 'warning', message: expect.stringContaining('latency_p95 never had a number, so it was not judged at all: report it as JSON numbers.') });
+    expect(a.hints).toContainEqual({ code: 'invalid_values', severity: 'warning', message: expect.stringContaining('latency_p95 never had a number, so it was not judged at all: report it as JSON numbers (finite: 1e999 reads as infinity).') });
     // A number before and none after is still the app no longer reporting it.
     expect(analyze({ pre: series(5, healthy), post: odd(10), rules }).verdict).toBe('attention');
   });
