@@ -114,6 +114,10 @@ function readComment(line: string, lineNo: number, out: Exposition): boolean {
   if (keyword === 'TYPE') {
     const [, name, type] = words;
     if (!name || !type || !TYPES.has(type)) throw new ExpositionError(lineNo, `malformed # TYPE line (expected "# TYPE <name> <type>")`);
+    // A page that says a family is two things (a counter read as a rate, then a gauge) says neither:
+    // the last one won, silently. Prometheus refuses such a page too.
+    const first = out.types.get(name);
+    if (first !== undefined && first !== type) throw new ExpositionError(lineNo, `# TYPE ${name} ${type} after # TYPE ${name} ${first}: one family, two types`);
     out.types.set(name, type as MetricType);
   }
   // HELP, UNIT and free comments carry nothing a derived metric needs.

@@ -65,9 +65,14 @@ describe('the text format 0.0.4', () => {
     ['9a 1', 'line 1: expected a metric name at column 1'],
     ['# TYPE a countre\na 1', 'line 1: malformed # TYPE line'],
     ['a{x="1",y="2",x="3"} 1', 'line 1: label x twice in one series'],
+    ['# TYPE a counter\na 1\n# TYPE a gauge\na 2', 'line 3: # TYPE a gauge after # TYPE a counter: one family, two types'],
   ])('refuses %j with the line and the reason', (text, reason) => {
     expect(() => parseExposition(text)).toThrow(ExpositionError);
     expect(() => parseExposition(text)).toThrow(reason);
+  });
+
+  it('a family declared twice with the same type is read (only two types for one family are refused)', () => {
+    expect(parseExposition('# TYPE a counter\na 1\n# TYPE a counter\na{x="1"} 2').types.get('a')).toBe('counter');
   });
 
   it.each(['abc', '', '1e', '0x10', ' 1', '1,5', 'NaN'])('refuses a histogram bucket with le=%j, naming the line (Number() read "0x10" as 16 and "" as 0: a quantile silently wrong)', (le) => {
