@@ -75,6 +75,8 @@ function firstInvalid(lineBytes: Buffer): { byte: number; column: number } | und
  * label value no one wrote, stored and judged as if the peer had sent it.
  */
 export function utf8Body(bytes: Buffer, of = 'the body'): { text: string } | { reason: string } {
+  // gzip's magic number: a server (or a proxy) compressing what no request asked it to compress.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return { reason: `${of} is gzip-compressed, not text (seqpulse asks for no compression): serve it uncompressed` };
   const decoded = utf8Text(bytes, of);
   if ('text' in decoded) return { text: withoutBom(decoded.text) };
   return { reason: decoded.line === undefined ? decoded.reason : `line ${decoded.line}: ${decoded.reason}` };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
 import { cutTo, utf8Body, utf8Text, wellFormed } from '../src/unicode.js';
 
 describe('cutTo', () => {
@@ -25,6 +26,8 @@ describe('utf8Text and utf8Body', () => {
     expect(utf8Text(bytes)).toEqual({ line: 2, reason: 'not UTF-8 text: byte 0xe9 at column 4 (byte offset 11 of the file)' });
     expect(utf8Body(bytes)).toEqual({ reason: 'line 2: not UTF-8 text: byte 0xe9 at column 4 (byte offset 11 of the body)' });
     expect(utf8Body(Buffer.from('\uFEFF{"metrics": {}}'))).toEqual({ text: '{"metrics": {}}' });
+    // Compressed though nothing asked for it: said as such, not as a byte 0x8b that is not UTF-8.
+    expect(utf8Body(gzipSync('{"metrics": {}}'))).toEqual({ reason: 'the body is gzip-compressed, not text (seqpulse asks for no compression): serve it uncompressed' });
   });
 
   it('find the byte in linear time: a peer may send a megabyte of U+FFFD before it', () => {
