@@ -21,6 +21,7 @@ export function renderHtmlReport(report: VerdictReport, run: RunRecord, series: 
   const title = `seqpulse ${report.project}/${report.env}: ${label}`;
   const deployedAt = run.deployed_at ? Date.parse(run.deployed_at) : Number.NaN;
   const dryRun = report.dry_run ? ` · dry run: this verdict would exit ${report.dry_run.exit_code}; it exited ${report.exit_code}` : '';
+  const ending = deployEnding(run);
   const early = report.early_exit ? ` · ${earlyExitNote(report.verdict, report.early_exit)}` : '';
   const charts = report.metrics.map((m) => metricChart({ metric: m, series: series.byMetric[m.name], times: series.times, deployedAt: Number.isNaN(deployedAt) ? null : deployedAt }));
   return `<!doctype html>
@@ -36,7 +37,7 @@ export function renderHtmlReport(report: VerdictReport, run: RunRecord, series: 
 <header class="verdict ${esc(verdict)}" id="verdict">
   <div class="badge">${esc(label)}</div>
   <h1>${esc(report.summary, MAX_SENTENCE)}</h1>
-  <p class="meta">${esc(report.project)}/${esc(report.env)} · deployment <code>${esc(report.deployment_id)}</code>${report.verdict === null ? '' : ` · confidence ${formatConfidence(report.confidence)}`} · ${esc(run.status)}${run.result ? ` (deploy ${esc(run.result)}${deployEnding(run) ? `, ${esc(deployEnding(run))}` : ''})` : ''}</p>
+  <p class="meta">${esc(report.project)}/${esc(report.env)} · deployment <code>${esc(report.deployment_id)}</code>${report.verdict === null ? '' : ` · confidence ${formatConfidence(report.confidence)}`} · ${esc(run.status)}${run.result ? ` (deploy ${esc(run.result)}${ending ? `, ${esc(ending)}` : ''})` : ''}</p>
   <p class="meta">started ${esc(run.created_at)} · deployed ${esc(run.deployed_at ?? '—')} · finished ${esc(run.finished_at ?? '—')} · samples ${report.samples.pre} PRE, ${report.samples.post} POST, ${report.samples.failed} failed${esc(early)}${esc(dryRun)}</p>
   ${run.command ? `<p class="meta">command <code>${esc(run.command.join(' '))}</code></p>` : ''}
 </header>

@@ -1,5 +1,5 @@
 /** What a store location names: a Postgres server (`postgres://...`) or a SQLite file. */
-import { existsSync, statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
@@ -89,22 +89,16 @@ export function shownLocation(location: string, cwd?: string): string {
  */
 export function storeExists(location: string, cwd?: string): boolean {
   const path = sqlitePath(location, cwd);
-  return path === undefined || (existsSync(path) && !(emptyFile(path) && !nonEmpty(`${path}-wal`)));
+  if (path === undefined) return true;
+  const file = statOf(path);
+  if (file === undefined) return false;
+  return !(file.isFile() && file.size === 0 && !((statOf(`${path}-wal`)?.size ?? 0) > 0));
 }
 
-function emptyFile(path: string): boolean {
+function statOf(path: string): Stats | undefined {
   try {
-    const stat = statSync(path);
-    return stat.isFile() && stat.size === 0;
+    return statSync(path);
   } catch {
-    return false;
-  }
-}
-
-function nonEmpty(path: string): boolean {
-  try {
-    return statSync(path).size > 0;
-  } catch {
-    return false;
+    return undefined;
   }
 }

@@ -38,10 +38,11 @@ export async function showCommand(id: string, flags: CommandFlags): Promise<numb
   const names = [...series.names.filter((n) => judged.has(n)), ...series.names.filter((n) => !judged.has(n))];
   const shownNames = names.slice(0, SHOWN_METRICS);
   const more = names.length - shownNames.length;
+  const ending = deployEnding(run);
   const lines = [
     c.bold(`Run ${run.id}`),
     `  project/env  ${run.project}/${run.env}`,
-    `  status       ${run.status}${run.result ? ` (deploy ${run.result}${deployEnding(run) ? `, ${deployEnding(run)}` : ''})` : ''}`,
+    `  status       ${run.status}${run.result ? ` (deploy ${run.result}${ending ? `, ${ending}` : ''})` : ''}`,
     `  created      ${run.created_at}`,
     `  deployed     ${run.deployed_at ?? '—'}`,
     `  finished     ${run.finished_at ?? '—'}`,

@@ -94,7 +94,6 @@ export function seriesKey(s: Sample): string {
   return key;
 }
 
-
 /**
  * A histogram bucket's upper bound, its `le` label parsed as a sample value is (`+Inf`, `1.0`,
  * `1e3`), or undefined when that is not a number. Number() read `le="0x10"` as 16, `le=""` as 0
